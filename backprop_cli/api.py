@@ -1,0 +1,105 @@
+"""The importable API: what the CLI commands call, and what a notebook can call too.
+
+    >>> from backprop_cli import evaluate
+    >>> r = evaluate("(x+y)*z", at={"x": -2, "y": 5, "z": -4})
+    >>> r.value, r.gradients
+    (-12.0, {'x': -4.0, 'y': -4.0, 'z': 3.0})
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Iterable, Mapping, Optional, Union
+
+from .engine import Result, run
+from .errors import BackpropError, InputError, SourceError, caret
+from .graph import Graph
+from .parser import parse
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
+
+Point = Mapping[str, Union[float, int, str]]
+
+
+def build(source: str, *, at: Iterable[str] = (), output: Optional[str] = None,
+          origin: str = "") -> Graph:
+    """Parse a program into its graph.  ``at`` names the inputs that will be given values."""
+    return parse(source, origin=origin, bound=at, output=output)
+
+
+def evaluate(source: str, at: Optional[Point] = None, *, output: Optional[str] = None,
+             allow_nonfinite: bool = False, origin: str = "", record: bool = True) -> Result:
+    """Parse, run forward and backward, and return the result.
+
+    ``at`` maps input names to numbers, or to constant expressions as text ("pi/4").
+    """
+    point = resolve_point(at or {})
+    graph = build(source, at=point, output=output, origin=origin)
+    return run(graph, point, allow_nonfinite=allow_nonfinite, record=record)
+
+
+def constant(text: str) -> float:
+    """The value of a constant expression such as "-2", "1e-3" or "pi/4"."""
+    graph = parse(text)
+    if graph.inputs:
+        names = ", ".join(graph.inputs)
+        raise InputError(f"'{text}' is not a constant: it uses {names}",
+                         "A value is a number or an expression of numbers, pi and e, like pi/4.")
+    value = run(graph, {}, record=False).value
+    return value
+
+
+def resolve_point(at: Point) -> dict:
+    out = {}
+    for name, value in at.items():
+        if isinstance(value, str):
+            value = constant(value)
+        out[name] = float(value)
+    return out
+
+
+def parse_at(items: Iterable[str]) -> dict:
+    """``--at x=-2,y=5 --at z=pi/4`` to {name: value}.  Commas inside parentheses stay in a value."""
+    point: dict = {}
+    for item in items:
+        for part in _split_top_level(item):
+            if not part.strip():
+                continue
+            name, eq, text = part.partition("=")
+            name = name.strip()
+            if not eq:
+                raise InputError(f"--at: '{part}' has no '='", "Write name=value, e.g. --at x=-2,y=5.")
+            if not _NAME.match(name):
+                raise InputError(f"--at: '{name}' in '{part}' is not a name",
+                                 "Names start with a letter or '_', then letters, digits or '_'.")
+            if not text.strip():
+                raise InputError(f"--at: '{part}' has no value after '='",
+                                 "Write name=value, e.g. --at x=-2,y=5.")
+            try:
+                point[name] = constant(text)
+            except SourceError as e:
+                raise InputError(f"--at: the value of {name} ('{text.strip()}'): {e.message}\n"
+                                 f"{caret(text, e.start, e.end)}", e.hint) from None
+            except BackpropError as e:
+                raise InputError(f"--at: the value of {name}: {e.message}", e.hint) from None
+            if not math.isfinite(point[name]):
+                raise InputError(f"--at: the value of {name} ('{text.strip()}') is {point[name]}",
+                                 "Inputs must be finite numbers.")
+    return point
+
+
+def _split_top_level(text: str) -> list:
+    parts, depth, current = [], 0, []
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "," and depth <= 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts

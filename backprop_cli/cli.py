@@ -1,0 +1,81 @@
+"""The `backprop` command: a click group whose subcommands load only when they run."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from . import __version__
+
+#: command name -> (module under backprop_cli.commands, one-line help shown in `backprop --help`)
+COMMANDS = {
+    "eval": ("eval", "Show every node's value and gradient (table, JSON)."),
+}
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"backprop_cli.commands.{COMMANDS[name][0]}")
+        return module.command
+
+    def format_commands(self, ctx, formatter):
+        # Listing help from the table, so `backprop --help` imports no command module.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, text) for name, (_, text) in COMMANDS.items()])
+
+    def invoke(self, ctx):
+        from .errors import BackpropError
+
+        try:
+            return super().invoke(ctx)
+        except BackpropError as e:
+            click.echo(f"Error: {e.message}", err=True)
+            if e.hint:
+                click.echo(e.hint, err=True)
+            ctx.exit(e.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except BrokenPipeError:
+            # `backprop ... | head`: the reader left; that is not our error.
+            sys.stderr.close()
+            ctx.exit(0)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except Exception as e:  # an internal error: one line, and the way to see more
+            if ctx.meta.get("backprop.debug") or os.environ.get("BACKPROP_DEBUG"):
+                raise
+            click.echo(f"Internal error: {type(e).__name__}: {e}. This is a bug in backprop; "
+                       "rerun with --debug for the traceback.", err=True)
+            ctx.exit(70)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="backprop", package_name="backprop-cli")
+@click.option("--debug", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, p, v: ctx.meta.__setitem__("backprop.debug", True) if v else None,
+              help="Show the Python traceback of an internal error.")
+def main():
+    """\b
+    backprop eval "(x+y)*z" --at x=-2,y=5,z=-4
+    backprop eval "1/(1+exp(-(w0*x0+w1*x1+w2)))" --at w0=2,x0=-1,w1=-3,x1=-2,w2=-3
+    backprop eval -f samples/neuron.bp --format json
+    echo "x^2 + 3*x" | backprop eval - --at x=2
+
+    See the computational graph of an expression: every node's forward value and its
+    gradient, computed by backpropagation as in CS231n's lecture.  Exit codes: 0 ok,
+    1 the maths failed (an undefined value, a failed check), 2 the input was wrong.
+
+    Run 'backprop COMMAND --help' for a command's options and examples.
+    """
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

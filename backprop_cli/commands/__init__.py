@@ -1,0 +1,1 @@
+"""One module per click command, loaded only when that command runs."""

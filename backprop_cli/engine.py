@@ -1,0 +1,178 @@
+"""Forward and backward passes over a graph's node list: plain loops, no recursion.
+
+The backward pass records, for every edge (node i's k-th input), the local gradient
+``local[i][k]`` = d(node i)/d(input k) and the contribution ``grads[i] * local[i][k]`` that flows
+along it, so every view reads the same facts instead of recomputing them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping, Optional
+
+from .errors import InputError, MathError, caret
+from .graph import Graph
+from .numbers import exact, show
+from .ops import OPS
+
+
+class Result:
+    """A graph with its forward values and d(output)/d(node) for every node."""
+
+    __slots__ = ("graph", "values", "grads", "local", "contrib", "at", "warnings")
+
+    def __init__(self, graph: Graph, values: list, grads: list, local: list, contrib: list,
+                 at: dict, warnings: list) -> None:
+        self.graph = graph
+        self.values = values
+        self.grads = grads
+        #: per node: a tuple of local gradients, one per input (None for leaves and nodes the
+        #: backward pass never reached because they come after the output).
+        self.local = local
+        #: per node: a tuple of upstream * local, one per input (same shape as ``local``).
+        self.contrib = contrib
+        #: the value each input had.
+        self.at = at
+        self.warnings = warnings
+
+    @property
+    def value(self) -> float:
+        return self.values[self.graph.output]
+
+    @property
+    def output_name(self) -> str:
+        return self.graph.output_name
+
+    @property
+    def gradients(self) -> dict:
+        """d(output)/d(input) for every input, in order of first appearance."""
+        return {name: self.grads[i] for name, i in self.graph.inputs.items()}
+
+
+def input_values(graph: Graph, at: Mapping[str, float]) -> dict:
+    """The value of every input: from ``at``, else the program's default.  All missing ones at once."""
+    values = {}
+    missing = []
+    for name in graph.inputs:
+        if name in at:
+            values[name] = float(at[name])
+        elif name in graph.defaults:
+            values[name] = graph.defaults[name]
+        else:
+            missing.append(name)
+    if missing:
+        s = "s" if len(missing) > 1 else ""
+        example = ",".join(f"{n}=1" for n in missing)
+        raise InputError(f"no value for input{s} {', '.join(missing)}",
+                         f"Give {'them' if s else 'it'} with --at, e.g. --at {example}")
+    return values
+
+
+def forward(graph: Graph, at: Mapping[str, float], allow_nonfinite: bool = False) -> list:
+    """Every node's value, in node order."""
+    inputs = input_values(graph, at)
+    fwd = {name: op.forward for name, op in OPS.items()}
+    values: list = []
+    push = values.append
+    for op, args, payload in zip(graph.op, graph.args, graph.payload):
+        n = len(args)
+        if n == 2:
+            push(fwd[op](values[args[0]], values[args[1]]))
+        elif n == 1:
+            push(fwd[op](values[args[0]]))
+        elif n == 0:
+            push(payload if op == "const" else inputs[payload])
+        else:
+            push(fwd[op](*[values[j] for j in args]))
+    if not allow_nonfinite and not math.isfinite(sum(values)):
+        _check_finite(graph, values)
+    return values
+
+
+def _check_finite(graph: Graph, values: list) -> None:
+    """Name the first node that made inf or nan out of finite inputs."""
+    for i, v in enumerate(values):
+        if math.isfinite(v):
+            continue
+        args = graph.args[i]
+        op = OPS[graph.op[i]]
+        xs = [values[j] for j in args]
+        why = op.undefined(*xs) or "the result overflows a double"
+        line, col = graph.line_col(i)
+        ins = ", ".join(f"{graph.label(j, 30)} = {exact(values[j])}" for j in args)
+        raise MathError(
+            f"{line}:{col}: {graph.label(i, 40)} is undefined ({exact(v)}): {why}\n"
+            f"{caret(graph.source, graph.start[i], graph.end[i])}\n"
+            f"node {i}, op {op.name}, input{'s' if len(args) > 1 else ''}: {ins}",
+            "Use --allow-nonfinite to let inf and nan flow through, IEEE-style.")
+
+
+def backward(graph: Graph, values: list, record: bool = True) -> tuple:
+    """d(output)/d(node) for every node; with ``record``, each edge's local gradient and contribution."""
+    n = len(graph)
+    grads = [0.0] * n
+    local: list = [None] * n
+    contrib: list = [None] * n
+    out = graph.output
+    grads[out] = 1.0
+    loc_fns = {name: op.local for name, op in OPS.items()}
+    ops, all_args = graph.op, graph.args
+    for i in range(out, -1, -1):
+        args = all_args[i]
+        if not args:
+            continue
+        upstream = grads[i]
+        if len(args) == 2:
+            a, b = args
+            la, lb = loc = loc_fns[ops[i]](values[i], values[a], values[b])
+            ca, cb = upstream * la, upstream * lb
+            grads[a] += ca
+            grads[b] += cb
+            if record:
+                local[i] = loc
+                contrib[i] = (ca, cb)
+        else:
+            loc = loc_fns[ops[i]](values[i], *[values[j] for j in args])
+            cs = tuple(upstream * lk for lk in loc)
+            for j, c in zip(args, cs):
+                grads[j] += c
+            if record:
+                local[i] = loc
+                contrib[i] = cs
+    return grads, local, contrib
+
+
+def run(graph: Graph, at: Optional[Mapping[str, float]] = None, allow_nonfinite: bool = False,
+        record: bool = True) -> Result:
+    """Forward then backward.  Raises InputError for a missing input, MathError for an undefined value."""
+    at = dict(at or {})
+    values = forward(graph, at, allow_nonfinite)
+    grads, local, contrib = backward(graph, values, record)
+    used = {name: values[i] for name, i in graph.inputs.items()}
+    return Result(graph, values, grads, local, contrib, used, _gradient_warnings(graph, values, grads))
+
+
+def _gradient_warnings(graph: Graph, values: list, grads: list) -> list:
+    warnings = []
+    for name, i in graph.inputs.items():
+        if math.isfinite(grads[i]):
+            continue
+        cause = _first_nonfinite_local(graph, values, grads)
+        where = ""
+        if cause is not None:
+            j, g = cause
+            where = (f": it starts at {graph.label(j, 40)} ({graph.op[j]}), whose local gradient is "
+                     f"{show(g)} at {', '.join(exact(values[k]) for k in graph.args[j])}")
+        warnings.append(f"d{graph.output_name}/d{name} is {show(grads[i])}{where}")
+    return warnings
+
+
+def _first_nonfinite_local(graph: Graph, values: list, grads: list):
+    for i in range(graph.output, -1, -1):
+        args = graph.args[i]
+        if args and math.isfinite(values[i]) and all(math.isfinite(values[j]) for j in args):
+            loc = OPS[graph.op[i]].local(values[i], *[values[j] for j in args])
+            for lk in loc:
+                if not math.isfinite(lk):
+                    return i, lk
+    return None

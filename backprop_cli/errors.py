@@ -1,0 +1,65 @@
+"""The errors users see.  Each carries its exit code: 2 for bad input, 1 when the maths fails."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .graph import line_col
+
+
+class BackpropError(Exception):
+    exit_code = 1
+
+    def __init__(self, message: str, hint: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n{self.hint}"
+
+
+class InputError(BackpropError):
+    """The input was wrong: parse error, unknown function, wrong arity, missing input, bad flag."""
+
+    exit_code = 2
+
+
+class MathError(BackpropError):
+    """The maths failed: an undefined value, a failed gradient check."""
+
+    exit_code = 1
+
+
+def caret(source: str, start: int, end: Optional[int] = None) -> str:
+    """The source line holding ``start``, with carets under ``start:end``."""
+    line, col = line_col(source, start)
+    line_start = source.rfind("\n", 0, start) + 1
+    line_end = source.find("\n", start)
+    if line_end < 0:
+        line_end = len(source)
+    text = source[line_start:line_end].replace("\t", " ")
+    width = max(1, min((end if end is not None else start + 1), line_end) - start)
+    # Long lines (machine-written expressions) are cut to a window around the spot.
+    offset = col - 1
+    if len(text) > 100:
+        lo = max(0, offset - 50)
+        text = ("…" if lo else "") + text[lo:lo + 100] + ("…" if lo + 100 < len(text) else "")
+        offset = offset - lo + (1 if lo else 0)
+        width = min(width, 100)
+    return f"  {text}\n  {' ' * offset}{'^' * width}"
+
+
+class SourceError(InputError):
+    """An input error at a place in the source text."""
+
+    def __init__(self, message: str, source: str, start: int, end: Optional[int] = None,
+                 origin: str = "", hint: Optional[str] = None) -> None:
+        super().__init__(message, hint)
+        self.source, self.start, self.end, self.origin = source, start, end, origin
+
+    def __str__(self) -> str:
+        line, col = line_col(self.source, self.start)
+        where = f"{self.origin}:{line}:{col}" if self.origin else f"{line}:{col}"
+        text = f"{where}: {self.message}\n{caret(self.source, self.start, self.end)}"
+        return text + (f"\n{self.hint}" if self.hint else "")

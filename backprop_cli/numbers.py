@@ -1,0 +1,42 @@
+"""How numbers are shown: rounded for people, exact (and strict-JSON-safe) for scripts."""
+
+from __future__ import annotations
+
+import math
+
+DEFAULT_DIGITS = 4
+
+
+def show(x: float, digits: int = DEFAULT_DIGITS) -> str:
+    """``digits`` significant digits, no trailing zeros: 0.7311, -12, 1.368, 2.5e-07, inf, nan."""
+    if x != x:
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"  # also -0.0: a sign on zero only confuses a reader
+    text = f"{x:.{max(1, digits)}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def exact(x: float) -> str:
+    """The shortest text that reads back as the same double."""
+    if x != x or math.isinf(x):
+        return show(x)
+    if x == int(x) and abs(x) < 1e16:
+        return str(int(x)) if x != 0 else "0"
+    return repr(x)
+
+
+def json_value(x: float):
+    """A float for strict JSON: non-finite numbers become the strings "inf", "-inf", "nan"."""
+    if x != x:
+        return "nan"
+    if x == math.inf:
+        return "inf"
+    if x == -math.inf:
+        return "-inf"
+    return x

@@ -1,0 +1,263 @@
+"""The op table: every gate the language knows, forward and local gradients side by side.
+
+An op's ``forward`` takes the input values; its ``local`` takes the output value first, then the
+input values, and returns one local gradient d(out)/d(input) per input.  Both are total over IEEE
+doubles: where maths is undefined they return inf or nan instead of raising, and the engine decides
+whether that is an error (it asks ``undefined`` why).
+
+Non-differentiable points follow PyTorch: relu'(0) = 0, abs'(0) = 0, and a tie in max/min splits
+the gradient evenly between the tied inputs.  ``kink`` says whether a point is one of those.
+
+Adding a function is one ``_op(...)`` entry below; the parser finds it by name.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Optional, Sequence
+
+inf = math.inf
+nan = math.nan
+
+
+# ---- total (never-raising) IEEE versions of the maths we need ---------------------------------
+
+
+def div(a: float, b: float) -> float:
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0:
+            return nan
+        return math.copysign(inf, a) * math.copysign(1.0, b)
+
+
+def _odd_integer(b: float) -> bool:
+    return math.isfinite(b) and b == math.floor(b) and math.fmod(b, 2.0) != 0
+
+
+def power(a: float, b: float) -> float:
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        return -inf if a < 0 and _odd_integer(b) else inf
+    except ValueError:
+        if a == 0:  # zero to a negative power
+            return math.copysign(inf, a) if _odd_integer(b) else inf
+        return nan  # negative base, non-integer power
+
+
+def exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return inf
+
+
+def log(x: float) -> float:
+    if x > 0:
+        return math.log(x)
+    return -inf if x == 0 else nan
+
+
+def sqrt(x: float) -> float:
+    return math.sqrt(x) if x >= 0 else nan
+
+
+def _total(f: Callable[[float], float]) -> Callable[[float], float]:
+    """math.sin and friends raise on inf; IEEE says nan."""
+
+    def g(x: float) -> float:
+        try:
+            return f(x)
+        except ValueError:
+            return nan
+
+    g.__name__ = f.__name__
+    return g
+
+
+sin = _total(math.sin)
+cos = _total(math.cos)
+tan = _total(math.tan)
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = exp(x)  # exp(x) <= 1 here, or nan
+    return e / (1.0 + e)
+
+
+def relu(x: float) -> float:
+    return 0.0 if x <= 0 else x  # nan stays nan, as in PyTorch
+
+
+def sign(x: float) -> float:
+    if x > 0:
+        return 1.0
+    if x < 0:
+        return -1.0
+    return x  # 0 -> 0 (PyTorch's abs'(0)), nan -> nan
+
+
+def maximum(*xs: float) -> float:
+    for x in xs:
+        if x != x:
+            return nan
+    return max(xs)
+
+
+def minimum(*xs: float) -> float:
+    for x in xs:
+        if x != x:
+            return nan
+    return min(xs)
+
+
+def _tie_split(out: float, xs: Sequence[float]) -> tuple:
+    """Gradient of max/min: routed to the input(s) equal to the result, split evenly on a tie."""
+    winners = sum(1 for x in xs if x == out)
+    if winners == 0:  # nan somewhere
+        return tuple(nan for _ in xs)
+    share = 1.0 / winners
+    return tuple(share if x == out else 0.0 for x in xs)
+
+
+def _pow_local(out: float, a: float, b: float) -> tuple:
+    # d/da = b * a^(b-1); 0 when b == 0 (PyTorch), even at a == 0 where a^(b-1) is inf.
+    da = 0.0 if b == 0 else b * power(a, b - 1.0)
+    # d/db = a^b * ln(a); 0 at a == 0 with b >= 0 (PyTorch); nan for a negative base.
+    db = 0.0 if a == 0 and b >= 0 else out * log(a)
+    return (da, db)
+
+
+def _pow_undefined(a: float, b: float) -> Optional[str]:
+    if a < 0 and math.isfinite(b) and b != math.floor(b):
+        return "a negative base to a non-integer power"
+    if a == 0 and b < 0:
+        return "zero to a negative power"
+    return None
+
+
+# ---- the table ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    #: (fewest, most) inputs; most is None for "any number".
+    arity: tuple
+    forward: Optional[Callable[..., float]]
+    #: local(out, *inputs) -> one d(out)/d(input) per input.
+    local: Optional[Callable[..., tuple]]
+    #: the gate's backward-flow pattern, in the lecture's words.
+    pattern: str
+    #: local gradients as formulas in the language: {0}, {1}, ... stand for the inputs, {out} for the output.
+    #: For ops with any number of inputs, a single template is used for every input ({i} is that input).
+    formulas: tuple = ()
+    #: how the op prints: "infix" with ``symbol`` and ``precedence``, "prefix", "call" or "leaf".
+    notation: str = "call"
+    symbol: str = ""
+    precedence: int = 100
+    #: is this a function users can call by name in the language?
+    callable: bool = True
+    #: given finite inputs that gave a non-finite output, why (None: the result overflowed).
+    undefined: Callable[..., Optional[str]] = lambda *xs: None
+    #: is the point non-differentiable (the gradient there is a convention, not a limit)?
+    kink: Callable[..., bool] = lambda *xs: False
+
+    def arity_text(self) -> str:
+        lo, hi = self.arity
+        if hi == lo:
+            return f"{lo} argument" + ("" if lo == 1 else "s")
+        if hi is None:
+            return f"at least {lo} argument" + ("" if lo == 1 else "s")
+        return f"{lo} to {hi} arguments"
+
+    def accepts(self, n: int) -> bool:
+        lo, hi = self.arity
+        return n >= lo and (hi is None or n <= hi)
+
+
+OPS: dict = {}
+
+
+def _op(name: str, arity, forward, local, pattern: str, formulas=(), **kw) -> Op:
+    if isinstance(arity, int):
+        arity = (arity, arity)
+    op = Op(name, arity, forward, local, pattern, tuple(formulas), **kw)
+    OPS[name] = op
+    return op
+
+
+# Leaves: their values come from the program (constants) or from --at (inputs).
+_op("input", 0, None, None, "an input: the gradient that arrives here is the answer",
+    notation="leaf", callable=False)
+_op("const", 0, None, None, "a constant: its gradient is computed but goes nowhere",
+    notation="leaf", callable=False)
+
+# Arithmetic gates.
+_op("add", 2, lambda a, b: a + b, lambda out, a, b: (1.0, 1.0),
+    "the add gate distributes: every input gets the upstream gradient unchanged",
+    ("1", "1"), notation="infix", symbol="+", precedence=1, callable=False)
+_op("sub", 2, lambda a, b: a - b, lambda out, a, b: (1.0, -1.0),
+    "the sub gate distributes: the left input gets the upstream gradient, the right its negative",
+    ("1", "-1"), notation="infix", symbol="-", precedence=1, callable=False)
+_op("mul", 2, lambda a, b: a * b, lambda out, a, b: (b, a),
+    "the mul gate swaps its inputs and scales: each input gets the upstream times the other input",
+    ("{1}", "{0}"), notation="infix", symbol="*", precedence=2, callable=False)
+_op("div", 2, div, lambda out, a, b: (div(1.0, b), div(-out, b)),
+    "the div gate scales by 1/b, and sends -a/b^2 times the upstream to the divisor",
+    ("1/{1}", "-{0}/{1}^2"), notation="infix", symbol="/", precedence=2, callable=False,
+    undefined=lambda a, b: "division by zero" if b == 0 else None)
+_op("neg", 1, lambda a: -a, lambda out, a: (-1.0,),
+    "the negation gate flips the sign of the upstream gradient",
+    ("-1",), notation="prefix", symbol="-", precedence=3, callable=False)
+_op("pow", 2, power, _pow_local,
+    "the power gate scales by b*a^(b-1); the exponent gets a^b*log(a)",
+    ("{1}*{0}^({1} - 1)", "{0}^{1}*log({0})"), notation="infix", symbol="^", precedence=4,
+    undefined=_pow_undefined)
+
+# Functions.
+_op("exp", 1, exp, lambda out, a: (out,),
+    "the exp gate scales by its own output: d/dx e^x = e^x",
+    ("exp({0})",))
+_op("log", 1, log, lambda out, a: (div(1.0, a),),
+    "the log gate scales by 1/x",
+    ("1/{0}",), undefined=lambda a: "log of a non-positive number" if a <= 0 else None)
+_op("sqrt", 1, sqrt, lambda out, a: (div(0.5, out),),
+    "the sqrt gate scales by 1/(2*sqrt(x))",
+    ("1/(2*sqrt({0}))",), undefined=lambda a: "sqrt of a negative number" if a < 0 else None)
+_op("sin", 1, sin, lambda out, a: (cos(a),), "the sin gate scales by cos(x)", ("cos({0})",))
+_op("cos", 1, cos, lambda out, a: (-sin(a),), "the cos gate scales by -sin(x)", ("-sin({0})",))
+_op("tan", 1, tan, lambda out, a: (1.0 + out * out,),
+    "the tan gate scales by 1 + tan(x)^2", ("1 + tan({0})^2",))
+_op("tanh", 1, math.tanh, lambda out, a: (1.0 - out * out,),
+    "the tanh gate scales by 1 - tanh(x)^2", ("1 - tanh({0})^2",))
+_op("sigmoid", 1, sigmoid, lambda out, a: (out * (1.0 - out),),
+    "the sigmoid gate scales by (1 - sigma)*sigma",
+    ("sigmoid({0})*(1 - sigmoid({0}))",))
+_op("relu", 1, relu, lambda out, a: (1.0 if a > 0 else 0.0,),
+    "the relu gate passes the gradient where x > 0 and blocks it elsewhere (relu'(0) = 0)",
+    ("1 if {0} > 0 else 0",), kink=lambda a: a == 0)
+_op("abs", 1, abs, lambda out, a: (sign(a),),
+    "the abs gate passes the gradient with the sign of x (abs'(0) = 0)",
+    ("sign({0})",), kink=lambda a: a == 0)
+_op("max", (1, None), maximum, lambda out, *xs: _tie_split(out, xs),
+    "the max gate routes: the largest input gets all of the gradient, the others 0 (a tie splits it)",
+    ("1 if {i} is the largest else 0",),
+    kink=lambda *xs: sum(1 for x in xs if x == maximum(*xs)) > 1)
+_op("min", (1, None), minimum, lambda out, *xs: _tie_split(out, xs),
+    "the min gate routes: the smallest input gets all of the gradient, the others 0 (a tie splits it)",
+    ("1 if {i} is the smallest else 0",),
+    kink=lambda *xs: sum(1 for x in xs if x == minimum(*xs)) > 1)
+
+
+#: named constants of the language; a binding of the same name shadows them.
+CONSTANTS = {"pi": math.pi, "e": math.e}
+
+
+def function_names() -> list:
+    return sorted(name for name, op in OPS.items() if op.callable)

@@ -1,0 +1,38 @@
+"""Shared test helpers: run the CLI in-process, find the samples and the lecture's examples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+LECTURE = ROOT.parent / "shared" / "examples" / "cs231n.json"
+
+
+def run(*args, input=None, env=None):
+    """Run `backprop ARGS...` in-process; the result has .exit_code, .stdout and .stderr."""
+    from backprop_cli.cli import main
+
+    runner = CliRunner(env=env)
+    return runner.invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+def run_json(*args, input=None):
+    result = run(*args, "--format", "json", input=input)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def cli():
+    return run
+
+
+def lecture_cases():
+    """The lecture's examples with independently computed values (shared/, or a copy in tests/)."""
+    path = LECTURE if LECTURE.exists() else Path(__file__).with_name("cs231n.json")
+    return json.loads(path.read_text())
