@@ -13,6 +13,14 @@ from . import __version__
 #: command name -> (module under backprop_cli.commands, one-line help shown in `backprop --help`)
 COMMANDS = {
     "eval": ("eval", "Show every node's value and gradient (table, JSON)."),
+    "trace": ("trace", "Walk the forward and backward pass step by step."),
+    "graph": ("graph", "Draw the graph as DOT or Mermaid (or a picture)."),
+    "check": ("check", "Compare the gradients with finite differences."),
+    "codegen": ("codegen", "Write the forward and backward pass as flat code."),
+    "diff": ("diff", "Write d(output)/dx as a program in this language."),
+    "batch": ("batch", "Value and gradient at many points (CSV, JSON lines)."),
+    "plot": ("plot", "Draw f and df/dx over a range in the terminal."),
+    "optimize": ("optimize", "Minimise the output by gradient descent."),
 }
 
 class LazyGroup(click.Group):
