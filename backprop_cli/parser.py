@@ -126,7 +126,7 @@ class _Builder:
         op = OPS.get(fname)
         if op is None or not op.callable:
             close = difflib.get_close_matches(fname, function_names(), n=1, cutoff=0.5)
-            hint = (f"did you mean '{close[0]}'? " if close else "") + \
+            hint = (f"Did you mean '{close[0]}'? " if close else "") + \
                 "Known functions: " + ", ".join(function_names()) + "."
             raise self._error(f"unknown function '{fname}'", tok.start_pos, tok.end_pos, hint)
         if not op.accepts(len(args)):
@@ -273,7 +273,7 @@ def _choose_output(g: Graph, statements, output: Optional[str], env: dict, origi
             names = [n for n in env]
             close = difflib.get_close_matches(output, names, n=1)
             raise InputError(f"--output {output}: the program has no name '{output}'",
-                             (f"did you mean '{close[0]}'? " if close else "") +
+                             (f"Did you mean '{close[0]}'? " if close else "") +
                              "Names in the program: " + ", ".join(names) + ".")
         g.output, g.output_name = env[output], output
         return
