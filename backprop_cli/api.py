@@ -12,8 +12,9 @@ import math
 import re
 from typing import Iterable, Mapping, Optional, Union
 
+from . import limits
 from .engine import Result, run
-from .errors import BackpropError, InputError, SourceError, caret
+from .errors import BackpropError, InputError, SourceError, caret, listing
 from .graph import Graph
 from .parser import parse
 
@@ -24,7 +25,15 @@ Point = Mapping[str, Union[float, int, str]]
 
 def build(source: str, *, at: Iterable[str] = (), output: Optional[str] = None,
           origin: str = "") -> Graph:
-    """Parse a program into its graph.  ``at`` names the inputs that will be given values."""
+    """Parse a program into its graph.  ``at`` names the inputs that will be given values.
+
+    Raises InputError for a text over the limits in ``limits`` (size, depth, long names), before parsing."""
+    limits.check_source(source, origin)
+    if output is not None:
+        limits.check_name(output, "--output")
+        if not _NAME.match(output):
+            raise InputError(f"--output: '{limits.printable(output)}' is not a name",
+                             "Names start with a letter or '_', then letters, digits or '_'.")
     return parse(source, origin=origin, bound=at, output=output)
 
 
@@ -41,10 +50,11 @@ def evaluate(source: str, at: Optional[Point] = None, *, output: Optional[str] =
 
 def constant(text: str) -> float:
     """The value of a constant expression such as "-2", "1e-3" or "pi/4"."""
+    limits.check_source(text)
     graph = parse(text)
     if graph.inputs:
-        names = ", ".join(graph.inputs)
-        raise InputError(f"'{text.strip()}' is not a constant ({names} has no value)",
+        names = listing(graph.inputs)
+        raise InputError(f"'{limits.printable(text.strip())}' is not a constant ({names} has no value)",
                          "A value is a number or an expression of numbers, pi and e, like pi/4.")
     value = run(graph, {}, record=False).value
     return value
@@ -68,23 +78,25 @@ def parse_at(items: Iterable[str]) -> dict:
                 continue
             name, eq, text = part.partition("=")
             name = name.strip()
+            shown = limits.printable(part)  # user text in a message: cut short, control characters escaped
             if not eq:
-                raise InputError(f"--at: '{part}' has no '='", "Write name=value, e.g. --at x=-2,y=5.")
+                raise InputError(f"--at: '{shown}' has no '='", "Write name=value, e.g. --at x=-2,y=5.")
+            limits.check_name(name, "--at")
             if not _NAME.match(name):
-                raise InputError(f"--at: '{name}' in '{part}' is not a name",
+                raise InputError(f"--at: '{limits.printable(name)}' in '{shown}' is not a name",
                                  "Names start with a letter or '_', then letters, digits or '_'.")
             if not text.strip():
-                raise InputError(f"--at: '{part}' has no value after '='",
+                raise InputError(f"--at: '{shown}' has no value after '='",
                                  "Write name=value, e.g. --at x=-2,y=5.")
             try:
                 point[name] = constant(text)
             except SourceError as e:
-                raise InputError(f"--at: the value of {name} ('{text.strip()}'): {e.message}\n"
+                raise InputError(f"--at: the value of {name} ('{limits.printable(text.strip())}'): {e.message}\n"
                                  f"{caret(text, e.start, e.end)}", e.hint) from None
             except BackpropError as e:
                 raise InputError(f"--at: the value of {name}: {e.message}", e.hint) from None
             if not math.isfinite(point[name]):
-                raise InputError(f"--at: the value of {name} ('{text.strip()}') is {point[name]}",
+                raise InputError(f"--at: the value of {name} ('{limits.printable(text.strip())}') is {point[name]}",
                                  "Inputs must be finite numbers.")
     return point
 

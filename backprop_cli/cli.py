@@ -39,10 +39,15 @@ class LazyGroup(click.Group):
             formatter.write_dl([(name, text) for name, (_, text) in COMMANDS.items()])
 
     def invoke(self, ctx):
+        from . import limits
         from .errors import BackpropError
 
         try:
             return super().invoke(ctx)
+        except MemoryError:
+            click.echo("Error: out of memory: the input is too large for this machine.", err=True)
+            click.echo("Give a smaller input (--max-size sets the largest one read).", err=True)
+            ctx.exit(2)
         except BackpropError as e:
             click.echo(f"Error: {e.detail}", err=True)
             if e.hint:
@@ -60,9 +65,14 @@ class LazyGroup(click.Group):
         except Exception as e:  # an internal error: one line, and the way to see more
             if ctx.meta.get("backprop.debug") or os.environ.get("BACKPROP_DEBUG"):
                 raise
-            click.echo(f"Internal error: {type(e).__name__}: {e}. This is a bug in backprop; "
-                       "rerun with --debug for the traceback.", err=True)
+            what = " ".join(str(e).split())  # one line, however the exception reads
+            if len(what) > 200:
+                what = what[:199] + "…"
+            click.echo(f"Internal error: {type(e).__name__}{': ' + what if what else ''}. "
+                       "This is a bug in backprop; rerun with --debug for the traceback.", err=True)
             ctx.exit(70)
+        finally:
+            limits.set_max_bytes(None)  # --max-size lasts one run (tests run many in one process)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,6 +80,9 @@ class LazyGroup(click.Group):
 @click.option("--debug", is_flag=True, expose_value=False, is_eager=True,
               callback=lambda ctx, p, v: ctx.meta.__setitem__("backprop.debug", True) if v else None,
               help="Show the Python traceback of an internal error.")
+@click.option("--max-size", metavar="SIZE", expose_value=False, is_eager=True,
+              callback=lambda ctx, p, v: _set_max_size(ctx, p, v),
+              help="Largest input to read, e.g. 20MB (default 10 MB, or $BACKPROP_MAX_SIZE; 0: no limit).")
 def main():
     """\b
     backprop eval "(x+y)*z" --at x=-2,y=5,z=-4
@@ -83,6 +96,12 @@ def main():
 
     Run 'backprop COMMAND --help' for a command's options and examples.
     """
+
+
+def _set_max_size(ctx, param, value):
+    from .commands.common import set_max_size
+
+    return set_max_size(ctx, param, value)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Mapping, Optional
 
-from .errors import InputError, MathError, caret
+from .errors import InputError, MathError, caret, listing
 from .graph import Graph
 from .numbers import exact, show
 from .ops import OPS
@@ -62,8 +62,8 @@ def input_values(graph: Graph, at: Mapping[str, float]) -> dict:
             missing.append(name)
     if missing:
         s = "s" if len(missing) > 1 else ""
-        example = ",".join(f"{n}=1" for n in missing)
-        raise InputError(f"no value for input{s} {', '.join(missing)}",
+        example = ",".join(f"{n}=1" for n in missing[:10])
+        raise InputError(f"no value for input{s} {listing(missing)}",
                          f"Give {'them' if s else 'it'} with --at, e.g. --at {example}")
     return values
 
@@ -161,18 +161,17 @@ def run(graph: Graph, at: Optional[Mapping[str, float]] = None, allow_nonfinite:
 
 
 def _gradient_warnings(graph: Graph, values: list, grads: list) -> list:
-    warnings = []
-    for name, i in graph.inputs.items():
-        if math.isfinite(grads[i]):
-            continue
-        cause = _first_nonfinite_local(graph, values, grads)
-        where = ""
-        if cause is not None:
-            j, g = cause
-            where = (f": it starts at {graph.label(j, 40)} ({graph.op[j]}), whose local gradient is "
-                     f"{show(g)} at {', '.join(exact(values[k]) for k in graph.args[j])}")
-        warnings.append(f"d{graph.output_name}/d{name} is {show(grads[i])}{where}")
-    return warnings
+    bad = [(name, i) for name, i in graph.inputs.items() if not math.isfinite(grads[i])]
+    if not bad:
+        return []
+    # The cause is looked for once, not once per input: that would be quadratic in a big graph.
+    cause = _first_nonfinite_local(graph, values, grads)
+    where = ""
+    if cause is not None:
+        j, g = cause
+        where = (f": it starts at {graph.label(j, 40)} ({graph.op[j]}), whose local gradient is "
+                 f"{show(g)} at {', '.join(exact(values[k]) for k in graph.args[j])}")
+    return [f"d{graph.output_name}/d{name} is {show(grads[i])}{where}" for name, i in bad]
 
 
 def _first_nonfinite_local(graph: Graph, values: list, grads: list):

@@ -36,6 +36,14 @@ class MathError(BackpropError):
     exit_code = 1
 
 
+def listing(items, most: int = 10) -> str:
+    """'a, b, c', or for a long list its first ``most`` items and how many more."""
+    items = list(items)
+    if len(items) <= most:
+        return ", ".join(items)
+    return ", ".join(items[:most]) + f" and {len(items) - most:,} more"
+
+
 def caret(source: str, start: int, end: Optional[int] = None) -> str:
     """The source line holding ``start``, with carets under ``start:end``."""
     line, col = line_col(source, start)
@@ -52,6 +60,10 @@ def caret(source: str, start: int, end: Optional[int] = None) -> str:
         text = ("…" if lo else "") + text[lo:lo + 100] + ("…" if lo + 100 < len(text) else "")
         offset = offset - lo + (1 if lo else 0)
         width = min(width, 100)
+    if not text.isprintable():
+        # A control character or an undecodable byte would reach the terminal; one '?' each
+        # keeps the caret under the right column.
+        text = "".join(c if c.isprintable() else "?" for c in text)
     return f"  {text}\n  {' ' * offset}{'^' * width}"
 
 

@@ -125,6 +125,11 @@ def _tie_split(out: float, xs: Sequence[float]) -> tuple:
     return tuple(share if x == out else 0.0 for x in xs)
 
 
+def _tied(xs: Sequence[float], best: float) -> bool:
+    """Do two or more inputs share the winning value?  (One pass: ``best`` is computed once.)"""
+    return sum(1 for x in xs if x == best) > 1
+
+
 def _pow_local(out: float, a: float, b: float) -> tuple:
     # d/da = b * a^(b-1); 0 when b == 0 (PyTorch), even at a == 0 where a^(b-1) is inf.
     da = 0.0 if b == 0 else b * power(a, b - 1.0)
@@ -248,11 +253,11 @@ _op("abs", 1, abs, lambda out, a: (sign(a),),
 _op("max", (1, None), maximum, lambda out, *xs: _tie_split(out, xs),
     "the max gate routes: the largest input gets all of the gradient, the others 0 (a tie splits it)",
     ("1 if {i} is the largest else 0",),
-    kink=lambda *xs: sum(1 for x in xs if x == maximum(*xs)) > 1)
+    kink=lambda *xs: _tied(xs, maximum(*xs)))
 _op("min", (1, None), minimum, lambda out, *xs: _tie_split(out, xs),
     "the min gate routes: the smallest input gets all of the gradient, the others 0 (a tie splits it)",
     ("1 if {i} is the smallest else 0",),
-    kink=lambda *xs: sum(1 for x in xs if x == minimum(*xs)) > 1)
+    kink=lambda *xs: _tied(xs, minimum(*xs)))
 
 
 #: named constants of the language; a binding of the same name shadows them.

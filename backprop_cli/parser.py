@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 from typing import Iterable, Optional
 
-from .errors import InputError, SourceError
+from .errors import InputError, SourceError, listing
 from .graph import Graph
 from .ops import CONSTANTS, OPS, function_names
 from .suggest import nearest
@@ -274,7 +274,7 @@ def _choose_output(g: Graph, statements, output: Optional[str], env: dict, origi
             close = nearest(output, names)
             raise InputError(f"--output {output}: the program has no name '{output}'",
                              (f"Did you mean '{close}'? " if close else "") +
-                             "Names in the program: " + ", ".join(names) + ".")
+                             "Names in the program: " + listing(names) + ".")
         g.output, g.output_name = env[output], output
         return
     last = statements[-1] if statements else None

@@ -27,8 +27,11 @@ def nearest(name: str, known: Iterable[str]) -> Optional[str]:
     best = None
     best_key = None
     for candidate in known:
+        most = max(1, min(len(name), len(candidate)) // 2)
+        if abs(len(candidate) - len(name)) > most:
+            continue  # the distance is at least the difference in length: skip the O(n*m) work
         d = distance(name.lower(), candidate.lower())
-        if d > max(1, min(len(name), len(candidate)) // 2):
+        if d > most:
             continue
         key = (d, abs(len(candidate) - len(name)), candidate)
         if best_key is None or key < best_key:

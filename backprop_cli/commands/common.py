@@ -7,9 +7,11 @@ from typing import Optional
 
 import click
 
-from ..errors import InputError
+from .. import limits
+from ..errors import InputError, listing
 
-MAX_INPUT_BYTES = 10_000_000
+#: the default input-size limit; --max-size and BACKPROP_MAX_SIZE change it (see limits.py).
+MAX_INPUT_BYTES = limits.DEFAULT_MAX_BYTES
 
 
 class ExpressionCommand(click.Command):
@@ -59,8 +61,29 @@ def _set_debug(ctx, param, value):
     return value
 
 
+def set_max_size(ctx, param, value):
+    """--max-size: the input-size limit for this run (on the group and on every command)."""
+    if value is None:
+        if ctx.parent is None:
+            limits.set_max_bytes(None)  # a new run starts from the environment or the default
+        return None
+    try:
+        limit = limits.parse_size(value)
+    except InputError as e:
+        raise click.BadParameter(f"{e.message}. {e.hint}", ctx, param) from None
+    limits.set_max_bytes(limit)
+    return limit
+
+
+def max_size_option(f):
+    return click.option("--max-size", metavar="SIZE", expose_value=False, callback=set_max_size,
+                        is_eager=True,
+                        help=f"Largest input to read, e.g. 20MB (default {limits.describe(limits.DEFAULT_MAX_BYTES)}, "
+                             f"or ${limits.ENV_MAX_SIZE}; 0: no limit).")(f)
+
+
 def program_options(f):
-    """EXPR, -f FILE, --at, --output, --allow-nonfinite and --debug."""
+    """EXPR, -f FILE, --at, --output, --allow-nonfinite, --max-size and --debug."""
     decorators = [
         click.argument("expr", required=False, metavar="EXPR"),
         click.option("-f", "--file", "file", metavar="FILE",
@@ -71,6 +94,7 @@ def program_options(f):
                      help="Differentiate the value named NAME instead of the last statement."),
         click.option("--allow-nonfinite", is_flag=True,
                      help="Let inf and nan flow through (IEEE) instead of stopping at an undefined value."),
+        max_size_option,
         click.option("--debug", is_flag=True, expose_value=False, callback=_set_debug, is_eager=True,
                      help="Show the Python traceback of an internal error."),
     ]
@@ -88,34 +112,41 @@ def read_program(expr: Optional[str], file: Optional[str]) -> tuple:
                          "Pass one as an argument, e.g. backprop eval \"(x+y)*z\" --at x=-2,y=5,z=-4, "
                          "or read a program with -f FILE.")
     if file is not None:
-        return _read(file), ("<stdin>" if file == "-" else file)
-    if expr == "-":
-        return _read("-"), "<stdin>"
-    return expr, ""
+        text, origin = _read(file), ("<stdin>" if file == "-" else file)
+    elif expr == "-":
+        text, origin = _read("-"), "<stdin>"
+    else:
+        text, origin = expr, ""
+    limits.check_source(text, origin)
+    return text, origin
 
 
 def _read(path: str) -> str:
+    shown = "standard input" if path == "-" else limits.printable(path, 200)
+    limit = limits.max_bytes()
+    size = limit + 1 if limit else -1  # one byte more than the limit tells that it is too large
     try:
         if path == "-":
-            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1) if hasattr(sys.stdin, "buffer") \
-                else sys.stdin.read(MAX_INPUT_BYTES + 1).encode()
+            data = sys.stdin.buffer.read(size) if hasattr(sys.stdin, "buffer") \
+                else sys.stdin.read(size).encode("utf-8", "surrogateescape")
         else:
             with open(path, "rb") as fh:
-                data = fh.read(MAX_INPUT_BYTES + 1)
+                data = fh.read(size)
     except FileNotFoundError:
-        raise InputError(f"cannot read {path}: no such file") from None
+        raise InputError(f"cannot read {shown}: no such file") from None
     except IsADirectoryError:
-        raise InputError(f"cannot read {path}: it is a directory") from None
+        raise InputError(f"cannot read {shown}: it is a directory") from None
     except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror or e}") from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"{'standard input' if path == '-' else path} is larger than "
-                         f"{MAX_INPUT_BYTES // 1_000_000} MB")
+        raise InputError(f"cannot read {shown}: {e.strerror or e}") from None
+    except ValueError as e:  # a path with a NUL byte in it
+        raise InputError(f"cannot read {shown}: {e}") from None
+    if limit and len(data) > limit:
+        raise limits.too_large(shown, limit)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InputError(f"{'standard input' if path == '-' else path} is not UTF-8 text "
-                         f"(byte {e.start} is {data[e.start]:#04x})") from None
+        raise InputError(f"{shown} is not UTF-8 text (byte {e.start} is {data[e.start]:#04x})",
+                         "Save the program as UTF-8; a program is plain text.") from None
 
 
 def load(expr, file, at, output, allow_nonfinite, record=True):
@@ -129,7 +160,7 @@ def load(expr, file, at, output, allow_nonfinite, record=True):
     unused = [name for name in point if name not in graph.inputs]
     if unused:
         s = "s" if len(unused) > 1 else ""
-        warn(f"--at {', '.join(unused)}: the program has no input{s} of that name; ignored")
+        warn(f"--at {listing(unused)}: the program has no input{s} of that name; ignored")
     return run(graph, point, allow_nonfinite=allow_nonfinite, record=record)
 
 
