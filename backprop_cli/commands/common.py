@@ -124,14 +124,15 @@ def read_program(expr: Optional[str], file: Optional[str]) -> tuple:
 def _read(path: str) -> str:
     shown = "standard input" if path == "-" else limits.printable(path, 200)
     limit = limits.max_bytes()
-    size = limit + 1 if limit else -1  # one byte more than the limit tells that it is too large
     try:
         if path == "-":
-            data = sys.stdin.buffer.read(size) if hasattr(sys.stdin, "buffer") \
-                else sys.stdin.read(size).encode("utf-8", "surrogateescape")
+            if hasattr(sys.stdin, "buffer"):
+                data = _read_at_most(sys.stdin.buffer, limit)
+            else:
+                data = sys.stdin.read(limit + 1 if limit else -1).encode("utf-8", "surrogateescape")
         else:
             with open(path, "rb") as fh:
-                data = fh.read(size)
+                data = _read_at_most(fh, limit)
     except FileNotFoundError:
         raise InputError(f"cannot read {shown}: no such file") from None
     except IsADirectoryError:
@@ -147,6 +148,20 @@ def _read(path: str) -> str:
     except UnicodeDecodeError as e:
         raise InputError(f"{shown} is not UTF-8 text (byte {e.start} is {data[e.start]:#04x})",
                          "Save the program as UTF-8; a program is plain text.") from None
+
+
+def _read_at_most(fh, limit: int) -> bytes:
+    """Up to ``limit`` + 1 bytes (one more tells that the input is too large); 0: everything.
+    In chunks, so that a large limit does not allocate a buffer of its size up front."""
+    chunks, total = [], 0
+    while not limit or total <= limit:
+        want = 1 << 20 if not limit else min(1 << 20, limit + 1 - total)
+        chunk = fh.read(want)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def load(expr, file, at, output, allow_nonfinite, record=True):
