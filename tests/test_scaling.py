@@ -1,0 +1,85 @@
+"""Nothing slower than linear in the size of the input, for every command.
+
+Not a speed test: each case runs the same command on an input and on one 8 times larger, in the
+same test, and compares the two times.  Linear work grows about 8 times; quadratic work 64 times.
+The bound (8 x 3.5 = 28) leaves room for a noisy machine, and each time is the best of two runs.
+Absolute timings, and larger sizes, are in bench/scaling.py.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from backprop_cli import limits
+from conftest import run
+from fuzzgen import load_commands
+
+FOUND, MISSING = load_commands()
+GROWTH = 8
+BOUND = GROWTH * 3.5
+
+#: what a command needs besides the program and the point to do its full work.
+RECIPES: dict = {}
+
+
+def program(n: int) -> str:
+    """n statements, each using the one before and some of 20 inputs (a deep graph, many names),
+    with nested parentheses, calls of one and of many arguments, and one long last line."""
+    lines = ["s0 = x0"]
+    for i in range(1, n):
+        lines.append(f"s{i} = sin(s{i - 1}) * x{i % 20} + (((x{(i * 7) % 20} - s{i - 1}))) / 3")
+    lines.append(" + ".join(f"max(s{i}, x{i % 20}, 0.1)" for i in range(n)))
+    return "\n".join(lines)
+
+
+POINT = ",".join(f"x{i}={0.5 + i / 40}" for i in range(20))
+
+
+def best_time(name: str, text: str) -> float:
+    best = float("inf")
+    for _ in range(2):
+        start = time.perf_counter()
+        result = run(name, *RECIPES.get(name, []), "--at", POINT, "--", text)
+        best = min(best, time.perf_counter() - start)
+        assert result.exit_code == 0, (name, result.stderr[:500])
+    return best
+
+
+@pytest.mark.parametrize("name", [*FOUND, *(pytest.param(m, marks=pytest.mark.skip(reason="not importable yet"))
+                                            for m in MISSING)])
+def test_commands_scale_linearly(name):
+    n = 6
+    small, large = program(n), program(GROWTH * n)
+    run(name, *RECIPES.get(name, []), "--at", POINT, "--", small)  # warm up: imports, caches
+    t_small = best_time(name, small)
+    t_large = best_time(name, large)
+    assert t_large < BOUND * t_small, (
+        f"{name}: {t_small * 1000:.0f} ms at n={n}, {t_large * 1000:.0f} ms at n={GROWTH * n} "
+        f"({t_large / t_small:.1f} times; linear is about {GROWTH})")
+
+
+def test_the_limit_checks_scale_linearly():
+    texts = {
+        "sum": lambda n: "x+" * n + "x",
+        "names just under the limit": lambda n: ("n" * 255 + "+") * (n // 256) + "1",
+        "digits just under the limit": lambda n: ("9" * 1000 + "+") * (n // 1001) + "1",
+        "long words in comments": lambda n: ("# " + "w" * 300 + " ") * (n // 302) + "\nx",
+        "parentheses": lambda n: "(" * (n // 2) + "x" + ")" * (n // 2),
+    }
+    for what, make in texts.items():
+        small, large = make(250_000), make(250_000 * GROWTH)
+        times = []
+        for text in (small, large):
+            best = float("inf")
+            for _ in range(2):
+                start = time.perf_counter()
+                try:
+                    limits.check_source(text)
+                except limits.InputError:
+                    pass
+                best = min(best, time.perf_counter() - start)
+            times.append(best)
+        # Below a few milliseconds, caches and timer noise decide; the floor keeps that out.
+        assert times[1] < BOUND * max(times[0], 0.005), (what, times)
