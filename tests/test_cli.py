@@ -136,3 +136,9 @@ def test_api_is_importable_without_the_cli():
 
     r = evaluate("x*y", at={"x": "pi", "y": 2})
     assert r.gradients["y"] == pytest.approx(3.141592653589793)
+
+
+def test_a_mistyped_command_suggests_the_nearest():
+    result = run("evl", "x")
+    assert result.exit_code == 2
+    assert "No such command 'evl'. Did you mean 'eval'?" in result.stderr
