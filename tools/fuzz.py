@@ -4,6 +4,7 @@ samples, bytes in files, nonsense --at values and option soup.  Run by hand, not
 
     python tools/fuzz.py                      # 100,000 inputs on every core
     python tools/fuzz.py -n 20000 --seed 7 --commands eval,trace
+    python tools/fuzz.py -n 2000 --exe .venv/bin/backprop    # the installed command, one process each
 
 Every run must end with exit 0, or exit 1/2 with one "Error" message on stderr and no traceback
 (tests/fuzzgen.py: check_outcome); an input that takes longer than --slow seconds is reported, and
@@ -109,8 +110,31 @@ def one_input(rng: random.Random, commands: dict, names: list, samples: list, tm
     return name, [*fuzzgen.at_argument(point), *options, *tail], stdin, kind, bool(options)
 
 
+class ProcessResult:
+    """What check_outcome reads, from a real process."""
+
+    def __init__(self, proc):
+        self.exit_code = proc.returncode
+        self.stderr = proc.stderr.decode("utf-8", "replace")
+        self.exception = None
+
+
+def run_exe(exe: str, name: str, argv: list, stdin, hang: float):
+    import subprocess
+
+    data = stdin.encode("utf-8", "surrogateescape") if isinstance(stdin, str) else stdin
+    try:
+        proc = subprocess.run([exe, name, *argv], input=data or b"", capture_output=True, timeout=hang,
+                              env=dict(os.environ, NO_COLOR="1"))
+    except subprocess.TimeoutExpired:
+        raise Hang() from None
+    except ValueError as e:  # an argument with a NUL byte cannot be passed to a process
+        return None, str(e)
+    return ProcessResult(proc), None
+
+
 def worker(job):
-    index, count, seed, only, hang, slow = job
+    index, count, seed, only, hang, slow, exe = job
     from backprop_cli.cli import main
 
     commands, missing = fuzzgen.load_commands()
@@ -122,7 +146,7 @@ def worker(job):
     runner = CliRunner()
     signal.signal(signal.SIGALRM, _alarm)
     stats = {"runs": 0, "exits": Counter(), "by_command": Counter(), "kinds": Counter(),
-             "failures": {}, "slow": [], "slowest": 0.0, "missing": sorted(missing)}
+             "failures": {}, "slow": [], "slowest": 0.0, "missing": sorted(missing), "skipped": 0}
     with tempfile.TemporaryDirectory(prefix="bpfuzz") as tmpdir:
         os.chdir(tmpdir)
         for _ in range(count):
@@ -130,7 +154,13 @@ def worker(job):
             signal.setitimer(signal.ITIMER_REAL, hang)
             start = time.perf_counter()
             try:
-                result = runner.invoke(main, [name, *argv], input=stdin, catch_exceptions=True)
+                if exe:
+                    result, _ = run_exe(exe, name, argv, stdin, hang)
+                    if result is None:  # argv with a NUL byte or a lone surrogate: no process can get it
+                        stats["skipped"] += 1
+                        continue
+                else:
+                    result = runner.invoke(main, [name, *argv], input=stdin, catch_exceptions=True)
                 problem = fuzzgen.check_outcome(result)
                 if isinstance(result.exception, Hang):
                     problem = f"did not finish in {hang} s"
@@ -174,20 +204,24 @@ def main():
     ap.add_argument("--hang", type=float, default=60.0, help="seconds before an input counts as a hang")
     ap.add_argument("--slow", type=float, default=5.0, help="report inputs slower than this")
     ap.add_argument("--out", default="fuzz-failures", help="directory for reproducers and the report")
+    ap.add_argument("--exe", default="", help="run this installed command in a process per input "
+                                              "(slower) instead of the package in-process")
     args = ap.parse_args()
 
     only = {c for c in args.commands.split(",") if c}
     chunk = 500
-    jobs = [(i, min(chunk, args.count - i * chunk), args.seed, only, args.hang, args.slow)
+    chunk = 50 if args.exe else chunk
+    jobs = [(i, min(chunk, args.count - i * chunk), args.seed, only, args.hang, args.slow, args.exe)
             for i in range((args.count + chunk - 1) // chunk)]
     total = {"runs": 0, "exits": Counter(), "by_command": Counter(), "kinds": Counter(), "failures": {},
-             "slow": [], "slowest": 0.0, "missing": []}
+             "slow": [], "slowest": 0.0, "missing": [], "skipped": 0}
     start = time.time()
     with multiprocessing.Pool(args.jobs) as pool:
         for done, stats in enumerate(pool.imap_unordered(worker, jobs), 1):
             for key in ("exits", "by_command", "kinds"):
                 total[key].update(stats[key])
             total["runs"] += stats["runs"]
+            total["skipped"] += stats["skipped"]
             total["slow"] += stats["slow"]
             total["slowest"] = max(total["slowest"], stats["slowest"])
             total["missing"] = stats["missing"]
@@ -211,11 +245,14 @@ def main():
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
 
     failures = sum(f["count"] for f in total["failures"].values())
-    print(f"inputs        {total['runs']:,} in {elapsed:.0f} s on {args.jobs} processes (seed {args.seed!r})")
+    where = f"the command {args.exe}, a process per input" if args.exe else "in-process"
+    print(f"inputs        {total['runs']:,} in {elapsed:.0f} s on {args.jobs} workers, {where} (seed {args.seed!r})")
     print(f"commands      " + ", ".join(f"{k} {v:,}" for k, v in sorted(total["by_command"].items())))
     print(f"kinds         " + ", ".join(f"{k} {v:,}" for k, v in total["kinds"].most_common()))
     print(f"exit codes    " + ", ".join(f"{k}: {v:,}" for k, v in sorted(total["exits"].items())))
     print(f"slowest input {total['slowest']:.2f} s; slower than {args.slow:g} s: {len(total['slow'])}")
+    if total["skipped"]:
+        print(f"skipped       {total['skipped']:,} (argv a process cannot be given: NUL bytes, lone surrogates)")
     if total["missing"]:
         print(f"not fuzzed    {', '.join(total['missing'])} (module not importable)")
     print(f"failures      {failures:,} ({len(total['failures'])} distinct)")
