@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Iterable, Mapping, Optional, Union
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import Iterable, Mapping, Optional, Union
+
+    Point = Mapping[str, Union[float, int, str]]
 
 from .engine import Result, run
 from .errors import BackpropError, InputError, SourceError, caret
@@ -18,8 +23,6 @@ from .graph import Graph
 from .parser import parse
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
-
-Point = Mapping[str, Union[float, int, str]]
 
 
 def build(source: str, *, at: Iterable[str] = (), output: Optional[str] = None,

@@ -8,7 +8,10 @@ along it, so every view reads the same facts instead of recomputing them.
 from __future__ import annotations
 
 import math
-from typing import Mapping, Optional
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import Mapping, Optional
 
 from .errors import InputError, MathError, caret
 from .graph import Graph

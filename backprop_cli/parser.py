@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Iterable, Optional
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import Iterable, Optional
 
 from .errors import InputError, SourceError
 from .graph import Graph
