@@ -26,9 +26,9 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 
 
 def build(source: str, *, at: Iterable[str] = (), output: Optional[str] = None,
-          origin: str = "") -> Graph:
+          origin: str = "", progress=None) -> Graph:
     """Parse a program into its graph.  ``at`` names the inputs that will be given values."""
-    return parse(source, origin=origin, bound=at, output=output)
+    return parse(source, origin=origin, bound=at, output=output, progress=progress)
 
 
 def evaluate(source: str, at: Optional[Point] = None, *, output: Optional[str] = None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 
 def echo(text: str, err: bool = False) -> None:
@@ -53,3 +54,30 @@ def report(error: BaseException, debug: bool = False) -> int:
              "rerun with --debug for the traceback.", err=True)
         return 70
     raise error
+
+
+class Progress:
+    """A progress bar on stderr for a slow step: drawn only on a terminal, and only once the step
+    has taken more than ``delay`` seconds; ``done()`` wipes it."""
+
+    def __init__(self, what: str, delay: float = 1.0, stream=None) -> None:
+        self.what = what
+        self.stream = stream or sys.stderr
+        self.start = time.monotonic() + delay
+        self.active = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.shown = False
+
+    def __call__(self, fraction: float) -> None:
+        if not self.active or time.monotonic() < self.start:
+            return
+        width = 30
+        filled = int(min(max(fraction, 0.0), 1.0) * width)
+        self.stream.write(f"\r{self.what} {fraction:4.0%} [{'#' * filled}{'.' * (width - filled)}]")
+        self.stream.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * (len(self.what) + 40) + "\r")
+            self.stream.flush()
+            self.shown = False

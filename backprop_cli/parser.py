@@ -314,8 +314,9 @@ def _load_tables():
     return _tables
 
 
-def _drive(tables, source: str, builder) -> list:
-    """LALR(1) over ``source`` with the builder's callbacks, exactly as Lark would call them."""
+def _drive(tables, source: str, builder, progress=None) -> list:
+    """LALR(1) over ``source`` with the builder's callbacks, exactly as Lark would call them.
+    ``progress(fraction)``, if given, is called every few thousand tokens."""
     table, gotos, rule_specs, lexers, ignore, start, end = tables
     rules = []
     for lhs, size, kind, method, include, nones_after, expand1 in rule_specs:
@@ -330,6 +331,7 @@ def _drive(tables, source: str, builder) -> list:
     opens: list = []
     _postlex.opens = opens
     pos, n = 0, len(source)
+    countdown = _PROGRESS_EVERY
     try:
         while True:
             if pos < n:
@@ -356,6 +358,11 @@ def _drive(tables, source: str, builder) -> list:
                     continue
                 token = Token(kind, value, pos, stop)
                 pos = stop
+                countdown -= 1
+                if not countdown:
+                    countdown = _PROGRESS_EVERY
+                    if progress is not None:
+                        progress(pos / n)
             else:
                 kind = "$END"
                 token = None
@@ -394,6 +401,9 @@ def _drive(tables, source: str, builder) -> list:
         raise _Unparsable from None
 
 
+_PROGRESS_EVERY = 16384  # tokens
+
+
 def _shape(kind, fn, children, include, nones_after, expand1):
     """Lark's child filter: drop filtered tokens, splice _rules, add None for a missing [item]."""
     if kind == _PASS:
@@ -423,15 +433,16 @@ def _no_callback(children):
 
 
 def parse(source: str, origin: str = "", bound: Iterable[str] = (),
-          output: Optional[str] = None) -> Graph:
+          output: Optional[str] = None, progress=None) -> Graph:
     """Parse a program into a graph.  ``bound`` are names given values from outside (--at), which
-    shadow the constants pi and e.  ``output`` picks the output by name (default: the last statement)."""
+    shadow the constants pi and e.  ``output`` picks the output by name (default: the last statement).
+    ``progress(fraction)`` is called now and then while a big input is parsed."""
     tables = _load_tables()
     statements = None
     if tables:
         _builder.reset(source, origin, bound)
         try:
-            statements = _drive(tables, source, _builder)
+            statements = _drive(tables, source, _builder, progress)
         except _Unparsable:
             statements = None
     if statements is None:

@@ -125,3 +125,30 @@ def test_the_console_script_end_to_end():
     assert helped.returncode == 0 and "Commands" in helped.stdout
     unknown = _script("eval", "x", "--nodes")
     assert unknown.returncode == 2 and "No such option" in unknown.stderr
+
+
+def test_the_progress_bar_shows_on_a_terminal_after_the_delay_only():
+    import io
+
+    from backprop_cli import api
+    from backprop_cli.output import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    source = "+".join(f"sin(x*{i}+y)" for i in range(1, 6000))
+    screen = Terminal()
+    progress = Progress("parsing", delay=0.0, stream=screen)
+    api.build(source, progress=progress)
+    drawn = screen.getvalue()
+    assert drawn.startswith("\rparsing ") and "%" in drawn and "#" in drawn
+    progress.done()
+    assert screen.getvalue().endswith("\r")
+
+    piped = io.StringIO()
+    api.build(source, progress=Progress("parsing", delay=0.0, stream=piped))
+    assert piped.getvalue() == ""
+    late = Terminal()
+    api.build(source, progress=Progress("parsing", delay=60.0, stream=late))
+    assert late.getvalue() == ""

@@ -98,7 +98,13 @@ def load(expr, file, at, output, allow_nonfinite, record=True):
 
     source, origin = read_program(expr, file)
     point = parse_at(at)
-    graph = build(source, at=point, output=output, origin=origin)
+    from ..output import Progress
+
+    progress = Progress("parsing")  # on a terminal, once parsing has taken a second
+    try:
+        graph = build(source, at=point, output=output, origin=origin, progress=progress)
+    finally:
+        progress.done()
     unused = [name for name in point if name not in graph.inputs]
     if unused:
         s = "s" if len(unused) > 1 else ""
