@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
@@ -103,6 +104,10 @@ def load(expr, file, at, output, allow_nonfinite, record=True):
     progress = Progress("parsing")  # on a terminal, once parsing has taken a second
     try:
         graph = build(source, at=point, output=output, origin=origin, progress=progress)
+    except InputError as e:
+        if expr is not None and file is None and os.path.isfile(expr):
+            e.hint = f"{e.hint or ''}\nTo read the program from the file {expr}, use -f {expr}.".strip()
+        raise
     finally:
         progress.done()
     unused = [name for name in point if name not in graph.inputs]
