@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Iterable, Mapping, Optional, Union
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import Iterable, Mapping, Optional, Union
+
+    Point = Mapping[str, Union[float, int, str]]
 
 from . import limits
 from .engine import Result, run
@@ -20,11 +25,9 @@ from .parser import parse
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 
-Point = Mapping[str, Union[float, int, str]]
-
 
 def build(source: str, *, at: Iterable[str] = (), output: Optional[str] = None,
-          origin: str = "") -> Graph:
+          origin: str = "", progress=None) -> Graph:
     """Parse a program into its graph.  ``at`` names the inputs that will be given values.
 
     Raises InputError for a text over the limits in ``limits`` (size, depth, long names), before parsing."""
@@ -34,7 +37,7 @@ def build(source: str, *, at: Iterable[str] = (), output: Optional[str] = None,
         if not _NAME.match(output):
             raise InputError(f"--output: '{limits.printable(output)}' is not a name",
                              "Names start with a letter or '_', then letters, digits or '_'.")
-    return parse(source, origin=origin, bound=at, output=output)
+    return parse(source, origin=origin, bound=at, output=output, progress=progress)
 
 
 def evaluate(source: str, at: Optional[Point] = None, *, output: Optional[str] = None,

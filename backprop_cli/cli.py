@@ -50,37 +50,15 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx):
         from . import limits
-        from .errors import BackpropError
+        from .output import report
 
         try:
             return super().invoke(ctx)
-        except MemoryError:
-            click.echo("Error: out of memory: the input is too large for this machine.", err=True)
-            click.echo("Give a smaller input (--max-size sets the largest one read).", err=True)
-            ctx.exit(2)
-        except BackpropError as e:
-            click.echo(f"Error: {e.detail}", err=True)
-            if e.hint:
-                click.echo(e.hint, err=True)
-            ctx.exit(e.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except BrokenPipeError:
-            # `backprop ... | head`: the reader left; that is not our error.
-            sys.stderr.close()
-            ctx.exit(0)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            ctx.exit(130)
-        except Exception as e:  # an internal error: one line, and the way to see more
-            if ctx.meta.get("backprop.debug") or os.environ.get("BACKPROP_DEBUG"):
-                raise
-            what = " ".join(str(e).split())  # one line, however the exception reads
-            if len(what) > 200:
-                what = what[:199] + "…"
-            click.echo(f"Internal error: {type(e).__name__}{': ' + what if what else ''}. "
-                       "This is a bug in backprop; rerun with --debug for the traceback.", err=True)
-            ctx.exit(70)
+        except (Exception, KeyboardInterrupt) as e:
+            # Worded in output.report, which the fast entry point (entry.py) shares.
+            ctx.exit(report(e, debug=bool(ctx.meta.get("backprop.debug"))))
         finally:
             limits.set_max_bytes(None)  # --max-size lasts one run (tests run many in one process)
 

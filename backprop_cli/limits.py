@@ -18,9 +18,12 @@ from __future__ import annotations
 import os
 import re
 from itertools import accumulate
-from typing import Optional
 
 from .errors import InputError, SourceError
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import Optional
 
 DEFAULT_MAX_BYTES = 10_000_000
 MAX_DEPTH = 100_000
@@ -32,14 +35,16 @@ _override: Optional[int] = None
 
 _UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "k": 1000, "kb": 1000, "m": 1000 ** 2, "mb": 1000 ** 2,
           "g": 1000 ** 3, "gb": 1000 ** 3, "kib": 1024, "mib": 1024 ** 2, "gib": 1024 ** 3}
-_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([A-Za-z]*)\s*\Z")
+# Patterns are kept as text and compiled on first use (re caches them): an ordinary run, plain
+# ASCII, needs none of them, and compiling them all would cost start-up time.
+_SIZE = r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([A-Za-z]*)\s*\Z"
 
 # Control characters other than tab, newline, form feed and carriage return (C0, DEL, C1), and
 # the Unicode bidirectional overrides, which make a line display differently from what it is.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+_SURROGATE = "[\ud800-\udfff]"
 _ASCII_ALLOWED = bytes(b for b in range(128) if b in b"\t\n\x0c\r" or 32 <= b < 127)
-_COMMENT = re.compile(r"#[^\n]*")
+_COMMENT = r"#[^\n]*"
 
 # Byte maps for finding long runs with bytes.find (C speed): a word character (letter, digit, _)
 # becomes 'w', a digit 'd', everything else (including every byte of a non-ASCII character) ' '.
@@ -53,7 +58,7 @@ _STEP[ord("(")], _STEP[ord(")")] = 1, -1
 
 def parse_size(text: str) -> int:
     """'10MB', '500k', '1.5G', '2MiB' or a plain number of bytes; 0 means no limit."""
-    m = _SIZE.match(str(text))
+    m = re.match(_SIZE, str(text))
     unit = m.group(2).lower() if m else ""
     if not m or unit not in _UNITS:
         raise InputError(f"'{printable(str(text))}' is not a size",
@@ -100,8 +105,9 @@ def printable(text: str, width: int = 60) -> str:
     """User text made safe to show in a message: control characters escaped, cut to ``width``."""
     if len(text) > width:
         text = text[:width - 1] + "…"
-    if _CONTROL.search(text) or _SURROGATE.search(text):
-        text = "".join(repr(c)[1:-1] if _CONTROL.match(c) or _SURROGATE.match(c) else c for c in text)
+    if re.search(_CONTROL, text) or re.search(_SURROGATE, text):
+        text = "".join(repr(c)[1:-1] if re.match(_CONTROL, c) or re.match(_SURROGATE, c) else c
+                       for c in text)
     return text
 
 
@@ -120,13 +126,13 @@ def check_source(source: str, origin: str = "") -> None:
     if source.isascii():
         data = source.encode("ascii")
         if data.translate(None, _ASCII_ALLOWED):
-            raise _control_error(source, _CONTROL.search(source).start(), origin)
+            raise _control_error(source, re.search(_CONTROL, source).start(), origin)
     else:
-        m = _SURROGATE.search(source)
+        m = re.search(_SURROGATE, source)
         if m:
             raise SourceError("this is not UTF-8 text (an undecodable byte)", source, m.start(),
                               m.start() + 1, origin, "Save the program as UTF-8.")
-        m = _CONTROL.search(source)
+        m = re.search(_CONTROL, source)
         if m:
             raise _control_error(source, m.start(), origin)
         data = source.encode("utf-8")
@@ -208,7 +214,7 @@ def _control_error(source: str, pos: int, origin: str) -> SourceError:
 def _check_depth(source: str, origin: str) -> None:
     if source.count("(") <= MAX_DEPTH:
         return
-    code = _COMMENT.sub("", source) if "#" in source else source
+    code = re.sub(_COMMENT, "", source) if "#" in source else source
     parens = code.encode("utf-8", "surrogatepass").translate(None, _NOT_PAREN)
     depth = max(accumulate(map(_STEP.__getitem__, parens)), default=0)
     if depth > MAX_DEPTH:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import random
+import sys
 from typing import Optional
 
 import click
@@ -33,6 +34,27 @@ AT_VALUES = ["1", "-2", "0", "0.5", "3", "-0.25", "pi/4", "1e-8", "1e300", "-1e3
 # or change what the test harness sees rather than what the command computes.
 SKIP_OPTIONS = {"help", "version", "step", "delay", "open", "view", "show", "watch", "browser", "pager",
                 "interactive", "debug"}
+
+
+#: the console script's fast path for plain `backprop eval` (entry.py), fuzzed as a command of its own
+FAST = "eval-fast-path"
+
+
+class EntryCommand(click.Command):
+    """Runs the console script's entry point (entry.main) under CliRunner's captured streams."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        from backprop_cli import entry
+
+        sys.exit(entry.main(list(args or [])))
+
+
+def run_entry(args: list, input=None, catch_exceptions: bool = False):
+    """`backprop ARGS` as the installed console script runs it (fast path, else the click group)."""
+    from click.testing import CliRunner
+
+    return CliRunner().invoke(EntryCommand("backprop"), [str(a) for a in args], input=input,
+                              catch_exceptions=catch_exceptions)
 
 
 def load_commands() -> tuple:
@@ -198,7 +220,9 @@ def deliver(rng: random.Random, command: click.Command, program, tmpdir: str) ->
         return [], None
     way = rng.choice(ways)
     if way == "expr":
-        return ["--", program], None
+        # Without '--' when the text allows, so that the fast path (entry.py) takes it.
+        plain = program and not program.startswith("-") and rng.random() < 0.5
+        return ([program] if plain else ["--", program]), None
     data = program.encode("utf-8", "surrogatepass") if isinstance(program, str) else program
     if way == "stdin":
         return ["-"], data

@@ -17,10 +17,12 @@ from hypothesis import strategies as st
 
 from backprop_cli.ops import OPS
 from conftest import run
-from fuzzgen import (FUNCTIONS, INPUTS, STEPS, TOKENS, at_argument, check_outcome, deliver,
-                     load_commands, random_bytes, random_options)
+from fuzzgen import (FAST, FUNCTIONS, INPUTS, STEPS, TOKENS, at_argument, check_outcome, deliver,
+                     load_commands, random_bytes, random_options, run_entry)
 
 FOUND, MISSING = load_commands()
+if "eval" in FOUND:
+    FOUND[FAST] = FOUND["eval"]  # the console script's fast path takes the same arguments
 ALL = [pytest.param(name, marks=pytest.mark.skip(reason=f"not importable yet: {MISSING[name]}"))
        if name in MISSING else name for name in (*FOUND, *MISSING)]
 
@@ -40,7 +42,7 @@ def workdir(tmp_path_factory):
 
 
 def run_checked(name, argv, stdin=None):
-    result = run(name, *argv, input=stdin)
+    result = run_entry(["eval", *argv], input=stdin) if name == FAST else run(name, *argv, input=stdin)
     problem = check_outcome(result)
     assert problem is None, f"backprop {name} {argv!r} (stdin {stdin!r}): {problem}"
     return result
@@ -126,7 +128,7 @@ def test_valid_programs(name, program, seed, workdir):
     rng = random.Random(seed)
     tail, stdin = deliver(rng, FOUND[name], text, workdir)
     result = run_checked(name, [*at_argument(point), *tail], stdin)
-    if name == "eval":
+    if name in ("eval", FAST):
         assert result.exit_code in (0, 1), result.stderr  # a valid program is never an input error
 
 

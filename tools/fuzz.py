@@ -138,6 +138,8 @@ def worker(job):
     from backprop_cli.cli import main
 
     commands, missing = fuzzgen.load_commands()
+    if "eval" in commands:
+        commands[fuzzgen.FAST] = commands["eval"]  # the console script's fast path (entry.py)
     if only:
         commands = {k: v for k, v in commands.items() if k in only}
     names = sorted(commands)
@@ -155,10 +157,12 @@ def worker(job):
             start = time.perf_counter()
             try:
                 if exe:
-                    result, _ = run_exe(exe, name, argv, stdin, hang)
+                    result, _ = run_exe(exe, "eval" if name == fuzzgen.FAST else name, argv, stdin, hang)
                     if result is None:  # argv with a NUL byte or a lone surrogate: no process can get it
                         stats["skipped"] += 1
                         continue
+                elif name == fuzzgen.FAST:
+                    result = fuzzgen.run_entry(["eval", *argv], input=stdin, catch_exceptions=True)
                 else:
                     result = runner.invoke(main, [name, *argv], input=stdin, catch_exceptions=True)
                 problem = fuzzgen.check_outcome(result)
@@ -170,7 +174,7 @@ def worker(job):
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             elapsed = time.perf_counter() - start
-            if kind == "valid" and name == "eval" and not optioned and code == 2 and problem is None:
+            if kind == "valid" and name in ("eval", fuzzgen.FAST) and not optioned and code == 2 and problem is None:
                 problem = "a valid program was refused as bad input"
             stats["runs"] += 1
             stats["exits"][str(code)] += 1

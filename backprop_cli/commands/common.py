@@ -4,62 +4,33 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
 
-import click
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import Optional
 
 from .. import limits
 from ..errors import InputError, listing
+from ..output import echo
 
 #: the default input-size limit; --max-size and BACKPROP_MAX_SIZE change it (see limits.py).
 MAX_INPUT_BYTES = limits.DEFAULT_MAX_BYTES
-
-
-class ExpressionCommand(click.Command):
-    """A command whose EXPR may start with '-' ("-x^2"): such an argument is taken as the
-    expression, not as an unknown option."""
-
-    def parse_args(self, ctx, args):
-        takes_value = set()
-        known = set()
-        for param in self.get_params(ctx):
-            if isinstance(param, click.Option):
-                names = param.opts + param.secondary_opts
-                known.update(names)
-                if not param.is_flag and not param.count:
-                    takes_value.update(param.opts)
-        out, moved, skip_next = [], [], False
-        for k, arg in enumerate(args):
-            if skip_next:
-                skip_next = False
-                out.append(arg)
-                continue
-            if arg == "--":
-                out.extend(args[k:])
-                break
-            if arg in takes_value:
-                skip_next = True
-            elif _looks_like_expression(arg, known, takes_value):
-                moved.append(arg)
-                continue
-            out.append(arg)
-        if moved:
-            out += moved if "--" in out else ["--", *moved]
-        return super().parse_args(ctx, out)
-
-
-def _looks_like_expression(arg: str, known: set, takes_value: set) -> bool:
-    if not arg.startswith("-") or arg == "-" or arg in known:
-        return False
-    if arg.startswith("--") and (arg[2:3].isalpha() or arg.split("=", 1)[0] in known):
-        return False  # a long option, known or not (click says which is unknown)
-    return arg[:2] not in takes_value  # not -fFILE, a short option with its value attached
 
 
 def _set_debug(ctx, param, value):
     if value:
         ctx.meta["backprop.debug"] = True
     return value
+
+
+def __getattr__(name):
+    # click is imported only when a click command is built, so that the fast entry point
+    # (entry.py) can use load() and warn() without it.
+    if name == "ExpressionCommand":
+        from .expression import ExpressionCommand
+
+        return ExpressionCommand
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def set_max_size(ctx, param, value):
@@ -71,12 +42,16 @@ def set_max_size(ctx, param, value):
     try:
         limit = limits.parse_size(value)
     except InputError as e:
+        import click
+
         raise click.BadParameter(f"{e.message}. {e.hint}", ctx, param) from None
     limits.set_max_bytes(limit)
     return limit
 
 
 def max_size_option(f):
+    import click
+
     return click.option("--max-size", metavar="SIZE", expose_value=False, callback=set_max_size,
                         is_eager=True,
                         help=f"Largest input to read, e.g. 20MB (default {limits.describe(limits.DEFAULT_MAX_BYTES)}, "
@@ -85,6 +60,8 @@ def max_size_option(f):
 
 def program_options(f):
     """EXPR, -f FILE, --at, --output, --allow-nonfinite, --max-size and --debug."""
+    import click
+
     decorators = [
         click.argument("expr", required=False, metavar="EXPR"),
         click.option("-f", "--file", "file", metavar="FILE",
@@ -172,12 +149,17 @@ def load(expr, file, at, output, allow_nonfinite, record=True):
 
     source, origin = read_program(expr, file)
     point = parse_at(at)
+    from ..output import Progress
+
+    progress = Progress("parsing")  # on a terminal, once parsing has taken a second
     try:
-        graph = build(source, at=point, output=output, origin=origin)
+        graph = build(source, at=point, output=output, origin=origin, progress=progress)
     except InputError as e:
         if expr is not None and file is None and os.path.isfile(expr):
             e.hint = f"{e.hint or ''}\nTo read the program from the file {expr}, use -f {expr}.".strip()
         raise
+    finally:
+        progress.done()
     unused = [name for name in point if name not in graph.inputs]
     if unused:
         s = "s" if len(unused) > 1 else ""
@@ -186,4 +168,4 @@ def load(expr, file, at, output, allow_nonfinite, record=True):
 
 
 def warn(message: str) -> None:
-    click.echo(f"Warning: {message}", err=True)
+    echo(f"Warning: {message}", err=True)
