@@ -10,8 +10,10 @@ import textwrap
 
 import pytest
 
+import backprop_cli.api  # noqa: F401 - imported before engine.run is patched, so it keeps the real one
 import backprop_cli.engine
 from conftest import ROOT, run
+from fuzzgen import run_entry
 
 
 def boom(*args, **kwargs):
@@ -23,8 +25,9 @@ def broken_engine(monkeypatch):
     monkeypatch.setattr(backprop_cli.engine, "run", boom)
 
 
-def test_one_line_and_exit_70(broken_engine):
-    result = run("eval", "x*2", "--at", "x=1")
+@pytest.mark.parametrize("runner", [run, lambda *a, **k: run_entry(list(a), **k)], ids=["click", "entry"])
+def test_one_line_and_exit_70(broken_engine, runner):
+    result = runner("eval", "x*2", "--at", "x=1")
     assert result.exit_code == 70
     assert result.stdout == ""
     assert result.stderr == ("Internal error: RuntimeError: engine exploded second line of the message. "
@@ -66,21 +69,26 @@ def test_out_of_memory_is_a_clear_message(monkeypatch):
     (["eval", "x*2", "--at", "x=1", "--debug"], {}),
     (["eval", "x*2", "--at", "x=1"], {"BACKPROP_DEBUG": "1"}),
 ])
-def test_debug_lets_the_exception_through(broken_engine, args, env):
+def test_debug_lets_the_exception_through(broken_engine, args, env, monkeypatch):
     with pytest.raises(RuntimeError, match="engine exploded"):
         run(*args, env=env)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(RuntimeError, match="engine exploded"):
+        run_entry(args)  # the console script's fast path, or click behind it
 
 
 SCRIPT = textwrap.dedent("""
     import sys
+    import backprop_cli.api
     import backprop_cli.engine
 
     def boom(*args, **kwargs):
         raise RuntimeError("engine exploded")
 
     backprop_cli.engine.run = boom
-    from backprop_cli.cli import main
-    main(sys.argv[1:], prog_name="backprop")
+    from backprop_cli.entry import main  # what the installed `backprop` runs
+    sys.exit(main(sys.argv[1:]))
 """)
 
 
