@@ -20,9 +20,7 @@ from conftest import run
 from fuzzgen import (FAST, FUNCTIONS, INPUTS, STEPS, TOKENS, at_argument, check_outcome, deliver,
                      load_commands, random_bytes, random_options, run_entry)
 
-FOUND, MISSING = load_commands()
-if "eval" in FOUND:
-    FOUND[FAST] = FOUND["eval"]  # the console script's fast path takes the same arguments
+FOUND, MISSING = load_commands(fast_path=True)
 ALL = [pytest.param(name, marks=pytest.mark.skip(reason=f"not importable yet: {MISSING[name]}"))
        if name in MISSING else name for name in (*FOUND, *MISSING)]
 

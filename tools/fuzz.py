@@ -137,9 +137,7 @@ def worker(job):
     index, count, seed, only, hang, slow, exe = job
     from backprop_cli.cli import main
 
-    commands, missing = fuzzgen.load_commands()
-    if "eval" in commands:
-        commands[fuzzgen.FAST] = commands["eval"]  # the console script's fast path (entry.py)
+    commands, missing = fuzzgen.load_commands(fast_path=True)
     if only:
         commands = {k: v for k, v in commands.items() if k in only}
     names = sorted(commands)
@@ -166,7 +164,7 @@ def worker(job):
                 else:
                     result = runner.invoke(main, [name, *argv], input=stdin, catch_exceptions=True)
                 problem = fuzzgen.check_outcome(result)
-                if isinstance(result.exception, Hang):
+                if isinstance(result.exception, Hang) or "Internal error: Hang" in result.stderr:
                     problem = f"did not finish in {hang} s"
                 code = result.exit_code
             except Hang:
