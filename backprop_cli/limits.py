@@ -63,7 +63,9 @@ def parse_size(text: str) -> int:
     if not m or unit not in _UNITS:
         raise InputError(f"'{printable(str(text))}' is not a size",
                          "Write a number of bytes, optionally with a unit: 20MB, 500kB, 1.5GB, 0 for no limit.")
-    return int(float(m.group(1)) * _UNITS[unit])
+    value = float(m.group(1)) * _UNITS[unit]
+    # Beyond what any machine holds, a limit is no limit (and keeps read() from overflowing).
+    return 0 if value >= 2 ** 62 else int(value)
 
 
 def set_max_bytes(limit: Optional[int]) -> None:
@@ -97,8 +99,13 @@ def too_large(what: str, limit: int, size: Optional[int] = None) -> InputError:
     """The error for an input over the size limit (``size`` in bytes, if known)."""
     known = f" ({size:,} bytes)" if size is not None else ""
     return InputError(f"{what} is larger than the limit of {describe(limit)}{known}",
-                      f"Raise the limit with --max-size (e.g. --max-size {describe(2 * limit).replace(' ', '')})"
+                      f"Raise the limit with --max-size (e.g. --max-size {_flag_value(2 * limit)})"
                       f" or the environment variable {ENV_MAX_SIZE}; 0 means no limit.")
+
+
+def _flag_value(n: int) -> str:
+    """A size as one would type it after --max-size: 20MB, 1.5kB, 500."""
+    return describe(n).replace(" ", "") if n >= 1000 else str(n)
 
 
 def printable(text: str, width: int = 60) -> str:

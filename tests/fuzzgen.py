@@ -169,7 +169,8 @@ def option_value(rng: random.Random, param: click.Parameter, tmpdir: str) -> Opt
     r = rng.random()
     if r < 0.25:
         junk = rng.choice([random_text(rng, 12), token_soup(rng, 4), "", "-", "--", "nan", "inf",
-                           "-1", "0", "1e999", "99999999999999999999", "x=1", "1:2", "-5:5"])
+                           "-1", "0", "1e999", "99999999999999999999", "9" * 400, "0.0000001", "-0",
+                           "x=1", "1:2", "-5:5", "1k", "2MB", "\x00"])
         return junk.lstrip("/")  # never an absolute path: a fuzzed option must not write outside tmp
     if isinstance(t, click.Choice):
         return rng.choice(list(t.choices))
@@ -191,6 +192,16 @@ def option_value(rng: random.Random, param: click.Parameter, tmpdir: str) -> Opt
     if param.name == "output":
         return rng.choice(STEPS + INPUTS + ["nope", "1", ""])
     return rng.choice(["1", "0", "x", "-2:2", "0.1", "10", "x=1", "auto", "a,b", "2"])
+
+
+def group_options(rng: random.Random) -> list:
+    """Options of `backprop` itself, before the command name."""
+    argv = []
+    if rng.random() < 0.5:
+        argv += ["--max-size", rng.choice(["10", "1k", "0", "10MB", "-1", "lots", "9" * 400, "1.5", ""])]
+    if rng.random() < 0.2:
+        argv.append("--debug")
+    return argv
 
 
 def random_options(rng: random.Random, command: click.Command, tmpdir: str, most: int = 3) -> list:

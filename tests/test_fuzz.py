@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from backprop_cli.ops import OPS
 from conftest import run
 from fuzzgen import (FAST, FUNCTIONS, INPUTS, STEPS, TOKENS, at_argument, check_outcome, deliver,
-                     load_commands, random_bytes, random_options, run_entry)
+                     group_options, load_commands, random_bytes, random_options, run_entry)
 
 FOUND, MISSING = load_commands(fast_path=True)
 ALL = [pytest.param(name, marks=pytest.mark.skip(reason=f"not importable yet: {MISSING[name]}"))
@@ -166,3 +166,20 @@ def test_random_files(name, seed, workdir):
 def test_random_at(name, at, workdir):
     """--at is user text too: it is parsed as constant expressions."""
     run_checked(name, ["--at", at, "--", "x*y+z"])
+
+
+@pytest.mark.parametrize("name", ALL)
+@FUZZ
+@given(program=st.one_of(programs(), st.tuples(soup, st.just({"x": "1"}))), seed=st.integers(0, 2 ** 32 - 1))
+def test_group_options(name, program, seed, workdir):
+    """`backprop --max-size SIZE --debug COMMAND ...`: the group's own options, sensible or not."""
+    text, point = program
+    rng = random.Random(seed)
+    command = FOUND[name]
+    before = group_options(rng)
+    tail, stdin = deliver(rng, command, text, workdir)
+    argv = [*before, "eval" if name == FAST else name, *at_argument(point), *tail]
+    # With --debug an internal error comes out as the exception itself: the test fails on it too.
+    result = run_entry(argv, input=stdin) if name == FAST else run(*argv, input=stdin)
+    problem = check_outcome(result)
+    assert problem is None, f"backprop {argv!r} (stdin {stdin!r}): {problem}"

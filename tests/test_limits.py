@@ -184,6 +184,7 @@ def test_messages_about_many_names_stay_short():
 @pytest.mark.parametrize("text, size", [
     ("10MB", 10_000_000), ("10 mb", 10_000_000), ("500k", 500_000), ("1.5GB", 1_500_000_000),
     ("2MiB", 2 * 1024 * 1024), ("123", 123), ("0", 0), ("64 bytes", 64),
+    ("99999999999999999999", 0), ("9" * 400, 0),  # more than any machine holds: no limit
 ])
 def test_parse_size(text, size):
     assert limits.parse_size(text) == size
