@@ -46,6 +46,7 @@ RESERVED = {
     "js": set(_JS_WORDS),
 }
 
+_COMMENT_STEP = object()  # marks a comment line among the backward pass's steps
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 
 
@@ -269,6 +270,8 @@ class _Generator:
         self.live = live_nodes(graph)
         self.needs = depends_on_inputs(graph)
         self._name_nodes()
+        self._operands: dict = {}
+        self._forward: dict = {}
 
     # -- names --
 
@@ -292,14 +295,21 @@ class _Generator:
                 k += 1
                 self.var[i] = namer.claim(f"t{k}")
         self.grad_var: dict = {}
+        for node in g.inputs.values():
+            self.grad_var[node] = namer.claim("d" + self.var[node])
         for i in range(out + 1):
-            if live[i] and self.needs[i] or g.op[i] == "input":
+            if live[i] and self.needs[i] and i not in self.grad_var:
                 self.grad_var[i] = namer.claim("d" + self.var[i])
 
     def operand(self, j: int) -> Code:
-        if j in self.var:
-            return self.p.var(self.var[j])
-        return self.p.num(self.g.payload[j])  # an unnamed constant, written inline
+        c = self._operands.get(j)
+        if c is None:
+            if j in self.var:
+                c = self.p.var(self.var[j])
+            else:
+                c = self.p.num(self.g.payload[j])  # an unnamed constant, written inline
+            self._operands[j] = c
+        return c
 
     # -- statements --
 
@@ -313,23 +323,26 @@ class _Generator:
     def accumulate(self, name: str, text: str) -> str:
         return f"{name} += {text}" + (";" if self.lang in ("c", "js") else "")
 
+    def forward_expression(self, i: int) -> str:
+        text = self._forward.get(i)
+        if text is None:
+            g = self.g
+            if g.op[i] == "const":
+                text = self.p.num(g.payload[i]).text
+            else:
+                args = []
+                for j in g.args[i]:
+                    c = self.operand(j)
+                    args.append(c.text if c.prec >= ATOM else f"({c.text})")
+                text = forward_text(g.op[i], args, self.lang)
+            self._forward[i] = text
+        return text
+
     def forward_line(self, i: int) -> str:
-        g = self.g
-        if g.op[i] == "const":
-            return self.assign(self.var[i], self.p.num(g.payload[i]).text, True)
-        args = []
-        for j in g.args[i]:
-            c = self.operand(j)
-            args.append(c.text if c.prec >= ATOM else f"({c.text})")
-        return self.assign(self.var[i], forward_text(g.op[i], args, self.lang), True)
+        return self.assign(self.var[i], self.forward_expression(i), True)
 
     def forward_comment(self, i: int) -> str:
-        g = self.g
-        args = []
-        for j in g.args[i]:
-            c = self.operand(j)
-            args.append(c.text if c.prec >= ATOM else f"({c.text})")
-        return f"{self.var[i]} = {forward_text(g.op[i], args, self.lang)}"
+        return f"{self.var[i]} = {self.forward_expression(i)}"
 
     def source(self) -> str:
         g, lang, p = self.g, self.lang, self.p
@@ -348,6 +361,8 @@ class _Generator:
                 continue
             body.append(self.forward_line(i))
         value = self.operand(out).text
+        if lang == "numpy" and self.params and not self.needs[out]:
+            value = f"np.full_like({self.params[0]}, {value})"  # the inputs' shape, like the gradients
 
         # The backward pass, first as a list of (target node, contribution) in the engine's order.
         steps: list = []  # ("comment", text) or (target, Code)
@@ -370,14 +385,13 @@ class _Generator:
                 if c.value == 0:
                     continue
                 if not header:
-                    steps.append(("comment", self.forward_comment(i)))
+                    steps.append((_COMMENT_STEP, self.forward_comment(i)))
                     header = True
                 steps.append((j, c))
                 reached.add(j)
-        remaining = {}
+        remaining: dict = {}
         for target, _ in steps:
-            if target != "comment":
-                remaining[target] = remaining.get(target, 0) + 1
+            remaining[target] = remaining.get(target, 0) + 1
 
         body.append(f"{comment} backward pass")
         if lang == "numpy" and self.needs[out]:
@@ -386,7 +400,7 @@ class _Generator:
             body.append(self.assign(self.grad_var[out], p.num(1).text, True))
         assigned = set()
         for target, c in steps:
-            if target == "comment":
+            if target is _COMMENT_STEP:
                 body.append(f"{comment} {c}")
                 continue
             name = self.grad_var[target]

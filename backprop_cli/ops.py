@@ -354,7 +354,7 @@ _op("max", (1, None), maximum, lambda out, *xs: _tie_split(out, xs),
     ("1 if {i} is the largest else 0",),
     kink=lambda *xs: sum(1 for x in xs if x == maximum(*xs)) > 1,
     piece=lambda *xs: _winners(maximum(*xs), xs),
-    code={"python": lambda *a: f"max({', '.join(a)})", "numpy": lambda *a: _nest("np.maximum", a),
+    code={"python": lambda *a: f"max({', '.join(a)})" if len(a) > 1 else a[0], "numpy": lambda *a: _nest("np.maximum", a),
           "c": lambda *a: _nest("fmax", a), "js": lambda *a: f"Math.max({', '.join(a)})"},
     emit_local=lambda L, out, *xs: tuple(L.call("share", x, out, *xs) for x in xs))
 _op("min", (1, None), minimum, lambda out, *xs: _tie_split(out, xs),
@@ -362,7 +362,7 @@ _op("min", (1, None), minimum, lambda out, *xs: _tie_split(out, xs),
     ("1 if {i} is the smallest else 0",),
     kink=lambda *xs: sum(1 for x in xs if x == minimum(*xs)) > 1,
     piece=lambda *xs: _winners(minimum(*xs), xs),
-    code={"python": lambda *a: f"min({', '.join(a)})", "numpy": lambda *a: _nest("np.minimum", a),
+    code={"python": lambda *a: f"min({', '.join(a)})" if len(a) > 1 else a[0], "numpy": lambda *a: _nest("np.minimum", a),
           "c": lambda *a: _nest("fmin", a), "js": lambda *a: f"Math.min({', '.join(a)})"},
     emit_local=lambda L, out, *xs: tuple(L.call("share", x, out, *xs) for x in xs))
 
