@@ -142,12 +142,17 @@ def _check_input(result: Result, name: str, node: int, pieces: list, at_kink: Op
         return forward(g, point, allow_nonfinite=True)
 
     first_h = h = STEP_FACTOR * max(1.0, abs(x))
+    # How steep f is around here, from a wide difference (a tenth of x's scale): the yardstick for
+    # "the finite difference is accurate".  It never decides pass or fail by itself.
+    wide = 0.1 * max(1.0, abs(x))
+    slope = abs(f_at(x + wide)[out] - f_at(x - wide)[out]) / (2 * wide)
+    slope = slope if math.isfinite(slope) else 0.0
     ladder = []
     for attempt in range(SHRINK_TIMES + 1):
         xs = (x - 2 * h, x - h, x + h, x + 2 * h)
         runs = [f_at(v) for v in xs]
         crossed = next((i for i in pieces if any(_piece(g, r, i) != here[i] for r in runs)), None)
-        st = _Stencil(h, xs, [r[out] for r in runs], crossed, noise, bp, x)
+        st = _Stencil(h, xs, [r[out] for r in runs], crossed, noise, bp, x, slope)
         ladder.append(st)
         if at_kink is not None or (st.valid and st.numeric_error <= tolerance * st.natural):
             break  # at a kink the default step is as good as any; otherwise: accurate enough
@@ -170,7 +175,9 @@ def _check_input(result: Result, name: str, node: int, pieces: list, at_kink: Op
 
     check = InputCheck(name, x, st.h, bp, st.d1, st.numeric_error, st.rel, "pass")
     agrees = math.isfinite(st.diff) and (st.rel <= tolerance or st.diff <= st.numeric_error)
-    uncertain = not (st.numeric_error <= UNCERTAIN * st.natural)
+    # Agreeing to within the tolerance settles it; agreeing only to within the finite difference's
+    # own error counts when that error is small against how steep f is here.
+    uncertain = not (st.rel <= tolerance or st.numeric_error <= UNCERTAIN * st.natural)
 
     if at_kink is not None:
         check.status, check.node = "kink", at_kink
@@ -224,7 +231,7 @@ def _check_input(result: Result, name: str, node: int, pieces: list, at_kink: Op
 class _Stencil:
     """One centred difference: D(h), D(2h), and what they say."""
 
-    def __init__(self, h, xs, fs, crossed, noise, bp, x) -> None:
+    def __init__(self, h, xs, fs, crossed, noise, bp, x, slope) -> None:
         self.h, self.crossed = h, crossed
         self.nonfinite = not all(math.isfinite(v) for v in fs)
         self.valid = crossed is None and not self.nonfinite
@@ -236,7 +243,7 @@ class _Stencil:
         # The rounding in f(x + h) and f(x - h), over the step, and the truncation that shows in
         # D(h) - D(2h) (it grows as h^2).
         self.numeric_error = abs(self.d1 - d2) + 4 * max(noise, EPS * scale_f) / (xs[2] - xs[1])
-        self.scale_f, self.x = scale_f, x
+        self.scale_f, self.x, self.slope = scale_f, x, slope
         self.settle()
 
     def settle(self) -> None:
@@ -255,7 +262,7 @@ class _Stencil:
         # The gradient's natural scale as the finite differences see it (not backprop: a wrong
         # gradient must not make the numeric one look accurate).
         d1 = abs(self.d1) if math.isfinite(self.d1) else 0.0
-        self.natural = max(d1, self.scale_f / max(1.0, abs(self.x)))
+        self.natural = max(d1, self.slope, self.scale_f / max(1.0, abs(self.x)))
 
 
 def rounding_noise(result: Result) -> float:
