@@ -18,7 +18,8 @@ def run(*args, input=None, env=None):
     from backprop_cli.cli import main
 
     runner = CliRunner(env=env)
-    return runner.invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+    return runner.invoke(main, [str(a) for a in args], input=input, catch_exceptions=False,
+                         prog_name="backprop")
 
 
 def run_json(*args, input=None):
@@ -36,3 +37,9 @@ def lecture_cases():
     """The lecture's examples with independently computed values (shared/, or a copy in tests/)."""
     path = LECTURE if LECTURE.exists() else Path(__file__).with_name("cs231n.json")
     return json.loads(path.read_text())
+
+
+# The fast parser must never refuse what Lark accepts; in tests, make such a refusal an error.
+from backprop_cli import parser as _parser  # noqa: E402
+
+_parser.STRICT = True
