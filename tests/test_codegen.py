@@ -110,6 +110,8 @@ def test_numpy_matches_eval_on_random_programs(source, point):
         value, grads, names = engine(source, point)
     except MathError:
         return
+    if not all(math.isfinite(g) for g in grads):
+        return  # see _random_cases
     f = python_function(source, "numpy")
     with np.errstate(all="ignore"):
         got_value, got_grads = f(*[np.array([point[n], point[n]]) for n in names])
