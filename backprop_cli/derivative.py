@@ -189,6 +189,7 @@ class Derivative:
         # The forward nodes, as DAG nodes.  A node's name in the program is a hint for its statement.
         node: dict = {}
         self.hint: dict = {}
+        self.forward_nodes: set = set()
         for i in range(out + 1):
             if not live[i]:
                 continue
@@ -200,6 +201,7 @@ class Derivative:
             else:
                 k = dag.node(op, *[node[j] for j in g.args[i]])
             node[i] = k
+            self.forward_nodes.add(k)
             if g.name[i] is not None and op not in ("input", "const"):
                 self.hint.setdefault(k, g.name[i])
         if out in node and g.op[out] not in ("input", "const"):
@@ -280,8 +282,8 @@ class Derivative:
             if k in statement and k in self.hint:
                 names[k] = claim(self.hint[k])
         counter = 0
-        for k in order:
-            if k in statement and k not in names and k not in self.grad_of:
+        for k in order:  # values of the original graph are t1, t2, ... even when also a gradient
+            if k in statement and k not in names and (k not in self.grad_of or k in self.forward_nodes):
                 counter += 1
                 names[k] = claim(f"t{counter}")
         for k in order:

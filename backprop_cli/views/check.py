@@ -47,7 +47,7 @@ def renderables(report: CheckReport, digits: int) -> list:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for title, justify in (("input", "left"), ("value", "right"), ("step h", "right"),
                            ("backprop", "right"), ("numeric", "right"), ("± numeric", "right"),
-                           ("rel. error", "right"), ("result", "left")):
+                           ("rel. error", "right"), ("result", "right")):
         table.add_column(title, justify=justify)
     for c in report.inputs:
         table.add_row(c.name, show(c.value, digits), show(c.step, 4),
