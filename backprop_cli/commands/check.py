@@ -7,15 +7,15 @@ import click
 from .common import ExpressionCommand, load, program_options, warn
 
 
-def _positive(ctx, param, value):
-    if not value > 0:
-        raise click.BadParameter("must be a positive number, e.g. 1e-6")
+def _not_negative(ctx, param, value):
+    if not value >= 0:
+        raise click.BadParameter("must be a number >= 0, e.g. 1e-6")
     return value
 
 
 @click.command(cls=ExpressionCommand, short_help="Compare the gradients with finite differences.")
 @program_options
-@click.option("--tolerance", type=float, default=1e-6, show_default=True, callback=_positive,
+@click.option("--tolerance", type=float, default=1e-6, show_default=True, callback=_not_negative,
               help="Largest relative error that passes.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="table for people, json for scripts.")
