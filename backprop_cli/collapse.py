@@ -10,7 +10,8 @@ is one ``sigmoid`` node over ``z``, with local gradient sigma*(1 - sigma).  Matc
 - whose divisor is an ``add`` of a constant equal to 1 and an ``exp``, in either order,
 - whose argument is a ``neg`` gate (``-z``, ``-(...)``) over any node ``z``.
 
-Not matched (they stay as they are): ``exp(-3)`` (``-3`` is one signed constant, no gate),
+Not matched (they stay as they are): ``exp(-3)`` and ``exp(-(3))`` (the parser makes a negated
+number one signed constant, so there is no neg gate),
 ``exp(0 - z)``, ``exp(-1*z)``, ``(1 + exp(-z))^-1``, ``exp(z)/(1 + exp(z))``, ``1/(1 - exp(-z))``.
 
 The sigmoid node takes the ``div`` node's place, name and source span.  The chain's other nodes

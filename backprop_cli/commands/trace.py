@@ -36,21 +36,22 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
     everything prints at once.
     """
     from ..views.console import make_console
-    from ..views.trace import build
+    from ..views.trace import build, show_parts
 
     result = load(expr, file, at, output, allow_nonfinite, collapse=collapse)
     for message in result.warnings:
         warn(message)
     console = make_console()
     trace = build(result, digits)
-    for part in trace.forward:
-        console.print(part)
-    pause = Pacer(step, delay, console)
-    for part in trace.steps:
-        pause()
-        console.print(part)
-    for part in trace.summary:
-        console.print(part)
+    show_parts(console, trace.forward)
+    pace = Pacer(step, delay, console)
+    if pace.active:
+        for part in trace.steps:
+            pace()
+            show_parts(console, [part])
+    else:
+        show_parts(console, trace.steps)
+    show_parts(console, trace.summary)
 
 
 class Pacer:
@@ -63,6 +64,10 @@ class Pacer:
         self.step = step and out_tty and in_tty
         self.delay = delay if out_tty else 0
         self.console = console
+
+    @property
+    def active(self) -> bool:
+        return bool(self.step or self.delay)
 
     def __call__(self) -> None:
         if self.step:

@@ -1,7 +1,12 @@
 """The trace: the forward pass node by node, then the backward pass gate by gate in reverse
 topological order, with every edge's upstream gradient, local gradient (formula and number) and
 their product, and the sum where a branch adds.  Everything is read from the engine's Result
-(``values``, ``grads``, ``local``, ``contrib``); nothing is recomputed."""
+(``values``, ``grads``, ``local``, ``contrib``); nothing is recomputed.
+
+Each part is one Rich ``Text`` with styled spans (values green, gradients red).  The pieces are
+gathered as (string, style) pairs and turned into a Text once per part: a Text per number would
+make a 100,000-gate trace take minutes.
+"""
 
 from __future__ import annotations
 
@@ -16,62 +21,127 @@ from .notation import (ancestors, derivative, describe, gradient_name, local_for
 
 HEAD_STYLE = "bold"
 PATTERN_STYLE = "italic"
+NOTE_STYLE = "dim"
 
 
 @dataclass
 class Trace:
     """The trace in parts, so a live demo can pause between the backward steps."""
 
+    #: the forward pass, and the start of the backward pass (Styled parts; see renderables()).
     forward: list = field(default_factory=list)
-    #: one renderable per gate, in the order the backward pass visits them.
+    #: one part per gate, in the order the backward pass visits them.
     steps: list = field(default_factory=list)
     summary: list = field(default_factory=list)
 
     def renderables(self) -> list:
-        return [*self.forward, *self.steps, *self.summary]
+        """Every part as a Rich Text."""
+        return [part.text() for part in (*self.forward, *self.steps, *self.summary)]
+
+    def plain(self) -> list:
+        """Every part as plain text: what a console without colour prints, made much faster."""
+        return [part.plain() for part in (*self.forward, *self.steps, *self.summary)]
 
 
-def _num(x: float, digits: int, style: str, paren_negative: bool = False):
-    from rich.text import Text
+class Styled:
+    """Text gathered as (string, style) pieces; ``text()`` makes the one Rich Text."""
 
+    __slots__ = ("pieces",)
+
+    def __init__(self, *pieces) -> None:
+        self.pieces: list = list(pieces)
+
+    def add(self, text: str, style=None) -> "Styled":
+        self.pieces.append((text, style))
+        return self
+
+    def extend(self, other: "Styled") -> "Styled":
+        self.pieces.extend(other.pieces)
+        return self
+
+    def width(self) -> int:
+        from rich.cells import cell_len
+
+        return sum(len(t) if t.isascii() else cell_len(t) for t, _ in self.pieces)
+
+    def plain(self) -> str:
+        return "".join(t for t, _ in self.pieces)
+
+    def text(self):
+        from rich.text import Span, Text
+
+        spans, parts, at = [], [], 0
+        for t, style in self.pieces:
+            if style and t:
+                spans.append(Span(at, at + len(t), style))
+            parts.append(t)
+            at += len(t)
+        return Text("".join(parts), spans=spans)
+
+
+def _num(x: float, digits: int, paren_negative: bool = False) -> str:
     text = show(x, digits)
-    if paren_negative and text.startswith("-"):
-        text = f"({text})"
-    return Text(text, style=style)
+    return f"({text})" if paren_negative and text.startswith("-") else text
+
+
+def align(rows: list, indent: int = 0, gap: int = 1) -> Styled:
+    """Rows of Styled cells as lines, each column padded to its widest cell; no trailing spaces."""
+    widths: list = []
+    measured = []
+    for row in rows:
+        sizes = [cell.width() for cell in row]
+        measured.append(sizes)
+        for c, size in enumerate(sizes):
+            if c == len(widths):
+                widths.append(0)
+            widths[c] = max(widths[c], size)
+    out = Styled()
+    for n, (row, sizes) in enumerate(zip(rows, measured)):
+        if n:
+            out.add("\n")
+        out.add(" " * indent)
+        for c, cell in enumerate(row):
+            out.extend(cell)
+            if c < len(row) - 1:
+                out.add(" " * (widths[c] - sizes[c] + gap))
+    return out
 
 
 def build(result: Result, digits: int = DEFAULT_DIGITS) -> Trace:
-    from rich.text import Text
-
     g = result.graph
     values, grads, local, contrib = result.values, result.grads, result.local, result.contrib
     if any(local[i] is None for i in range(g.output + 1) if g.args[i]):
         raise ValueError("the trace needs a Result run with record=True")
     needed = ancestors(g, g.output)
     trace = Trace()
-    f = g.output_name
+    V, G = VALUE_STYLE, GRAD_STYLE
 
     # ---- forward --------------------------------------------------------------------------
-    trace.forward.append(Text("Forward pass: every node's value, in topological order", style=HEAD_STYLE))
     rows = []
     for i in range(g.output + 1):
         if not needed[i] or (g.op[i] == "const" and g.name[i] is None):
             continue
         label = g.label(i)
-        line = Text()
+        line = Styled()
         if g.args[i]:
             expression = describe(g, i)
             if not same_text(expression, label):
-                line.append(f"= {expression} ")
-            line.append(f"= {with_values(g, i, values, digits)} = ")
+                line.add(f"= {expression} ")
+            line.add(f"= {with_values(g, i, values, digits)} = ")
         else:
-            line.append("= ")
-        line.append(show(values[i], digits), style=VALUE_STYLE)
+            line.add("= ")
+        line.add(show(values[i], digits), V)
         if g.op[i] == "input":
-            line.append("   (input)")
-        rows.append([Text(label), line])
-    trace.forward.append(align(rows, indent=2))
-    trace.forward.append(Text(""))
+            line.add("   (input)", NOTE_STYLE)
+        rows.append([Styled((label, None)), line])
+    forward = Styled(("Forward pass: every node's value, in topological order\n", HEAD_STYLE))
+    forward.extend(align(rows, indent=2))
+    forward.add("\n\n")
+    forward.add("Backward pass, in reverse topological order: at every gate, the upstream gradient "
+                "times the local gradient is the gradient that flows on to each input\n", HEAD_STYLE)
+    forward.add(f"  {gradient_name(g, g.output)} = ").add("1", G)
+    forward.add("   (the output's gradient with respect to itself)\n", NOTE_STYLE)
+    trace.forward.append(forward)
 
     # ---- backward -------------------------------------------------------------------------
     # How many gate inputs each node feeds (on the way to the output): more than one is a branch.
@@ -81,15 +151,7 @@ def build(result: Result, digits: int = DEFAULT_DIGITS) -> Trace:
             for j in g.args[i]:
                 fan_out[j] += 1
     arrived = [0] * len(g)
-    parts: list = [[] for _ in g.op]  # contributions that have arrived at each branching node
-
-    head = Text("Backward pass, in reverse topological order: at every gate, the upstream gradient "
-                "times the local gradient is the gradient that flows on to each input", style=HEAD_STYLE)
-    start = Text()
-    start.append(f"  {gradient_name(g, g.output)} = ")
-    start.append("1", style=GRAD_STYLE)
-    start.append("   (the output's gradient with respect to itself)")
-    trace.forward.extend([head, start, Text("")])
+    parts: dict = {}  # node -> the contributions that have arrived so far, for branching nodes
 
     number = 0
     for i in range(g.output, -1, -1):
@@ -98,104 +160,79 @@ def build(result: Result, digits: int = DEFAULT_DIGITS) -> Trace:
         number += 1
         op = OPS[g.op[i]]
         label, expression = g.label(i), describe(g, i)
-        title = Text(f"step {number}: ", style=HEAD_STYLE)
-        title.append(label if same_text(expression, label) else f"{label} = {expression}", style=HEAD_STYLE)
-        title.append(f"   ({op.name} gate)")
-        pattern = Text(f"  {op.pattern}", style=PATTERN_STYLE)
-        upstream = Text(f"  upstream {gradient_name(g, i)} = ")
-        upstream.append(show(grads[i], digits), style=GRAD_STYLE)
+        step = Styled((f"step {number}: ", HEAD_STYLE))
+        step.add(label if same_text(expression, label) else f"{label} = {expression}", HEAD_STYLE)
+        step.add(f"   ({op.name} gate)\n")
+        step.add(f"  {op.pattern}\n", PATTERN_STYLE)
+        step.add(f"  upstream {gradient_name(g, i)} = ").add(show(grads[i], digits), G).add("\n")
 
-        edges = []
-        branch_lines = []
+        edges, branches = [], []
+        upstream = show(grads[i], digits)
         for k, j in enumerate(g.args[i]):
             loc, flow = local[i][k], contrib[i][k]
+            loc_text, flow_text = show(loc, digits), show(flow, digits)
             formula = local_formula(g, i, k)
-            local_text = Text(f"local {derivative(expression, g.label(j))} = ")
-            if formula and formula != show(loc, digits):
-                local_text.append(f"{formula} = ")
-            local_text.append_text(_num(loc, digits, GRAD_STYLE))
-
-            product = Text("upstream * local = ")
-            product.append_text(_num(grads[i], digits, GRAD_STYLE))
-            product.append(" * ")
-            product.append_text(_num(loc, digits, GRAD_STYLE, paren_negative=True))
-            product.append(" = ")
-            product.append_text(_num(flow, digits, GRAD_STYLE))
-
+            local_cell = Styled((f"local {derivative(expression, g.label(j))} = ", None))
+            if formula and formula != loc_text:
+                local_cell.add(f"{formula} = ")
+            local_cell.add(loc_text, G)
+            product = Styled(("upstream * local = ", None), (upstream, G), (" * ", None),
+                             (_num(loc, digits, True), G), (" = ", None), (flow_text, G))
             name = gradient_name(g, j)
-            result_text = Text()
+            total = Styled()
             if fan_out[j] > 1:
                 arrived[j] += 1
-                parts[j].append(flow)
-                result_text.append(f"{name} += ")
-                result_text.append_text(_num(flow, digits, GRAD_STYLE))
-                result_text.append(f"   ({arrived[j]} of {fan_out[j]})")
+                parts.setdefault(j, []).append(flow)
+                total.add(f"{name} += ").add(flow_text, G)
+                total.add(f"   ({arrived[j]} of {fan_out[j]})", NOTE_STYLE)
                 if arrived[j] == fan_out[j]:
-                    branch_lines.append(_branch(g, j, parts[j], grads[j], digits))
+                    branches.append(_branch(g, j, parts.pop(j), grads[j], digits))
             else:
-                result_text.append(f"{name} = ")
-                result_text.append_text(_num(flow, digits, GRAD_STYLE))
+                total.add(f"{name} = ").add(flow_text, G)
             if g.op[j] == "const":
-                result_text.append("   (a constant: it goes nowhere)")
-            edges.append([Text(f"-> {g.label(j)}"), local_text, product, result_text])
-
-        trace.steps.append(_group(title, pattern, upstream, align(edges, indent=2, gap=3), *branch_lines,
-                                  Text("")))
+                total.add("   (a constant: it goes nowhere)", NOTE_STYLE)
+            edges.append([Styled((f"-> {g.label(j)}", None)), local_cell, product, total])
+        step.extend(align(edges, indent=2, gap=3))
+        for line in branches:
+            step.add("\n").extend(line)
+        step.add("\n")
+        trace.steps.append(step)
 
     # ---- summary --------------------------------------------------------------------------
-    summary = Text(f"{f} = ", style=None)
-    summary.append(show(result.value, digits), style=VALUE_STYLE)
-    for name, grad in result.gradients.items():
-        summary.append(f"\nd{f}/d{name} = ")
-        summary.append(show(grad, digits), style=GRAD_STYLE)
+    f = g.output_name
+    summary = Styled()
     if number == 0:
-        trace.summary.append(Text("(no gates: the output is a leaf)\n"))
+        summary.add("(no gates: the output is a leaf)\n\n", NOTE_STYLE)
+    summary.add(f"{f} = ").add(show(result.value, digits), V)
+    for name, grad in result.gradients.items():
+        summary.add(f"\nd{f}/d{name} = ").add(show(grad, digits), G)
     trace.summary.append(summary)
     return trace
 
 
-def _branch(g, j: int, flows: list, total: float, digits: int):
-    from rich.text import Text
-
-    line = Text(f"  branch: {g.label(j)} feeds {len(flows)} gate inputs, so its gradients add: "
-                f"{gradient_name(g, j)} = ")
+def _branch(g, j: int, flows: list, total: float, digits: int) -> Styled:
+    line = Styled((f"  branch: {g.label(j)} feeds {len(flows)} gate inputs, and a branch adds their "
+                   f"gradients: {gradient_name(g, j)} = ", None))
     for n, flow in enumerate(flows):
         if n:
-            line.append(" + ")
-        line.append_text(_num(flow, digits, GRAD_STYLE, paren_negative=n > 0))
-    line.append(" = ")
-    line.append(show(total, digits), style=GRAD_STYLE)
+            line.add(" + ")
+        line.add(_num(flow, digits, n > 0), GRAD_STYLE)
+    line.add(" = ").add(show(total, digits), GRAD_STYLE)
     return line
 
 
-def align(rows: list, indent: int = 0, gap: int = 1):
-    """Rows of Text cells as one Text, each column padded to its widest cell; no trailing spaces."""
-    from rich.text import Text
-
-    widths: list = []
-    for row in rows:
-        for c, cell in enumerate(row):
-            if c == len(widths):
-                widths.append(0)
-            widths[c] = max(widths[c], cell.cell_len)
-    out = Text()
-    for n, row in enumerate(rows):
-        if n:
-            out.append("\n")
-        out.append(" " * indent)
-        for c, cell in enumerate(row):
-            out.append_text(cell)
-            if c < len(row) - 1:
-                out.append(" " * (widths[c] - cell.cell_len + gap))
-    return out
-
-
-def _group(*parts):
-    from rich.console import Group
-
-    return Group(*parts)
-
-
 def render(result: Result, console, digits: int = DEFAULT_DIGITS) -> None:
-    for part in build(result, digits).renderables():
-        console.print(part)
+    trace = build(result, digits)
+    show_parts(console, trace.forward + trace.steps + trace.summary)
+
+
+def show_parts(console, parts: list) -> None:
+    """Print Styled parts: through Rich, or, where Rich would print them plain anyway (no colour, not
+    a terminal), as their plain text directly, which is many times faster on a big trace."""
+    if console.color_system is None and not console.is_terminal:
+        write = console.file.write
+        for part in parts:
+            write(part.plain() + "\n")
+    else:
+        for part in parts:
+            console.print(part.text())
