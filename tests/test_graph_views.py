@@ -168,10 +168,3 @@ def test_graph_command_defaults_to_dot_and_takes_collapse(cli):
     assert out.exit_code == 0
     assert out.stdout.startswith("digraph") and "label=<sigmoid<BR/>" in out.stdout
     assert "exp" not in out.stdout
-
-
-@pytest.mark.slow
-def test_a_deep_graph_is_drawn_as_text(cli):
-    out = cli("graph", "x" + "+x" * 100_000, "--at", "x=1", "--format", "mermaid")
-    assert out.exit_code == 0
-    assert out.stdout.count(" -->|") == 200_001
