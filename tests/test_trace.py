@@ -272,3 +272,11 @@ def test_colours_on_a_terminal_and_not_with_no_color():
     term.read_until(b"dz = ")
     term.finish()
     assert not re.search(rb"\x1b\[[0-9;]*3[12]m", term.seen)
+
+
+def test_an_unnamed_output_is_called_f():
+    r = evaluate("(x+y)*z", {"x": -2, "y": 5, "z": -4})
+    text = plain(r)
+    assert "  f   = (x+y)*z = 3 * (-4) = -12" in text
+    assert "step 1: f = (x+y)*z" in text and "upstream df/df = 1" in text
+    assert "local d((x+y)*z)/d(x+y) = z = -4" in text

@@ -133,9 +133,16 @@ def derivative(numerator: str, denominator: str) -> str:
     return f"{d(numerator)}/{d(denominator)}"
 
 
+def display_label(g: Graph, i: int) -> str:
+    """The node's label, except that an unnamed output gate is called by the output's name (f)."""
+    if i == g.output and g.name[i] is None and g.args[i]:
+        return g.output_name
+    return g.label(i)
+
+
 def gradient_name(g: Graph, i: int) -> str:
     """d(output)/d(node i), e.g. df/dq, df/d(x + y)."""
-    return derivative(g.output_name, g.label(i))
+    return derivative(g.output_name, display_label(g, i))
 
 
 def ancestors(g: Graph, node: int) -> list:

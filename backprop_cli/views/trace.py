@@ -16,8 +16,8 @@ from ..engine import Result
 from ..numbers import DEFAULT_DIGITS, show
 from ..ops import OPS
 from .console import GRAD_STYLE, VALUE_STYLE
-from .notation import (ancestors, derivative, describe, gradient_name, local_formula, same_text,
-                       with_values)
+from .notation import (ancestors, derivative, describe, display_label, gradient_name, local_formula,
+                       same_text, with_values)
 
 HEAD_STYLE = "bold"
 PATTERN_STYLE = "italic"
@@ -121,7 +121,7 @@ def build(result: Result, digits: int = DEFAULT_DIGITS) -> Trace:
     for i in range(g.output + 1):
         if not needed[i] or (g.op[i] == "const" and g.name[i] is None):
             continue
-        label = g.label(i)
+        label = display_label(g, i)
         line = Styled()
         if g.args[i]:
             expression = describe(g, i)
@@ -159,7 +159,7 @@ def build(result: Result, digits: int = DEFAULT_DIGITS) -> Trace:
             continue
         number += 1
         op = OPS[g.op[i]]
-        label, expression = g.label(i), describe(g, i)
+        label, expression = display_label(g, i), describe(g, i)
         step = Styled((f"step {number}: ", HEAD_STYLE))
         step.add(label if same_text(expression, label) else f"{label} = {expression}", HEAD_STYLE)
         step.add(f"   ({op.name} gate)\n")

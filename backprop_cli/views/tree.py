@@ -12,7 +12,7 @@ from ..engine import Result
 from ..numbers import DEFAULT_DIGITS, show
 from ..ops import OPS
 from .console import GRAD_STYLE, VALUE_STYLE
-from .notation import describe, same_text
+from .notation import describe, display_label, same_text
 
 #: deepest level drawn by default; the console's width may lower it (four columns a level).
 MAX_DEPTH = 100
@@ -22,7 +22,7 @@ def node_text(result: Result, i: int, digits: int):
     from rich.text import Text
 
     g = result.graph
-    label = g.label(i)
+    label = display_label(g, i)
     text = Text(label)
     op = OPS[g.op[i]]
     if g.args[i]:
