@@ -280,3 +280,9 @@ def test_an_unnamed_output_is_called_f():
     assert "  f   = (x+y)*z = 3 * (-4) = -12" in text
     assert "step 1: f = (x+y)*z" in text and "upstream df/df = 1" in text
     assert "local d((x+y)*z)/d(x+y) = z = -4" in text
+
+
+def test_a_kink_is_said_to_be_a_convention(cli):
+    text = cli("trace", "max(z, w)", "--at", "z=2,w=2").stdout
+    assert "at a kink" in text and "= 0.5" in text
+    assert "at a kink" not in cli("trace", "max(z, w)", "--at", "z=2,w=1").stdout

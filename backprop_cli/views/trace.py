@@ -162,7 +162,10 @@ def build(result: Result, digits: int = DEFAULT_DIGITS) -> Trace:
         label, expression = display_label(g, i), describe(g, i)
         step = Styled((f"step {number}: ", HEAD_STYLE))
         step.add(label if same_text(expression, label) else f"{label} = {expression}", HEAD_STYLE)
-        step.add(f"   ({op.name} gate)\n")
+        step.add(f"   ({op.name} gate)")
+        if op.kink(*[values[j] for j in g.args[i]]):
+            step.add("   at a kink: the local gradient here is a convention (PyTorch's)", NOTE_STYLE)
+        step.add("\n")
         step.add(f"  {op.pattern}\n", PATTERN_STYLE)
         step.add(f"  upstream {gradient_name(g, i)} = ").add(show(grads[i], digits), G).add("\n")
 
