@@ -168,3 +168,30 @@ def test_graph_command_defaults_to_dot_and_takes_collapse(cli):
     assert out.exit_code == 0
     assert out.stdout.startswith("digraph") and "label=<sigmoid<BR/>" in out.stdout
     assert "exp" not in out.stdout
+
+
+# ---- Mermaid's own parser (optional) ------------------------------------------------------------
+
+MERMAID_JS = SAMPLES.parent / "tests" / "mermaid"
+NODE = shutil.which("node")
+
+
+@pytest.mark.skipif(NODE is None or not (MERMAID_JS / "node_modules" / "mermaid").is_dir(),
+                    reason="Mermaid's parser is not installed (npm install --prefix tests/mermaid)")
+def test_mermaids_own_parser_accepts_every_chart(tmp_path):
+    paths = []
+    for name in NAMES:
+        for collapse in (False, True):
+            path = tmp_path / f"{name}-{collapse}.mmd"
+            path.write_text(mermaid_view.render(result_of(name, collapse)))
+            paths.append(path)
+    tricky = tmp_path / "names.mmd"
+    tricky.write_text(mermaid_view.render(evaluate("x = 2*x\ne = exp(x)\ne*e + x", {"x": 0.5})))
+    broken = tmp_path / "broken.mmd"
+    broken.write_text('flowchart LR\n  n0["x"] -->\n')
+    done = subprocess.run([NODE, str(MERMAID_JS / "parse.mjs"), *map(str, paths), str(tricky), str(broken)],
+                          capture_output=True, text=True, timeout=120)
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(paths) + 2, done.stderr
+    assert all(line.startswith("ok ") and line.endswith(" flowchart-v2") for line in lines[:-1]), lines
+    assert lines[-1].startswith("FAIL ")  # the parser really parses
