@@ -137,8 +137,8 @@ def build(result: Result, digits: int = DEFAULT_DIGITS) -> Trace:
     forward = Styled(("Forward pass: every node's value, in topological order\n", HEAD_STYLE))
     forward.extend(align(rows, indent=2))
     forward.add("\n\n")
-    forward.add("Backward pass, in reverse topological order: at every gate, the upstream gradient "
-                "times the local gradient is the gradient that flows on to each input\n", HEAD_STYLE)
+    forward.add("Backward pass, in reverse topological order (at every gate: upstream * local = what "
+                "flows on)\n", HEAD_STYLE)
     forward.add(f"  {gradient_name(g, g.output)} = ").add("1", G)
     forward.add("   (the output's gradient with respect to itself)\n", NOTE_STYLE)
     trace.forward.append(forward)
