@@ -88,8 +88,8 @@ def same_text(a: str, b: str) -> bool:
     return a.replace(" ", "") == b.replace(" ", "")
 
 
-def with_values(g: Graph, i: int, values: list, digits: int) -> str:
-    """Node ``i``'s gate over its inputs' values: 3 * (-4), exp(4), 1/55.6."""
+def with_values(g: Graph, i: int, values: list, digits: int) -> list:
+    """Node ``i``'s gate over its inputs' values, as pieces (text, is_a_value): 3 * (-4), exp(4)."""
     texts = [show(values[j], digits) for j in g.args[i]]
     op = OPS[g.op[i]]
     if op.notation == "infix" and len(texts) == 2:
@@ -98,11 +98,16 @@ def with_values(g: Graph, i: int, values: list, digits: int) -> str:
             a = f"({a})"
         if b.startswith("-"):
             b = f"({b})"
-        return f"{a} {op.symbol} {b}"
+        return [(a, True), (f" {op.symbol} ", False), (b, True)]
     if op.notation == "prefix" and len(texts) == 1:
-        a = texts[0]
-        return f"{op.symbol}({a})"
-    return f"{g.op[i]}({', '.join(texts)})"
+        return [(f"{op.symbol}(", False), (texts[0], True), (")", False)]
+    pieces = [(f"{g.op[i]}(", False)]
+    for n, text in enumerate(texts):
+        if n:
+            pieces.append((", ", False))
+        pieces.append((text, True))
+    pieces.append((")", False))
+    return pieces
 
 
 def local_formula(g: Graph, i: int, k: int) -> str:

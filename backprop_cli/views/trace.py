@@ -127,7 +127,10 @@ def build(result: Result, digits: int = DEFAULT_DIGITS) -> Trace:
             expression = describe(g, i)
             if not same_text(expression, label):
                 line.add(f"= {expression} ")
-            line.add(f"= {with_values(g, i, values, digits)} = ")
+            line.add("= ")
+            for piece, is_value in with_values(g, i, values, digits):
+                line.add(piece, V if is_value else None)
+            line.add(" = ")
         else:
             line.add("= ")
         line.add(show(values[i], digits), V)
