@@ -23,7 +23,9 @@ loops over the node list: no recursion, however deep the graph.
 
 from __future__ import annotations
 
-from typing import Optional
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import Optional
 
 from .errors import InputError
 from .graph import Graph
