@@ -55,8 +55,8 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
 
 
 class Pacer:
-    """Waits before each backward step: for Enter (--step) or for a while (--delay).  Only when
-    both ends are a terminal; a script never waits."""
+    """Waits before each backward step: for Enter (--step, which needs a terminal to read from and
+    to print to) or for a while (--delay, which needs a terminal to print to).  A script never waits."""
 
     def __init__(self, step: bool, delay: float, console) -> None:
         out_tty = console.is_terminal

@@ -137,7 +137,8 @@ def build(result: Result, digits: int = DEFAULT_DIGITS) -> Trace:
         if g.op[i] == "input":
             line.add("   (input)", NOTE_STYLE)
         rows.append([Styled((label, None)), line])
-    forward = Styled(("Forward pass: every node's value, in topological order\n", HEAD_STYLE))
+    forward = Styled(("Forward pass, in topological order: every node the output depends on\n",
+                      HEAD_STYLE))
     forward.extend(align(rows, indent=2))
     forward.add("\n\n")
     forward.add("Backward pass, in reverse topological order (at every gate: upstream * local = what "
