@@ -286,3 +286,11 @@ def test_a_kink_is_said_to_be_a_convention(cli):
     text = cli("trace", "max(z, w)", "--at", "z=2,w=2").stdout
     assert "at a kink" in text and "= 0.5" in text
     assert "at a kink" not in cli("trace", "max(z, w)", "--at", "z=2,w=1").stdout
+
+
+def test_a_branch_with_many_terms_is_summed_in_short(cli):
+    text = cli("trace", "+".join(["x"] * 12), "--at", "x=1").stdout
+    branch = next(line for line in text.splitlines() if "branch:" in line)
+    assert branch.endswith("df/dx = 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + … (3 more) + 1 = 12")
+    text = cli("trace", "+".join(["x"] * 10), "--at", "x=1").stdout
+    assert "… (" not in text and " + 1 = 10" in text

@@ -22,6 +22,8 @@ from .notation import (ancestors, derivative, describe, display_label, gradient_
 HEAD_STYLE = "bold"
 PATTERN_STYLE = "italic"
 NOTE_STYLE = "dim"
+#: a branch's sum lists at most this many terms (a name used 100,000 times would fill a screen)
+BRANCH_TERMS = 10
 
 
 @dataclass
@@ -220,10 +222,14 @@ def build(result: Result, digits: int = DEFAULT_DIGITS) -> Trace:
 def _branch(g, j: int, flows: list, total: float, digits: int) -> Styled:
     line = Styled((f"  branch: {g.label(j)} feeds {len(flows)} gate inputs, and a branch adds their "
                    f"gradients: {gradient_name(g, j)} = ", None))
-    for n, flow in enumerate(flows):
+    shown = flows if len(flows) <= BRANCH_TERMS else flows[:BRANCH_TERMS - 2]
+    for n, flow in enumerate(shown):
         if n:
             line.add(" + ")
         line.add(_num(flow, digits, n > 0), GRAD_STYLE)
+    if len(shown) < len(flows):
+        line.add(f" + … ({len(flows) - len(shown) - 1:,} more) + ")
+        line.add(_num(flows[-1], digits, True), GRAD_STYLE)
     line.add(" = ").add(show(total, digits), GRAD_STYLE)
     return line
 
