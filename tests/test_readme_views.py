@@ -40,3 +40,19 @@ def test_the_section_has_an_example_of_every_view():
     assert any("--format tree" in c for c in commands)
     assert any(c.startswith("graph") for c in commands)
     assert any("--collapse sigmoid" in c for c in commands)
+
+
+def test_the_pictures_in_docs_show_the_current_graph(monkeypatch):
+    # Layout may differ between Graphviz versions; the words and numbers drawn may not.
+    import xml.etree.ElementTree as ET
+
+    monkeypatch.chdir(ROOT)
+    for name, extra in (("neuron", []), ("neuron-collapsed", ["--collapse", "sigmoid"])):
+        assert f"docs/{name}.svg" in section()
+        svg = ET.parse(ROOT / "docs" / f"{name}.svg")
+        drawn = sorted(t.text.strip() for t in svg.iter("{http://www.w3.org/2000/svg}text") if t.text)
+        dot = run("graph", "-f", "samples/neuron.bp", *extra).stdout
+        labels = re.findall(r"label=<([^<>]+)[<>]", dot)  # node labels
+        labels += re.findall(r'<FONT[^>]*>([^<]*)</FONT>', dot)  # names, values and gradients
+        assert drawn == sorted(labels), \
+            f"regenerate: backprop graph -f samples/neuron.bp {' '.join(extra)} -o docs/{name}.svg"
