@@ -112,9 +112,10 @@ def align(rows: list, indent: int = 0, gap: int = 1) -> Styled:
 def build(result: Result, digits: int = DEFAULT_DIGITS) -> Trace:
     g = result.graph
     values, grads, local, contrib = result.values, result.grads, result.local, result.contrib
-    if any(local[i] is None for i in range(g.output + 1) if g.args[i]):
-        raise ValueError("the trace needs a Result run with record=True")
     needed = ancestors(g, g.output)
+    # Only the nodes the output depends on have recorded edges: the engine skips the others.
+    if any(local[i] is None for i in range(g.output + 1) if g.args[i] and needed[i]):
+        raise ValueError("the trace needs a Result run with record=True")
     trace = Trace()
     V, G = VALUE_STYLE, GRAD_STYLE
 
