@@ -156,7 +156,10 @@ def valid_program(rng: random.Random, depth: int = 4) -> tuple:
     return sep.join(lines), point
 
 
-def at_argument(point: dict) -> list:
+def at_argument(point: dict, command: Optional[click.Command] = None) -> list:
+    """--at for the point, if the command takes one (codegen and diff do not)."""
+    if command is not None and "at" not in {p.name for p in command.params}:
+        return []
     return ["--at", ",".join(f"{k}={v}" for k, v in point.items())] if point else []
 
 

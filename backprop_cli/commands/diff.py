@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import ExpressionCommand, read_program
+from .common import ExpressionCommand, max_size_option, read_program
 
 
 @click.command(cls=ExpressionCommand, short_help="Write d(output)/dx as a program in this language.")
@@ -15,6 +15,7 @@ from .common import ExpressionCommand, read_program
               help="The input to differentiate with respect to (needed when there are several).")
 @click.option("--output", "output", metavar="NAME",
               help="Differentiate the value named NAME instead of the last statement.")
+@max_size_option
 @click.option("--debug", is_flag=True, expose_value=False, is_eager=True,
               callback=lambda ctx, p, v: ctx.meta.__setitem__("backprop.debug", True) if v else None,
               help="Show the Python traceback of an internal error.")
