@@ -156,6 +156,13 @@ def valid_program(rng: random.Random, depth: int = 4) -> tuple:
     return sep.join(lines), point
 
 
+def recipe(rng: random.Random, name: str, point: dict) -> list:
+    """What a command needs to get past its own checks on a multi-input program, sometimes."""
+    if name == "diff" and point and rng.random() < 0.7:
+        return ["--wrt", rng.choice(list(point))]
+    return []
+
+
 def at_argument(point: dict, command: Optional[click.Command] = None) -> list:
     """--at for the point, if the command takes one (codegen and diff do not)."""
     if command is not None and "at" not in {p.name for p in command.params}:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from backprop_cli.ops import OPS
 from conftest import run
 from fuzzgen import (FAST, FUNCTIONS, INPUTS, STEPS, TOKENS, at_argument, check_outcome, deliver,
-                     group_options, load_commands, random_bytes, random_options, run_entry)
+                     group_options, load_commands, random_bytes, random_options, recipe, run_entry)
 
 FOUND, MISSING = load_commands(fast_path=True)
 ALL = [pytest.param(name, marks=pytest.mark.skip(reason=f"not importable yet: {MISSING[name]}"))
@@ -125,7 +125,7 @@ def test_valid_programs(name, program, seed, workdir):
     text, point = program
     rng = random.Random(seed)
     tail, stdin = deliver(rng, FOUND[name], text, workdir)
-    result = run_checked(name, [*at_argument(point, FOUND[name]), *tail], stdin)
+    result = run_checked(name, [*at_argument(point, FOUND[name]), *recipe(rng, name, point), *tail], stdin)
     if name in ("eval", FAST):
         assert result.exit_code in (0, 1), result.stderr  # a valid program is never an input error
 
@@ -140,7 +140,7 @@ def test_random_options(name, program, seed, workdir):
     command = FOUND[name]
     options = random_options(rng, command, workdir)
     tail, stdin = deliver(rng, command, text, workdir)
-    run_checked(name, [*at_argument(point, FOUND[name]), *options, *tail], stdin)
+    run_checked(name, [*at_argument(point, FOUND[name]), *recipe(rng, name, point), *options, *tail], stdin)
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -108,7 +108,8 @@ def one_input(rng: random.Random, commands: dict, names: list, samples: list, tm
     # Not for the big inputs: --max-size 0 on a 10 MB input asks for a long (linear) run.
     options = fuzzgen.random_options(rng, command, tmpdir) if kind != "big" and rng.random() < 0.3 else []
     tail, stdin = fuzzgen.deliver(rng, command, program, tmpdir)
-    return name, [*fuzzgen.at_argument(point, command), *options, *tail], stdin, kind, bool(options)
+    extra = fuzzgen.recipe(rng, name, point)
+    return name, [*fuzzgen.at_argument(point, command), *extra, *options, *tail], stdin, kind, bool(options)
 
 
 class ProcessResult:
@@ -146,7 +147,7 @@ def worker(job):
     rng = random.Random(f"{seed}-{index}")
     runner = CliRunner()
     signal.signal(signal.SIGALRM, _alarm)
-    stats = {"runs": 0, "exits": Counter(), "by_command": Counter(), "kinds": Counter(),
+    stats = {"runs": 0, "exits": Counter(), "by_command": Counter(), "kinds": Counter(), "command_exits": Counter(),
              "failures": {}, "slow": [], "slowest": 0.0, "missing": sorted(missing), "skipped": 0}
     with tempfile.TemporaryDirectory(prefix="bpfuzz") as tmpdir:
         os.chdir(tmpdir)
@@ -178,6 +179,7 @@ def worker(job):
             stats["runs"] += 1
             stats["exits"][str(code)] += 1
             stats["by_command"][name] += 1
+            stats["command_exits"][f"{name} {code}"] += 1
             stats["kinds"][kind] += 1
             stats["slowest"] = max(stats["slowest"], elapsed)
             if elapsed > slow:
@@ -216,12 +218,13 @@ def main():
     chunk = 50 if args.exe else chunk
     jobs = [(i, min(chunk, args.count - i * chunk), args.seed, only, args.hang, args.slow, args.exe)
             for i in range((args.count + chunk - 1) // chunk)]
-    total = {"runs": 0, "exits": Counter(), "by_command": Counter(), "kinds": Counter(), "failures": {},
+    total = {"runs": 0, "exits": Counter(), "by_command": Counter(), "kinds": Counter(), "command_exits": Counter(),
+             "failures": {},
              "slow": [], "slowest": 0.0, "missing": [], "skipped": 0}
     start = time.time()
     with multiprocessing.Pool(args.jobs) as pool:
         for done, stats in enumerate(pool.imap_unordered(worker, jobs), 1):
-            for key in ("exits", "by_command", "kinds"):
+            for key in ("exits", "by_command", "kinds", "command_exits"):
                 total[key].update(stats[key])
             total["runs"] += stats["runs"]
             total["skipped"] += stats["skipped"]
@@ -250,7 +253,10 @@ def main():
     failures = sum(f["count"] for f in total["failures"].values())
     where = f"the command {args.exe}, a process per input" if args.exe else "in-process"
     print(f"inputs        {total['runs']:,} in {elapsed:.0f} s on {args.jobs} workers, {where} (seed {args.seed!r})")
-    print(f"commands      " + ", ".join(f"{k} {v:,}" for k, v in sorted(total["by_command"].items())))
+    print("commands      inputs   exit 0   exit 1   exit 2")
+    for name, count in sorted(total["by_command"].items()):
+        e = total["command_exits"]
+        print(f"  {name:14} {count:>7,} {e[name + ' 0']:>8,} {e[name + ' 1']:>8,} {e[name + ' 2']:>8,}")
     print(f"kinds         " + ", ".join(f"{k} {v:,}" for k, v in total["kinds"].most_common()))
     print(f"exit codes    " + ", ".join(f"{k}: {v:,}" for k, v in sorted(total["exits"].items())))
     print(f"slowest input {total['slowest']:.2f} s; slower than {args.slow:g} s: {len(total['slow'])}")
