@@ -28,7 +28,7 @@ MEMORY_BUDGET = 256 * 2**20
 def rows_for(graph: Graph, wanted: int) -> int:
     """At most ``wanted`` points at a time, fewer when the graph is big enough to need it."""
     per_row = 16 * max(1, len(graph))
-    return max(16, min(wanted, MEMORY_BUDGET // per_row))
+    return min(wanted, max(16, MEMORY_BUDGET // per_row))
 
 
 class Batch:
