@@ -42,6 +42,7 @@ def draw(graph: Graph, sweep: Sweep, width: int, height: int, color: bool) -> st
     for panel, ys, title, colour in panels:
         keep = ~sweep.undefined & np.isfinite(ys)
         idx = np.flatnonzero(keep)
+        panel.theme("simple")  # no painted background: the terminal's own shows through
         panel.legend(False)
         panel.label(x_name, "x")
         panel.ruler("x").lim(float(sweep.xs[0]), float(sweep.xs[-1]))  # gaps at the ends show too
