@@ -44,7 +44,7 @@ def constant(text: str) -> float:
     graph = parse(text)
     if graph.inputs:
         names = ", ".join(graph.inputs)
-        raise InputError(f"'{text}' is not a constant: it uses {names}",
+        raise InputError(f"'{text.strip()}' is not a constant ({names} has no value)",
                          "A value is a number or an expression of numbers, pi and e, like pi/4.")
     value = run(graph, {}, record=False).value
     return value

@@ -44,7 +44,7 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BackpropError as e:
-            click.echo(f"Error: {e.message}", err=True)
+            click.echo(f"Error: {e.detail}", err=True)
             if e.hint:
                 click.echo(e.hint, err=True)
             ctx.exit(e.exit_code)

@@ -99,12 +99,20 @@ def _check_finite(graph: Graph, values: list) -> None:
         xs = [values[j] for j in args]
         why = op.undefined(*xs) or "the result overflows a double"
         line, col = graph.line_col(i)
-        ins = ", ".join(f"{graph.label(j, 30)} = {exact(values[j])}" for j in args)
+        ins = ", ".join(_named_value(graph.label(j, 30), values[j]) for j in args)
+        what = graph.text(i) if graph.end[i] - graph.start[i] <= 80 else graph.label(i, 40)
+        if graph.name[i] is not None:
+            what = f"{graph.name[i]} = {what}"
         raise MathError(
-            f"{line}:{col}: {graph.label(i, 40)} is undefined ({exact(v)}): {why}\n"
+            f"{line}:{col}: {what} is undefined ({exact(v)}): {why}\n"
             f"{caret(graph.source, graph.start[i], graph.end[i])}\n"
             f"node {i}, op {op.name}, input{'s' if len(args) > 1 else ''}: {ins}",
             "Use --allow-nonfinite to let inf and nan flow through, IEEE-style.")
+
+
+def _named_value(label: str, value: float) -> str:
+    text = exact(value)
+    return text if label == text else f"{label} = {text}"
 
 
 def backward(graph: Graph, values: list, record: bool = True) -> tuple:

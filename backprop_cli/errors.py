@@ -15,8 +15,13 @@ class BackpropError(Exception):
         self.message = message
         self.hint = hint
 
+    @property
+    def detail(self) -> str:
+        """The message with its context (where, what was seen): everything but the hint."""
+        return self.message
+
     def __str__(self) -> str:
-        return self.message if not self.hint else f"{self.message}\n{self.hint}"
+        return self.detail if not self.hint else f"{self.detail}\n{self.hint}"
 
 
 class InputError(BackpropError):
@@ -58,8 +63,8 @@ class SourceError(InputError):
         super().__init__(message, hint)
         self.source, self.start, self.end, self.origin = source, start, end, origin
 
-    def __str__(self) -> str:
+    @property
+    def detail(self) -> str:
         line, col = line_col(self.source, self.start)
         where = f"{self.origin}:{line}:{col}" if self.origin else f"{line}:{col}"
-        text = f"{where}: {self.message}\n{caret(self.source, self.start, self.end)}"
-        return text + (f"\n{self.hint}" if self.hint else "")
+        return f"{where}: {self.message}\n{caret(self.source, self.start, self.end)}"

@@ -6,7 +6,6 @@ are recognised; no parse tree is kept and nothing recurses, however deep the nes
 
 from __future__ import annotations
 
-import difflib
 import math
 from pathlib import Path
 from typing import Iterable, Optional
@@ -14,6 +13,7 @@ from typing import Iterable, Optional
 from .errors import InputError, SourceError
 from .graph import Graph
 from .ops import CONSTANTS, OPS, function_names
+from .suggest import nearest
 
 _BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow"}
 
@@ -125,8 +125,8 @@ class _Builder:
         args = args or []
         op = OPS.get(fname)
         if op is None or not op.callable:
-            close = difflib.get_close_matches(fname, function_names(), n=1, cutoff=0.5)
-            hint = (f"did you mean '{close[0]}'? " if close else "") + \
+            close = nearest(fname, function_names())
+            hint = (f"Did you mean '{close}'? " if close else "") + \
                 "Known functions: " + ", ".join(function_names()) + "."
             raise self._error(f"unknown function '{fname}'", tok.start_pos, tok.end_pos, hint)
         if not op.accepts(len(args)):
@@ -271,9 +271,9 @@ def _choose_output(g: Graph, statements, output: Optional[str], env: dict, origi
     if output is not None:
         if output not in env:
             names = [n for n in env]
-            close = difflib.get_close_matches(output, names, n=1)
+            close = nearest(output, names)
             raise InputError(f"--output {output}: the program has no name '{output}'",
-                             (f"did you mean '{close[0]}'? " if close else "") +
+                             (f"Did you mean '{close}'? " if close else "") +
                              "Names in the program: " + ", ".join(names) + ".")
         g.output, g.output_name = env[output], output
         return

@@ -1,0 +1,36 @@
+"""'Did you mean ...?': the nearest known name by edit distance, counting a swap of two letters as one edit."""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+
+def distance(a: str, b: str) -> int:
+    """Optimal-string-alignment distance: insertions, deletions, substitutions, adjacent swaps."""
+    prev2: list = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[len(b)]
+
+
+def nearest(name: str, known: Iterable[str]) -> Optional[str]:
+    """The closest known name, if it is close enough to be a plausible typo."""
+    if len(name) > 64:
+        return None
+    best = None
+    best_key = None
+    for candidate in known:
+        d = distance(name.lower(), candidate.lower())
+        if d > max(1, min(len(name), len(candidate)) // 2):
+            continue
+        key = (d, abs(len(candidate) - len(name)), candidate)
+        if best_key is None or key < best_key:
+            best, best_key = candidate, key
+    return best

@@ -1,0 +1,95 @@
+"""Every op in the table: its local gradients agree with finite differences of its own forward,
+and with SymPy's derivative of the same function."""
+
+import math
+
+import pytest
+import sympy as sp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from backprop_cli.ops import OPS
+
+GATES = sorted(name for name, op in OPS.items() if op.forward is not None)
+
+X, Y = sp.symbols("x y", real=True)
+SYMPY = {
+    "add": X + Y, "sub": X - Y, "mul": X * Y, "div": X / Y, "pow": X ** Y, "neg": -X,
+    "exp": sp.exp(X), "log": sp.log(X), "sqrt": sp.sqrt(X), "sin": sp.sin(X), "cos": sp.cos(X),
+    "tan": sp.tan(X), "tanh": sp.tanh(X), "sigmoid": 1 / (1 + sp.exp(-X)),
+    "relu": sp.Max(0, X), "abs": sp.Abs(X), "max": sp.Max(X, Y), "min": sp.Min(X, Y),
+}
+
+
+def _arity(op):
+    lo, hi = op.arity
+    return max(lo, 2) if hi is None else lo
+
+
+def test_every_gate_has_a_sympy_reference():
+    # A new op needs its reference here: that is the "one test" that comes with the table entry.
+    assert set(GATES) <= set(SYMPY), set(GATES) - set(SYMPY)
+
+
+@pytest.mark.parametrize("name", GATES)
+@settings(max_examples=60, deadline=None)
+@given(xs=st.lists(st.floats(-4, 4, allow_nan=False), min_size=2, max_size=2))
+def test_local_gradients_match_sympy_and_finite_differences(name, xs):
+    op = OPS[name]
+    xs = xs[:_arity(op)]
+    out = op.forward(*xs)
+    assume(math.isfinite(out) and abs(out) < 1e6)
+    assume(not op.kink(*xs))
+    local = op.local(out, *xs)
+    assert len(local) == len(xs)
+    symbols = (X, Y)[:len(xs)]
+    subs = dict(zip(symbols, xs))
+    reference = SYMPY[name]
+    assert out == pytest.approx(float(reference.evalf(20, subs=subs)), rel=1e-12, abs=1e-12)
+    for k, sym in enumerate(symbols):
+        try:
+            expected = complex(reference.diff(sym).evalf(20, subs=subs))
+        except (ZeroDivisionError, TypeError):
+            continue  # e.g. sqrt'(0): SymPy has no number there
+        if expected.imag != 0 or not math.isfinite(expected.real):
+            continue  # e.g. d/dy x^y for x < 0: undefined in the reals
+        assert local[k] == pytest.approx(expected.real, rel=1e-9, abs=1e-9), (name, xs, k)
+        h = 1e-6 * max(1.0, abs(xs[k]))
+        up = list(xs)
+        down = list(xs)
+        up[k] += h
+        down[k] -= h
+        hi, lo = op.forward(*up), op.forward(*down)
+        # A step across a kink (abs near 0, a near-tie in max) says nothing about the gradient.
+        smooth = all(math.isclose(u, d, rel_tol=1e-3, abs_tol=1e-6)
+                     for u, d in zip(op.local(hi, *up), op.local(lo, *down)))
+        if math.isfinite(hi) and math.isfinite(lo) and smooth:
+            assert local[k] == pytest.approx((hi - lo) / (2 * h), rel=1e-4, abs=1e-5), (name, xs, k)
+
+
+def test_exp_local_gradient_is_its_output_not_one_over_x():
+    # The lecture notes' slip: d/dx e^x written as 1/x.
+    for x in (-1.0, 0.5, 2.0):
+        out = OPS["exp"].forward(x)
+        assert OPS["exp"].local(out, x) == (math.exp(x),)
+        assert OPS["exp"].local(out, x)[0] != pytest.approx(1 / x)
+
+
+def test_forwards_are_total_over_ieee_doubles():
+    inf, nan = math.inf, math.nan
+    specials = [0.0, -0.0, 1.0, -1.0, inf, -inf, nan, 1e308, -1e308, 5e-324]
+    for name in GATES:
+        op = OPS[name]
+        n = _arity(op)
+        for a in specials:
+            for b in specials if n == 2 else [None]:
+                xs = (a, b) if n == 2 else (a,)
+                out = op.forward(*xs)  # never raises
+                assert isinstance(out, float), (name, xs)
+                op.local(out, *xs)
+
+
+def test_patterns_use_the_lectures_words():
+    assert "distributes" in OPS["add"].pattern
+    assert "swaps" in OPS["mul"].pattern
+    assert "routes" in OPS["max"].pattern
