@@ -419,6 +419,8 @@ def run(graph: Graph, reader: Reader, out: TextIO, plan: Plan, *, out_format: st
             bad.sort()
             if not skip_bad:
                 line, why, hint = bad[0]
+                if block is not None:  # the rows before the bad one, whatever the chunk size
+                    writer.write(block[lines < line])
                 raise BadRow(f"{reader.origin}, line {line}: {why}", hint)
             summary.skipped += len(bad)
             if summary.first_skipped is None:

@@ -111,6 +111,15 @@ def test_a_bad_row_is_named_by_its_line(tmp_path):
     assert "line 4" in result.stderr and "'oops'" in result.stderr and "not a number" in result.stderr
     assert result.stderr.count("Error:") == 1
     assert "Traceback" not in result.stderr
+    assert result.stdout.splitlines() == ["x,y,f,df/dx,df/dy", "1.0,2.0,2.0,2.0,1.0"]
+
+
+def test_rows_before_an_undefined_one_are_written_whatever_the_chunk():
+    text = "x\n" + "".join(f"{k}\n" for k in range(10, 0, -1)) + "0\n5\n"
+    for size in (1, 3, 100):
+        result = run("batch", "log(x)", "-i", "-", "--chunk-size", size, input=text)
+        assert result.exit_code == 1 and "line 12" in result.stderr
+        assert len(result.stdout.splitlines()) == 11
 
 
 @pytest.mark.parametrize("row, why", [
@@ -124,7 +133,7 @@ def test_a_bad_row_is_named_by_its_line(tmp_path):
 def test_kinds_of_bad_rows(tmp_path, row, why):
     src = tmp_path / "p.csv"
     src.write_text(f"x,y\n1,2\n{row}\n")
-    result = run("batch", "x*y", "-i", src, "--chunk-size", 1)
+    result = run("batch", "x*y", "-i", src)
     assert result.exit_code == 1
     assert "line 3" in result.stderr and why in result.stderr
     assert result.stdout.splitlines() == ["x,y,f,df/dx,df/dy", "1.0,2.0,2.0,2.0,1.0"]
