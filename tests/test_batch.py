@@ -294,3 +294,23 @@ def test_columns_shadow_the_constants_like_at_does(tmp_path):
 def test_output_name_is_the_programs():
     result = run("batch", "loss = (x - 3)^2", "-i", "-", input="x\n1\n")
     assert result.stdout.splitlines() == ["x,loss,dloss/dx", "1.0,4.0,-4.0"]
+
+
+def test_numpy_is_imported_only_by_the_commands_that_need_it():
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    def imported(*args):
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "backprop_cli.cli", *args],
+                              capture_output=True, text=True, env=env, input="x\n1\n")
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
+                if line.startswith("import time:")}
+
+    assert "numpy" not in imported("eval", "x^2", "--at", "x=1")
+    assert "numpy" not in imported("optimize", "x^2", "--at", "x=1", "--steps", "2", "--format", "json")
+    assert "numpy" in imported("batch", "x^2", "-i", "-")
