@@ -33,6 +33,16 @@ class LazyGroup(click.Group):
         module = importlib.import_module(f"backprop_cli.commands.{COMMANDS[name][0]}")
         return module.command
 
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name is not None and name not in COMMANDS and not name.startswith("-"):
+            from .suggest import nearest
+
+            close = nearest(name, COMMANDS)
+            hint = f" Did you mean '{close}'?" if close else ""
+            ctx.fail(f"No such command '{name}'.{hint} Commands: {', '.join(COMMANDS)}.")
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx, formatter):
         # Listing help from the table, so `backprop --help` imports no command module.
         with formatter.section("Commands"):

@@ -65,7 +65,6 @@ class _Builder:
         self.env: dict = {}
         self.versions: dict = {}
         self.decl_marks: list = []
-        self.statements = 0
 
     def _error(self, message: str, start: int, end: Optional[int] = None, hint=None):
         return SourceError(message, self.g.source, start, end, self.origin, hint)
@@ -155,7 +154,6 @@ class _Builder:
     def assign(self, c):
         tok, expr = c
         self._bind(str(tok.value), expr[0])
-        self.statements += 1
         return ("=", str(tok.value), expr[0])
 
     def augassign(self, c):
@@ -165,7 +163,6 @@ class _Builder:
         op = _BINARY[augop.value[0]]
         node = self.g.add(op, (old, expr[0]), s, expr[2])
         self._bind(name, node)
-        self.statements += 1
         return ("=", name, node)
 
     def decl_start(self, c):

@@ -18,7 +18,8 @@ def run(*args, input=None, env=None):
     from backprop_cli.cli import main
 
     runner = CliRunner(env=env)
-    return runner.invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+    return runner.invoke(main, [str(a) for a in args], input=input, catch_exceptions=False,
+                         prog_name="backprop")
 
 
 def run_json(*args, input=None):

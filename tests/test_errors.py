@@ -166,3 +166,11 @@ def test_input_declared_after_assignment():
 
 def test_input_default_must_be_constant():
     assert "must be a constant" in fails("input x = y\nx", code=2)
+
+
+def test_a_file_name_given_as_the_expression_suggests_dash_f(monkeypatch):
+    from conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    err = fails("samples/neuron.bp", code=2)
+    assert "use -f samples/neuron.bp" in err

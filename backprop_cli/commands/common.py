@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Optional
 
@@ -125,7 +126,12 @@ def load(expr, file, at, output, allow_nonfinite, record=True):
 
     source, origin = read_program(expr, file)
     point = parse_at(at)
-    graph = build(source, at=point, output=output, origin=origin)
+    try:
+        graph = build(source, at=point, output=output, origin=origin)
+    except InputError as e:
+        if expr is not None and file is None and os.path.isfile(expr):
+            e.hint = f"{e.hint or ''}\nTo read the program from the file {expr}, use -f {expr}.".strip()
+        raise
     unused = [name for name in point if name not in graph.inputs]
     if unused:
         s = "s" if len(unused) > 1 else ""

@@ -1,4 +1,9 @@
-"""The default view: one row per node in forward order, then the output and its gradients."""
+"""The default view: one row per node in forward order, then the output and its gradients.
+
+The columns are laid out here rather than by rich.table.Table, which measures every cell before
+printing anything and takes minutes on a 100,000-node graph.  Without colour (piped, NO_COLOR) the
+lines are written as they are made; on a colour terminal they become styled Rich Text.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +11,82 @@ from ..engine import Result
 from ..numbers import DEFAULT_DIGITS, show
 from .console import GRAD_STYLE, VALUE_STYLE
 
+HEADERS = ("id", "node", "op", "inputs", "value", "gradient")
+RIGHT = (True, False, False, False, True, True)
+STYLES = (None, None, None, None, VALUE_STYLE, GRAD_STYLE)
+GAP = "   "
+CHUNK = 2000
 
-def renderables(result: Result, digits: int = DEFAULT_DIGITS) -> list:
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
 
+def cells(result: Result, digits: int = DEFAULT_DIGITS) -> list:
     g = result.graph
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("id", justify="right")
-    table.add_column("node")
-    table.add_column("op")
-    table.add_column("inputs")
-    table.add_column("value", justify="right", style=VALUE_STYLE)
-    table.add_column("gradient", justify="right", style=GRAD_STYLE)
-    for i in range(len(g)):
-        table.add_row(str(i), Text(g.label(i)), g.op[i], " ".join(map(str, g.args[i])),
-                      show(result.values[i], digits), show(result.grads[i], digits),
-                      style="bold" if i == g.output else None)
+    values, grads = result.values, result.grads
+    return [(str(i), g.label(i), g.op[i], " ".join(map(str, g.args[i])),
+             show(values[i], digits), show(grads[i], digits)) for i in range(len(g))]
 
-    f = g.output_name
-    summary = Text()
-    summary.append(f"{f} = ")
-    summary.append(show(result.value, digits), style=VALUE_STYLE)
-    for name, grad in result.gradients.items():
-        summary.append(f"\nd{f}/d{name} = ")
-        summary.append(show(grad, digits), style=GRAD_STYLE)
-    return [table, Text(""), summary]
+
+def summary(result: Result, digits: int = DEFAULT_DIGITS) -> list:
+    """(label, number, style) lines: the output's value, then d(output)/d(input) for each input."""
+    f = result.graph.output_name
+    lines = [(f"{f} = ", show(result.value, digits), VALUE_STYLE)]
+    lines += [(f"d{f}/d{name} = ", show(grad, digits), GRAD_STYLE)
+              for name, grad in result.gradients.items()]
+    return lines
+
+
+def _widths(rows: list) -> list:
+    widths = [len(h) for h in HEADERS]
+    for row in rows:
+        for k, cell in enumerate(row):
+            if len(cell) > widths[k]:
+                widths[k] = len(cell)
+    return widths
+
+
+def _padded(row, widths) -> list:
+    last = len(row) - 1
+    return [cell.rjust(widths[k]) if RIGHT[k] else (cell if k == last else cell.ljust(widths[k]))
+            for k, cell in enumerate(row)]
 
 
 def render(result: Result, console, digits: int = DEFAULT_DIGITS) -> None:
-    for part in renderables(result, digits):
-        console.print(part)
+    rows = cells(result, digits)
+    widths = _widths(rows)
+    rule = "─" * (sum(widths) + len(GAP) * (len(widths) - 1))
+    output = result.graph.output
+    if console.color_system is None:
+        out = console.file
+        out.write(GAP.join(_padded(HEADERS, widths)).rstrip() + "\n" + rule + "\n")
+        for start in range(0, len(rows), CHUNK):
+            out.write("".join(GAP.join(_padded(row, widths)).rstrip() + "\n"
+                              for row in rows[start:start + CHUNK]))
+        out.write("\n" + "".join(f"{label}{number}\n" for label, number, _ in summary(result, digits)))
+        out.flush()
+        return
+
+    from rich.text import Text
+
+    def styled(row, text: Text, bold: bool) -> None:
+        for k, cell in enumerate(_padded(row, widths)):
+            if k:
+                text.append(GAP)
+            style = STYLES[k]
+            if bold:
+                style = f"bold {style}" if style else "bold"
+            text.append(cell, style=style)
+        text.append("\n")
+
+    head = Text()
+    styled(HEADERS, head, bold=True)
+    head.append(rule + "\n")
+    console.print(head, end="")
+    for start in range(0, len(rows), CHUNK):
+        block = Text()
+        for i in range(start, min(start + CHUNK, len(rows))):
+            styled(rows[i], block, bold=(i == output))
+        console.print(block, end="")
+    tail = Text("\n")
+    for label, number, style in summary(result, digits):
+        tail.append(label)
+        tail.append(number + "\n", style=style)
+    console.print(tail, end="")
