@@ -53,7 +53,7 @@ def curve(values: list, out_name: str, width: int, height: int, color: bool) -> 
     fig.title(f"{out_name} by step")
     fig.label("step", "x")
     fig.plot_size(width, height)
-    return fig.build().string(colorless=not color)
+    return "\n".join(line.rstrip() for line in fig.build().string(colorless=not color).splitlines())
 
 
 def document(history: list, wrt: list, out_name: str, lr: float) -> dict:

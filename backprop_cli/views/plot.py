@@ -57,7 +57,12 @@ def draw(graph: Graph, sweep: Sweep, width: int, height: int, color: bool) -> st
             signal.line(int(k) + 1, False)  # a gap: don't join across undefined points
         panel.draw(signal)
     fig.plot_size(width, height)
-    return fig.build().string(colorless=not color)
+    return _rstrip(fig.build().string(colorless=not color))
+
+
+def _rstrip(text: str) -> str:
+    """No trailing blanks on the picture's lines (they only get in the way when piped)."""
+    return "\n".join(line.rstrip() for line in text.splitlines())
 
 
 def notes(graph: Graph, sweep: Sweep) -> list:
