@@ -200,8 +200,16 @@ def _np_tie_split(out, xs) -> tuple:
     return tuple(np.where(winners == 0, np.nan, np.where(hit, share, 0.0)) for hit in hits)
 
 
+def np_power(a, b):
+    # Given a scalar exponent, numpy swaps pow for sqrt, square or reciprocal (0.5, 2, -1), which
+    # differ from pow in the last bit and in the sign of zero; an array exponent keeps pow.
+    if np.ndim(b) == 0 and np.ndim(a) > 0:
+        b = np.full(np.shape(a), b)
+    return np.power(a, b)
+
+
 def _np_pow_local(out, a, b) -> tuple:
-    da = np.where(b == 0, 0.0, b * np.power(a, b - 1.0))
+    da = np.where(b == 0, 0.0, b * np_power(a, b - 1.0))
     db = np.where((a == 0) & (b >= 0), 0.0, out * np.log(a))
     return (da, db)
 
@@ -293,7 +301,7 @@ _op("pow", 2, power, _pow_local,
     "the power gate scales by b*a^(b-1); the exponent gets a^b*log(a)",
     ("{1}*{0}^({1} - 1)", "{0}^{1}*log({0})"), notation="infix", symbol="^", precedence=4,
     undefined=_pow_undefined,
-    np_forward=lambda a, b: np.power(a, b), np_local=_np_pow_local)
+    np_forward=np_power, np_local=_np_pow_local)
 
 # Functions.
 _op("exp", 1, exp, lambda out, a: (out,),
