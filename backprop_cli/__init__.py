@@ -2,9 +2,24 @@
 
 __version__ = "0.1.0"
 
-from .api import build, evaluate, parse_at  # noqa: E402
-from .engine import Result  # noqa: E402
-from .errors import BackpropError, InputError, MathError  # noqa: E402
-
 __all__ = ["build", "evaluate", "parse_at", "Result", "BackpropError", "InputError", "MathError",
            "__version__"]
+
+# The names above load on first use (PEP 562), so `backprop --help` and the fast entry point
+# import only the modules they need.
+_WHERE = {"build": "api", "evaluate": "api", "parse_at": "api", "Result": "engine",
+          "BackpropError": "errors", "InputError": "errors", "MathError": "errors"}
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Iterable, Mapping, Optional, Union
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import Iterable, Mapping, Optional, Union
+
+    Point = Mapping[str, Union[float, int, str]]
 
 from .engine import Result, run
 from .errors import BackpropError, InputError, SourceError, caret
@@ -19,13 +24,11 @@ from .parser import parse
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 
-Point = Mapping[str, Union[float, int, str]]
-
 
 def build(source: str, *, at: Iterable[str] = (), output: Optional[str] = None,
-          origin: str = "") -> Graph:
+          origin: str = "", progress=None) -> Graph:
     """Parse a program into its graph.  ``at`` names the inputs that will be given values."""
-    return parse(source, origin=origin, bound=at, output=output)
+    return parse(source, origin=origin, bound=at, output=output, progress=progress)
 
 
 def evaluate(source: str, at: Optional[Point] = None, *, output: Optional[str] = None,

@@ -49,30 +49,15 @@ class LazyGroup(click.Group):
             formatter.write_dl([(name, text) for name, (_, text) in COMMANDS.items()])
 
     def invoke(self, ctx):
-        from .errors import BackpropError
+        from .output import report
 
         try:
             return super().invoke(ctx)
-        except BackpropError as e:
-            click.echo(f"Error: {e.detail}", err=True)
-            if e.hint:
-                click.echo(e.hint, err=True)
-            ctx.exit(e.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except BrokenPipeError:
-            # `backprop ... | head`: the reader left; that is not our error.
-            sys.stderr.close()
-            ctx.exit(0)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            ctx.exit(130)
-        except Exception as e:  # an internal error: one line, and the way to see more
-            if ctx.meta.get("backprop.debug") or os.environ.get("BACKPROP_DEBUG"):
-                raise
-            click.echo(f"Internal error: {type(e).__name__}: {e}. This is a bug in backprop; "
-                       "rerun with --debug for the traceback.", err=True)
-            ctx.exit(70)
+        except (Exception, KeyboardInterrupt) as e:
+            # Worded in output.report, which the fast entry point (entry.py) shares.
+            ctx.exit(report(e, debug=bool(ctx.meta.get("backprop.debug"))))
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,7 +8,10 @@ along it, so every view reads the same facts instead of recomputing them.
 from __future__ import annotations
 
 import math
-from typing import Mapping, Optional
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import Mapping, Optional
 
 from .errors import InputError, MathError, caret
 from .graph import Graph
@@ -74,14 +77,25 @@ def forward(graph: Graph, at: Mapping[str, float], allow_nonfinite: bool = False
     fwd = {name: op.forward for name, op in OPS.items()}
     values: list = []
     push = values.append
+    # The arithmetic gates are written out (same IEEE operations as their entries in OPS): a
+    # million-node graph spends its time here, and a call per node would double it.
     for op, args, payload in zip(graph.op, graph.args, graph.payload):
-        n = len(args)
-        if n == 2:
-            push(fwd[op](values[args[0]], values[args[1]]))
-        elif n == 1:
+        if op == "add":
+            push(values[args[0]] + values[args[1]])
+        elif op == "mul":
+            push(values[args[0]] * values[args[1]])
+        elif op == "sub":
+            push(values[args[0]] - values[args[1]])
+        elif op == "neg":
+            push(-values[args[0]])
+        elif op == "const":
+            push(payload)
+        elif op == "input":
+            push(inputs[payload])
+        elif len(args) == 1:
             push(fwd[op](values[args[0]]))
-        elif n == 0:
-            push(payload if op == "const" else inputs[payload])
+        elif len(args) == 2:
+            push(fwd[op](values[args[0]], values[args[1]]))
         else:
             push(fwd[op](*[values[j] for j in args]))
     if not allow_nonfinite and not math.isfinite(sum(values)):
@@ -125,6 +139,9 @@ def backward(graph: Graph, values: list, record: bool = True) -> tuple:
     grads[out] = 1.0
     loc_fns = {name: op.local for name, op in OPS.items()}
     ops, all_args = graph.op, graph.args
+    if not record:
+        _backward_fast(ops, all_args, values, grads, out, loc_fns)
+        return grads, local, contrib
     for i in range(out, -1, -1):
         args = all_args[i]
         if not args:
@@ -148,6 +165,49 @@ def backward(graph: Graph, values: list, record: bool = True) -> tuple:
                 local[i] = loc
                 contrib[i] = cs
     return grads, local, contrib
+
+
+def _backward_fast(ops: list, all_args: list, values: list, grads: list, out: int, loc_fns: dict) -> None:
+    """The backward pass without recording edges.  Each written-out gate multiplies the upstream
+    gradient by exactly the local gradient its entry in OPS returns, in the same order, so the
+    gradients are bit for bit those of the recording loop (tests/test_engine_fast.py checks)."""
+    for i in range(out, -1, -1):
+        args = all_args[i]
+        if not args:
+            continue
+        upstream = grads[i]
+        op = ops[i]
+        if op == "add":
+            a, b = args
+            grads[a] += upstream * 1.0
+            grads[b] += upstream * 1.0
+        elif op == "mul":
+            a, b = args
+            ca, cb = upstream * values[b], upstream * values[a]
+            grads[a] += ca
+            grads[b] += cb
+        elif op == "sub":
+            a, b = args
+            grads[a] += upstream * 1.0
+            grads[b] += upstream * -1.0
+        elif op == "neg":
+            grads[args[0]] += upstream * -1.0
+        elif op == "exp":
+            grads[args[0]] += upstream * values[i]
+        elif len(args) == 1:
+            a = args[0]
+            (la,) = loc_fns[op](values[i], values[a])
+            grads[a] += upstream * la
+        elif len(args) == 2:
+            a, b = args
+            la, lb = loc_fns[op](values[i], values[a], values[b])
+            ca, cb = upstream * la, upstream * lb
+            grads[a] += ca
+            grads[b] += cb
+        else:
+            loc = loc_fns[op](values[i], *[values[j] for j in args])
+            for j, lk in zip(args, loc):
+                grads[j] += upstream * lk
 
 
 def run(graph: Graph, at: Optional[Mapping[str, float]] = None, allow_nonfinite: bool = False,

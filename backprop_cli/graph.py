@@ -7,7 +7,9 @@ payload: an input's name or a constant's value.  Flat lists keep a million-node 
 
 from __future__ import annotations
 
-from typing import Optional
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import Optional
 
 LABEL_WIDTH = 60
 

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import Callable, Optional, Sequence
 
 inf = math.inf
 nan = math.nan
@@ -131,6 +134,9 @@ def _tie_split(out: float, xs: Sequence[float]) -> tuple:
 def _pow_local(out: float, a: float, b: float) -> tuple:
     # d/da = b * a^(b-1); 0 when b == 0 (PyTorch), even at a == 0 where a^(b-1) is inf.
     da = 0.0 if b == 0 else b * power(a, b - 1.0)
+    if not math.isfinite(da) and a > 0 and math.isfinite(b) and math.isfinite(out):
+        # a^(b-1) can overflow where b*a^(b-1) does not (a tiny base): go through logs.
+        da = math.copysign(exp(math.log(abs(b)) + (b - 1.0) * math.log(a)), b)
     # d/db = a^b * ln(a); 0 at a == 0 with b >= 0 (PyTorch); nan for a negative base.
     db = 0.0 if a == 0 and b >= 0 else out * log(a)
     return (da, db)

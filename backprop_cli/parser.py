@@ -7,8 +7,11 @@ are recognised; no parse tree is kept and nothing recurses, however deep the nes
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import Iterable, Optional
+import os
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import Iterable, Optional
 
 from .errors import InputError, SourceError
 from .graph import Graph
@@ -25,11 +28,18 @@ _TERMINAL_WORDS = {
 }
 
 
-def grammar_path() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "grammar", here.parent / "grammar"):  # installed wheel, source tree
-        if (candidate / "backprop.lark").is_file():
-            return candidate / "backprop.lark"
+def grammar_path():
+    from pathlib import Path
+
+    return Path(_grammar_file())
+
+
+def _grammar_file() -> str:
+    here = os.path.dirname(os.path.realpath(__file__))
+    for candidate in (os.path.join(here, "grammar"), os.path.join(os.path.dirname(here), "grammar")):
+        path = os.path.join(candidate, "backprop.lark")  # installed wheel, source tree
+        if os.path.isfile(path):
+            return path
     raise FileNotFoundError("backprop.lark not found next to the package")
 
 
@@ -75,7 +85,7 @@ class _Builder:
         tok = c[0]
         value = float(tok.value)
         if math.isinf(value):
-            raise self._error(f"the number {tok.value[:20]}{'…' if len(tok) > 20 else ''} is too large "
+            raise self._error(f"the number {tok.value[:20]}{'…' if len(tok.value) > 20 else ''} is too large "
                               "for a double (largest is about 1.8e308)", tok.start_pos, tok.end_pos)
         return (self.g.add("const", (), tok.start_pos, tok.end_pos, value), tok.start_pos, tok.end_pos)
 
@@ -229,21 +239,222 @@ _postlex = _Continuation()
 
 
 def _parser():
+    """Lark itself: used when the tables are stale, and to word syntax errors exactly as Lark sees them.
+
+    No grammar cache: the generated tables already make start-up fast, and a pickle in a shared
+    temporary folder is one more thing that can be stale, corrupt or planted."""
     global _lark
     if _lark is None:
         from lark import Lark
 
-        path = grammar_path()
-        _lark = Lark(path.read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
+        path = _grammar_file()
+        with open(path, encoding="utf-8") as fh:
+            grammar = fh.read()
+        _lark = Lark(grammar, parser="lalr", lexer="contextual",
                      transformer=_builder, postlex=_postlex, start="start",
-                     maybe_placeholders=True, cache=True, source_path=str(path))
+                     maybe_placeholders=True, source_path=path)
     return _lark
 
 
+# ---- the fast path: Lark's LALR tables and contextual lexer, driven by a loop of our own ----------------
+
+class _Token:
+    """What the builder reads of a token (Lark's Token has the same attributes)."""
+
+    __slots__ = ("type", "value", "start_pos", "end_pos")
+
+    def __init__(self, type: str, value: str, start_pos: int, end_pos: int) -> None:
+        self.type = type
+        self.value = value
+        self.start_pos = start_pos
+        self.end_pos = end_pos
+
+    def __repr__(self) -> str:
+        return f"Token({self.type!r}, {self.value!r})"
+
+
+class _Unparsable(Exception):
+    """The fast driver met input it cannot parse; Lark parses it again to word the error."""
+
+
+_PASS, _ALL, _FILTER, _SPLICE = range(4)
+_KINDS = {"pass": _PASS, "all": _ALL, "filter": _FILTER, "splice": _SPLICE}
+_tables = None  # (table, gotos, rules, lexers by state, ignore, start, end), or False when stale
+
+
+def _load_tables():
+    """The generated tables, if they were generated from the grammar file as it is now."""
+    global _tables
+    if _tables is None:
+        from . import _lalr_tables as t
+
+        try:
+            with open(_grammar_file(), encoding="utf-8") as fh:
+                fresh = fh.read() == t.GRAMMAR
+        except OSError:
+            fresh = False
+        if not fresh:
+            _tables = False  # the grammar was edited: Lark parses until the tables are generated again
+            return _tables
+        import re
+
+        compiled = []
+        for pattern, unless in t.LEXERS:
+            if set(unless) - {"NAME"}:
+                _tables = False  # keywords spelled by another terminal: beyond this driver
+                return _tables
+            compiled.append((re.compile(pattern).match, unless.get("NAME")))
+        lexers = [compiled[k] for k in t.STATE_LEXER]
+        rules = [(lhs, size, _KINDS[kind], method, include, nones_after, expand1)
+                 for lhs, size, kind, method, include, nones_after, expand1 in t.RULES]
+        _tables = (t.TABLE, t.GOTO, rules, lexers, frozenset(t.IGNORE), t.START, t.END)
+    return _tables
+
+
+def _drive(tables, source: str, builder, progress=None) -> list:
+    """LALR(1) over ``source`` with the builder's callbacks, exactly as Lark would call them.
+    ``progress(fraction)``, if given, is called every few thousand tokens."""
+    table, gotos, rule_specs, lexers, ignore, start, end = tables
+    rules = []
+    for lhs, size, kind, method, include, nones_after, expand1 in rule_specs:
+        fn = getattr(builder, method, None)
+        if fn is None and kind != _SPLICE:
+            fn = _no_callback
+        rules.append((size, kind, fn, gotos[lhs], (include, nones_after, expand1)))
+    Token = _Token
+    states = [start]
+    values: list = []
+    push_state, push_value = states.append, values.append
+    opens: list = []
+    _postlex.opens = opens
+    pos, n = 0, len(source)
+    countdown = _PROGRESS_EVERY
+    try:
+        while True:
+            if pos < n:
+                match, keywords = lexers[states[-1]]
+                m = match(source, pos)
+                if m is None:
+                    raise _Unparsable
+                kind = m.lastgroup
+                stop = m.end()
+                if kind in ignore:
+                    pos = stop
+                    continue
+                value = m.group()
+                if kind == "NAME":
+                    if keywords:
+                        kind = keywords.get(value, kind)
+                elif kind == "LPAR":
+                    opens.append(pos)
+                elif kind == "RPAR":
+                    if opens:
+                        opens.pop()
+                elif kind == "_SEP" and opens and value != ";":
+                    pos = stop  # a newline inside parentheses continues the statement
+                    continue
+                token = Token(kind, value, pos, stop)
+                pos = stop
+                countdown -= 1
+                if not countdown:
+                    countdown = _PROGRESS_EVERY
+                    if progress is not None:
+                        progress(pos / n)
+            else:
+                kind = "$END"
+                token = None
+            code = table[states[-1]][kind]
+            while code < 0:
+                size, rkind, fn, lhs_goto, shape = rules[-1 - code]
+                if rkind == _ALL:
+                    if size == 1:
+                        value = fn([values[-1]])
+                        del states[-1]
+                        values[-1] = value
+                    else:
+                        value = fn(values[-size:])
+                        del states[-size:]
+                        del values[1 - size:]
+                        values[-1] = value
+                else:
+                    if size:
+                        children = values[-size:]
+                        del values[-size:]
+                        del states[-size:]
+                    else:
+                        children = []
+                    value = _shape(rkind, fn, children, *shape)
+                    push_value(value)
+                target = lhs_goto[states[-1]][kind]
+                push_state(target)
+                if target == end and token is None:
+                    return value
+                code = table[target][kind]
+            if token is None:
+                raise _Unparsable
+            push_state(code)
+            push_value(token)
+    except KeyError:
+        raise _Unparsable from None
+
+
+_PROGRESS_EVERY = 16384  # tokens
+
+
+def _shape(kind, fn, children, include, nones_after, expand1):
+    """Lark's child filter: drop filtered tokens, splice _rules, add None for a missing [item]."""
+    if kind == _PASS:
+        return children[0]
+    filtered: list = []
+    for i, splice, nones in include:
+        if nones:
+            filtered += [None] * nones
+        if splice:
+            if filtered:
+                filtered += children[i]
+            else:
+                filtered = children[i]
+        else:
+            filtered.append(children[i])
+    if nones_after:
+        filtered += [None] * nones_after
+    if kind == _SPLICE:
+        return filtered
+    if expand1 and len(filtered) == 1:
+        return filtered[0]
+    return fn(filtered)
+
+
+def _no_callback(children):
+    raise _Unparsable  # Lark would build a tree here; let it
+
+
 def parse(source: str, origin: str = "", bound: Iterable[str] = (),
-          output: Optional[str] = None) -> Graph:
+          output: Optional[str] = None, progress=None) -> Graph:
     """Parse a program into a graph.  ``bound`` are names given values from outside (--at), which
-    shadow the constants pi and e.  ``output`` picks the output by name (default: the last statement)."""
+    shadow the constants pi and e.  ``output`` picks the output by name (default: the last statement).
+    ``progress(fraction)`` is called now and then while a big input is parsed."""
+    tables = _load_tables()
+    statements = None
+    if tables:
+        _builder.reset(source, origin, bound)
+        try:
+            statements = _drive(tables, source, _builder, progress)
+        except _Unparsable:
+            statements = None
+    if statements is None:
+        statements = _parse_with_lark(source, origin, bound)
+    g = _builder.g
+    _builder.g = None  # don't keep a big graph alive in the module
+    _choose_output(g, statements, output, _builder.env, origin)
+    return g
+
+
+#: set by tests: fail instead of quietly letting Lark parse what the fast driver refused
+STRICT = False
+
+
+def _parse_with_lark(source: str, origin: str, bound: Iterable[str]) -> list:
     from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
     lark = _parser()
@@ -257,10 +468,9 @@ def parse(source: str, origin: str = "", bound: Iterable[str] = (),
     except UnexpectedInput as e:  # pragma: no cover - LALR raises the two above
         raise SourceError("cannot parse this", source, getattr(e, "pos_in_stream", 0) or 0,
                           origin=origin) from None
-    g = _builder.g
-    _builder.g = None  # don't keep a big graph alive in the module
-    _choose_output(g, statements, output, _builder.env, origin)
-    return g
+    if STRICT and _tables:
+        raise AssertionError(f"the fast parser refused what Lark parses: {source[:200]!r}")
+    return statements
 
 
 def _choose_output(g: Graph, statements, output: Optional[str], env: dict, origin: str) -> None:

@@ -37,3 +37,9 @@ def lecture_cases():
     """The lecture's examples with independently computed values (shared/, or a copy in tests/)."""
     path = LECTURE if LECTURE.exists() else Path(__file__).with_name("cs231n.json")
     return json.loads(path.read_text())
+
+
+# The fast parser must never refuse what Lark accepts; in tests, make such a refusal an error.
+from backprop_cli import parser as _parser  # noqa: E402
+
+_parser.STRICT = True

@@ -4,54 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
 
-import click
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import Optional
 
 from ..errors import InputError
+from ..output import echo
 
 MAX_INPUT_BYTES = 10_000_000
-
-
-class ExpressionCommand(click.Command):
-    """A command whose EXPR may start with '-' ("-x^2"): such an argument is taken as the
-    expression, not as an unknown option."""
-
-    def parse_args(self, ctx, args):
-        takes_value = set()
-        known = set()
-        for param in self.get_params(ctx):
-            if isinstance(param, click.Option):
-                names = param.opts + param.secondary_opts
-                known.update(names)
-                if not param.is_flag and not param.count:
-                    takes_value.update(param.opts)
-        out, moved, skip_next = [], [], False
-        for k, arg in enumerate(args):
-            if skip_next:
-                skip_next = False
-                out.append(arg)
-                continue
-            if arg == "--":
-                out.extend(args[k:])
-                break
-            if arg in takes_value:
-                skip_next = True
-            elif _looks_like_expression(arg, known, takes_value):
-                moved.append(arg)
-                continue
-            out.append(arg)
-        if moved:
-            out += moved if "--" in out else ["--", *moved]
-        return super().parse_args(ctx, out)
-
-
-def _looks_like_expression(arg: str, known: set, takes_value: set) -> bool:
-    if not arg.startswith("-") or arg == "-" or arg in known:
-        return False
-    if arg.startswith("--") and (arg[2:3].isalpha() or arg.split("=", 1)[0] in known):
-        return False  # a long option, known or not (click says which is unknown)
-    return arg[:2] not in takes_value  # not -fFILE, a short option with its value attached
 
 
 def _set_debug(ctx, param, value):
@@ -60,8 +21,20 @@ def _set_debug(ctx, param, value):
     return value
 
 
+def __getattr__(name):
+    # click is imported only when a click command is built, so that the fast entry point
+    # (entry.py) can use load() and warn() without it.
+    if name == "ExpressionCommand":
+        from .expression import ExpressionCommand
+
+        return ExpressionCommand
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def program_options(f):
     """EXPR, -f FILE, --at, --output, --allow-nonfinite and --debug."""
+    import click
+
     decorators = [
         click.argument("expr", required=False, metavar="EXPR"),
         click.option("-f", "--file", "file", metavar="FILE",
@@ -126,12 +99,17 @@ def load(expr, file, at, output, allow_nonfinite, record=True):
 
     source, origin = read_program(expr, file)
     point = parse_at(at)
+    from ..output import Progress
+
+    progress = Progress("parsing")  # on a terminal, once parsing has taken a second
     try:
-        graph = build(source, at=point, output=output, origin=origin)
+        graph = build(source, at=point, output=output, origin=origin, progress=progress)
     except InputError as e:
         if expr is not None and file is None and os.path.isfile(expr):
             e.hint = f"{e.hint or ''}\nTo read the program from the file {expr}, use -f {expr}.".strip()
         raise
+    finally:
+        progress.done()
     unused = [name for name in point if name not in graph.inputs]
     if unused:
         s = "s" if len(unused) > 1 else ""
@@ -140,4 +118,4 @@ def load(expr, file, at, output, allow_nonfinite, record=True):
 
 
 def warn(message: str) -> None:
-    click.echo(f"Warning: {message}", err=True)
+    echo(f"Warning: {message}", err=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from ..numbers import DEFAULT_DIGITS
-from .common import ExpressionCommand, load, program_options, warn
+from .common import ExpressionCommand, program_options
+from .eval_run import run
 
 @click.command(cls=ExpressionCommand, short_help="Show every node's value and gradient.")
 @program_options
@@ -29,15 +30,4 @@ def command(expr, file, at, output, allow_nonfinite, fmt, digits, no_nodes):
     the output unless --output NAME picks another; inputs given a default with
     'input x = 2' need no --at.
     """
-    result = load(expr, file, at, output, allow_nonfinite, record=not (fmt == "json" and no_nodes))
-    for message in result.warnings:
-        warn(message)
-    if fmt == "json":
-        from ..views import as_json
-
-        click.echo(as_json.render(result, nodes=not no_nodes))
-    else:
-        from ..views.console import make_console
-        from ..views.table import render
-
-        render(result, make_console(), digits)
+    run(expr, file, at, output, allow_nonfinite, fmt, digits, no_nodes)

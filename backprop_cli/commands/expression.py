@@ -1,0 +1,46 @@
+"""ExpressionCommand: a click command whose EXPR may start with '-' (kept apart so common.py needs no click)."""
+
+from __future__ import annotations
+
+import click
+
+
+class ExpressionCommand(click.Command):
+    """A command whose EXPR may start with '-' ("-x^2"): such an argument is taken as the
+    expression, not as an unknown option."""
+
+    def parse_args(self, ctx, args):
+        takes_value = set()
+        known = set()
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                names = param.opts + param.secondary_opts
+                known.update(names)
+                if not param.is_flag and not param.count:
+                    takes_value.update(param.opts)
+        out, moved, skip_next = [], [], False
+        for k, arg in enumerate(args):
+            if skip_next:
+                skip_next = False
+                out.append(arg)
+                continue
+            if arg == "--":
+                out.extend(args[k:])
+                break
+            if arg in takes_value:
+                skip_next = True
+            elif _looks_like_expression(arg, known, takes_value):
+                moved.append(arg)
+                continue
+            out.append(arg)
+        if moved:
+            out += moved if "--" in out else ["--", *moved]
+        return super().parse_args(ctx, out)
+
+
+def _looks_like_expression(arg: str, known: set, takes_value: set) -> bool:
+    if not arg.startswith("-") or arg == "-" or arg in known:
+        return False
+    if arg.startswith("--") and (arg[2:3].isalpha() or arg.split("=", 1)[0] in known):
+        return False  # a long option, known or not (click says which is unknown)
+    return arg[:2] not in takes_value  # not -fFILE, a short option with its value attached

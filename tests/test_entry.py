@@ -1,0 +1,154 @@
+"""The fast entry point (entry.py) against the click group: same output, same messages, same exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from backprop_cli import entry
+from backprop_cli.cli import main as click_main
+from conftest import ROOT, SAMPLES
+
+NEURON = str(SAMPLES / "neuron.bp")
+SIMPLE = str(SAMPLES / "simple.bp")
+
+
+class _FastCommand(click.Command):
+    """Lets CliRunner run entry.main in the same captured streams as the click group."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        code = entry.run_plain(list(args))
+        assert code is not None, f"the fast path declined {args}"
+        sys.exit(code)
+
+
+def both(args):
+    runner = CliRunner()
+    slow = runner.invoke(click_main, args, catch_exceptions=False)
+    fast = CliRunner().invoke(_FastCommand("backprop"), args, catch_exceptions=False)
+    return slow, fast
+
+
+PLAIN = [
+    ["eval", "(x+y)*z", "--at", "x=-2,y=5,z=-4"],
+    ["eval", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--format", "json"],
+    ["eval", "(x+y)*z", "--at", "x=-2", "--at", "y=5,z=-4", "--format", "json", "--no-nodes"],
+    ["eval", "-f", NEURON],
+    ["eval", "--file", NEURON, "--format", "json"],
+    ["eval", "-f", NEURON, "--digits", "10"],
+    ["eval", "-f", NEURON, "--digits", "17", "--format", "table"],
+    ["eval", "-f", NEURON, "--format", "table", "--format", "json"],
+    ["eval", "-f", SIMPLE, "--output", "q", "--format", "json"],
+    ["eval", "--format", "json", "x^2", "--at", "x=3"],
+    ["eval", "sin(x)*x", "--at", "x=pi/4", "--digits", "3"],
+    ["eval", "log(x)", "--at", "x=0"],
+    ["eval", "log(x)", "--at", "x=0", "--allow-nonfinite", "--format", "json"],
+    ["eval", "log(x)", "--at", "x=0,y=1"],
+    ["eval", "x+y", "--at", "x=1"],
+    ["eval", "x+", "--at", "x=1"],
+    ["eval", "nosuch(x)", "--at", "x=1"],
+    ["eval", "x*2", "--at", "x=1,x"],
+    ["eval", "x*2", "--at", "x=1/0"],
+    ["eval", "x", "--at", "x=1", "--output", "nope"],
+    ["eval", "-f", str(ROOT / "no-such-file.bp")],
+    ["eval", "-f", str(ROOT / "samples")],
+    ["eval", "-f", NEURON, "x+1"],
+    ["eval"],
+    ["eval", "--format", "json"],
+    ["eval", "", "--format", "json"],
+    ["eval", "q = x+1\nq*q", "--at", "x=2", "--format", "json"],
+    ["eval", "input x = 2\nx*x", "--format", "json", "--debug"],
+    ["eval", "1/x", "--at", "x=0", "--debug"],
+    ["eval", "max(x, y)", "--at", "x=1,y=1", "--format", "json"],
+]
+
+
+@pytest.mark.parametrize("args", PLAIN, ids=[" ".join(a)[:60] for a in PLAIN])
+def test_the_fast_path_prints_what_click_prints(args):
+    assert entry.plain_eval(args) is not None
+    slow, fast = both(args)
+    assert (fast.exit_code, fast.stdout, fast.stderr) == (slow.exit_code, slow.stdout, slow.stderr)
+
+
+DECLINED = [
+    [], ["--help"], ["-h"], ["--version"], ["--debug", "eval", "x", "--at", "x=1"], ["trace", "x"],
+    ["eval", "--help"], ["eval", "-x^2", "--at", "x=3"], ["eval", "-"], ["eval", "-f", "-"],
+    ["eval", "x", "--at"], ["eval", "x", "--at", "-x=1"], ["eval", "x", "--format", "JSON"],
+    ["eval", "x", "--format", "xml"], ["eval", "x", "--digits", "0"], ["eval", "x", "--digits", "18"],
+    ["eval", "x", "--digits", "+5"], ["eval", "x", "--digits", "five"], ["eval", "x", "y"],
+    ["eval", "x", "--at=x=1"], ["eval", "--", "x"], ["eval", "-fsamples/neuron.bp"], ["eval", "x", "--nodes"],
+    ["eval", "x", "--format"], ["eval", "x", "--output"],
+]
+
+
+@pytest.mark.parametrize("args", DECLINED, ids=[" ".join(a)[:60] or "nothing" for a in DECLINED])
+def test_unusual_arguments_go_to_click(args):
+    assert entry.plain_eval(args) is None
+
+
+def test_a_completion_request_goes_to_click(monkeypatch):
+    monkeypatch.setenv("_BACKPROP_COMPLETE", "bash_complete")
+    assert entry.run_plain(["eval", "x", "--at", "x=1"]) is None
+
+
+def _script(*args, env=None):
+    """The console script as installed: `python -c 'from backprop_cli.entry import main; ...'`."""
+    code = "import sys; from backprop_cli.entry import main; sys.exit(main())"
+    full_env = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          env=full_env, cwd=ROOT)
+
+
+def test_the_console_script_answers_without_importing_click_lark_or_rich():
+    code = ("import sys; from backprop_cli.entry import main; main(['eval', '-f', sys.argv[1], "
+            "'--format', 'json']); print(sorted(m for m in ('click', 'lark', 'rich') if m in sys.modules), "
+            "file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code, NEURON], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)), cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["output"]["value"] == pytest.approx(0.7310585786300049)
+    assert out.stderr.strip() == "[]"
+
+
+def test_the_console_script_end_to_end():
+    ok = _script("eval", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--format", "json", "--no-nodes")
+    assert ok.returncode == 0 and json.loads(ok.stdout)["gradients"] == {"x": -4.0, "y": -4.0, "z": 3.0}
+    bad = _script("eval", "x+", "--at", "x=1")
+    assert bad.returncode == 2 and bad.stderr.startswith("Error: ") and bad.stdout == ""
+    helped = _script("--help")
+    assert helped.returncode == 0 and "Commands" in helped.stdout
+    unknown = _script("eval", "x", "--nodes")
+    assert unknown.returncode == 2 and "No such option" in unknown.stderr
+
+
+def test_the_progress_bar_shows_on_a_terminal_after_the_delay_only():
+    import io
+
+    from backprop_cli import api
+    from backprop_cli.output import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    source = "+".join(f"sin(x*{i}+y)" for i in range(1, 6000))
+    screen = Terminal()
+    progress = Progress("parsing", delay=0.0, stream=screen)
+    api.build(source, progress=progress)
+    drawn = screen.getvalue()
+    assert drawn.startswith("\rparsing ") and "%" in drawn and "#" in drawn
+    progress.done()
+    assert screen.getvalue().endswith("\r")
+
+    piped = io.StringIO()
+    api.build(source, progress=Progress("parsing", delay=0.0, stream=piped))
+    assert piped.getvalue() == ""
+    late = Terminal()
+    api.build(source, progress=Progress("parsing", delay=60.0, stream=late))
+    assert late.getvalue() == ""

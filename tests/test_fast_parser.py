@@ -1,0 +1,142 @@
+"""The generated LALR tables and the parser loop that drives them, against Lark itself.
+
+parser.py parses with tables that lalr_gen.py derives from grammar/backprop.lark, without importing
+Lark.  These tests hold the two together: the committed tables match the grammar, and on every
+program, valid or not, the fast loop does what Lark does (the same graph, the same builder error, or
+a refusal where Lark finds a syntax error, which Lark then words).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import lark
+from backprop_cli import _lalr_tables, lalr_gen, parser
+from backprop_cli.errors import BackpropError
+from conftest import SAMPLES, lecture_cases
+
+
+def test_tables_are_generated_from_the_grammar_as_it_is():
+    assert _lalr_tables.GRAMMAR == parser.grammar_path().read_text(encoding="utf-8"), \
+        "grammar/backprop.lark changed: run python -m backprop_cli.lalr_gen"
+
+
+@pytest.mark.skipif(lark.__version__ != _lalr_tables.LARK_VERSION,
+                    reason="state numbers may differ between Lark versions")
+def test_generating_again_gives_the_committed_file():
+    assert lalr_gen.generate(parser.grammar_path()) == lalr_gen.TABLES.read_text(encoding="utf-8")
+
+
+def _snapshot(g, statements):
+    return (list(g.op), list(g.args), list(g.payload), list(g.name), list(g.start), list(g.end),
+            dict(g.inputs), dict(g.defaults), statements)
+
+
+def fast(source, bound=()):
+    tables = parser._load_tables()
+    assert tables, "the tables are stale"
+    parser._builder.reset(source, "", bound)
+    try:
+        statements = parser._drive(tables, source, parser._builder)
+    except parser._Unparsable:
+        return "syntax error"
+    except BackpropError as e:
+        return ("error", str(e))
+    return _snapshot(parser._builder.g, statements)
+
+
+def slow(source, bound=()):
+    from lark.exceptions import UnexpectedInput
+
+    lark_parser = parser._parser()
+    parser._builder.reset(source, "", bound)
+    try:
+        statements = lark_parser.parse(source)
+    except UnexpectedInput:
+        return "syntax error"
+    except BackpropError as e:
+        return ("error", str(e))
+    return _snapshot(parser._builder.g, statements)
+
+
+CORPUS = [
+    "(x+y)*z", "1/(1+exp(-(w0*x0+w1*x1+w2)))", "-x^2", "2^3^2", "x^-1", "x**-+2", "--x", "+x",
+    "max(x, y, 3)", "min(x)", "max()", "sin()", "sin(x, y)", "nosuch(x)", "sin", "x(", "x)", "(x",
+    "q = x + y\nf = q * z", "q = x + y; f = q * z;", "\n\n x \n\n", "", "   ", "# only a comment",
+    "x # trailing comment\n", "f = (x +\n y)\n", "f = x +\n y", "x += 1", "x = 2; x *= x; x /= 3; x -= 1",
+    "y = x+=1", "input x = 2, y = -3\nf = x*y", "input x\nx*2", "input = 3", "inputs = 2; inputs*x",
+    "x + input", "input x = y\nx", "input x = 1/0\nx", "q = 1\ninput q\nq", "input x, y = pi/4, z\nx+y+z",
+    "e^x + pi", "2x", "x y", "1e400", "1e-400*x", ".5 + 5. + 1.5e3 + 2E-2", "x ** y ** z", "x^", "x*/y",
+    "a = b = c", "x = ", "= x", "x;;y", "x\r\ny", "x\ty", "x\x00", "x $ y", "x = [1]", "f = 1\nf",
+    "relu(x) + abs(-x) + sigmoid(x) + tanh(x) + sqrt(x) + log(x) + cos(x) + tan(x)", "-(-(-x))",
+    "((((x))))", "(x, y)", "max(x,)", "max(,x)", "f(x)(y)", "x = 1\ny = x\nx = 2\nx + y", "3",
+]
+
+
+@pytest.mark.parametrize("source", CORPUS)
+def test_the_fast_loop_does_what_lark_does(source):
+    assert fast(source) == slow(source)
+    assert fast(source, bound=("e", "pi", "x")) == slow(source, bound=("e", "pi", "x"))
+
+
+def test_the_samples_and_the_lecture_parse_alike():
+    for path in sorted(SAMPLES.glob("*.bp")):
+        text = path.read_text(encoding="utf-8")
+        assert fast(text) == slow(text) != "syntax error"
+    for case in lecture_cases():
+        assert fast(case["program"]) == slow(case["program"]) != "syntax error"
+
+
+PIECES = ["x", "y", "e", "pi", "input", "f", "sin", "max", "(", ")", ",", "+", "-", "*", "/", "^", "**",
+          "=", "+=", "*=", "\n", ";", "2", "3.5", "1e3", ".5", "#c\n", " ", "\t", "\\", "2x"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=14))
+def test_token_soup_parses_alike(pieces):
+    source = "".join(pieces)
+    assert fast(source) == slow(source)
+
+
+def _expressions():
+    leaf = st.sampled_from(["x", "y", "z", "2", "0.5", "pi", "e", "1e-3"])
+
+    def grow(inner):
+        return st.one_of(
+            st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "^", "**"]), inner).map(" ".join),
+            st.tuples(st.sampled_from(["-", "+"]), inner).map("".join),
+            inner.map(lambda s: f"({s})"),
+            st.tuples(st.sampled_from(["sin", "exp", "log", "relu"]), inner).map(lambda t: f"{t[0]}({t[1]})"),
+            st.lists(inner, min_size=1, max_size=3).map(lambda xs: f"max({', '.join(xs)})"),
+        )
+
+    return st.recursive(leaf, grow, max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "a = ", "b = ", "x += ", "z *= "]), _expressions()),
+                min_size=1, max_size=4),
+       st.sampled_from(["\n", ";", "\n\n", " ;\n"]))
+def test_random_programs_parse_alike(statements, separator):
+    source = separator.join(prefix + expr for prefix, expr in statements)
+    result = fast(source)
+    assert result == slow(source)
+    assert result != "syntax error"
+
+
+def test_a_100000_deep_nesting_parses():
+    depth = 100_000
+    source = "sin(" * depth + "x" + ")" * depth
+    g = parser.parse(source)
+    assert len(g) == depth + 1
+    assert g.op[-1] == "sin" and g.args[1] == (0,) and g.start[-1] == 0 and g.end[-1] == len(source)
+
+
+def test_stale_tables_fall_back_to_lark(monkeypatch):
+    monkeypatch.setattr(parser, "_tables", None)
+    monkeypatch.setattr(_lalr_tables, "GRAMMAR", _lalr_tables.GRAMMAR + "\n// edited")
+    assert parser._load_tables() is False
+    g = parser.parse("(x+y)*z")
+    assert g.op == ["input", "input", "add", "input", "mul"]
+    monkeypatch.setattr(parser, "_tables", None)
