@@ -216,6 +216,10 @@ def np_power(a, b):
 
 def _np_pow_local(out, a, b) -> tuple:
     da = np.where(b == 0, 0.0, b * np_power(a, b - 1.0))
+    tiny_base = ~np.isfinite(da) & (a > 0) & np.isfinite(b) & np.isfinite(out)
+    if np.any(tiny_base):
+        via_logs = np.copysign(np.exp(np.log(np.abs(b)) + (b - 1.0) * np.log(a)), b)
+        da = np.where(tiny_base, via_logs, da)
     db = np.where((a == 0) & (b >= 0), 0.0, out * np.log(a))
     return (da, db)
 

@@ -23,7 +23,7 @@ EXACT = {"add", "sub", "mul", "div", "neg", "relu", "abs", "max", "min", "sqrt"}
 #: numpy has its own exp, tanh, ... (SIMD): they may differ from libm in the last bits.
 TRANSCENDENTAL = sorted(name for name, op in OPS.items() if op.np_forward and name not in EXACT)
 
-SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0, 1e-300, -1e-300, 1e300, -1e300,
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0, 1e-300, -1e-300, 1e300, -1e300, 1e-310,
            709.0, 710.0, -745.0, 40.0, -40.0, math.pi / 2, inf, -inf, nan]
 
 
