@@ -129,7 +129,7 @@ def _check_not_same_file(input_path: str, out_path: str) -> None:
 
 def _open_output(path: str):
     if path == "-":
-        return click.get_text_stream("stdout"), False
+        return sys.stdout, False
     try:
         return open(path, "w", encoding="utf-8", newline="\n"), True
     except OSError as e:
