@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import numpy as np
@@ -19,7 +20,7 @@ from conftest import lecture_cases
 inf, nan = math.inf, math.nan
 
 #: ops whose numpy version must give the scalar version's double exactly (sign of zero included).
-EXACT = {"add", "sub", "mul", "div", "neg", "relu", "abs", "max", "min", "sqrt"}
+EXACT = {"add", "sub", "mul", "div", "neg", "relu", "abs", "max", "min", "sqrt", "step", "sign", "share"}
 #: numpy has its own exp, tanh, ... (SIMD): they may differ from libm in the last bits.
 TRANSCENDENTAL = sorted(name for name, op in OPS.items() if op.np_forward and name not in EXACT)
 
@@ -53,9 +54,10 @@ def numpy_call(fn, *xs):
 
 def points(arity: int):
     rng = np.random.default_rng(arity)
-    grid = [(a,) for a in SPECIAL] if arity == 1 else [(a, b) for a in SPECIAL for b in SPECIAL]
-    if arity == 3:
-        grid = [(a, b, c) for a in SPECIAL[:9] for b in SPECIAL[:9] for c in SPECIAL[:9]]
+    if arity <= 2:
+        grid = list(itertools.product(SPECIAL, repeat=arity))
+    else:  # ties matter here (max, min, share): a small grid of values that repeat
+        grid = list(itertools.product([0.0, -0.0, 1.0, -1.0, 2.0, nan], repeat=arity))
     grid += [tuple(rng.normal(scale=3.0, size=arity).tolist()) for _ in range(300)]
     return grid
 
@@ -70,7 +72,8 @@ def test_every_gate_has_a_numpy_twin():
 def test_every_op_has_a_numpy_twin_that_agrees(name):
     op = OPS[name]
     ulps = 0 if name in EXACT else 4
-    arities = [1, 2, 3] if op.arity[1] is None else [op.arity[0]]
+    lo, hi = op.arity
+    arities = [lo, lo + 1, lo + 2] if hi is None else [lo]
     for arity in arities:
         for xs in points(arity):
             out = scalar_call(op.forward, *xs)
@@ -95,7 +98,7 @@ def test_the_numpy_sigmoid_is_stable():
 # ---- random expressions -------------------------------------------------------------------------
 
 NAMES = ["x", "y", "z"]
-UNARY = ["exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs"]
+UNARY = ["exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "step", "sign"]
 BINARY = ["+", "-", "*", "/", "^"]
 leaves = st.sampled_from(NAMES + ["2", "0.5", "1", "0", "3"])
 
@@ -107,6 +110,7 @@ def extend(children):
         st.tuples(children, st.sampled_from(BINARY), children).map(lambda t: f"({t[0]}) {t[1]} ({t[2]})"),
         st.tuples(st.sampled_from(["max", "min"]), st.lists(children, min_size=1, max_size=3))
         .map(lambda t: f"{t[0]}({', '.join(t[1])})"),
+        st.lists(children, min_size=3, max_size=4).map(lambda xs: f"share({', '.join(xs)})"),
     )
 
 
