@@ -227,17 +227,6 @@ class Namer:
         return name
 
 
-def live_nodes(graph: Graph) -> list:
-    """live[i]: the output depends on node i."""
-    live = [False] * len(graph)
-    live[graph.output] = True
-    for i in range(graph.output, -1, -1):
-        if live[i]:
-            for j in graph.args[i]:
-                live[j] = True
-    return live
-
-
 def depends_on_inputs(graph: Graph) -> list:
     """needs[i]: node i depends on some input, so it has a gradient worth computing."""
     needs = [False] * len(graph)
@@ -267,7 +256,7 @@ class _Generator:
     def __init__(self, graph: Graph, lang: str, name: str) -> None:
         self.g, self.lang, self.name = graph, lang, name
         self.p = Printer(lang)
-        self.live = live_nodes(graph)
+        self.live = graph.live()
         self.needs = depends_on_inputs(graph)
         self._name_nodes()
         self._operands: dict = {}

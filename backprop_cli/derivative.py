@@ -161,16 +161,6 @@ class Dag:
         return self.num(0) if cond is True else x
 
 
-def _live(graph: Graph) -> list:
-    live = [False] * len(graph)
-    live[graph.output] = True
-    for i in range(graph.output, -1, -1):
-        if live[i]:
-            for j in graph.args[i]:
-                live[j] = True
-    return live
-
-
 class Derivative:
     """d(graph's output)/d(wrt) as a DAG node, with what is needed to print it as a program."""
 
@@ -183,7 +173,7 @@ class Derivative:
         dag = self.dag = Dag()
         g = graph
         out = g.output
-        live = _live(g)
+        live = g.live()
         x_node = g.inputs[wrt]
 
         # The forward nodes, as DAG nodes.  A node's name in the program is a hint for its statement.

@@ -139,12 +139,15 @@ def backward(graph: Graph, values: list, record: bool = True) -> tuple:
     grads[out] = 1.0
     loc_fns = {name: op.local for name, op in OPS.items()}
     ops, all_args = graph.op, graph.args
+    # Nodes the output does not depend on get no gradient at all: even a nan local gradient there
+    # (d/dy x^y for x < 0 in an unused statement) must not leak in as 0 * nan.
+    live = graph.live()
     if not record:
-        _backward_fast(ops, all_args, values, grads, out, loc_fns)
+        _backward_fast(ops, all_args, values, grads, out, loc_fns, live)
         return grads, local, contrib
     for i in range(out, -1, -1):
         args = all_args[i]
-        if not args:
+        if not args or not live[i]:
             continue
         upstream = grads[i]
         if len(args) == 2:
@@ -167,13 +170,14 @@ def backward(graph: Graph, values: list, record: bool = True) -> tuple:
     return grads, local, contrib
 
 
-def _backward_fast(ops: list, all_args: list, values: list, grads: list, out: int, loc_fns: dict) -> None:
+def _backward_fast(ops: list, all_args: list, values: list, grads: list, out: int, loc_fns: dict,
+                   live: bytearray) -> None:
     """The backward pass without recording edges.  Each written-out gate multiplies the upstream
     gradient by exactly the local gradient its entry in OPS returns, in the same order, so the
     gradients are bit for bit those of the recording loop (tests/test_engine_fast.py checks)."""
     for i in range(out, -1, -1):
         args = all_args[i]
-        if not args:
+        if not args or not live[i]:
             continue
         upstream = grads[i]
         op = ops[i]
@@ -236,9 +240,10 @@ def _gradient_warnings(graph: Graph, values: list, grads: list) -> list:
 
 
 def _first_nonfinite_local(graph: Graph, values: list, grads: list):
+    live = graph.live()
     for i in range(graph.output, -1, -1):
         args = graph.args[i]
-        if args and math.isfinite(values[i]) and all(math.isfinite(values[j]) for j in args):
+        if args and live[i] and math.isfinite(values[i]) and all(math.isfinite(values[j]) for j in args):
             loc = OPS[graph.op[i]].local(values[i], *[values[j] for j in args])
             for lk in loc:
                 if not math.isfinite(lk):

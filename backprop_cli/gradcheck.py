@@ -82,16 +82,6 @@ class CheckReport:
         return not self.failures
 
 
-def _live(graph: Graph) -> list:
-    live = [False] * len(graph)
-    live[graph.output] = True
-    for i in range(graph.output, -1, -1):
-        if live[i]:
-            for j in graph.args[i]:
-                live[j] = True
-    return live
-
-
 def _dependencies(graph: Graph) -> list:
     """For every node, a bit mask of the inputs it depends on (bit k: the k-th input)."""
     bit = {node: 1 << k for k, node in enumerate(graph.inputs.values())}
@@ -107,7 +97,7 @@ def _dependencies(graph: Graph) -> list:
 def check(result: Result, tolerance: float = DEFAULT_TOLERANCE) -> CheckReport:
     """Check every input's gradient in ``result`` against finite differences."""
     g = result.graph
-    live = _live(g)
+    live = g.live()
     deps = _dependencies(g)
     values = result.values
     # The nodes whose local gradient may change abruptly: those with pieces, on the way to the output.
@@ -270,7 +260,7 @@ def rounding_noise(result: Result) -> float:
     much f depends on that node (|gradient|), summed to first order.  It is large where a big
     intermediate cancels out, (x + 1e10) - 1e10 say, and finite differences become noise."""
     g = result.graph
-    live = _live(g)
+    live = g.live()
     total = abs(result.value)
     for i, (op, v, d) in enumerate(zip(g.op, result.values, result.grads)):
         if live[i] and op != "const":

@@ -71,6 +71,17 @@ class Graph:
             return text[: width - 1] + "…"
         return text
 
+    def live(self) -> bytearray:
+        """live[i] is 1 when the output depends on node i (nodes after the output are left out)."""
+        out = self.output
+        live = bytearray(len(self.op))
+        live[out] = 1
+        for i in range(out, -1, -1):
+            if live[i]:
+                for j in self.args[i]:
+                    live[j] = 1
+        return live
+
     def consumers(self) -> list:
         """For each node, the ids of the nodes that take it as an input (with repeats)."""
         out: list = [[] for _ in self.op]

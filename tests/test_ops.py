@@ -54,6 +54,9 @@ def test_local_gradients_match_sympy_and_finite_differences(name, xs):
     reference = SYMPY[name]
     assert out == pytest.approx(float(reference.evalf(20, subs=subs)), rel=1e-12, abs=1e-12)
     for k, sym in enumerate(symbols):
+        if name == "pow" and k == 1 and xs[0] < 0:
+            assert math.isnan(local[1])  # d/dy x^y for x < 0: not real (SymPy's complex part may underflow)
+            continue
         try:
             expected = complex(reference.diff(sym).evalf(20, subs=subs))
         except (ZeroDivisionError, TypeError):

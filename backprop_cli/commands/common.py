@@ -53,6 +53,17 @@ def program_options(f):
     return f
 
 
+def collapse_option(f):
+    """--collapse PATTERN: fold a chain of gates into one before running (default: none)."""
+    import click
+
+    from ..collapse import CHOICES
+
+    return click.option("--collapse", "collapse", type=click.Choice(["none", *CHOICES]), default="none",
+                        show_default=True,
+                        help="Fold 1/(1+exp(-z)) into one sigmoid gate, as the lecture does.")(f)
+
+
 def read_program(expr: Optional[str], file: Optional[str]) -> tuple:
     """The program's text and where it came from (for messages)."""
     if expr is not None and file is not None:
@@ -92,8 +103,9 @@ def _read(path: str) -> str:
                          f"(byte {e.start} is {data[e.start]:#04x})") from None
 
 
-def load(expr, file, at, output, allow_nonfinite, record=True):
-    """Read, parse and run the program: the engine's Result.  Warns about unused --at names."""
+def load(expr, file, at, output, allow_nonfinite, record=True, collapse=None):
+    """Read, parse and run the program: the engine's Result.  Warns about unused --at names.
+    ``collapse`` names a graph rewrite (see backprop_cli/collapse.py) done before running."""
     from ..api import build, parse_at
     from ..engine import run
 
@@ -114,6 +126,10 @@ def load(expr, file, at, output, allow_nonfinite, record=True):
     if unused:
         s = "s" if len(unused) > 1 else ""
         warn(f"--at {', '.join(unused)}: the program has no input{s} of that name; ignored")
+    if collapse and collapse != "none":
+        from ..collapse import collapse as rewrite
+
+        graph = rewrite(graph, collapse)
     return run(graph, point, allow_nonfinite=allow_nonfinite, record=record)
 
 

@@ -1,0 +1,46 @@
+"""The graph in Graphviz's DOT language, left to right like the lecture's figures: inputs on the
+left, gates as circles marked by their symbol, every wire labelled with its forward value (green,
+above) and the gradient flowing back along it (red, below)."""
+
+from __future__ import annotations
+
+from ..engine import Result
+from ..numbers import DEFAULT_DIGITS
+from .picture import layout
+
+VALUE_COLOUR = "#1a7f37"
+GRAD_COLOUR = "#cf222e"
+
+
+def _html(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def render(result: Result, digits: int = DEFAULT_DIGITS) -> str:
+    nodes, wires = layout(result, digits)
+    lines = [
+        "digraph backprop {",
+        "  rankdir=LR;",
+        "  forcelabels=true;",
+        '  node [fontname="Helvetica", fontsize=14];',
+        '  edge [fontname="Helvetica", fontsize=11, arrowsize=0.7];',
+    ]
+    for node in nodes:
+        attrs = []
+        if node.kind == "gate":
+            label = f"<{_html(node.text)}"
+            if node.name:
+                label += f'<BR/><FONT POINT-SIZE="10">{_html(node.name)}</FONT>'
+            attrs += [f"label={label}>", "shape=circle"]
+        else:
+            attrs += [f"label=<{_html(node.text)}>", "shape=plaintext"]
+        if node.total:
+            attrs.append(f'xlabel=<<FONT COLOR="{GRAD_COLOUR}">sum {_html(node.total)}</FONT>>')
+        lines.append(f"  {node.id} [{', '.join(attrs)}];")
+    for wire in wires:
+        label = (f'<<FONT COLOR="{VALUE_COLOUR}">{_html(wire.value)}</FONT><BR/>'
+                 f'<FONT COLOR="{GRAD_COLOUR}">{_html(wire.grad)}</FONT>>')
+        lines.append(f"  {wire.source} -> {wire.target} [label={label}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

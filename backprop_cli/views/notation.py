@@ -1,0 +1,161 @@
+"""How the trace, tree and graph views write a node: its gate over its inputs' labels, its local
+gradients as formulas, and d(output)/d(node).  Plain strings; the views add the styles."""
+
+from __future__ import annotations
+
+import re
+
+from ..graph import Graph
+from ..numbers import show
+from ..ops import OPS
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9#]*\Z")
+_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
+_CALL = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\(")
+_PLACEHOLDER = re.compile(r"\{(\d+|i|out)\}\Z")
+
+
+def _wrapped(text: str, start: int) -> bool:
+    """Does the '(' at ``start`` close at the very end of ``text``?"""
+    depth = 0
+    for k in range(start, len(text)):
+        ch = text[k]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return k == len(text) - 1
+    return False
+
+
+def is_atom(text: str) -> bool:
+    """A name, an unsigned number, a call f(...) or something already in parentheses."""
+    if _NAME.match(text) or _NUMBER.match(text):
+        return True
+    if text.startswith("("):
+        return _wrapped(text, 0)
+    call = _CALL.match(text)
+    return bool(call) and _wrapped(text, call.end() - 1)
+
+
+def wrap(text: str) -> str:
+    """``text`` in parentheses unless it is an atom: composite labels are parenthesised."""
+    return text if is_atom(text) else f"({text})"
+
+
+def operand(g: Graph, j: int, parent: str, right: bool) -> str:
+    """Node ``j``'s label as an operand of the infix or prefix op ``parent``, parenthesised only
+    where the language needs it (or where a sign would read badly): x*y + max(z, w), 2*(a + b)."""
+    text = g.label(j)
+    if g.name[j] is not None or g.op[j] == "input":
+        return text
+    if g.op[j] == "const":
+        return f"({text})" if text.startswith("-") else text
+    if text.endswith("…"):
+        return f"({text})"
+    child, op = OPS[g.op[j]], OPS[parent]
+    if child.notation == "prefix":
+        return f"({text})"
+    if child.notation != "infix" or is_atom(text):
+        return text
+    if child.precedence < op.precedence or op.notation == "prefix":
+        return f"({text})"
+    if child.precedence == op.precedence and (right != (op.symbol == "^")):
+        return f"({text})"
+    return text
+
+
+def describe(g: Graph, i: int) -> str:
+    """Node ``i`` as its gate over its inputs' labels: x + y, q*z, -y, exp(-y), max(z, w).
+    A leaf: its label."""
+    args = g.args[i]
+    if not args:
+        return g.label(i)
+    op = OPS[g.op[i]]
+    if op.notation == "infix" and len(args) == 2:
+        a, b = operand(g, args[0], op.name, False), operand(g, args[1], op.name, True)
+        if op.precedence == 1:
+            return f"{a} {op.symbol} {b}"
+        return f"{a}{op.symbol}{b}"
+    if op.notation == "prefix" and len(args) == 1:
+        return f"{op.symbol}{operand(g, args[0], op.name, True)}"
+    return f"{op.name}({', '.join(g.label(j) for j in args)})"
+
+
+def same_text(a: str, b: str) -> bool:
+    """Equal but for spaces (a label as typed and the same gate as described)."""
+    return a.replace(" ", "") == b.replace(" ", "")
+
+
+def with_values(g: Graph, i: int, values: list, digits: int) -> list:
+    """Node ``i``'s gate over its inputs' values, as pieces (text, is_a_value): 3 * (-4), exp(4)."""
+    texts = [show(values[j], digits) for j in g.args[i]]
+    op = OPS[g.op[i]]
+    if op.notation == "infix" and len(texts) == 2:
+        a, b = texts
+        if op.symbol == "^" and a.startswith("-"):
+            a = f"({a})"
+        if b.startswith("-"):
+            b = f"({b})"
+        return [(a, True), (f" {op.symbol} ", False), (b, True)]
+    if op.notation == "prefix" and len(texts) == 1:
+        return [(f"{op.symbol}(", False), (texts[0], True), (")", False)]
+    pieces = [(f"{g.op[i]}(", False)]
+    for n, text in enumerate(texts):
+        if n:
+            pieces.append((", ", False))
+        pieces.append((text, True))
+    pieces.append((")", False))
+    return pieces
+
+
+def local_formula(g: Graph, i: int, k: int) -> str:
+    """d(node)/d(input k) as a formula over the input labels, from the op table's templates."""
+    op = OPS[g.op[i]]
+    args = g.args[i]
+    if not op.formulas:
+        return ""
+    template = op.formulas[k] if len(op.formulas) == len(args) else op.formulas[0]
+    whole = _PLACEHOLDER.match(template)
+    if whole:  # the local gradient is one of the labels: no parentheses needed
+        key = whole.group(1)
+        return g.label(i) if key == "out" else g.label(args[k] if key == "i" else args[int(key)])
+    labels = {"out": g.label(i), "i": g.label(args[k])}
+    labels.update((str(n), g.label(j)) for n, j in enumerate(args))
+    text = template
+    for key, label in labels.items():
+        # A placeholder that is a call's whole argument needs no parentheses of its own.
+        text = text.replace("({%s})" % key, f"({label})").replace("{%s}" % key, wrap(label))
+    return text
+
+
+def derivative(numerator: str, denominator: str) -> str:
+    """d(numerator)/d(denominator), parenthesising all but names and numbers: d(q*z)/dq, df/d(exp(-y))."""
+    def d(text: str) -> str:
+        return f"d{text}" if _NAME.match(text) or _NUMBER.match(text) else f"d({text})"
+
+    return f"{d(numerator)}/{d(denominator)}"
+
+
+def display_label(g: Graph, i: int) -> str:
+    """The node's label, except that an unnamed output gate is called by the output's name (f)."""
+    if i == g.output and g.name[i] is None and g.args[i]:
+        return g.output_name
+    return g.label(i)
+
+
+def gradient_name(g: Graph, i: int) -> str:
+    """d(output)/d(node i), e.g. df/dq, df/d(x + y)."""
+    return derivative(g.output_name, display_label(g, i))
+
+
+def ancestors(g: Graph, node: int) -> list:
+    """For each node: does ``node`` depend on it (or is it ``node``)?  One backward sweep."""
+    needed = [False] * len(g)
+    needed[node] = True
+    for i in range(node, -1, -1):
+        if needed[i]:
+            for j in g.args[i]:
+                needed[j] = True
+    return needed
