@@ -16,7 +16,20 @@ SMOOTH_UNARY = {
     "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
     "tanh": sp.tanh, "sigmoid": lambda u: 1 / (1 + sp.exp(-u)),
 }
-KINKED_UNARY = {"relu": lambda u: sp.Max(0, u), "abs": sp.Abs}
+def _safe(build):
+    """SymPy's Max/Min compare their arguments when built and refuse complex ones (max(log(-1), 2)):
+    such an expression has no real value, so it becomes nan and the test discards it."""
+
+    def make(*args):
+        try:
+            return build(*args)
+        except (TypeError, ValueError):
+            return sp.nan
+
+    return make
+
+
+KINKED_UNARY = {"relu": _safe(lambda u: sp.Max(0, u)), "abs": sp.Abs}
 BINARY = {"+": sp.Add, "-": lambda a, b: a - b, "*": sp.Mul, "/": lambda a, b: a / b,
           "^": sp.Pow}
 
@@ -41,7 +54,7 @@ def _extend(children, kinks: bool):
     if kinks:
         options.append(st.tuples(st.sampled_from(["max", "min"]), children, children).map(
             lambda t: (f"{t[0]}({t[1][0]}, {t[2][0]})",
-                       (sp.Max if t[0] == "max" else sp.Min)(t[1][1], t[2][1]))))
+                       _safe(sp.Max if t[0] == "max" else sp.Min)(t[1][1], t[2][1]))))
     return st.one_of(*options)
 
 

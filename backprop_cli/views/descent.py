@@ -1,0 +1,72 @@
+"""Gradient descent for people: the table of steps (live in a terminal), the loss curve, and JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from ..numbers import json_value, show
+from .console import GRAD_STYLE, VALUE_STYLE
+
+TABLE_ROWS = 20
+
+
+def stride(steps: int, rows: int = TABLE_ROWS) -> int:
+    """Show every n-th step so that a table of ``steps`` has about ``rows`` rows."""
+    return max(1, math.ceil(steps / rows))
+
+
+def table(rows: list, wrt: list, out_name: str, digits: int):
+    """step | f | each moving input | |gradient|, one row per Step."""
+    from rich.table import Table
+
+    t = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0))
+    t.add_column("step", justify="right")
+    t.add_column(out_name, justify="right", style=VALUE_STYLE)
+    for name in wrt:
+        t.add_column(name, justify="right")
+    t.add_column(f"|grad {out_name}|", justify="right", style=GRAD_STYLE)
+    for s in rows:
+        norm = math.hypot(*(s.gradients[name] for name in wrt))
+        t.add_row(str(s.step), show(s.value, digits), *[show(s.at[name], digits) for name in wrt],
+                  show(norm, digits))
+    return t
+
+
+def final_line(last, wrt: list, out_name: str, digits: int) -> str:
+    point = ", ".join(f"{name} = {show(v, digits)}" for name, v in last.at.items())
+    return f"after {last.step} step{'s' if last.step != 1 else ''}: {out_name} = {show(last.value, digits)} at {point}"
+
+
+def curve(values: list, out_name: str, width: int, height: int, color: bool) -> str:
+    """The loss curve: the output's value at every step."""
+    import plotext as plt
+
+    fig = plt.figure
+    fig.clear()
+    fig.theme("simple")
+    marker = plt.marker("braille")
+    marker.fill(VALUE_STYLE)
+    signal = fig.signal(list(range(len(values))), values, marker=marker).lines()
+    fig.draw(signal)
+    fig.legend(False)
+    fig.title(f"{out_name} by step")
+    fig.label("step", "x")
+    fig.plot_size(width, height)
+    return "\n".join(line.rstrip() for line in fig.build().string(colorless=not color).splitlines())
+
+
+def document(history: list, wrt: list, out_name: str, lr: float) -> dict:
+    def point(s, with_step=True):
+        d = {"step": s.step} if with_step else {}
+        d.update(value=json_value(s.value), at={k: json_value(v) for k, v in s.at.items()},
+                 gradients={k: json_value(v) for k, v in s.gradients.items()})
+        return d
+
+    return {"output": out_name, "wrt": list(wrt), "lr": lr,
+            "steps": [point(s) for s in history[:-1]],
+            "final": point(history[-1], with_step=False)}
+
+
+def render_json(history: list, wrt: list, out_name: str, lr: float) -> str:
+    return json.dumps(document(history, wrt, out_name, lr), indent=2, allow_nan=False)
