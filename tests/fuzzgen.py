@@ -156,11 +156,41 @@ def valid_program(rng: random.Random, depth: int = 4) -> tuple:
     return sep.join(lines), point
 
 
-def recipe(rng: random.Random, name: str, point: dict) -> list:
-    """What a command needs to get past its own checks on a multi-input program, sometimes."""
-    if name == "diff" and point and rng.random() < 0.7:
-        return ["--wrt", rng.choice(list(point))]
+def recipe(rng: random.Random, name: str, point: dict, tmpdir: str = ".") -> list:
+    """What a command needs to get past its own checks (a required option, a choice among the
+    inputs), most of the time sensible and sometimes not, so that programs reach its real work."""
+    names = list(point) or ["x"]
+    if name == "diff" and rng.random() < 0.7:
+        return ["--wrt", rng.choice(names)]
+    if name == "plot":
+        over = rng.choice([f"{rng.choice(names)}=-2:2:{rng.choice([2, 11, 41])}", f"{names[0]}=0:1",
+                           f"{names[0]}=1:1", "x=-pi:pi:5", token_soup(rng, 3), f"{names[0]}=nan:1"])
+        return ["--over", over, *(["--format", "csv"] if rng.random() < 0.5 else [])]
+    if name == "optimize":
+        return ["--steps", str(rng.choice([0, 1, 5, 20])), *(["--format", "json"] if rng.random() < 0.5 else [])]
+    if name == "batch":
+        path = f"{tmpdir}/points{rng.choice(['.csv', '.jsonl', ''])}"
+        with open(path, "wb") as fh:
+            fh.write(points_file(rng, names))
+        return ["-i", path]
     return []
+
+
+def points_file(rng: random.Random, names: list) -> bytes:
+    """Points for batch: CSV or JSON lines, mostly well formed, sometimes not at all."""
+    rows = rng.randint(0, 5)
+    values = lambda: rng.choice(["1", "-2", "0", "0.5", "nan", "inf", "", "x", "1e309", "pi/4", "3"])  # noqa: E731
+    r = rng.random()
+    if r < 0.45:
+        header = list(names) if rng.random() < 0.8 else rng.sample(names + ["q", ""], k=rng.randint(1, 3))
+        lines = [",".join(header)] + [",".join(values() for _ in header) for _ in range(rows)]
+        return "\n".join(lines).encode()
+    if r < 0.8:
+        import json
+
+        return "\n".join(json.dumps({n: rng.choice([1, -2.5, 0, "x", None, [1], 1e308])
+                                     for n in names}) for _ in range(rows)).encode()
+    return random_bytes(rng, 30) if rng.random() < 0.5 else random_text(rng, 60).encode("utf-8", "surrogatepass")
 
 
 def at_argument(point: dict, command: Optional[click.Command] = None) -> list:

@@ -106,7 +106,8 @@ def test_random_text(name, text, seed, workdir):
     rng = random.Random(seed)
     command = FOUND[name]
     tail, stdin = deliver(rng, command, text, workdir)
-    run_checked(name, [*at_argument({"x": "1", "y": "2"}, FOUND[name]), *tail], stdin)
+    point = {"x": "1", "y": "2"}
+    run_checked(name, [*at_argument(point, FOUND[name]), *recipe(rng, name, point, workdir), *tail], stdin)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -115,7 +116,8 @@ def test_random_text(name, text, seed, workdir):
 def test_token_soup(name, text, seed, workdir):
     rng = random.Random(seed)
     tail, stdin = deliver(rng, FOUND[name], text, workdir)
-    run_checked(name, [*at_argument({"x": "1", "y": "-2", "z": "0.5"}, FOUND[name]), *tail], stdin)
+    point = {"x": "1", "y": "-2", "z": "0.5"}
+    run_checked(name, [*at_argument(point, FOUND[name]), *recipe(rng, name, point, workdir), *tail], stdin)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -125,7 +127,7 @@ def test_valid_programs(name, program, seed, workdir):
     text, point = program
     rng = random.Random(seed)
     tail, stdin = deliver(rng, FOUND[name], text, workdir)
-    result = run_checked(name, [*at_argument(point, FOUND[name]), *recipe(rng, name, point), *tail], stdin)
+    result = run_checked(name, [*at_argument(point, FOUND[name]), *recipe(rng, name, point, workdir), *tail], stdin)
     if name in ("eval", FAST):
         assert result.exit_code in (0, 1), result.stderr  # a valid program is never an input error
 
@@ -140,7 +142,7 @@ def test_random_options(name, program, seed, workdir):
     command = FOUND[name]
     options = random_options(rng, command, workdir)
     tail, stdin = deliver(rng, command, text, workdir)
-    run_checked(name, [*at_argument(point, FOUND[name]), *recipe(rng, name, point), *options, *tail], stdin)
+    run_checked(name, [*at_argument(point, FOUND[name]), *recipe(rng, name, point, workdir), *options, *tail], stdin)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -155,7 +157,8 @@ def test_random_files(name, seed, workdir):
     path = os.path.join(workdir, "bytes.bp")
     with open(path, "wb") as fh:
         fh.write(random_bytes(rng))
-    run_checked(name, [*at_argument({"x": "1"}, FOUND[name]), "-f", path])
+    point = {"x": "1"}
+    run_checked(name, [*at_argument(point, FOUND[name]), *recipe(rng, name, point, workdir), "-f", path])
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -167,7 +170,8 @@ def test_random_at(name, at, workdir):
     """--at is user text too: it is parsed as constant expressions."""
     if "at" not in {p.name for p in FOUND[name].params}:
         pytest.skip(f"{name} takes no --at")
-    run_checked(name, ["--at", at, "--", "x*y+z"])
+    extra = recipe(random.Random(at), name, {"x": "1", "y": "2", "z": "3"}, workdir)
+    run_checked(name, ["--at", at, *extra, "--", "x*y+z"])
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -180,7 +184,8 @@ def test_group_options(name, program, seed, workdir):
     command = FOUND[name]
     before = group_options(rng)
     tail, stdin = deliver(rng, command, text, workdir)
-    argv = [*before, "eval" if name == FAST else name, *at_argument(point, FOUND[name]), *tail]
+    argv = [*before, "eval" if name == FAST else name, *at_argument(point, FOUND[name]),
+            *recipe(rng, name, point, workdir), *tail]
     # With --debug an internal error comes out as the exception itself: the test fails on it too.
     result = run_entry(argv, input=stdin) if name == FAST else run(*argv, input=stdin)
     problem = check_outcome(result)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run
-from fuzzgen import load_commands, random_options
+from fuzzgen import load_commands, random_options, recipe
 
 PACKAGE = ROOT / "backprop_cli"
 
@@ -148,7 +148,8 @@ def test_hostile_text_is_never_run(name, watch):
     takes = {p.name for p in command.params}
     program = watch / "hostile.bp"
     for text in HOSTILE:
-        at = (lambda value: ["--at", value]) if "at" in takes else (lambda value: [])
+        extra = recipe(rng, name, {"x": "1", MARKER: "2"}, str(watch))
+        at = (lambda value: ["--at", value, *extra]) if "at" in takes else (lambda value: extra)
         runs = []
         if "expr" in takes:
             runs.append([*at(f"x=1,{MARKER}=2,os=3"), "--", text])

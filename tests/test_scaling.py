@@ -8,7 +8,9 @@ Absolute timings, and larger sizes, are in bench/scaling.py.
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -20,8 +22,13 @@ FOUND, MISSING = load_commands()
 GROWTH = 8
 BOUND = GROWTH * 3.5
 
+POINTS_CSV = Path(tempfile.mkdtemp(prefix="bpscale")) / "points.csv"
+POINTS_CSV.write_text(",".join(f"x{i}" for i in range(20)) + "\n" +
+                      "\n".join(",".join(str(0.5 + (i + r) / 40) for i in range(20)) for r in range(3)) + "\n")
+
 #: what a command needs besides the program and the point to do its full work.
-RECIPES: dict = {"diff": ["--wrt", "x1"]}
+RECIPES: dict = {"diff": ["--wrt", "x1"], "plot": ["--over", "x0=-1:1:21", "--format", "csv"],
+                 "optimize": ["--steps", "3", "--format", "json"], "batch": ["-i", str(POINTS_CSV)]}
 
 
 def program(n: int) -> str:

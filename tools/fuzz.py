@@ -108,7 +108,7 @@ def one_input(rng: random.Random, commands: dict, names: list, samples: list, tm
     # Not for the big inputs: --max-size 0 on a 10 MB input asks for a long (linear) run.
     options = fuzzgen.random_options(rng, command, tmpdir) if kind != "big" and rng.random() < 0.3 else []
     tail, stdin = fuzzgen.deliver(rng, command, program, tmpdir)
-    extra = fuzzgen.recipe(rng, name, point)
+    extra = fuzzgen.recipe(rng, name, point, tmpdir) if rng.random() < 0.9 else []
     return name, [*fuzzgen.at_argument(point, command), *extra, *options, *tail], stdin, kind, bool(options)
 
 
