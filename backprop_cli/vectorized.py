@@ -60,7 +60,8 @@ class Batch:
                 bad = ~finite if bad is None else bad | ~finite
         if bad is None:
             return None
-        return self.full(bad).copy() if np.ndim(bad) == 0 else bad
+        # full() would make a scalar bool a float (and ~ of a float array fails): broadcast as bool.
+        return np.broadcast_to(np.asarray(bad, dtype=bool), (self.n,)).copy() if np.ndim(bad) == 0 else bad
 
 
 def input_arrays(graph: Graph, columns: Mapping, n: int) -> dict:
