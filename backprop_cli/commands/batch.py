@@ -9,6 +9,7 @@ import sys
 import click
 
 from ..errors import InputError
+from ..limits import printable
 from .common import ExpressionCommand, program_options, read_program, warn
 
 
@@ -106,8 +107,8 @@ def _open_input(path: str):
         raise InputError(f"cannot read {path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"cannot read {path}: it is a directory") from None
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror or e}") from None
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
+        raise InputError(f"cannot read {printable(path)}: {getattr(e, 'strerror', None) or e}") from None
     try:
         size = os.fstat(stream.fileno()).st_size or None
     except OSError:
@@ -132,8 +133,8 @@ def _open_output(path: str):
         return sys.stdout, False
     try:
         return open(path, "w", encoding="utf-8", newline="\n"), True
-    except OSError as e:
-        raise InputError(f"cannot write {path}: {e.strerror or e}") from None
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
+        raise InputError(f"cannot write {printable(path)}: {getattr(e, 'strerror', None) or e}") from None
 
 
 class _NoProgress:
