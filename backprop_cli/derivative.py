@@ -16,7 +16,7 @@ import math
 import re
 from typing import Optional
 
-from .errors import InputError, unknown_input
+from .errors import unknown_input
 from .graph import Graph
 from .numbers import exact
 from .ops import CONSTANTS, OPS, function_names
