@@ -16,7 +16,7 @@ import math
 import re
 from typing import Optional
 
-from .errors import InputError
+from .errors import unknown_input
 from .graph import Graph
 from .numbers import exact
 from .ops import CONSTANTS, OPS, function_names
@@ -166,9 +166,7 @@ class Derivative:
 
     def __init__(self, graph: Graph, wrt: str) -> None:
         if wrt not in graph.inputs:
-            names = ", ".join(graph.inputs) or "none"
-            raise InputError(f"--wrt {wrt}: the program has no input '{wrt}'",
-                             f"Its inputs: {names}.")
+            raise unknown_input("--wrt", wrt, graph.inputs)
         self.graph, self.wrt = graph, wrt
         dag = self.dag = Dag()
         g = graph

@@ -7,13 +7,12 @@ inf or nan stops the descent with a MathError that says which step and what went
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Optional
 
 from .engine import input_values, run
-from .errors import InputError, MathError
+from .errors import InputError, MathError, unknown_input
 from .graph import Graph
 from .numbers import exact
 
@@ -32,10 +31,7 @@ def choose_inputs(graph: Graph, wrt: Iterable[str]) -> list:
     names = list(dict.fromkeys(wrt))
     for name in names:
         if name not in graph.inputs:
-            close = difflib.get_close_matches(name, list(graph.inputs), n=1)
-            raise InputError(f"--wrt {name}: the expression has no input '{name}' "
-                             f"(its inputs: {', '.join(graph.inputs) or 'none'})",
-                             f"did you mean '{close[0]}'?" if close else None)
+            raise unknown_input("--wrt", name, graph.inputs)
     if not names:
         if not graph.inputs:
             raise InputError("the expression has no inputs to optimise",

@@ -32,6 +32,16 @@ class InputError(BackpropError):
     exit_code = 2
 
 
+def unknown_input(option: str, name: str, inputs) -> InputError:
+    """``--wrt q`` / ``--over q`` naming no input: say which inputs there are, and the nearest."""
+    from .suggest import nearest
+
+    close = nearest(name, inputs)
+    return InputError(f"{option} {name}: the expression has no input '{name}' "
+                      f"(its inputs: {', '.join(inputs) or 'none'})",
+                      f"Did you mean '{close}'?" if close else None)
+
+
 class MathError(BackpropError):
     """The maths failed: an undefined value, a failed gradient check."""
 

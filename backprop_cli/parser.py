@@ -1,7 +1,9 @@
-"""Text to graph: Lark's LALR parser with the graph builder run inline at every reduction.
+"""Text to graph: an LALR(1) parser with the graph builder run inline at every reduction.
 
-LALR reduces bottom-up and left to right, so nodes are appended in a topological order as they
-are recognised; no parse tree is kept and nothing recurses, however deep the nesting.
+The parse tables are generated from grammar/backprop.lark by Lark (``lalr_gen.py``) and driven by a
+short loop here; Lark itself parses only to word a syntax error, or when the grammar file and the
+tables disagree.  LALR reduces bottom-up and left to right, so nodes are appended in a topological
+order as they are recognised; no parse tree is kept and nothing recurses, however deep the nesting.
 """
 
 from __future__ import annotations

@@ -6,14 +6,14 @@ that point; ``undefined`` marks the points where plain `eval` would stop (some n
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
 import numpy as np
 
 from . import vectorized
-from .errors import InputError
+from .engine import input_values
+from .errors import InputError, unknown_input
 from .graph import Graph
 from .ops import OPS, Op
 
@@ -81,25 +81,9 @@ class Sweep:
 def check_inputs(graph: Graph, name: str, at: Mapping[str, float]) -> dict:
     """The fixed inputs; InputError if ``name`` is not an input or another input has no value."""
     if name not in graph.inputs:
-        close = difflib.get_close_matches(name, list(graph.inputs), n=1)
-        names = ", ".join(graph.inputs) or "none"
-        raise InputError(f"--over {name}: the expression has no input '{name}' (its inputs: {names})",
-                         f"did you mean '{close[0]}'?" if close else None)
-    fixed, missing = {}, []
-    for other in graph.inputs:
-        if other == name:
-            continue
-        if other in at:
-            fixed[other] = float(at[other])
-        elif other in graph.defaults:
-            fixed[other] = graph.defaults[other]
-        else:
-            missing.append(other)
-    if missing:
-        s = "s" if len(missing) > 1 else ""
-        raise InputError(f"no value for input{s} {', '.join(missing)}",
-                         f"Fix {'them' if s else 'it'} with --at, e.g. --at "
-                         + ",".join(f"{n}=1" for n in missing))
+        raise unknown_input("--over", name, graph.inputs)
+    fixed = input_values(graph, {**at, name: 0.0})
+    del fixed[name]
     return fixed
 
 

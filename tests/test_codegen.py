@@ -6,7 +6,6 @@ Python with exec, C with the system compiler, JavaScript with node.
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 import subprocess
@@ -135,7 +134,7 @@ def test_kinks_follow_the_engine_in_every_language(source, point, expected, tmp_
     assert grads == pytest.approx(expected)
     args = [point[n] for n in names]
     assert list(python_function(source)(*args)[1]) == grads
-    np = pytest.importorskip("numpy")
+    pytest.importorskip("numpy")
     # numpy has its own log and exp, which may differ from the C library's in the last bit.
     assert [float(g) for g in python_function(source, "numpy")(*args)[1]] == pytest.approx(grads, rel=1e-15)
     if HAVE_GCC:

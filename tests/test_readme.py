@@ -4,7 +4,6 @@ A block is a series of `$ backprop ...` lines each followed by its output (stdou
 terminal would show them, without colour).  Blocks fenced as ```sh are not checked (installs, pipes).
 """
 
-import os
 import re
 import shlex
 

@@ -3,7 +3,6 @@
 import io
 import re
 
-import pytest
 
 from backprop_cli import evaluate
 from backprop_cli.numbers import show
