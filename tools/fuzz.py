@@ -132,6 +132,8 @@ def run_exe(exe: str, name: str, argv: list, stdin, hang: float):
         raise Hang() from None
     except ValueError as e:  # an argument with a NUL byte cannot be passed to a process
         return None, str(e)
+    except OSError as e:  # E2BIG: an argument longer than the system takes (a 10 MB EXPR)
+        return None, str(e)
     return ProcessResult(proc), None
 
 
@@ -261,7 +263,8 @@ def main():
     print(f"exit codes    " + ", ".join(f"{k}: {v:,}" for k, v in sorted(total["exits"].items())))
     print(f"slowest input {total['slowest']:.2f} s; slower than {args.slow:g} s: {len(total['slow'])}")
     if total["skipped"]:
-        print(f"skipped       {total['skipped']:,} (argv a process cannot be given: NUL bytes, lone surrogates)")
+        print(f"skipped       {total['skipped']:,} (argv a process cannot be given: NUL bytes, lone surrogates, "
+              "an argument over the system's length limit)")
     if total["missing"]:
         print(f"not fuzzed    {', '.join(total['missing'])} (module not importable)")
     print(f"failures      {failures:,} ({len(total['failures'])} distinct)")
