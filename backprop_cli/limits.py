@@ -168,7 +168,7 @@ def _long_runs(data: bytes, mapped: bytes, mark: bytes, length: int):
     a bounded number of times, so this stays linear however many runs there are on one line."""
     needle = mark * length
     pos = 0
-    line_start, comment = 0, False  # the line holding ``pos``, and whether a '#' precedes pos on it
+    comment = False  # whether a '#' precedes pos on its line
     while True:
         hit = mapped.find(needle, pos)
         if hit < 0:
@@ -179,14 +179,14 @@ def _long_runs(data: bytes, mapped: bytes, mark: bytes, length: int):
             end = len(mapped)
         newline = data.rfind(b"\n", pos, start)
         if newline >= 0:
-            line_start, comment = newline + 1, data.find(b"#", newline + 1, start) >= 0
+            comment = data.find(b"#", newline + 1, start) >= 0
         else:
             comment = comment or data.find(b"#", pos, start) >= 0
         if comment:
             line_end = data.find(b"\n", end)
             if line_end < 0:
                 return
-            pos, line_start, comment = line_end + 1, line_end + 1, False
+            pos, comment = line_end + 1, False
             continue
         yield start, end
         pos = end

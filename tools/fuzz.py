@@ -259,8 +259,8 @@ def main():
     for name, count in sorted(total["by_command"].items()):
         e = total["command_exits"]
         print(f"  {name:14} {count:>7,} {e[name + ' 0']:>8,} {e[name + ' 1']:>8,} {e[name + ' 2']:>8,}")
-    print(f"kinds         " + ", ".join(f"{k} {v:,}" for k, v in total["kinds"].most_common()))
-    print(f"exit codes    " + ", ".join(f"{k}: {v:,}" for k, v in sorted(total["exits"].items())))
+    print("kinds         " + ", ".join(f"{k} {v:,}" for k, v in total["kinds"].most_common()))
+    print("exit codes    " + ", ".join(f"{k}: {v:,}" for k, v in sorted(total["exits"].items())))
     print(f"slowest input {total['slowest']:.2f} s; slower than {args.slow:g} s: {len(total['slow'])}")
     if total["skipped"]:
         print(f"skipped       {total['skipped']:,} (argv a process cannot be given: NUL bytes, lone surrogates, "

@@ -10,7 +10,7 @@ import click
 
 from ..errors import InputError
 from ..limits import printable
-from .common import ExpressionCommand, program_options, read_program, warn
+from .common import ExpressionCommand, build_graph, program_options, read_program, warn
 
 
 @click.command(cls=ExpressionCommand, short_help="Value and gradient at many points (CSV, JSON lines).")
@@ -46,7 +46,7 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
     values.  Numbers are written in full precision.
     """
     from .. import batch
-    from ..api import build, parse_at
+    from ..api import parse_at
 
     source, origin = read_program(expr, file)
     if input_path == "-" and origin == "<stdin>":
@@ -56,11 +56,7 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
     in_stream, in_name, size = _open_input(input_path)
     with in_stream:
         reader = batch.open_reader(in_stream, in_name)
-        graph = build(source, at=[*point, *reader.columns], output=output, origin=origin)
-        unknown = [name for name in point if name not in graph.inputs]
-        if unknown:
-            s = "s" if len(unknown) > 1 else ""
-            warn(f"--at {', '.join(unknown)}: the program has no input{s} of that name; ignored")
+        graph = build_graph(source, origin, point, output, expr, file, also_bound=reader.columns)
         plan = batch.plan(graph, reader.columns, point, in_name)
         if plan.unused:
             s = "s" if len(plan.unused) > 1 else ""

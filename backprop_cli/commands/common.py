@@ -156,16 +156,29 @@ def _read_at_most(fh, limit: int) -> bytes:
 def load(expr, file, at, output, allow_nonfinite, record=True, collapse=None):
     """Read, parse and run the program: the engine's Result.  Warns about unused --at names.
     ``collapse`` names a graph rewrite (see backprop_cli/collapse.py) done before running."""
-    from ..api import build, parse_at
+    from ..api import parse_at
     from ..engine import run
 
     source, origin = read_program(expr, file)
     point = parse_at(at)
+    graph = build_graph(source, origin, point, output, expr=expr, file=file)
+    if collapse and collapse != "none":
+        from ..collapse import collapse as rewrite
+
+        graph = rewrite(graph, collapse)
+    return run(graph, point, allow_nonfinite=allow_nonfinite, record=record)
+
+
+def build_graph(source, origin, point, output, expr=None, file=None, also_bound=()):
+    """Parse the program (with a progress bar on a terminal for big inputs) and warn about --at
+    names it does not use.  ``also_bound``: other names given values from outside (batch columns,
+    plot's --over), which shadow pi and e like --at does."""
+    from ..api import build
     from ..output import Progress
 
     progress = Progress("parsing")  # on a terminal, once parsing has taken a second
     try:
-        graph = build(source, at=point, output=output, origin=origin, progress=progress)
+        graph = build(source, at=[*point, *also_bound], output=output, origin=origin, progress=progress)
     except InputError as e:
         if expr is not None and file is None and os.path.isfile(expr):
             e.hint = f"{e.hint or ''}\nTo read the program from the file {expr}, use -f {expr}.".strip()
@@ -176,11 +189,7 @@ def load(expr, file, at, output, allow_nonfinite, record=True, collapse=None):
     if unused:
         s = "s" if len(unused) > 1 else ""
         warn(f"--at {listing(unused)}: the program has no input{s} of that name; ignored")
-    if collapse and collapse != "none":
-        from ..collapse import collapse as rewrite
-
-        graph = rewrite(graph, collapse)
-    return run(graph, point, allow_nonfinite=allow_nonfinite, record=record)
+    return graph
 
 
 def warn(message: str) -> None:

@@ -11,7 +11,7 @@ import click
 
 from ..errors import InputError, MathError
 from ..numbers import DEFAULT_DIGITS
-from .common import ExpressionCommand, program_options, read_program, warn
+from .common import ExpressionCommand, build_graph, program_options, read_program
 
 
 @click.command(cls=ExpressionCommand, short_help="Minimise the output by gradient descent.")
@@ -46,7 +46,7 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
     A step that makes the value or a gradient inf or nan stops with exit 1 (usually
     the learning rate is too large).
     """
-    from ..api import build, parse_at
+    from ..api import parse_at
     from ..descent import choose_inputs, descend
     from ..views import descent as view
 
@@ -54,10 +54,7 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
         raise InputError(f"--lr {lr}: the learning rate must be a positive number")
     source, origin = read_program(expr, file)
     point = parse_at(at)
-    graph = build(source, at=point, output=output, origin=origin)
-    unknown = [name for name in point if name not in graph.inputs]
-    if unknown:
-        warn(f"--at {', '.join(unknown)}: the program has no input of that name; ignored")
+    graph = build_graph(source, origin, point, output, expr, file)
     names = choose_inputs(graph, [n.strip() for item in wrt for n in item.split(",") if n.strip()])
     out_name = graph.output_name
 

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .common import ExpressionCommand, program_options, read_program, warn
+from .common import ExpressionCommand, build_graph, program_options, read_program, warn
 
 
 @click.command(cls=ExpressionCommand, short_help="Draw f and df/dx over a range in the terminal.")
@@ -36,7 +36,7 @@ def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height):
     undefined (log at x <= 0) are gaps in the picture and listed below it; in CSV they
     hold what `eval --allow-nonfinite` gives there (inf, -inf or nan).
     """
-    from ..api import build, parse_at
+    from ..api import parse_at
     from ..sweep import DEFAULT_POINTS, check_inputs, grid, parse_over, sweep
     from ..views import plot
 
@@ -46,10 +46,7 @@ def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height):
     if span.name in point:
         warn(f"--at {span.name} ignored: {span.name} runs over the range")
         del point[span.name]
-    graph = build(source, at=[*point, span.name], output=output, origin=origin)
-    unknown = [name for name in point if name not in graph.inputs]
-    if unknown:
-        warn(f"--at {', '.join(unknown)}: the program has no input of that name; ignored")
+    graph = build_graph(source, origin, point, output, expr, file, also_bound=[span.name])
     fixed = check_inputs(graph, span.name, point)
     n = span.n or DEFAULT_POINTS[fmt]
     result = sweep(graph, span.name, grid(span.lo, span.hi, n), fixed)
