@@ -6,13 +6,14 @@ import re
 
 from conftest import ROOT, run
 
-ANCHOR = "<!-- trace and graph views (issue 3) -->"
+HEADING = "## Seeing the backward pass: trace, tree and graph pictures"
 
 
 def section():
+    """The README's section on trace, tree and graph pictures."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index(ANCHOR)
-    end = text.find("<!--", start + len(ANCHOR))
+    start = text.index(HEADING)
+    end = text.find("\n## ", start + len(HEADING))
     return text[start:end if end >= 0 else None]
 
 
