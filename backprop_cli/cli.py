@@ -10,7 +10,7 @@ from . import __version__
 
 #: command name -> (module under backprop_cli.commands, one-line help shown in `backprop --help`)
 COMMANDS = {
-    "eval": ("eval", "Show every node's value and gradient (table, JSON)."),
+    "eval": ("eval", "Show every node's value and gradient (table, tree, JSON)."),
     "trace": ("trace", "Walk the forward and backward pass step by step."),
     "graph": ("graph", "Draw the graph as DOT or Mermaid (or a picture)."),
     "check": ("check", "Compare the gradients with finite differences."),
@@ -74,6 +74,8 @@ def main():
     backprop eval "(x+y)*z" --at x=-2,y=5,z=-4
     backprop eval "1/(1+exp(-(w0*x0+w1*x1+w2)))" --at w0=2,x0=-1,w1=-3,x1=-2,w2=-3
     backprop eval -f samples/neuron.bp --format json
+    backprop trace -f samples/simple.bp
+    backprop check "x*sin(x)" --at x=1
     echo "x^2 + 3*x" | backprop eval - --at x=2
 
     See the computational graph of an expression: every node's forward value and its
