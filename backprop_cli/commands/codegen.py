@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import click
 
-from .common import ExpressionCommand, max_size_option, read_program
+from .common import ExpressionCommand, read_program, source_options
 
 
 @click.command(cls=ExpressionCommand, short_help="Write the forward and backward pass as flat code.")
-@click.argument("expr", required=False, metavar="EXPR")
-@click.option("-f", "--file", "file", metavar="FILE",
-              help="Read the program from FILE ('-' for standard input) instead of EXPR.")
+@source_options
 @click.option("--lang", type=click.Choice(["python", "numpy", "c", "js"]), default="python",
               show_default=True, help="The language to write.")
 @click.option("--name", default="f", show_default=True, metavar="NAME", help="The function's name.")
-@click.option("--output", "output", metavar="NAME",
-              help="Differentiate the value named NAME instead of the last statement.")
-@max_size_option
-@click.option("--debug", is_flag=True, expose_value=False, is_eager=True,
-              callback=lambda ctx, p, v: ctx.meta.__setitem__("backprop.debug", True) if v else None,
-              help="Show the Python traceback of an internal error.")
 def command(expr, file, lang, name, output):
     """\b
     backprop codegen "(x+y)*z"

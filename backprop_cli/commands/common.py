@@ -58,8 +58,9 @@ def max_size_option(f):
                              f"or ${limits.ENV_MAX_SIZE}; 0: no limit).")(f)
 
 
-def program_options(f):
-    """EXPR, -f FILE, --at, --output, --allow-nonfinite, --max-size and --debug."""
+def program_options(f, point: bool = True):
+    """EXPR, -f FILE, --at, --output, --allow-nonfinite, --max-size and --debug (without ``point``:
+    no --at and --allow-nonfinite, for commands that only read the program)."""
     import click
 
     decorators = [
@@ -76,9 +77,16 @@ def program_options(f):
         click.option("--debug", is_flag=True, expose_value=False, callback=_set_debug, is_eager=True,
                      help="Show the Python traceback of an internal error."),
     ]
+    if not point:
+        del decorators[4], decorators[2]  # --allow-nonfinite, --at
     for d in reversed(decorators):
         f = d(f)
     return f
+
+
+def source_options(f):
+    """EXPR, -f FILE, --output, --max-size and --debug: for commands that need no point."""
+    return program_options(f, point=False)
 
 
 def collapse_option(f):

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import click
 
-from .common import ExpressionCommand, max_size_option, read_program
+from .common import ExpressionCommand, read_program, source_options
 
 
 @click.command(cls=ExpressionCommand, short_help="Write d(output)/dx as a program in this language.")
-@click.argument("expr", required=False, metavar="EXPR")
-@click.option("-f", "--file", "file", metavar="FILE",
-              help="Read the program from FILE ('-' for standard input) instead of EXPR.")
+@source_options
 @click.option("--wrt", metavar="NAME",
               help="The input to differentiate with respect to (needed when there are several).")
-@click.option("--output", "output", metavar="NAME",
-              help="Differentiate the value named NAME instead of the last statement.")
-@max_size_option
-@click.option("--debug", is_flag=True, expose_value=False, is_eager=True,
-              callback=lambda ctx, p, v: ctx.meta.__setitem__("backprop.debug", True) if v else None,
-              help="Show the Python traceback of an internal error.")
 def command(expr, file, wrt, output):
     """\b
     backprop diff "x^3 + sin(x)*y" --wrt x
