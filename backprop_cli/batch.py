@@ -104,6 +104,16 @@ class Reader:
                                  f"line {self.line})") from None
         return lines
 
+    def _blocks(self, size: int):
+        """(number of the first line, lines) for each block of up to ``size`` lines, to the end."""
+        while True:
+            lines = self._next_lines(size)
+            if not lines:
+                return
+            first = self.line + 1
+            self.line += len(lines)
+            yield first, lines
+
     def chunks(self, names: list, size: int) -> Iterator[Chunk]:
         raise NotImplementedError
 
@@ -134,12 +144,7 @@ class CsvReader(Reader):
     def chunks(self, names: list, size: int) -> Iterator[Chunk]:
         ncols = len(self.columns)
         usecols = [self.columns.index(n) for n in names]
-        while True:
-            lines = self._next_lines(size)
-            if not lines:
-                return
-            first = self.line + 1
-            self.line += len(lines)
+        for first, lines in self._blocks(size):
             chunk = self._fast(lines, first, ncols, usecols, names)
             if chunk is None:
                 chunk = self._slow(lines, first, ncols, usecols, names)
@@ -223,12 +228,7 @@ class JsonlReader(Reader):
         self.columns = list(record)
 
     def chunks(self, names: list, size: int) -> Iterator[Chunk]:
-        while True:
-            lines = self._next_lines(size)
-            if not lines:
-                return
-            first = self.line + 1
-            self.line += len(lines)
+        for first, lines in self._blocks(size):
             good_rows, good_lines, bad = [], [], []
             for k, line in enumerate(lines):
                 number = first + k
