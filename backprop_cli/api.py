@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
     Point = Mapping[str, Union[float, int, str]]
 
-from . import limits
-from .engine import Result, run
+from .language import limits
+from .core.engine import Result, run
 from .errors import BackpropError, InputError, SourceError, caret, listing
-from .graph import Graph
-from .parser import parse
+from .core.graph import Graph
+from .language.parser import parse
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 

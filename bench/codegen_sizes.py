@@ -15,7 +15,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from backprop_cli.api import build  # noqa: E402
-from backprop_cli.codegen import generate  # noqa: E402
+from backprop_cli.transforms.codegen import generate  # noqa: E402
 
 
 def deep(n_steps: int) -> str:

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NEURON = ROOT / "samples" / "neuron.bp"
 POINT = "x=0.001,y=0.2,z=0.0001"
 #: what pip writes as the `backprop` console script
-SCRIPT = "import sys\nfrom backprop_cli.entry import main\nif __name__ == '__main__':\n    sys.exit(main())\n"
+SCRIPT = "import sys\nfrom backprop_cli.cli.entry import main\nif __name__ == '__main__':\n    sys.exit(main())\n"
 GOALS = {"json": 5.0, "table": 8.0, "rate": 100_000, "bytes_per_node": 1024}
 
 

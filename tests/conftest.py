@@ -15,7 +15,7 @@ LECTURE = ROOT.parent / "shared" / "examples" / "cs231n.json"
 
 def run(*args, input=None, env=None):
     """Run `backprop ARGS...` in-process; the result has .exit_code, .stdout and .stderr."""
-    from backprop_cli.cli import main
+    from backprop_cli.cli.group import main
 
     runner = CliRunner(env=env)
     return runner.invoke(main, [str(a) for a in args], input=input, catch_exceptions=False,
@@ -40,6 +40,6 @@ def lecture_cases():
 
 
 # The fast parser must never refuse what Lark accepts; in tests, make such a refusal an error.
-from backprop_cli import parser as _parser  # noqa: E402
+from backprop_cli.language import parser as _parser  # noqa: E402
 
 _parser.STRICT = True

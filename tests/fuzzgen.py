@@ -2,7 +2,7 @@
 each command's own options.  Plain ``random.Random`` generators, shared by the hypothesis tests
 (tests/test_fuzz.py, which also has strategies of its own) and the long campaign (tools/fuzz.py).
 
-Commands are found in ``backprop_cli.cli.COMMANDS``; one whose module is not importable yet is
+Commands are found in ``backprop_cli.cli.group.COMMANDS``; one whose module is not importable yet is
 skipped (``load_commands`` says which), so the fuzzing covers each new command once it lands.
 """
 
@@ -15,7 +15,7 @@ from typing import Optional
 
 import click
 
-from backprop_cli.ops import OPS, function_names
+from backprop_cli.core.ops import OPS, function_names
 
 FUNCTIONS = function_names()
 INPUTS = ["x", "y", "z", "w0", "x0"]
@@ -44,7 +44,7 @@ class EntryCommand(click.Command):
     """Runs the console script's entry point (entry.main) under CliRunner's captured streams."""
 
     def main(self, args=None, prog_name=None, **extra):
-        from backprop_cli import entry
+        from backprop_cli.cli import entry
 
         sys.exit(entry.main(list(args or [])))
 
@@ -60,17 +60,17 @@ def run_entry(args: list, input=None, catch_exceptions: bool = False):
 def load_commands(fast_path: bool = False) -> tuple:
     """({name: click.Command} for every command importable now, {name: why} for the rest).
     With ``fast_path``, also FAST: the console script's own reading of plain `eval` arguments."""
-    from backprop_cli.cli import COMMANDS
+    from backprop_cli.cli.group import COMMANDS
 
     found, missing = {}, {}
     for name, (module, _) in COMMANDS.items():
         try:
-            found[name] = importlib.import_module(f"backprop_cli.commands.{module}").command
+            found[name] = importlib.import_module(f"backprop_cli.cli.commands.{module}").command
         except ImportError as e:
             missing[name] = f"{type(e).__name__}: {e}"
     if fast_path and "eval" in found:
         try:
-            importlib.import_module("backprop_cli.entry")
+            importlib.import_module("backprop_cli.cli.entry")
             found[FAST] = found["eval"]  # it takes the same arguments
         except ImportError as e:
             missing[FAST] = f"{type(e).__name__}: {e}"

@@ -10,7 +10,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from backprop_cli import batch, evaluate
+from backprop_cli.tasks import batch
+
+from backprop_cli import evaluate
 from backprop_cli.api import build
 from conftest import SAMPLES, run
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from backprop_cli import evaluate
-from backprop_cli.gradcheck import STEP_FACTOR, check
-from backprop_cli.ops import OPS
+from backprop_cli.tasks.check import STEP_FACTOR, check
+from backprop_cli.core.ops import OPS
 from conftest import SAMPLES, lecture_cases, run
 from random_programs import points, programs
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from backprop_cli import evaluate
 from backprop_cli.api import build
-from backprop_cli.collapse import collapse, collapse_sigmoid, match_sigmoid
-from backprop_cli.engine import run
+from backprop_cli.transforms.collapse import collapse, collapse_sigmoid, match_sigmoid
+from backprop_cli.core.engine import run
 from backprop_cli.errors import MathError
 from conftest import SAMPLES, lecture_cases, run_json
 

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from backprop_cli import evaluate
 from backprop_cli.api import build
-from backprop_cli.derivative import derivative_program
+from backprop_cli.transforms.diff import derivative_program
 from backprop_cli.errors import MathError
-from backprop_cli.ops import OPS, maximum, minimum, relu, sign, share, step
+from backprop_cli.core.ops import OPS, maximum, minimum, relu, sign, share, step
 from conftest import SAMPLES, run, run_json
 from random_programs import INPUTS, points, programs, smooth_values
 

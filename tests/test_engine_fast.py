@@ -6,8 +6,10 @@ import math
 
 from hypothesis import given, settings, strategies as st
 
-from backprop_cli import api, engine
-from backprop_cli.ops import OPS
+from backprop_cli import api
+
+from backprop_cli.core import engine
+from backprop_cli.core.ops import OPS
 
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e308, -1e308, 1e-320, math.inf, -math.inf, math.nan]
 

@@ -11,8 +11,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from backprop_cli import entry
-from backprop_cli.cli import main as click_main
+from backprop_cli.cli import entry
+from backprop_cli.cli.group import main as click_main
 from conftest import ROOT, SAMPLES
 
 NEURON = str(SAMPLES / "neuron.bp")
@@ -98,15 +98,15 @@ def test_a_completion_request_goes_to_click(monkeypatch):
 
 
 def _script(*args, env=None):
-    """The console script as installed: `python -c 'from backprop_cli.entry import main; ...'`."""
-    code = "import sys; from backprop_cli.entry import main; sys.exit(main())"
+    """The console script as installed: `python -c 'from backprop_cli.cli.entry import main; ...'`."""
+    code = "import sys; from backprop_cli.cli.entry import main; sys.exit(main())"
     full_env = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           env=full_env, cwd=ROOT)
 
 
 def test_the_console_script_answers_without_importing_click_lark_or_rich():
-    code = ("import sys; from backprop_cli.entry import main; main(['eval', '-f', sys.argv[1], "
+    code = ("import sys; from backprop_cli.cli.entry import main; main(['eval', '-f', sys.argv[1], "
             "'--format', 'json']); print(sorted(m for m in ('click', 'lark', 'rich') if m in sys.modules), "
             "file=sys.stderr)")
     out = subprocess.run([sys.executable, "-c", code, NEURON], capture_output=True, text=True,
@@ -131,7 +131,7 @@ def test_the_progress_bar_shows_on_a_terminal_after_the_delay_only():
     import io
 
     from backprop_cli import api
-    from backprop_cli.output import Progress
+    from backprop_cli.cli.output import Progress
 
     class Terminal(io.StringIO):
         def isatty(self):

@@ -1,6 +1,6 @@
 """The generated LALR tables and the parser loop that drives them, against Lark itself.
 
-parser.py parses with tables that lalr_gen.py derives from grammar/backprop.lark, without importing
+parser.py parses with tables that tablegen.py derives from grammar/backprop.lark, without importing
 Lark.  These tests hold the two together: the committed tables match the grammar, and on every
 program, valid or not, the fast loop does what Lark does (the same graph, the same builder error, or
 a refusal where Lark finds a syntax error, which Lark then words).
@@ -12,14 +12,14 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import lark
-from backprop_cli import _lalr_tables, lalr_gen, parser
+from backprop_cli.language import tables as _lalr_tables, tablegen as lalr_gen, parser
 from backprop_cli.errors import BackpropError
 from conftest import SAMPLES, lecture_cases
 
 
 def test_tables_are_generated_from_the_grammar_as_it_is():
     assert _lalr_tables.GRAMMAR == parser.grammar_path().read_text(encoding="utf-8"), \
-        "grammar/backprop.lark changed: run python -m backprop_cli.lalr_gen"
+        "grammar/backprop.lark changed: run python -m backprop_cli.language.tablegen"
 
 
 @pytest.mark.skipif(lark.__version__ != _lalr_tables.LARK_VERSION,

@@ -1,7 +1,7 @@
 """Fuzzing every command in-process: whatever it is given, it ends with exit 0, or 1/2 and one
 message on stderr; never a traceback, never the internal-error exit 70.
 
-Commands come from backprop_cli.cli.COMMANDS; one whose module is not importable yet shows as
+Commands come from backprop_cli.cli.group.COMMANDS; one whose module is not importable yet shows as
 skipped with the reason, and is fuzzed as soon as it lands.  The long campaign (100,000+ inputs,
 every command) is tools/fuzz.py; its result is in the README's hardening section.
 """
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backprop_cli.ops import OPS
+from backprop_cli.core.ops import OPS
 from conftest import run
 from fuzzgen import (FAST, FUNCTIONS, INPUTS, STEPS, TOKENS, at_argument, check_outcome, deliver,
                      group_options, load_commands, random_bytes, random_options, recipe, run_entry)

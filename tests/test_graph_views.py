@@ -21,8 +21,8 @@ needs_dot = pytest.mark.skipif(DOT is None, reason="Graphviz's dot is not instal
 
 def result_of(name, collapse=False):
     from backprop_cli.api import build
-    from backprop_cli.collapse import collapse_sigmoid
-    from backprop_cli.engine import run
+    from backprop_cli.transforms.collapse import collapse_sigmoid
+    from backprop_cli.core.engine import run
 
     g = build((SAMPLES / f"{name}.bp").read_text())
     return run(collapse_sigmoid(g) if collapse else g, {})
@@ -55,7 +55,7 @@ def test_dot_gates_are_marked_by_their_symbol(name):
     r = result_of(name)
     g = r.graph
     text = dot_view.render(r)
-    from backprop_cli.ops import OPS
+    from backprop_cli.core.ops import OPS
 
     for i in range(g.output + 1):
         if g.args[i]:

@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 import backprop_cli.api  # noqa: F401 - imported before engine.run is patched, so it keeps the real one
-import backprop_cli.engine
+import backprop_cli.core.engine
 from conftest import ROOT, run
 from fuzzgen import run_entry
 
@@ -22,7 +22,7 @@ def boom(*args, **kwargs):
 
 @pytest.fixture
 def broken_engine(monkeypatch):
-    monkeypatch.setattr(backprop_cli.engine, "run", boom)
+    monkeypatch.setattr(backprop_cli.core.engine, "run", boom)
 
 
 @pytest.mark.parametrize("runner", [run, lambda *a, **k: run_entry(list(a), **k)], ids=["click", "entry"])
@@ -38,7 +38,7 @@ def test_a_very_long_exception_message_is_cut(monkeypatch):
     def long_boom(*args, **kwargs):
         raise ValueError("x" * 100_000)
 
-    monkeypatch.setattr(backprop_cli.engine, "run", long_boom)
+    monkeypatch.setattr(backprop_cli.core.engine, "run", long_boom)
     result = run("eval", "x", "--at", "x=1")
     assert result.exit_code == 70
     assert len(result.stderr.splitlines()) == 1 and len(result.stderr) < 400
@@ -48,7 +48,7 @@ def test_an_exception_without_a_message(monkeypatch):
     def bare(*args, **kwargs):
         raise KeyError
 
-    monkeypatch.setattr(backprop_cli.engine, "run", bare)
+    monkeypatch.setattr(backprop_cli.core.engine, "run", bare)
     result = run("eval", "x", "--at", "x=1")
     assert result.exit_code == 70
     assert result.stderr.startswith("Internal error: KeyError. This is a bug")
@@ -58,7 +58,7 @@ def test_out_of_memory_is_a_clear_message(monkeypatch):
     def oom(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(backprop_cli.engine, "run", oom)
+    monkeypatch.setattr(backprop_cli.core.engine, "run", oom)
     result = run("eval", "x", "--at", "x=1")
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: out of memory")
@@ -81,13 +81,13 @@ def test_debug_lets_the_exception_through(broken_engine, args, env, monkeypatch)
 SCRIPT = textwrap.dedent("""
     import sys
     import backprop_cli.api
-    import backprop_cli.engine
+    import backprop_cli.core.engine
 
     def boom(*args, **kwargs):
         raise RuntimeError("engine exploded")
 
-    backprop_cli.engine.run = boom
-    from backprop_cli.entry import main  # what the installed `backprop` runs
+    backprop_cli.core.engine.run = boom
+    from backprop_cli.cli.entry import main  # what the installed `backprop` runs
     sys.exit(main(sys.argv[1:]))
 """)
 

@@ -3,7 +3,7 @@
 import pytest
 
 from backprop_cli import evaluate
-from backprop_cli.ops import OPS
+from backprop_cli.core.ops import OPS
 
 
 def g(src, **at):

@@ -13,8 +13,8 @@ import sys
 import pytest
 
 import backprop_cli.api
-import backprop_cli.parser
-from backprop_cli import limits
+import backprop_cli.language.parser
+from backprop_cli.language import limits
 from backprop_cli.errors import InputError, SourceError
 from conftest import ROOT, run
 
@@ -38,7 +38,7 @@ def no_parsing(monkeypatch):
     def parse(*args, **kwargs):
         raise AssertionError("the parser ran on an input that should have been refused before it")
 
-    monkeypatch.setattr(backprop_cli.parser, "parse", parse)
+    monkeypatch.setattr(backprop_cli.language.parser, "parse", parse)
     monkeypatch.setattr(backprop_cli.api, "parse", parse)
 
 

@@ -28,7 +28,7 @@ RUNS_CODE = {"eval", "exec", "compile", "__import__", "breakpoint", "execfile", 
 #: (file, call) pairs that are allowed, and why.
 ALLOWED = {
     # The command name is looked up in the COMMANDS table first; the module name comes from the table.
-    ("backprop_cli/cli.py", "import_module"),
+    ("backprop_cli/cli/group.py", "import_module"),
     # Lazy attributes of the package (PEP 562): the module name comes from the _WHERE table.
     ("backprop_cli/__init__.py", "import_module"),
 }

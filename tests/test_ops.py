@@ -8,7 +8,7 @@ import sympy as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from backprop_cli.ops import OPS
+from backprop_cli.core.ops import OPS
 
 GATES = sorted(name for name, op in OPS.items() if op.forward is not None)
 

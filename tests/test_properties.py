@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 from backprop_cli import MathError, evaluate
-from backprop_cli.engine import forward
-from backprop_cli.ops import OPS
+from backprop_cli.core.engine import forward
+from backprop_cli.core.ops import OPS
 from exprgen import SYMBOLS, expressions, points
 
 SETTINGS = settings(max_examples=80, deadline=None,

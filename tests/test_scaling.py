@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from backprop_cli import limits
+from backprop_cli.language import limits
 from conftest import run
 from fuzzgen import load_commands
 

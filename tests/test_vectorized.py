@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backprop_cli import engine, vectorized
+from backprop_cli.core import engine, vectorized
 from backprop_cli.api import build
 from backprop_cli.errors import MathError
-from backprop_cli.ops import OPS
+from backprop_cli.core.ops import OPS
 from conftest import lecture_cases
 
 inf, nan = math.inf, math.nan

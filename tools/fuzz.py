@@ -139,7 +139,7 @@ def run_exe(exe: str, name: str, argv: list, stdin, hang: float):
 
 def worker(job):
     index, count, seed, only, hang, slow, exe = job
-    from backprop_cli.cli import main
+    from backprop_cli.cli.group import main
 
     commands, missing = fuzzgen.load_commands(fast_path=True)
     if only:

@@ -21,7 +21,7 @@ BLOCK = re.compile(r"(```console\n)(.*?)(```)", re.S)
 
 
 def run(command: str) -> str:
-    from backprop_cli.cli import main
+    from backprop_cli.cli.group import main
 
     words = shlex.split(command)
     stdin = None

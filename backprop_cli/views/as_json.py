@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..engine import Result
+from ..core.engine import Result
 from ..numbers import json_value
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..gradcheck import EPS, RELATIVE_ERROR_RULE, STEP_FACTOR, STEP_RULE, CheckReport
+from ..tasks.check import EPS, RELATIVE_ERROR_RULE, STEP_FACTOR, STEP_RULE, CheckReport
 from ..numbers import json_value, show
 
 WORDS = {"pass": "ok", "fail": "FAIL", "kink": "kink", "near-kink": "near a kink",

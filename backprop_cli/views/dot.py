@@ -4,7 +4,7 @@ above) and the gradient flowing back along it (red, below)."""
 
 from __future__ import annotations
 
-from ..engine import Result
+from ..core.engine import Result
 from ..numbers import DEFAULT_DIGITS
 from .picture import layout
 

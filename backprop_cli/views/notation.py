@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from ..graph import Graph
+from ..core.graph import Graph
 from ..numbers import show
-from ..ops import OPS
+from ..core.ops import OPS
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9#]*\Z")
 _NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..engine import Result
+from ..core.engine import Result
 from ..numbers import show
-from ..ops import OPS
+from ..core.ops import OPS
 from .notation import ancestors
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Graph
+from ..core.graph import Graph
 from ..numbers import show
-from ..ops import OPS
-from ..sweep import Sweep
+from ..core.ops import OPS
+from ..tasks.plot import Sweep
 
 F_COLOR, GRAD_COLOR = "green", "red"  # as VALUE_STYLE and GRAD_STYLE in the tables
 

@@ -7,7 +7,7 @@ lines are written as they are made; on a colour terminal they become styled Rich
 
 from __future__ import annotations
 
-from ..engine import Result
+from ..core.engine import Result
 from ..numbers import DEFAULT_DIGITS, show
 from .console import GRAD_STYLE, VALUE_STYLE
 

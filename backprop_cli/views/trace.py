@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..engine import Result
+from ..core.engine import Result
 from ..numbers import DEFAULT_DIGITS, show
-from ..ops import OPS
+from ..core.ops import OPS
 from .console import GRAD_STYLE, VALUE_STYLE
 from .notation import (ancestors, derivative, describe, display_label, gradient_name, local_formula,
                        same_text, with_values)

@@ -8,9 +8,9 @@ indents by four columns, so a very deep graph is cut at ``max_depth`` levels wit
 
 from __future__ import annotations
 
-from ..engine import Result
+from ..core.engine import Result
 from ..numbers import DEFAULT_DIGITS, show
-from ..ops import OPS
+from ..core.ops import OPS
 from .console import GRAD_STYLE, VALUE_STYLE
 from .notation import describe, display_label, same_text
 

@@ -1,0 +1,42 @@
+"""backprop diff: d(output)/dx as a program in backprop's own language."""
+
+from __future__ import annotations
+
+import click
+
+from .common import ExpressionCommand, read_program, source_options
+
+
+@click.command(cls=ExpressionCommand, short_help="Write d(output)/dx as a program in this language.")
+@source_options
+@click.option("--wrt", metavar="NAME",
+              help="The input to differentiate with respect to (needed when there are several).")
+def command(expr, file, wrt, output):
+    """\b
+    backprop diff "x^3 + sin(x)*y" --wrt x
+    backprop diff -f samples/neuron.bp --wrt w0 | backprop eval -
+    backprop diff "x^3" --wrt x | backprop diff - --wrt x      (the second derivative)
+    backprop diff "relu(x)*y" --wrt x | backprop eval - --at x=2,y=3
+
+    Write d(output)/d(NAME) as a program that backprop reads: the original inputs
+    (with their defaults), named statements for shared subexpressions, and the
+    derivative last.  It is built by walking the graph backward as 'eval' does,
+    simplified (constants folded, x*1, x+0, x*0, --x), and has the size of the input.
+
+    The derivatives of relu, abs, max and min are written with step(x), sign(x) and
+    share(a, m, x1, ...), which follow the engine at the kinks.  EXPR '-' reads the
+    program from standard input, so diff can be applied twice.
+    """
+    from ...api import build
+    from ...transforms.diff import derivative_program
+    from ...errors import InputError
+
+    source, origin = read_program(expr, file)
+    graph = build(source, output=output, origin=origin)
+    if wrt is None:
+        if len(graph.inputs) != 1:
+            names = ", ".join(graph.inputs) or "none"
+            raise InputError("--wrt is needed: which input should the derivative be taken with respect to?",
+                             f"The inputs: {names}; e.g. --wrt {next(iter(graph.inputs), 'x')}.")
+        wrt = next(iter(graph.inputs))
+    click.echo(derivative_program(graph, wrt), nl=False)

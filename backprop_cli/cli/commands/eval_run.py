@@ -1,0 +1,33 @@
+"""What `backprop eval` does once its options are read, without click.
+
+The click command (eval.py) and the fast entry point (entry.py) both call ``run``.
+"""
+
+from __future__ import annotations
+
+from ...numbers import DEFAULT_DIGITS
+from ..output import echo
+from .common import load, warn
+
+
+def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False,
+        collapse=None):
+    """The command's work, without click: the fast entry point (entry.py) calls this too."""
+    result = load(expr, file, at, output, allow_nonfinite, record=not (fmt == "json" and no_nodes),
+                  collapse=collapse)
+    for message in result.warnings:
+        warn(message)
+    if fmt == "json":
+        from ...views import as_json
+
+        echo(as_json.render(result, nodes=not no_nodes))
+    elif fmt == "tree":
+        from ...views import tree
+        from ...views.console import make_console
+
+        tree.render(result, make_console(), digits)
+    else:
+        from ...views.console import make_console
+        from ...views.table import render
+
+        render(result, make_console(), digits)

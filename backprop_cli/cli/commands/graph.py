@@ -1,0 +1,112 @@
+"""backprop graph: the computational graph as DOT or Mermaid text, or as a picture through Graphviz."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import click
+
+from ...errors import BackpropError, InputError
+from ...numbers import DEFAULT_DIGITS
+from .common import ExpressionCommand, collapse_option, load, program_options, warn
+
+#: -o suffix -> (the text format written, Graphviz's -T output format or None for text)
+SUFFIXES = {
+    ".dot": ("dot", None), ".gv": ("dot", None), ".mmd": ("mermaid", None),
+    ".svg": ("dot", "svg"), ".png": ("dot", "png"), ".pdf": ("dot", "pdf"),
+}
+
+INSTALL_HINT = ("Install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; Fedora: sudo dnf install "
+                "graphviz; macOS: brew install graphviz; Windows: winget install graphviz), or write the "
+                "graph as text with --format dot (no Graphviz needed) and render it elsewhere.")
+
+
+class ToolMissing(BackpropError):
+    """A program we render with is not installed (exit 1: nothing was wrong with the input)."""
+
+    exit_code = 1
+
+
+@click.command(cls=ExpressionCommand, short_help="Draw the graph as DOT or Mermaid (or a picture).")
+@program_options
+@collapse_option
+@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default=None,
+              help="dot (Graphviz) or mermaid.  [default: from -o's suffix, else dot]")
+@click.option("-o", "--out", "out", metavar="FILE",
+              help="Write to FILE: .dot/.gv or .mmd as text; .svg, .png or .pdf rendered by Graphviz's dot.")
+@click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
+              help="Significant digits on the wires.")
+def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits):
+    """\b
+    backprop graph "(x+y)*z" --at x=-2,y=5,z=-4
+    backprop graph -f samples/neuron.bp -o neuron.svg
+    backprop graph -f samples/neuron.bp --collapse sigmoid -o neuron.png
+    backprop graph -f samples/staged.bp --format mermaid > staged.mmd
+    backprop graph -f samples/gates.bp | dot -Tpdf -o gates.pdf
+
+    The graph left to right, as in the lecture's figures: gates marked by their symbol,
+    every wire labelled with its forward value (green) and the gradient flowing back
+    along it (red).  Where a node feeds several gates, 'sum' is its total gradient.
+    """
+    target = None
+    if out is not None:
+        suffix = os.path.splitext(out)[1].lower()
+        if suffix not in SUFFIXES:
+            raise InputError(f"-o {out}: unknown suffix '{suffix}'",
+                             "Use .dot or .gv (DOT text), .mmd (Mermaid text), or .svg, .png, .pdf (a picture "
+                             "drawn by Graphviz).")
+        wanted, target = SUFFIXES[suffix]
+        if fmt is not None and fmt != wanted:
+            if target:
+                raise InputError(f"-o {out}: pictures are drawn from DOT; --format {fmt} cannot make one",
+                                 f"Drop --format {fmt}, or write the text with -o FILE.mmd.")
+            raise InputError(f"-o {out} writes {wanted}, but --format says {fmt}",
+                             "Drop --format (the suffix decides) or change the suffix.")
+        fmt = wanted
+    fmt = fmt or "dot"
+    dot_program = None
+    if target:
+        # Before any work: a missing Graphviz is said at once.
+        dot_program = shutil.which("dot")
+        if dot_program is None:
+            raise ToolMissing(f"-o {out}: drawing a .{target} needs Graphviz's 'dot' program, which is not "
+                              "installed (not found on PATH)", INSTALL_HINT)
+
+    result = load(expr, file, at, output, allow_nonfinite, collapse=collapse)
+    for message in result.warnings:
+        warn(message)
+    if fmt == "mermaid":
+        from ...views.mermaid import render
+    else:
+        from ...views.dot import render
+    text = render(result, digits)
+
+    if out is None:
+        click.echo(text, nl=False)
+    elif target is None:
+        _write(out, text)
+    else:
+        _draw(dot_program, target, text, out)
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as e:
+        raise InputError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def _draw(dot_program: str, target: str, text: str, path: str) -> None:
+    try:
+        done = subprocess.run([dot_program, f"-T{target}", "-o", path], input=text.encode("utf-8"),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as e:
+        raise ToolMissing(f"cannot run {dot_program}: {e.strerror or e}", INSTALL_HINT) from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise BackpropError(f"Graphviz's dot could not draw {path} (exit {done.returncode})"
+                            + (f": {message[-1]}" if message else ""),
+                            "Check that the folder exists and is writable; --format dot shows the DOT text.")

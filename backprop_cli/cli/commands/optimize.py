@@ -1,0 +1,117 @@
+"""backprop optimize: plain gradient descent on some inputs, minimising the output."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import time
+
+import click
+
+from ...errors import InputError, MathError
+from ...numbers import DEFAULT_DIGITS
+from .common import ExpressionCommand, build_graph, program_options, read_program
+
+
+@click.command(cls=ExpressionCommand, short_help="Minimise the output by gradient descent.")
+@program_options
+@click.option("--wrt", multiple=True, metavar="NAME[,NAME...]",
+              help="Inputs to move (repeatable); the others stay fixed.  Default: all of them.")
+@click.option("--lr", type=float, default=0.1, show_default=True, help="Learning rate: the step is -lr * gradient.")
+@click.option("--steps", type=click.IntRange(0, 10_000_000), default=100, show_default=True,
+              help="How many updates.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table (live in a terminal) and the loss curve for people; json for scripts.")
+@click.option("--every", type=click.IntRange(1, None), default=None,
+              help="Show every N-th step in the table (default: about 20 rows).")
+@click.option("--delay", type=click.FloatRange(0, 10), default=0.0,
+              help="Seconds to wait after each step in a terminal, to watch the descent.")
+@click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
+              help="Significant digits in the table (JSON always has full precision).")
+def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every, delay, digits):
+    """\b
+    backprop optimize "(x-3)^2" --at x=0
+    backprop optimize "(x-1)^2 + 10*(y-x^2)^2" --at x=-1,y=1 --lr 0.01 --steps 2000
+    backprop optimize -f samples/neuron.bp --wrt w0,w1,w2 --steps 50
+    backprop optimize "(w*x - 2)^2" --at w=0,x=1 --wrt w --format json
+
+    Gradient descent: from the point given by --at (and the program's defaults), move
+    each input in --wrt against its gradient, x <- x - lr * df/dx, --steps times,
+    minimising the output.  In a terminal a table of the steps updates as it runs;
+    then the final point and the loss curve (f by step).  Piped, the table is printed
+    once.  --format json gives {"steps": [...], "final": {...}}: step k holds the
+    value, point and gradients before update k+1; final is the point after the last.
+
+    A step that makes the value or a gradient inf or nan stops with exit 1 (usually
+    the learning rate is too large).
+    """
+    from ...api import parse_at
+    from ...tasks.optimize import choose_inputs, descend
+    from ...views import optimize as view
+
+    if not math.isfinite(lr) or lr <= 0:
+        raise InputError(f"--lr {lr}: the learning rate must be a positive number")
+    source, origin = read_program(expr, file)
+    point = parse_at(at)
+    graph = build_graph(source, origin, point, output, expr, file)
+    names = choose_inputs(graph, [n.strip() for item in wrt for n in item.split(",") if n.strip()])
+    out_name = graph.output_name
+
+    if fmt == "json":
+        history = descend(graph, point, names, lr, steps, allow_nonfinite)
+        click.echo(view.render_json(history, names, out_name, lr))
+        return
+
+    from ...views.console import make_console
+
+    console = make_console()
+    every = every or view.stride(steps)
+    shown: list = []
+    last: list = []
+
+    def keep(step) -> None:
+        last[:] = [step]
+        if step.step % every == 0 or step.step == steps:
+            shown.append(step)
+
+    def rows() -> list:
+        return shown + [s for s in last if not shown or shown[-1] is not s]
+
+    error = None
+    if console.is_terminal:
+        from rich.live import Live
+
+        tail = max(5, shutil.get_terminal_size((80, 24)).lines - 8)
+        with Live(console=console, auto_refresh=False) as live:
+            drawn = [0.0]
+
+            def on_step(step) -> None:
+                keep(step)
+                now = time.monotonic()
+                if delay or now - drawn[0] > 0.05 or step.step == steps:
+                    live.update(view.table(rows()[-tail:], names, out_name, digits), refresh=True)
+                    drawn[0] = now
+                if delay:
+                    time.sleep(delay)
+
+            try:
+                history = descend(graph, point, names, lr, steps, allow_nonfinite, on_step)
+            except MathError as e:
+                error = e
+            live.update(view.table(rows()[-tail:], names, out_name, digits), refresh=True)
+    else:
+        try:
+            history = descend(graph, point, names, lr, steps, allow_nonfinite, keep)
+        except MathError as e:
+            error = e
+        if shown or last:
+            console.print(view.table(rows(), names, out_name, digits))
+    if error is not None:
+        raise error
+
+    console.print(view.final_line(history[-1], names, out_name, digits))
+    if steps:
+        width = max(40, min(shutil.get_terminal_size((80, 24)).columns, 100)) if console.is_terminal else 72
+        color = console.is_terminal and "NO_COLOR" not in os.environ
+        click.echo(view.curve([s.value for s in history], out_name, width, 14, color))

@@ -1,0 +1,67 @@
+"""backprop plot: f and df/dx over a range of one input, in the terminal or as CSV."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+import click
+
+from .common import ExpressionCommand, build_graph, program_options, read_program, warn
+
+
+@click.command(cls=ExpressionCommand, short_help="Draw f and df/dx over a range in the terminal.")
+@program_options
+@click.option("--over", "over", required=True, metavar="NAME=FROM:TO[:POINTS]",
+              help="The input to vary and its range, e.g. x=-5:5 or x=-pi:pi:401.  Points default "
+                   "to 201 for the picture, 101 for CSV.")
+@click.option("--format", "fmt", type=click.Choice(["plot", "csv"]), default="plot", show_default=True,
+              help="plot draws it; csv prints the columns x, f, df/dx.")
+@click.option("--width", type=click.IntRange(20, None), default=None,
+              help="Width of the picture in characters (default: the terminal's, or 80).")
+@click.option("--height", type=click.IntRange(10, None), default=None,
+              help="Height of the picture in lines, both panels (default: fits the terminal, or 30).")
+def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height):
+    """\b
+    backprop plot "relu(x)" --over x=-2:2
+    backprop plot "sigmoid(x)" --over x=-6:6
+    backprop plot "x^2*sin(x)" --over x=-pi:pi:401
+    backprop plot "w*x + b" --over w=-1:1 --at x=3,b=0.5
+    backprop plot "log(x)" --over x=-1:3:9 --format csv
+
+    Evaluate EXPR at evenly spaced points of one input (the others fixed with --at or
+    the program's defaults) and draw f above and df/dx below, the points joined by
+    straight lines: kinks stay corners, jumps stay jumps.  Points where the value is
+    undefined (log at x <= 0) are gaps in the picture and listed below it; in CSV they
+    hold what `eval --allow-nonfinite` gives there (inf, -inf or nan).
+    """
+    from ...api import parse_at
+    from ...tasks.plot import DEFAULT_POINTS, check_inputs, grid, parse_over, sweep
+    from ...views import plot
+
+    source, origin = read_program(expr, file)
+    point = parse_at(at)
+    span = parse_over(over)
+    if span.name in point:
+        warn(f"--at {span.name} ignored: {span.name} runs over the range")
+        del point[span.name]
+    graph = build_graph(source, origin, point, output, expr, file, also_bound=[span.name])
+    fixed = check_inputs(graph, span.name, point)
+    n = span.n or DEFAULT_POINTS[fmt]
+    result = sweep(graph, span.name, grid(span.lo, span.hi, n), fixed)
+    if fmt == "csv":
+        click.echo(plot.csv_text(graph, result), nl=False)
+        for note in plot.notes(graph, result):
+            if not note.startswith("kink"):
+                warn(note.replace("gaps in both panels", "their rows hold inf or nan")
+                     .replace(": a gap in its panel", ""))
+        return
+    terminal = sys.stdout.isatty()
+    columns, lines = shutil.get_terminal_size((80, 30)) if terminal else (80, 30)
+    width = width or max(40, min(columns, 120))
+    height = height or max(16, min(lines - 4, 34))
+    color = terminal and "NO_COLOR" not in os.environ
+    click.echo(plot.draw(graph, result, width, height, color))
+    for note in plot.notes(graph, result):
+        click.echo(note)

@@ -1,0 +1,98 @@
+"""backprop trace: the forward and backward pass step by step, for a class or a careful reader."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from ...numbers import DEFAULT_DIGITS
+from .common import ExpressionCommand, collapse_option, load, program_options, warn
+
+
+@click.command(cls=ExpressionCommand, short_help="Walk the forward and backward pass step by step.")
+@program_options
+@collapse_option
+@click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
+              help="Significant digits shown.")
+@click.option("--step", is_flag=True,
+              help="On a terminal, wait for Enter before each backward step (q then Enter: show the rest).")
+@click.option("--delay", type=click.FloatRange(0, 3600), default=0, metavar="SECONDS",
+              help="On a terminal, wait SECONDS before each backward step.")
+def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, delay):
+    """\b
+    backprop trace "(x+y)*z" --at x=-2,y=5,z=-4
+    backprop trace -f samples/neuron.bp --collapse sigmoid
+    backprop trace -f samples/staged.bp --step
+    backprop trace "2*(x*y + max(z, w))" --at x=3,y=-4,z=2,w=-1 --delay 1.5
+
+    The forward pass node by node, then the backward pass gate by gate in reverse
+    topological order.  For every edge: the upstream gradient, the local gradient as a
+    formula and a number, and their product, the gradient that flows on; where a node
+    feeds several gates, its gradients add.
+
+    --step and --delay are for a live demo; without a terminal they are ignored and
+    everything prints at once.
+    """
+    from ...views.console import make_console
+    from ...views.trace import build, show_parts
+
+    result = load(expr, file, at, output, allow_nonfinite, collapse=collapse)
+    for message in result.warnings:
+        warn(message)
+    console = make_console()
+    trace = build(result, digits)
+    show_parts(console, trace.forward)
+    pace = Pacer(step, delay, console)
+    if pace.active:
+        for part in trace.steps:
+            pace()
+            show_parts(console, [part])
+    else:
+        show_parts(console, trace.steps)
+    show_parts(console, trace.summary)
+
+
+class Pacer:
+    """Waits before each backward step: for Enter (--step, which needs a terminal to read from and
+    to print to) or for a while (--delay, which needs a terminal to print to).  A script never waits."""
+
+    def __init__(self, step: bool, delay: float, console) -> None:
+        out_tty = console.is_terminal
+        in_tty = _isatty(sys.stdin)
+        self.step = step and out_tty and in_tty
+        self.delay = delay if out_tty else 0
+        self.console = console
+
+    @property
+    def active(self) -> bool:
+        return bool(self.step or self.delay)
+
+    def __call__(self) -> None:
+        if self.step:
+            self.console.print("[Enter: next step, q Enter: all the rest]", style="dim", end="")
+            self.console.file.flush()
+            answer = sys.stdin.readline()
+            # Erase the prompt line (the Enter moved to the next line: go up and clear it).
+            _erase_prompt(self.console)
+            if not answer or answer.strip().lower() == "q":
+                self.step = False
+                self.delay = 0
+        elif self.delay:
+            self.console.file.flush()
+            time.sleep(self.delay)
+
+
+def _erase_prompt(console) -> None:
+    from rich.control import Control
+    from rich.segment import ControlType
+
+    console.control(Control((ControlType.CURSOR_UP, 1), (ControlType.ERASE_IN_LINE, 2)))
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,88 @@
+"""The `backprop` console script: a fast path for the everyday `backprop eval`, else the click group.
+
+click costs more to import than the rest of an `eval` put together.  When the arguments are plain
+(`eval`, one EXPR or -f FILE, and only the options below, each with its value as the next argument),
+this module reads them itself and calls the same function the click command calls
+(``commands/eval_run.run``), reporting failures through the same ``output.report``.  Anything else,
+--help, a completion request, standard input, an unknown or unusual option, a bad value, goes to click
+unchanged, so messages and exit codes are click's own.  tests/test_entry.py runs both on many
+argument lists and compares what they print and return.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+#: options of `backprop eval` that take a value, and the parameter each sets
+_VALUED = {"-f": "file", "--file": "file", "--at": "at", "--output": "output", "--format": "fmt",
+           "--digits": "digits"}
+_FLAGS = {"--allow-nonfinite": "allow_nonfinite", "--no-nodes": "no_nodes", "--debug": "debug"}
+
+
+def plain_eval(argv: list):
+    """The parameters of a plain `backprop eval ...` argument list, or None if click should read it."""
+    if not argv or argv[0] != "eval":
+        return None
+    params = {"expr": None, "file": None, "at": [], "output": None, "allow_nonfinite": False,
+              "fmt": "table", "digits": "4", "no_nodes": False, "debug": False}
+    args = argv[1:]
+    k = 0
+    while k < len(args):
+        arg = args[k]
+        if arg in _VALUED:
+            if k + 1 >= len(args):
+                return None
+            value = args[k + 1]
+            if value.startswith("-"):  # "-" (standard input), or what click might read otherwise
+                return None
+            name = _VALUED[arg]
+            if name == "at":
+                params["at"].append(value)
+            else:
+                params[name] = value
+            k += 2
+            continue
+        if arg in _FLAGS:
+            params[_FLAGS[arg]] = True
+        elif arg.startswith("-") or params["expr"] is not None:
+            return None  # an option click knows (--help), an expression like -x^2, '-', '--', extras
+        else:
+            params["expr"] = arg
+        k += 1
+    if params["fmt"] not in ("table", "json"):
+        return None
+    digits = params["digits"]
+    if not (digits.isascii() and digits.isdigit() and 1 <= int(digits) <= 17):
+        return None
+    params["digits"] = int(digits)
+    params["at"] = tuple(params["at"])
+    return params
+
+
+def run_plain(argv: list):
+    """Run a plain `backprop eval`: its exit code, or None when click should run it."""
+    if any(key.endswith("_COMPLETE") for key in os.environ):  # shell completion is click's
+        return None
+    params = plain_eval(argv)
+    if params is None:
+        return None
+    debug = params.pop("debug")
+    try:
+        from .commands.eval_run import run
+
+        run(**params)
+    except (Exception, KeyboardInterrupt) as e:
+        from .output import report
+
+        return report(e, debug=debug)
+    return 0
+
+
+def main(argv=None):
+    code = run_plain(sys.argv[1:] if argv is None else list(argv))
+    if code is not None:
+        return code
+    from .group import main as click_main
+
+    return click_main() if argv is None else click_main(args=list(argv))

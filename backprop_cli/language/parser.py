@@ -1,0 +1,553 @@
+"""Text to graph: an LALR(1) parser with the graph builder run inline at every reduction.
+
+The parse tables are generated from grammar/backprop.lark by Lark (``tablegen.py``) and driven by a
+short loop here; Lark itself parses only to word a syntax error, or when the grammar file and the
+tables disagree.  LALR reduces bottom-up and left to right, so nodes are appended in a topological
+order as they are recognised; no parse tree is kept and nothing recurses, however deep the nesting.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import Iterable, Optional
+
+from ..errors import InputError, SourceError, listing
+from ..core.graph import Graph
+from ..core.ops import CONSTANTS, OPS, function_names
+from .suggest import nearest
+
+_BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow"}
+
+_TERMINAL_WORDS = {
+    "NUMBER": "a number", "NAME": "a name", "LPAR": "'('", "RPAR": "')'",
+    "ADDOP": "'+' or '-'", "MULOP": "'*' or '/'", "POWOP": "'^' or '**'",
+    "AUGOP": "'+=', '-=', '*=' or '/='", "EQUAL": "'='", "COMMA": "','", "INPUT": "'input'",
+    "_SEP": "a new line or ';'", "$END": "the end of the input",
+}
+
+
+def grammar_path():
+    from pathlib import Path
+
+    return Path(_grammar_file())
+
+
+def _grammar_file() -> str:
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # backprop_cli/
+    for candidate in (os.path.join(package, "grammar"), os.path.join(os.path.dirname(package), "grammar")):
+        path = os.path.join(candidate, "backprop.lark")  # installed wheel, source tree
+        if os.path.isfile(path):
+            return path
+    raise FileNotFoundError("backprop.lark not found next to the package")
+
+
+class _Continuation:
+    """Post-lexer: inside parentheses a newline continues the statement.  Remembers open parens."""
+
+    always_accept = ("_SEP",)
+
+    def __init__(self) -> None:
+        self.opens: list = []
+
+    def process(self, stream: Iterable):
+        opens = self.opens = []
+        for tok in stream:
+            kind = tok.type
+            if kind == "LPAR":
+                opens.append(tok.start_pos)
+            elif kind == "RPAR":
+                if opens:
+                    opens.pop()
+            elif kind == "_SEP" and opens and tok.value != ";":
+                continue
+            yield tok
+
+
+class _Builder:
+    """Lark callbacks, one per grammar rule.  Expressions return (node id, start, end)."""
+
+    def reset(self, source: str, origin: str, bound: Iterable[str]) -> None:
+        self.g = Graph(source)
+        self.origin = origin
+        self.bound = set(bound)
+        self.env: dict = {}
+        self.versions: dict = {}
+        self.decl_marks: list = []
+
+    def _error(self, message: str, start: int, end: Optional[int] = None, hint=None):
+        return SourceError(message, self.g.source, start, end, self.origin, hint)
+
+    # -- leaves --
+
+    def number(self, c):
+        tok = c[0]
+        value = float(tok.value)
+        if math.isinf(value):
+            raise self._error(f"the number {tok.value[:20]}{'…' if len(tok.value) > 20 else ''} is too large "
+                              "for a double (largest is about 1.8e308)", tok.start_pos, tok.end_pos)
+        return (self.g.add("const", (), tok.start_pos, tok.end_pos, value), tok.start_pos, tok.end_pos)
+
+    def name(self, c):
+        tok = c[0]
+        s, e = tok.start_pos, tok.end_pos
+        node = self.env.get(tok.value)
+        if node is None:
+            name = str(tok.value)
+            if name in CONSTANTS and name not in self.bound:
+                return (self.g.add("const", (), s, e, CONSTANTS[name]), s, e)
+            node = self._new_input(name, s, e)
+        return (node, s, e)
+
+    def _new_input(self, name: str, s: int, e: int) -> int:
+        node = self.g.add("input", (), s, e, name)
+        self.g.inputs[name] = node
+        self.env[name] = node
+        self.versions[name] = 1
+        return node
+
+    # -- operators and calls --
+
+    def binop(self, c):
+        left, tok, right = c
+        s, e = left[1], right[2]
+        return (self.g.add(_BINARY[tok.value], (left[0], right[0]), s, e), s, e)
+
+    def unop(self, c):
+        tok, operand = c
+        s, e = tok.start_pos, operand[2]
+        if tok.value == "+":
+            return (operand[0], s, e)
+        g = self.g
+        node = operand[0]
+        if node == len(g) - 1 and g.op[node] == "const" and g.name[node] is None:
+            # A signed literal is one constant, not a negation gate over a constant.
+            g.payload[node] = -g.payload[node]
+            g.start[node] = s
+            return (node, s, e)
+        return (g.add("neg", (node,), s, e), s, e)
+
+    def call(self, c):
+        tok, lpar, args, rpar = c
+        fname = str(tok.value)
+        args = args or []
+        op = OPS.get(fname)
+        if op is None or not op.callable:
+            close = nearest(fname, function_names())
+            hint = (f"Did you mean '{close}'? " if close else "") + \
+                "Known functions: " + ", ".join(function_names()) + "."
+            raise self._error(f"unknown function '{fname}'", tok.start_pos, tok.end_pos, hint)
+        if not op.accepts(len(args)):
+            raise self._error(f"{fname} takes {op.arity_text()}, got {len(args)}",
+                              tok.start_pos, rpar.end_pos)
+        s, e = tok.start_pos, rpar.end_pos
+        return (self.g.add(fname, tuple(a[0] for a in args), s, e), s, e)
+
+    def args(self, c):
+        return c
+
+    def paren(self, c):
+        lpar, inner, rpar = c
+        return (inner[0], lpar.start_pos, rpar.end_pos)
+
+    # -- statements --
+
+    def _bind(self, name: str, node: int) -> None:
+        g = self.g
+        if g.name[node] is None and g.op[node] != "input":
+            version = self.versions.get(name, 0) + 1
+            self.versions[name] = version
+            g.name[node] = name if version == 1 else f"{name}#{version}"
+        self.env[name] = node
+
+    def assign(self, c):
+        tok, expr = c
+        self._bind(str(tok.value), expr[0])
+        return ("=", str(tok.value), expr[0])
+
+    def augassign(self, c):
+        tok, augop, expr = c
+        name = str(tok.value)
+        old, s, _ = self.name([tok])
+        op = _BINARY[augop.value[0]]
+        node = self.g.add(op, (old, expr[0]), s, expr[2])
+        self._bind(name, node)
+        return ("=", name, node)
+
+    def decl_start(self, c):
+        tok = c[0]
+        self.decl_marks.append(len(self.g))
+        return tok
+
+    def decl_plain(self, c):
+        tok = c[0]
+        self._declare(tok, None)
+
+    def decl_default(self, c):
+        tok, expr = c
+        mark = self.decl_marks.pop()
+        value = fold_constant(self.g, mark, expr[0])
+        if value is None:
+            raise self._error(f"the default of input '{tok.value}' must be a constant "
+                              "(numbers, pi, e and functions of them)", expr[1], expr[2])
+        if not math.isfinite(value):
+            raise self._error(f"the default of input '{tok.value}' is {value}", expr[1], expr[2])
+        self.g.truncate(mark)
+        self._declare(tok, value)
+
+    def _declare(self, tok, default) -> None:
+        name = str(tok.value)
+        node = self.env.get(name)
+        if node is None:
+            self._new_input(name, tok.start_pos, tok.end_pos)
+        elif self.g.op[node] != "input":
+            raise self._error(f"'{name}' is assigned before it is declared an input; "
+                              "put 'input' lines first", tok.start_pos, tok.end_pos)
+        if default is not None:
+            self.g.defaults[name] = default
+
+    def input_decl(self, c):
+        return ("input",)
+
+    def start(self, c):
+        return c
+
+
+def fold_constant(g: Graph, first: int, node: int) -> Optional[float]:
+    """The value of ``node`` if it and nodes ``first..`` use only constants, else None."""
+    if node < first:
+        return g.payload[node] if g.op[node] == "const" else None
+    values: dict = {}
+    for i in range(first, len(g)):
+        op = g.op[i]
+        if op == "const":
+            values[i] = g.payload[i]
+        elif op == "input":
+            return None
+        else:
+            try:
+                values[i] = OPS[op].forward(*[values[j] for j in g.args[i]])
+            except KeyError:  # an argument from before ``first``: not constant
+                return None
+    return values[node]
+
+
+_lark = None
+_builder = _Builder()
+_postlex = _Continuation()
+
+
+def _parser():
+    """Lark itself: used when the tables are stale, and to word syntax errors exactly as Lark sees them.
+
+    No grammar cache: the generated tables already make start-up fast, and a pickle in a shared
+    temporary folder is one more thing that can be stale, corrupt or planted."""
+    global _lark
+    if _lark is None:
+        from lark import Lark
+
+        path = _grammar_file()
+        with open(path, encoding="utf-8") as fh:
+            grammar = fh.read()
+        _lark = Lark(grammar, parser="lalr", lexer="contextual",
+                     transformer=_builder, postlex=_postlex, start="start",
+                     maybe_placeholders=True, source_path=path)
+    return _lark
+
+
+# ---- the fast path: Lark's LALR tables and contextual lexer, driven by a loop of our own ----------------
+
+class _Token:
+    """What the builder reads of a token (Lark's Token has the same attributes)."""
+
+    __slots__ = ("type", "value", "start_pos", "end_pos")
+
+    def __init__(self, type: str, value: str, start_pos: int, end_pos: int) -> None:
+        self.type = type
+        self.value = value
+        self.start_pos = start_pos
+        self.end_pos = end_pos
+
+    def __repr__(self) -> str:
+        return f"Token({self.type!r}, {self.value!r})"
+
+
+class _Unparsable(Exception):
+    """The fast driver met input it cannot parse; Lark parses it again to word the error."""
+
+
+_PASS, _ALL, _FILTER, _SPLICE = range(4)
+_KINDS = {"pass": _PASS, "all": _ALL, "filter": _FILTER, "splice": _SPLICE}
+_tables = None  # (table, gotos, rules, lexers by state, ignore, start, end), or False when stale
+
+
+def _load_tables():
+    """The generated tables, if they were generated from the grammar file as it is now."""
+    global _tables
+    if _tables is None:
+        from . import tables as t
+
+        try:
+            with open(_grammar_file(), encoding="utf-8") as fh:
+                fresh = fh.read() == t.GRAMMAR
+        except OSError:
+            fresh = False
+        if not fresh:
+            _tables = False  # the grammar was edited: Lark parses until the tables are generated again
+            return _tables
+        import re
+
+        compiled = []
+        for pattern, unless in t.LEXERS:
+            if set(unless) - {"NAME"}:
+                _tables = False  # keywords spelled by another terminal: beyond this driver
+                return _tables
+            compiled.append((re.compile(pattern).match, unless.get("NAME")))
+        lexers = [compiled[k] for k in t.STATE_LEXER]
+        rules = [(lhs, size, _KINDS[kind], method, include, nones_after, expand1)
+                 for lhs, size, kind, method, include, nones_after, expand1 in t.RULES]
+        _tables = (t.TABLE, t.GOTO, rules, lexers, frozenset(t.IGNORE), t.START, t.END)
+    return _tables
+
+
+def _drive(tables, source: str, builder, progress=None) -> list:
+    """LALR(1) over ``source`` with the builder's callbacks, exactly as Lark would call them.
+    ``progress(fraction)``, if given, is called every few thousand tokens."""
+    table, gotos, rule_specs, lexers, ignore, start, end = tables
+    rules = []
+    for lhs, size, kind, method, include, nones_after, expand1 in rule_specs:
+        fn = getattr(builder, method, None)
+        if fn is None and kind != _SPLICE:
+            fn = _no_callback
+        rules.append((size, kind, fn, gotos[lhs], (include, nones_after, expand1)))
+    Token = _Token
+    states = [start]
+    values: list = []
+    push_state, push_value = states.append, values.append
+    opens: list = []
+    _postlex.opens = opens
+    pos, n = 0, len(source)
+    countdown = _PROGRESS_EVERY
+    try:
+        while True:
+            if pos < n:
+                match, keywords = lexers[states[-1]]
+                m = match(source, pos)
+                if m is None:
+                    raise _Unparsable
+                kind = m.lastgroup
+                stop = m.end()
+                if kind in ignore:
+                    pos = stop
+                    continue
+                value = m.group()
+                if kind == "NAME":
+                    if keywords:
+                        kind = keywords.get(value, kind)
+                elif kind == "LPAR":
+                    opens.append(pos)
+                elif kind == "RPAR":
+                    if opens:
+                        opens.pop()
+                elif kind == "_SEP" and opens and value != ";":
+                    pos = stop  # a newline inside parentheses continues the statement
+                    continue
+                token = Token(kind, value, pos, stop)
+                pos = stop
+                countdown -= 1
+                if not countdown:
+                    countdown = _PROGRESS_EVERY
+                    if progress is not None:
+                        progress(pos / n)
+            else:
+                kind = "$END"
+                token = None
+            code = table[states[-1]][kind]
+            while code < 0:
+                size, rkind, fn, lhs_goto, shape = rules[-1 - code]
+                if rkind == _ALL:
+                    if size == 1:
+                        value = fn([values[-1]])
+                        del states[-1]
+                        values[-1] = value
+                    else:
+                        value = fn(values[-size:])
+                        del states[-size:]
+                        del values[1 - size:]
+                        values[-1] = value
+                else:
+                    if size:
+                        children = values[-size:]
+                        del values[-size:]
+                        del states[-size:]
+                    else:
+                        children = []
+                    value = _shape(rkind, fn, children, *shape)
+                    push_value(value)
+                target = lhs_goto[states[-1]][kind]
+                push_state(target)
+                if target == end and token is None:
+                    return value
+                code = table[target][kind]
+            if token is None:
+                raise _Unparsable
+            push_state(code)
+            push_value(token)
+    except KeyError:
+        raise _Unparsable from None
+
+
+_PROGRESS_EVERY = 16384  # tokens
+
+
+def _shape(kind, fn, children, include, nones_after, expand1):
+    """Lark's child filter: drop filtered tokens, splice _rules, add None for a missing [item]."""
+    if kind == _PASS:
+        return children[0]
+    filtered: list = []
+    for i, splice, nones in include:
+        if nones:
+            filtered += [None] * nones
+        if splice:
+            if filtered:
+                filtered += children[i]
+            else:
+                filtered = children[i]
+        else:
+            filtered.append(children[i])
+    if nones_after:
+        filtered += [None] * nones_after
+    if kind == _SPLICE:
+        return filtered
+    if expand1 and len(filtered) == 1:
+        return filtered[0]
+    return fn(filtered)
+
+
+def _no_callback(children):
+    raise _Unparsable  # Lark would build a tree here; let it
+
+
+def parse(source: str, origin: str = "", bound: Iterable[str] = (),
+          output: Optional[str] = None, progress=None) -> Graph:
+    """Parse a program into a graph.  ``bound`` are names given values from outside (--at), which
+    shadow the constants pi and e.  ``output`` picks the output by name (default: the last statement).
+    ``progress(fraction)`` is called now and then while a big input is parsed."""
+    tables = _load_tables()
+    statements = None
+    if tables:
+        _builder.reset(source, origin, bound)
+        try:
+            statements = _drive(tables, source, _builder, progress)
+        except _Unparsable:
+            statements = None
+    if statements is None:
+        statements = _parse_with_lark(source, origin, bound)
+    g = _builder.g
+    _builder.g = None  # don't keep a big graph alive in the module
+    _choose_output(g, statements, output, _builder.env, origin)
+    return g
+
+
+#: set by tests: fail instead of quietly letting Lark parse what the fast driver refused
+STRICT = False
+
+
+def _parse_with_lark(source: str, origin: str, bound: Iterable[str]) -> list:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+    lark = _parser()
+    _builder.reset(source, origin, bound)
+    try:
+        statements = lark.parse(source)
+    except UnexpectedCharacters as e:
+        raise _unexpected_character(source, e.pos_in_stream, origin) from None
+    except UnexpectedToken as e:
+        raise _unexpected_token(source, e, origin) from None
+    except UnexpectedInput as e:  # pragma: no cover - LALR raises the two above
+        raise SourceError("cannot parse this", source, getattr(e, "pos_in_stream", 0) or 0,
+                          origin=origin) from None
+    if STRICT and _tables:
+        raise AssertionError(f"the fast parser refused what Lark parses: {source[:200]!r}")
+    return statements
+
+
+def _choose_output(g: Graph, statements, output: Optional[str], env: dict, origin: str) -> None:
+    g.bindings = dict(env)
+    if output is not None:
+        if output not in env:
+            names = [n for n in env]
+            close = nearest(output, names)
+            raise InputError(f"--output {output}: the program has no name '{output}'",
+                             (f"Did you mean '{close}'? " if close else "") +
+                             "Names in the program: " + listing(names) + ".")
+        g.output, g.output_name = env[output], output
+        return
+    last = statements[-1] if statements else None
+    if last is None or not len(g):
+        raise InputError(f"{origin or 'the expression'} is empty: nothing to evaluate",
+                         "Give an expression such as \"(x+y)*z\".")
+    if last[0] == "input":
+        raise InputError(f"{origin or 'the program'} ends with an 'input' line: "
+                         "the last statement should be the expression to evaluate")
+    if last[0] == "=":
+        g.output, g.output_name = last[2], last[1]
+    else:
+        # An unnamed output is called f, as in the lecture, unless the program uses that name.
+        g.output = last[0]
+        g.output_name = "f" if "f" not in env else g.label(last[0])
+
+
+def _unexpected_character(source: str, pos: int, origin: str) -> SourceError:
+    ch = source[pos]
+    if ch == "\x00":
+        what = "a NUL byte"
+    elif ch.isprintable():
+        what = f"character '{ch}'"
+    else:
+        what = f"character {ch!r}"
+    hint = None
+    if ch in "=<>!":
+        hint = "Comparisons are not part of the language; '=' only assigns a name at the start of a statement."
+    elif ch == "[" or ch == "{":
+        hint = "Group with round parentheses: ( )."
+    else:
+        hint = ("Expressions use numbers, names, + - * / ^ **, parentheses and calls such as exp(x); "
+                "'#' starts a comment.")
+    return SourceError(f"unexpected {what}", source, pos, pos + 1, origin, hint)
+
+
+def _unexpected_token(source: str, e, origin: str) -> SourceError:
+    tok = e.token
+    expected = set(e.expected)
+    if tok.type == "$END":
+        opens = _postlex.opens
+        if opens:
+            return SourceError("this '(' is never closed", source, opens[-1], opens[-1] + 1, origin,
+                               "Add the missing ')'.")
+        pos = len(source.rstrip())
+        return SourceError("the expression ends too early", source, max(pos - 1, 0), pos, origin,
+                           "Expected " + _words(expected) + ".")
+    pos = tok.start_pos
+    end = tok.end_pos
+    if tok.type == "_SEP":
+        what = "end of line" if tok.value != ";" else "';'"
+    else:
+        what = f"'{tok.value}'" if len(tok.value) <= 20 else f"'{tok.value[:20]}…'"
+    if tok.type == "RPAR" and not _postlex.opens and "RPAR" not in expected:
+        return SourceError("this ')' has no matching '('", source, pos, end, origin)
+    if {"NUMBER", "NAME", "LPAR"} <= expected:
+        hint = "Expected an expression here (a number, a name, a call or '(')."
+    elif tok.type in ("NAME", "NUMBER", "LPAR") and "MULOP" in expected:
+        hint = "Expected an operator here; to multiply, write '*' (2*x, not 2x)."
+    else:
+        hint = "Expected " + _words(expected) + "."
+    return SourceError(f"unexpected {what}", source, pos, end, origin, hint)
+
+
+def _words(expected: set) -> str:
+    words = sorted({_TERMINAL_WORDS.get(t, t.lower()) for t in expected})
+    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)

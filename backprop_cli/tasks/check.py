@@ -1,0 +1,286 @@
+"""Gradient checking: backprop's gradient against centred finite differences, input by input.
+
+For an input with value x the step is h = eps^(1/3) * max(1, |x|) (eps = 2.2e-16, so h is about
+6.1e-6 * max(1, |x|)): the step that balances the centred difference's truncation error (h^2) against
+its rounding error (eps/h).  The numeric derivative is
+
+    D(h) = (f(x + h) - f(x - h)) / ((x + h) - (x - h))
+
+and its own error is estimated as |D(h) - D(2h)| (truncation shows there: it grows with h^2) plus
+the rounding of f at the two ends.  The graph is not parsed again: the engine's ``forward`` runs on
+the graph already built, at the shifted points.
+
+Where the expression is not differentiable the gradient is a convention (relu'(0) = 0, ...), not a
+limit, so such a point is reported as a kink, never as a failure.  The op table's ``kink`` finds
+them among the graph's nodes at the point; its ``piece`` finds the nodes a step would carry across a
+kink (or a singularity): then the step is made smaller until it does not, and only when even a step
+2^16 times smaller crosses one is the input reported as "near a kink" (and not as a failure).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field, fields
+from typing import Optional
+
+from ..core.engine import Result, forward
+from ..core.graph import Graph
+from ..numbers import show
+from ..core.ops import OPS, Op
+
+EPS = sys.float_info.epsilon
+STEP_FACTOR = EPS ** (1.0 / 3.0)
+STEP_RULE = "h = eps^(1/3) * max(1, |x|)"
+RELATIVE_ERROR_RULE = "|backprop - numeric| / max(|backprop|, |numeric|)"
+DEFAULT_TOLERANCE = 1e-6
+#: when the finite difference's own error is above this fraction of the gradient's natural scale,
+#: it cannot confirm or refute anything.
+UNCERTAIN = 1e-3
+SHRINK = 16
+SHRINK_TIMES = 4
+
+#: ops with kinks (relu, abs, max, min, ...), as opposed to ops whose pieces meet at a singularity.
+_NO_KINK = next(f.default for f in fields(Op) if f.name == "kink")
+_KINK_OPS = {name for name, op in OPS.items() if op.kink is not _NO_KINK}
+
+
+@dataclass
+class InputCheck:
+    name: str
+    value: float
+    step: float
+    backprop: float
+    numeric: float
+    #: the finite difference's own error, estimated.
+    numeric_error: float
+    relative_error: float
+    #: "pass", "fail", "kink" (not differentiable at the point), "near-kink" (a kink closer than the
+    #: smallest step), "inconclusive" (finite differences cannot tell here).
+    status: str
+    note: str = ""
+    #: the node behind a "kink" / "near-kink" status, or the one that made the step smaller.
+    node: Optional[int] = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "fail"
+
+
+@dataclass
+class CheckReport:
+    result: Result
+    tolerance: float
+    inputs: list = field(default_factory=list)
+
+    @property
+    def failures(self) -> list:
+        return [c for c in self.inputs if c.failed]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def _dependencies(graph: Graph) -> list:
+    """For every node, a bit mask of the inputs it depends on (bit k: the k-th input)."""
+    bit = {node: 1 << k for k, node in enumerate(graph.inputs.values())}
+    deps = [0] * len(graph)
+    for i, args in enumerate(graph.args):
+        m = bit.get(i, 0)
+        for j in args:
+            m |= deps[j]
+        deps[i] = m
+    return deps
+
+
+def check(result: Result, tolerance: float = DEFAULT_TOLERANCE) -> CheckReport:
+    """Check every input's gradient in ``result`` against finite differences."""
+    g = result.graph
+    live = g.live()
+    deps = _dependencies(g)
+    values = result.values
+    # The nodes whose local gradient may change abruptly: those with pieces, on the way to the output.
+    pieces = [i for i in range(g.output + 1)
+              if live[i] and g.args[i] and OPS[g.op[i]].piece is not None]
+    kinks = [i for i in pieces if OPS[g.op[i]].kink(*[values[j] for j in g.args[i]])]
+    report = CheckReport(result, tolerance)
+    for k, (name, node) in enumerate(g.inputs.items()):
+        bit = 1 << k
+        mine = [i for i in pieces if deps[i] & bit]
+        at_kink = next((i for i in kinks if deps[i] & bit), None)
+        report.inputs.append(_check_input(result, name, node, mine, at_kink, tolerance))
+    return report
+
+
+def _piece(g: Graph, values: list, i: int):
+    return OPS[g.op[i]].piece(*[values[j] for j in g.args[i]])
+
+
+def _check_input(result: Result, name: str, node: int, pieces: list, at_kink: Optional[int],
+                 tolerance: float) -> InputCheck:
+    g = result.graph
+    out = g.output
+    x = result.at[name]
+    bp = result.grads[node]
+    here = {i: _piece(g, result.values, i) for i in pieces}
+    noise = rounding_noise(result)
+    point = dict(result.at)
+
+    def f_at(v: float) -> list:
+        point[name] = v
+        return forward(g, point, allow_nonfinite=True)
+
+    first_h = h = STEP_FACTOR * max(1.0, abs(x))
+    # How steep f is around here, from a wide difference (a tenth of x's scale): the yardstick for
+    # "the finite difference is accurate".  It never decides pass or fail by itself.
+    wide = 0.1 * max(1.0, abs(x))
+    slope = abs(f_at(x + wide)[out] - f_at(x - wide)[out]) / (2 * wide)
+    slope = slope if math.isfinite(slope) else 0.0
+    ladder = []
+    for attempt in range(SHRINK_TIMES + 1):
+        xs = (x - 2 * h, x - h, x + h, x + 2 * h)
+        runs = [f_at(v) for v in xs]
+        crossed = next((i for i in pieces if any(_piece(g, r, i) != here[i] for r in runs)), None)
+        st = _Stencil(h, xs, [r[out] for r in runs], crossed, noise, bp, x, slope)
+        ladder.append(st)
+        if at_kink is not None or (st.valid and st.numeric_error <= tolerance * st.natural):
+            break  # at a kink the default step is as good as any; otherwise: accurate enough
+        h /= SHRINK
+    valid = [k for k, st in enumerate(ladder) if st.valid]
+    if at_kink is not None or not valid:
+        st = ladder[-1] if at_kink is None else ladder[0]
+    elif len(ladder) == 1:
+        st = ladder[0]
+    else:
+        # A hard case (rapid change, large cancellation, a kink close by): among the steps that
+        # cross nothing, the one whose error estimate, widened by how far it is from its
+        # neighbour's difference, is smallest.  Differences that are noise disagree with each other.
+        for k in valid:
+            near = k + 1 if k + 1 in valid else k - 1 if k - 1 in valid else None
+            if near is not None:
+                ladder[k].numeric_error += abs(ladder[k].d1 - ladder[near].d1)
+        st = ladder[min(valid, key=lambda k: ladder[k].numeric_error)]
+        st.settle()
+
+    check = InputCheck(name, x, st.h, bp, st.d1, st.numeric_error, st.rel, "pass")
+    agrees = math.isfinite(st.diff) and (st.rel <= tolerance or st.diff <= st.numeric_error)
+    # Agreeing to within the tolerance settles it; agreeing only to within the finite difference's
+    # own error counts when that error is small against how steep f is here.
+    uncertain = not (st.rel <= tolerance or st.numeric_error <= UNCERTAIN * st.natural)
+
+    if at_kink is not None:
+        check.status, check.node = "kink", at_kink
+        check.note = (f"a kink at {_describe(g, result.values, at_kink)}: not differentiable here, the "
+                      "gradient is a convention" + ("; finite differences agree" if agrees and not uncertain
+                                                    else "; finite differences see another slope"))
+        return check
+    if st.crossed is not None or st.nonfinite:
+        if agrees and not uncertain:
+            return check
+        if st.crossed is not None:
+            check.node = st.crossed
+            kink = g.op[st.crossed] in _KINK_OPS
+            check.status = "near-kink" if kink else "inconclusive"
+            check.note = (f"{'near a kink' if kink else 'near a singularity'}: "
+                          f"{_describe(g, result.values, st.crossed)} is within {show(st.h, 2)} of "
+                          f"{'its kink' if kink else 'a singularity'}, so finite differences cannot see the slope")
+        else:
+            check.status = "inconclusive"
+            check.note = (f"f is not finite within {show(st.h, 2)} of {name} = {show(x, 6)}: "
+                          "finite differences cannot be taken")
+        return check
+    notes = []
+    if st.h != first_h:
+        crossing = _first_crossing(g, result, pieces, here, x, first_h, name)
+        if crossing is not None:
+            check.node = crossing
+            kink = g.op[crossing] in _KINK_OPS
+            notes.append(f"{'near a kink' if kink else 'near a singularity'}: "
+                         f"{_describe(g, result.values, crossing)} is within the step {show(first_h, 2)}, "
+                         f"so the step was made {first_h / st.h:g} times smaller to stay on one side")
+        else:
+            notes.append(f"step made {first_h / st.h:g} times smaller, where the finite difference's "
+                         "error estimate is smallest")
+    if agrees and not uncertain:
+        if st.rel > tolerance:
+            notes.append(f"agrees within the finite difference's own error (±{show(st.numeric_error, 2)})")
+        check.note = "; ".join(notes)
+        return check
+    if uncertain:
+        check.status = "inconclusive"
+        notes.append(f"the finite difference is too uncertain here (±{show(st.numeric_error, 2)}) "
+                     "to confirm or refute the gradient")
+        check.note = "; ".join(notes)
+        return check
+    check.status = "fail"
+    check.note = "; ".join(notes)
+    return check
+
+
+class _Stencil:
+    """One centred difference: D(h), D(2h), and what they say."""
+
+    def __init__(self, h, xs, fs, crossed, noise, bp, x, slope) -> None:
+        self.h, self.crossed = h, crossed
+        self.nonfinite = not all(math.isfinite(v) for v in fs)
+        self.valid = crossed is None and not self.nonfinite
+        self.bp = bp
+        fm2, fm1, fp1, fp2 = fs
+        self.d1 = (fp1 - fm1) / (xs[2] - xs[1])
+        d2 = (fp2 - fm2) / (xs[3] - xs[0])
+        scale_f = max(abs(fm1), abs(fp1))
+        # The rounding in f(x + h) and f(x - h), over the step, and the truncation that shows in
+        # D(h) - D(2h) (it grows as h^2).
+        self.numeric_error = abs(self.d1 - d2) + 4 * max(noise, EPS * scale_f) / (xs[2] - xs[1])
+        self.scale_f, self.x, self.slope = scale_f, x, slope
+        self.settle()
+
+    def settle(self) -> None:
+        """The comparison with backprop, from d1 and numeric_error."""
+        bp = self.bp
+        if self.numeric_error != self.numeric_error:
+            self.numeric_error = math.inf
+        self.diff = abs(bp - self.d1)
+        biggest = max(abs(bp), abs(self.d1))
+        if self.diff == 0:
+            self.rel = 0.0
+        elif not math.isfinite(self.diff):
+            self.rel = math.nan if (bp != bp or self.d1 != self.d1) else math.inf
+        else:
+            self.rel = self.diff / biggest
+        # The gradient's natural scale as the finite differences see it (not backprop: a wrong
+        # gradient must not make the numeric one look accurate).
+        d1 = abs(self.d1) if math.isfinite(self.d1) else 0.0
+        self.natural = max(d1, self.slope, self.scale_f / max(1.0, abs(self.x)))
+
+
+def rounding_noise(result: Result) -> float:
+    """How far rounding may move the computed f: every node's rounding (eps * |value|) times how
+    much f depends on that node (|gradient|), summed to first order.  It is large where a big
+    intermediate cancels out, (x + 1e10) - 1e10 say, and finite differences become noise."""
+    g = result.graph
+    live = g.live()
+    total = abs(result.value)
+    for i, (op, v, d) in enumerate(zip(g.op, result.values, result.grads)):
+        if live[i] and op != "const":
+            t = abs(v * d)
+            if t == t and t != math.inf:
+                total += t
+    return EPS * total
+
+
+def _first_crossing(g, result, pieces, here, x, h, name) -> Optional[int]:
+    point = dict(result.at)
+    for v in (x - 2 * h, x - h, x + h, x + 2 * h):
+        point[name] = v
+        r = forward(g, point, allow_nonfinite=True)
+        for i in pieces:
+            if _piece(g, r, i) != here[i]:
+                return i
+    return None
+
+
+def _describe(g: Graph, values: list, i: int) -> str:
+    ins = ", ".join(show(values[j], 6) for j in g.args[i])
+    return f"{g.label(i, 40)} ({g.op[i]} of {ins})"
