@@ -140,7 +140,9 @@ def run(graph: Graph, reader: Reader, writer, plan: Plan, *, chunk_size: int = D
                 if block is not None:  # the rows before the bad one, whatever the chunk size
                     before = lines < line
                     writer.write(block[before], _rows(extra, before))
-                raise BadRow(f"{shown(reader.origin)}, {reader.where(line)}: {why}", hint)
+                error = BadRow(f"{shown(reader.origin)}, {reader.where(line)}: {why}", hint)
+                error.position, error.why = line, why
+                raise error
             summary.skipped += len(bad)
             summary.skipped_at.append(np.array([b[0] for b in bad], dtype=np.int64))
             if summary.first_skipped is None:

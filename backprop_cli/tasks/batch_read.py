@@ -25,6 +25,10 @@ from ..errors import InputError
 from ..language.limits import printable
 from .batch_write import FORMATS
 
+# pyarrow's own Ctrl-C handling swallows the signal when the read it watches ends first: leave
+# SIGINT to Python, which raises KeyboardInterrupt as soon as the call returns.
+pa.enable_signal_handlers(False)
+
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 BLOCK_BYTES = 4 * 2**20
 SUFFIXES = {".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet",
@@ -32,7 +36,7 @@ SUFFIXES = {".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
             ".arrows": "feather"}
 
 
-def shown(text: str, width: int = 60) -> str:
+def shown(text: str, width: int = 200) -> str:
     """Text from a data file made safe for a message: control characters and line breaks escaped."""
     return printable(str(text).replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
                      .replace("\t", "\\t"), width)
@@ -221,6 +225,15 @@ class CsvReader(TextReader):
                 raise InputError(f"{shown(origin)}, line {header_line}: the header names column '{name}' twice")
             seen.add(name)
 
+    @classmethod
+    def part(cls, stream: BinaryIO, origin: str, columns: List[str], length: int) -> "CsvReader":
+        """The rows in the next ``length`` bytes of ``stream`` (a partition: whole lines, no header);
+        lines are counted from the partition's start."""
+        reader = cls.__new__(cls)
+        TextReader.__init__(reader, stream, origin, 0, b"", length)
+        reader.header_line, reader.columns = 0, list(columns)
+        return reader
+
     def chunks(self, used, extra, size):
         import pyarrow.csv as pacsv
 
@@ -313,6 +326,13 @@ class JsonlReader(TextReader):
             raise InputError(f"{shown(origin)}, line {first_line}: a JSON line must be an object, "
                              'like {"x": 1, "y": 2}')
         self.columns = list(record)
+
+    @classmethod
+    def part(cls, stream: BinaryIO, origin: str, columns: List[str], length: int) -> "JsonlReader":
+        reader = cls.__new__(cls)
+        TextReader.__init__(reader, stream, origin, 0, b"", length)
+        reader.columns = list(columns)
+        return reader
 
     def chunks(self, used, extra, size):
         for first, block, _ in self._blocks(size):
@@ -547,8 +567,12 @@ def open_text(stream: BinaryIO, origin: str, fmt: Optional[str] = None) -> TextR
             rest = buf[end + 1:]
             text = text.rstrip("\r\n")
             if (fmt or ("jsonl" if text.lstrip().startswith("{") else "csv")) == "jsonl":
-                return JsonlReader(stream, origin, text + "\n", line, rest)
-            return CsvReader(stream, origin, text, line, rest)
+                reader = JsonlReader(stream, origin, text + "\n", line, rest)
+                reader.data_start, reader.data_line = start, line - 1  # byte and line before the rows
+            else:
+                reader = CsvReader(stream, origin, text, line, rest)
+                reader.data_start, reader.data_line = end + 1, line
+            return reader
         start = end + 1
     raise InputError(f"{shown(origin)} is empty",
                      "Give a CSV file with a header row naming the inputs, or JSON lines.")

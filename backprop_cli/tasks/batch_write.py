@@ -5,8 +5,8 @@ table of the columns passed through from the input (same rows).  They write to a
 
 CSV numbers are written as Python's repr writes them (the shortest text that reads back as the same
 double, e.g. ``0.1``, ``1.0``, ``1e-05``), in bulk by pyarrow's float formatting, which gives the same
-digits and differs only in layout for integers, magnitudes below 1e-4 and from 1e15 to 1e16; those
-cells alone are rewritten by repr, so a file reads the same whichever way it was formatted.
+digits and differs only in layout (integers without '.0', scientific notation at other magnitudes);
+those cells alone are rewritten by repr, so a file reads the same whichever way it was formatted.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def float_text(values: np.ndarray) -> pa.Array:
     text = pc.cast(pa.array(values, pa.float64()), pa.string())
     size = np.abs(values)
     with np.errstate(invalid="ignore"):
-        differs = (size < 1e-4) | ((size < 1e16) & ((size >= 1e15) | (values == np.trunc(values))))
+        python_e = size >= 1e16  # repr's scientific notation (below 1e-4 is rewritten anyway)
+        differs = (size < 1e-4) | ((size < 1e16) & (values == np.trunc(values)))
+    differs |= np.asarray(pc.match_substring(text, "e"), dtype=bool) != python_e
     rows = np.flatnonzero(differs)
     if len(rows):
         fixed = pa.array([repr(v) for v in values[rows].tolist()], pa.string())

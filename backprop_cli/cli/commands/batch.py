@@ -41,7 +41,7 @@ FORMAT_CHOICE = ["csv", "jsonl", "parquet", "feather"]
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="With --engine dask and no --scheduler: worker processes of the local cluster "
                    "(default: one per core).")
-@click.option("--partition-size", type=click.IntRange(1 << 10, None), default=64 * 2**20, show_default=True,
+@click.option("--partition-size", type=click.IntRange(1, None), default=64 * 2**20, show_default=True,
               metavar="BYTES", help="With --engine dask: bytes of CSV or JSON lines per partition "
                                     "(Parquet: one partition per row group; Arrow: per record batch).")
 def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, in_format, chunk_size,
@@ -78,6 +78,7 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
     if engine != "dask" and (scheduler or workers):
         raise InputError("--scheduler and --workers are for --engine dask", "Add --engine dask.")
     point = parse_at(at)
+    _exit_cleanly_on_sigterm()
     inputs = batch_job.resolve(input_path)
     job = batch_job.Job(inputs, out_path, in_format, fmt, chunk_size, skip_bad, allow_nonfinite,
                         rejects_path, point)
@@ -118,6 +119,24 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
     _report(results, rejects_path)
 
 
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C (SystemExit 143), so the output's temporary file is removed and an
+    old output stays whole, instead of the process dying where it stands."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        signal.signal(signal.SIGTERM, terminate)
+    except (ValueError, OSError):
+        pass
+
+
 def _report(results, rejects_path) -> None:
     from ...tasks.batch_job import ranges
     from ...tasks.batch_read import shown
@@ -128,7 +147,7 @@ def _report(results, rejects_path) -> None:
             line, why = summary.first_skipped
             first_line_of_why = why.splitlines()[0]
             s = "s" if summary.skipped > 1 else ""
-            where = f"listed in {printable(rejects_path)}" if rejects_path else \
+            where = f"listed in {shown(rejects_path)}" if rejects_path else \
                 f"{result.unit}s {ranges(summary.skipped_positions())}"
             click.echo(f"Skipped {summary.skipped:,} bad row{s} of {summary.seen:,} in {shown(result.origin)} "
                        f"(first: {result.unit} {line}: {first_line_of_why}); {where}", err=True)
