@@ -173,7 +173,11 @@ class _PartWriter:
 def _client(scheduler: Optional[str], workers: Optional[int]):
     import logging
 
-    from dask.distributed import Client, LocalCluster
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError("--engine dask needs Dask's distributed scheduler, which is not installed",
+                         "Install it with: pip install 'backprop-cli[cluster]' (or dask[distributed]).") from None
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
     if scheduler:
