@@ -106,6 +106,15 @@ def run(graph: Graph, reader: Reader, writer, plan: Plan, *, chunk_size: int = D
         rejected: Optional[Callable[[list], None]] = None) -> Summary:
     """Read, evaluate and write every row.  Raises BadRow at the first bad row unless ``skip_bad``;
     with it, ``rejected`` (if given) receives each chunk's bad rows as (position, why) pairs."""
+    try:
+        return _run(graph, reader, writer, plan, chunk_size, skip_bad, allow_nonfinite, progress, rejected)
+    finally:
+        drain = getattr(writer, "drain", None)
+        if drain is not None:  # rows handed to a background writer are written, whatever happened
+            drain()
+
+
+def _run(graph, reader, writer, plan, chunk_size, skip_bad, allow_nonfinite, progress, rejected) -> Summary:
     summary = Summary()
     size = vectorized.rows_for(graph, chunk_size)
     inputs = list(graph.inputs)

@@ -163,6 +163,11 @@ class _PartWriter:
             self.writer = self._make(extra.schema if extra is not None else None)
         self.writer.write(block, extra)
 
+    def drain(self) -> None:
+        drain = getattr(self.writer, "drain", None)
+        if drain is not None:
+            drain()
+
     def close(self) -> None:
         if self.writer is None:
             self.writer = self._make(None)

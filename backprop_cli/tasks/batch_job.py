@@ -186,6 +186,11 @@ class _lazy_writer:
             self.writer = open_writer(fmt, stream, names, schema)
         self.writer.write(block, extra)
 
+    def drain(self) -> None:
+        drain = getattr(self.writer, "drain", None)
+        if drain is not None:
+            drain()
+
     def close(self) -> None:
         if self.writer is None:
             fmt, stream, names, schema = self.args

@@ -87,6 +87,7 @@ class CsvWriter:
         header = [_csv_header_cell(n) for n in self.extra_names] + list(names)
         self.row = ",".join(["%s"] * len(self.extra_names) + ["%r"] * self.k) + "\n"
         self.template = ("", 0)
+        self.pool = self.pending = None
         out.write((",".join(header) + "\n").encode("utf-8"))
 
     def write(self, block: np.ndarray, extra: Optional[pa.Table] = None) -> None:
@@ -94,8 +95,38 @@ class CsvWriter:
         if not n:
             return
         if n < SMALL_BLOCK:
+            self.drain()
             self.out.write(self._small(block, extra).encode("utf-8"))
             return
+        # A big block is formatted and written by a background thread (pyarrow's casts and joins
+        # release the GIL) while the next block is read and computed; at most two wait.
+        if self.pending is None:
+            from collections import deque
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool, self.pending = ThreadPoolExecutor(1, thread_name_prefix="csv-writer"), deque()
+        while len(self.pending) >= 2:
+            self.pending.popleft().result()
+        self.pending.append(self.pool.submit(self._bulk, block, extra))
+
+    def drain(self) -> None:
+        """Wait until every block given is written (and raise the error of one that failed)."""
+        if self.pending:
+            try:
+                while self.pending:
+                    self.pending.popleft().result()
+            finally:
+                self.pending.clear()
+
+    def close(self) -> None:
+        try:
+            self.drain()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+                self.pool, self.pending = None, None
+
+    def _bulk(self, block: np.ndarray, extra: Optional[pa.Table]) -> None:
         cells = [csv_cell_text(extra.column(k).combine_chunks()) for k in range(extra.num_columns)] if extra else []
         cells += [float_text(np.ascontiguousarray(block[:, j])) for j in range(self.k)]
         rows = pc.binary_join_element_wise(*cells, ",") if len(cells) > 1 else cells[0]

@@ -107,8 +107,9 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
 
             for reader in readers:
                 reader.close()
-            results = batch_dask.run(job, graph, plan, scheduler=scheduler, workers=workers,
-                                     partition_size=partition_size)
+            with _progress(None) as progress:
+                results = batch_dask.run(job, graph, plan, scheduler=scheduler, workers=workers,
+                                         partition_size=partition_size, progress=progress)
         else:
             total = sum(r.total or 0 for r in readers) or None
             with _progress(total) as progress:
