@@ -47,7 +47,7 @@ class FileResult:
     summary: batch.Summary
 
 
-def resolve(input_path: str, stdin=None) -> List[str]:
+def resolve(input_path: str) -> List[str]:
     return expand_inputs(input_path)
 
 

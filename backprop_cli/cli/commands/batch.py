@@ -15,7 +15,7 @@ from .common import ExpressionCommand, build_graph, program_options, read_progra
 FORMAT_CHOICE = ["csv", "jsonl", "parquet", "feather"]
 
 
-@click.command(cls=ExpressionCommand, short_help="Value and gradient at many points (CSV, JSON lines, Parquet, Arrow).")
+@click.command(cls=ExpressionCommand, short_help="Value and gradient at every row of a data file.")
 @program_options
 @click.option("-i", "--input", "input_path", required=True, metavar="FILE|DIR|GLOB",
               help="The points: CSV with a header naming the inputs, JSON lines, Parquet or Arrow IPC "
@@ -68,6 +68,7 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
     """
     from ...api import parse_at
     from ...tasks import batch_job
+    from ...tasks.batch_read import shown
 
     source, origin = read_program(expr, file)
     if input_path == "-" and origin == "<stdin>":
@@ -97,10 +98,10 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
         graph = build_graph(source, origin, point, output, expr, file, also_bound=readers[0].columns)
         plan = batch_job.plan_all(graph, readers, point)
         for name in plan.overridden:
-            warn(f"--at {name} overrides the column {name} of {printable(readers[0].origin)}")
+            warn(f"--at {name} overrides the column {name} of {shown(readers[0].origin)}")
         if plan.dropped:
             s = "s" if len(plan.dropped) > 1 else ""
-            warn(f"column{s} {', '.join(plan.dropped)} of {printable(readers[0].origin)} "
+            warn(f"column{s} {', '.join(plan.dropped)} of {shown(readers[0].origin)} "
                  f"named like an output column; left out")
         if engine == "dask":
             from ...tasks import batch_dask
@@ -149,7 +150,7 @@ def _report(results, rejects_path) -> None:
             first_line_of_why = why.splitlines()[0]
             s = "s" if summary.skipped > 1 else ""
             where = f"listed in {shown(rejects_path)}" if rejects_path else \
-                f"{result.unit}s {ranges(summary.skipped_positions())}"
+                f"{result.unit}{'s' if summary.skipped > 1 else ''} {ranges(summary.skipped_positions())}"
             click.echo(f"Skipped {summary.skipped:,} bad row{s} of {summary.seen:,} in {shown(result.origin)} "
                        f"(first: {result.unit} {line}: {first_line_of_why}); {where}", err=True)
         if summary.nonfinite_gradients:
