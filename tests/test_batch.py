@@ -320,6 +320,10 @@ def test_numpy_is_imported_only_by_the_commands_that_need_it():
         return {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
                 if line.startswith("import time:")}
 
-    assert "numpy" not in imported("eval", "x^2", "--at", "x=1")
-    assert "numpy" not in imported("optimize", "x^2", "--at", "x=1", "--steps", "2", "--format", "json")
-    assert "numpy" in imported("batch", "x^2", "-i", "-")
+    for command in (["eval", "x^2", "--at", "x=1"],
+                    ["optimize", "x^2", "--at", "x=1", "--steps", "2", "--format", "json"]):
+        modules = imported(*command)
+        assert not {"numpy", "pyarrow", "dask", "distributed"} & modules, command
+    in_batch = imported("batch", "x^2", "-i", "-")
+    assert {"numpy", "pyarrow"} <= in_batch
+    assert not {"dask", "distributed"} & in_batch  # only --engine dask imports them

@@ -181,7 +181,7 @@ def _rows(table, mask):
     return table.filter(pa.array(np.asarray(mask, dtype=bool)))
 
 
-_BAD_HINT = "Fix the row, or pass --skip-bad to leave bad rows out (they are listed on stderr or in --rejects)."
+_BAD_HINT = "Fix the row, or pass --skip-bad to leave bad rows out (they are counted on stderr)."
 _NONFINITE_HINT = ("Fix the row, pass --skip-bad to leave such rows out, or --allow-nonfinite to let "
                    "inf and nan flow through.")
 _UNDEFINED_HINT = ("Pass --allow-nonfinite to write inf and nan for such rows, or --skip-bad to "

@@ -149,10 +149,14 @@ def _report(results, rejects_path) -> None:
             line, why = summary.first_skipped
             first_line_of_why = why.splitlines()[0]
             s = "s" if summary.skipped > 1 else ""
-            where = f"listed in {shown(rejects_path)}" if rejects_path else \
-                f"{result.unit}{'s' if summary.skipped > 1 else ''} {ranges(summary.skipped_positions())}"
+            # Every skipped line: listed here (one is already named as the first), or in --rejects.
+            where = ""
+            if rejects_path:
+                where = f"; listed in {shown(rejects_path)}"
+            elif summary.skipped > 1:
+                where = f"; {result.unit}s {ranges(summary.skipped_positions())}"
             click.echo(f"Skipped {summary.skipped:,} bad row{s} of {summary.seen:,} in {shown(result.origin)} "
-                       f"(first: {result.unit} {line}: {first_line_of_why}); {where}", err=True)
+                       f"(first: {result.unit} {line}: {first_line_of_why}){where}", err=True)
         if summary.nonfinite_gradients:
             s = "s" if summary.nonfinite_gradients > 1 else ""
             warn(f"{summary.nonfinite_gradients} row{s} with an infinite or nan gradient "
