@@ -12,6 +12,7 @@ those cells alone are rewritten by repr, so a file reads the same whichever way 
 from __future__ import annotations
 
 import json
+import os
 from typing import BinaryIO, List, Optional
 
 import numpy as np
@@ -188,8 +189,20 @@ class _ColumnarWriter:
         self.out = out
         self.names = names
         fields = list(extra_schema) if extra_schema is not None else []
+        self.extra_names = [f.name for f in fields]
         self.schema = pa.schema(fields + [pa.field(n, pa.float64()) for n in names])
         self.writer = None
+        self.native = None
+        self.sink = out
+
+    def _sink(self):
+        """Arrow's own file on the same path when there is one: writing through a Python file object
+        takes the GIL for every page.  (The caller's handle then only syncs and renames the file.)"""
+        name = getattr(self.out, "name", None)
+        if self.native is None and isinstance(name, str) and os.path.isfile(name):
+            self.native = pa.OSFile(name, "wb")
+            self.sink = self.native
+        return self.sink
 
     def table(self, block: np.ndarray, extra: Optional[pa.Table]) -> pa.Table:
         arrays = [extra.column(k).cast(self.schema.field(k).type) for k in range(extra.num_columns)] if extra else []
@@ -202,6 +215,8 @@ class _ColumnarWriter:
 
     def close(self) -> None:
         self._writer().close()  # an empty input still gives a file with the columns
+        if self.native is not None:
+            self.native.close()
 
 
 class ParquetWriter(_ColumnarWriter):
@@ -209,14 +224,15 @@ class ParquetWriter(_ColumnarWriter):
         if self.writer is None:
             import pyarrow.parquet as pq
 
-            self.writer = pq.ParquetWriter(self.out, self.schema)
+            # Dictionary encoding only for passed-through columns: computed doubles rarely repeat.
+            self.writer = pq.ParquetWriter(self._sink(), self.schema, use_dictionary=self.extra_names or False)
         return self.writer
 
 
 class FeatherWriter(_ColumnarWriter):
     def _writer(self):
         if self.writer is None:
-            self.writer = pa.ipc.new_file(self.out, self.schema)
+            self.writer = pa.ipc.new_file(self._sink(), self.schema)
         return self.writer
 
 
