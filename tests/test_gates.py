@@ -14,6 +14,7 @@ oracle for the local gradients.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import shutil
@@ -255,3 +256,46 @@ def test_the_new_gates_are_in_the_table():
            "square"}
     assert new <= set(gate_names())
     assert OPS["leaky_relu"].arity == (1, 2) and OPS["atan2"].params == ("y", "x")
+
+
+# ---- backprop gates: the cheat sheet ----------------------------------------------------------------
+
+
+def test_the_cheat_sheet_lists_every_gate_with_its_formulas_whole():
+    from conftest import run
+
+    rows = json.loads(run("gates", "--format", "json").output)
+    assert [r["name"] for r in rows] == gate_names()
+    for width in (60, 80, 200):
+        text = run("gates", "--width", str(width)).output
+        squeezed = "".join(text.split())
+        for r in rows:
+            for piece in [r["forward"], r["pattern"], *r["local"]]:
+                assert "".join(piece.split()) in squeezed, (width, piece)  # wrapped, never cut
+        for line in text.splitlines():
+            assert len(line) <= width or " " not in line.strip(), (width, line)
+
+
+def test_the_cheat_sheet_uses_the_lectures_words():
+    from conftest import run
+
+    rows = {r["name"]: r for r in json.loads(run("gates", "--format", "json").output)}
+    assert "distributes" in rows["add"]["pattern"] and "swaps" in rows["mul"]["pattern"]
+    assert "routes" in rows["max"]["pattern"]
+    assert rows["mul"]["local"] == ["y", "x"] and rows["mul"]["arity"] == [2, 2]
+    assert rows["exp"]["local"] == ["exp(x)"]  # not the lecture notes' slip, 1/x
+    assert rows["leaky_relu"]["arity"] == [1, 2] and rows["leaky_relu"]["defaults"] == {"a": 0.01}
+    assert rows["max"]["arity"] == [1, None]
+
+
+@pytest.mark.parametrize("name, n", [c for c in CASES if OPS[c[0]].arity[1] is not None
+                                      and OPS[c[0]].reads is None and c[1] == len(OPS[c[0]].params)],
+                         ids=lambda c: str(c))
+def test_the_cheat_sheets_formulas_are_the_local_gradients(name, n):
+    from backprop_cli.views.gates import describe_gate
+
+    row = describe_gate(OPS[name])
+    for xs in POINTS_OF[name, n]:
+        labels = dict(zip(row["inputs"], xs))
+        for k, text in enumerate(row["local"]):
+            assert same(read_formula(text, labels), expected(name, xs)[1][k], 1e-12), (name, text, xs)
