@@ -40,7 +40,7 @@ import math
 
 from . import library
 from .expr import (ALL, OUT, F, I, X, Y, arg, at, both, compile_expr, eq, ge, gt, le, lib, lift, lt,
-                   numpy_pick, scalar_pick, where)
+                   numpy_pick, where)
 from .library import (div, exp, log, maximum, minimum, np, np_power, power, share, sqrt,  # noqa: F401
                       sin, cos, tan)
 
@@ -252,7 +252,7 @@ def _derive(op: Op, attr: str):
     scalar = not attr.startswith("np_")
     calls = _scalar_call if scalar else _numpy_call
     libs = (lambda n: library.LIBRARY[n].scalar) if scalar else (lambda n: library.LIBRARY[n].numpy)
-    pick = scalar_pick if scalar else numpy_pick
+    pick = None if scalar else numpy_pick
     defaults, n = op.defaults, len(op.params)
 
     def fill(xs):
