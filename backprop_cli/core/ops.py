@@ -369,10 +369,11 @@ _gate("cosh", "x", lib(1), (F.sinh(X),), "the cosh gate scales by sinh(x)")
 _gate("tanh", "x", lib(1), (1 - OUT * OUT,), "the tanh gate scales by 1 - tanh(x)^2",
       shown=(1 - F.tanh(X) ** 2,))
 _gate("sigmoid", "x",
-      # Two branches, so that the one taken never overflows.
-      where(ge(X, 0), 1 / (1 + F.exp(-X)), F.exp(X) / (1 + F.exp(X))),
+      # Two branches, neither of which overflows (numpy and generated numpy code compute both).
+      where(ge(X, 0), 1 / (1 + F.exp(-F.abs(X))), F.exp(-F.abs(X)) / (1 + F.exp(-F.abs(X)))),
       (OUT * (1 - OUT),), "the sigmoid gate scales by (1 - sigma)*sigma")
-_gate("softplus", "x", where(gt(X, 0), X + F.log1p(F.exp(-X)), F.log1p(F.exp(X))), (F.sigmoid(X),),
+_gate("softplus", "x", where(ge(X, 0), X + F.log1p(F.exp(-F.abs(X))), F.log1p(F.exp(-F.abs(X)))),
+      (F.sigmoid(X),),
       "the softplus gate scales by sigmoid(x): a smooth relu")
 _gate("relu", "x", where(le(X, 0), 0, X), (F.step(X),),  # nan stays nan, as in PyTorch
       "the relu gate passes the gradient where x > 0 and blocks it elsewhere (relu'(0) = 0)",
