@@ -299,3 +299,25 @@ def test_the_cheat_sheets_formulas_are_the_local_gradients(name, n):
         labels = dict(zip(row["inputs"], xs))
         for k, text in enumerate(row["local"]):
             assert same(read_formula(text, labels), expected(name, xs)[1][k], 1e-12), (name, text, xs)
+
+
+COLLAPSING = [name for name in gate_names() if OPS[name].collapses is not None]
+
+
+@pytest.mark.parametrize("name", COLLAPSING)
+def test_a_collapsed_chain_is_its_gate(name):
+    from backprop_cli.core import engine
+    from backprop_cli.transforms.collapse import collapse
+    from backprop_cli.views.notation import formula
+
+    op = OPS[name]
+    n = len(op.params)
+    chain = formula(op.collapses, [f"x{k}" for k in range(n)])
+    graph = build(f"f = {chain}")
+    folded = collapse(graph, name)
+    assert folded.op[folded.output] == name and len(folded) == n + 1, chain
+    for xs in POINTS_OF[name, n]:
+        at = {f"x{k}": x for k, x in enumerate(xs)}
+        a, b = engine.run(graph, at), engine.run(folded, at)
+        assert same(a.value, b.value, 1e-15), (chain, xs)
+        assert all(same(a.gradients[k], b.gradients[k], 1e-13) for k in at), (chain, xs)

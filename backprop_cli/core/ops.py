@@ -12,7 +12,7 @@ consumer derives what it needs from that one description:
 - the generated code in every language and ``diff``'s programs (``transforms/expressions.py`` replays
   the expressions through one simplifying DAG and prints it per language);
 - the trace's formulas and ``backprop gates`` (``views/notation.py`` prints them);
-- the sigmoid collapse (``transforms/collapse.py``) rewrites to the sigmoid gate described here.
+- the sigmoid collapse (``transforms/collapse.py``) matches the chain a gate's ``collapses`` gives.
 
 ``fast`` may give hand-tuned scalar/numpy versions (max/min route a tie in one pass; pow avoids an
 overflow of a^(b-1) for a tiny base): ``tests/test_gates.py`` proves them equal to the description.
@@ -155,11 +155,12 @@ class Op:
 
     __slots__ = ("name", "params", "defaults", "arity", "forward_expr", "local_exprs", "pattern",
                  "shown", "reads", "notation", "symbol", "precedence", "callable", "undefined",
-                 "kink", "piece", "fast") + _LAZY
+                 "kink", "piece", "fast", "collapses") + _LAZY
 
     def __init__(self, name, params, forward_expr, local_exprs, pattern, *, defaults=(),
                  variadic=None, shown=None, reads=None, notation="call", symbol="", precedence=100,
-                 callable=True, undefined=_defined, kink=_no_kink, piece=None, fast=None):
+                 callable=True, undefined=_defined, kink=_no_kink, piece=None, fast=None,
+                 collapses=None):
         self.name = name
         #: names of the inputs (for the cheat sheet); the last ``len(defaults)`` may be left out.
         self.params = tuple(params)
@@ -190,6 +191,8 @@ class Op:
         self.piece = piece
         #: hand-tuned versions: {"forward"|"local"|"np_forward"|"np_local": function}.
         self.fast = fast or {}
+        #: the textbook chain of gates this gate folds (``--collapse NAME``), as an expression.
+        self.collapses = collapses
 
     def __getattr__(self, attr):
         if attr not in _LAZY:
@@ -371,7 +374,8 @@ _gate("tanh", "x", lib(1), (1 - OUT * OUT,), "the tanh gate scales by 1 - tanh(x
 _gate("sigmoid", "x",
       # Two branches, neither of which overflows (numpy and generated numpy code compute both).
       where(ge(X, 0), 1 / (1 + F.exp(-F.abs(X))), F.exp(-F.abs(X)) / (1 + F.exp(-F.abs(X)))),
-      (OUT * (1 - OUT),), "the sigmoid gate scales by (1 - sigma)*sigma")
+      (OUT * (1 - OUT),), "the sigmoid gate scales by (1 - sigma)*sigma",
+      collapses=1 / (1 + F.exp(-X)))
 _gate("softplus", "x", where(ge(X, 0), X + F.log1p(F.exp(-F.abs(X))), F.log1p(F.exp(-F.abs(X)))),
       (F.sigmoid(X),),
       "the softplus gate scales by sigmoid(x): a smooth relu")
