@@ -321,3 +321,17 @@ def test_a_collapsed_chain_is_its_gate(name):
         a, b = engine.run(graph, at), engine.run(folded, at)
         assert same(a.value, b.value, 1e-15), (chain, xs)
         assert all(same(a.gradients[k], b.gradients[k], 1e-13) for k in at), (chain, xs)
+
+
+def test_the_gate_table_costs_no_dataclasses_or_typing_at_start_up():
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from backprop_cli.api import build\n"
+            "from backprop_cli.core import engine\n"
+            "engine.run(build('1/(1+exp(-(w0*x0+w1*x1+w2))) + leaky_relu(w0)*atan2(x0, x1)'),"
+            " dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3))\n"
+            "print(sorted(m for m in ('dataclasses', 'typing', 'numpy', 'sympy') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"
