@@ -93,3 +93,81 @@ def range_document(result, checks: list, over) -> dict:
 
 def dumps(doc: dict) -> str:
     return json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False)
+
+
+# ---- a backward pass ---------------------------------------------------------------------------------
+
+def backward_lines(report, digits: int) -> list:
+    from ..tasks.backward import MISTAKES
+    from ..language.limits import printable
+
+    result = report.result
+    lines = [(heading(result, "your backward pass", digits), None), ("", None)]
+    for gl in report.lines:
+        st = gl.statement
+        text = printable(st.text, 200)
+        if gl.verdict == "helper":
+            lines.append((f"  {st.line:>3}: {text}   (= {show(gl.value, digits)}, not graded)", None))
+            continue
+        if gl.verdict == "unknown":
+            lines.append((f"✗ {st.line:>3}: {text}", WRONG_STYLE))
+            lines.append((f"       {gl.explanation}", None))
+            continue
+        if gl.right:
+            lines.append((f"✓ {st.line:>3}: {text}   = {show(gl.value, digits)}", RIGHT_STYLE))
+            continue
+        lines.append((f"✗ {st.line:>3}: {text}   = {show(gl.value, digits)}", WRONG_STYLE))
+        should = f"       should be {show(gl.expected_total, digits)}"
+        if gl.upstream is not None and gl.gates:
+            gate = gl.gates[0]
+            should += (f": upstream d{gate} = {show(gl.upstream, digits)} x local "
+                       f"∂{gate}/∂{st.target[1:]} = {show(gl.local, digits)}")
+            if gl.expected != gl.expected_total:
+                should += f", added to {show(gl.expected_total - gl.expected, digits)}"
+        lines.append((should, None))
+        if gl.diagnosis:
+            lines.append((f"       {MISTAKES[gl.diagnosis]}: {gl.explanation}", "yellow"))
+        elif gl.explanation:
+            lines.append((f"       {gl.explanation}", "yellow"))
+    if report.findings:
+        lines.append(("", None))
+        for f in report.findings:
+            lines.append((f"{'✗' if f.failure else '·'} {f.text}", WRONG_STYLE if f.failure else None))
+    graded = report.graded
+    right = sum(gl.right for gl in graded)
+    failures = [f for f in report.findings if f.failure]
+    lines.append(("", None))
+    if report.passed:
+        lines.append((f"all {len(graded)} lines right", "bold"))
+    else:
+        text = f"{right} of {len(graded)} lines right"
+        if failures:
+            text += f"; {len(failures)} gradient{'s' if len(failures) > 1 else ''} incomplete"
+        lines.append((text, WRONG_STYLE))
+    return lines
+
+
+def backward_document(report) -> dict:
+    from ..tasks.backward import MISTAKES
+
+    result = report.result
+    return {
+        "output": {"name": result.output_name, "value": json_value(result.value)},
+        "inputs": {n: json_value(v) for n, v in result.at.items()},
+        "lines": [{
+            "line": gl.statement.line, "text": gl.statement.text, "name": gl.statement.target,
+            "op": gl.statement.op, "value": json_value(gl.value),
+            "contribution": json_value(gl.contribution), "expected": json_value(gl.expected),
+            "expected_total": json_value(gl.expected_total), "gates": gl.gates,
+            "upstream": None if gl.upstream is None else json_value(gl.upstream),
+            "local": None if gl.local is None else json_value(gl.local),
+            "verdict": gl.verdict, "diagnosis": gl.diagnosis,
+            "mistake": MISTAKES.get(gl.diagnosis) if gl.diagnosis else None,
+            "explanation": gl.explanation or None,
+        } for gl in report.lines],
+        "findings": [{"name": f.name, "kind": f.kind, "expected": json_value(f.expected), "text": f.text}
+                     for f in report.findings],
+        "right": sum(gl.right for gl in report.graded),
+        "total": len(report.graded),
+        "passed": report.passed,
+    }
