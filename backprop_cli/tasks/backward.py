@@ -172,7 +172,7 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
         elif name.startswith("d") and name[1:] in forward_names:
             at[name] = 1.0 if forward_names[name[1:]] == fwd.output else 0.0
         else:
-            close = nearest(name, list(forward_names) + ["d" + n for n in forward_names])
+            close = nearest(name, forward_names) or nearest(name, ["d" + n for n in forward_names])
             s = g.start[node]
             raise SourceError(f"'{name}' is neither a value of the forward pass nor a gradient d<name>",
                               source, s, s + len(name), origin,

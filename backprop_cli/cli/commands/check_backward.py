@@ -28,7 +28,8 @@ def grade_backward(expr, file, at, output, allow_nonfinite, tolerance, fmt, digi
                              "or give them in a file: --backward FILE.")
         backward_origin = origin
     else:
-        forward_source, backward_source = source, _read(backward)
+        forward_source = split_program(source, origin)[0]  # a backward part in the program gives way
+        backward_source = _read(backward)
         backward_origin = "<stdin>" if backward == "-" else backward
     point = parse_at(at)
     graph = build_graph(forward_source, origin, point, output, expr=expr, file=file)

@@ -36,11 +36,14 @@ def own_work(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, ex
         what, noun = "your numbers", "number"
     else:
         formulas = grade.parse_formulas(grads, grad_file)
-        result = load(expr, file, at, output, allow_nonfinite)
         if over:
+            from ...api import parse_at
             from ...tasks.plot import parse_over
 
             rng = parse_over(over)
+            if rng.name not in parse_at(at):
+                at = (*at, f"{rng.name}={rng.lo!r}")  # the swept input needs no --at
+            result = load(expr, file, at, output, True)
             checks = grade.check_formulas_over(result, formulas, rng, tolerance, rng.n or DEFAULT_OVER_POINTS)
             if fmt == "json":
                 click.echo(view.dumps(view.range_document(result, checks, rng)))
@@ -51,6 +54,7 @@ def own_work(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, ex
                 raise MathError(f"{', '.join(wrong)}: your formula{'s differ' if len(wrong) > 1 else ' differs'} "
                                 f"from backprop over {rng.name} = {rng.lo:g} .. {rng.hi:g}")
             return
+        result = load(expr, file, at, output, allow_nonfinite)
         comparisons = grade.check_formulas(result, formulas, tolerance)
         what, noun = "your formulas", "formula"
     if fmt == "json":
