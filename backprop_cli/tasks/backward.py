@@ -56,12 +56,15 @@ class Gates:
         return self.result.grads[gate] * self.partials[gate][node]
 
 
-def gates_of(result: Result) -> Gates:
+def gates_of(result: Result, name_of: Optional[dict] = None) -> Gates:
+    """The gates as a student sees them: each named value is one.  ``name_of`` (node -> name) names
+    the values; by default the program's names, so a statement is one gate (the quiz names every node)."""
     g = result.graph
-    name_of: dict = {}
-    for name, node in g.bindings.items():
-        name_of.setdefault(node, name)
-    name_of.setdefault(g.output, result.output_name)
+    if name_of is None:
+        name_of = {}
+        for name, node in g.bindings.items():
+            name_of.setdefault(node, name)
+        name_of.setdefault(g.output, result.output_name)
     node_of = {name: node for node, name in name_of.items()}
     for name, node in g.bindings.items():
         node_of.setdefault(name, node)
@@ -320,8 +323,8 @@ def grade_statements(gates: Gates, statements: list, values: list, initial: dict
                 graded.explanation = (f"an earlier line already added the gradient through "
                                       f"{', '.join(gates.name_of[G] for G in twice)}")
             else:
-                graded.diagnosis, graded.explanation = diagnose(gates, node, chosen, contribution, used, st,
-                                                                 initial, current, tolerance, num)
+                graded.diagnosis, graded.explanation = diagnose(gates, node, chosen, contribution, used,
+                                                                 st.reads, current, tolerance, num)
         for G in chosen:
             if G not in done:
                 done.append(G)
@@ -377,13 +380,15 @@ def _explains(gates: Gates, node: int, G: int, c: float, used: dict, tolerance: 
     return None
 
 
-def diagnose(gates: Gates, node: int, chosen: list, c: float, used: dict, st: Statement, initial: dict,
-             current: dict, tolerance: float, num) -> tuple:
-    """(mistake, explanation) for a wrong line; mistake None when no known one explains the number."""
+def diagnose(gates: Gates, node: int, chosen: list, c: float, used: dict, reads, current: dict,
+             tolerance: float, num) -> tuple:
+    """(mistake, explanation) for a wrong number c for d<node>, taken to come through the gates
+    ``chosen``; ``reads``/``used``: the names the line reads and their values there, ``current``: the
+    d<name>s computed so far.  The mistake is None when no known one explains the number."""
     result = gates.result
     g = result.graph
     name = gates.name_of[node]
-    early = [n for n in st.reads if n.startswith("d") and n[1:] in gates.node_of and n not in current
+    early = [n for n in reads if n.startswith("d") and n[1:] in gates.node_of and n not in current
              and gates.node_of[n[1:]] != g.output]
     if early:
         n = early[0]
@@ -393,6 +398,12 @@ def diagnose(gates: Gates, node: int, chosen: list, c: float, used: dict, st: St
         expected = sum(gates.contribution(G, node) for G in chosen)
         if expected != 0 and same(c, -expected, tolerance):
             return "sign", f"d{name} should get {num(expected)}"
+        for G in chosen:
+            alone = gates.contribution(G, node)
+            if not same(alone, expected, tolerance) and same(c, alone, tolerance):
+                others = ", ".join(gates.name_of[H] for H in chosen if H != G)
+                return "overwritten", (f"{num(c)} is only what {gates.name_of[G]} sends back; {name} also "
+                                       f"feeds {others}, and the gradients from all of them add up")
         return None, ""
     G = chosen[0]
     gate = gates.name_of[G]
