@@ -415,7 +415,8 @@ def diagnose(gates: Gates, node: int, chosen: list, c: float, used: dict, reads,
         return code, (f"your local gradient ∂{gate}/∂{name} = {num(local)} is right, but the upstream "
                       f"d{gate} you used is {num(mine)}, not {num(u)}: fix the line for d{gate} first")
     if code == "sign":
-        return code, f"∂{gate}/∂{name} is {num(local)}, so d{name} gets {num(u)} x {num(local)} = {num(e)}"
+        return code, (f"∂{gate}/∂{name} is {num(local)}, so d{name} gets "
+                      f"{_operand(num(u))} x {_operand(num(local))} = {num(e)}")
     if code == "no-upstream":
         return code, (f"{num(c)} is the local gradient ∂{gate}/∂{name} alone; "
                       f"multiply it by the upstream d{gate} = {num(u)}")
@@ -423,14 +424,19 @@ def diagnose(gates: Gates, node: int, chosen: list, c: float, used: dict, reads,
         args = g.args[G]
         other = args[1] if args[0] == node else args[0]
         return code, (f"the mul gate {gate} sends each input the "
-                      f"upstream times the OTHER input, here {g.label(other, 30)} = {num(result.values[other])}")
+                      f"upstream times the OTHER input, here {gates.name_of.get(other) or g.label(other, 30)} = "
+                      f"{num(result.values[other])}")
     if code == "routing":
-        winners = [g.label(j, 30) for j, lj in zip(g.args[G], result.local[G]) if lj != 0]
+        winners = [gates.name_of.get(j) or g.label(j, 30) for j, lj in zip(g.args[G], result.local[G]) if lj != 0]
         op = g.op[G]
         which = "largest" if op == "max" else "smallest"
         return code, (f"{op} passes d{gate} to its {which} input "
                       f"({', '.join(winners) or 'none'}); {name} gets {num(local)} x d{gate}")
     return None, ""
+
+
+def _operand(text: str) -> str:
+    return f"({text})" if text.startswith("-") else text
 
 
 def _findings(gates: Gates, current: dict, accounted: dict, lines: list, tolerance: float, num) -> list:

@@ -28,7 +28,7 @@ def _not_negative(ctx, param, value):
 @click.option("--grad-file", metavar="FILE", help="Formulas to grade, one 'dNAME = formula' a line.")
 @click.option("--over", metavar="NAME=FROM:TO[:POINTS]",
               help="With --grad: compare the formulas over a range of one input, e.g. --over x=-3:3.")
-@click.option("--backward", metavar="FILE", is_flag=False, flag_value="-program-",
+@click.option("--backward", metavar="[FILE]", is_flag=False, flag_value="-program-",
               help="Grade a backward pass: the d<name> lines in FILE, or (with no FILE) in the program.")
 def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, expect, grads, grad_file,
             over, backward):
@@ -66,6 +66,9 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, exp
     result = load(expr, file, at, output, allow_nonfinite)
     for message in result.warnings:
         warn(message)
+    if output is None and result.output_name[1:] in result.graph.bindings and result.output_name[:1] == "d":
+        warn(f"the program ends with a gradient line ({result.output_name} = ...): to grade its backward "
+             "pass, add --backward")
     report = check(result, tolerance)
     if fmt == "json":
         from ...views.check import render_json
