@@ -89,3 +89,19 @@ def test_formulas_over_a_range_report_the_first_point_that_differs():
 def test_over_needs_formulas_and_one_mode_at_a_time():
     assert run("check", *SIMPLE, "--over", "x=0:1").exit_code == 2
     assert run("check", *SIMPLE, "--expect", "dx=-4", "--grad", "dx = z").exit_code == 2
+
+
+def test_the_outputs_in_the_docs_are_current():
+    """docs/check-your-work.md pastes real output: each check command there still prints it."""
+    import re
+    import shlex
+
+    from conftest import ROOT
+
+    doc = (ROOT / "docs" / "check-your-work.md").read_text()
+    blocks = re.findall(r"```console\n\$ (backprop check[^\n]*)\n(.*?)\n\(exit status (\d)\)\n```", doc, re.S)
+    assert len(blocks) >= 10
+    for command, shown, code in blocks:
+        result = run(*shlex.split(command)[1:])
+        assert result.exit_code == int(code), command
+        assert result.stdout.strip() in shown, command
