@@ -275,3 +275,48 @@ def test_backward_passes_from_the_engines_edges_are_right_and_one_flipped_sign_i
     mutated[k] = (x, gate, -local)
     bad = grade(result, write(mutated)).lines[k]
     assert bad.verdict == "wrong" and bad.diagnosis == "sign"
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(source=programs(), at=points(), data=st.data())
+def test_a_dropped_upstream_or_an_overwrite_in_a_correct_pass_is_named(source, at, data):
+    try:
+        first = evaluate(source, at=at)
+    except Exception:
+        assume(False)
+    assume(all(math.isfinite(v) for v in first.values))
+    body = staged(source)
+    assume(body.strip())
+    program = "input " + ", ".join(f"{n} = {v!r}" for n, v in at.items()) + "\n" + body
+    result = evaluate(program)
+    assume(all(all(math.isfinite(l) for l in loc) for loc in result.local if loc))
+    lines = backward_from_edges(result)
+    assume(lines)
+    g = result.graph
+    contribution = [result.grads[g.bindings[gate]] * local for _, gate, local in lines]
+    feeds = [sum(1 for other, _, _ in lines if other == x) for x, _, _ in lines]
+
+    def droppable(k):  # the upstream factor can be left out and tell: x's only gate, u not +-1
+        x, gate, local = lines[k]
+        u, e = result.grads[g.bindings[gate]], contribution[k]
+        return (feeds[k] == 1 and abs(e) > 1e-6 and abs(u - 1) > 1e-3 and abs(u + 1) > 1e-3
+                and abs(local - e) > 1e-6 * max(1, abs(e)))
+
+    def overwritable(k):  # a later line for x, after earlier lines gathered something
+        before = sum(c for (other, _, _), c in zip(lines[:k], contribution) if other == lines[k][0])
+        return any(other == lines[k][0] for other, _, _ in lines[:k]) and abs(before) > 1e-6
+
+    drop = [k for k in range(len(lines)) if droppable(k)]
+    over = [k for k in range(len(lines)) if overwritable(k)]
+    assume(drop or over)
+    if drop and (not over or data.draw(st.booleans())):
+        k = data.draw(st.sampled_from(drop))
+        x, gate, local = lines[k]
+        text = write(lines[:k]) + f"d{x} += ({local!r})\n" + write(lines[k + 1:])
+        assert grade(result, text).lines[k].diagnosis == "no-upstream"
+    else:
+        k = data.draw(st.sampled_from(over))
+        text = write(lines[:k]) + write([lines[k]], op="=") + write(lines[k + 1:])
+        bad = grade(result, text).lines[k]
+        assert bad.verdict == "wrong" and bad.diagnosis == "overwritten"
