@@ -168,6 +168,9 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
     forward_names.setdefault(result.output_name, fwd.output)
     bound = list(forward_names) + ["d" + n for n in forward_names]
     g, raw = parse_statements(source, origin, bound)
+    if any(st[0] == "input" for st in raw):
+        raise InputError(f"{origin or 'the backward pass'}: an 'input' line in the backward pass",
+                         "Declare inputs in the forward pass.")
     at = {}
     for name, node in g.inputs.items():
         if name in forward_names:
@@ -183,9 +186,6 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
                               "The forward pass defines: " + ", ".join(forward_names) + ".")
     statements = []
     for st in raw:
-        if st[0] == "input":
-            raise InputError(f"{origin or 'the backward pass'}: an 'input' line in the backward pass",
-                             "Declare inputs in the forward pass.")
         if st[0] != "=":
             start = g.start[st[0]]
             raise SourceError("a backward line assigns a gradient: write d<name> = ... or d<name> += ...",
