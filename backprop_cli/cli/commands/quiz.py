@@ -42,8 +42,13 @@ def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, onl
     from ...errors import BackpropError
     from ...tasks import quiz
     from ...views import quiz as view
-    from .common import load, read_program
+    from .common import read_program
 
+    if answers == "-" and "-" in (expr, file):
+        from ...errors import InputError
+
+        raise InputError("the program and the answers cannot both come from standard input",
+                         "Give the answers in a file: --answers FILE.")
     if random_ or seed is not None:
         if expr is not None or file is not None:
             from ...errors import InputError
@@ -59,14 +64,20 @@ def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, onl
         result = evaluate(source, origin=f"exercise {seed}")
         shown = source.strip().splitlines()
     else:
-        result = load(expr, file, at, output, allow_nonfinite)
+        from ...api import parse_at
+        from ...core.engine import run
+        from .common import build_graph
+
+        source, origin = read_program(expr, file)
+        point = parse_at(at)
+        result = run(build_graph(source, origin, point, output, expr=expr, file=file), point,
+                     allow_nonfinite=allow_nonfinite)
         for message in result.warnings:
             warn(message)
-        source, _ = read_program(expr, file) if file not in (None, "-") and expr != "-" else (expr or "", "")
         shown = [line.split("#", 1)[0].rstrip() for line in source.splitlines()]
-        shown = [line for line in shown if line.strip()] or [f"{result.output_name} = {expr}"]
-        if expr is not None and file is None and len(shown) == 1 and "=" not in shown[0]:
-            shown = [f"{result.output_name} = {shown[0]}"]
+        shown = [line for line in shown if line.strip()]
+        if len(shown) == 1 and "=" not in shown[0]:
+            shown = [f"{result.output_name} = {shown[0].strip()}"]
     questions = quiz.questions(result, only)
     judge = quiz.Judge(result, tolerance)
     talk = fmt == "text"
