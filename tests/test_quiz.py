@@ -131,3 +131,11 @@ def test_the_transcript_fits_sixty_columns():
     print_lines(console, introduction(r, ["f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))"], len(qs), 0.01, "backward"))
     print_lines(console, score_lines(qs, 6))
     assert max(len(line) for line in out.getvalue().splitlines()) <= 60
+
+
+def test_bad_input_is_exit_status_2(tmp_path):
+    both = run("quiz", "-f", "-", "--at", "x=1,y=2", "--answers", "-", input="x*y\n")
+    assert both.exit_code == 2 and "standard input" in both.stderr
+    assert run("quiz", "-f", SIMPLE, "--answers", tmp_path / "missing.txt").exit_code == 2
+    assert run("quiz", "x*y", input="").exit_code == 2  # no value for x and y
+    assert run("quiz", "--seed", "-1").exit_code == 2
