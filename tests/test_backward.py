@@ -13,9 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from backprop_cli import evaluate
-from backprop_cli.core.engine import run as run_engine
 from backprop_cli.core.ops import OPS
-from backprop_cli.language.parser import parse
 from backprop_cli.tasks.backward import grade, split_program
 from conftest import SAMPLES, lecture_cases, run
 from random_programs import points, programs
