@@ -83,7 +83,8 @@ class Question:
     prompt: str
     expected: float
     working: str
-    answers: list = field(default_factory=list)
+    answers: list = field(default_factory=list)  # as typed
+    values: list = field(default_factory=list)  # their values (None: not a number)
     verdict: str = "unanswered"  # "right" | "right on retry" | "wrong" | "unanswered"
     diagnosis: Optional[str] = None
     explanation: str = ""
@@ -162,6 +163,7 @@ class Judge:
 def answer(judge: Judge, q: Question, value: Optional[float], text: str) -> str:
     """Record one try; returns "right", "retry" (wrong, one more try) or "done" (wrong, no more)."""
     q.answers.append(text)
+    q.values.append(value)
     if value is not None and judge.right(q, value):
         q.verdict = "right" if len(q.answers) == 1 else "right on retry"
         return "right"

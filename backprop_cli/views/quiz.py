@@ -76,16 +76,10 @@ def score_lines(questions: list, digits: int) -> list:
 
 
 def document(questions: list, tolerance: float, seed=None) -> dict:
-    def shown(a):
-        try:
-            return json_value(float(a))
-        except ValueError:
-            return a
-
     doc = {
         "questions": [{
             "node": q.name, "kind": q.kind, "prompt": q.prompt, "expected": json_value(q.expected),
-            "answers": [shown(a) for a in q.answers], "verdict": q.verdict, "diagnosis": q.diagnosis,
+            "answers": [a if v is None else json_value(v) for a, v in zip(q.answers, q.values)], "verdict": q.verdict, "diagnosis": q.diagnosis,
             "explanation": describe_mistake(q) or None, "working": q.working,
         } for q in questions],
         "score": {"right": sum(q.right for q in questions), "total": len(questions)},
