@@ -116,6 +116,12 @@ def test_used_before_it_is_computed():
     assert line(r, "dx").diagnosis == "used-before" and line(r, "dx").value == 0
 
 
+def test_the_same_gate_counted_twice():
+    r = graded(SIMPLE, "dq = z\ndz = q\ndx = dq\ndx += dq\ndy = dq\n")
+    assert [g.verdict for g in r.lines] == ["right", "right", "right", "wrong", "right"]
+    assert r.lines[3].diagnosis == "twice" and r.lines[3].expected_total == -4
+
+
 def test_a_wrong_number_no_mistake_explains_has_no_diagnosis():
     r = graded(SIMPLE, "dq = z\ndz = q\ndx = 7\ndy = dq\n")
     assert line(r, "dx").verdict == "wrong" and line(r, "dx").diagnosis is None

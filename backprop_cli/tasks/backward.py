@@ -318,7 +318,7 @@ def grade_statements(gates: Gates, statements: list, values: list, initial: dict
                 graded.diagnosis = "overwritten"
                 graded.explanation = (f"{base} feeds more than one gate: '=' threw away the {num(prev)} "
                                       f"already gathered from {earlier}; use += (d{base} should be {num(total)} here)")
-            elif twice and contribution_right:
+            elif twice and same(contribution, sum(gates.contribution(G, node) for G in twice), tolerance):
                 graded.diagnosis = "twice"
                 graded.explanation = (f"an earlier line already added the gradient through "
                                       f"{', '.join(gates.name_of[G] for G in twice)}")
