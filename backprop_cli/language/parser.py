@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+from operator import itemgetter as _itemgetter
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
@@ -258,18 +259,17 @@ def _parser():
     return _lark
 
 
-# ---- the fast path: Lark's LALR tables and contextual lexer, driven by a loop of our own ----------------
+# ---- the fast path: Lark's LALR tables and one regular expression for its terminals, driven by a loop of our own
 
-class _Token:
-    """What the builder reads of a token (Lark's Token has the same attributes)."""
+class _Token(tuple):
+    """What the builder reads of a token (Lark's Token has the same attributes).  A tuple, so that
+    making one is a single call into C: the parser makes one per token."""
 
-    __slots__ = ("type", "value", "start_pos", "end_pos")
-
-    def __init__(self, type: str, value: str, start_pos: int, end_pos: int) -> None:
-        self.type = type
-        self.value = value
-        self.start_pos = start_pos
-        self.end_pos = end_pos
+    __slots__ = ()
+    type = property(_itemgetter(0))
+    value = property(_itemgetter(1))
+    start_pos = property(_itemgetter(2))
+    end_pos = property(_itemgetter(3))
 
     def __repr__(self) -> str:
         return f"Token({self.type!r}, {self.value!r})"
@@ -281,7 +281,9 @@ class _Unparsable(Exception):
 
 _PASS, _ALL, _FILTER, _SPLICE = range(4)
 _KINDS = {"pass": _PASS, "all": _ALL, "filter": _FILTER, "splice": _SPLICE}
-_tables = None  # (table, gotos, rules, lexers by state, ignore, start, end), or False when stale
+#: group names the scanner adds to the grammar's terminals: any other character, and the end
+_OTHER, _EOF = "__OTHER", "__EOF"
+_tables = None  # (table, gotos, rules, scan, keywords, ignore, start, end), or False when stale
 
 
 def _load_tables():
@@ -295,84 +297,84 @@ def _load_tables():
                 fresh = fh.read() == t.GRAMMAR
         except OSError:
             fresh = False
-        if not fresh:
-            _tables = False  # the grammar was edited: Lark parses until the tables are generated again
+        pattern, unless = t.SCANNER
+        if not fresh or set(unless) - {"NAME"}:
+            # The grammar was edited (Lark parses until the tables are generated again), or keywords
+            # are spelled by a terminal other than NAME: beyond this driver.
+            _tables = False
             return _tables
         import re
 
-        compiled = []
-        for pattern, unless in t.LEXERS:
-            if set(unless) - {"NAME"}:
-                _tables = False  # keywords spelled by another terminal: beyond this driver
-                return _tables
-            compiled.append((re.compile(pattern).match, unless.get("NAME")))
-        lexers = [compiled[k] for k in t.STATE_LEXER]
+        # Every character belongs to some match, so a gap in the terminals shows as _OTHER, and the
+        # empty match at the end of the text stands for the end of input.
+        scan = re.compile(f"{pattern}|(?P<{_OTHER}>(?s:.))|(?P<{_EOF}>\\Z)").finditer
+        keywords = unless.get("NAME", {})
+        # The states where a keyword may come next: only there does a NAME spelled like it change kind.
+        keyword_states = {}
+        for state, row in enumerate(t.TABLE):
+            accepted = {word: kind for word, kind in keywords.items() if kind in row}
+            if accepted:
+                keyword_states[state] = accepted
         rules = [(lhs, size, _KINDS[kind], method, include, nones_after, expand1)
                  for lhs, size, kind, method, include, nones_after, expand1 in t.RULES]
-        _tables = (t.TABLE, t.GOTO, rules, lexers, frozenset(t.IGNORE), t.START, t.END)
+        table = [dict(row) for row in t.TABLE]
+        for row in table:  # the end of input, under the scanner's name for it
+            if "$END" in row:
+                row[_EOF] = row["$END"]
+        gotos = {lhs: {below: dict(row, **({_EOF: row["$END"]} if "$END" in row else {}))
+                       for below, row in by_state.items()}
+                 for lhs, by_state in t.GOTO.items()}
+        _tables = (table, gotos, rules, scan, keyword_states, frozenset(t.IGNORE), t.START, t.END)
     return _tables
 
 
 def _drive(tables, source: str, builder, progress=None) -> list:
     """LALR(1) over ``source`` with the builder's callbacks, exactly as Lark would call them.
     ``progress(fraction)``, if given, is called every few thousand tokens."""
-    table, gotos, rule_specs, lexers, ignore, start, end = tables
+    table, gotos, rule_specs, scan, keyword_states, ignore, start, end = tables
     rules = []
     for lhs, size, kind, method, include, nones_after, expand1 in rule_specs:
         fn = getattr(builder, method, None)
         if fn is None and kind != _SPLICE:
             fn = _no_callback
-        rules.append((size, kind, fn, gotos[lhs], (include, nones_after, expand1)))
+        by_state = gotos[lhs]
+        lhs_goto = [by_state.get(state, {}) for state in range(len(table))]
+        rules.append((size, kind, fn, lhs_goto, (include, nones_after, expand1)))
+    # Terminals the loop must look at before shifting: the rest are shifted as they come.
+    special = set(ignore) | {"LPAR", "RPAR", "_SEP", _OTHER, _EOF}
     Token = _Token
     states = [start]
     values: list = []
     push_state, push_value = states.append, values.append
-    opens: list = []
-    _postlex.opens = opens
-    pos, n = 0, len(source)
+    depth = 0  # open parentheses: a newline inside them continues the statement
+    state = start
+    n = len(source) or 1
     countdown = _PROGRESS_EVERY
     try:
-        while True:
-            if pos < n:
-                match, keywords = lexers[states[-1]]
-                m = match(source, pos)
-                if m is None:
-                    raise _Unparsable
-                kind = m.lastgroup
-                stop = m.end()
+        for m in scan(source):
+            kind = m.lastgroup
+            if kind in special:
                 if kind in ignore:
-                    pos = stop
                     continue
-                value = m.group()
-                if kind == "NAME":
-                    if keywords:
-                        kind = keywords.get(value, kind)
-                elif kind == "LPAR":
-                    opens.append(pos)
+                if kind == "LPAR":
+                    depth += 1
                 elif kind == "RPAR":
-                    if opens:
-                        opens.pop()
-                elif kind == "_SEP" and opens and value != ";":
-                    pos = stop  # a newline inside parentheses continues the statement
-                    continue
-                token = Token(kind, value, pos, stop)
-                pos = stop
-                countdown -= 1
-                if not countdown:
-                    countdown = _PROGRESS_EVERY
-                    if progress is not None:
-                        progress(pos / n)
-            else:
-                kind = "$END"
-                token = None
-            code = table[states[-1]][kind]
+                    if depth:
+                        depth -= 1
+                elif kind == "_SEP":
+                    if depth and m.group() != ";":
+                        continue
+                elif kind == _OTHER:
+                    raise _Unparsable
+            elif kind == "NAME" and state in keyword_states:
+                kind = keyword_states[state].get(m.group(), kind)
+            code = table[state][kind]
             while code < 0:
                 size, rkind, fn, lhs_goto, shape = rules[-1 - code]
                 if rkind == _ALL:
                     if size == 1:
-                        value = fn([values[-1]])
+                        value = values[-1] = fn([values[-1]])
                         del states[-1]
-                        values[-1] = value
                     else:
                         value = fn(values[-size:])
                         del states[-size:]
@@ -387,17 +389,24 @@ def _drive(tables, source: str, builder, progress=None) -> list:
                         children = []
                     value = _shape(rkind, fn, children, *shape)
                     push_value(value)
-                target = lhs_goto[states[-1]][kind]
-                push_state(target)
-                if target == end and token is None:
+                state = lhs_goto[states[-1]][kind]
+                push_state(state)
+                if state == end and kind == _EOF:
                     return value
-                code = table[target][kind]
-            if token is None:
+                code = table[state][kind]
+            if kind == _EOF:
                 raise _Unparsable
             push_state(code)
-            push_value(token)
-    except KeyError:
+            state = code
+            push_value(Token((kind, m.group(), m.start(), m.end())))
+            countdown -= 1
+            if not countdown:
+                countdown = _PROGRESS_EVERY
+                if progress is not None:
+                    progress(m.end() / n)
+    except KeyError:  # no action for this terminal in this state: a syntax error
         raise _Unparsable from None
+    raise _Unparsable  # pragma: no cover - the scanner always ends with the end of input
 
 
 _PROGRESS_EVERY = 16384  # tokens
