@@ -69,10 +69,13 @@ class _Continuation:
 
 
 class _Builder:
-    """Lark callbacks, one per grammar rule.  Expressions return (node id, start, end)."""
+    """Callbacks, one per grammar rule, called with the rule's children as Lark would (tokens are
+    ``_Token`` tuples (kind, text, start, end); ``_FromLark`` converts Lark's).  Expressions return
+    (node id, start, end)."""
 
     def reset(self, source: str, origin: str, bound: Iterable[str]) -> None:
         self.g = Graph(source)
+        self.add = self.g.adder()
         self.origin = origin
         self.bound = set(bound)
         self.env: dict = {}
@@ -85,26 +88,24 @@ class _Builder:
     # -- leaves --
 
     def number(self, c):
-        tok = c[0]
-        value = float(tok.value)
-        if math.isinf(value):
-            raise self._error(f"the number {tok.value[:20]}{'…' if len(tok.value) > 20 else ''} is too large "
-                              "for a double (largest is about 1.8e308)", tok.start_pos, tok.end_pos)
-        return (self.g.add("const", (), tok.start_pos, tok.end_pos, value), tok.start_pos, tok.end_pos)
+        _, text, s, e = c[0]
+        value = float(text)
+        if value - value != 0.0:  # inf
+            raise self._error(f"the number {text[:20]}{'…' if len(text) > 20 else ''} is too large "
+                              "for a double (largest is about 1.8e308)", s, e)
+        return (self.add("const", (), s, e, value), s, e)
 
     def name(self, c):
-        tok = c[0]
-        s, e = tok.start_pos, tok.end_pos
-        node = self.env.get(tok.value)
+        _, name, s, e = c[0]
+        node = self.env.get(name)
         if node is None:
-            name = str(tok.value)
             if name in CONSTANTS and name not in self.bound:
-                return (self.g.add("const", (), s, e, CONSTANTS[name]), s, e)
+                return (self.add("const", (), s, e, CONSTANTS[name]), s, e)
             node = self._new_input(name, s, e)
         return (node, s, e)
 
     def _new_input(self, name: str, s: int, e: int) -> int:
-        node = self.g.add("input", (), s, e, name)
+        node = self.add("input", (), s, e, name)
         self.g.inputs[name] = node
         self.env[name] = node
         self.versions[name] = 1
@@ -115,12 +116,12 @@ class _Builder:
     def binop(self, c):
         left, tok, right = c
         s, e = left[1], right[2]
-        return (self.g.add(_BINARY[tok.value], (left[0], right[0]), s, e), s, e)
+        return (self.add(_BINARY[tok[1]], (left[0], right[0]), s, e), s, e)
 
     def unop(self, c):
-        tok, operand = c
-        s, e = tok.start_pos, operand[2]
-        if tok.value == "+":
+        (_, sign, s, _), operand = c
+        e = operand[2]
+        if sign == "+":
             return (operand[0], s, e)
         g = self.g
         node = operand[0]
@@ -129,7 +130,7 @@ class _Builder:
             g.payload[node] = -g.payload[node]
             g.start[node] = s
             return (node, s, e)
-        return (g.add("neg", (node,), s, e), s, e)
+        return (self.add("neg", (node,), s, e), s, e)
 
     def call(self, c):
         tok, lpar, args, rpar = c
@@ -145,14 +146,14 @@ class _Builder:
             raise self._error(f"{fname} takes {op.arity_text()}, got {len(args)}",
                               tok.start_pos, rpar.end_pos)
         s, e = tok.start_pos, rpar.end_pos
-        return (self.g.add(fname, tuple(a[0] for a in args), s, e), s, e)
+        return (self.add(fname, tuple([a[0] for a in args]), s, e), s, e)
 
     def args(self, c):
         return c
 
     def paren(self, c):
         lpar, inner, rpar = c
-        return (inner[0], lpar.start_pos, rpar.end_pos)
+        return (inner[0], lpar[2], rpar[3])
 
     # -- statements --
 
@@ -174,7 +175,7 @@ class _Builder:
         name = str(tok.value)
         old, s, _ = self.name([tok])
         op = _BINARY[augop.value[0]]
-        node = self.g.add(op, (old, expr[0]), s, expr[2])
+        node = self.add(op, (old, expr[0]), s, expr[2])
         self._bind(name, node)
         return ("=", name, node)
 
@@ -236,6 +237,29 @@ def fold_constant(g: Graph, first: int, node: int) -> Optional[float]:
     return values[node]
 
 
+class _FromLark:
+    """The builder's callbacks for Lark: its tokens become the parser's ``_Token`` tuples first."""
+
+    def __init__(self, builder: _Builder) -> None:
+        from lark import Token
+
+        self._builder = builder
+        self._lark_token = Token
+
+    def __getattr__(self, method: str):
+        fn = getattr(self._builder, method)  # AttributeError for a rule with no callback, as Lark expects
+        if method.startswith("_") or not callable(fn):
+            raise AttributeError(method)
+
+        lark_token = self._lark_token
+
+        def callback(children):
+            return fn([_Token((c.type, str(c), c.start_pos, c.end_pos)) if isinstance(c, lark_token) else c
+                       for c in children])
+
+        return callback
+
+
 _lark = None
 _builder = _Builder()
 _postlex = _Continuation()
@@ -254,7 +278,7 @@ def _parser():
         with open(path, encoding="utf-8") as fh:
             grammar = fh.read()
         _lark = Lark(grammar, parser="lalr", lexer="contextual",
-                     transformer=_builder, postlex=_postlex, start="start",
+                     transformer=_FromLark(_builder), postlex=_postlex, start="start",
                      maybe_placeholders=True, source_path=path)
     return _lark
 

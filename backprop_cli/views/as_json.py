@@ -94,10 +94,14 @@ def _node_pieces(result: Result):
             local = f"[\n        {number(loc[0])},\n        {number(loc[1])}\n      ]"
         else:
             local = "[\n        " + ",\n        ".join(map(number, loc)) + "\n      ]"
+        v = values[i]
+        d = grads[i]
         batch.append(
             f'    {{\n      "id": {i},\n      "op": {op_text[ops[i]]},\n      "label": {_string(label(i))},\n'
-            f'      "inputs": {inputs},\n      "value": {number(values[i])},\n'
-            f'      "grad": {number(grads[i])},\n      "local": {local}\n    }}')
+            f'      "inputs": {inputs},\n'
+            f'      "value": {repr(v) if v.__class__ is float and v - v == 0.0 else number(v)},\n'
+            f'      "grad": {repr(d) if d.__class__ is float and d - d == 0.0 else number(d)},\n'
+            f'      "local": {local}\n    }}')
         if len(batch) == NODES_PER_PIECE:
             yield ('  "nodes": [\n' if first else ",\n") + ",\n".join(batch)
             first = False
