@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-from operator import itemgetter as _itemgetter
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
@@ -69,9 +68,9 @@ class _Continuation:
 
 
 class _Builder:
-    """Callbacks, one per grammar rule, called with the rule's children as Lark would (tokens are
-    ``_Token`` tuples (kind, text, start, end); ``_FromLark`` converts Lark's).  Expressions return
-    (node id, start, end)."""
+    """Callbacks, one per grammar rule, called with the rule's children as Lark would (tokens are the
+    scanner's match objects, or ``_Token`` in their likeness; ``_FromLark`` converts Lark's).
+    Expressions return (node id, start, end)."""
 
     def reset(self, source: str, origin: str, bound: Iterable[str]) -> None:
         self.g = Graph(source)
@@ -88,7 +87,9 @@ class _Builder:
     # -- leaves --
 
     def number(self, c):
-        _, text, s, e = c[0]
+        tok = c[0]
+        text = tok[0]
+        s, e = tok.span()
         value = float(text)
         if value - value != 0.0:  # inf
             raise self._error(f"the number {text[:20]}{'…' if len(text) > 20 else ''} is too large "
@@ -96,7 +97,9 @@ class _Builder:
         return (self.add("const", (), s, e, value), s, e)
 
     def name(self, c):
-        _, name, s, e = c[0]
+        tok = c[0]
+        name = tok[0]
+        s, e = tok.span()
         node = self.env.get(name)
         if node is None:
             if name in CONSTANTS and name not in self.bound:
@@ -116,12 +119,12 @@ class _Builder:
     def binop(self, c):
         left, tok, right = c
         s, e = left[1], right[2]
-        return (self.add(_BINARY[tok[1]], (left[0], right[0]), s, e), s, e)
+        return (self.add(_BINARY[tok[0]], (left[0], right[0]), s, e), s, e)
 
     def unop(self, c):
-        (_, sign, s, _), operand = c
-        e = operand[2]
-        if sign == "+":
+        tok, operand = c
+        s, e = tok.start(), operand[2]
+        if tok[0] == "+":
             return (operand[0], s, e)
         g = self.g
         node = operand[0]
@@ -134,18 +137,21 @@ class _Builder:
 
     def call(self, c):
         tok, lpar, args, rpar = c
-        fname = str(tok.value)
+        fname = tok[0]
+        if args is not None and len(args) == 1 and fname in _ONE_ARGUMENT:  # sin(x), exp(x), ...
+            s, e = tok.start(), rpar.end()
+            return (self.add(fname, (args[0][0],), s, e), s, e)
         args = args or []
         op = OPS.get(fname)
         if op is None or not op.callable:
             close = nearest(fname, function_names())
             hint = (f"Did you mean '{close}'? " if close else "") + \
                 "Known functions: " + ", ".join(function_names()) + "."
-            raise self._error(f"unknown function '{fname}'", tok.start_pos, tok.end_pos, hint)
+            raise self._error(f"unknown function '{fname}'", tok.start(), tok.end(), hint)
         if not op.accepts(len(args)):
             raise self._error(f"{fname} takes {op.arity_text()}, got {len(args)}",
-                              tok.start_pos, rpar.end_pos)
-        s, e = tok.start_pos, rpar.end_pos
+                              tok.start(), rpar.end())
+        s, e = tok.start(), rpar.end()
         return (self.add(fname, tuple([a[0] for a in args]), s, e), s, e)
 
     def args(self, c):
@@ -153,7 +159,7 @@ class _Builder:
 
     def paren(self, c):
         lpar, inner, rpar = c
-        return (inner[0], lpar[2], rpar[3])
+        return (inner[0], lpar.start(), rpar.end())
 
     # -- statements --
 
@@ -167,14 +173,14 @@ class _Builder:
 
     def assign(self, c):
         tok, expr = c
-        self._bind(str(tok.value), expr[0])
-        return ("=", str(tok.value), expr[0])
+        self._bind(tok[0], expr[0])
+        return ("=", tok[0], expr[0])
 
     def augassign(self, c):
         tok, augop, expr = c
-        name = str(tok.value)
+        name = tok[0]
         old, s, _ = self.name([tok])
-        op = _BINARY[augop.value[0]]
+        op = _BINARY[augop[0][0]]
         node = self.add(op, (old, expr[0]), s, expr[2])
         self._bind(name, node)
         return ("=", name, node)
@@ -193,21 +199,21 @@ class _Builder:
         mark = self.decl_marks.pop()
         value = fold_constant(self.g, mark, expr[0])
         if value is None:
-            raise self._error(f"the default of input '{tok.value}' must be a constant "
+            raise self._error(f"the default of input '{tok[0]}' must be a constant "
                               "(numbers, pi, e and functions of them)", expr[1], expr[2])
         if not math.isfinite(value):
-            raise self._error(f"the default of input '{tok.value}' is {value}", expr[1], expr[2])
+            raise self._error(f"the default of input '{tok[0]}' is {value}", expr[1], expr[2])
         self.g.truncate(mark)
         self._declare(tok, value)
 
     def _declare(self, tok, default) -> None:
-        name = str(tok.value)
+        name = tok[0]
         node = self.env.get(name)
         if node is None:
-            self._new_input(name, tok.start_pos, tok.end_pos)
+            self._new_input(name, tok.start(), tok.end())
         elif self.g.op[node] != "input":
             raise self._error(f"'{name}' is assigned before it is declared an input; "
-                              "put 'input' lines first", tok.start_pos, tok.end_pos)
+                              "put 'input' lines first", tok.start(), tok.end())
         if default is not None:
             self.g.defaults[name] = default
 
@@ -254,11 +260,14 @@ class _FromLark:
         lark_token = self._lark_token
 
         def callback(children):
-            return fn([_Token((c.type, str(c), c.start_pos, c.end_pos)) if isinstance(c, lark_token) else c
+            return fn([_Token(str(c), c.start_pos, c.end_pos) if isinstance(c, lark_token) else c
                        for c in children])
 
         return callback
 
+
+#: functions that take one argument (checked once here instead of at every call)
+_ONE_ARGUMENT = frozenset(name for name, op in OPS.items() if op.callable and op.accepts(1))
 
 _lark = None
 _builder = _Builder()
@@ -285,18 +294,32 @@ def _parser():
 
 # ---- the fast path: Lark's LALR tables and one regular expression for its terminals, driven by a loop of our own
 
-class _Token(tuple):
-    """What the builder reads of a token (Lark's Token has the same attributes).  A tuple, so that
-    making one is a single call into C: the parser makes one per token."""
+class _Token:
+    """A Lark token dressed as a match of the scanner: the builder reads tokens as ``tok[0]`` (the
+    text), ``tok.start()``, ``tok.end()`` and ``tok.span()``, and the fast loop hands it the scanner's
+    match objects themselves, so that it makes no object of its own per token."""
 
-    __slots__ = ()
-    type = property(_itemgetter(0))
-    value = property(_itemgetter(1))
-    start_pos = property(_itemgetter(2))
-    end_pos = property(_itemgetter(3))
+    __slots__ = ("_text", "_start", "_end")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self._text, self._start, self._end = text, start, end
+
+    def __getitem__(self, group: int) -> str:
+        if group != 0:
+            raise IndexError(group)
+        return self._text
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def span(self) -> tuple:
+        return (self._start, self._end)
 
     def __repr__(self) -> str:
-        return f"Token({self.type!r}, {self.value!r})"
+        return f"Token({self._text!r}, {self._start}, {self._end})"
 
 
 class _Unparsable(Exception):
@@ -366,7 +389,6 @@ def _drive(tables, source: str, builder, progress=None) -> list:
         rules.append((size, kind, fn, lhs_goto, (include, nones_after, expand1)))
     # Terminals the loop must look at before shifting: the rest are shifted as they come.
     special = set(ignore) | {"LPAR", "RPAR", "_SEP", _OTHER, _EOF}
-    Token = _Token
     states = [start]
     values: list = []
     push_state, push_value = states.append, values.append
@@ -378,13 +400,13 @@ def _drive(tables, source: str, builder, progress=None) -> list:
         for m in scan(source):
             kind = m.lastgroup
             if kind in special:
-                if kind in ignore:
-                    continue
                 if kind == "LPAR":
                     depth += 1
                 elif kind == "RPAR":
                     if depth:
                         depth -= 1
+                elif kind in ignore:
+                    continue
                 elif kind == "_SEP":
                     if depth and m.group() != ";":
                         continue
@@ -422,7 +444,7 @@ def _drive(tables, source: str, builder, progress=None) -> list:
                 raise _Unparsable
             push_state(code)
             state = code
-            push_value(Token((kind, m.group(), m.start(), m.end())))
+            push_value(m)
             countdown -= 1
             if not countdown:
                 countdown = _PROGRESS_EVERY
