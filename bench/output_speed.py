@@ -4,6 +4,7 @@
     python bench/output_speed.py                  # 100,000 and 1,000,000 nodes, 100,000-deep nesting
     python bench/output_speed.py --quick          # 100,000 nodes only, no PyTorch
     python bench/output_speed.py --repeat 5
+    python bench/output_speed.py --stages         # in-process CPU time of each stage, 100,000 nodes
 
 Every figure is a whole process, from text, on the installed console script, measured in this one
 run: the median of --repeat runs of wall time, CPU time (user + system) and peak memory (max RSS, from
@@ -73,12 +74,52 @@ def python_loop_ns() -> float:
     return float(out) / 3_000_000 * 1e9
 
 
+def stages(n: int = 100_000, repeat: int = 3) -> None:
+    """Where the time of `eval --format json` goes, stage by stage (best of ``repeat``, CPU seconds)."""
+    from backprop_cli.core import engine
+    from backprop_cli.language import limits, parser
+    from backprop_cli.views import as_json
+
+    at = {"x": 0.3, "y": -0.2, "z": 0.7}
+    print(f"{'stage (CPU s, best of %d)' % repeat:<34} {'mixture':>9} {'nesting':>9}")
+    cases = [mixture(n)[0], nesting(n)]
+    rows: dict = {}
+    for k, text in enumerate(cases):
+        tables = parser._load_tables()
+        scan = tables[3]
+        graph = parser.parse(text, bound=at)
+        values = engine.forward(graph, at)
+        result = engine.run(graph, at, record=False)
+        steps = [
+            ("limits pre-scan", lambda: limits.check_source(text, "")),
+            ("scan (regex only)", lambda: [m.lastgroup for m in scan(text)]),
+            ("parse (scan + LALR + graph)", lambda: parser.parse(text, bound=at)),
+            ("forward", lambda: engine.forward(graph, at)),
+            ("backward (no record)", lambda: engine.backward(graph, values, record=False)),
+            ("JSON with nodes, written", lambda: sum(map(len, as_json.pieces(result)))),
+        ]
+        for name, step in steps:
+            best = float("inf")
+            for _ in range(repeat):
+                t = time.process_time()
+                step()
+                best = min(best, time.process_time() - t)
+            rows.setdefault(name, [None, None])[k] = best
+    for name, (a, b) in rows.items():
+        print(f"{name:<34} {a:>8.3f}s {b:>8.3f}s")
+    print(f"{'nodes':<34} {n:>9,} {n + 1:>9,}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="100,000 nodes only, no PyTorch")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--stages", action="store_true", help="only the in-process stage breakdown")
     args = ap.parse_args()
+    if args.stages:
+        stages()
+        return 0
     env = dict(os.environ, PYTHONPATH=str(ROOT.parent))
     sizes = [100_000] if args.quick else [100_000, 1_000_000]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; python loop "

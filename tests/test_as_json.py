@@ -72,3 +72,22 @@ def test_pieces_stay_small_on_a_big_graph():
     parts = list(as_json.pieces(bare))
     assert "".join(parts) == reference(recorded)
     assert len(parts) > 3 and max(map(len, parts)) < 300 * as_json.NODES_PER_PIECE
+
+
+def test_the_command_streams_the_same_bytes_in_any_output_encoding():
+    import os
+    import subprocess
+    import sys
+
+    source = "f = (x # café, ∂\n + y) * x"
+    at = {"x": 2.0, "y": -1.0}
+    recorded, _ = both_ways(source, at)
+    text = reference(recorded) + "\n"
+    # An encoding that cannot write the text gets UTF-8 throughout, as echo() did before streaming;
+    # one that can gets the text in that encoding.
+    for encoding, expected in (("utf-8", text.encode("utf-8")), ("ascii", text.encode("utf-8")),
+                               ("latin-1", text.encode("utf-8")), ("utf-16-le", text.encode("utf-16-le"))):
+        env = dict(os.environ, PYTHONIOENCODING=encoding)
+        out = subprocess.run([sys.executable, "-m", "backprop_cli", "eval", source, "--at", "x=2,y=-1",
+                              "--format", "json"], capture_output=True, env=env, check=True).stdout
+        assert out == expected, encoding
