@@ -13,6 +13,7 @@ import json
 from json.encoder import encode_basestring as _string  # the C encoder when available
 
 from ..core.engine import Result
+from ..core.graph import LABEL_WIDTH
 from ..core.ops import OPS
 from ..numbers import json_value
 
@@ -75,38 +76,94 @@ def _node_pieces(result: Result):
         yield '  "nodes": [],\n'
         return
     values, grads = result.values, result.grads
-    ops, args_of, label = g.op, g.args, g.label
+    ops, args_of, names, starts, ends, source, label = g.op, g.args, g.name, g.start, g.end, g.source, g.label
     op_text = {name: _string(name) for name in set(ops)}
     number = _number
+    local_text = _LocalText(result)
+    value_texts: list = []  # mul's local gradients are its inputs' values: written once, reused
+    keep_value = value_texts.append
     batch: list = []
     first = True
-    for i, loc in enumerate(local_gradients(result)):
-        args = args_of[i]
+    for i, args in enumerate(args_of):
+        op = ops[i]
         if not args:
             inputs = "[]"
         elif len(args) == 2:
             inputs = f"[\n        {args[0]},\n        {args[1]}\n      ]"
         else:
             inputs = "[\n        " + ",\n        ".join(map(str, args)) + "\n      ]"
-        if not loc:
-            local = "[]"
-        elif len(loc) == 2:
-            local = f"[\n        {number(loc[0])},\n        {number(loc[1])}\n      ]"
-        else:
-            local = "[\n        " + ",\n        ".join(map(number, loc)) + "\n      ]"
         v = values[i]
+        value = repr(v) if v.__class__ is float and v - v == 0.0 else number(v)
+        keep_value(value)
         d = grads[i]
+        s, e = starts[i], ends[i]
+        if e - s <= LABEL_WIDTH and names[i] is None and op != "input":
+            text = source[s:e]  # Graph.label, for the common case: short source text
+            if " " in text or not text.isprintable():
+                text = " ".join(text.split())
+        else:
+            text = label(i)
         batch.append(
-            f'    {{\n      "id": {i},\n      "op": {op_text[ops[i]]},\n      "label": {_string(label(i))},\n'
-            f'      "inputs": {inputs},\n'
-            f'      "value": {repr(v) if v.__class__ is float and v - v == 0.0 else number(v)},\n'
+            f'    {{\n      "id": {i},\n      "op": {op_text[op]},\n      "label": {_string(text)},\n'
+            f'      "inputs": {inputs},\n      "value": {value},\n'
             f'      "grad": {repr(d) if d.__class__ is float and d - d == 0.0 else number(d)},\n'
-            f'      "local": {local}\n    }}')
+            f'      "local": {local_text(i, op, args, value_texts) if args else "[]"}\n    }}')
         if len(batch) == NODES_PER_PIECE:
             yield ('  "nodes": [\n' if first else ",\n") + ",\n".join(batch)
             first = False
             batch = []
     yield ('  "nodes": [\n' if first else ",\n") + ",\n".join(batch) + "\n  ],\n"
+
+
+class _LocalText:
+    """The text of node i's local gradients: from the engine's record if it kept one, else computed
+    by the gate's own function (for add, sub and neg, once: they are constants; for mul, they are
+    the inputs' values, whose text is already written)."""
+
+    def __init__(self, result: Result) -> None:
+        g = result.graph
+        self.values, self.ops, self.args = result.values, g.op, g.args
+        out = g.output
+        self.recorded = result.local if result.local[out] is not None or not g.args[out] else None
+        self.live = None if self.recorded is not None else g.live()
+        self.functions = _local_functions()
+        self.constant: dict = {}
+
+    def __call__(self, i: int, op: str, args: tuple, value_texts: list) -> str:
+        if self.recorded is not None:
+            loc = self.recorded[i]
+            return "[]" if loc is None else self.format(loc)
+        if not self.live[i]:
+            return "[]"
+        if op == "mul":
+            a, b = args
+            return f"[\n        {value_texts[b]},\n        {value_texts[a]}\n      ]"
+        if op in _CONSTANT_LOCAL:
+            text = self.constant.get(op)
+            if text is None:
+                text = self.constant[op] = self.format(self.compute(i, args))
+            return text
+        return self.format(self.compute(i, args))
+
+    def compute(self, i: int, args: tuple):
+        values = self.values
+        if len(args) == 2:
+            return self.functions[self.ops[i]](values[i], values[args[0]], values[args[1]])
+        return self.functions[self.ops[i]](values[i], *[values[j] for j in args])
+
+    @staticmethod
+    def format(loc) -> str:
+        if not loc:
+            return "[]"
+        return "[\n        " + ",\n        ".join(map(_number, loc)) + "\n      ]"
+
+
+#: gates whose local gradients do not depend on their inputs
+_CONSTANT_LOCAL = frozenset(("add", "sub", "neg"))
+
+
+def _local_functions():
+    return {name: op.local for name, op in OPS.items()}
 
 
 def local_gradients(result: Result):
@@ -121,7 +178,7 @@ def local_gradients(result: Result):
             yield () if loc is None else loc
         return
     values, ops, args_of = result.values, g.op, g.args
-    loc_fns = {name: op.local for name, op in OPS.items()}
+    loc_fns = _local_functions()
     live = g.live()
     for i, args in enumerate(args_of):
         if not args or not live[i]:
