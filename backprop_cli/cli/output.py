@@ -19,7 +19,35 @@ def echo(text: str, err: bool = False) -> None:
         click.echo(text, err=err)
         return
     stream = sys.stderr if err else sys.stdout
-    data = text + "\n"
+    _write(stream, text + "\n")
+    stream.flush()
+
+
+def echo_pieces(pieces, err: bool = False) -> None:
+    """Write text made piece by piece as it comes, then a newline, as ``echo("".join(pieces))`` would,
+    without holding it all.  For text with no escape sequences in it (JSON escapes them)."""
+    stream = sys.stderr if err else sys.stdout
+    if not _utf8_or_ascii(stream):
+        # A piece this encoding cannot write switches to UTF-8 bytes; the pieces before it would be in
+        # another encoding.  echo() writes the whole text in one or the other.
+        echo("".join(pieces), err=err)
+        return
+    for piece in pieces:
+        _write(stream, piece)  # ASCII is UTF-8 too: a switch midway writes the same bytes as echo()
+    _write(stream, "\n")
+    stream.flush()
+
+
+def _utf8_or_ascii(stream) -> bool:
+    import codecs
+
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "").name in ("utf-8", "ascii")
+    except LookupError:
+        return False
+
+
+def _write(stream, data: str) -> None:
     try:
         stream.write(data)
     except UnicodeEncodeError:  # a stream that cannot encode the text: UTF-8 bytes, as click would
@@ -28,7 +56,6 @@ def echo(text: str, err: bool = False) -> None:
             raise
         stream.flush()
         buffer.write(data.encode("utf-8", "replace"))
-    stream.flush()
 
 
 def report(error: BaseException, debug: bool = False) -> int:

@@ -4,8 +4,8 @@ TABLE[state] maps a terminal to a code: >= 0 shift to that state; < 0 reduce by 
 GOTO[nonterminal][state][lookahead]: the state after reducing to nonterminal over state, past any
 unit reductions (?rule: one child) that lookahead leads to.
 RULES[r] = (lhs, size, kind, callback, include, nones_after, expand1): how a reduction shapes its
-children, as Lark's tree builder does.  LEXERS[STATE_LEXER[state]] = (regex, keyword map): the
-contextual lexer of that state.
+children, as Lark's tree builder does.  SCANNER = (regex, keyword map): every terminal in one
+regular expression, tried in the order of Lark's lexers, and the names that are keywords.
 """
 
 LARK_VERSION = '1.3.1'
@@ -199,120 +199,10 @@ RULES = [('__args_star_2', 2, 'splice', '__args_star_2', ((1, False, 0),), 0, Fa
  ('sum', 3, 'all', 'binop', ((0, False, 0), (1, False, 0), (2, False, 0)), 0, False),
  ('unary', 2, 'all', 'unop', ((0, False, 0), (1, False, 0)), 0, False),
  ('unary', 1, 'pass', 'unary', ((0, False, 0),), 0, True)]
-LEXERS = [('(?P<NUMBER>(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)|(?P<NAME>[A-Za-z_][A-Za-z_0-9]*)|(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<ADDOP>(?:\\+|\\-))|(?P<LPAR>\\()',
-  {'NAME': {'input': 'INPUT'}}),
- ('(?P<NUMBER>(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)|(?P<NAME>[A-Za-z_][A-Za-z_0-9]*)|(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<ADDOP>(?:\\+|\\-))|(?P<LPAR>\\()',
-  {}),
- ('(?P<NAME>[A-Za-z_][A-Za-z_0-9]*)|(?P<__IGNORE_1>[ \t\x0c\r]+)|(?P<COMMENT>#[^\n]*)|(?P<_SEP>(?:\r?\n|;))',
-  {}),
- ('(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<AUGOP>(?:\\+=|\\-=|\\*=|/=))|(?P<POWOP>(?:\\*\\*|\\^))|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<ADDOP>(?:\\+|\\-))|(?P<MULOP>(?:\\*|/))|(?P<EQUAL>=)|(?P<LPAR>\\()',
-  {}),
- ('(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<POWOP>(?:\\*\\*|\\^))|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<ADDOP>(?:\\+|\\-))|(?P<MULOP>(?:\\*|/))|(?P<COMMA>,)|(?P<RPAR>\\))',
-  {}),
- ('(?P<__IGNORE_1>[ \t\x0c\r]+)|(?P<COMMENT>#[^\n]*)|(?P<_SEP>(?:\r?\n|;))', {}),
- ('(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<ADDOP>(?:\\+|\\-))|(?P<MULOP>(?:\\*|/))|(?P<COMMA>,)|(?P<RPAR>\\))',
-  {}),
- ('(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<ADDOP>(?:\\+|\\-))|(?P<COMMA>,)|(?P<RPAR>\\))',
-  {}),
- ('(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<POWOP>(?:\\*\\*|\\^))|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<ADDOP>(?:\\+|\\-))|(?P<MULOP>(?:\\*|/))|(?P<COMMA>,)|(?P<LPAR>\\()|(?P<RPAR>\\))',
-  {}),
- ('(?P<__IGNORE_1>[ \t\x0c\r]+)|(?P<COMMENT>#[^\n]*)|(?P<_SEP>(?:\r?\n|;))|(?P<COMMA>,)|(?P<EQUAL>=)', {}),
- ('(?P<__IGNORE_1>[ \t\x0c\r]+)|(?P<COMMENT>#[^\n]*)|(?P<_SEP>(?:\r?\n|;))|(?P<COMMA>,)', {}),
- ('(?P<__IGNORE_1>[ \t\x0c\r]+)|(?P<COMMENT>#[^\n]*)|(?P<_SEP>(?:\r?\n|;))|(?P<RPAR>\\))', {}),
- ('(?P<NUMBER>(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)|(?P<NAME>[A-Za-z_][A-Za-z_0-9]*)|(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<ADDOP>(?:\\+|\\-))|(?P<LPAR>\\()|(?P<RPAR>\\))',
-  {}),
- ('(?P<__IGNORE_1>[ \t\x0c\r]+)|(?P<COMMENT>#[^\n]*)|(?P<_SEP>(?:\r?\n|;))|(?P<COMMA>,)|(?P<RPAR>\\))', {})]
-STATE_LEXER = [0,
- 1,
- 2,
- 1,
- 3,
- 4,
- 5,
- 4,
- 5,
- 6,
- 6,
- 5,
- 5,
- 7,
- 6,
- 8,
- 6,
- 9,
- 10,
- 1,
- 11,
- 1,
- 1,
- 12,
- 0,
- 5,
- 1,
- 1,
- 1,
- 1,
- 2,
- 10,
- 10,
- 4,
- 5,
- 5,
- 4,
- 11,
- 13,
- 5,
- 0,
- 6,
- 6,
- 6,
- 10,
- 2,
- 4,
- 1,
- 13,
- 5,
- 10,
- 13,
- 1,
- 13]
+SCANNER = ('(?P<NUMBER>(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)|(?P<NAME>[A-Za-z_][A-Za-z_0-9]*)|(?P<__IGNORE_1>[ \t\x0c'
+ '\r'
+ ']+)|(?P<COMMENT>#[^\n'
+ ']*)|(?P<AUGOP>(?:\\+=|\\-=|\\*=|/=))|(?P<POWOP>(?:\\*\\*|\\^))|(?P<_SEP>(?:\r'
+ '?\n'
+ '|;))|(?P<ADDOP>(?:\\+|\\-))|(?P<MULOP>(?:\\*|/))|(?P<COMMA>,)|(?P<EQUAL>=)|(?P<LPAR>\\()|(?P<RPAR>\\))',
+ {'NAME': {'input': 'INPUT'}})

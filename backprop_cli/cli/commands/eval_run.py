@@ -6,21 +6,21 @@ The click command (eval.py) and the fast entry point (entry.py) both call ``run`
 from __future__ import annotations
 
 from ...numbers import DEFAULT_DIGITS
-from ..output import echo
+from ..output import echo_pieces
 from .common import load, warn
 
 
 def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False,
         collapse=None):
     """The command's work, without click: the fast entry point (entry.py) calls this too."""
-    result = load(expr, file, at, output, allow_nonfinite, record=not (fmt == "json" and no_nodes),
-                  collapse=collapse)
+    # JSON computes the local gradients as it writes each node, so the engine keeps no record of them.
+    result = load(expr, file, at, output, allow_nonfinite, record=fmt != "json", collapse=collapse)
     for message in result.warnings:
         warn(message)
     if fmt == "json":
         from ...views import as_json
 
-        echo(as_json.render(result, nodes=not no_nodes))
+        echo_pieces(as_json.pieces(result, nodes=not no_nodes))
     elif fmt == "tree":
         from ...views import tree
         from ...views.console import make_console
