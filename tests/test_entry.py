@@ -152,3 +152,117 @@ def test_the_progress_bar_shows_on_a_terminal_after_the_delay_only():
     late = Terminal()
     api.build(source, progress=Progress("parsing", delay=60.0, stream=late))
     assert late.getvalue() == ""
+
+
+# ---- one table of eval's options: the fast path and click read the same entries -------------------
+
+from backprop_cli.cli import options  # noqa: E402
+from backprop_cli.cli.group import COMMANDS  # noqa: E402
+
+
+def _command(name):
+    return click_main.get_command(click.Context(click_main), name)
+
+
+def _click_options(name) -> dict:
+    return {p.name: p for p in _command(name).params if isinstance(p, click.Option)}
+
+
+def test_every_option_of_eval_is_read_by_the_fast_path_or_deliberately_left_to_click():
+    fast = {option.dest for option in options.EVAL}
+    assert not fast & set(options.EVAL_CLICK_ONLY)
+    ctx = click.Context(_command("eval"), help_option_names=["-h", "--help"])
+    for param in _command("eval").get_params(ctx):
+        if set(_flags(param)) == set(ctx.help_option_names):
+            continue  # the help screen is click's
+        if isinstance(param, click.Argument):
+            assert param.name == "expr", f"eval's argument {param.name} is new: teach entry.plain_eval it"
+        else:
+            assert param.name in fast or param.name in options.EVAL_CLICK_ONLY, (
+                f"eval --{param.name} is neither read by the fast path (options.EVAL) "
+                f"nor listed in options.EVAL_CLICK_ONLY")
+    assert fast <= set(_click_options("eval")), "options.EVAL lists an option click does not have"
+
+
+def _flags(param) -> tuple:
+    return tuple(param.opts + param.secondary_opts)
+
+
+@pytest.mark.parametrize("option", options.EVAL, ids=lambda o: o.dest)
+def test_click_builds_eval_options_from_the_table(option):
+    param = _click_options("eval")[option.dest]
+    assert _flags(param) == option.flags
+    assert param.is_flag == option.is_flag and param.multiple == option.multiple
+    assert param.help == option.help
+    given = _command("eval").make_context("eval", ["x"]).params  # what click passes when nothing is given
+    if param.expose_value:
+        assert given[option.dest] == (tuple(option.initial()) if option.multiple else option.initial())
+    choices = getattr(param.type, "choices", None)
+    assert (tuple(choices) if choices is not None else None) == option.choices
+    if isinstance(param.type, click.IntRange):
+        assert (param.type.min, param.type.max) == option.int_range
+    else:
+        assert option.int_range is None
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_spells_the_shared_options_as_the_table_does(command):
+    shared = [options.FILE, options.AT, options.OUTPUT, options.ALLOW_NONFINITE, options.DEBUG]
+    params = _click_options(command)
+    for option in shared:
+        for param in params.values():
+            if set(_flags(param)) & set(option.flags):
+                assert (_flags(param), param.name, param.help) == (option.flags, option.dest, option.help)
+    assert "file" in params and "debug" in params
+
+
+#: a value for each free-text option of eval, on samples/neuron.bp
+SAMPLE_VALUES = {"file": NEURON, "at": "w0=1", "output": "f"}
+
+
+def _cases_from_click():
+    """Argument lists built from click's own parameters of eval: every choice, both ends of every
+    range, every flag, a sample for every free-text option; and values click must judge itself."""
+    accepted, declined = [], []
+    base = ["eval", "-f", NEURON]
+    for param in _command("eval").params:
+        if not isinstance(param, click.Option) or param.name not in {o.dest for o in options.EVAL}:
+            continue
+        flag = param.opts[-1]
+        if param.is_flag:
+            accepted.append(base + [flag])
+        elif isinstance(param.type, click.Choice):
+            accepted += [base + [flag, choice] for choice in param.type.choices]
+            declined.append(base + [flag, "no-such-choice"])
+        elif isinstance(param.type, click.IntRange):
+            low, high = param.type.min, param.type.max
+            accepted += [base + [flag, str(low)], base + [flag, str(high)]]
+            declined += [base + [flag, str(low - 1)], base + [flag, str(high + 1)]]
+        else:
+            assert param.name in SAMPLE_VALUES, f"give eval --{param.name} a sample value in SAMPLE_VALUES"
+            args = ["eval", flag, SAMPLE_VALUES[param.name]] if param.name == "file" else \
+                base + [flag, SAMPLE_VALUES[param.name]]
+            accepted.append(args)
+        declined.append(base + [flag] if not param.is_flag else base + [flag + "x"])
+    return accepted, declined
+
+
+ACCEPTED, UNUSUAL = _cases_from_click()
+
+
+def _ids(cases):
+    return [" ".join(a[1:]).replace(NEURON, "neuron.bp") for a in cases]
+
+
+@pytest.mark.parametrize("args", ACCEPTED, ids=_ids(ACCEPTED))
+def test_the_fast_path_reads_every_value_click_accepts_and_prints_the_same(args):
+    assert entry.plain_eval(args) is not None
+    slow, fast = both(args)
+    assert slow.exit_code == 0, slow.stderr
+    assert (fast.exit_code, fast.stdout, fast.stderr) == (slow.exit_code, slow.stdout, slow.stderr)
+
+
+@pytest.mark.parametrize("args", UNUSUAL, ids=_ids(UNUSUAL))
+def test_the_fast_path_leaves_values_click_rejects_to_click(args):
+    assert entry.plain_eval(args) is None
+    assert CliRunner().invoke(click_main, args).exit_code == 2
