@@ -27,7 +27,8 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
 
         tree.render(result, make_console(), digits)
     else:
-        from ...views.console import make_console
+        from ...views.console import make_console, plain_console
         from ...views.table import render
 
-        render(result, make_console(), digits)
+        # Piped, the table needs no Rich: plain_console spares its import (start-up).
+        render(result, plain_console() or make_console(), digits)
