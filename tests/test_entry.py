@@ -298,3 +298,120 @@ def test_the_fast_path_reads_every_value_click_accepts_and_prints_the_same(args)
 def test_the_fast_path_leaves_values_click_rejects_to_click(args):
     assert entry.plain_eval(args) is None
     assert CliRunner().invoke(click_main, args).exit_code == 2
+
+
+def _table_through(console, source, at=()):
+    from backprop_cli.cli.commands.common import load
+    from backprop_cli.views import table
+
+    table.render(load(source, None, at, None, False), console, 4)
+    return console.file.getvalue()
+
+
+TABLE_CASES = [(str(p.read_text()), ()) for p in sorted(SAMPLES.glob("*.bp"))] + [
+    ("x", ("x=1",)), ("(x+y)*z", ("x=-2,y=5,z=-4",)), ("relu(x)*max(x, y)", ("x=0,y=0",)),
+    ("log(x)", ("x=1e-300",)), ("q = x*y\nq + sin(q)/x", ("x=3,y=1e10",))]
+
+
+@pytest.mark.parametrize("no_color", [False, True], ids=["colour", "NO_COLOR"])
+@pytest.mark.parametrize("source, at", TABLE_CASES, ids=[s.splitlines()[-1][:30] for s, _ in TABLE_CASES])
+def test_the_table_on_a_terminal_without_rich_is_what_rich_writes(source, at, no_color):
+    import io
+
+    from rich.console import Console
+
+    from backprop_cli.views.console import AnsiConsole
+
+    ours = _table_through(AnsiConsole(io.StringIO(), 200, no_color=no_color), source, at)
+    for system in ("standard", "256", "truecolor"):
+        rich = Console(file=io.StringIO(), force_terminal=True, width=200, color_system=system, highlight=False,
+                       emoji=False, soft_wrap=False, no_color=no_color)
+        assert ours == _table_through(rich, source, at)
+    assert ("\x1b[32m" in ours) != no_color and "\x1b[1m" in ours
+
+
+class _Terminal(__import__("io").StringIO):
+    def isatty(self):
+        return True
+
+
+def test_a_table_wider_than_the_terminal_goes_to_rich_which_wraps_it(monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from backprop_cli.views.console import AnsiConsole
+
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "40")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    source, at = TABLE_CASES[1]  # the neuron: 72 columns
+    ours = _table_through(AnsiConsole(_Terminal(), 40), source, at)
+    rich = Console(file=io.StringIO(), force_terminal=True, width=40, color_system="256", highlight=False,
+                   emoji=False, soft_wrap=False)
+    assert ours == _table_through(rich, source, at)
+    unwrapped = _table_through(AnsiConsole(io.StringIO(), 200), source, at)
+    assert "\x1b[32m" in ours and len(ours.splitlines()) > len(unwrapped.splitlines())  # Rich wrapped it
+
+
+def test_only_a_plain_terminal_gets_the_console_without_rich(monkeypatch):
+    import io
+
+    from backprop_cli.views.console import AnsiConsole, terminal_console
+
+    Terminal = _Terminal
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR", "TERM", "COLUMNS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "90")
+    console = terminal_console(Terminal())
+    assert isinstance(console, AnsiConsole) and console.width == 90 and not console.no_color
+    assert terminal_console(io.StringIO()) is None  # not a terminal
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert terminal_console(Terminal()).no_color
+    for name, value in (("TERM", "dumb"), ("FORCE_COLOR", "1"), ("TTY_COMPATIBLE", "1")):
+        monkeypatch.setenv(name, value)
+        assert terminal_console(Terminal()) is None
+        monkeypatch.delenv(name)
+
+
+def _on_a_terminal(args, **env):
+    """The console script's output under a real pseudo-terminal (80 columns)."""
+    import pty
+    import select
+    import struct
+
+    master, slave = pty.openpty()
+    import fcntl
+    import termios
+
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    clean = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR", "COLUMNS")}
+    code = "import sys; from backprop_cli.cli.entry import main; sys.exit(main())"
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdin=slave, stdout=slave, stderr=slave,
+                            env=dict(clean, PYTHONPATH=str(ROOT), TERM="xterm-256color", **env), cwd=ROOT)
+    os.close(slave)
+    out = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 30)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    assert proc.wait(30) == 0
+    return out
+
+
+@pytest.mark.parametrize("args", [["eval", "-f", NEURON], ["eval", "(x+y)*z", "--at", "x=-2,y=5,z=-4"],
+                                  ["eval", "-f", NEURON, "--at", "w0=0.123456789123,x1=3.14159265358979", "--digits", "17"]],
+                         ids=["neuron", "simple", "wider than 80 columns"])
+def test_on_a_real_terminal_the_table_without_rich_is_rich_table(args):
+    ours = _on_a_terminal(args)
+    assert ours == _on_a_terminal(args, FORCE_COLOR="1")  # FORCE_COLOR: Rich draws it
+    assert b"\x1b[1;32m" in ours
