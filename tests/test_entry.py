@@ -10,6 +10,7 @@ import sys
 import click
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings, strategies as st
 
 from backprop_cli.cli import entry
 from backprop_cli.cli.group import main as click_main
@@ -107,7 +108,7 @@ def _script(*args, env=None):
 
 @pytest.mark.parametrize("fmt", ["json", "table"])
 def test_the_console_script_answers_without_importing_click_lark_rich_or_dataclasses(fmt):
-    heavy = ("click", "lark", "rich", "dataclasses", "typing")
+    heavy = ("click", "lark", "rich", "dataclasses", "typing", "json")
     code = ("import sys; from backprop_cli.cli.entry import main; main(['eval', '-f', sys.argv[1], "
             f"'--format', {fmt!r}]); print(' '.join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)")
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
@@ -415,3 +416,31 @@ def test_on_a_real_terminal_the_table_without_rich_is_rich_table(args):
     ours = _on_a_terminal(args)
     assert ours == _on_a_terminal(args, FORCE_COLOR="1")  # FORCE_COLOR: Rich draws it
     assert b"\x1b[1;32m" in ours
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_values)
+def test_the_json_writer_writes_what_the_json_module_writes(value):
+    from backprop_cli.views.as_json import dumps
+
+    assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def test_the_json_writer_refuses_what_strict_json_cannot_hold():
+    from backprop_cli.views.as_json import dumps
+
+    for bad in (float("nan"), [float("inf")], {"x": float("-inf")}):
+        with pytest.raises(ValueError):
+            dumps(bad)
+    with pytest.raises(TypeError):
+        dumps({1: 2})
+    deep = []
+    for _ in range(10_000):
+        deep = [deep]
+    assert dumps(deep).count("[") == 10_001  # no recursion
