@@ -119,9 +119,7 @@ def test_the_console_script_answers_without_importing_click_lark_rich_or_datacla
         assert json.loads(out.stdout)["output"]["value"] == pytest.approx(0.7310585786300049)
     else:
         assert "df/dw0 = -0.1966" in out.stdout
-    # core/ops.py still imports dataclasses (its rewrite into one description per gate drops it)
-    allowed = {"dataclasses"} if "dataclass" in (ROOT / "backprop_cli/core/ops.py").read_text() else set()
-    assert set(out.stderr.split()) <= allowed, out.stderr
+    assert out.stderr.split() == [], out.stderr
 
 
 @pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.bp")), ids=lambda p: p.stem)
