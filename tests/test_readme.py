@@ -17,8 +17,9 @@ sys.path.insert(0, str(ROOT / "tools"))
 import update_readme  # noqa: E402
 
 PAGES = update_readme.pages()
-EXAMPLES = [(path.relative_to(ROOT).as_posix(), command, expected)
-            for path in PAGES for command, expected in update_readme.examples(path.read_text(encoding="utf-8"))]
+EXAMPLES = [(path.relative_to(ROOT).as_posix(), command, expected, code)
+            for path in PAGES
+            for command, expected, code in update_readme.examples(path.read_text(encoding="utf-8"))]
 
 
 def test_the_pages_include_the_readme_and_every_docs_page():
@@ -52,9 +53,16 @@ def test_links_between_the_pages_lead_somewhere():
             assert (path.parent / target).exists(), f"{path.name} links to a missing {target}"
 
 
-@pytest.mark.parametrize("page, command, expected", EXAMPLES, ids=[f"{p}: {c}" for p, c, _ in EXAMPLES])
-def test_example(page, command, expected, monkeypatch):
+@pytest.mark.parametrize("page, command, expected, code", EXAMPLES, ids=[f"{p}: {c}" for p, c, _, _ in EXAMPLES])
+def test_example(page, command, expected, code, monkeypatch):
     monkeypatch.chdir(ROOT)
     args, stdin = update_readme.split(command)
     result = run(*args, input=stdin, env=dict(update_readme.ENV))
     assert result.output.rstrip() == expected.rstrip(), f"{page}: {command} (python tools/update_readme.py)"
+    if code is not None:  # the page shows "(exit status N)"
+        assert result.exit_code == code, f"{page}: {command}"
+
+
+def test_an_example_may_show_its_exit_status():
+    found = update_readme.examples("```console\n$ backprop x\nout\n(exit status 2)\n$ backprop y\n```\n")
+    assert found == [("backprop x", "out", 2), ("backprop y", "", None)]

@@ -5,7 +5,8 @@ write the README's command table from the COMMANDS table in backprop_cli/cli/gro
     python tools/update_readme.py --check  # exit 1 if an output or the command table is stale
 
 A ```console block is a series of `$ backprop ...` lines each followed by its output (stdout and
-stderr as a terminal shows them, without colour, 100 columns).  Blocks fenced otherwise (```sh,
+stderr as a terminal shows them, without colour, 100 columns).  An output may end with a line
+`(exit status N)`: then the exit status is checked too, and kept when the output is pasted again.  Blocks fenced otherwise (```sh,
 ```text) are left alone.  tests/test_readme.py runs the same examples, so a stale page fails the tests;
 a new docs/<topic>.md is picked up without registering it anywhere.
 """
@@ -30,20 +31,34 @@ def pages() -> list:
     return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
+EXIT = re.compile(r"\(exit status (\d+)\)")
+
+
 def examples(text: str) -> list:
-    """(command, expected output) for every `$ ` line of every ```console block of a page."""
+    """(command, expected output, expected exit status or None) for every `$ ` line of every
+    ```console block of a page."""
     found = []
     for block in BLOCK.findall(text):
-        command, output = None, []
-        for line in block[1].splitlines():
-            if line.startswith("$ "):
-                if command:
-                    found.append((command, "\n".join(output)))
-                command, output = line[2:], []
-            else:
-                output.append(line)
-        if command:
-            found.append((command, "\n".join(output)))
+        for command, output in _commands(block[1]):
+            code = None
+            if output and EXIT.fullmatch(output[-1]):
+                code = int(EXIT.fullmatch(output.pop())[1])
+            found.append((command, "\n".join(output), code))
+    return found
+
+
+def _commands(block: str) -> list:
+    """(command, output lines) for each `$ ` line of a block."""
+    found, command, output = [], None, []
+    for line in block.splitlines():
+        if line.startswith("$ "):
+            if command:
+                found.append((command, output))
+            command, output = line[2:], []
+        else:
+            output.append(line)
+    if command:
+        found.append((command, output))
     return found
 
 
@@ -60,22 +75,24 @@ def split(command: str) -> tuple:
     return words[1:], stdin
 
 
-def run(command: str) -> str:
+def run(command: str) -> tuple:
+    """The command's output (stripped at the end) and exit status."""
     from click.testing import CliRunner
 
     from backprop_cli.cli.group import main
 
     args, stdin = split(command)
     result = CliRunner(env=ENV).invoke(main, args, input=stdin, prog_name="backprop")
-    return result.output.rstrip()
+    return result.output.rstrip(), result.exit_code
 
 
 def refresh(block: str) -> str:
     out = []
-    for line in block.splitlines():
-        if line.startswith("$ "):
-            out.append(line)
-            out.append(run(line[2:]))
+    for command, output in _commands(block):
+        printed, code = run(command)
+        out += [f"$ {command}", printed] if printed else [f"$ {command}"]
+        if output and EXIT.fullmatch(output[-1]):
+            out.append(f"(exit status {code})")
     return "\n".join(out) + "\n"
 
 
@@ -87,13 +104,15 @@ def anchor(heading: str) -> str:
 
 
 def guide(name: str) -> str:
-    """Where a command's guide is: docs/<name>.md if there is one, else its section of docs/commands.md."""
+    """Where a command's guide is: docs/<name>.md if there is one, else the first heading of
+    docs/commands.md, then of the other docs/*.md, that names `backprop <name>`."""
     if (ROOT / "docs" / f"{name}.md").exists():
         return f"docs/{name}.md"
-    commands = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
-    for line in commands.splitlines():
-        if line.startswith("#") and f"`backprop {name}`" in line:
-            return f"docs/commands.md#{anchor(line)}"
+    docs = ROOT / "docs"
+    for page in [docs / "commands.md", *sorted(p for p in docs.glob("*.md") if p.name != "commands.md")]:
+        for line in page.read_text(encoding="utf-8").splitlines():
+            if line.startswith("#") and f"`backprop {name}`" in line:
+                return f"docs/{page.name}#{anchor(line)}"
     return "docs/commands.md"
 
 
