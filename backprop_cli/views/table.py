@@ -64,6 +64,16 @@ def render(result: Result, console, digits: int = DEFAULT_DIGITS) -> None:
         out.flush()
         return
 
+    if getattr(console, "writes_ansi", False):  # console.AnsiConsole: a terminal, without Rich
+        if console.fits([rule, *(cell for row in rows for cell in row),
+                         *(label + number for label, number, _ in summary(result, digits))]) \
+                and len(rule) <= console.width:
+            _write_ansi(console, rows, widths, rule, output, summary(result, digits))
+            return
+        from .console import make_console
+
+        console = make_console(console.file)  # a line wider than the terminal: Rich wraps it
+
     from rich.text import Text
 
     def styled(row, text: Text, bold: bool) -> None:
@@ -90,3 +100,24 @@ def render(result: Result, console, digits: int = DEFAULT_DIGITS) -> None:
         tail.append(label)
         tail.append(number + "\n", style=style)
     console.print(tail, end="")
+
+
+def _write_ansi(console, rows, widths, rule, output, lines) -> None:
+    """What the Rich branch below prints, as console.AnsiConsole writes it."""
+    style = console.styled
+
+    def line(row, bold: bool) -> str:
+        parts = []
+        for k, cell in enumerate(_padded(row, widths)):
+            wanted = STYLES[k]
+            if bold:
+                wanted = f"bold {wanted}" if wanted else "bold"
+            parts.append(style(cell, wanted))
+        return GAP.join(parts) + "\n"
+
+    out = console.file
+    out.write(line(HEADERS, True) + rule + "\n")
+    for start in range(0, len(rows), CHUNK):
+        out.write("".join(line(rows[i], i == output) for i in range(start, min(start + CHUNK, len(rows)))))
+    out.write("\n" + "".join(f"{label}{style(number, wanted)}\n" for label, number, wanted in lines))
+    out.flush()

@@ -58,24 +58,42 @@ def max_size_option(f):
                              f"or ${limits.ENV_MAX_SIZE}; 0: no limit).")(f)
 
 
+def click_option(option, **extra):
+    """The click option for an entry of ../options.py (``extra``: click-only settings, e.g. a callback)."""
+    import click
+
+    kwargs = {"help": option.help}
+    if option.metavar is not None:
+        kwargs["metavar"] = option.metavar
+    if option.is_flag:
+        kwargs["is_flag"] = True
+    elif option.default is not None:
+        kwargs.update(default=option.default, show_default=True)
+    if option.multiple:
+        kwargs["multiple"] = True
+    if option.choices is not None:
+        kwargs["type"] = click.Choice(list(option.choices))
+    if option.int_range is not None:
+        kwargs["type"] = click.IntRange(*option.int_range)
+    kwargs.update(extra)
+    return click.option(*option.flags, option.dest, **kwargs)
+
+
 def program_options(f, point: bool = True):
     """EXPR, -f FILE, --at, --output, --allow-nonfinite, --max-size and --debug (without ``point``:
     no --at and --allow-nonfinite, for commands that only read the program)."""
     import click
 
+    from .. import options
+
     decorators = [
         click.argument("expr", required=False, metavar="EXPR"),
-        click.option("-f", "--file", "file", metavar="FILE",
-                     help="Read the program from FILE ('-' for standard input) instead of EXPR."),
-        click.option("--at", "at", multiple=True, metavar="NAME=VALUE,...",
-                     help="Input values, e.g. --at x=-2,y=5 or --at x=pi/4 (repeatable)."),
-        click.option("--output", "output", metavar="NAME",
-                     help="Differentiate the value named NAME instead of the last statement."),
-        click.option("--allow-nonfinite", is_flag=True,
-                     help="Let inf and nan flow through (IEEE) instead of stopping at an undefined value."),
+        click_option(options.FILE),
+        click_option(options.AT),
+        click_option(options.OUTPUT),
+        click_option(options.ALLOW_NONFINITE),
         max_size_option,
-        click.option("--debug", is_flag=True, expose_value=False, callback=_set_debug, is_eager=True,
-                     help="Show the Python traceback of an internal error."),
+        click_option(options.DEBUG, expose_value=False, callback=_set_debug, is_eager=True),
     ]
     if not point:
         del decorators[4], decorators[2]  # --allow-nonfinite, --at

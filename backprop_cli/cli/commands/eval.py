@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import click
 
-from ...numbers import DEFAULT_DIGITS
-from .common import ExpressionCommand, collapse_option, program_options
+from .. import options
+from .common import ExpressionCommand, click_option, collapse_option, program_options
 from .eval_run import run
+
 
 @click.command(cls=ExpressionCommand, short_help="Show every node's value and gradient.")
 @program_options
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "tree"]), default="table",
-              show_default=True, help="table for people, json for scripts, tree: from the output down.")
-@click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
-              help="Significant digits shown in the table (JSON always has full precision).")
-@click.option("--no-nodes", is_flag=True, help="JSON: leave out the per-node list (for big graphs).")
+@click_option(options.FORMAT)
+@click_option(options.DIGITS)
+@click_option(options.NO_NODES)
 @collapse_option
 def command(expr, file, at, output, allow_nonfinite, fmt, digits, no_nodes, collapse):
     """\b

@@ -27,7 +27,8 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
 
         tree.render(result, make_console(), digits)
     else:
-        from ...views.console import make_console
+        from ...views.console import make_console, plain_console, terminal_console
         from ...views.table import render
 
-        render(result, make_console(), digits)
+        # The table needs no Rich, piped or on a plain terminal: sparing its import is most of the start-up.
+        render(result, plain_console() or terminal_console() or make_console(), digits)
