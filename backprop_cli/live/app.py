@@ -67,6 +67,7 @@ class PathScreen(ModalScreen):
     #box { width: 70; max-width: 100%; height: auto; border: round $accent; background: $surface; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "#path"
 
     def __init__(self, question: str, default: str) -> None:
         super().__init__()
@@ -120,8 +121,17 @@ class Editor(TextArea):
         self.app.query_one("#inputs").focus()
 
 
+class PlotPanel(Static):
+    """f and df/dx over the selected input; drawn again whenever its size changes."""
+
+    def on_resize(self) -> None:
+        if self.display:
+            self.app._draw_plot()
+
+
 class LiveApp(App):
     TITLE = "backprop live"
+    AUTO_FOCUS = "#inputs"  # keys work at once; tab reaches the editor
     ENABLE_COMMAND_PALETTE = False  # the footer has no room for it at 80 columns
     CSS = """
     Screen { layout: vertical; }
@@ -129,7 +139,7 @@ class LiveApp(App):
     #error { height: auto; max-height: 7; color: $error; padding: 0 1; }
     #main { height: 1fr; }
     #graph { width: 1fr; border: round $primary; }
-    #plot { width: 1fr; border: round $primary; }
+    #plot { width: 1fr; height: 100%; border: round $primary; }
     #side { width: 36; }
     #inputs { height: auto; max-height: 1fr; border: round $primary; }
     #value { border: round $accent; }
@@ -169,7 +179,7 @@ class LiveApp(App):
             graph = DataTable(id="graph", cursor_type="row", zebra_stripes=False)
             graph.border_title = "graph"
             yield graph
-            plot = Static("", id="plot")
+            plot = PlotPanel("", id="plot")
             plot.border_title = "plot"
             yield plot
             with Vertical(id="side"):
@@ -182,6 +192,8 @@ class LiveApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
+        editor = self.query_one("#editor", TextArea)
+        editor.move_cursor(editor.document.end)  # a long program shows its last lines: the output
         graph = self.query_one("#graph", DataTable)
         for key, label in (("name", "node"), ("gate", "gate"), ("value", "value"), ("grad", "gradient")):
             graph.add_column(label, key=key)
@@ -245,7 +257,7 @@ class LiveApp(App):
                 for column, cell in zip(("name", "gate", "value", "grad"), new):
                     old = table.get_cell(key, column)
                     if old.plain != cell.plain or old.style != cell.style:
-                        table.update_cell(key, column, cell)
+                        table.update_cell(key, column, cell, update_width=len(old.plain) < len(cell.plain))
         if gate is not None and str(gate) in table.rows:
             table.move_cursor(row=table.get_row_index(str(gate)))
 
@@ -275,7 +287,7 @@ class LiveApp(App):
         else:
             for name, cells in rows:
                 for column, cell in zip(("value", "grad", "sign"), cells[1:]):
-                    table.update_cell(name, column, cell)
+                    table.update_cell(name, column, cell, update_width=True)
 
     def _draw_status(self) -> None:
         s = self.session
@@ -338,12 +350,12 @@ class LiveApp(App):
         graph = s.result.graph
         fixed = {k: v for k, v in s.values.items() if k in graph.inputs and k != name}
         numbers = sweep(graph, name, grid(x - half, x + half, 201), fixed)
-        width = max(30, panel.content_size.width or 40)
-        height = max(12, panel.content_size.height or 16)
+        width = max(30, panel.content_size.width)
+        height = max(10, panel.content_size.height)
         panel.border_title = f"plot over {name} = {show(x - half, 4)} … {show(x + half, 4)}"
         with np.errstate(all="ignore"):
             picture = draw(graph, numbers, width, height, color=True)
-        panel.update(Text.from_ansi(picture))
+        panel.update(Text.from_ansi(picture, no_wrap=True, overflow="crop"))
 
     # ---- what the keys do ---------------------------------------------------------------------
 
@@ -420,7 +432,7 @@ class LiveApp(App):
         self.query_one("#plot").display = self.plotting
         self.query_one("#graph").display = not self.plotting
         if self.plotting:
-            self.call_after_refresh(self._draw_plot)
+            self.call_after_refresh(self._draw_plot)  # and again on its first resize
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
