@@ -14,10 +14,8 @@ from textual.widgets import DataTable, Footer, Input, Static, TextArea
 from ..errors import BackpropError
 from ..numbers import exact, show
 from ..views.console import GRAD_STYLE, VALUE_STYLE
+from .graph_view import GraphView
 from .model import DIGITS, Session
-
-GATE_STYLE = "bold black on yellow"  # the gate of the current backward step
-INPUT_STYLE = "bold black on cyan"  # its inputs, where the product flows on
 
 HELP = """\
 backprop live: the graph of an expression, its values (green) and gradients (red)
@@ -167,7 +165,6 @@ class LiveApp(App):
         self.plotting = False
         #: an internal error that ended the app: the command reports it in one line
         self.failure = None
-        self._shown_nodes: list = []
         self._shown_inputs: list = []
 
     # ---- layout -------------------------------------------------------------------------------
@@ -176,7 +173,7 @@ class LiveApp(App):
         yield Editor(self.session.source, id="editor", soft_wrap=True)
         yield Static("", id="error")
         with Horizontal(id="main"):
-            graph = DataTable(id="graph", cursor_type="row", zebra_stripes=False)
+            graph = GraphView(id="graph")
             graph.border_title = "graph"
             yield graph
             plot = PlotPanel("", id="plot")
@@ -194,9 +191,6 @@ class LiveApp(App):
     def on_mount(self) -> None:
         editor = self.query_one("#editor", TextArea)
         editor.move_cursor(editor.document.end)  # a long program shows its last lines: the output
-        graph = self.query_one("#graph", DataTable)
-        for key, label in (("name", "node"), ("gate", "gate"), ("value", "value"), ("grad", "gradient")):
-            graph.add_column(label, key=key)
         inputs = self.query_one("#inputs", DataTable)
         for key, label in (("name", "input"), ("value", "value"), ("grad", "gradient"), ("sign", "f if ↑")):
             inputs.add_column(label, key=key)
@@ -225,41 +219,18 @@ class LiveApp(App):
 
     def _draw_graph(self) -> None:
         s = self.session
-        table = self.query_one("#graph", DataTable)
-        rows = s.rows()
+        view = self.query_one("#graph", GraphView)
+        rows = s.view()
         gate, args = s.highlighted()
-        nodes = [row.node for row in rows]
-        _, folded = s.shown_nodes()
+        folded = rows.folded
         g = s.result.graph
         title = f"graph: {g.output_name} = {show(s.result.value, DIGITS)}"
         if folded:
-            title += f"  ({len(rows)} nodes around {s.selected})"
+            title += f"  ({len(rows)} of {len(g):,} nodes, around {s.selected})"
         if s.collapse:
             title += "  [sigmoid collapsed]"
-        table.border_title = title
-
-        def cells(row) -> tuple:
-            style = GATE_STYLE if row.node == gate else INPUT_STYLE if row.node in args else None
-            return (Text(row.name, style=style or ""), Text(row.expression, style=style or ""),
-                    Text(row.value, style=f"{VALUE_STYLE} {style or ''}".strip(), justify="right"),
-                    Text(row.gradient, style=f"{GRAD_STYLE} {style or ''}".strip(), justify="right"))
-
-        if nodes != self._shown_nodes:
-            table.clear()
-            for row in rows:
-                table.add_row(*cells(row), key=str(row.node))
-            self._shown_nodes = nodes
-        else:
-            # Same rows: change only the cells whose text or highlight changed.
-            for row in rows:
-                new = cells(row)
-                key = str(row.node)
-                for column, cell in zip(("name", "gate", "value", "grad"), new):
-                    old = table.get_cell(key, column)
-                    if old.plain != cell.plain or old.style != cell.style:
-                        table.update_cell(key, column, cell, update_width=len(old.plain) < len(cell.plain))
-        if gate is not None and str(gate) in table.rows:
-            table.move_cursor(row=table.get_row_index(str(gate)))
+        view.border_title = title
+        view.show(rows, gate, args)
 
     def _draw_inputs(self) -> None:
         s = self.session

@@ -123,6 +123,7 @@ class Session:
         self.source = source
         self.graph: Optional[Graph] = None  # the last good program as parsed (before collapse)
         self.result: Optional[Result] = None
+        self._cache: dict = {}
         self._prepare(source)
         if self.graph is None and self.error is not None:
             raise self.error  # the program given on the command line must parse
@@ -172,9 +173,7 @@ class Session:
 
     def gates(self) -> list:
         """The gates of the backward pass, in the order it visits them."""
-        g = self.result.graph
-        needed = ancestors(g, g.output)
-        return [i for i in range(g.output, -1, -1) if needed[i] and g.args[i]]
+        return self._facts()["gates"]
 
     def step(self, delta: int) -> None:
         """Walk the backward pass: +1 a gate further, -1 a gate back (step mode starts at 0)."""
@@ -187,12 +186,25 @@ class Session:
 
     # ---- what is shown ------------------------------------------------------------------------
 
+    def _facts(self) -> dict:
+        """What depends only on the graph (not on the values): worked out once per graph."""
+        g = self.result.graph
+        facts = self._cache
+        if facts.get("graph") is not g:
+            needed = ancestors(g, g.output)
+            nodes = [i for i in range(g.output + 1)
+                     if needed[i] and not (g.op[i] == "const" and g.name[i] is None)]
+            facts = self._cache = {"graph": g, "needed": needed, "nodes": nodes,
+                                   "gates": [i for i in range(g.output, -1, -1) if needed[i] and g.args[i]]}
+        key = "full" if self.full_labels else "short"
+        if key not in facts:
+            facts[key] = ([display_label(g, i) for i in range(len(g))] if self.full_labels
+                          else short_names(g))
+        return facts
+
     @property
     def names(self) -> list:
-        g = self.result.graph
-        if self.full_labels:
-            return [display_label(g, i) for i in range(len(g))]
-        return short_names(g)
+        return self._facts()["full" if self.full_labels else "short"]
 
     def inputs(self) -> list:
         """(name, value, d(output)/d(name)) for every input, in order of first appearance."""
@@ -202,10 +214,7 @@ class Session:
     def shown_nodes(self) -> tuple:
         """The node ids the graph view lists (what the output depends on, unnamed constants left
         out), and whether the list was folded to the part around the selected input."""
-        g = self.result.graph
-        needed = ancestors(g, g.output)
-        nodes = [i for i in range(g.output + 1)
-                 if needed[i] and not (g.op[i] == "const" and g.name[i] is None)]
+        nodes = self._facts()["nodes"]
         if len(nodes) <= FOLD_AT:
             return nodes, False
         return self._around(nodes), True
@@ -214,9 +223,11 @@ class Session:
         """The FOLD_ROWS nodes nearest the selected input (breadth first over the wires, both ways),
         and the output."""
         g = self.result.graph
-        keep = set(nodes)
+        facts = self._facts()
+        if "consumers" not in facts:
+            facts["consumers"], facts["keep"] = g.consumers(), set(nodes)
+        consumers, keep = facts["consumers"], facts["keep"]
         start = g.inputs.get(self.selected, g.output)
-        consumers = g.consumers()
         seen = {start}
         frontier = [start]
         while frontier and len(seen) < FOLD_ROWS:
@@ -230,24 +241,17 @@ class Session:
         seen.add(g.output)
         return sorted(seen)
 
-    def rows(self) -> list:
-        """The graph view's rows: short name, gate over its inputs, value, gradient (in step mode, the
-        gradient as far as the backward pass has got: '' where nothing has arrived yet)."""
-        r = self.result
-        g = r.graph
-        names = self.names
+    def view(self) -> "Rows":
+        """The graph view's rows, made when drawn (a screen shows a few dozen of a thousand)."""
+        nodes, folded = self.shown_nodes()
         grads = self.partial_gradients() if self.stepped is not None else None
-        rows = []
-        nodes, _ = self.shown_nodes()
-        for i in nodes:
-            expression = (describe(g, i) if self.full_labels else gate_text(g, i, names)) if g.args[i] else (
-                "input" if g.op[i] == "input" else "")
-            if grads is None:
-                gradient = show(r.grads[i], DIGITS)
-            else:
-                gradient = "" if grads[i] is None else show(grads[i], DIGITS)
-            rows.append(Row(i, names[i], expression, show(r.values[i], DIGITS), gradient))
-        return rows
+        return Rows(self, nodes, grads, folded)
+
+    def rows(self) -> list:
+        """Every row of the graph view: short name, gate over its inputs, value, gradient (in step mode,
+        the gradient as far as the backward pass has got: '' where nothing has arrived yet)."""
+        view = self.view()
+        return [view[k] for k in range(len(view))]
 
     def partial_gradients(self) -> list:
         """In step mode: each node's gradient summed over the edges walked so far (None: none yet)."""
@@ -358,6 +362,45 @@ class Session:
         if self.stepped is not None and (old is None or len(old.graph) != len(graph)
                                          or old.graph.args != graph.args):
             self.stepped = 0  # a different graph: the walk starts again
+
+
+class Rows:
+    """The graph view's rows as a sequence whose items are made on demand."""
+
+    def __init__(self, session: Session, nodes: list, grads: Optional[list], folded: bool) -> None:
+        self.session, self.nodes, self.grads, self.folded = session, nodes, grads, folded
+        self.names = session.names
+        self._index: Optional[dict] = None
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __getitem__(self, k: int) -> Row:
+        s = self.session
+        r = s.result
+        g = r.graph
+        i = self.nodes[k]
+        if g.args[i]:
+            expression = describe(g, i) if s.full_labels else gate_text(g, i, self.names)
+        else:
+            expression = "input" if g.op[i] == "input" else ""
+        if self.grads is None:
+            gradient = show(r.grads[i], DIGITS)
+        else:
+            gradient = "" if self.grads[i] is None else show(self.grads[i], DIGITS)
+        return Row(i, self.names[i], expression, show(r.values[i], DIGITS), gradient)
+
+    def index(self, node: int) -> Optional[int]:
+        if self._index is None:
+            self._index = {i: k for k, i in enumerate(self.nodes)}
+        return self._index.get(node)
+
+    def name_width(self) -> int:
+        facts = self.session._facts()
+        key = ("width", self.session.full_labels, len(self.nodes), self.folded)
+        if key not in facts:
+            facts[key] = max((len(self.names[i]) for i in self.nodes), default=0)
+        return facts[key]
 
 
 def _paren(text: str) -> str:
