@@ -278,3 +278,66 @@ def test_plain_eval_and_help_do_not_import_textual():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stderr.strip().splitlines()[-1] == "False"
     assert "df/dx = 2" in done.stdout
+
+
+@pytest.mark.parametrize("case", lecture_cases()[:2], ids=lambda c: c["name"])
+def test_stepping_the_lecture_examples_to_the_end_gives_evals_gradients(case):
+    at = {k: float(v) for k, v in case["at"].items()}
+    app = LiveApp(Session(case["program"], dict(at)))
+
+    async def script(pilot):
+        gates = len(app.session.gates())
+        await pilot.press(*["n"] * gates)
+        await pilot.pause()
+        assert app.query_one("#step").border_title.endswith(f"step {gates} of {gates}")
+        _assert_shows_eval(app, case["program"], at)
+        await pilot.press(*["b"] * gates)
+        await pilot.pause()
+        assert app.query_one("#step").border_title.endswith(f"0 of {gates}")
+        nodes, _ = _screen(app)
+        output = app.session.result.graph.output
+        assert {i: g for i, (_, g) in nodes.items() if g} == {output: "1"}
+
+    _drive(app, script)
+
+
+def test_a_nudge_on_a_thousand_node_graph_makes_only_the_lines_on_screen():
+    """Responsiveness without a clock: the work per key is bounded by the screen, not the graph
+    (bench/live_latency.py measures the time)."""
+    from backprop_cli.live import model
+
+    lines = ["input x = 0.5, y = 0.5", "a1 = x*y + x"] + [f"a{k} = a{k - 1}*y + x" for k in range(2, 501)]
+    app = LiveApp(Session("\n".join(lines)))
+    made = []
+    original = model.Rows.__getitem__
+
+    def counting(self, k):
+        made.append(k)
+        return original(self, k)
+
+    async def script(pilot):
+        await pilot.pause()
+        assert len(app.session.result.graph) > 1000
+        made.clear()
+        await pilot.press("right")
+        await pilot.pause()
+        height = app.query_one("#graph").size.height
+        assert 0 < len(made) <= 3 * height
+        assert app.session.values["x"] == 1.5
+        _assert_shows_eval_rows_on_screen(app)
+
+    model.Rows.__getitem__ = counting
+    try:
+        _drive(app, script)
+    finally:
+        model.Rows.__getitem__ = original
+
+
+def _assert_shows_eval_rows_on_screen(app):
+    from backprop_cli.api import evaluate
+
+    r = evaluate(app.session.source, app.session.values)
+    view = app.query_one("#graph")
+    for k in range(view.size.height - 1):
+        row = view.rows[view.scroll_offset.y + k]
+        assert row.value == show(r.values[row.node]) and row.gradient == show(r.grads[row.node])
