@@ -134,6 +134,13 @@ def test_a_maths_error_while_nudging_keeps_the_last_good_numbers():
     assert s.error is None
 
 
+def test_allow_nonfinite_lets_inf_and_nan_through_as_eval_does():
+    s = Session("log(x)", {"x": 1}, allow_nonfinite=True)
+    s.nudge(-1)
+    assert s.error is None and s.result.value == -math.inf
+    assert [r.value for r in s.rows()][-1] == "-inf"
+
+
 def test_collapse_toggle_gives_evals_collapsed_graph():
     case = lecture_cases()[1]
     s = Session(case["program"], {k: float(v) for k, v in case["at"].items()})
@@ -164,6 +171,13 @@ def test_saved_program_reads_back_with_the_current_inputs(tmp_path_factory, numb
     doc = run_json("eval", "-f", str(path))
     assert doc["inputs"] == values
     assert path.read_text().startswith("# a comment\n")
+
+
+@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.bp")), ids=lambda p: p.name)
+def test_saving_a_sample_unchanged_writes_it_back_byte_for_byte(sample):
+    source = sample.read_text()
+    s = Session(source)
+    assert with_defaults(source, list(s.graph.inputs), s.values) == source
 
 
 def test_with_defaults_for_an_expression():

@@ -32,8 +32,12 @@ def with_defaults(source: str, inputs: list, values: dict) -> str:
     while head < len(kept) and (not kept[head].strip() or kept[head].lstrip().startswith("#")):
         head += 1
     declaration = "input " + ", ".join(f"{name} = {exact(values[name])}" for name in inputs)
-    body = kept[head:]
-    lines = kept[:head] + ([declaration] if inputs else []) + ([""] if body and inputs and head else []) + body
+    top, body = kept[:head], kept[head:]
+    gap = False
+    while top and not top[-1].strip():  # the blank line that followed the old input lines
+        top.pop()
+        gap = True
+    lines = top + ([declaration] if inputs else []) + ([""] if gap and body else []) + body
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -106,8 +106,10 @@ class Session:
     """The program, the inputs, and the last good result."""
 
     def __init__(self, source: str, point: Optional[dict] = None, *, origin: str = "",
-                 output: Optional[str] = None, collapse: bool = False) -> None:
+                 output: Optional[str] = None, collapse: bool = False,
+                 allow_nonfinite: bool = False) -> None:
         self.origin = origin
+        self.allow_nonfinite = allow_nonfinite
         self.output = output
         self.collapse = collapse
         self.full_labels = False
@@ -352,7 +354,7 @@ class Session:
         graph = collapse(self.graph, "sigmoid") if self.collapse else self.graph
         point = {name: self.values[name] for name in graph.inputs}
         try:
-            result = run(graph, point)
+            result = run(graph, point, allow_nonfinite=self.allow_nonfinite)
         except BackpropError as e:
             self.error = e
             return

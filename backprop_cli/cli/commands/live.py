@@ -38,7 +38,8 @@ def command(expr, file, at, output, allow_nonfinite, collapse):
                          "Run it in a terminal; for a printout use backprop eval or backprop trace.")
     from ...live.model import Session
 
-    session = Session(source, point, origin=origin, output=output, collapse=collapse == "sigmoid")
+    session = Session(source, point, origin=origin, output=output, collapse=collapse == "sigmoid",
+                      allow_nonfinite=allow_nonfinite)
     from ...live.app import LiveApp
 
     ctx = click.get_current_context()
