@@ -341,3 +341,34 @@ def _assert_shows_eval_rows_on_screen(app):
     for k in range(view.size.height - 1):
         row = view.rows[view.scroll_offset.y + k]
         assert row.value == show(r.values[row.node]) and row.gradient == show(r.grads[row.node])
+
+
+def test_a_bad_typed_value_is_a_notice_not_a_crash_even_with_brackets():
+    app = LiveApp(Session("x*y", {"x": 1.0, "y": 2.0}))
+
+    async def script(pilot):
+        await pilot.press("enter")
+        field = app.query_one("#value")
+        field.value = "[b]q"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session.values["x"] == 1.0 and field.display  # still asking
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not field.display and app.focused.id == "inputs"
+
+    _drive(app, script)
+
+
+def test_screenshot_draws_the_screen_without_a_terminal(tmp_path):
+    target = tmp_path / "step.svg"
+    result = run("live", "-f", SAMPLES / "simple.bp", "--screenshot", target, "--size", "80x24",
+                 "--keys", "n right")
+    assert result.exit_code == 0, result.stderr
+    svg = target.read_text()
+    assert svg.startswith("<svg") and "backward" in svg
+    assert [p.name for p in tmp_path.iterdir()] == ["step.svg"]
+    bad = run("live", "x", "--at", "x=1", "--screenshot", target, "--keys", "nonsense")
+    assert bad.exit_code == 2 and "unknown key" in bad.stderr
+    bad = run("live", "x", "--at", "x=1", "--screenshot", target, "--size", "10x10")
+    assert bad.exit_code == 2 and "--size" in bad.stderr

@@ -228,7 +228,7 @@ class LiveApp(App):
         if folded:
             title += f"  ({len(rows)} of {len(g):,} nodes, around {s.selected})"
         if s.collapse:
-            title += "  [sigmoid collapsed]"
+            title += "  (sigmoid collapsed)"
         view.border_title = title
         view.show(rows, gate, args)
 
@@ -376,7 +376,7 @@ class LiveApp(App):
             s.set_value(s.selected, value)
         except (BackpropError, ValueError) as e:
             self.notify(str(e.message if isinstance(e, BackpropError) else e), severity="error",
-                        title="not a value")
+                        title="not a value", markup=False)
             return
         self.stop_typing()
         self.refresh_all()
@@ -423,9 +423,9 @@ class LiveApp(App):
             save_program(path, s.source if s.error is None else s.graph.source, list(s.graph.inputs),
                          s.values, output=s.output)
         except BackpropError as e:
-            self.notify(e.message, severity="error", title="not saved")
+            self.notify(e.message, severity="error", title="not saved", markup=False)
             return
-        self.notify(f"saved {path}", title="saved")
+        self.notify(f"saved {path}", title="saved", markup=False)
 
     def action_export(self) -> None:
         self.push_screen(PathScreen("Export the graph to (.json, .dot, .svg, .png or .pdf):", "graph.json"),
@@ -439,9 +439,9 @@ class LiveApp(App):
         try:
             what = export(path, self.session.result)
         except BackpropError as e:
-            self.notify(e.message, severity="error", title="not exported")
+            self.notify(e.message, severity="error", title="not exported", markup=False)
             return
-        self.notify(f"wrote {what} to {path}", title="exported")
+        self.notify(f"wrote {what} to {path}", title="exported", markup=False)
 
     # ---- failures -----------------------------------------------------------------------------
 
