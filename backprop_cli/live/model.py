@@ -90,17 +90,6 @@ class Step:
         self.branches: list = []
         self.kink = False
 
-    def lines(self) -> list:
-        """The step as plain lines (the app styles the numbers)."""
-        out = [f"step {self.number} of {self.total}: {self.title}", f"  {self.pattern}",
-               f"  upstream {self.upstream}"]
-        for _, name, loc, product, total in self.edges:
-            out.append(f"  -> {name}: local {loc}; upstream * local = {product}; {total}")
-        out.extend(f"  {b}" for b in self.branches)
-        if self.kink:
-            out.append("  at a kink: the local gradient here is a convention (PyTorch's)")
-        return out
-
 
 class Session:
     """The program, the inputs, and the last good result."""
