@@ -28,7 +28,8 @@ POINTS_CSV.write_text(",".join(f"x{i}" for i in range(20)) + "\n" +
 
 #: what a command needs besides the program and the point to do its full work.
 RECIPES: dict = {"diff": ["--wrt", "x1"], "plot": ["--over", "x0=-1:1:21", "--format", "csv"],
-                 "optimize": ["--steps", "3", "--format", "json"], "batch": ["-i", str(POINTS_CSV)]}
+                 "optimize": ["--steps", "3", "--format", "json"], "batch": ["-i", str(POINTS_CSV)],
+                 "live": ["--screenshot", str(POINTS_CSV.with_name("live.svg")), "--keys", "n right"]}
 
 
 def program(n: int) -> str:

@@ -21,6 +21,7 @@ COMMANDS = {
     "optimize": ("optimize", "Minimise the output by gradient descent."),
     "quiz": ("quiz", "Practise the forward and backward pass by hand."),
     "gates": ("gates", "List every gate: forward rule, local gradients, pattern."),
+    "live": ("live", "A full-screen app: type, nudge the inputs, step the backward pass."),
 }
 
 class LazyGroup(click.Group):
