@@ -35,7 +35,13 @@ def nearest(name: str, known: Iterable[str]) -> Optional[str]:
         d = distance(name.lower(), candidate.lower())
         if d > most:
             continue
-        key = (d, abs(len(candidate) - len(name)), candidate)
+        # Ties go to the name that shares the longest start with what was typed (sinn: sin, not sign).
+        shared = 0
+        for a, b in zip(name.lower(), candidate.lower()):
+            if a != b:
+                break
+            shared += 1
+        key = (d, -shared, abs(len(candidate) - len(name)), candidate)
         if best_key is None or key < best_key:
             best, best_key = candidate, key
     return best
