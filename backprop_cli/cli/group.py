@@ -21,7 +21,12 @@ COMMANDS = {
     "optimize": ("optimize", "Minimise the output by gradient descent."),
 }
 
+from .helpfit import FittedContext
+
+
 class LazyGroup(click.Group):
+    context_class = FittedContext
+
     def list_commands(self, ctx):
         return list(COMMANDS)
 
@@ -29,6 +34,7 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module = importlib.import_module(f"backprop_cli.cli.commands.{COMMANDS[name][0]}")
+        module.command.context_class = FittedContext  # help that fits the terminal
         return module.command
 
     def resolve_command(self, ctx, args):

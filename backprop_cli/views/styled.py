@@ -191,3 +191,61 @@ def writer_for(console) -> Writer:
     """A Writer over a Rich console's stream, with its colour decision and the view width."""
     colour = console.color_system is not None and not console.no_color
     return Writer(console.file, colour, view_width(console))
+
+
+def columns(headers: list, rows: list, right: list, width: int, keep: int = 1) -> list:
+    """A table as lines of pieces, no wider than ``width``.  Cells are (text, style).  When the
+    columns do not fit side by side (with 3 spaces between, then 2), they are split into groups that
+    do, each repeating the first ``keep`` columns: numbers are never cut, a first column too wide
+    for the line is, with an ellipsis."""
+    n = len(headers)
+    sizes = [cells(h) for h in headers]
+    for row in rows:
+        for k, (text, _) in enumerate(row):
+            sizes[k] = max(sizes[k], cells(text))
+    groups = None
+    for gap in (3, 2):
+        if sum(sizes) + gap * (n - 1) <= width:
+            groups, space = [list(range(n))], gap
+            break
+    if groups is None:
+        space = 2
+        groups, current = [], list(range(keep))
+        used = sum(sizes[k] for k in current) + space * (len(current) - 1)
+        for k in range(keep, n):
+            if len(current) > keep and used + space + sizes[k] > width:
+                groups.append(current)
+                current = list(range(keep))
+                used = sum(sizes[j] for j in current) + space * (len(current) - 1)
+            current.append(k)
+            used += space + sizes[k]
+        groups.append(current)
+    out: list = []
+    for number, group in enumerate(groups):
+        if number:
+            out.append([])
+        fixed = sum(sizes[k] for k in group[1:]) + space * (len(group) - 1)
+        first = max(1, min(sizes[group[0]], width - fixed))
+        widths = {k: sizes[k] for k in group}
+        widths[group[0]] = first
+
+        def line(cells_row, bold=False):
+            pieces = []
+            for position, k in enumerate(group):
+                text, style = cells_row[k]
+                if k == group[0]:
+                    text = truncate(text, first)
+                fill = " " * (widths[k] - cells(text))
+                if position:
+                    pieces.append((" " * space, None))
+                if right[k]:
+                    pieces += [(fill, None), (text, "bold" if bold else style)]
+                else:
+                    pieces += [(text, "bold" if bold else style), (fill, None)]
+            _strip_end(pieces)
+            return pieces
+
+        out.append(line([(h, None) for h in headers], bold=True))
+        out.append([("─" * (sum(widths.values()) + space * (len(group) - 1)), None)])
+        out += [line(row) for row in rows]
+    return out
