@@ -165,3 +165,29 @@ def test_eval_notes_a_kink_on_stderr():
     assert out.exit_code == 0
     assert "relu(x)" in out.stderr and "kink" in out.stderr and "max(x, y)" in out.stderr
     assert "kink" not in run("eval", "relu(x)", "--at", "x=1").stderr
+
+
+# ---- pipes ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["check", "x*sin(x)", "--at", "x=1"],
+    ["eval", "-f", "samples/neuron.bp", "--format", "tree"],
+    ["eval", "-f", "samples/neuron.bp"],
+    ["trace", "-f", "samples/neuron.bp"],
+    ["optimize", "(x-3)^2", "--at", "x=0"],
+    ["graph", "-f", "samples/neuron.bp"],
+])
+def test_a_reader_that_leaves_early_is_not_an_error(args):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "backprop_cli.cli", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # `| true`: the reader is gone before anything is written
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 0, err
+    assert b"Traceback" not in err and b"Error" not in err
