@@ -65,7 +65,7 @@ def program_options(f, point: bool = True):
 
     decorators = [
         click.argument("expr", required=False, metavar="EXPR"),
-        click.option("-f", "--file", "file", metavar="FILE",
+        click.option("-f", "--file", "file", metavar="FILE", shell_complete=complete_file,
                      help="Read the program from FILE ('-' for standard input) instead of EXPR."),
         click.option("--at", "at", multiple=True, metavar="NAME=VALUE,...",
                      help="Input values, e.g. --at x=-2,y=5 or --at x=pi/4 (repeatable)."),
@@ -87,8 +87,17 @@ def program_options(f, point: bool = True):
     return f
 
 
+_FILE_NAME = None
+
+
 def _looks_like_file(value: str) -> bool:
-    return any(c in value for c in "./\\") or value == "-"
+    """A plain file name with a suffix (x.svg, out/g.dot): never a name of the language."""
+    global _FILE_NAME
+    if _FILE_NAME is None:
+        import re
+
+        _FILE_NAME = re.compile(r"[\w.~/\\-]*\.[A-Za-z0-9]{1,8}")
+    return value == "-" or bool(_FILE_NAME.fullmatch(value))
 
 
 def _merge_output_alias(f):
@@ -114,6 +123,14 @@ def _merge_output_alias(f):
         return f(*args, **kwargs)
 
     return command
+
+
+def complete_file(ctx, param, incomplete):
+    """Shell completion of a file name (as click.Path offers, without its checks: the command
+    reports a bad path in its own words)."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="file")]
 
 
 def source_options(f):
@@ -240,7 +257,7 @@ def out_option(f, help_text: str = "Write the result to FILE instead of standard
     """-o/--out FILE: where the command's result goes (every command spells it the same)."""
     import click
 
-    return click.option("-o", "--out", "out", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True),
+    return click.option("-o", "--out", "out", metavar="FILE", shell_complete=complete_file,
                         help=help_text)(f)
 
 

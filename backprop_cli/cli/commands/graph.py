@@ -10,7 +10,7 @@ import click
 
 from ...errors import BackpropError, InputError
 from ...numbers import DEFAULT_DIGITS
-from .common import ExpressionCommand, collapse_option, load, program_options, read_program, result_stream, warn
+from .common import ExpressionCommand, complete_file, collapse_option, load, program_options, read_program, result_stream, warn
 
 #: -o suffix -> (the text format written, Graphviz's -T output format or None for text)
 SUFFIXES = {
@@ -34,7 +34,7 @@ class ToolMissing(BackpropError):
 @collapse_option
 @click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default=None,
               help="dot (Graphviz) or mermaid.  [default: from -o's suffix, else dot]")
-@click.option("-o", "--out", "out", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True),
+@click.option("-o", "--out", "out", metavar="FILE", shell_complete=complete_file,
               help="Write to FILE: .dot/.gv or .mmd as text; .svg, .png or .pdf rendered by Graphviz's dot "
                    "('-': standard output).")
 @click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
