@@ -41,7 +41,15 @@ def nearest(name: str, known: Iterable[str]) -> Optional[str]:
             if a != b:
                 break
             shared += 1
-        key = (d, -shared, abs(len(candidate) - len(name)), candidate)
+        # and before that to a name the typed one holds with letters left out (sinn: sin, not sinh).
+        key = (d, not _within(candidate.lower(), name.lower()), -shared, abs(len(candidate) - len(name)),
+               candidate)
         if best_key is None or key < best_key:
             best, best_key = candidate, key
     return best
+
+
+def _within(short: str, long: str) -> bool:
+    """Is ``short`` ``long`` with some letters left out?"""
+    letters = iter(long)
+    return len(short) < len(long) and all(c in letters for c in short)

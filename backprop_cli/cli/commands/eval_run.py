@@ -49,8 +49,9 @@ def kink_notes(result) -> list:
     from ...core.ops import OPS
 
     g = result.graph
-    smooth = getattr(type(next(iter(OPS.values()))), "__dataclass_fields__", {}).get("kink")
-    smooth = getattr(smooth, "default", None)
+    from ...core import ops
+
+    smooth = getattr(ops, "NO_KINK", None)
     kinky = {name for name, op in OPS.items() if op.kink is not smooth}
     if not kinky.intersection(g.op):
         return []
