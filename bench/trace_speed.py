@@ -57,7 +57,7 @@ def timed(args: list, tty: bool = False) -> tuple:
         _, status, usage = os.wait4(pid, 0)
     else:
         with open(os.devnull, "w") as sink:
-            proc = subprocess.Popen(args, stdout=sink, env=env)
+            proc = subprocess.Popen(args, stdout=sink, stderr=subprocess.DEVNULL, env=env)
             _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
     if status != 0:
@@ -69,6 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--gates", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-tty", action="store_true", help="skip the run on a pseudo-terminal")
     opts = parser.parse_args()
     exe = [sys.executable, "-m", "backprop_cli.cli"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -78,6 +79,8 @@ def main() -> None:
         runs = {"eval --no-nodes": exe + ["eval", "-f", path, "--format", "json", "--no-nodes"],
                 "trace piped": exe + ["trace", "-f", path],
                 "trace on a terminal": exe + ["trace", "-f", path]}
+        if opts.no_tty:
+            del runs["trace on a terminal"]
         out = {}
         for what, args in runs.items():
             times, peaks = [], []
