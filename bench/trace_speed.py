@@ -76,9 +76,10 @@ def main() -> None:
         path = os.path.join(tmp, "big.bp")
         with open(path, "w") as fh:
             fh.write(program(opts.gates))
-        runs = {"eval --no-nodes": exe + ["eval", "-f", path, "--format", "json", "--no-nodes"],
-                "trace piped": exe + ["trace", "-f", path],
-                "trace on a terminal": exe + ["trace", "-f", path]}
+        big = ["--max-size", "0"]
+        runs = {"eval --no-nodes": exe + [*big, "eval", "-f", path, "--format", "json", "--no-nodes"],
+                "trace piped": exe + [*big, "trace", "-f", path],
+                "trace on a terminal": exe + [*big, "trace", "-f", path]}
         if opts.no_tty:
             del runs["trace on a terminal"]
         out = {}

@@ -28,6 +28,8 @@ def nearest(name: str, known: Iterable[str]) -> Optional[str]:
         return None
     best = None
     best_key = None
+    low = name.lower()
+    undoubled = {low[:k] + low[k + 1:] for k in range(1, len(low)) if low[k] == low[k - 1]}
     for candidate in known:
         most = max(1, min(len(name), len(candidate)) // 2)
         if abs(len(candidate) - len(name)) > most:
@@ -41,15 +43,9 @@ def nearest(name: str, known: Iterable[str]) -> Optional[str]:
             if a != b:
                 break
             shared += 1
-        # and before that to a name the typed one holds with letters left out (sinn: sin, not sinh).
-        key = (d, not _within(candidate.lower(), name.lower()), -shared, abs(len(candidate) - len(name)),
-               candidate)
+        # and before that to the name typed with a doubled letter undone (sinn: sin, not sinh).
+        key = (d, candidate.lower() not in undoubled, -shared, abs(len(candidate) - len(name)), candidate)
         if best_key is None or key < best_key:
             best, best_key = candidate, key
     return best
 
-
-def _within(short: str, long: str) -> bool:
-    """Is ``short`` ``long`` with some letters left out?"""
-    letters = iter(long)
-    return len(short) < len(long) and all(c in letters for c in short)
