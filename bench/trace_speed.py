@@ -87,12 +87,15 @@ def main() -> None:
             times, peaks = [], []
             for _ in range(opts.repeat):
                 t, peak = timed(args, tty=what.endswith("terminal"))
+                print(f"  {what}: {t:.2f} s, peak {peak / 1e6:.0f} MB", flush=True)
                 times.append(t)
                 peaks.append(peak)
             out[what] = (statistics.median(times), max(peaks))
     base = out["eval --no-nodes"][0]
     from backprop_cli.api import build
+    from backprop_cli.language import limits
 
+    limits.set_max_bytes(0)
     nodes = len(build(program(opts.gates)))
     print(f"{nodes:,} nodes ({opts.gates:,} gates asked), median of {opts.repeat}")
     print(f"{'run':<22}{'seconds':>9}{'x eval':>8}{'peak MB':>9}{'bytes/node':>12}")
