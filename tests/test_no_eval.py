@@ -160,8 +160,11 @@ def test_hostile_text_is_never_run(name, watch):
             program.write_text(text)
             runs.append([*at(f"x=1,{MARKER}=2"), "-f", str(program)])
         for _ in range(3):  # and the command's own options, some with the hostile text as value
-            options = [text if rng.random() < 0.3 and not arg.startswith("-") else arg
-                       for arg in random_options(rng, command, str(watch))]
+            chosen = random_options(rng, command, str(watch))
+            # Not the value of -o/--out: writing the file the user named is not running their text.
+            options = [text if rng.random() < 0.3 and not arg.startswith("-")
+                       and (k == 0 or chosen[k - 1] not in ("-o", "--out")) else arg
+                       for k, arg in enumerate(chosen)]
             runs.append([*at(f"x=1,{MARKER}=2"), *options, "--", text])
         for argv in runs:
             result = run(name, *argv)

@@ -56,8 +56,8 @@ def test_links_between_the_pages_lead_somewhere():
 @pytest.mark.parametrize("page, command, expected, code", EXAMPLES, ids=[f"{p}: {c}" for p, c, _, _ in EXAMPLES])
 def test_example(page, command, expected, code, monkeypatch):
     monkeypatch.chdir(ROOT)
-    args, stdin = update_readme.split(command)
-    result = run(*args, input=stdin, env=dict(update_readme.ENV))
+    args, stdin, env = update_readme.split(command)
+    result = run(*args, input=stdin, env=env)
     assert result.output.rstrip() == expected.rstrip(), f"{page}: {command} (python tools/update_readme.py)"
     if code is not None:  # the page shows "(exit status N)"
         assert result.exit_code == code, f"{page}: {command}"

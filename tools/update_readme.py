@@ -63,8 +63,13 @@ def _commands(block: str) -> list:
 
 
 def split(command: str) -> tuple:
-    """The arguments after `backprop`, and standard input (`$ backprop eval - < file`)."""
+    """The arguments after `backprop`, standard input (`$ backprop eval - < file`), and the
+    environment it runs in: ENV, with any `NAME=value` words before `backprop` (`$ COLUMNS=60 backprop ...`)."""
     words = shlex.split(command)
+    env = dict(ENV)
+    while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", words[0]):
+        name, _, value = words.pop(0).partition("=")
+        env[name] = value
     stdin = None
     if "<" in words:
         k = words.index("<")
@@ -72,7 +77,7 @@ def split(command: str) -> tuple:
         words = words[:k] + words[k + 2:]
     if not words or words[0] != "backprop":
         raise SystemExit(f"an example does not start with 'backprop': {command}")
-    return words[1:], stdin
+    return words[1:], stdin, env
 
 
 def run(command: str) -> tuple:
@@ -81,8 +86,8 @@ def run(command: str) -> tuple:
 
     from backprop_cli.cli.group import main
 
-    args, stdin = split(command)
-    result = CliRunner(env=ENV).invoke(main, args, input=stdin, prog_name="backprop")
+    args, stdin, env = split(command)
+    result = CliRunner(env=env).invoke(main, args, input=stdin, prog_name="backprop")
     return result.output.rstrip(), result.exit_code
 
 

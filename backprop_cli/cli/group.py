@@ -24,7 +24,12 @@ COMMANDS = {
     "live": ("live", "A full-screen app: type, nudge the inputs, step the backward pass."),
 }
 
+from .helpfit import FittedContext
+
+
 class LazyGroup(click.Group):
+    context_class = FittedContext
+
     def list_commands(self, ctx):
         return list(COMMANDS)
 
@@ -32,6 +37,7 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module = importlib.import_module(f"backprop_cli.cli.commands.{COMMANDS[name][0]}")
+        module.command.context_class = FittedContext  # help that fits the terminal
         return module.command
 
     def resolve_command(self, ctx, args):

@@ -57,8 +57,10 @@ FILE = Option("file", ("-f", "--file"), metavar="FILE",
               help="Read the program from FILE ('-' for standard input) instead of EXPR.")
 AT = Option("at", ("--at",), metavar="NAME=VALUE,...", multiple=True,
             help="Input values, e.g. --at x=-2,y=5 or --at x=pi/4 (repeatable).")
-OUTPUT = Option("output", ("--output",), metavar="NAME",
+OUTPUT = Option("output", ("--of",), metavar="NAME",
                 help="Differentiate the value named NAME instead of the last statement.")
+OUTPUT_ALIAS = Option("output_alias", ("--output",), metavar="NAME",
+                      help="The old spelling of --of (hidden); a value that can only be a file goes to -o.")
 ALLOW_NONFINITE = Option("allow_nonfinite", ("--allow-nonfinite",), is_flag=True,
                          help="Let inf and nan flow through (IEEE) instead of stopping at an undefined value.")
 DEBUG = Option("debug", ("--debug",), is_flag=True, help="Show the Python traceback of an internal error.")
@@ -80,4 +82,8 @@ EVAL = (FILE, AT, OUTPUT, ALLOW_NONFINITE, DEBUG, FORMAT, DIGITS, NO_NODES)
 EVAL_CLICK_ONLY = {
     "max_size": "an eager callback sets the input-size limit before anything is read",
     "collapse": "its choices come from transforms/collapse.py, which the fast path does not import",
+    "output_alias": "the old spelling of --of: click decides whether its value is a name or a file",
+    "labels": "short names are the default; --labels full is rare enough to leave to click",
+    "get": "repeatable lookups of single numbers, read by click",
+    "out": "writing to a file goes through click's path handling",
 }

@@ -551,7 +551,7 @@ def _choose_output(g: Graph, statements, output: Optional[str], env: dict, origi
         if output not in env:
             names = [n for n in env]
             close = nearest(output, names)
-            raise InputError(f"--output {output}: the program has no name '{output}'",
+            raise InputError(f"--of {output}: the program has no name '{output}'",
                              (f"Did you mean '{close}'? " if close else "") +
                              "Names in the program: " + listing(names) + ".")
         g.output, g.output_name = env[output], output

@@ -39,8 +39,12 @@ def render(result: Result, digits: int = DEFAULT_DIGITS) -> str:
             attrs.append(f'xlabel=<<FONT COLOR="{GRAD_COLOUR}">sum {_html(node.total)}</FONT>>')
         lines.append(f"  {node.id} [{', '.join(attrs)}];")
     for wire in wires:
-        label = (f'<<FONT COLOR="{VALUE_COLOUR}">{_html(wire.value)}</FONT><BR/>'
-                 f'<FONT COLOR="{GRAD_COLOUR}">{_html(wire.grad)}</FONT>>')
-        lines.append(f"  {wire.source} -> {wire.target} [label={label}];")
+        parts = []
+        if wire.value:
+            parts.append(f'<FONT COLOR="{VALUE_COLOUR}">{_html(wire.value)}</FONT>')
+        if wire.grad:
+            parts.append(f'<FONT COLOR="{GRAD_COLOUR}">{_html(wire.grad)}</FONT>')
+        label = f" [label=<{'<BR/>'.join(parts)}>]" if parts else ""
+        lines.append(f"  {wire.source} -> {wire.target}{label};")
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -29,8 +29,15 @@ def render(result: Result, digits: int = DEFAULT_DIGITS) -> str:
         else:
             lines.append(f'  {node.id}["{text}"]')
     for wire in wires:
-        label = f"value {_text(wire.value)}<br/>grad {_text(wire.grad)}"
-        lines.append(f'  {wire.source} -->|"{label}"| {wire.target}')
+        parts = []
+        if wire.value:
+            parts.append(f"value {_text(wire.value)}")
+        if wire.grad:
+            parts.append(f"grad {_text(wire.grad)}")
+        if parts:
+            lines.append(f'  {wire.source} -->|"{"<br/>".join(parts)}"| {wire.target}')
+        else:
+            lines.append(f"  {wire.source} --> {wire.target}")
     gates = [node.id for node in nodes if node.kind == "gate"]
     leaves = [node.id for node in nodes if node.kind != "gate"]
     lines.append("  classDef gate fill:#f6f8fa,stroke:#57606a")

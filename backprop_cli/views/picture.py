@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ..core.engine import Result
 from ..numbers import show
 from ..core.ops import OPS
-from .notation import ancestors
+from .notation import ancestors, short_names
 
 
 @dataclass
@@ -29,9 +29,21 @@ class Wire:
     grad: str  # the gradient flowing back along it: upstream * local of the gate it enters
 
 
+class Structure:
+    """A graph with no point to run it at: the pictures draw its shape alone (graph without --at)."""
+
+    def __init__(self, graph) -> None:
+        self.graph = graph
+        self.values = self.grads = self.contrib = None
+
+
 def layout(result: Result, digits: int) -> tuple:
-    """(nodes, wires), in topological order; wires into a gate in argument order."""
+    """(nodes, wires), in topological order; wires into a gate in argument order.  A gate is named
+    by its short name (as in the table and trace); a wire from a constant carries no gradient (nothing
+    flows on from it); a Structure's wires carry no numbers at all."""
     g = result.graph
+    name = short_names(g)
+    numbers = result.values is not None
     needed = ancestors(g, g.output)
     fan_out = [0] * len(g)
     for i in range(g.output + 1):
@@ -50,13 +62,20 @@ def layout(result: Result, digits: int) -> tuple:
             node = Node(f"n{i}", "const", g.name[i] or show(g.payload[i], 17))
         else:
             spec = OPS[op]
-            node = Node(f"n{i}", "gate", spec.symbol or spec.name, g.name[i] or "")
-        if fan_out[i] > 1:
+            node = Node(f"n{i}", "gate", spec.symbol or spec.name, name[i])
+        if fan_out[i] > 1 and numbers:
             node.total = show(result.grads[i], digits)
         nodes.append(node)
         for k, j in enumerate(g.args[i]):
-            wires.append(Wire(f"n{j}", f"n{i}", show(result.values[j], digits),
-                              show(result.contrib[i][k], digits)))
+            if not numbers:
+                wires.append(Wire(f"n{j}", f"n{i}", "", ""))
+                continue
+            grad = "" if g.op[j] == "const" else show(result.contrib[i][k], digits)
+            wires.append(Wire(f"n{j}", f"n{i}", show(result.values[j], digits), grad))
     nodes.append(Node("out", "output", g.output_name))
-    wires.append(Wire(f"n{g.output}", "out", show(result.value, digits), show(result.grads[g.output], digits)))
+    if numbers:
+        wires.append(Wire(f"n{g.output}", "out", show(result.values[g.output], digits),
+                          show(result.grads[g.output], digits)))
+    else:
+        wires.append(Wire(f"n{g.output}", "out", "", ""))
     return nodes, wires

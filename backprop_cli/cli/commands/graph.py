@@ -10,7 +10,7 @@ import click
 
 from ...errors import BackpropError, InputError
 from ...numbers import DEFAULT_DIGITS
-from .common import ExpressionCommand, collapse_option, load, program_options, warn
+from .common import ExpressionCommand, complete_file, collapse_option, load, program_options, read_program, result_stream, warn
 
 #: -o suffix -> (the text format written, Graphviz's -T output format or None for text)
 SUFFIXES = {
@@ -34,8 +34,9 @@ class ToolMissing(BackpropError):
 @collapse_option
 @click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default=None,
               help="dot (Graphviz) or mermaid.  [default: from -o's suffix, else dot]")
-@click.option("-o", "--out", "out", metavar="FILE",
-              help="Write to FILE: .dot/.gv or .mmd as text; .svg, .png or .pdf rendered by Graphviz's dot.")
+@click.option("-o", "--out", "out", metavar="FILE", shell_complete=complete_file,
+              help="Write to FILE: .dot/.gv or .mmd as text; .svg, .png or .pdf rendered by Graphviz's dot "
+                   "('-': standard output).")
 @click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
               help="Significant digits on the wires.")
 def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits):
@@ -49,7 +50,11 @@ def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits)
     The graph left to right, as in the lecture's figures: gates marked by their symbol,
     every wire labelled with its forward value (green) and the gradient flowing back
     along it (red).  Where a node feeds several gates, 'sum' is its total gradient.
+    Gates are named as in the table and trace (q, t1, t2, ...).  Without --at (and with
+    inputs that have no default) the structure alone is drawn.
     """
+    if out == "-":
+        out = None
     target = None
     if out is not None:
         suffix = os.path.splitext(out)[1].lower()
@@ -74,9 +79,12 @@ def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits)
             raise ToolMissing(f"-o {out}: drawing a .{target} needs Graphviz's 'dot' program, which is not "
                               "installed (not found on PATH)", INSTALL_HINT)
 
-    result = load(expr, file, at, output, allow_nonfinite, collapse=collapse)
-    for message in result.warnings:
-        warn(message)
+    if not at and _needs_a_point(expr, file, output):
+        result = _structure(expr, file, output, collapse)
+    else:
+        result = load(expr, file, at, output, allow_nonfinite, collapse=collapse)
+        for message in result.warnings:
+            warn(message)
     if fmt == "mermaid":
         from ...views.mermaid import render
     else:
@@ -91,12 +99,33 @@ def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits)
         _draw(dot_program, target, text, out)
 
 
+def _needs_a_point(expr, file, output) -> bool:
+    """Does the program have inputs with no default value (so that nothing can be computed)?"""
+    if file == "-" or expr == "-":
+        return False  # standard input can be read once: let load() read it and say what is missing
+    from ...api import build
+
+    source, origin = read_program(expr, file)
+    graph = build(source, output=output, origin=origin)
+    return any(name not in graph.defaults for name in graph.inputs)
+
+
+def _structure(expr, file, output, collapse):
+    from ...views.picture import Structure
+    from .common import build_graph
+
+    source, origin = read_program(expr, file)
+    graph = build_graph(source, origin, {}, output, expr=expr, file=file)
+    if collapse and collapse != "none":
+        from ...transforms.collapse import collapse as rewrite
+
+        graph = rewrite(graph, collapse)
+    return Structure(graph)
+
+
 def _write(path: str, text: str) -> None:
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as e:
-        raise InputError(f"cannot write {path}: {e.strerror or e}") from None
+    with result_stream(path) as fh:
+        fh.write(text)
 
 
 def _draw(dot_program: str, target: str, text: str, path: str) -> None:

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .common import ExpressionCommand, build_graph, program_options, read_program, warn
+from .common import ExpressionCommand, build_graph, program_options, read_program, warn, out_option, result_stream
 
 
 @click.command(cls=ExpressionCommand, short_help="Draw f and df/dx over a range in the terminal.")
@@ -22,7 +22,8 @@ from .common import ExpressionCommand, build_graph, program_options, read_progra
               help="Width of the picture in characters (default: the terminal's, or 80).")
 @click.option("--height", type=click.IntRange(10, None), default=None,
               help="Height of the picture in lines, both panels (default: fits the terminal, or 30).")
-def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height):
+@out_option
+def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height, out):
     """\b
     backprop plot "relu(x)" --over x=-2:2
     backprop plot "sigmoid(x)" --over x=-6:6
@@ -50,6 +51,14 @@ def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height):
     fixed = check_inputs(graph, span.name, point)
     n = span.n or DEFAULT_POINTS[fmt]
     result = sweep(graph, span.name, grid(span.lo, span.hi, n), fixed)
+    if out not in (None, "-"):
+        with result_stream(out) as stream:
+            if fmt == "csv":
+                stream.write(plot.csv_text(graph, result))
+            else:
+                stream.write(plot.draw(graph, result, width or 80, height or 30, False) + "\n")
+                stream.write("".join(note + "\n" for note in plot.notes(graph, result)))
+        return
     if fmt == "csv":
         click.echo(plot.csv_text(graph, result), nl=False)
         for note in plot.notes(graph, result):
@@ -58,7 +67,7 @@ def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height):
                      .replace(": a gap in its panel", ""))
         return
     terminal = sys.stdout.isatty()
-    columns, lines = shutil.get_terminal_size((80, 30)) if terminal else (80, 30)
+    columns, lines = shutil.get_terminal_size((80, 30))  # $COLUMNS when piped
     width = width or max(40, min(columns, 120))
     height = height or max(16, min(lines - 4, 34))
     color = terminal and "NO_COLOR" not in os.environ
