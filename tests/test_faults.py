@@ -1,0 +1,137 @@
+"""Fault injection: the installed command under broken pipes, closed and full outputs, signals during
+long writes, a memory ceiling, an ASCII-only terminal and hostile text.  Each case runs the console
+script's entry point in a real process (``python -m backprop_cli``), as a user's shell would.
+
+docs/reliability.md lists what is covered and why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, SAMPLES
+
+POINTS = SAMPLES / "points" / "simple.csv"
+
+#: one ordinary run of every command, each printing something on standard output
+EVERY_COMMAND = {
+    "eval": ["eval", "(x+y)*z", "--at", "x=-2,y=5,z=-4"],
+    "eval-tree": ["eval", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--format", "tree"],
+    "eval-json": ["eval", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--format", "json"],
+    "trace": ["trace", "(x+y)*z", "--at", "x=-2,y=5,z=-4"],
+    "graph": ["graph", "(x+y)*z", "--at", "x=-2,y=5,z=-4"],
+    "check": ["check", "x*sin(x)", "--at", "x=1"],
+    "codegen": ["codegen", "(x+y)*z"],
+    "diff": ["diff", "x^3 + sin(x)", "--wrt", "x"],
+    "batch": ["batch", "x*y", "-i", str(POINTS)],
+    "plot": ["plot", "relu(x)", "--over", "x=-2:2"],
+    "plot-csv": ["plot", "x^2", "--over", "x=-1:1:11", "--format", "csv"],
+    "optimize": ["optimize", "(x-3)^2", "--at", "x=0", "--steps", "50"],
+    "help": ["--help"],
+}
+
+TRACEBACK = "Traceback (most recent call last)"
+
+
+def env(**extra) -> dict:
+    e = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="80")
+    e.pop("BACKPROP_DEBUG", None)
+    e.update(extra)
+    return e
+
+
+def backprop(args, stdout=subprocess.PIPE, timeout=60, preexec_fn=None, **kw):
+    return subprocess.run([sys.executable, "-m", "backprop_cli", *args], stdout=stdout,
+                          stderr=subprocess.PIPE, timeout=timeout, preexec_fn=preexec_fn,
+                          env=kw.pop("env", None) or env(), cwd=kw.pop("cwd", None), **kw)
+
+
+# --- standard output that cannot be written ----------------------------------------------------
+
+#: how standard output is broken -> (exit status, the whole of standard error)
+BROKEN_STDOUT = {
+    "epipe": (0, ""),  # the reader left before the first write
+    "full": (1, "Error: cannot write to standard output: No space left on device\n"),
+    "closed": (1, "Error: cannot write to standard output: it is closed (Bad file descriptor)\n"),
+}
+
+
+def drive(cases: list) -> list:
+    """Run each {"args", "stdout"} case in a forked child of one warm process (tests/fault_driver.py)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "fault_driver.py"), json.dumps(cases)],
+                          capture_output=True, text=True, env=env(), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def broken_stdout_runs():
+    cases = [{"args": args, "stdout": how} for how in BROKEN_STDOUT for args in EVERY_COMMAND.values()]
+    return dict(zip([(how, name) for how in BROKEN_STDOUT for name in EVERY_COMMAND], drive(cases)))
+
+
+@pytest.mark.parametrize("how", list(BROKEN_STDOUT))
+@pytest.mark.parametrize("name", list(EVERY_COMMAND))
+def test_standard_output_that_cannot_be_written(broken_stdout_runs, how, name):
+    """A reader that left: exit 0, nothing said.  A full disk or a closed descriptor: an I/O error,
+    exit 1, one line naming standard output and the reason; never 'Internal error', never exit 0."""
+    got = broken_stdout_runs[(how, name)]
+    assert (got["status"], got["stderr"]) == BROKEN_STDOUT[how]
+
+
+@pytest.mark.parametrize("how", list(BROKEN_STDOUT))
+def test_the_driver_agrees_with_a_real_process(how):
+    # The forked driver rebuilds the streams itself: check it against a real start-up, on one command.
+    args = EVERY_COMMAND["check"]
+    if how == "epipe":
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            proc = backprop(args, stdout=write)
+        finally:
+            os.close(write)
+    elif how == "full":
+        with open("/dev/full", "w") as full:
+            proc = backprop(args, stdout=full)
+    else:
+        proc = backprop(args, stdout=None, preexec_fn=lambda: os.close(1))
+    assert (proc.returncode, proc.stderr.decode()) == BROKEN_STDOUT[how]
+
+
+@pytest.mark.parametrize("name", ["check", "eval-tree", "optimize"])
+def test_the_shell_pipelines_of_the_issue(name):
+    # `backprop check ... | true`, `... | head -1`: whatever the timing, exit 0 and no traceback.
+    command = " ".join(f"'{a}'" for a in [sys.executable, "-m", "backprop_cli", *EVERY_COMMAND[name]])
+    for reader in ("true", "head -1"):
+        proc = subprocess.run(["bash", "-c", f"{command} | {reader}; echo \"status=${{PIPESTATUS[0]}}\""],
+                              capture_output=True, text=True, env=env(), timeout=60)
+        assert proc.stdout.strip().endswith("status=0"), (reader, proc.stdout, proc.stderr)
+        assert TRACEBACK not in proc.stderr and "Error" not in proc.stderr
+
+
+# --- a terminal that speaks only ASCII ---------------------------------------------------------
+
+
+ASCII_ONLY = {"PYTHONIOENCODING": "ascii"}
+C_LOCALE = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": ""}
+
+
+@pytest.mark.parametrize("name, setting", [(name, ASCII_ONLY) for name in EVERY_COMMAND]
+                         + [("eval", C_LOCALE), ("check", C_LOCALE), ("plot", C_LOCALE)])
+def test_an_ascii_terminal_gets_ascii(name, setting):
+    proc = backprop(EVERY_COMMAND[name], env=env(**setting))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.isascii() and proc.stderr.isascii()
+    assert b"Internal error" not in proc.stderr
+
+
+def test_the_ascii_fallback_keeps_the_meaning():
+    proc = backprop(EVERY_COMMAND["check"], env=env(PYTHONIOENCODING="ascii"))
+    text = proc.stdout.decode()
+    assert "+/- numeric" in text and "gradient passes" in text
