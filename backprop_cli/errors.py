@@ -48,6 +48,13 @@ class MathError(BackpropError):
     exit_code = 1
 
 
+class OutputError(BackpropError):
+    """A result could not be written: a full disk, a closed or failing output (exit 1: the input was
+    fine, the environment failed)."""
+
+    exit_code = 1
+
+
 def listing(items, most: int = 10) -> str:
     """'a, b, c', or for a long list its first ``most`` items and how many more."""
     items = list(items)

@@ -135,3 +135,118 @@ def test_the_ascii_fallback_keeps_the_meaning():
     proc = backprop(EVERY_COMMAND["check"], env=env(PYTHONIOENCODING="ascii"))
     text = proc.stdout.decode()
     assert "+/- numeric" in text and "gradient passes" in text
+
+
+# --- files written: complete or not at all ------------------------------------------------------
+
+
+def big_program(terms: int) -> str:
+    return "+".join(f"x*{k}" for k in range(1, terms + 1))
+
+
+def leftovers(folder) -> list:
+    return sorted(name for name in os.listdir(folder) if name.endswith(".tmp"))
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A folder on a full disk: a tiny tmpfs filled up when this process may mount one, else a file
+    size limit (RLIMIT_FSIZE: writing past it fails with EFBIG, as a full disk fails with ENOSPC).
+    Yields (folder, preexec_fn for the command, the reason the write fails)."""
+    import resource
+
+    mounted = tmp_path / "tiny"
+    mounted.mkdir()
+    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mounted)],
+                        capture_output=True).returncode == 0 if os.geteuid() == 0 else False
+    if ok:
+        try:
+            (mounted / "out.dot").write_text("old picture\n")
+            fd = os.open(mounted / "filler", os.O_WRONLY | os.O_CREAT)
+            try:
+                while os.write(fd, b"\0" * 512):
+                    pass
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+            yield mounted, None, "No space left on device"
+        finally:
+            subprocess.run(["umount", "-l", str(mounted)], capture_output=True)
+        return
+    (tmp_path / "out.dot").write_text("old picture\n")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+
+    yield tmp_path, limit, "File too large"
+
+
+def test_graph_on_a_full_disk_keeps_the_old_file(full_disk):
+    folder, preexec, reason = full_disk
+    target = folder / "out.dot"
+    proc = backprop(["graph", big_program(300), "--at", "x=1", "-o", str(target)], preexec_fn=preexec)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.decode() == f"Error: cannot write {target}: {reason}\n"
+    assert target.read_text() == "old picture\n"
+    assert leftovers(folder) == []
+
+
+def test_graph_on_a_full_disk_via_rlimit(tmp_path):
+    # The same without a mount, so that it runs everywhere.
+    import resource
+
+    target = tmp_path / "out.mmd"
+    target.write_text("old\n")
+    proc = backprop(["graph", big_program(300), "--at", "x=1", "-o", str(target)],
+                    preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000)))
+    assert (proc.returncode, proc.stderr.decode()) == (1, f"Error: cannot write {target}: File too large\n")
+    assert target.read_text() == "old\n" and leftovers(tmp_path) == []
+
+
+def test_graph_picture_is_written_whole_or_not_at_all(tmp_path):
+    import resource
+    import shutil
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz is not installed")
+    target = tmp_path / "out.svg"
+    target.write_text("old\n")
+    proc = backprop(["graph", big_program(50), "--at", "x=1", "-o", str(target)],
+                    preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000)))
+    assert (proc.returncode, proc.stderr.decode()) == (1, f"Error: cannot write {target}: File too large\n")
+    assert target.read_text() == "old\n" and leftovers(tmp_path) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_a_signal_during_a_long_write_leaves_the_old_file_or_the_new_one(tmp_path, signal_name):
+    import random
+    import signal
+    import time
+
+    source = tmp_path / "big.bp"
+    source.write_text(big_program(20_000))
+    target = tmp_path / "out.dot"
+    complete = backprop(["graph", "-f", str(source), "--at", "x=1"]).stdout.decode()
+    rng = random.Random(f"{signal_name}-faults")
+    for attempt in range(3):
+        target.write_text("old picture\n")
+        proc = subprocess.Popen([sys.executable, "-m", "backprop_cli", "graph", "-f", str(source),
+                                 "--at", "x=1", "-o", str(target)], env=env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        temporary = tmp_path / f".out.dot.{proc.pid}.tmp"
+        deadline = time.monotonic() + 60
+        while not temporary.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)  # until the write has begun
+        time.sleep(rng.uniform(0, 0.05))  # then at a random point of it
+        proc.send_signal(getattr(signal, signal_name))
+        _, stderr = proc.communicate(timeout=60)
+        text = target.read_text()
+        assert text in ("old picture\n", complete), (attempt, len(text))
+        assert leftovers(tmp_path) == []
+        assert TRACEBACK not in stderr.decode()
+        if text == "old picture\n":
+            expected = {"SIGINT": 130, "SIGTERM": 128 + signal.SIGTERM}[signal_name]
+            assert proc.returncode == expected, stderr
+            assert stderr.decode() == {"SIGINT": "Interrupted.\n", "SIGTERM": "Terminated.\n"}[signal_name]

@@ -3,7 +3,7 @@
 import sys
 
 from .entry import run_click
-from .output import finish, guard_streams
+from .output import finish, start_up
 
-guard_streams()
+start_up()
 sys.exit(finish(run_click()))

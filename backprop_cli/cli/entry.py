@@ -80,9 +80,9 @@ def run_plain(argv: list):
 
 
 def main(argv=None):
-    from .output import finish, guard_streams
+    from .output import finish, start_up
 
-    guard_streams()
+    start_up()
     code = run_plain(sys.argv[1:] if argv is None else list(argv))
     if code is None:
         code = run_click(None if argv is None else list(argv))

@@ -94,6 +94,9 @@ def _report(error, debug, BackpropError) -> int:
         # `backprop ... | head`: the reader left; that is not our error.
         silence_stdout()
         return 0
+    if isinstance(error, Terminated):
+        echo("Terminated.", err=True)
+        return 128 + error.signal
     if isinstance(error, KeyboardInterrupt):
         echo("Interrupted.", err=True)
         return 130
@@ -151,6 +154,10 @@ class ClosedStream:
 
         raise OSError(errno.EBADF, "it is closed (Bad file descriptor)")
 
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
     def flush(self) -> None:
         pass
 
@@ -163,7 +170,29 @@ class ClosedStream:
         raise OSError(errno.EBADF, "it is closed (Bad file descriptor)")
 
 
-def guard_streams() -> None:
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (or SIGHUP) as an exception, so that a file being written is removed, not left half
+    written, and the run ends as an interrupted one does."""
+
+    def __init__(self, signal: int) -> None:
+        super().__init__(signal)
+        self.signal = signal
+
+
+def _terminate(signum, frame):
+    raise Terminated(signum)
+
+
+def catch_termination() -> None:
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) == signal.SIG_DFL:
+            signal.signal(number, _terminate)
+
+
+def start_up() -> None:
     """At start-up: a closed standard output becomes a ClosedStream, and the descriptors 0-2 are
     held open (on /dev/null) so that no file this run opens takes their place."""
     for fd in (0, 1, 2):
@@ -181,6 +210,7 @@ def guard_streams() -> None:
         sys.stdout = ClosedStream()
     for stream in (sys.stdout, sys.stderr):
         ascii_fallback(stream)
+    catch_termination()
 
 
 #: what a character of the views becomes on a stream that cannot encode it (LC_ALL=C, PYTHONIOENCODING=ascii)

@@ -31,6 +31,12 @@ class Wire:
 
 def layout(result: Result, digits: int) -> tuple:
     """(nodes, wires), in topological order; wires into a gate in argument order."""
+    needed, fan_out = _reach(result)
+    return list(nodes(result, digits, needed, fan_out)), list(wires(result, digits, needed))
+
+
+def _reach(result: Result) -> tuple:
+    """Which nodes are drawn (those on a path to the output) and how many wires leave each."""
     g = result.graph
     needed = ancestors(g, g.output)
     fan_out = [0] * len(g)
@@ -39,7 +45,18 @@ def layout(result: Result, digits: int) -> tuple:
             for j in g.args[i]:
                 fan_out[j] += 1
     fan_out[g.output] += 1  # the wire to the output marker
-    nodes, wires = [], []
+    return needed, fan_out
+
+
+def streamed(result: Result, digits: int) -> tuple:
+    """(nodes, wires) as generators, each walking the graph when iterated: a view that writes
+    them as it goes holds one node at a time, not the whole picture (graph of a million nodes)."""
+    needed, fan_out = _reach(result)
+    return nodes(result, digits, needed, fan_out), wires(result, digits, needed)
+
+
+def nodes(result: Result, digits: int, needed, fan_out):
+    g = result.graph
     for i in range(g.output + 1):
         if not needed[i]:
             continue
@@ -53,10 +70,15 @@ def layout(result: Result, digits: int) -> tuple:
             node = Node(f"n{i}", "gate", spec.symbol or spec.name, g.name[i] or "")
         if fan_out[i] > 1:
             node.total = show(result.grads[i], digits)
-        nodes.append(node)
+        yield node
+    yield Node("out", "output", g.output_name)
+
+
+def wires(result: Result, digits: int, needed):
+    g = result.graph
+    for i in range(g.output + 1):
+        if not needed[i]:
+            continue
         for k, j in enumerate(g.args[i]):
-            wires.append(Wire(f"n{j}", f"n{i}", show(result.values[j], digits),
-                              show(result.contrib[i][k], digits)))
-    nodes.append(Node("out", "output", g.output_name))
-    wires.append(Wire(f"n{g.output}", "out", show(result.value, digits), show(result.grads[g.output], digits)))
-    return nodes, wires
+            yield Wire(f"n{j}", f"n{i}", show(result.values[j], digits), show(result.contrib[i][k], digits))
+    yield Wire(f"n{g.output}", "out", show(result.value, digits), show(result.grads[g.output], digits))
