@@ -15,7 +15,12 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, run as cli_run
+
+
+@pytest.fixture
+def cli():
+    return cli_run
 
 POINTS = SAMPLES / "points" / "simple.csv"
 
@@ -250,3 +255,31 @@ def test_a_signal_during_a_long_write_leaves_the_old_file_or_the_new_one(tmp_pat
             expected = {"SIGINT": 130, "SIGTERM": 128 + signal.SIGTERM}[signal_name]
             assert proc.returncode == expected, stderr
             assert stderr.decode() == {"SIGINT": "Interrupted.\n", "SIGTERM": "Terminated.\n"}[signal_name]
+
+
+# --- flags at the top of their ranges ------------------------------------------------------------
+
+
+def test_plot_points_are_finite_however_wide_the_range(cli):
+    import math
+
+    out = cli("plot", "x", "--over", "x=-8e307:8e307:5", "--format", "csv")
+    assert out.exit_code == 0, out.stderr
+    xs = [float(line.split(",")[0]) for line in out.stdout.splitlines()[1:]]
+    assert xs == [-8e307, -4e307, 0.0, 4e307, 8e307] and all(math.isfinite(x) for x in xs)
+    out = cli("plot", "x", "--over", "x=0:1e306")
+    assert out.exit_code == 0, out.stderr
+    assert "1.0e306" in out.stdout
+
+
+@pytest.mark.parametrize("fmt", ["csv", "plot"])
+def test_a_range_wider_than_a_double_is_refused(cli, fmt):
+    out = cli("plot", "x", "--over", "x=-1e308:1e308:5", "--format", fmt)
+    assert out.exit_code == 2
+    assert "wider than a double can hold" in out.stderr and "inf" not in out.stdout
+
+
+def test_values_too_spread_to_draw_are_said_not_crashed(cli):
+    out = cli("plot", "x*2", "--over", "x=-8e307:8e307")
+    assert out.exit_code == 0, out.stderr
+    assert "too wide a spread to draw" in out.stdout

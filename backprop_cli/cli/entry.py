@@ -106,7 +106,9 @@ def run_click(args=None) -> int:
                 return 0
             return e.code or 0
         raise
-    except OSError as e:  # click's own output (help, usage) could not be written
+    except (Exception, KeyboardInterrupt) as e:
+        # What escaped click: its own output (help, usage) that could not be written, or memory that
+        # ran out again while a first failure was being reported.
         from .output import report
 
         return report(e)

@@ -72,12 +72,44 @@ def _is_out_of_memory(error: BaseException) -> bool:
     return isinstance(error, SystemError) and ("memory" in text or "null" in text)
 
 
+OUT_OF_MEMORY = ("Error: out of memory: the input is too large for this machine.\n"
+                 "Give a smaller input (--max-size sets the largest one read).\n").encode()
+
+#: memory set aside at start-up and given back when memory runs out, so that the message can be
+#: printed (untouched pages of a large bytearray cost address space, not RAM)
+_reserve = None
+
+
+def out_of_memory(error: BaseException) -> None:
+    """Say 'out of memory' on stderr without needing memory to say it."""
+    global _reserve
+    _reserve = None
+    # The frames of the failed step hold what filled the memory: let them go.
+    error.__traceback__ = None
+    error.__context__ = None
+    try:
+        import gc
+
+        gc.collect()
+        if sys.stderr is not None:
+            sys.stderr.flush()
+    except BaseException:
+        pass
+    try:
+        os.write(2, OUT_OF_MEMORY)
+    except OSError:
+        pass
+
+
 def report(error: BaseException, debug: bool = False) -> int:
     """Print what went wrong on stderr and return the exit code (re-raise an internal error with --debug)."""
     from ..errors import BackpropError
 
     try:
         return _report(error, debug, BackpropError)
+    except MemoryError as again:  # reporting needed memory too
+        out_of_memory(again)
+        return 2
     except OSError:  # standard error itself cannot be written: the exit code is all that is left
         if isinstance(error, BackpropError):
             return error.exit_code
@@ -101,8 +133,7 @@ def _report(error, debug, BackpropError) -> int:
         echo("Interrupted.", err=True)
         return 130
     if _is_out_of_memory(error):
-        echo("Error: out of memory: the input is too large for this machine.", err=True)
-        echo("Give a smaller input (--max-size sets the largest one read).", err=True)
+        out_of_memory(error)
         return 2
     if isinstance(error, OSError):
         # A full disk, a closed standard output: the environment failed, not backprop.
@@ -193,8 +224,10 @@ def catch_termination() -> None:
 
 
 def start_up() -> None:
-    """At start-up: a closed standard output becomes a ClosedStream, and the descriptors 0-2 are
-    held open (on /dev/null) so that no file this run opens takes their place."""
+    """At start-up: a closed standard output becomes a ClosedStream; the descriptors 0-2 are held
+    open (on /dev/null) so that no file this run opens takes their place; a stream that cannot
+    encode UTF-8 falls back to ASCII; SIGTERM ends the run as an interrupt does; and memory is set
+    aside for the out-of-memory message."""
     for fd in (0, 1, 2):
         try:
             os.fstat(fd)
@@ -211,6 +244,8 @@ def start_up() -> None:
     for stream in (sys.stdout, sys.stderr):
         ascii_fallback(stream)
     catch_termination()
+    global _reserve
+    _reserve = bytearray(8 << 20)
 
 
 #: what a character of the views becomes on a stream that cannot encode it (LC_ALL=C, PYTHONIOENCODING=ascii)

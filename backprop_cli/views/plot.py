@@ -49,6 +49,12 @@ def draw(graph: Graph, sweep: Sweep, width: int, height: int, color: bool) -> st
         if not len(idx):
             panel.title(f"{title}: undefined everywhere on the range")
             continue
+        with np.errstate(over="ignore"):
+            span = float(np.max(ys[idx])) - float(np.min(ys[idx]))
+        if not np.isfinite(span):  # plotext's axis arithmetic would overflow
+            panel.title(f"{title}: from {show(float(np.min(ys[idx])))} to {show(float(np.max(ys[idx])))}, "
+                        "too wide a spread to draw (--format csv lists it)")
+            continue
         panel.title(title)
         marker = plt.marker("braille")
         marker.fill(colour)
