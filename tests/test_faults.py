@@ -266,7 +266,8 @@ def test_plot_points_are_finite_however_wide_the_range(cli):
     out = cli("plot", "x", "--over", "x=-8e307:8e307:5", "--format", "csv")
     assert out.exit_code == 0, out.stderr
     xs = [float(line.split(",")[0]) for line in out.stdout.splitlines()[1:]]
-    assert xs == [-8e307, -4e307, 0.0, 4e307, 8e307] and all(math.isfinite(x) for x in xs)
+    assert xs[0] == -8e307 and xs[2] == 0.0 and xs[-1] == 8e307 and all(math.isfinite(x) for x in xs)
+    assert xs == pytest.approx([-8e307, -4e307, 0.0, 4e307, 8e307], rel=1e-15)
     out = cli("plot", "x", "--over", "x=0:1e306")
     assert out.exit_code == 0, out.stderr
     assert "1.0e306" in out.stdout
