@@ -52,8 +52,7 @@ def draw(graph: Graph, sweep: Sweep, width: int, height: int, color: bool) -> st
         with np.errstate(over="ignore"):
             span = float(np.max(ys[idx])) - float(np.min(ys[idx]))
         if not np.isfinite(span):  # plotext's axis arithmetic would overflow
-            panel.title(f"{title}: from {show(float(np.min(ys[idx])))} to {show(float(np.max(ys[idx])))}, "
-                        "too wide a spread to draw (--format csv lists it)")
+            panel.title(f"{title.split(' = ')[0]}: too wide a spread to draw; see --format csv")
             continue
         panel.title(title)
         marker = plt.marker("braille")
