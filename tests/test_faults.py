@@ -284,3 +284,51 @@ def test_values_too_spread_to_draw_are_said_not_crashed(cli):
     out = cli("plot", "x*2", "--over", "x=-8e307:8e307")
     assert out.exit_code == 0, out.stderr
     assert "too wide a spread to draw" in out.stdout
+
+
+# --- numbers at the edges of a double ------------------------------------------------------------
+
+
+def test_a_finite_difference_that_underflows_is_inconclusive_not_failed(cli):
+    out = cli("check", "x*y", "--at", "x=1e-320,y=1e-10", "--format", "json")
+    assert out.exit_code == 0, out.stderr
+    doc = json.loads(out.stdout)
+    status = {c["input"]: c["status"] for c in doc["checks"]}
+    assert status == {"x": "pass", "y": "inconclusive"}
+    # the gradient itself is exact: dx = y, dy = x
+    assert [c["backprop"] for c in doc["checks"]] == [1e-10, 1e-320]
+
+
+@pytest.mark.parametrize("where", [["--max-size", "0.5", "eval", "x", "--at", "x=1"],
+                                   ["eval", "x", "--at", "x=1", "--max-size", "0.0005kB"],
+                                   ["eval", "x", "--at", "x=1", "--max-size", "٣MB"]])
+def test_a_size_limit_below_one_byte_is_refused_not_no_limit(cli, where):
+    out = cli(*where)
+    assert out.exit_code == 2
+    assert "--max-size" in out.stderr
+
+
+@pytest.mark.parametrize("text", ["x + ١٢", "x * ４２", "x + 1٢"])
+def test_digits_are_ascii(cli, text):
+    out = cli("eval", text, "--at", "x=1")
+    assert out.exit_code == 2
+    assert "is not an ASCII digit" in out.stderr
+
+
+def test_digits_of_other_scripts_in_a_comment_are_fine(cli):
+    out = cli("eval", "-f", "-", "--at", "x=1", input="y = x + 12  # ١٢\ny\n")
+    assert out.exit_code == 0, out.stderr
+
+
+@pytest.mark.parametrize("value", ["1e999", "1e-400", "-2.5e-999"])
+def test_numbers_a_double_cannot_hold_are_refused_alike(cli, value):
+    for args in (["eval", "x", "--at", f"x={value}"], ["eval", f"x + {value}", "--at", "x=1"]):
+        out = cli(*args)
+        assert out.exit_code == 2, out.stdout
+        assert "for a double" in out.stderr
+
+
+def test_the_smallest_doubles_are_still_numbers(cli):
+    out = cli("eval", "x + 4.9e-324 + 0e-400 + 0.0", "--at", "x=1e-320", "--format", "json")
+    assert out.exit_code == 0, out.stderr
+    assert json.loads(out.stdout)["output"]["value"] == 1e-320 + 5e-324

@@ -89,6 +89,12 @@ class _Builder:
         if math.isinf(value):
             raise self._error(f"the number {tok.value[:20]}{'…' if len(tok.value) > 20 else ''} is too large "
                               "for a double (largest is about 1.8e308)", tok.start_pos, tok.end_pos)
+        if value == 0 and tok.value.lower().partition("e")[0].strip("0.") != "":
+            # 1e-400 is not zero, but a double would make it zero without a word: refuse it as
+            # 1e999 is refused, rather than compute with a number the user did not write.
+            raise self._error(f"the number {tok.value[:20]}{'…' if len(tok.value) > 20 else ''} is too small "
+                              "for a double: it would become 0 (the smallest is about 4.9e-324)",
+                              tok.start_pos, tok.end_pos, "Write 0 if zero is meant.")
         return (self.g.add("const", (), tok.start_pos, tok.end_pos, value), tok.start_pos, tok.end_pos)
 
     def name(self, c):
