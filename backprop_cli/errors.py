@@ -36,7 +36,10 @@ def unknown_input(option: str, name: str, inputs) -> InputError:
     """``--wrt q`` / ``--over q`` naming no input: say which inputs there are, and the nearest."""
     from .language.suggest import nearest
 
+    from .language.limits import printable
+
     close = nearest(name, inputs)
+    name = printable(name)
     return InputError(f"{option} {name}: the expression has no input '{name}' "
                       f"(its inputs: {', '.join(inputs) or 'none'})",
                       f"Did you mean '{close}'?" if close else None)

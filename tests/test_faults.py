@@ -332,3 +332,41 @@ def test_the_smallest_doubles_are_still_numbers(cli):
     out = cli("eval", "x + 4.9e-324 + 0e-400 + 0.0", "--at", "x=1e-320", "--format", "json")
     assert out.exit_code == 0, out.stderr
     assert json.loads(out.stdout)["output"]["value"] == 1e-320 + 5e-324
+
+
+# --- hostile text --------------------------------------------------------------------------------
+
+#: what must never reach a terminal raw: a title change, a screen clear, a bell, a line rewrite,
+#: a bidirectional override (the text then reads differently from what it is), a lone surrogate
+HOSTILE = ["\x1b]0;PWNED\x07\x1b[2J", "a\rb\x08\x7f", "x\u202eevil", "\x9b31m", "n\x00ul", "\ud800"]
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def hostile_argvs(h: str, tmp) -> list:
+    return [
+        ["eval", "x", "--at", f"x{h}=1"], ["eval", "x", "--at", f"x=1{h}"], ["eval", "x", "--output", h],
+        ["eval", f"x + {h}"], ["eval", "-f", f"{tmp}/no{h}"], ["eval", "x", f"--fo{h}"],
+        ["eval", "x", "--digits", h], ["eval", "x", "--format", h], [f"ev{h}"], ["--max-size", h, "eval", "x"],
+        ["trace", "x", "--at", f"x={h}"], ["check", "x", "--at", "x=1", "--output", h],
+        ["graph", "x", "--at", "x=1", "-o", f"{tmp}/a{h}.dot"], ["graph", "x", "--at", "x=1", "-o", f"{tmp}/d{h}/a.dot"],
+        ["graph", "x", "--at", "x=1", "-o", f"{tmp}/a.{h}"],
+        ["codegen", "x", "--name", h], ["codegen", "x", "--lang", h], ["diff", "x*y", "--wrt", h],
+        ["plot", "x", "--over", f"x{h}=0:1"], ["plot", "x", "--over", f"x=0:1{h}"], ["plot", "x", "--over", f"q=0:1:{h}"],
+        ["optimize", "x^2", "--at", "x=1", "--wrt", h], ["optimize", "x^2", "--at", "x=1", "--lr", h],
+        ["batch", "x", "-i", f"{tmp}/no{h}.csv"],
+    ]
+
+
+@pytest.mark.parametrize("h", HOSTILE, ids=["osc", "cr-bs-del", "bidi", "c1-csi", "nul", "surrogate"])
+def test_no_raw_control_character_reaches_the_terminal(cli, tmp_path, h):
+    for argv in hostile_argvs(h, tmp_path):
+        try:
+            out = cli(*argv)
+        except ValueError as e:  # a NUL in argv: no shell can pass one, CliRunner may refuse it
+            assert "null" in str(e).lower()
+            continue
+        text = out.stdout + out.stderr
+        found = RAW.search(text)
+        assert found is None, (argv, text)
+        assert out.exit_code in (0, 1, 2), (argv, out.exit_code, text)
+        assert "Internal error" not in text and TRACEBACK not in text, (argv, text)

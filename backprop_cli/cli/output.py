@@ -118,9 +118,11 @@ def report(error: BaseException, debug: bool = False) -> int:
 
 def _report(error, debug, BackpropError) -> int:
     if isinstance(error, BackpropError):
-        echo(f"Error: {error.detail}", err=True)
+        from ..language.limits import escape_controls
+
+        echo(escape_controls(f"Error: {error.detail}"), err=True)
         if error.hint:
-            echo(error.hint, err=True)
+            echo(escape_controls(error.hint), err=True)
         return error.exit_code
     if isinstance(error, BrokenPipeError):
         # `backprop ... | head`: the reader left; that is not our error.

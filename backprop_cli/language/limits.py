@@ -44,6 +44,10 @@ _SIZE = r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([A-Za-z]*)\s*\Z"
 # the Unicode bidirectional overrides, which make a line display differently from what it is.
 _CONTROL = "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 _SURROGATE = "[\ud800-\udfff]"
+# In a message every control character is escaped but newline and tab (which a message uses itself).
+_MESSAGE_UNSAFE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+# In one piece of user text quoted in a message (a name, a value, a file name), newline and tab too.
+_TEXT_UNSAFE = "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 _ASCII_ALLOWED = bytes(b for b in range(128) if b in b"\t\n\x0c\r" or 32 <= b < 127)
 _COMMENT = r"#[^\n]*"
 
@@ -113,13 +117,22 @@ def _flag_value(n: int) -> str:
 
 
 def printable(text: str, width: int = 60) -> str:
-    """User text made safe to show in a message: control characters escaped, cut to ``width``."""
+    """User text made safe to show in a message: control characters (newline too) escaped, cut to ``width``."""
     if len(text) > width:
         text = text[:width - 1] + "…"
-    if re.search(_CONTROL, text) or re.search(_SURROGATE, text):
-        text = "".join(repr(c)[1:-1] if re.match(_CONTROL, c) or re.match(_SURROGATE, c) else c
-                       for c in text)
+    if re.search(_TEXT_UNSAFE, text):
+        text = re.sub(_TEXT_UNSAFE, lambda m: repr(m.group())[1:-1], text)
     return text
+
+
+def escape_controls(text: str) -> str:
+    """A whole message made safe for a terminal: every control character (but newline and tab),
+    the bidirectional overrides and lone surrogates escaped, nothing cut.  The net under every
+    message printed (output.report, warnings, click's usage errors), so that user text a message
+    forgot to pass through ``printable`` still cannot retitle or clear the terminal."""
+    if text.isascii() and text.isprintable():
+        return text
+    return re.sub(_MESSAGE_UNSAFE, lambda m: repr(m.group())[1:-1], text)
 
 
 def check_source(source: str, origin: str = "") -> None:

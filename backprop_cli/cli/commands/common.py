@@ -201,4 +201,4 @@ def build_graph(source, origin, point, output, expr=None, file=None, also_bound=
 
 
 def warn(message: str) -> None:
-    echo(f"Warning: {message}", err=True)
+    echo(limits.escape_controls(f"Warning: {message}"), err=True)

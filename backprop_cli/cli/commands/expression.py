@@ -35,7 +35,22 @@ class ExpressionCommand(click.Command):
             out.append(arg)
         if moved:
             out += moved if "--" in out else ["--", *moved]
-        return super().parse_args(ctx, out)
+        with escaped_usage_errors():
+            return super().parse_args(ctx, out)
+
+
+class escaped_usage_errors:
+    """click's usage errors quote what the user typed (an unknown option, a bad value): escape it."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if isinstance(error, click.UsageError):
+            from ...language.limits import escape_controls
+
+            error.message = escape_controls(error.message)
+        return False
 
 
 def _looks_like_expression(arg: str, known: set, takes_value: set) -> bool:
