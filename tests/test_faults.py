@@ -370,3 +370,58 @@ def test_no_raw_control_character_reaches_the_terminal(cli, tmp_path, h):
         assert found is None, (argv, text)
         assert out.exit_code in (0, 1, 2), (argv, out.exit_code, text)
         assert "Internal error" not in text and TRACEBACK not in text, (argv, text)
+
+
+# --- memory that does not grow with a flag ---------------------------------------------------------
+
+
+def peak_rss_kb(args) -> int:
+    """The peak resident memory of one run, in kB (the child's ru_maxrss)."""
+    code = ("import resource, subprocess, sys; "
+            "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
+            "assert p.returncode == 0, p.stderr; "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    proc = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "backprop_cli", *args],
+                          capture_output=True, text=True, env=env(), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return int(proc.stdout)
+
+
+@pytest.mark.slow
+def test_optimize_memory_does_not_grow_with_steps():
+    small = peak_rss_kb(["optimize", "(x-3)^2 + (y+1)^2", "--at", "x=0,y=0", "--steps", "1000"])
+    large = peak_rss_kb(["optimize", "(x-3)^2 + (y+1)^2", "--at", "x=0,y=0", "--steps", "60000"])
+    # Before: every step was kept (60,000 steps: about 40 MB more).  Now only the printed rows.
+    assert large - small < 8_000, (small, large)
+
+
+@pytest.mark.slow
+def test_plot_memory_does_not_grow_with_points():
+    small = peak_rss_kb(["plot", "sin(x)*x", "--over", "x=0:10:2000", "--format", "csv"])
+    large = peak_rss_kb(["plot", "sin(x)*x", "--over", "x=0:10:400000", "--format", "csv"])
+    assert large - small < 30_000, (small, large)
+
+
+def test_the_big_plot_csv_is_every_point_in_order(cli):
+    import numpy as np
+
+    from backprop_cli.tasks.plot import KEEP_POINTS, grid
+
+    n = 2 * KEEP_POINTS + 7
+    out = cli("plot", "relu(x)", "--over", f"x=-1:1:{n}", "--format", "csv")
+    assert out.exit_code == 0, out.stderr
+    rows = np.array([[float(v) for v in line.split(",")] for line in out.stdout.splitlines()[1:]])
+    assert rows.shape == (n, 3)
+    assert (rows[:, 0] == grid(-1.0, 1.0, n)).all()
+    assert (rows[:, 1] == np.maximum(rows[:, 0], 0)).all() and (rows[:, 2] == (rows[:, 0] > 0)).all()
+
+
+def test_the_loss_curve_has_whole_steps_and_a_log_axis(cli):
+    out = cli("optimize", "(x-3)^2 + 0.01", "--at", "x=0", "--steps", "37", "--log-y")
+    assert out.exit_code == 0, out.stderr
+    axis = out.stdout.splitlines()[-2].split()
+    assert axis == ["0", "10", "20", "30"]
+    assert "(log scale)" in out.stdout
+    out = cli("optimize", "(x-3)^2 - 1", "--at", "x=0", "--steps", "7", "--log-y")
+    assert out.exit_code == 0 and "linear axis" in out.stderr
+    assert out.stdout.splitlines()[-2].split() == ["0", "2", "4", "6"]

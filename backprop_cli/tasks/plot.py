@@ -64,10 +64,12 @@ def parse_over(text: str) -> Range:
     return Range(name, lo, hi, n)
 
 
-def grid(lo: float, hi: float, n: int) -> np.ndarray:
-    """n evenly spaced points with both ends exact, and 0 exact in the middle of a symmetric range.
-    Every point is finite however wide the range (-1e308:1e308): the points are never inf or nan."""
-    k = np.arange(n, dtype=np.float64)
+def grid(lo: float, hi: float, n: int, start: int = 0, stop: Optional[int] = None,
+         stride: int = 1) -> np.ndarray:
+    """n evenly spaced points with both ends exact, and 0 exact in the middle of a symmetric range
+    (or those of them numbered start, start + stride, ... below stop).  Every point is finite however
+    wide the range (-1e308:1e308): the points are never inf or nan."""
+    k = np.arange(start, n if stop is None else stop, stride, dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
         xs = (lo * (n - 1 - k) + hi * k) / (n - 1)
         if not np.isfinite(xs).all():
@@ -75,7 +77,8 @@ def grid(lo: float, hi: float, n: int) -> np.ndarray:
             # and rounding kept inside [lo, hi].
             t = k / (n - 1)
             xs = np.clip(lo * (1 - t) + hi * t, lo, hi)
-            xs[0], xs[-1] = lo, hi
+            xs[k == 0] = lo
+            xs[k == n - 1] = hi
     return xs
 
 
@@ -127,3 +130,33 @@ def _kinks(graph: Graph, result, xs: np.ndarray) -> list:
                 found.append((float(xs[k]), i))
     found.sort()
     return found
+
+
+#: a sweep of more points than this is evaluated in chunks and only every k-th point is kept for
+#: the picture and its notes (a terminal shows a few hundred columns): memory stays flat however
+#: many points --over asks for.
+KEEP_POINTS = 5_001
+
+
+def chunked_sweep(graph: Graph, name: str, lo: float, hi: float, n: int, fixed: Mapping[str, float],
+                  on_chunk=None) -> Sweep:
+    """``sweep`` over ``grid(lo, hi, n)`` a chunk at a time.  ``on_chunk(sweep)`` sees every chunk
+    whole (CSV writes it out); the Sweep returned holds every k-th point (and the last), at most
+    about KEEP_POINTS of them, for the picture and the notes."""
+    stride = max(1, -(-n // KEEP_POINTS))
+    rows = vectorized.rows_for(graph, 1 << 16)
+    rows = max(stride, rows - rows % stride)  # chunks start on a kept point
+    kept = []
+    for start in range(0, n, rows):
+        xs = grid(lo, hi, n, start, min(n, start + rows))
+        part = sweep(graph, name, xs, fixed)
+        if on_chunk is not None:
+            on_chunk(part)
+        pick = np.arange(0, len(xs), stride)
+        if start + len(xs) == n and (len(xs) - 1) % stride:
+            pick = np.append(pick, len(xs) - 1)
+        kept.append(Sweep(name, part.xs[pick], part.f[pick], part.dfdx[pick], part.undefined[pick],
+                          [(x, i) for x, i in part.kinks if x in set(part.xs[pick].tolist())]))
+    return Sweep(name, np.concatenate([s.xs for s in kept]), np.concatenate([s.f for s in kept]),
+                 np.concatenate([s.dfdx for s in kept]), np.concatenate([s.undefined for s in kept]),
+                 [k for s in kept for k in s.kinks])
