@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 
@@ -132,8 +131,7 @@ def numpy_elementary_functions(monkeypatch):
     """
     for name in TRANSCENDENTAL:
         op = OPS[name]
-        monkeypatch.setitem(OPS, name, dataclasses.replace(
-            op,
+        monkeypatch.setitem(OPS, name, op.replace(
             forward=lambda *xs, op=op: numpy_call(op.np_forward, *xs),
             local=lambda out, *xs, op=op: numpy_call(op.np_local, out, *xs)))
 

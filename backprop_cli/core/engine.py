@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 from ..errors import InputError, MathError, caret, listing
 from .graph import Graph
 from ..numbers import exact, show
-from .ops import OPS
+from .ops import OPS, Column
 
 
 class Result:
@@ -74,7 +74,7 @@ def input_values(graph: Graph, at: Mapping[str, float]) -> dict:
 def forward(graph: Graph, at: Mapping[str, float], allow_nonfinite: bool = False) -> list:
     """Every node's value, in node order."""
     inputs = input_values(graph, at)
-    fwd = {name: op.forward for name, op in OPS.items()}
+    fwd = Column("forward")
     values: list = []
     push = values.append
     # The arithmetic gates are written out (same IEEE operations as their entries in OPS): a
@@ -137,7 +137,7 @@ def backward(graph: Graph, values: list, record: bool = True) -> tuple:
     contrib: list = [None] * n
     out = graph.output
     grads[out] = 1.0
-    loc_fns = {name: op.local for name, op in OPS.items()}
+    loc_fns = Column("local")
     ops, all_args = graph.op, graph.args
     # Nodes the output does not depend on get no gradient at all: even a nan local gradient there
     # (d/dy x^y for x < 0 in an unused statement) must not leak in as 0 * nan.

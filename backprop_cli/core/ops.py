@@ -1,103 +1,65 @@
-"""The op table: every gate the language knows, forward and local gradients side by side.
+"""The gate table: every gate of the language, each described once.
 
-An op's ``forward`` takes the input values; its ``local`` takes the output value first, then the
-input values, and returns one local gradient d(out)/d(input) per input.  Both are total over IEEE
-doubles: where maths is undefined they return inf or nan instead of raising, and the engine decides
-whether that is an error (it asks ``undefined`` why).
+A gate is one ``_gate(...)`` entry: its inputs, its forward rule and one local gradient
+d(out)/d(input) per input, written in the small expression form of ``expr.py`` (``X``, ``Y`` the
+inputs, ``OUT`` the output, ``F.cos(X)`` a call, ``where``/``at`` for pieces and conventions), side
+by side as in micrograd, in a table as in HIPS autograd's ``defvjp``.  A forward of ``lib(n)`` is
+the library function of the gate's own name (``library.py`` spells it for every backend).  Every
+consumer derives what it needs from that one description:
 
-Non-differentiable points follow PyTorch: relu'(0) = 0, abs'(0) = 0, and a tie in max/min splits
-the gradient evenly between the tied inputs.  ``kink`` says whether a point is one of those.
+- ``Op.forward`` / ``Op.local``: closures for the scalar engine (``engine.py``);
+- ``Op.np_forward`` / ``Op.np_local``: the same over numpy arrays (``vectorized.py``);
+- the generated code in every language and ``diff``'s programs (``transforms/expressions.py`` replays
+  the expressions through one simplifying DAG and prints it per language);
+- the trace's formulas and ``backprop gates`` (``views/notation.py`` prints them);
+- the sigmoid collapse (``transforms/collapse.py``) matches the chain a gate's ``collapses`` gives.
 
-Each op also has ``np_forward``/``np_local``: the same maths over numpy arrays, elementwise, with the
-same conventions (the batch engine, ``vectorized.py``).  numpy is imported only when those run.
+``fast`` may give hand-tuned versions: the scalar forwards of sigmoid, relu, step and sign (one
+call instead of a few closures, for big graphs), max/min's routing (a tie in one pass), pow's local
+gradient (through logs where a^(b-1) overflows for a tiny base).  ``tests/test_gates.py`` proves them
+equal to the description.
 
-Adding a function is one ``_op(...)`` entry below; the parser finds it by name.
+Everything is total over IEEE doubles: where maths is undefined a gate returns inf or nan instead of
+raising, and the engine asks ``undefined`` why.  Non-differentiable points follow PyTorch:
+relu'(0) = 0, abs'(0) = 0, leaky_relu'(0) = a, a tie in max/min splits the gradient evenly; ``kink``
+says whether a point is one of those, ``piece`` which smooth piece of the domain a point is in.
+
+Adding a gate is one entry below and nothing else: the parser, the engines, codegen, diff, the
+trace, ``backprop gates`` and the table-driven tests pick it up by iterating ``OPS``.
+
+Tensors (the array issue) add entries, not an engine: an elementwise gate is already one, since
+every backend applies its expression with numpy broadcasting; a gate over whole arrays (matmul,
+sum over an axis) is an entry whose ``local`` is a vector-Jacobian product written in the same
+form with array primitives added to the library (``F.matmul(G, F.transpose(Y))`` with ``G`` the
+upstream gradient), and a ``shape`` rule beside ``arity``.
+
+No dataclasses or typing at run time: this module is on the start-up path of ``eval``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
-TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
-if TYPE_CHECKING:
-    from typing import Callable, Optional, Sequence
+from . import library
+from .expr import (ALL, OUT, F, I, X, Y, arg, at, both, compile_expr, eq, ge, gt, le, lib, lift, lt,
+                   numpy_pick, where)
+from .library import (div, exp, log, maximum, minimum, np, np_power, power, share, sqrt,  # noqa: F401
+                      sin, cos, tan)
 
 inf = math.inf
 nan = math.nan
 
 
-# ---- total (never-raising) IEEE versions of the maths we need ---------------------------------
+# ---- conventions and diagnostics in Python (not derivatives) -----------------------------------
 
 
-def div(a: float, b: float) -> float:
-    try:
-        return a / b
-    except ZeroDivisionError:
-        if a != a or a == 0:
-            return nan
-        return math.copysign(inf, a) * math.copysign(1.0, b)
+# Hand-tuned scalar forwards of the gates every big graph is full of (one call instead of a few
+# closures); test_fast_paths_equal_the_description_at_special_values holds them to the entries below.
 
 
-def _odd_integer(b: float) -> bool:
-    return math.isfinite(b) and b == math.floor(b) and math.fmod(b, 2.0) != 0
-
-
-def power(a: float, b: float) -> float:
-    try:
-        return math.pow(a, b)
-    except OverflowError:
-        return -inf if a < 0 and _odd_integer(b) else inf
-    except ValueError:
-        if a == 0:  # zero to a negative power
-            return math.copysign(inf, a) if _odd_integer(b) else inf
-        return nan  # negative base, non-integer power
-
-
-def exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return inf
-
-
-def log(x: float) -> float:
-    if x > 0:
-        return math.log(x)
-    return -inf if x == 0 else nan
-
-
-def sqrt(x: float) -> float:
-    return math.sqrt(x) if x >= 0 else nan
-
-
-def _total(f: Callable[[float], float]) -> Callable[[float], float]:
-    """math.sin and friends raise on inf; IEEE says nan."""
-
-    def g(x: float) -> float:
-        try:
-            return f(x)
-        except ValueError:
-            return nan
-
-    g.__name__ = f.__name__
-    return g
-
-
-sin = _total(math.sin)
-cos = _total(math.cos)
-tan = _total(math.tan)
-
-
-def sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = exp(x)  # exp(x) <= 1 here, or nan
-    return e / (1.0 + e)
-
-
-def relu(x: float) -> float:
-    return 0.0 if x <= 0 else x  # nan stays nan, as in PyTorch
+def step(x: float) -> float:
+    """1 where x > 0, else 0 (also for nan): relu's local gradient, relu'(0) = 0."""
+    return 1.0 if x > 0 else 0.0
 
 
 def sign(x: float) -> float:
@@ -108,187 +70,46 @@ def sign(x: float) -> float:
     return x  # 0 -> 0 (PyTorch's abs'(0)), nan -> nan
 
 
-def maximum(*xs: float) -> float:
-    for x in xs:
-        if x != x:
-            return nan
-    return max(xs)
+def relu(x: float) -> float:
+    return 0.0 if x <= 0 else x  # nan stays nan, as in PyTorch
 
 
-def minimum(*xs: float) -> float:
-    for x in xs:
-        if x != x:
-            return nan
-    return min(xs)
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = exp(x)  # exp(x) <= 1 here, or nan
+    return e / (1.0 + e)
 
 
-def _tie_split(out: float, xs: Sequence[float]) -> tuple:
+def _tie_split(out: float, xs) -> tuple:
     """Gradient of max/min: routed to the input(s) equal to the result, split evenly on a tie."""
     winners = sum(1 for x in xs if x == out)
     if winners == 0:  # nan somewhere
         return tuple(nan for _ in xs)
-    share = 1.0 / winners
-    return tuple(share if x == out else 0.0 for x in xs)
-
-
-def _tied(xs: Sequence[float], best: float) -> bool:
-    """Do two or more inputs share the winning value?  (One pass: ``best`` is computed once.)"""
-    return sum(1 for x in xs if x == best) > 1
-
-
-def _pow_local(out: float, a: float, b: float) -> tuple:
-    # d/da = b * a^(b-1); 0 when b == 0 (PyTorch), even at a == 0 where a^(b-1) is inf.
-    da = 0.0 if b == 0 else b * power(a, b - 1.0)
-    if not math.isfinite(da) and a > 0 and math.isfinite(b) and math.isfinite(out):
-        # a^(b-1) can overflow where b*a^(b-1) does not (a tiny base): go through logs.
-        da = math.copysign(exp(math.log(abs(b)) + (b - 1.0) * math.log(a)), b)
-    # d/db = a^b * ln(a); 0 at a == 0 with b >= 0 (PyTorch); nan for a negative base.
-    db = 0.0 if a == 0 and b >= 0 else out * log(a)
-    return (da, db)
-
-
-def _pow_undefined(a: float, b: float) -> Optional[str]:
-    if a < 0 and math.isfinite(b) and b != math.floor(b):
-        return "a negative base to a non-integer power"
-    if a == 0 and b < 0:
-        return "zero to a negative power"
-    return None
-
-
-def step(x: float) -> float:
-    """1 where x > 0, else 0 (also for nan): relu's local gradient, relu'(0) = 0."""
-    return 1.0 if x > 0 else 0.0
-
-
-def share(a: float, m: float, *xs: float) -> float:
-    """The share of the gradient a max/min gate routes to its input ``a`` when its result is ``m``:
-    1/k if a == m, where k of xs equal m (a tie splits evenly), else 0; nan if any is nan."""
-    if a != a or m != m:
-        return nan
-    winners = 0
-    for x in xs:
-        if x != x:
-            return nan
-        winners += x == m
-    if winners == 0:
-        return nan
-    return 1.0 / winners if a == m else 0.0
-
-
-def _sign_piece(x: float):
-    return (x > 0) - (x < 0) if x == x else None
-
-
-def _winners(out: float, xs: Sequence[float]) -> tuple:
-    return tuple(x == out for x in xs)
-
-
-def _pow_piece(a: float, b: float):
-    # a^b is smooth in a and b except where the base crosses 0 (a pole for b < 0, a cusp for
-    # 0 < b < 1, nan on one side for a non-integer b); with a whole exponent >= 0 it is smooth.
-    if math.isfinite(b) and b >= 0 and b == math.floor(b):
-        return 0
-    return _sign_piece(a)
-
-
-def _nest(function: str, args: Sequence[str]) -> str:
-    """f(f(a, b), c) for a two-argument f over any number of arguments (no recursion)."""
-    text = args[0]
-    for a in args[1:]:
-        text = f"{function}({text}, {a})"
-    return text
-
-
-def _share_code(lang: str):
-    """share(a, m, x1, ...) in generated code: (a == m) / (how many of x1, ... equal m)."""
-
-    def code(a: str, m: str, *xs: str) -> str:
-        if lang == "python":
-            hit = f"(1.0 if {a} == {m} else 0.0)"
-        elif lang == "numpy":
-            hit = f"np.where({a} == {m}, 1.0, 0.0)"
-        else:
-            hit = f"({a} == {m} ? 1.0 : 0.0)"
-        count = " + ".join(f"({x} == {m})" for x in xs)
-        return f"{hit} / (0.0 + {count})"
-
-    return code
-
-
-# ---- the same maths over numpy arrays (the batch engine), with the same conventions -----------
-#
-# Elementwise over float64 arrays (or numpy scalars).  Every branch of the scalar version above is
-# an ``np.where`` here, so inf, nan, -0.0, kinks and ties come out the same way.  The batch engine
-# silences numpy's floating-point warnings: inf and nan are values here, as above.
-
-
-class _LazyNumpy:
-    """numpy, imported on first use, so commands that never touch an array never pay for it."""
-
-    def __getattr__(self, name):
-        import numpy
-
-        return getattr(numpy, name)
-
-
-np = _LazyNumpy()
-
-
-def np_sigmoid(x):
-    e = np.exp(-np.abs(x))  # exp(-x) for x >= 0, exp(x) below: never overflows
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def np_relu(x):
-    return np.where(x <= 0, 0.0, x)
-
-
-def np_sign(x):
-    return np.where(x > 0, 1.0, np.where(x < 0, -1.0, x))
-
-
-def np_step(x):
-    return np.where(x > 0, 1.0, 0.0)
-
-
-def np_share(a, m, *xs):
-    winners = sum(x == m for x in xs)
-    undefined = np.isnan(a) | np.isnan(m) | (winners == 0)
-    for x in xs:
-        undefined = undefined | np.isnan(x)
-    return np.where(undefined, np.nan, np.where(a == m, np.divide(1.0, winners), 0.0))
-
-
-def _np_extreme(xs, better):
-    # Python's max/min keep the first of equal values; this does the same, then nan wins.
-    out, any_nan = xs[0], np.isnan(xs[0])
-    for x in xs[1:]:
-        out = np.where(better(x, out), x, out)
-        any_nan = any_nan | np.isnan(x)
-    return np.where(any_nan, np.nan, out)
-
-
-def np_maximum(*xs):
-    return _np_extreme(xs, np.greater)
-
-
-def np_minimum(*xs):
-    return _np_extreme(xs, np.less)
+    each = 1.0 / winners
+    return tuple(each if x == out else 0.0 for x in xs)
 
 
 def _np_tie_split(out, xs) -> tuple:
     hits = [x == out for x in xs]
     winners = sum(hits)
-    share = np.divide(1.0, winners)
-    return tuple(np.where(winners == 0, np.nan, np.where(hit, share, 0.0)) for hit in hits)
+    each = np.divide(1.0, winners)
+    return tuple(np.where(winners == 0, np.nan, np.where(hit, each, 0.0)) for hit in hits)
 
 
-def np_power(a, b):
-    # Given a scalar exponent, numpy swaps pow for sqrt, square or reciprocal (0.5, 2, -1), which
-    # differ from pow in the last bit and in the sign of zero; an array exponent keeps pow.
-    if np.ndim(b) == 0 and np.ndim(a) > 0:
-        b = np.full(np.shape(a), b)
-    return np.power(a, b)
+def _tied(xs, best: float) -> bool:
+    """Do two or more inputs share the winning value?"""
+    return sum(1 for x in xs if x == best) > 1
+
+
+def _pow_local(out: float, a: float, b: float) -> tuple:
+    # The description's formulas, except that a^(b-1) can overflow where b*a^(b-1) does not (a tiny
+    # base): then through logs.
+    da = 0.0 if b == 0 else b * power(a, b - 1.0)
+    if not math.isfinite(da) and a > 0 and math.isfinite(b) and math.isfinite(out):
+        da = math.copysign(exp(math.log(abs(b)) + (b - 1.0) * math.log(a)), b)
+    db = 0.0 if a == 0 and b >= 0 else out * log(a)
+    return (da, db)
 
 
 def _np_pow_local(out, a, b) -> tuple:
@@ -301,48 +122,110 @@ def _np_pow_local(out, a, b) -> tuple:
     return (da, db)
 
 
-# ---- the table ---------------------------------------------------------------------------------
+def _pow_undefined(a: float, b: float):
+    if a < 0 and math.isfinite(b) and b != math.floor(b):
+        return "a negative base to a non-integer power"
+    if a == 0 and b < 0:
+        return "zero to a negative power"
+    return None
 
 
-@dataclass(frozen=True)
+def _sign_piece(x: float):
+    return (x > 0) - (x < 0) if x == x else None
+
+
+def _winners(out: float, xs) -> tuple:
+    return tuple(x == out for x in xs)
+
+
+def _pow_piece(a: float, b: float):
+    # a^b is smooth except where the base crosses 0 (a pole for b < 0, a cusp for 0 < b < 1, nan
+    # on one side for a non-integer b); with a whole exponent >= 0 it is smooth.
+    if math.isfinite(b) and b >= 0 and b == math.floor(b):
+        return 0
+    return _sign_piece(a)
+
+
+def _no_kink(*xs) -> bool:
+    return False
+
+
+def _defined(*xs):
+    return None
+
+
+NO_KINK = _no_kink
+
+
+# ---- the gate record -------------------------------------------------------------------------------
+
+_LAZY = ("forward", "local", "np_forward", "np_local")
+
+
 class Op:
-    name: str
-    #: (fewest, most) inputs; most is None for "any number".
-    arity: tuple
-    forward: Optional[Callable[..., float]]
-    #: local(out, *inputs) -> one d(out)/d(input) per input.
-    local: Optional[Callable[..., tuple]]
-    #: the gate's backward-flow pattern, in the lecture's words.
-    pattern: str
-    #: local gradients as formulas in the language: {0}, {1}, ... stand for the inputs, {out} for the output.
-    #: For ops with any number of inputs, a single template is used for every input ({i} is that input).
-    formulas: tuple = ()
-    #: how the op prints: "infix" with ``symbol`` and ``precedence``, "prefix", "call" or "leaf".
-    notation: str = "call"
-    symbol: str = ""
-    precedence: int = 100
-    #: is this a function users can call by name in the language?
-    callable: bool = True
-    #: given finite inputs that gave a non-finite output, why (None: the result overflowed).
-    undefined: Callable[..., Optional[str]] = lambda *xs: None
-    #: is the point non-differentiable (the gradient there is a convention, not a limit)?
-    kink: Callable[..., bool] = lambda *xs: False
-    #: which smooth piece of its domain the inputs lie in: the op is smooth (and its local gradients
-    #: continuous) while this stays the same, so a finite-difference step whose ends give different
-    #: pieces crosses a kink or a singularity.  None: smooth everywhere it is defined.
-    piece: Optional[Callable[..., object]] = None
-    #: the local gradients again, as expressions built with a builder ``L`` (L.num, L.add, L.sub,
-    #: L.mul, L.div, L.neg, L.pow, L.call(name, ...), and L.zero_where(condition, x) with L.eq, L.ge,
-    #: L.both for conventions): emit_local(L, out, *inputs) -> one expression per input.  Code
-    #: generation prints them per language; `diff` builds them into a derivative program.
-    emit_local: Optional[Callable[..., tuple]] = None
-    #: how the forward is written in generated code, per language ("python", "numpy", "c", "js"):
-    #: a template with {0}, {1}, ... or a function of the argument texts.  Without one, an infix op
-    #: prints with its symbol and a function as a call to the language's maths library.
-    code: dict = field(default_factory=dict)
-    #: the same forward and local over numpy arrays, elementwise (the batch engine, vectorized.py).
-    np_forward: Optional[Callable] = None
-    np_local: Optional[Callable] = None
+    """One gate.  ``forward``, ``local``, ``np_forward`` and ``np_local`` are derived from the
+    description on first use (so start-up pays for none of them)."""
+
+    __slots__ = ("name", "params", "defaults", "arity", "forward_expr", "local_exprs", "pattern",
+                 "shown", "reads", "notation", "symbol", "precedence", "callable", "undefined",
+                 "kink", "piece", "fast", "collapses") + _LAZY
+
+    def __init__(self, name, params, forward_expr, local_exprs, pattern, *, defaults=(),
+                 variadic=None, shown=None, reads=None, notation="call", symbol="", precedence=100,
+                 callable=True, undefined=_defined, kink=_no_kink, piece=None, fast=None,
+                 collapses=None):
+        self.name = name
+        #: names of the inputs (for the cheat sheet); the last ``len(defaults)`` may be left out.
+        self.params = tuple(params)
+        self.defaults = tuple(defaults)
+        n = len(self.params)
+        #: (fewest, most) inputs; most is None for "any number".
+        self.arity = (variadic, None) if variadic is not None else (n - len(self.defaults), n)
+        self.forward_expr = forward_expr
+        #: one expression per input; a variadic gate has one, for its input ``I``.
+        self.local_exprs = tuple(lift(e) for e in local_exprs)
+        #: the gate's backward-flow pattern, in the lecture's words.
+        self.pattern = pattern
+        #: the local gradients as the trace shows them, where the textbook form differs from the one
+        #: computed (-x/y^2 for -out/y): checked equal to it by the tests.
+        self.shown = shown
+        #: the local gradient in words, where no formula reads well (max: "1 if x is the largest").
+        self.reads = reads
+        #: how the gate prints: "infix" with ``symbol`` and ``precedence``, "prefix", "call", "leaf".
+        self.notation, self.symbol, self.precedence = notation, symbol, precedence
+        #: can users call it by name in the language?
+        self.callable = callable
+        #: given finite inputs that gave a non-finite output, why (None: the result overflowed).
+        self.undefined = undefined
+        #: is the point non-differentiable (the gradient there is a convention, not a limit)?
+        self.kink = kink
+        #: which smooth piece of its domain the inputs lie in: a finite-difference step whose ends
+        #: give different pieces crosses a kink or a singularity.  None: smooth where defined.
+        self.piece = piece
+        #: hand-tuned versions: {"forward"|"local"|"np_forward"|"np_local": function}.
+        self.fast = fast or {}
+        #: the textbook chain of gates this gate folds (``--collapse NAME``), as an expression.
+        self.collapses = collapses
+
+    def __getattr__(self, attr):
+        if attr not in _LAZY:
+            raise AttributeError(attr)
+        value = self.fast.get(attr) or _derive(self, attr)
+        setattr(self, attr, value)
+        return value
+
+    def replace(self, **changes) -> "Op":
+        """A copy with some attributes changed (tests plant broken gates with it)."""
+        new = Op.__new__(Op)
+        for slot in Op.__slots__:
+            if slot in changes:
+                setattr(new, slot, changes[slot])
+            elif slot not in _LAZY or slot in self._lazy_set():
+                setattr(new, slot, getattr(self, slot))
+        return new
+
+    def _lazy_set(self) -> set:
+        return {attr for attr in _LAZY if _is_set(self, attr)}
 
     def arity_text(self) -> str:
         lo, hi = self.arity
@@ -356,163 +239,199 @@ class Op:
         lo, hi = self.arity
         return n >= lo and (hi is None or n <= hi)
 
+    def local_expr(self, k: int):
+        """The expression of d(out)/d(input k)."""
+        return self.local_exprs[0] if self.arity[1] is None else self.local_exprs[k]
+
+
+def _is_set(op, attr) -> bool:
+    try:
+        object.__getattribute__(op, attr)
+        return True
+    except AttributeError:
+        return False
+
+
+def _scalar_call(name):
+    op = OPS.get(name)
+    return op.forward if op is not None else library.LIBRARY[name].scalar
+
+
+def _numpy_call(name):
+    op = OPS.get(name)
+    return op.np_forward if op is not None else library.LIBRARY[name].numpy
+
+
+def _derive(op: Op, attr: str):
+    if op.forward_expr is None:
+        return None
+    scalar = not attr.startswith("np_")
+    calls = _scalar_call if scalar else _numpy_call
+    libs = (lambda n: library.LIBRARY[n].scalar) if scalar else (lambda n: library.LIBRARY[n].numpy)
+    pick = None if scalar else numpy_pick
+    defaults, n = op.defaults, len(op.params)
+
+    def fill(xs):
+        return xs if len(xs) == n or not defaults else xs + defaults[len(xs) - n:]
+
+    if attr in ("forward", "np_forward"):
+        e = op.forward_expr
+        if e.kind == "lib" and not defaults:
+            return libs(op.name)
+        ev = compile_expr(e, calls, libs, op.name, pick, pick)
+        if defaults:
+            return lambda *xs: ev(None, fill(xs), None)
+        return lambda *xs: ev(None, xs, None)
+    evs = [compile_expr(e, calls, libs, op.name, pick, pick) for e in op.local_exprs]
+    if op.arity[1] is None:
+        (ev,) = evs
+        return lambda out, *xs: tuple(ev(out, xs, k) for k in range(len(xs)))
+    if defaults:
+        return lambda out, *xs: tuple(e(out, fill(xs), None) for e in evs[:len(xs)])
+    if n == 1:
+        (e0,) = evs
+        return lambda out, *xs: (e0(out, xs, None),)
+    if n == 2:
+        e0, e1 = evs
+        return lambda out, *xs: (e0(out, xs, None), e1(out, xs, None))
+    return lambda out, *xs: tuple(e(out, xs, None) for e in evs)
+
 
 OPS: dict = {}
 
 
-def _op(name: str, arity, forward, local, pattern: str, formulas=(), **kw) -> Op:
-    if isinstance(arity, int):
-        arity = (arity, arity)
-    op = Op(name, arity, forward, local, pattern, tuple(formulas), **kw)
+class Column(dict):
+    """``Column("forward")[name]`` is ``OPS[name].forward``, derived only for the gates asked for."""
+
+    def __init__(self, attr: str) -> None:
+        super().__init__()
+        self.attr = attr
+
+    def __missing__(self, name):
+        value = self[name] = getattr(OPS[name], self.attr)
+        return value
+
+
+def _gate(name, params, forward, local, pattern, **kw) -> Op:
+    op = Op(name, params.split() if isinstance(params, str) else params, forward, local, pattern, **kw)
     OPS[name] = op
     return op
 
 
+_INFIX = dict(notation="infix", callable=False)
+
 # Leaves: their values come from the program (constants) or from --at (inputs).
-_op("input", 0, None, None, "an input: the gradient that arrives here is the answer",
-    notation="leaf", callable=False)
-_op("const", 0, None, None, "a constant: its gradient is computed but goes nowhere",
-    notation="leaf", callable=False)
+_gate("input", (), None, (), "an input: the gradient that arrives here is the answer",
+      notation="leaf", callable=False)
+_gate("const", (), None, (), "a constant: its gradient is computed but goes nowhere",
+      notation="leaf", callable=False)
 
 # Arithmetic gates.
-_op("add", 2, lambda a, b: a + b, lambda out, a, b: (1.0, 1.0),
-    "the add gate distributes: every input gets the upstream gradient unchanged",
-    ("1", "1"), notation="infix", symbol="+", precedence=1, callable=False,
-    emit_local=lambda L, out, a, b: (L.num(1), L.num(1)),
-    np_forward=lambda a, b: a + b, np_local=lambda out, a, b: (1.0, 1.0))
-_op("sub", 2, lambda a, b: a - b, lambda out, a, b: (1.0, -1.0),
-    "the sub gate distributes: the left input gets the upstream gradient, the right its negative",
-    ("1", "-1"), notation="infix", symbol="-", precedence=1, callable=False,
-    emit_local=lambda L, out, a, b: (L.num(1), L.num(-1)),
-    np_forward=lambda a, b: a - b, np_local=lambda out, a, b: (1.0, -1.0))
-_op("mul", 2, lambda a, b: a * b, lambda out, a, b: (b, a),
-    "the mul gate swaps its inputs and scales: each input gets the upstream times the other input",
-    ("{1}", "{0}"), notation="infix", symbol="*", precedence=2, callable=False,
-    emit_local=lambda L, out, a, b: (b, a),
-    np_forward=lambda a, b: a * b, np_local=lambda out, a, b: (b, a))
-_op("div", 2, div, lambda out, a, b: (div(1.0, b), div(-out, b)),
-    "the div gate scales by 1/b, and sends -a/b^2 times the upstream to the divisor",
-    ("1/{1}", "-{0}/{1}^2"), notation="infix", symbol="/", precedence=2, callable=False,
-    undefined=lambda a, b: "division by zero" if b == 0 else None,
-    piece=lambda a, b: _sign_piece(b),
-    emit_local=lambda L, out, a, b: (L.div(L.num(1), b), L.div(L.neg(out), b)),
-    np_forward=lambda a, b: np.divide(a, b),
-    np_local=lambda out, a, b: (np.divide(1.0, b), np.divide(-out, b)))
-_op("neg", 1, lambda a: -a, lambda out, a: (-1.0,),
-    "the negation gate flips the sign of the upstream gradient",
-    ("-1",), notation="prefix", symbol="-", precedence=3, callable=False,
-    emit_local=lambda L, out, a: (L.num(-1),),
-    np_forward=lambda a: -a, np_local=lambda out, a: (-1.0,))
-_op("pow", 2, power, _pow_local,
-    "the power gate scales by b*a^(b-1); the exponent gets a^b*log(a)",
-    ("{1}*{0}^({1} - 1)", "{0}^{1}*log({0})"), notation="infix", symbol="^", precedence=4,
-    undefined=_pow_undefined, piece=_pow_piece,
-    code={"python": "math.pow({0}, {1})", "numpy": "np.power({0}, {1})", "c": "pow({0}, {1})",
-          "js": "Math.pow({0}, {1})"},
-    # The conventions of _pow_local: d/da is 0 when b == 0; d/db is 0 when a == 0 and b >= 0.
-    emit_local=lambda L, out, a, b: (
-        L.zero_where(L.eq(b, L.num(0)), L.mul(b, L.pow(a, L.sub(b, L.num(1))))),
-        L.zero_where(L.both(L.eq(a, L.num(0)), L.ge(b, L.num(0))), L.mul(out, L.call("log", a)))),
-    np_forward=np_power, np_local=_np_pow_local)
+_gate("add", "x y", lib(2), (1, 1),
+      "the add gate distributes: every input gets the upstream gradient unchanged",
+      symbol="+", precedence=1, **_INFIX)
+_gate("sub", "x y", lib(2), (1, -1),
+      "the sub gate distributes: the left input gets the upstream gradient, the right its negative",
+      symbol="-", precedence=1, **_INFIX)
+_gate("mul", "x y", lib(2), (Y, X),
+      "the mul gate swaps its inputs and scales: each input gets the upstream times the other input",
+      symbol="*", precedence=2, **_INFIX)
+_gate("div", "x y", lib(2), (1 / Y, -OUT / Y),
+      "the div gate scales by 1/b, and sends -a/b^2 times the upstream to the divisor",
+      shown=(1 / Y, -X / Y ** 2), symbol="/", precedence=2,
+      undefined=lambda a, b: "division by zero" if b == 0 else None,
+      piece=lambda a, b: _sign_piece(b), **_INFIX)
+_gate("neg", "x", lib(1), (-1,),
+      "the negation gate flips the sign of the upstream gradient",
+      notation="prefix", symbol="-", precedence=3, callable=False)
+_gate("pow", "x y", lib(2),
+      # PyTorch's conventions: d/dx is 0 when y == 0; d/dy is 0 when x == 0 and y >= 0.
+      (at(eq(Y, 0), 0, Y * X ** (Y - 1)), at(both(eq(X, 0), ge(Y, 0)), 0, OUT * F.log(X))),
+      "the power gate scales by b*a^(b-1); the exponent gets a^b*log(a)",
+      symbol="^", precedence=4, notation="infix", undefined=_pow_undefined, piece=_pow_piece,
+      fast={"local": _pow_local, "np_local": _np_pow_local})
 
 # Functions.
-_op("exp", 1, exp, lambda out, a: (out,),
-    "the exp gate scales by its own output: d/dx e^x = e^x",
-    ("exp({0})",), emit_local=lambda L, out, a: (out,),
-    np_forward=lambda a: np.exp(a), np_local=lambda out, a: (out,))
-_op("log", 1, log, lambda out, a: (div(1.0, a),),
-    "the log gate scales by 1/x",
-    ("1/{0}",), undefined=lambda a: "log of a non-positive number" if a <= 0 else None,
-    piece=lambda a: a > 0, emit_local=lambda L, out, a: (L.div(L.num(1), a),),
-    np_forward=lambda a: np.log(a), np_local=lambda out, a: (np.divide(1.0, a),))
-_op("sqrt", 1, sqrt, lambda out, a: (div(0.5, out),),
-    "the sqrt gate scales by 1/(2*sqrt(x))",
-    ("1/(2*sqrt({0}))",), undefined=lambda a: "sqrt of a negative number" if a < 0 else None,
-    piece=lambda a: a > 0, emit_local=lambda L, out, a: (L.div(L.num(0.5), out),),
-    np_forward=lambda a: np.sqrt(a), np_local=lambda out, a: (np.divide(0.5, out),))
-_op("sin", 1, sin, lambda out, a: (cos(a),), "the sin gate scales by cos(x)", ("cos({0})",),
-    emit_local=lambda L, out, a: (L.call("cos", a),),
-    np_forward=lambda a: np.sin(a), np_local=lambda out, a: (np.cos(a),))
-_op("cos", 1, cos, lambda out, a: (-sin(a),), "the cos gate scales by -sin(x)", ("-sin({0})",),
-    emit_local=lambda L, out, a: (L.neg(L.call("sin", a)),),
-    np_forward=lambda a: np.cos(a), np_local=lambda out, a: (-np.sin(a),))
-_op("tan", 1, tan, lambda out, a: (1.0 + out * out,),
-    "the tan gate scales by 1 + tan(x)^2", ("1 + tan({0})^2",),
-    piece=lambda a: math.floor(a / math.pi + 0.5) if math.isfinite(a) else None,
-    emit_local=lambda L, out, a: (L.add(L.num(1), L.mul(out, out)),),
-    np_forward=lambda a: np.tan(a), np_local=lambda out, a: (1.0 + out * out,))
-_op("tanh", 1, math.tanh, lambda out, a: (1.0 - out * out,),
-    "the tanh gate scales by 1 - tanh(x)^2", ("1 - tanh({0})^2",),
-    emit_local=lambda L, out, a: (L.sub(L.num(1), L.mul(out, out)),),
-    np_forward=lambda a: np.tanh(a), np_local=lambda out, a: (1.0 - out * out,))
-_op("sigmoid", 1, sigmoid, lambda out, a: (out * (1.0 - out),),
-    "the sigmoid gate scales by (1 - sigma)*sigma",
-    ("sigmoid({0})*(1 - sigmoid({0}))",),
-    # The same two branches as sigmoid() above, so no branch overflows.
-    code={"python": "(1.0 / (1.0 + math.exp(-{0})) if {0} >= 0 else math.exp({0}) / (1.0 + math.exp({0})))",
-          "numpy": "np.where({0} >= 0, 1.0 / (1.0 + np.exp(-np.abs({0}))), "
-                   "np.exp(-np.abs({0})) / (1.0 + np.exp(-np.abs({0}))))",
-          "c": "({0} >= 0 ? 1.0 / (1.0 + exp(-{0})) : exp({0}) / (1.0 + exp({0})))",
-          "js": "({0} >= 0 ? 1 / (1 + Math.exp(-{0})) : Math.exp({0}) / (1 + Math.exp({0})))"},
-    emit_local=lambda L, out, a: (L.mul(out, L.sub(L.num(1), out)),),
-    np_forward=np_sigmoid, np_local=lambda out, a: (out * (1.0 - out),))
-_op("relu", 1, relu, lambda out, a: (step(a),),
-    "the relu gate passes the gradient where x > 0 and blocks it elsewhere (relu'(0) = 0)",
-    ("1 if {0} > 0 else 0",), kink=lambda a: a == 0, piece=_sign_piece,
-    code={"python": "(0.0 if {0} <= 0 else {0})", "numpy": "np.where({0} <= 0, 0.0, {0})",
-          "c": "({0} <= 0 ? 0.0 : {0})", "js": "({0} <= 0 ? 0 : {0})"},
-    emit_local=lambda L, out, a: (L.call("step", a),),
-    np_forward=np_relu, np_local=lambda out, a: (np_step(a),))
-_op("abs", 1, abs, lambda out, a: (sign(a),),
-    "the abs gate passes the gradient with the sign of x (abs'(0) = 0)",
-    ("sign({0})",), kink=lambda a: a == 0, piece=_sign_piece,
-    code={"python": "abs({0})", "numpy": "np.abs({0})", "c": "fabs({0})", "js": "Math.abs({0})"},
-    emit_local=lambda L, out, a: (L.call("sign", a),),
-    np_forward=lambda a: np.abs(a), np_local=lambda out, a: (np_sign(a),))
-_op("max", (1, None), maximum, lambda out, *xs: _tie_split(out, xs),
-    "the max gate routes: the largest input gets all of the gradient, the others 0 (a tie splits it)",
-    ("1 if {i} is the largest else 0",),
-    kink=lambda *xs: _tied(xs, maximum(*xs)),
-    piece=lambda *xs: _winners(maximum(*xs), xs),
-    code={"python": lambda *a: f"max({', '.join(a)})" if len(a) > 1 else a[0], "numpy": lambda *a: _nest("np.maximum", a),
-          "c": lambda *a: _nest("fmax", a), "js": lambda *a: f"Math.max({', '.join(a)})"},
-    emit_local=lambda L, out, *xs: tuple(L.call("share", x, out, *xs) for x in xs),
-    np_forward=np_maximum, np_local=lambda out, *xs: _np_tie_split(out, xs))
-_op("min", (1, None), minimum, lambda out, *xs: _tie_split(out, xs),
-    "the min gate routes: the smallest input gets all of the gradient, the others 0 (a tie splits it)",
-    ("1 if {i} is the smallest else 0",),
-    kink=lambda *xs: _tied(xs, minimum(*xs)),
-    piece=lambda *xs: _winners(minimum(*xs), xs),
-    code={"python": lambda *a: f"min({', '.join(a)})" if len(a) > 1 else a[0], "numpy": lambda *a: _nest("np.minimum", a),
-          "c": lambda *a: _nest("fmin", a), "js": lambda *a: f"Math.min({', '.join(a)})"},
-    emit_local=lambda L, out, *xs: tuple(L.call("share", x, out, *xs) for x in xs),
-    np_forward=np_minimum, np_local=lambda out, *xs: _np_tie_split(out, xs))
+_gate("exp", "x", lib(1), (OUT,), "the exp gate scales by its own output: d/dx e^x = e^x")
+_gate("log", "x", lib(1), (1 / X,), "the log gate scales by 1/x",
+      undefined=lambda a: "log of a non-positive number" if a <= 0 else None, piece=lambda a: a > 0)
+_gate("log2", "x", lib(1), (1 / (X * F.log(2)),), "the log2 gate scales by 1/(x*log(2))",
+      undefined=lambda a: "log2 of a non-positive number" if a <= 0 else None, piece=lambda a: a > 0)
+_gate("log10", "x", lib(1), (1 / (X * F.log(10)),), "the log10 gate scales by 1/(x*log(10))",
+      undefined=lambda a: "log10 of a non-positive number" if a <= 0 else None, piece=lambda a: a > 0)
+_gate("sqrt", "x", lib(1), (0.5 / OUT,), "the sqrt gate scales by 1/(2*sqrt(x))",
+      shown=(1 / (2 * F.sqrt(X)),),
+      undefined=lambda a: "sqrt of a negative number" if a < 0 else None, piece=lambda a: a > 0)
+_gate("square", "x", X * X, (2 * X,), "the square gate scales by 2x")
+_gate("sin", "x", lib(1), (F.cos(X),), "the sin gate scales by cos(x)")
+_gate("cos", "x", lib(1), (-F.sin(X),), "the cos gate scales by -sin(x)")
+_gate("tan", "x", lib(1), (1 + OUT * OUT,), "the tan gate scales by 1 + tan(x)^2",
+      shown=(1 + F.tan(X) ** 2,),
+      piece=lambda a: math.floor(a / math.pi + 0.5) if math.isfinite(a) else None)
+_gate("asin", "x", lib(1), (1 / F.sqrt(1 - X * X),), "the asin gate scales by 1/sqrt(1 - x^2)",
+      undefined=lambda a: "asin of a number outside [-1, 1]" if abs(a) > 1 else None,
+      piece=lambda a: abs(a) < 1)
+_gate("acos", "x", lib(1), (-1 / F.sqrt(1 - X * X),), "the acos gate scales by -1/sqrt(1 - x^2)",
+      undefined=lambda a: "acos of a number outside [-1, 1]" if abs(a) > 1 else None,
+      piece=lambda a: abs(a) < 1)
+_gate("atan", "x", lib(1), (1 / (1 + X * X),), "the atan gate scales by 1/(1 + x^2)")
+_y, _x = arg(0), arg(1)
+_gate("atan2", "y x", lib(2), (_x / (_x * _x + _y * _y), -_y / (_x * _x + _y * _y)),
+      "the atan2 gate sends x/(x^2 + y^2) to y and -y/(x^2 + y^2) to x",
+      # The angle jumps from pi to -pi across the negative x axis; the origin is singular.
+      piece=lambda y, x: (x < 0 and y < 0, x == 0 and y == 0) if x == x and y == y else None)
+_gate("sinh", "x", lib(1), (F.cosh(X),), "the sinh gate scales by cosh(x)")
+_gate("cosh", "x", lib(1), (F.sinh(X),), "the cosh gate scales by sinh(x)")
+_gate("tanh", "x", lib(1), (1 - OUT * OUT,), "the tanh gate scales by 1 - tanh(x)^2",
+      shown=(1 - F.tanh(X) ** 2,))
+_gate("sigmoid", "x",
+      # Two branches, neither of which overflows (numpy and generated numpy code compute both).
+      where(ge(X, 0), 1 / (1 + F.exp(-F.abs(X))), F.exp(-F.abs(X)) / (1 + F.exp(-F.abs(X)))),
+      (OUT * (1 - OUT),), "the sigmoid gate scales by (1 - sigma)*sigma",
+      collapses=1 / (1 + F.exp(-X)), fast={"forward": sigmoid})
+_gate("softplus", "x", where(ge(X, 0), X + F.log1p(F.exp(-F.abs(X))), F.log1p(F.exp(-F.abs(X)))),
+      (F.sigmoid(X),),
+      "the softplus gate scales by sigmoid(x): a smooth relu")
+_gate("relu", "x", where(le(X, 0), 0, X), (F.step(X),),  # nan stays nan, as in PyTorch
+      "the relu gate passes the gradient where x > 0 and blocks it elsewhere (relu'(0) = 0)",
+      kink=lambda a: a == 0, piece=_sign_piece, fast={"forward": relu})
+_gate("leaky_relu", "x a", where(gt(X, 0), X, X * Y),
+      # a^(1 - step(x)) is 1 where x > 0 and exactly a elsewhere, in every IEEE case.
+      (Y ** (1 - F.step(X)), F.min(X, 0)),
+      "the leaky relu gate passes the gradient where x > 0 and scales it by a elsewhere "
+      "(leaky_relu'(0) = a)",
+      defaults=(0.01,), shown=(where(gt(X, 0), 1, Y), where(gt(X, 0), 0, X)),
+      kink=lambda x, a=0.01: x == 0, piece=lambda x, a=0.01: _sign_piece(x))
+_gate("abs", "x", lib(1), (F.sign(X),),
+      "the abs gate passes the gradient with the sign of x (abs'(0) = 0)",
+      kink=lambda a: a == 0, piece=_sign_piece)
+_gate("max", "x", lib(0), (F.share(I, OUT, ALL),),
+      "the max gate routes: the largest input gets all of the gradient, the others 0 (a tie splits it)",
+      variadic=1, reads="1 if {i} is the largest else 0",
+      kink=lambda *xs: _tied(xs, maximum(*xs)), piece=lambda *xs: _winners(maximum(*xs), xs),
+      fast={"local": lambda out, *xs: _tie_split(out, xs),
+            "np_local": lambda out, *xs: _np_tie_split(out, xs)})
+_gate("min", "x", lib(0), (F.share(I, OUT, ALL),),
+      "the min gate routes: the smallest input gets all of the gradient, the others 0 (a tie splits it)",
+      variadic=1, reads="1 if {i} is the smallest else 0",
+      kink=lambda *xs: _tied(xs, minimum(*xs)), piece=lambda *xs: _winners(minimum(*xs), xs),
+      fast={"local": lambda out, *xs: _tie_split(out, xs),
+            "np_local": lambda out, *xs: _np_tie_split(out, xs)})
 
 # The derivatives of relu, abs, max and min, as functions of the language, so that `backprop diff`
-# can write them down.  They follow the engine's conventions at the kinks, and are flat (local
-# gradient 0) everywhere else.
-_op("step", 1, step, lambda out, a: (0.0,),
-    "the step gate blocks the gradient: it is flat on both sides of its jump at 0",
-    ("0",), kink=lambda a: a == 0, piece=_sign_piece,
-    code={"python": "(1.0 if {0} > 0 else 0.0)", "numpy": "np.where({0} > 0, 1.0, 0.0)",
-          "c": "({0} > 0 ? 1.0 : 0.0)", "js": "({0} > 0 ? 1 : 0)"},
-    emit_local=lambda L, out, a: (L.num(0),),
-    np_forward=np_step, np_local=lambda out, a: (0.0,))
-_op("sign", 1, sign, lambda out, a: (0.0,),
-    "the sign gate blocks the gradient: it is flat on both sides of its jump at 0",
-    ("0",), kink=lambda a: a == 0, piece=_sign_piece,
-    code={"python": "(1.0 if {0} > 0 else -1.0 if {0} < 0 else {0})", "numpy": "np.sign({0})",
-          "c": "({0} > 0 ? 1.0 : {0} < 0 ? -1.0 : {0})", "js": "Math.sign({0})"},
-    emit_local=lambda L, out, a: (L.num(0),),
-    np_forward=np_sign, np_local=lambda out, a: (0.0,))
-_op("share", (3, None), share, lambda out, *xs: tuple(0.0 for _ in xs),
-    "the share gate blocks the gradient: it is flat wherever the winners of the max/min stay the same",
-    ("0",), kink=lambda a, m, *xs: sum(1 for x in xs if x == m) > 1,
-    piece=lambda a, m, *xs: (a == m,) + tuple(x == m for x in xs),
-    code={lang: _share_code(lang) for lang in ("python", "numpy", "c", "js")},
-    emit_local=lambda L, out, *xs: tuple(L.num(0) for _ in xs),
-    np_forward=np_share, np_local=lambda out, *xs: tuple(0.0 for _ in xs))
+# can write them down.  They follow the engine's conventions at the kinks and are flat elsewhere.
+_gate("step", "x", where(gt(X, 0), 1, 0), (0,),
+      "the step gate blocks the gradient: it is flat on both sides of its jump at 0",
+      kink=lambda a: a == 0, piece=_sign_piece, fast={"forward": step})
+_gate("sign", "x", where(gt(X, 0), 1, where(lt(X, 0), -1, X)), (0,),
+      "the sign gate blocks the gradient: it is flat on both sides of its jump at 0",
+      kink=lambda a: a == 0, piece=_sign_piece, fast={"forward": sign})
+_gate("share", "a m x", lib(0), (0,),
+      "the share gate blocks the gradient: it is flat wherever the winners of the max/min stay the same",
+      variadic=3, kink=lambda a, m, *xs: sum(1 for x in xs if x == m) > 1,
+      piece=lambda a, m, *xs: (a == m,) + tuple(x == m for x in xs))
 
+del _INFIX, _y, _x
 
 #: named constants of the language; a binding of the same name shadows them.
 CONSTANTS = {"pi": math.pi, "e": math.e}
@@ -520,3 +439,8 @@ CONSTANTS = {"pi": math.pi, "e": math.e}
 
 def function_names() -> list:
     return sorted(name for name, op in OPS.items() if op.callable)
+
+
+def gate_names() -> list:
+    """Every gate, leaves left out, in table order."""
+    return [name for name, op in OPS.items() if op.forward_expr is not None]

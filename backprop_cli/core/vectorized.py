@@ -1,7 +1,7 @@
 """The engine over numpy arrays: the same forward and backward loops as engine.py, one array per node.
 
 Every node holds one float64 value per point (a row of a batch, a sample of a plot), computed by the
-op's ``np_forward``/``np_local`` from the op table, so the conventions are the scalar engine's
+op's ``np_forward``/``np_local`` from the gate table (derived from each gate's one description), so the conventions are the scalar engine's
 (relu'(0) = 0, ties split evenly, IEEE inf and nan).  The loops, the order in which gradients are
 summed and the zeros they start from are the scalar engine's too, so both give the same doubles
 wherever numpy's elementary functions give libm's.  Leaves that are the same at every point (constants,
@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import InputError
 from .graph import Graph
-from .ops import OPS
+from .ops import Column
 
 #: bytes a batch may spend on node values and gradients, which decides the rows per chunk.
 MEMORY_BUDGET = 256 * 2**20
@@ -86,7 +86,7 @@ def input_arrays(graph: Graph, columns: Mapping, n: int) -> dict:
 
 def forward(graph: Graph, inputs: Mapping) -> list:
     """Every node's values, in node order.  ``inputs`` from ``input_arrays``."""
-    fwd = {name: op.np_forward for name, op in OPS.items()}
+    fwd = Column("np_forward")
     values: list = []
     push = values.append
     for op, args, payload in zip(graph.op, graph.args, graph.payload):
@@ -107,7 +107,7 @@ def backward(graph: Graph, values: list) -> list:
     grads: list = [np.float64(0.0)] * len(graph)
     out = graph.output
     grads[out] = np.float64(1.0)
-    loc_fns = {name: op.np_local for name, op in OPS.items()}
+    loc_fns = Column("np_local")
     ops, all_args = graph.op, graph.args
     for i in range(out, -1, -1):
         args = all_args[i]

@@ -172,7 +172,8 @@ class _Builder:
     def assign(self, c):
         tok, expr = c
         self._bind(str(tok.value), expr[0])
-        return ("=", str(tok.value), expr[0])
+        # (kind, name, node bound, where the statement starts, node of the right-hand side, operator)
+        return ("=", str(tok.value), expr[0], tok.start_pos, expr[0], "=")
 
     def augassign(self, c):
         tok, augop, expr = c
@@ -181,7 +182,7 @@ class _Builder:
         op = _BINARY[augop.value[0]]
         node = self.g.add(op, (old, expr[0]), s, expr[2])
         self._bind(name, node)
-        return ("=", name, node)
+        return ("=", name, node, s, expr[0], str(augop.value))
 
     def decl_start(self, c):
         tok = c[0]
@@ -442,6 +443,21 @@ def parse(source: str, origin: str = "", bound: Iterable[str] = (),
     """Parse a program into a graph.  ``bound`` are names given values from outside (--at), which
     shadow the constants pi and e.  ``output`` picks the output by name (default: the last statement).
     ``progress(fraction)`` is called now and then while a big input is parsed."""
+    g, statements = _statements(source, origin, bound, progress)
+    _choose_output(g, statements, output, _builder.env, origin)
+    return g
+
+
+def parse_statements(source: str, origin: str = "", bound: Iterable[str] = ()) -> tuple:
+    """The graph and the program's statements in order, with no output chosen.  An assignment is
+    ``("=", name, node, start, rhs node, operator)`` (operator "=", "+=", ...); an input line is
+    ``("input",)``; a bare expression is ``(node, start, end)``."""
+    g, statements = _statements(source, origin, bound, None)
+    g.bindings = dict(_builder.env)
+    return g, [s for s in statements if s is not None]
+
+
+def _statements(source: str, origin: str, bound: Iterable[str], progress) -> tuple:
     tables = _load_tables()
     statements = None
     if tables:
@@ -454,8 +470,7 @@ def parse(source: str, origin: str = "", bound: Iterable[str] = (),
         statements = _parse_with_lark(source, origin, bound)
     g = _builder.g
     _builder.g = None  # don't keep a big graph alive in the module
-    _choose_output(g, statements, output, _builder.env, origin)
-    return g
+    return g, statements
 
 
 #: set by tests: fail instead of quietly letting Lark parse what the fast driver refused

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Optional
 
 from ..core.engine import Result, forward
 from ..core.graph import Graph
 from ..numbers import show
-from ..core.ops import OPS, Op
+from ..core.ops import NO_KINK, OPS
 
 EPS = sys.float_info.epsilon
 #: the spacing of doubles near 0 (the smallest subnormal): no value is known better than this.
@@ -43,8 +43,7 @@ SHRINK = 16
 SHRINK_TIMES = 4
 
 #: ops with kinks (relu, abs, max, min, ...), as opposed to ops whose pieces meet at a singularity.
-_NO_KINK = next(f.default for f in fields(Op) if f.name == "kink")
-_KINK_OPS = {name for name, op in OPS.items() if op.kink is not _NO_KINK}
+_KINK_OPS = {name for name, op in OPS.items() if op.kink is not NO_KINK}
 
 
 @dataclass

@@ -16,7 +16,7 @@ from ..core.engine import input_values
 from ..errors import InputError, unknown_input
 from ..language.limits import printable
 from ..core.graph import Graph
-from ..core.ops import OPS, Op
+from ..core.ops import NO_KINK, OPS
 
 DEFAULT_POINTS = {"csv": 101, "plot": 201}
 MAX_POINTS = 10_000_000
@@ -112,13 +112,12 @@ def sweep(graph: Graph, name: str, xs: np.ndarray, fixed: Mapping[str, float]) -
                  _kinks(graph, result, xs))
 
 
-_NO_KINK = Op.__dataclass_fields__["kink"].default
 KINK_SCAN_LIMIT = 2_000_000  # nodes x points; beyond it, kinks are not looked for
 
 
 def _kinks(graph: Graph, result, xs: np.ndarray) -> list:
     """Sampled points where some node sits exactly on a kink (relu at 0, a tie in max, ...)."""
-    candidates = [i for i, op in enumerate(graph.op) if OPS[op].kink is not _NO_KINK]
+    candidates = [i for i, op in enumerate(graph.op) if OPS[op].kink is not NO_KINK]
     if not candidates or len(candidates) * len(xs) > KINK_SCAN_LIMIT:
         return []
     found = []

@@ -1,10 +1,11 @@
 """d(output)/dx as a program in backprop's own language: reverse-mode differentiation, symbolically.
 
 The graph is walked backward exactly as the engine does (same order, same products, same sums),
-but instead of numbers it builds expressions from the op table's ``emit_local`` formulas.  The
-expressions live in a hash-consed DAG whose constructors fold constants and apply exact identities
-(x*1, 1*x, x+0, x-0, x/1, x^1, x^0, --x) and x*0 = 0, so a shared subexpression is built once and
-printed once, as a named statement: the program's size stays linear in the graph's.
+but instead of numbers it replays each gate's local gradients (its description in the gate table)
+through ``expressions.Dag``, the simplifier codegen uses too: it folds constants and applies exact
+identities (x*1, 1*x, x+0, x-0, x/1, x^1, x^0, --x; not x*0 = 0, which is nan for x = inf), and it
+is hash-consed, so a shared subexpression is built once and printed once, as a named statement: the
+program's size stays linear in the graph's.
 
 The derivative program keeps the original inputs (and their ``input x = ...`` defaults), so
 ``backprop diff ... | backprop eval -`` evaluates it, and ``backprop diff`` can be applied again.
@@ -12,153 +13,11 @@ The derivative program keeps the original inputs (and their ``input x = ...`` de
 
 from __future__ import annotations
 
-import math
-import re
-from typing import Optional
-
-from ..errors import unknown_input
 from ..core.graph import Graph
+from ..core.ops import CONSTANTS, function_names
+from ..errors import unknown_input
 from ..numbers import exact
-from ..core.ops import CONSTANTS, OPS, function_names
-
-ATOM = 5
-
-
-class Dag:
-    """Expressions in the language as a hash-consed DAG (flat lists, children before parents).
-
-    It is the builder that ``emit_local`` formulas are written against (num, add, sub, mul, div,
-    neg, pow, call, eq, ge, both, zero_where).
-    """
-
-    def __init__(self) -> None:
-        self.op: list = []
-        self.args: list = []
-        self.payload: list = []
-        self._ids: dict = {}
-
-    def __len__(self) -> int:
-        return len(self.op)
-
-    def _make(self, op: str, args: tuple, payload=None) -> int:
-        key = (op, args, payload)
-        i = self._ids.get(key)
-        if i is None:
-            i = len(self.op)
-            self.op.append(op)
-            self.args.append(args)
-            self.payload.append(payload)
-            self._ids[key] = i
-        return i
-
-    # -- leaves --
-
-    def num(self, v: float) -> int:
-        v = float(v)
-        return self._make("const", (), 0.0 if v == 0 else v)
-
-    def input(self, name: str) -> int:
-        return self._make("input", (), name)
-
-    def const_value(self, i: int) -> Optional[float]:
-        return self.payload[i] if self.op[i] == "const" else None
-
-    # -- operations, simplified --
-
-    def node(self, op: str, *args: int) -> int:
-        values = [self.const_value(a) for a in args]
-        if args and all(v is not None for v in values):
-            v = OPS[op].forward(*values)
-            if math.isfinite(v):
-                return self.num(v)
-        a = values[0] if args else None
-        b = values[1] if len(args) > 1 else None
-        if op == "add":
-            if b == 0:
-                return args[0]
-            if a == 0:
-                return args[1]
-            # a + -b is a - b, and -a + b is b - a: the same doubles, easier to read.
-            if self.op[args[1]] == "neg":
-                return self.sub(args[0], self.args[args[1]][0])
-            if self.op[args[0]] == "neg":
-                return self.sub(args[1], self.args[args[0]][0])
-        elif op == "sub":
-            if b == 0:
-                return args[0]
-            if a == 0:
-                return self.neg(args[1])
-            if self.op[args[1]] == "neg":
-                return self.add(args[0], self.args[args[1]][0])
-        elif op == "mul":
-            if a == 0 or b == 0:
-                return self.num(0)
-            if a == 1:
-                return args[1]
-            if b == 1:
-                return args[0]
-            if a == -1:
-                return self.neg(args[1])
-            if b == -1:
-                return self.neg(args[0])
-        elif op == "div":
-            if b == 1:
-                return args[0]
-        elif op == "neg":
-            if self.op[args[0]] == "neg":
-                return self.args[args[0]][0]
-        elif op == "pow":
-            if b == 1:
-                return args[0]
-            if b == 0:
-                return self.num(1)
-        return self._make(op, tuple(args))
-
-    def add(self, a: int, b: int) -> int:
-        return self.node("add", a, b)
-
-    def sub(self, a: int, b: int) -> int:
-        return self.node("sub", a, b)
-
-    def mul(self, a: int, b: int) -> int:
-        return self.node("mul", a, b)
-
-    def div(self, a: int, b: int) -> int:
-        return self.node("div", a, b)
-
-    def neg(self, a: int) -> int:
-        return self.node("neg", a)
-
-    def pow(self, a: int, b: int) -> int:
-        return self.node("pow", a, b)
-
-    def call(self, name: str, *args: int) -> int:
-        return self.node(name, *args)
-
-    # -- conventions at special points --
-    # The language has no conditionals.  A convention decided by constants (pow's exponent is the
-    # constant 0, say) is applied; one that depends on a value is left to the formula, which
-    # differs from the engine's convention only at that exact point (pow with base exactly 0 and an
-    # exponent that is not a constant; see the README).
-
-    def eq(self, a: int, b: int) -> Optional[bool]:
-        va, vb = self.const_value(a), self.const_value(b)
-        return None if va is None or vb is None else va == vb
-
-    def ge(self, a: int, b: int) -> Optional[bool]:
-        va, vb = self.const_value(a), self.const_value(b)
-        return None if va is None or vb is None else va >= vb
-
-    @staticmethod
-    def both(p: Optional[bool], q: Optional[bool]) -> Optional[bool]:
-        if p is False or q is False:
-            return False
-        if p is True and q is True:
-            return True
-        return None
-
-    def zero_where(self, cond: Optional[bool], x: int) -> int:
-        return self.num(0) if cond is True else x
+from .expressions import Dag, Namer, Spell, is_identifier
 
 
 class Derivative:
@@ -168,7 +27,7 @@ class Derivative:
         if wrt not in graph.inputs:
             raise unknown_input("--wrt", wrt, graph.inputs)
         self.graph, self.wrt = graph, wrt
-        dag = self.dag = Dag()
+        dag = self.dag = Dag(conditions=False)
         g = graph
         out = g.output
         live = g.live()
@@ -209,11 +68,11 @@ class Derivative:
             up = grad[i]
             if i != out:
                 self.grad_of.setdefault(up, node[i])
-            locs = OPS[g.op[i]].emit_local(dag, node[i], *[node[j] for j in args])
-            for j, loc in zip(args, locs):
+            operands = [node[j] for j in args]
+            for k, j in enumerate(args):
                 if not on_path[j]:
                     continue
-                c = dag.mul(loc, up)
+                c = dag.mul(dag.local(g.op[i], k, node[i], operands), up)
                 if dag.const_value(c) == 0:
                     continue
                 grad[j] = c if j not in grad else dag.add(grad[j], c)
@@ -251,20 +110,9 @@ class Derivative:
                     (f in statement or dag.op[f] == "input"):
                 statement.add(k)
 
-        reserved = set(g.inputs) | set(function_names()) | set(CONSTANTS) | {"input"}
-        taken = set(reserved)
+        namer = Namer(set(g.inputs) | set(function_names()) | set(CONSTANTS) | {"input"})
+        claim = namer.claim
         names: dict = {}
-
-        def claim(base: str) -> str:
-            base = re.sub(r"[^A-Za-z_0-9]", "_", base)
-            if not base or base[0].isdigit():
-                base = "t" + base
-            name, n = base, 1
-            while name in taken:
-                n += 1
-                name = f"{base}_{n}"
-            taken.add(name)
-            return name
 
         for k in order:  # the program's own names first
             if k in statement and k in self.hint:
@@ -283,7 +131,7 @@ class Derivative:
                     base = f"t{counter}"
                 names[k] = claim("d" + base)
 
-        out_name = g.output_name if re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*", g.output_name) else "f"
+        out_name = g.output_name if is_identifier(g.output_name) else "f"
         final = claim(f"d{out_name}_d{self.wrt}")
 
         lines = [f"# d{out_name}/d{self.wrt}, by reverse-mode differentiation (backprop diff)"]
@@ -295,68 +143,16 @@ class Derivative:
                 decls.append(name)
         if decls:
             lines.append("input " + ", ".join(decls))
-        constants = {v: n for n, v in CONSTANTS.items() if n not in taken}
+        spell = Spell("backprop")
         for k in order:
             if k in statement:
-                lines.append(f"{names[k]} = {self._text(k, names, constants)}")
-        root_text = names.get(root) or self._text(root, names, constants)
+                lines.append(f"{names[k]} = {self._text(k, names, spell)}")
+        root_text = names.get(root) or self._text(root, names, spell)
         lines.append(f"{final} = {root_text}")
         return "\n".join(lines) + "\n"
 
-    def _text(self, root: int, names: dict, constants: dict) -> str:
-        """The expression of ``root``, with statements referred to by name (no recursion)."""
-        dag = self.dag
-        done: dict = {}  # node -> (text, precedence)
-
-        def leaf(k: int):
-            if k in names and k != root:
-                return names[k], ATOM
-            op = dag.op[k]
-            if op == "input":
-                return dag.payload[k], ATOM
-            if op == "const":
-                v = dag.payload[k]
-                if v in constants:
-                    return constants[v], ATOM
-                text = exact(v)
-                return text, (3 if text.startswith("-") else ATOM)
-            return None
-
-        stack = [root]
-        while stack:
-            k = stack[-1]
-            if k in done:
-                stack.pop()
-                continue
-            ready = leaf(k)
-            if ready is not None:
-                done[k] = ready
-                stack.pop()
-                continue
-            pending = [a for a in dag.args[k] if a not in done]
-            if pending:
-                stack.extend(reversed(pending))
-                continue
-            stack.pop()
-            done[k] = self._combine(k, [done[a] for a in dag.args[k]])
-        return done[root][0]
-
-    def _combine(self, k: int, parts: list) -> tuple:
-        op = OPS[self.dag.op[k]]
-        if op.notation == "infix":
-            (lt, lp), (rt, rp) = parts
-            p = op.precedence
-            if op.name == "pow":  # base: an atom; exponent: a unary expression (right-associative)
-                left = lt if lp >= ATOM else f"({lt})"
-                right = rt if rp >= 3 else f"({rt})"
-                return f"{left}^{right}", p
-            left = lt if lp >= p else f"({lt})"
-            right = rt if rp > p else f"({rt})"
-            return f"{left} {op.symbol} {right}", p
-        if op.notation == "prefix":
-            (t, tp), = parts
-            return (f"-{t}" if tp >= 3 and not t.startswith("-") else f"-({t})"), 3
-        return f"{op.name}({', '.join(t for t, _ in parts)})", ATOM
+    def _text(self, root: int, names: dict, spell: Spell) -> str:
+        return spell.dag(self.dag, root, names).text
 
 
 def derivative_program(graph: Graph, wrt: str) -> str:

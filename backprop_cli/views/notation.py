@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 
+from ..core.expr import build
 from ..core.graph import Graph
-from ..numbers import show
 from ..core.ops import OPS
+from ..numbers import exact, show
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9#]*\Z")
 _NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
 _CALL = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\(")
-_PLACEHOLDER = re.compile(r"\{(\d+|i|out)\}\Z")
 
 
 def _wrapped(text: str, start: int) -> bool:
@@ -110,24 +110,96 @@ def with_values(g: Graph, i: int, values: list, digits: int) -> list:
     return pieces
 
 
+class _Shown:
+    """A formula piece: its text as an operand, its text standing alone, its precedence."""
+
+    __slots__ = ("text", "raw", "prec")
+
+    def __init__(self, text: str, prec: int = 5, raw: str = None) -> None:
+        self.text, self.prec = text, prec
+        self.raw = text if raw is None else raw
+
+
+def label_piece(label: str) -> _Shown:
+    """An input's label: parenthesised as an operand unless an atom, bare as a call's argument."""
+    return _Shown(wrap(label), 5, label)
+
+
+class _Formula:
+    """The builder that writes a gate's description as the trace shows it: x*y, 1/(1 + exp(-x)),
+    1 - tanh(x)^2, 1 if x > 0 else 0.  A convention at special points shows its general formula."""
+
+    def num(self, v: float) -> _Shown:
+        text = exact(v)
+        return _Shown(text, 3 if text.startswith("-") else 5)
+
+    def node(self, name: str, *args: _Shown) -> _Shown:
+        op = OPS.get(name)
+        if op is not None and op.notation == "infix":
+            a, b = args
+            p = op.precedence
+            if op.symbol == "^":
+                left = a.text if a.prec >= 5 else f"({a.raw})"
+                right = b.text if b.prec >= 3 else f"({b.raw})"
+                return _Shown(f"{left}^{right}", p)
+            left = a.text if a.prec >= p else f"({a.raw})"
+            right = b.text if b.prec > p else f"({b.raw})"
+            gap = " " if p == 1 else ""
+            return _Shown(f"{left}{gap}{op.symbol}{gap}{right}", p)
+        if op is not None and op.notation == "prefix":
+            (a,) = args
+            text = a.text if a.prec >= 3 else f"({a.raw})"
+            return _Shown(f"{op.symbol}{text}", 3)
+        return _Shown(f"{name}({', '.join(a.raw for a in args)})")
+
+    lib = node
+
+    def compare(self, symbol: str, a: _Shown, b: _Shown) -> _Shown:
+        return _Shown(f"{a.raw} {symbol} {b.raw}", 0)
+
+    def both(self, p: _Shown, q: _Shown) -> _Shown:
+        return _Shown(f"{p.raw} and {q.raw}", 0)
+
+    def where(self, c: _Shown, a: _Shown, b: _Shown) -> _Shown:
+        return _Shown(f"{a.raw} if {c.raw} else {b.raw}", 0)
+
+    def at(self, c: _Shown, value: _Shown, general: _Shown) -> _Shown:
+        return general
+
+
+_FORMULA = _Formula()
+
+
+def formula(e, labels: list, out: _Shown = None, i: int = None, name: str = "") -> str:
+    """The description ``e`` over input labels (strings): ``out`` shows the gate's output."""
+    pieces = [label_piece(label) for label in labels]
+    return build(e, _FORMULA, out, pieces, i, name).raw
+
+
+def applied(name: str, labels: list) -> _Shown:
+    """Gate ``name`` over input labels, as a formula piece: x^y, sigmoid(x + y), -x."""
+    return _FORMULA.node(name, *[label_piece(label) for label in labels])
+
+
 def local_formula(g: Graph, i: int, k: int) -> str:
-    """d(node)/d(input k) as a formula over the input labels, from the op table's templates."""
+    """d(node)/d(input k) as a formula over the input labels, from the gate's description."""
     op = OPS[g.op[i]]
-    args = g.args[i]
-    if not op.formulas:
+    if op.forward_expr is None:
         return ""
-    template = op.formulas[k] if len(op.formulas) == len(args) else op.formulas[0]
-    whole = _PLACEHOLDER.match(template)
-    if whole:  # the local gradient is one of the labels: no parentheses needed
-        key = whole.group(1)
-        return g.label(i) if key == "out" else g.label(args[k] if key == "i" else args[int(key)])
-    labels = {"out": g.label(i), "i": g.label(args[k])}
-    labels.update((str(n), g.label(j)) for n, j in enumerate(args))
-    text = template
-    for key, label in labels.items():
-        # A placeholder that is a call's whole argument needs no parentheses of its own.
-        text = text.replace("({%s})" % key, f"({label})").replace("{%s}" % key, wrap(label))
-    return text
+    labels = [g.label(j) for j in g.args[i]]
+    if op.reads is not None:
+        return op.reads.replace("{i}", wrap(labels[k]))
+    labels += [exact(d) for d in op.defaults[len(labels) - len(op.params):]] \
+        if op.defaults and len(labels) < len(op.params) else []
+    e = op.shown[k] if op.shown is not None else op.local_expr(k)
+    return formula(e, labels, _Shown(*_out_text(g, i)), k, op.name)
+
+
+def _out_text(g: Graph, i: int) -> tuple:
+    op = OPS[g.op[i]]
+    text = describe(g, i)
+    prec = op.precedence if op.notation == "infix" else 3 if op.notation == "prefix" else 5
+    return (text, 5 if is_atom(text) else prec, text)
 
 
 def derivative(numerator: str, denominator: str) -> str:

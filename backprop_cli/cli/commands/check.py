@@ -21,7 +21,17 @@ def _not_negative(ctx, param, value):
               show_default=True, help="table for people, json for scripts.")
 @click.option("--digits", type=click.IntRange(1, 17), default=8, show_default=True,
               help="Significant digits shown in the table (JSON always has full precision).")
-def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits):
+@click.option("--expect", "expect", multiple=True, metavar="NAME=VALUE,...",
+              help="Your own numbers to grade, e.g. --expect dx=-4,dy=-4,dz=3 (f=... for the value).")
+@click.option("--grad", "grads", multiple=True, metavar='"dNAME = FORMULA"',
+              help='Your gradient formula to grade, e.g. --grad "dx = 2*x" (repeatable).')
+@click.option("--grad-file", metavar="FILE", help="Formulas to grade, one 'dNAME = formula' a line.")
+@click.option("--over", metavar="NAME=FROM:TO[:POINTS]",
+              help="With --grad: compare the formulas over a range of one input, e.g. --over x=-3:3.")
+@click.option("--backward", metavar="[FILE]", is_flag=False, flag_value="-program-",
+              help="Grade a backward pass: the d<name> lines in FILE, or (with no FILE) in the program.")
+def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, expect, grads, grad_file,
+            over, backward):
     """\b
     backprop check "(x+y)*z" --at x=-2,y=5,z=-4
     backprop check -f samples/neuron.bp
@@ -35,7 +45,20 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits):
     Exit status 0 when every gradient passes, 1 when any fails, so a script can use
     it as a guard.  A kink (relu or abs at 0, a tie in max or min) is flagged and not
     counted as a failure; so is a kink closer than the step can resolve.
+
+    \b
+    Check your own work (see docs/check-your-work.md):
+    backprop check "(x+y)*z" --at x=-2,y=5,z=-4 --expect dx=-4,dy=-4,dz=3,f=-12
+    backprop check "x^2*sin(x)" --at x=1 --grad "dx = 2*x*sin(x) + x^2*cos(x)"
+    backprop check "x^2*sin(x)" --grad "dx = 2*x*sin(x)" --over x=-3:3
+    backprop check -f samples/exercises/simple-mistakes.bp --backward
+    backprop check -f samples/simple.bp --backward my-backward.txt
     """
+    if expect or grads or grad_file or over or backward:
+        from .check_own import own_work
+
+        return own_work(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, expect, grads,
+                        grad_file, over, backward)
     from ...errors import MathError
     from ...tasks.check import check
     from ...numbers import show
@@ -43,6 +66,9 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits):
     result = load(expr, file, at, output, allow_nonfinite)
     for message in result.warnings:
         warn(message)
+    if output is None and result.output_name[1:] in result.graph.bindings and result.output_name[:1] == "d":
+        warn(f"the program ends with a gradient line ({result.output_name} = ...): to grade its backward "
+             "pass, add --backward")
     report = check(result, tolerance)
     if fmt == "json":
         from ...views.check import render_json

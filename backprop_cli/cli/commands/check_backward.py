@@ -1,0 +1,50 @@
+"""`backprop check --backward [FILE]`: grade a student's backward pass line by line."""
+
+from __future__ import annotations
+
+import click
+
+from ...errors import InputError, MathError
+from .common import build_graph, read_program, warn
+
+IN_PROGRAM = "-program-"  # --backward with no FILE: the d<name> lines are in the program itself
+
+
+def grade_backward(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, backward):
+    from ...api import parse_at
+    from ...core.engine import run
+    from ...tasks.backward import grade, split_program
+    from ...views import grade as view
+    from ...views.console import make_console
+    from .common import _read
+
+    source, origin = read_program(expr, file)
+    if backward == IN_PROGRAM:
+        forward_source, backward_source = split_program(source, origin)
+        if backward_source is None:
+            raise InputError(f"{origin or 'the program'} has no backward pass: no line assigns d<name> "
+                             "for a name defined above it",
+                             "Add the backward lines (dq = z, dx = dq, ...) after the forward pass, "
+                             "or give them in a file: --backward FILE.")
+        backward_origin = origin
+    else:
+        forward_source = split_program(source, origin)[0]  # a backward part in the program gives way
+        backward_source = _read(backward)
+        backward_origin = "<stdin>" if backward == "-" else backward
+    point = parse_at(at)
+    graph = build_graph(forward_source, origin, point, output, expr=expr, file=file)
+    result = run(graph, point, allow_nonfinite=allow_nonfinite)
+    for message in result.warnings:
+        warn(message)
+    report = grade(result, backward_source, backward_origin, tolerance, digits)
+    if fmt == "json":
+        click.echo(view.dumps(view.backward_document(report)))
+    else:
+        view.print_lines(make_console(), view.backward_lines(report, digits))
+    if not report.passed:
+        wrong = [gl.statement for gl in report.graded if not gl.right]
+        where = ", ".join(str(st.line) for st in wrong)
+        raise MathError(f"the backward pass has {len(wrong)} wrong line{'s' if len(wrong) != 1 else ''}"
+                        + (f" ({where})" if wrong else "")
+                        + (f" and {sum(f.failure for f in report.findings)} incomplete gradient(s)"
+                           if any(f.failure for f in report.findings) else ""))

@@ -1,0 +1,67 @@
+"""`backprop check` with --expect, --grad/--grad-file (and --over) or --backward: grade a student's
+own numbers, formulas or backward pass against backprop's."""
+
+from __future__ import annotations
+
+import click
+
+from ...errors import InputError, MathError
+from .common import load, warn
+
+DEFAULT_OVER_POINTS = 201
+
+
+def own_work(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, expect, grads, grad_file,
+             over, backward):
+    chosen = [flag for flag, used in (("--expect", expect), ("--grad", grads or grad_file),
+                                       ("--backward", backward)) if used]
+    if len(chosen) > 1:
+        raise InputError(f"give one of {' or '.join(chosen)} at a time")
+    if over and not (grads or grad_file):
+        raise InputError("--over compares formulas over a range: give them with --grad or --grad-file")
+    if backward:
+        from .check_backward import grade_backward
+
+        return grade_backward(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, backward)
+    from ...tasks import grade
+    from ...views import grade as view
+    from ...views.console import make_console
+
+    if expect:
+        expected = grade.parse_expect(expect)  # bad numbers are reported before the program runs
+        result = load(expr, file, at, output, allow_nonfinite)
+        for message in result.warnings:
+            warn(message)
+        comparisons = grade.check_expected(result, expected, tolerance)
+        what, noun = "your numbers", "number"
+    else:
+        formulas = grade.parse_formulas(grads, grad_file)
+        if over:
+            from ...api import parse_at
+            from ...tasks.plot import parse_over
+
+            rng = parse_over(over)
+            if rng.name not in parse_at(at):
+                at = (*at, f"{rng.name}={rng.lo!r}")  # the swept input needs no --at
+            result = load(expr, file, at, output, True)
+            checks = grade.check_formulas_over(result, formulas, rng, tolerance, rng.n or DEFAULT_OVER_POINTS)
+            if fmt == "json":
+                click.echo(view.dumps(view.range_document(result, checks, rng)))
+            else:
+                view.print_lines(make_console(), view.range_lines(result, checks, rng, digits))
+            wrong = [c.name for c in checks if c.differ]
+            if wrong:
+                raise MathError(f"{', '.join(wrong)}: your formula{'s differ' if len(wrong) > 1 else ' differs'} "
+                                f"from backprop over {rng.name} = {rng.lo:g} .. {rng.hi:g}")
+            return
+        result = load(expr, file, at, output, allow_nonfinite)
+        comparisons = grade.check_formulas(result, formulas, tolerance)
+        what, noun = "your formulas", "formula"
+    if fmt == "json":
+        click.echo(view.dumps(view.comparisons_document(result, comparisons)))
+    else:
+        view.print_lines(make_console(), view.comparisons_lines(result, comparisons, what, digits, noun))
+    wrong = [c.name for c in comparisons if not c.right]
+    if wrong:
+        raise MathError(f"{', '.join(wrong)} {'are' if len(wrong) > 1 else 'is'} wrong "
+                        f"({len(wrong)} of {len(comparisons)})")

@@ -1,0 +1,159 @@
+"""backprop quiz: practise the forward and backward pass by hand, one node at a time."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import ExpressionCommand, program_options, warn
+
+
+@click.command(cls=ExpressionCommand, short_help="Practise the forward and backward pass by hand.")
+@program_options
+@click.option("--random", "random_", is_flag=True, help="A small random exercise (see --seed).")
+@click.option("--seed", type=click.IntRange(0), metavar="N", help="Repeat random exercise N (implies --random).")
+@click.option("--answers", metavar="FILE", help="Read the answers from FILE, one a line ('-': standard input).")
+@click.option("--only", type=click.Choice(["all", "forward", "backward"]), default="all", show_default=True,
+              help="Ask only the forward values or only the gradients.")
+@click.option("--tolerance", type=click.FloatRange(0, min_open=True), default=0.01, show_default=True,
+              help="How close an answer must be (relative, or absolute near 0).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: the session as it goes; json: only the result, for scripts.")
+@click.option("--digits", type=click.IntRange(1, 17), default=6, show_default=True,
+              help="Significant digits in the answers shown.")
+def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, only, tolerance, fmt, digits):
+    """\b
+    backprop quiz -f samples/neuron.bp
+    backprop quiz "(x+y)*z" --at x=-2,y=5,z=-4 --only backward
+    backprop quiz --random                 (prints its seed)
+    backprop quiz --seed 7 --answers mine.txt --format json
+
+    Asks for each node's forward value in order, then each gradient going
+    backwards, as in the lecture's figures.  A wrong answer gets a diagnosis
+    (sign flipped, missing upstream factor, ...) and one more try; then the
+    answer with its working, upstream x local.  Ends with the score and the
+    steps to review.
+
+    Answers come from the terminal, or one a line from --answers FILE or a pipe
+    (a wrong answer's retry on the next line).  The score is in the output, not
+    the exit status: 0 when the quiz ran, 2 for bad input.
+    """
+    from ...errors import BackpropError
+    from ...tasks import quiz
+    from ...views import quiz as view
+    from .common import read_program
+
+    if answers == "-" and "-" in (expr, file):
+        from ...errors import InputError
+
+        raise InputError("the program and the answers cannot both come from standard input",
+                         "Give the answers in a file: --answers FILE.")
+    if random_ or seed is not None:
+        if expr is not None or file is not None:
+            from ...errors import InputError
+
+            raise InputError("--random makes its own exercise: give it no EXPR or -f FILE")
+        import random
+
+        from ...api import evaluate
+
+        if seed is None:
+            seed = random.randrange(10_000)
+        source = quiz.random_exercise(seed)
+        result = evaluate(source, origin=f"exercise {seed}")
+        shown = source.strip().splitlines()
+    else:
+        from ...api import parse_at
+        from ...core.engine import run
+        from .common import build_graph
+
+        source, origin = read_program(expr, file)
+        point = parse_at(at)
+        result = run(build_graph(source, origin, point, output, expr=expr, file=file), point,
+                     allow_nonfinite=allow_nonfinite)
+        for message in result.warnings:
+            warn(message)
+        shown = [line.split("#", 1)[0].rstrip() for line in source.splitlines()]
+        shown = [line for line in shown if line.strip()]
+        if len(shown) == 1 and "=" not in shown[0]:
+            shown = [f"{result.output_name} = {shown[0].strip()}"]
+    questions = quiz.questions(result, only)
+    judge = quiz.Judge(result, tolerance)
+    talk = fmt == "text"
+    console = None
+    if talk:
+        from ...views.console import make_console
+
+        console = make_console()
+        view_print(console, view.introduction(result, shown, len(questions), tolerance, only))
+        if seed is not None:
+            view_print(console, [(f"(exercise {seed}: repeat it with --seed {seed})", None)])
+    read = _reader(answers, talk)
+    stopped = False
+    for k, q in enumerate(questions, 1):
+        if stopped:
+            break
+        if talk:
+            view_print(console, [("", None), (view.question_line(q, k, len(questions)), "bold")])
+        while True:
+            text = read()
+            if text is None:
+                stopped = True
+                break
+            try:
+                from ...api import constant
+
+                value = constant(text) if text.strip() else None
+                not_number = False
+            except BackpropError:
+                value, not_number = None, True
+            outcome = quiz.answer(judge, q, value, text)
+            if talk:
+                view_print(console, view.feedback(q, outcome, digits, not_number))
+            if outcome != "retry":
+                break
+    if fmt == "json":
+        click.echo(view.dumps(view.document(questions, tolerance, seed)))
+    else:
+        if stopped:
+            view_print(console, [("", None), ("(no more answers)", "yellow")])
+        view_print(console, view.score_lines(questions, digits))
+
+
+def view_print(console, lines):
+    from ...views.grade import print_lines
+
+    print_lines(console, lines)
+
+
+def _reader(answers, talk: bool):
+    """A function returning the next answer (None when there are no more)."""
+    if answers is not None:
+        from .common import _read
+
+        lines = iter(_read(answers).splitlines())
+        return _scripted(lines, talk)
+    stdin = sys.stdin
+    if not stdin.isatty():
+        return _scripted(iter(stdin.read().splitlines()), talk)
+
+    def interactive():
+        try:
+            return click.prompt("", prompt_suffix="> ", default="", show_default=False)
+        except (EOFError, click.exceptions.Abort):
+            return None
+
+    return interactive
+
+
+def _scripted(lines, talk: bool):
+    from ...language.limits import printable
+
+    def next_answer():
+        text = next(lines, None)
+        if text is not None and talk:
+            click.echo(f"> {printable(text.strip())}")
+        return text
+
+    return next_answer

@@ -1,0 +1,304 @@
+"""The elementary functions the gates are built from, as each backend spells them.
+
+A gate's description (``ops.py``) says *what* it computes, in a small expression form; this module
+says how each backend writes one elementary function: the scalar engine's Python function (total
+over IEEE doubles: inf or nan where ``math`` would raise), the numpy engine's, and the name the
+generated code calls in Python, numpy, C and JavaScript.  It holds no derivative: those are in the
+gate descriptions.
+
+``sympy`` names the same function in SymPy, for the tests' independent oracle (a string: SymPy is
+never imported here).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+inf = math.inf
+nan = math.nan
+
+
+# ---- total (never-raising) IEEE versions of math -------------------------------------------------
+
+
+def div(a: float, b: float) -> float:
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0:
+            return nan
+        return math.copysign(inf, a) * math.copysign(1.0, b)
+
+
+def _odd_integer(b: float) -> bool:
+    return math.isfinite(b) and b == math.floor(b) and math.fmod(b, 2.0) != 0
+
+
+def power(a: float, b: float) -> float:
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        return -inf if a < 0 and _odd_integer(b) else inf
+    except ValueError:
+        if a == 0:  # zero to a negative power
+            return math.copysign(inf, a) if _odd_integer(b) else inf
+        return nan  # negative base, non-integer power
+
+
+def exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return inf
+
+
+def _logarithm(f):
+    def g(x: float) -> float:
+        if x > 0:
+            return f(x)
+        return -inf if x == 0 else nan
+
+    g.__name__ = f.__name__
+    return g
+
+
+log = _logarithm(math.log)
+log2 = _logarithm(math.log2)
+log10 = _logarithm(math.log10)
+
+
+def log1p(x: float) -> float:
+    if x > -1:
+        return math.log1p(x)
+    return -inf if x == -1 else nan
+
+
+def sqrt(x: float) -> float:
+    return math.sqrt(x) if x >= 0 else nan
+
+
+def _total(f):
+    """math.sin and friends raise ValueError where IEEE says nan (sin(inf), asin(2))."""
+
+    def g(x: float) -> float:
+        try:
+            return f(x)
+        except ValueError:
+            return nan
+
+    g.__name__ = f.__name__
+    return g
+
+
+sin = _total(math.sin)
+cos = _total(math.cos)
+tan = _total(math.tan)
+asin = _total(math.asin)
+acos = _total(math.acos)
+
+
+def sinh(x: float) -> float:
+    try:
+        return math.sinh(x)
+    except OverflowError:
+        return math.copysign(inf, x)
+
+
+def cosh(x: float) -> float:
+    try:
+        return math.cosh(x)
+    except OverflowError:
+        return inf
+
+
+def maximum(*xs: float) -> float:
+    for x in xs:
+        if x != x:
+            return nan
+    return max(xs)
+
+
+def minimum(*xs: float) -> float:
+    for x in xs:
+        if x != x:
+            return nan
+    return min(xs)
+
+
+def share(a: float, m: float, *xs: float) -> float:
+    """The share of the gradient a max/min gate routes to its input ``a`` when its result is ``m``:
+    1/k if a == m, where k of xs equal m (a tie splits evenly), else 0; nan if any is nan."""
+    if a != a or m != m:
+        return nan
+    winners = 0
+    for x in xs:
+        if x != x:
+            return nan
+        winners += x == m
+    if winners == 0:
+        return nan
+    return 1.0 / winners if a == m else 0.0
+
+
+# ---- the same over numpy arrays -------------------------------------------------------------------
+
+
+class _LazyNumpy:
+    """numpy, imported on first use, so commands that never touch an array never pay for it."""
+
+    def __getattr__(self, name):
+        import numpy
+
+        return getattr(numpy, name)
+
+
+np = _LazyNumpy()
+
+
+def np_power(a, b):
+    # Given a scalar exponent, numpy swaps pow for sqrt, square or reciprocal (0.5, 2, -1), which
+    # differ from pow in the last bit and in the sign of zero; an array exponent keeps pow.
+    if np.ndim(b) == 0 and np.ndim(a) > 0:
+        b = np.full(np.shape(a), b)
+    return np.power(a, b)
+
+
+def _np_extreme(xs, better):
+    # Python's max/min keep the first of equal values; this does the same, then nan wins.
+    out, any_nan = xs[0], np.isnan(xs[0])
+    for x in xs[1:]:
+        out = np.where(better(x, out), x, out)
+        any_nan = any_nan | np.isnan(x)
+    return np.where(any_nan, np.nan, out)
+
+
+def np_maximum(*xs):
+    return _np_extreme(xs, np.greater)
+
+
+def np_minimum(*xs):
+    return _np_extreme(xs, np.less)
+
+
+def np_share(a, m, *xs):
+    winners = sum(x == m for x in xs)
+    undefined = np.isnan(a) | np.isnan(m) | (winners == 0)
+    for x in xs:
+        undefined = undefined | np.isnan(x)
+    return np.where(undefined, np.nan, np.where(a == m, np.divide(1.0, winners), 0.0))
+
+
+def _numpy(name):
+    """numpy's function ``name``, looked up when first called."""
+
+    def f(*xs):
+        return getattr(np, name)(*xs)
+
+    f.__name__ = name
+    return f
+
+
+# ---- how generated code writes them ------------------------------------------------------------
+
+
+def _nest(function: str, args) -> str:
+    """f(f(a, b), c) for a two-argument f over any number of arguments (no recursion)."""
+    text = args[0]
+    for a in args[1:]:
+        text = f"{function}({text}, {a})"
+    return text
+
+
+def _share_code(lang: str):
+    """share(a, m, x1, ...) in generated code: (a == m) / (how many of x1, ... equal m)."""
+
+    def code(a: str, m: str, *xs: str) -> str:
+        if lang in ("python", "backprop"):
+            hit = f"(1.0 if {a} == {m} else 0.0)"
+        elif lang == "numpy":
+            hit = f"np.where({a} == {m}, 1.0, 0.0)"
+        else:
+            hit = f"({a} == {m} ? 1.0 : 0.0)"
+        count = " + ".join(f"({x} == {m})" for x in xs)
+        return f"{hit} / (0.0 + {count})"
+
+    return code
+
+
+class Lib:
+    """One elementary function: ``scalar`` and ``numpy`` implementations, and ``code``: per language
+    ("python", "numpy", "c", "js") the function generated code calls, or a function of the argument
+    texts.  ``infix``: (symbol, precedence) for the arithmetic operators, the same in every language."""
+
+    __slots__ = ("name", "scalar", "numpy", "code", "infix", "prec", "sympy")
+
+    def __init__(self, name, scalar, numpy, code=None, infix=None, sympy=None, prec=5):
+        self.name, self.scalar, self.numpy = name, scalar, numpy
+        self.code = code if code is not None else {
+            "python": f"math.{name}", "numpy": f"np.{name}", "c": name, "js": f"Math.{name}"}
+        self.infix = infix
+        #: precedence of a ``code`` function's text (5: an atom, like a call).
+        self.prec = prec
+        self.sympy = sympy if sympy is not None else name
+
+
+LIBRARY: dict = {}
+
+
+def _lib(name, scalar, numpy=None, **kw) -> None:
+    LIBRARY[name] = Lib(name, scalar, numpy if numpy is not None else _numpy(name), **kw)
+
+
+_lib("add", operator.add, operator.add, infix=("+", 1))
+_lib("sub", operator.sub, operator.sub, infix=("-", 1))
+_lib("mul", operator.mul, operator.mul, infix=("*", 2))
+_lib("div", div, _numpy("divide"), infix=("/", 2))
+_lib("neg", operator.neg, operator.neg, infix=("-", 3))
+_lib("pow", power, np_power,
+     code={"python": "math.pow", "numpy": "np.power", "c": "pow", "js": "Math.pow"}, sympy="Pow")
+for _name in ("exp", "log", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "log2", "log10", "log1p"):
+    _lib(_name, globals()[_name])
+_lib("tanh", math.tanh)
+for _name in ("asin", "acos", "atan", "atan2"):
+    _lib(_name, globals().get(_name) or getattr(math, _name), _numpy("arc" + _name[1:]))
+_lib("abs", abs, code={"python": "abs", "numpy": "np.abs", "c": "fabs", "js": "Math.abs"}, sympy="Abs")
+_lib("max", maximum, np_maximum, sympy="Max", code={
+    "python": lambda *a: f"max({', '.join(a)})" if len(a) > 1 else a[0],
+    "numpy": lambda *a: _nest("np.maximum", a), "c": lambda *a: _nest("fmax", a),
+    "js": lambda *a: f"Math.max({', '.join(a)})"})
+_lib("min", minimum, np_minimum, sympy="Min", code={
+    "python": lambda *a: f"min({', '.join(a)})" if len(a) > 1 else a[0],
+    "numpy": lambda *a: _nest("np.minimum", a), "c": lambda *a: _nest("fmin", a),
+    "js": lambda *a: f"Math.min({', '.join(a)})"})
+_lib("share", share, np_share, code={lang: _share_code(lang) for lang in ("python", "numpy", "c", "js")},
+     prec=2, sympy="")
+del _name
+
+
+def code_names(lang: str) -> set:
+    """Every library function generated code in ``lang`` calls by a bare name (C's exp, fmax, ...)."""
+    names = set()
+    for lib in LIBRARY.values():
+        spelling = lib.code.get(lang)
+        if isinstance(spelling, str):
+            names.add(spelling.split(".")[0])
+    probe = ("a", "b", "c")
+    for lib in LIBRARY.values():
+        spelling = lib.code.get(lang)
+        if callable(spelling):
+            text = spelling(*probe)
+            names.update(w for w in _words(text) if w not in probe)
+    return names
+
+
+def _words(text: str) -> list:
+    out, word = [], ""
+    for ch in text + " ":
+        if ch.isalnum() or ch == "_":
+            word += ch
+        else:
+            if word and not word[0].isdigit():
+                out.append(word)
+            word = ""
+    return out

@@ -1,0 +1,250 @@
+"""A student's numbers and formulas against backprop's: `check --expect` and `check --grad`.
+
+Every comparison has one of three verdicts: "equal" (the same double, up to rounding noise), "close"
+(within the tolerance shown: the relative --tolerance, or half a unit in the last decimal the student
+wrote, so 0.73 for 0.7311 is close) and "wrong" (with the right value and the difference).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from ..core.engine import Result
+from ..errors import InputError, SourceError, caret
+from ..numbers import show
+
+EQUAL_NOISE = 1e-12  # relative: two ways of computing the same number differ by this much
+_DECIMAL = re.compile(r"\s*[+-]?(\d*)\.(\d+)(?:[eE]([+-]?\d+))?\s*\Z")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
+
+
+@dataclass
+class Comparison:
+    name: str
+    given: float
+    expected: float
+    verdict: str  # "equal" | "close" | "wrong"
+    tolerance: float  # the absolute tolerance that was applied
+    why: str  # where the tolerance comes from, in words
+    written: str = ""  # the number as the student wrote it
+
+    @property
+    def difference(self) -> float:
+        return self.given - self.expected
+
+    @property
+    def right(self) -> bool:
+        return self.verdict != "wrong"
+
+
+def rounding(text: Optional[str]) -> float:
+    """Half a unit in the last decimal place written: '0.73' -> 0.005; an integer or expression -> 0."""
+    if text is None:
+        return 0.0
+    m = _DECIMAL.match(text)
+    if not m:
+        return 0.0
+    exponent = int(m.group(3) or 0)
+    return 0.5 * 10.0 ** (exponent - len(m.group(2)))
+
+
+def same(a: float, b: float, tolerance: float) -> bool:
+    """a and b agree within ``tolerance`` relative to max(1, |b|); nan agrees with nan, inf with itself."""
+    if a != a or b != b:
+        return a != a and b != b
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= tolerance * max(1.0, abs(b))
+
+
+def compare(name: str, given: float, expected: float, tolerance: float,
+            written: Optional[str] = None) -> Comparison:
+    if same(given, expected, EQUAL_NOISE):
+        return Comparison(name, given, expected, "equal", 0.0, "", written or "")
+    relative = tolerance * max(1.0, abs(expected))
+    digits = rounding(written)
+    tol, why = (digits, "the digits given") if digits > relative else (relative, f"relative {show(tolerance, 3)}")
+    close = math.isfinite(given) and math.isfinite(expected) and abs(given - expected) <= tol
+    return Comparison(name, given, expected, "close" if close else "wrong", tol, why, written or "")
+
+
+# ---- what a name in --expect or --grad refers to ----------------------------------------------------
+
+def targets(result: Result) -> dict:
+    """Name -> ("value" | "gradient", node): every program name's value, d<name> its gradient, and
+    f (or the output's name) for the output."""
+    g = result.graph
+    out: dict = {}
+    for name, node in g.bindings.items():
+        out[name] = ("value", node)
+    out.setdefault(result.output_name, ("value", g.output))
+    out.setdefault("f", ("value", g.output))
+    for name, node in list(g.bindings.items()) + [(result.output_name, g.output)]:
+        out.setdefault("d" + name, ("gradient", node))
+    out.setdefault("df", ("gradient", g.output))
+    return out
+
+
+def resolve(result: Result, name: str, option: str) -> tuple:
+    from ..language.suggest import nearest
+
+    known = targets(result)
+    if name in known:
+        return known[name]
+    inputs = list(result.graph.inputs)
+    close = nearest(name, list(known))
+    hint = (f"Did you mean '{close}'? " if close else "") + \
+        f"Name the output's value {result.output_name}{'' if result.output_name == 'f' else ' (or f)'} " + \
+        "and gradients d<name>, e.g. " + \
+        ", ".join("d" + n for n in inputs[:4]) + "."
+    raise InputError(f"{option} {name}: the program has no value or gradient called '{name}'", hint)
+
+
+def true_number(result: Result, kind: str, node: int) -> float:
+    return result.values[node] if kind == "value" else result.grads[node]
+
+
+# ---- --expect dx=-4,dy=-4 ----------------------------------------------------------------------------
+
+def parse_expect(items) -> list:
+    """``--expect dx=-4,f=-12`` (repeatable) to [(name, value, text)] in the order given."""
+    from ..api import _split_top_level, constant
+
+    out = []
+    for item in items:
+        for part in _split_top_level(item):
+            if not part.strip():
+                continue
+            name, eq, text = part.partition("=")
+            name = name.strip()
+            from ..language.limits import printable
+
+            if not eq or not _NAME.match(name) or not text.strip():
+                raise InputError(f"--expect: '{printable(part)}' is not NAME=VALUE",
+                                 "Write the numbers you worked out, e.g. --expect dx=-4,dy=-4,dz=3 or f=-12.")
+            try:
+                value = constant(text)
+            except InputError as e:
+                raise InputError(f"--expect {name}: {e.message}", e.hint) from None
+            out.append((name, value, text.strip()))
+    return out
+
+
+def check_expected(result: Result, expected: list, tolerance: float) -> list:
+    comparisons = []
+    for name, value, text in expected:
+        kind, node = resolve(result, name, "--expect")
+        comparisons.append(compare(name, value, true_number(result, kind, node), tolerance, text))
+    return comparisons
+
+
+# ---- --grad "dx = formula" ---------------------------------------------------------------------------
+
+@dataclass
+class Formula:
+    name: str  # "dx"
+    text: str  # the formula after '='
+    origin: str  # where it came from, for messages
+    kind: str = "gradient"
+    node: int = -1
+    graph: object = None  # the formula parsed: a Graph over the program's names
+
+
+def parse_formulas(grads, grad_file: Optional[str]) -> list:
+    """--grad "dx = ..." (repeatable) and --grad-file FILE (one ``d<name> = formula`` a line, '#' comments)."""
+    lines = [(text, "--grad") for text in grads]
+    if grad_file is not None:
+        from ..cli.commands.common import _read
+
+        source = _read(grad_file)
+        for k, line in enumerate(source.splitlines(), 1):
+            text = line.split("#", 1)[0].strip()
+            if text:
+                lines.append((text, f"{grad_file}:{k}"))
+    formulas = []
+    for text, origin in lines:
+        name, eq, formula = text.partition("=")
+        name = name.strip()
+        if not eq or not _NAME.match(name) or not formula.strip():
+            from ..language.limits import printable
+
+            raise InputError(f"{origin}: '{printable(text)}' is not 'd<name> = formula'",
+                             "Write, e.g., --grad \"dx = 2*x*sin(x) + x^2*cos(x)\".")
+        formulas.append(Formula(name, formula.strip(), origin))
+    return formulas
+
+
+def bind_formulas(result: Result, formulas: list) -> None:
+    """Parse each formula over the program's names; an unknown name is an input error."""
+    from ..api import build
+    from ..language.suggest import nearest
+
+    names = list(result.graph.bindings)
+    for f in formulas:
+        f.kind, f.node = resolve(result, f.name, f.origin)
+        try:
+            f.graph = build(f.text, at=names, origin=f"{f.origin} ({f.name})")
+        except SourceError as e:
+            raise InputError(f"{f.origin}: {f.name} = {e.message}\n{caret(f.text, e.start, e.end)}", e.hint) from None
+        unknown = [n for n in f.graph.inputs if n not in result.graph.bindings]
+        if unknown:
+            close = nearest(unknown[0], names)
+            raise InputError(f"{f.origin}: the formula for {f.name} uses '{unknown[0]}', which the program "
+                             "does not define", (f"Did you mean '{close}'? " if close else "") +
+                             "A formula may use the program's inputs and names: " + ", ".join(names) + ".")
+
+
+def check_formulas(result: Result, formulas: list, tolerance: float) -> list:
+    from ..core.engine import forward
+
+    bind_formulas(result, formulas)
+    g = result.graph
+    at = {n: result.values[node] for n, node in g.bindings.items()}
+    out = []
+    for f in formulas:
+        values = forward(f.graph, {n: at[n] for n in f.graph.inputs}, allow_nonfinite=True)
+        given = values[f.graph.output]
+        out.append(compare(f.name, given, true_number(result, f.kind, f.node), tolerance))
+    return out
+
+
+@dataclass
+class RangeCheck:
+    name: str
+    over: str
+    points: int
+    differ: int  # how many points differ
+    first: Optional[tuple] = None  # (x, yours, true) at the first point that differs
+    undefined_both: int = 0
+
+
+def check_formulas_over(result: Result, formulas: list, over, tolerance: float, n: int) -> list:
+    """Each formula against backprop at ``n`` points of ``over`` (a tasks.plot.Range), the other
+    inputs fixed at their --at values."""
+    import numpy as np
+
+    from ..core import vectorized
+    from .plot import check_inputs, grid
+
+    bind_formulas(result, formulas)
+    g = result.graph
+    fixed = check_inputs(g, over.name, result.at)
+    xs = grid(over.lo, over.hi, n)
+    batch = vectorized.run(g, {**fixed, over.name: xs}, n)
+    out = []
+    for f in formulas:
+        true = batch.full(batch.values[f.node] if f.kind == "value" else batch.grads[f.node])
+        columns = {name: batch.full(batch.values[g.bindings[name]]) for name in f.graph.inputs}
+        mine = vectorized.run(f.graph, columns, n).value
+        both_nan = np.isnan(mine) & np.isnan(true)
+        agree = both_nan | (mine == true) | (np.abs(mine - true) <= tolerance * np.maximum(1.0, np.abs(true)))
+        bad = np.flatnonzero(~agree)
+        first = None
+        if len(bad):
+            k = int(bad[0])
+            first = (float(xs[k]), float(mine[k]), float(true[k]))
+        out.append(RangeCheck(f.name, over.name, n, len(bad), first, int(both_nan.sum())))
+    return out

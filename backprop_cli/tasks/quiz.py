@@ -1,0 +1,236 @@
+"""Practice: ask for every node's forward value in order, then every gradient in backward order.
+
+The questions, the judging of an answer (within the stated tolerance) and the diagnosis of a wrong
+gradient (the mistakes of tasks/backward.py, at the node's own gates) live here, apart from any
+terminal: the command asks, this module answers.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..core.engine import Result
+from ..core.ops import OPS
+from ..numbers import show
+from .backward import MISTAKES, Gates, diagnose, gates_of
+from .grade import same
+
+DEFAULT_TOLERANCE = 0.01
+TRIES = 2
+
+
+def short_names(result: Result) -> dict:
+    """node -> the name a learner writes: the program's name, else t1, t2, ... in node order.
+    (A local helper; the shared short names of views/notation.py can replace it.)"""
+    g = result.graph
+    taken = set(g.bindings) | {result.output_name}
+    out: dict = {}
+    k = 0
+    for i, op in enumerate(g.op):
+        if op == "const":
+            continue
+        if op == "input":
+            out[i] = g.payload[i]
+        elif g.name[i] is not None:
+            out[i] = g.name[i]
+        elif i == g.output:
+            out[i] = result.output_name
+        else:
+            k += 1
+            while f"t{k}" in taken:
+                k += 1
+            out[i] = f"t{k}"
+    return out
+
+
+def number(x: float, digits: int = 6) -> str:
+    """A number as an operand: negative ones in parentheses, so 1 x (-0.53) reads unambiguously."""
+    text = show(x, digits)
+    return f"({text})" if text.startswith("-") else text
+
+
+def operand(result: Result, names: dict, j: int) -> str:
+    g = result.graph
+    if g.op[j] == "const":
+        text = show(g.payload[j], 6)
+        return f"({text})" if text.startswith("-") else text
+    return names[j]
+
+
+def gate_text(result: Result, names: dict, i: int, values: bool = False) -> str:
+    """``w0 * x0``, ``max(z, w)``, ``-s`` (with ``values``: the inputs' numbers instead of names)."""
+    g = result.graph
+    if values:
+        args = [number(result.values[j]) for j in g.args[i]]
+    else:
+        args = [operand(result, names, j) for j in g.args[i]]
+    op = OPS[g.op[i]]
+    if op.notation == "infix":
+        return f"{args[0]} {op.symbol} {args[1]}"
+    if op.notation == "prefix":
+        return f"{op.symbol}{args[0]}"
+    return f"{g.op[i]}({', '.join(args)})"
+
+
+@dataclass
+class Question:
+    node: int
+    name: str
+    kind: str  # "value" | "gradient"
+    prompt: str
+    expected: float
+    working: str
+    answers: list = field(default_factory=list)  # as typed
+    values: list = field(default_factory=list)  # their values (None: not a number)
+    verdict: str = "unanswered"  # "right" | "right on retry" | "wrong" | "unanswered"
+    diagnosis: Optional[str] = None
+    explanation: str = ""
+
+    @property
+    def right(self) -> bool:
+        return self.verdict in ("right", "right on retry")
+
+
+def steps(result: Result) -> list:
+    """Every step of the forward pass as ``t1 = w0 * x0 = -2``, in order (shown before gradients)."""
+    g = result.graph
+    names = short_names(result)
+    live = g.live()
+    return [f"{names[i]} = {gate_text(result, names, i)} = {show(result.values[i], 6)}"
+            for i in range(g.output + 1) if g.args[i] and live[i]]
+
+
+def questions(result: Result, only: str = "all") -> list:
+    g = result.graph
+    names = short_names(result)
+    live = g.live()
+    out = []
+    f = result.output_name
+    if only in ("all", "forward"):
+        for i in range(g.output + 1):
+            if not g.args[i] or not live[i]:
+                continue
+            formula = gate_text(result, names, i)
+            out.append(Question(i, names[i], "value", f"{names[i]} = {formula}", result.values[i],
+                                f"{names[i]} = {gate_text(result, names, i, values=True)} = {show(result.values[i], 6)}"))
+    if only in ("all", "backward"):
+        consumers = g.consumers()
+        for i in range(g.output - 1, -1, -1):
+            if g.op[i] == "const" or not live[i]:
+                continue
+            parts, numbers = [], []
+            for G in sorted(set(consumers[i]), reverse=True):
+                if G > g.output or not live[G]:
+                    continue
+                local = sum(l for j, l in zip(g.args[G], result.local[G]) if j == i)
+                parts.append(f"d{names[G]} x ∂{names[G]}/∂{names[i]}")
+                numbers.append(f"{number(result.grads[G])} x {number(local)}")
+            working = f"d{names[i]} = " + " + ".join(parts) + " = " + " + ".join(numbers) + \
+                f" = {show(result.grads[i], 6)}"
+            out.append(Question(i, names[i], "gradient", f"d{names[i]} = ∂{f}/∂{names[i]}",
+                                result.grads[i], working))
+    return out
+
+
+class Judge:
+    """Judges answers: right within ``tolerance`` (relative, or absolute near 0), and for a wrong
+    gradient the known mistake that explains it."""
+
+    def __init__(self, result: Result, tolerance: float = DEFAULT_TOLERANCE) -> None:
+        self.result = result
+        self.tolerance = tolerance
+        names = short_names(result)
+        self.gates: Gates = gates_of(result, names)
+
+    def right(self, q: Question, value: float) -> bool:
+        return same(value, q.expected, self.tolerance)
+
+    def diagnose(self, q: Question, value: float) -> tuple:
+        if q.kind == "value":
+            if q.expected != 0 and same(value, -q.expected, self.tolerance):
+                return None, "the sign is wrong"
+            return None, ""
+        g = self.result.graph
+        consumers = [G for G in self.gates.consumers.get(q.node, []) if G <= g.output]
+        num = lambda x: show(x, 4)  # noqa: E731
+        code, text = diagnose(self.gates, q.node, consumers, value, {}, (), {}, self.tolerance, num)
+        return code, text
+
+
+def answer(judge: Judge, q: Question, value: Optional[float], text: str) -> str:
+    """Record one try; returns "right", "retry" (wrong, one more try) or "done" (wrong, no more)."""
+    q.answers.append(text)
+    q.values.append(value)
+    if value is not None and judge.right(q, value):
+        q.verdict = "right" if len(q.answers) == 1 else "right on retry"
+        return "right"
+    if value is not None:
+        code, text_ = judge.diagnose(q, value)
+        if code or text_ or len(q.answers) == 1:
+            q.diagnosis, q.explanation = code, text_
+    if len(q.answers) < TRIES and text.strip():
+        return "retry"
+    q.verdict = "wrong"
+    return "done"
+
+
+def describe_mistake(q: Question) -> str:
+    if q.diagnosis:
+        return f"{MISTAKES[q.diagnosis]}: {q.explanation}"
+    return q.explanation
+
+
+# ---- a random exercise -----------------------------------------------------------------------------
+
+def random_exercise(seed: int) -> str:
+    """A small staged program, CS231n style: two or three inputs with small distinct integer values,
+    three or four gates (add, mul, max, sub, and sometimes a sigmoid), each step using the one before,
+    and no tie in a max (a kink has no single right answer).  The same seed gives the same exercise."""
+    from ..api import evaluate
+
+    rng = random.Random(seed)
+    for _ in range(100):
+        source = _draw(rng)
+        result = evaluate(source)
+        g = result.graph
+        kinks = [i for i, op in enumerate(g.op)
+                 if OPS[op].kink is not None and g.args[i] and _at_kink(OPS[op], [result.values[j] for j in g.args[i]])]
+        if not kinks:
+            return source
+    return source
+
+
+def _at_kink(op, xs) -> bool:
+    try:
+        return bool(op.kink(*xs))
+    except TypeError:
+        return False
+
+
+def _draw(rng: random.Random) -> str:
+    names = ["x", "y", "z"][: rng.choice([2, 3])]
+    values = dict(zip(names, rng.sample([-4, -3, -2, -1, 1, 2, 3, 4], len(names))))
+    lines = ["input " + ", ".join(f"{n} = {v}" for n, v in values.items())]
+    available = list(names)
+    steps = rng.choice([3, 4])
+    for k in range(steps):
+        target = "f" if k == steps - 1 else "abcd"[k]
+        a = available[-1] if k else rng.choice(available)
+        b = rng.choice([n for n in available if n != a] or available)
+        op = rng.choice(["+", "*", "*", "max", "-"] + (["sigmoid"] if k == steps - 2 else []))
+        if op == "max":
+            expr = f"max({a}, {b})"
+        elif op == "sigmoid":
+            expr = f"sigmoid({a})"
+        else:
+            expr = f"{a} {op} {b}"
+        lines.append(f"{target} = {expr}")
+        available.append(target)
+    used = set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", " ".join(lines[1:])))
+    unused = [n for n in names if n not in used]
+    if unused:  # every input takes part
+        lines[-1] = lines[-1] + " + " + " + ".join(unused)
+    return "\n".join(lines) + "\n"

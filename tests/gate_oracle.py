@@ -1,0 +1,76 @@
+"""SymPy versions of the gates, built from each gate's forward description (never from its local
+gradients), so that SymPy's own derivative is an independent oracle for them.
+
+Library functions map to SymPy by the name ``core/library.py`` gives (``Lib.sympy``); the few that
+SymPy spells differently are aliased here.  Conventions at special points (``at``) are left out:
+the oracle is used away from them.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from backprop_cli.core import library
+from backprop_cli.core.ops import OPS
+
+_ALIAS = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b, "neg": lambda a: -a,
+    # |x| as its two pieces, x >= 0 first: SymPy's Abs has derivative sign(x), 0 at x = 0, which
+    # would make 1/(1 + exp(-|x|)) (sigmoid's stable branch for x >= 0) flat at 0.
+    "abs": lambda a: sp.Piecewise((a, a >= 0), (-a, True)),
+    "log2": lambda a: sp.log(a, 2), "log10": lambda a: sp.log(a, 10), "log1p": lambda a: sp.log(1 + a),
+}
+_CMP = {">": sp.Gt, ">=": sp.Ge, "<": sp.Lt, "<=": sp.Le, "==": sp.Eq}
+
+
+class NoOracle(Exception):
+    pass
+
+
+def sympy_function(name: str):
+    if name in _ALIAS:
+        return _ALIAS[name]
+    spelled = library.LIBRARY[name].sympy
+    if not spelled:
+        raise NoOracle(name)
+    return getattr(sp, spelled)
+
+
+def forward(name: str, args: list):
+    """Gate ``name`` over SymPy expressions ``args``, from its forward description."""
+    op = OPS[name]
+    if op.defaults and len(args) < len(op.params):
+        args = list(args) + [sp.Float(d) for d in op.defaults[len(args) - len(op.params):]]
+    return _convert(op.forward_expr, name, args)
+
+
+def _convert(e, name: str, args: list):
+    kind = e.kind
+    if kind == "arg":
+        return args[e.value]
+    if kind == "num":
+        return sp.Float(e.value) if e.value != int(e.value) else sp.Integer(int(e.value))
+    if kind in ("call", "lib"):
+        parts = []
+        for a in e.args:
+            if a.kind == "all":
+                parts.extend(args)
+            else:
+                parts.append(_convert(a, name, args))
+        if kind == "lib":
+            return sympy_function(name)(*parts)
+        if e.value in OPS and OPS[e.value].forward_expr.kind != "lib":
+            return forward(e.value, parts)
+        return sympy_function(e.value)(*parts)
+    parts = [_convert(a, name, args) for a in e.args]
+    if kind == "where":
+        c, a, b = parts
+        return sp.Piecewise((a, c), (b, True))
+    if kind == "at":
+        return parts[2]
+    if kind == "cmp":
+        return _CMP[e.value](*parts)
+    if kind == "and":
+        return sp.And(*parts)
+    raise NoOracle(kind)

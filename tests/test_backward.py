@@ -1,0 +1,326 @@
+"""check --backward: a student's backward pass graded line by line, each known mistake named.
+
+Every diagnosis is produced by a program with exactly that mistake, and no correct backward pass
+(written out from the engine's own recorded edges for random programs) is ever marked wrong."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from backprop_cli import evaluate
+from backprop_cli.core.ops import OPS
+from backprop_cli.tasks.backward import grade, split_program
+from conftest import SAMPLES, lecture_cases, run
+from random_programs import points, programs
+
+EXERCISES = SAMPLES / "exercises"
+
+SIMPLE = "input x = -2, y = 5, z = -4\nq = x + y\nf = q * z\n"
+GATES = "input x = 3, y = -4, z = 2, w = -1\na = x * y\nm = max(z, w)\ns = a + m\nf = 2 * s\n"
+GATES_RIGHT = "ds = 2\nda = ds\ndm = ds\ndz = dm\ndw = 0\ndx = y * da\ndy = x * da\n"
+
+
+def graded(program: str, backward: str):
+    """The report for the forward ``program`` and the ``backward`` lines given separately."""
+    result = evaluate(program)
+    return grade(result, backward, "backward.bp")
+
+
+def line(report, target: str, k: int = 0):
+    return [g for g in report.lines if g.statement.target == target][k]
+
+
+def backward_json(path, *args, code=0):
+    result = run("check", "-f", path, "--backward", *args, "--format", "json")
+    assert result.exit_code == code, result.stderr
+    return json.loads(result.stdout)
+
+
+# ---- the right answers are right ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["simple", "gates", "neuron", "staged"])
+def test_the_worked_exercises_are_all_right(name):
+    doc = backward_json(EXERCISES / f"{name}-backward.bp")
+    assert doc["passed"] and doc["right"] == doc["total"] > 0
+    assert all(ln["verdict"] == "right" and ln["diagnosis"] is None for ln in doc["lines"])
+
+
+def test_the_staged_exercise_ends_at_the_lecture_gradients():
+    case = next(c for c in lecture_cases() if c["name"] == "cs231n-staged")
+    doc = backward_json(EXERCISES / "staged-backward.bp")
+    last = {ln["name"]: ln["value"] for ln in doc["lines"]}
+    assert last["dx"] == pytest.approx(case["gradients"]["x"], rel=1e-12)
+    assert last["dy"] == pytest.approx(case["gradients"]["y"], rel=1e-12)
+
+
+def test_the_worked_exercises_run_alone_with_eval():
+    for path in sorted(EXERCISES.glob("*.bp")):
+        assert run("eval", "-f", path).exit_code == 0, path
+
+
+# ---- each mistake, made once, is named -----------------------------------------------------------------
+
+def test_sign_flipped():
+    r = graded(SIMPLE, "dq = z\ndz = q\ndx = -dq\ndy = dq\n")
+    assert [g.verdict for g in r.lines] == ["right", "right", "wrong", "right"]
+    bad = line(r, "dx")
+    assert bad.diagnosis == "sign" and bad.expected_total == -4 and bad.upstream == -4 and bad.local == 1
+
+
+def test_missing_upstream_factor():
+    r = graded(SIMPLE, "dq = z\ndz = q\ndx = dq\ndy = 1\n")
+    assert line(r, "dy").diagnosis == "no-upstream"
+    assert [g.statement.target for g in r.lines if not g.right] == ["dy"]
+
+
+def test_own_value_instead_of_the_other_inputs_at_a_mul_gate():
+    r = graded(SIMPLE, "dq = z\ndz = z\ndx = dq\ndy = dq\n")
+    assert line(r, "dz").diagnosis == "own-value" and line(r, "dz").expected_total == 3
+    r = graded(GATES, GATES_RIGHT.replace("dx = y * da", "dx = x * da"))
+    assert line(r, "dx").diagnosis == "own-value"
+    assert [g.statement.target for g in r.lines if not g.right] == ["dx"]
+
+
+def test_routed_to_the_wrong_input_at_a_max():
+    r = graded(GATES, GATES_RIGHT.replace("dw = 0", "dw = dm"))
+    assert line(r, "dw").diagnosis == "routing"
+    r = graded(GATES, GATES_RIGHT.replace("dz = dm", "dz = 0"))
+    assert line(r, "dz").diagnosis == "routing"
+    r = graded("input a = 1, b = 4\nm = min(a, b)\nf = 3 * m\n", "dm = 3\ndb = dm\nda = 0\n")
+    assert line(r, "db").diagnosis == "routing" and line(r, "da").diagnosis == "routing"
+
+
+def test_overwritten_instead_of_accumulated_at_a_branch():
+    program = "input x = 3\na = x * x\nb = sin(x)\nf = a + b\n"
+    right = "da = 1\ndb = 1\ndx = 2 * x * da\ndx += cos(x) * db\n"
+    assert graded(program, right).lines[-1].verdict == "right"
+    r = graded(program, right.replace("+=", "="))
+    last = r.lines[-1]
+    assert last.diagnosis == "overwritten" and last.expected_total == pytest.approx(6 + math.cos(3))
+    assert not r.passed
+
+
+def test_a_wrong_upstream_is_traced_to_the_earlier_line():
+    r = graded(SIMPLE, "dq = -z\ndz = q\ndx = dq\ndy = dq\n")
+    assert line(r, "dq").diagnosis == "sign"
+    assert line(r, "dx").diagnosis == line(r, "dy").diagnosis == "upstream"
+
+
+def test_used_before_it_is_computed():
+    r = graded(SIMPLE, "dx = dq\ndq = z\ndz = q\ndy = dq\n")
+    assert line(r, "dx").diagnosis == "used-before" and line(r, "dx").value == 0
+
+
+def test_the_same_gate_counted_twice():
+    r = graded(SIMPLE, "dq = z\ndz = q\ndx = dq\ndx += dq\ndy = dq\n")
+    assert [g.verdict for g in r.lines] == ["right", "right", "right", "wrong", "right"]
+    assert r.lines[3].diagnosis == "twice" and r.lines[3].expected_total == -4
+
+
+def test_a_wrong_number_no_mistake_explains_has_no_diagnosis():
+    r = graded(SIMPLE, "dq = z\ndz = q\ndx = 7\ndy = dq\n")
+    assert line(r, "dx").verdict == "wrong" and line(r, "dx").diagnosis is None
+
+
+def test_unknown_names_skipped_nodes_and_missing_branches_are_reported():
+    r = graded(SIMPLE, "dz = q\ndx = z\ndw = 2\n")
+    assert line(r, "dw").verdict == "unknown"
+    kinds = {f.name: f.kind for f in r.findings}
+    assert kinds == {"q": "skipped", "y": "never-computed"}
+    assert not r.passed
+    program = "input x = 3\na = x * x\nb = sin(x)\nf = a + b\n"
+    r = graded(program, "da = 1\ndb = 1\ndx = 2 * x * da\n")
+    assert all(g.right for g in r.lines)
+    assert [(f.name, f.kind) for f in r.findings] == [("x", "missing-branch")]
+    assert "through b" in r.findings[0].text and not r.passed
+
+
+def test_a_folded_backward_pass_that_skips_names_is_right():
+    r = graded(SIMPLE, "dz = q\ndx = z\ndy = z\n")
+    assert r.passed and [f.kind for f in r.findings] == ["skipped"]
+
+
+def test_a_name_no_value_has_is_an_input_error():
+    result = run("check", "-f", EXERCISES / "simple-backward.bp", "--backward", "-",
+                 input="dq = zz\n")
+    assert result.exit_code == 2 and "Did you mean 'z'?" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# ---- the split and the exit codes -------------------------------------------------------------------
+
+def test_the_program_splits_at_the_first_gradient_line():
+    source = (EXERCISES / "staged-backward.bp").read_text()
+    fwd, bwd = split_program(source)
+    assert fwd.rstrip().endswith("# backprop f = num * invden") and bwd.count("\n") == source.count("\n")
+    assert bwd.strip().startswith("dnum = invden")
+    assert split_program((SAMPLES / "staged.bp").read_text())[1] is None  # 'den' is not d of 'en'
+
+
+def test_exit_codes_and_a_separate_backward_file(tmp_path):
+    back = tmp_path / "back.txt"
+    back.write_text("dq = z\ndz = q\ndx = dq\ndy = dq\n")
+    assert run("check", "-f", SAMPLES / "simple.bp", "--backward", back).exit_code == 0
+    back.write_text("dq = z\ndz = q\ndx = dq\ndy = -dq\n")
+    result = run("check", "-f", SAMPLES / "simple.bp", "--backward", back)
+    assert result.exit_code == 1 and "sign flipped" in result.stdout and "4: dy = -dq" in result.stdout
+    result = run("check", "-f", SAMPLES / "simple.bp", "--backward")
+    assert result.exit_code == 2 and "no backward pass" in result.stderr
+    for name in ("simple", "gates", "neuron", "staged"):
+        doc = backward_json(EXERCISES / f"{name}-mistakes.bp", code=1)
+        assert not doc["passed"]
+
+
+def test_the_mistake_exercises_show_each_diagnosis():
+    seen = set()
+    for name in ("simple", "gates", "neuron", "staged"):
+        doc = backward_json(EXERCISES / f"{name}-mistakes.bp", code=1)
+        seen |= {ln["diagnosis"] for ln in doc["lines"] if ln["diagnosis"]}
+    assert {"sign", "no-upstream", "overwritten", "own-value", "routing", "upstream"} <= seen
+
+
+def test_the_report_fits_sixty_columns_on_a_terminal():
+    from backprop_cli.views.console import make_console
+    from backprop_cli.views.grade import backward_lines, print_lines
+    import io
+
+    result = evaluate((EXERCISES / "staged-mistakes.bp").read_text().split("dnum")[0])
+    back = (EXERCISES / "staged-mistakes.bp").read_text()
+    report = grade(result, split_program(back)[1], "", 1e-6, 8)
+    out = io.StringIO()
+    console = make_console(out)
+    console.width, console.soft_wrap = 60, False
+    print_lines(console, backward_lines(report, 8))
+    assert max(len(ln) for ln in out.getvalue().splitlines()) <= 60
+    assert "overwritten instead of accumulated" in " ".join(out.getvalue().split())
+
+
+# ---- property: backward passes written from the engine's edges are always right ----------------------
+
+def staged(source: str):
+    """The program rewritten one gate a line, every node named (t<i>)."""
+    from backprop_cli.api import build
+
+    g = build(source)
+    names = {}
+    lines = []
+    for i in range(g.output + 1):
+        op = g.op[i]
+        if op == "input":
+            names[i] = g.payload[i]
+            continue
+        if op == "const":
+            names[i] = f"({g.payload[i]!r})"
+            continue
+        args = [names[j] for j in g.args[i]]
+        spec = OPS[op]
+        if spec.notation == "infix":
+            text = f"{args[0]} {spec.symbol} {args[1]}"
+        elif spec.notation == "prefix":
+            text = f"-{args[0]}"
+        else:
+            text = f"{op}({', '.join(args)})"
+        names[i] = f"t{i}"
+        lines.append(f"t{i} = {text}")
+    return "\n".join(lines) + "\n"
+
+
+def backward_from_edges(result) -> list:
+    """The correct backward pass, from the engine's recorded local gradients: one line per gate and
+    input, ``d<input> += d<gate> * (local)``, gates in reverse order."""
+    g = result.graph
+    live = g.live()
+    lines = []
+    for i in range(g.output, -1, -1):
+        if not g.args[i] or not live[i]:
+            continue
+        per_input: dict = {}
+        for j, local in zip(g.args[i], result.local[i]):
+            if g.op[j] != "const":
+                per_input[j] = per_input.get(j, 0.0) + local
+        for j, local in per_input.items():
+            lines.append((g.label(j), g.label(i), local))
+    return lines
+
+
+def write(lines, op="+=") -> str:
+    return "".join(f"d{x} {op} d{gate} * ({local!r})\n" for x, gate, local in lines)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=programs(), at=points(), data=st.data())
+def test_backward_passes_from_the_engines_edges_are_right_and_one_flipped_sign_is_named(source, at, data):
+    try:
+        first = evaluate(source, at=at)
+    except Exception:
+        assume(False)
+    assume(all(math.isfinite(v) for v in first.values))
+    body = staged(source)
+    assume(body.strip())
+    program = "input " + ", ".join(f"{n} = {v!r}" for n, v in at.items()) + "\n" + body
+    result = evaluate(program)
+    assume(all(all(math.isfinite(l) for l in loc) for loc in result.local if loc))
+    lines = backward_from_edges(result)
+    assume(lines)
+    report = grade(result, write(lines))
+    assert report.passed, [(g.statement.text, g.verdict, g.expected) for g in report.lines]
+    assert not any(g.diagnosis for g in report.lines)
+    # One line with its sign flipped: that line is wrong, and the diagnosis says why.
+    k = data.draw(st.integers(0, len(lines) - 1))
+    x, gate, local = lines[k]
+    upstream = result.grads[result.graph.bindings[gate]]
+    assume(abs(upstream * local) > 1e-6)
+    mutated = list(lines)
+    mutated[k] = (x, gate, -local)
+    bad = grade(result, write(mutated)).lines[k]
+    assert bad.verdict == "wrong" and bad.diagnosis == "sign"
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(source=programs(), at=points(), data=st.data())
+def test_a_dropped_upstream_or_an_overwrite_in_a_correct_pass_is_named(source, at, data):
+    try:
+        first = evaluate(source, at=at)
+    except Exception:
+        assume(False)
+    assume(all(math.isfinite(v) for v in first.values))
+    body = staged(source)
+    assume(body.strip())
+    program = "input " + ", ".join(f"{n} = {v!r}" for n, v in at.items()) + "\n" + body
+    result = evaluate(program)
+    assume(all(all(math.isfinite(l) for l in loc) for loc in result.local if loc))
+    lines = backward_from_edges(result)
+    assume(lines)
+    g = result.graph
+    contribution = [result.grads[g.bindings[gate]] * local for _, gate, local in lines]
+    feeds = [sum(1 for other, _, _ in lines if other == x) for x, _, _ in lines]
+
+    def droppable(k):  # the upstream factor can be left out and tell: x's only gate, u not +-1
+        x, gate, local = lines[k]
+        u, e = result.grads[g.bindings[gate]], contribution[k]
+        return (feeds[k] == 1 and abs(e) > 1e-6 and abs(u - 1) > 1e-3 and abs(u + 1) > 1e-3
+                and abs(local - e) > 1e-6 * max(1, abs(e)))
+
+    def overwritable(k):  # a later line for x, after earlier lines gathered something
+        before = sum(c for (other, _, _), c in zip(lines[:k], contribution) if other == lines[k][0])
+        return any(other == lines[k][0] for other, _, _ in lines[:k]) and abs(before) > 1e-6
+
+    drop = [k for k in range(len(lines)) if droppable(k)]
+    over = [k for k in range(len(lines)) if overwritable(k)]
+    assume(drop or over)
+    if drop and (not over or data.draw(st.booleans())):
+        k = data.draw(st.sampled_from(drop))
+        x, gate, local = lines[k]
+        text = write(lines[:k]) + f"d{x} += ({local!r})\n" + write(lines[k + 1:])
+        assert grade(result, text).lines[k].diagnosis == "no-upstream"
+    else:
+        k = data.draw(st.sampled_from(over))
+        text = write(lines[:k]) + write([lines[k]], op="=") + write(lines[k + 1:])
+        bad = grade(result, text).lines[k]
+        assert bad.verdict == "wrong" and bad.diagnosis == "overwritten"
