@@ -41,7 +41,7 @@ def warm_up() -> None:
             importlib.import_module(f"backprop_cli.{package}.{name}")
 
 
-def child(args: list, stdout: str, err_fd: int) -> int:
+def child(args: list, stdout: str, err_fd: int, memory_kb: int = 0) -> int:
     os.dup2(err_fd, 2)
     if stdout == "closed":
         os.close(1)
@@ -52,6 +52,10 @@ def child(args: list, stdout: str, err_fd: int) -> int:
             os.close(read)
             os.dup2(write, 1)
             os.close(write)
+        elif stdout == "devnull":
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.close(null)
         elif stdout == "full":
             full = os.open("/dev/full", os.O_WRONLY)
             os.dup2(full, 1)
@@ -62,6 +66,13 @@ def child(args: list, stdout: str, err_fd: int) -> int:
                                   encoding="utf-8", errors="backslashreplace", line_buffering=True)
     from backprop_cli.cli.entry import main
 
+    if memory_kb:  # a ceiling on the address space: what is mapped now, plus memory_kb
+        import resource
+
+        with open("/proc/self/status") as fh:
+            size = next(int(line.split()[1]) for line in fh if line.startswith("VmSize:"))
+        limit = (size + 8192 + memory_kb) * 1024  # 8 MB more: the reserve main() sets aside
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         code = main(list(args))
     except SystemExit as e:
@@ -92,7 +103,8 @@ def main(cases: list) -> list:
             if pid == 0:
                 code = 1
                 try:
-                    code = child(case["args"], case["stdout"], err.fileno())
+                    code = child(case["args"], case.get("stdout", "devnull"), err.fileno(),
+                                 case.get("memory_kb", 0))
                 finally:
                     os._exit(code)
             _, status = os.waitpid(pid, 0)

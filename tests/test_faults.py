@@ -425,3 +425,24 @@ def test_the_loss_curve_has_whole_steps_and_a_log_axis(cli):
     out = cli("optimize", "(x-3)^2 - 1", "--at", "x=0", "--steps", "7", "--log-y")
     assert out.exit_code == 0 and "linear axis" in out.stderr
     assert out.stdout.splitlines()[-2].split() == ["0", "2", "4", "6"]
+
+
+# --- memory that runs out --------------------------------------------------------------------------
+
+MEMORY_COMMANDS = {
+    "eval": ["eval", "--at", "x=1"], "graph": ["graph", "--at", "x=1"], "codegen": ["codegen"],
+    "plot": ["plot", "--over", "x=0:1"],
+}
+OUT_OF_MEMORY = ("Error: out of memory: the input is too large for this machine.\n"
+                 "Give a smaller input (--max-size sets the largest one read).\n")
+
+
+@pytest.mark.slow
+def test_out_of_memory_is_the_documented_message_on_every_command(tmp_path):
+    # ulimit -v: the address space of each run is capped 12 MB above what it has mapped at start.
+    program = tmp_path / "big.bp"
+    program.write_text("+".join(["x"] * 60_000))
+    cases = [{"args": [*argv[:1], "-f", str(program), *argv[1:]], "memory_kb": 12_000}
+             for argv in MEMORY_COMMANDS.values()]
+    for name, got in zip(MEMORY_COMMANDS, drive(cases)):
+        assert (got["status"], got["stderr"]) == (2, OUT_OF_MEMORY), name
