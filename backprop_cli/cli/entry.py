@@ -106,7 +106,7 @@ def run_click(args=None) -> int:
                 return 0
             return e.code or 0
         raise
-    except (Exception, KeyboardInterrupt) as e:
+    except (OSError, MemoryError) as e:
         # What escaped click: its own output (help, usage) that could not be written, or memory that
         # ran out again while a first failure was being reported.
         from .output import report

@@ -91,9 +91,10 @@ def out_of_memory(error: BaseException) -> None:
         import gc
 
         gc.collect()
-        if sys.stderr is not None:
-            sys.stderr.flush()
-    except BaseException:
+        sys.stderr.write(OUT_OF_MEMORY.decode())
+        sys.stderr.flush()
+        return
+    except BaseException:  # no memory even for that: straight to the descriptor
         pass
     try:
         os.write(2, OUT_OF_MEMORY)
