@@ -84,9 +84,35 @@ def run_plain(argv: list):
 
 
 def main(argv=None):
+    from .output import finish, start_up
+
+    start_up()
     code = run_plain(sys.argv[1:] if argv is None else list(argv))
-    if code is not None:
-        return code
+    if code is None:
+        code = run_click(None if argv is None else list(argv))
+    return finish(code)
+
+
+def run_click(args=None) -> int:
+    """The click group in standalone mode, its exit code returned rather than raised."""
     from .group import main as click_main
 
-    return click_main() if argv is None else click_main(args=list(argv))
+    try:
+        return click_main(args=args)
+    except SystemExit as e:
+        if e.code is None or isinstance(e.code, int):
+            if e.code == 1 and type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
+                # click's own output (help, usage) met a reader that left: click exits 1 and wraps
+                # the streams; for backprop that is exit 0, as for every command's output.
+                from .output import silence_stdout
+
+                silence_stdout()
+                return 0
+            return e.code or 0
+        raise
+    except (OSError, MemoryError) as e:
+        # What escaped click: its own output (help, usage) that could not be written, or memory that
+        # ran out again while a first failure was being reported.
+        from .output import report
+
+        return report(e)

@@ -47,8 +47,16 @@ class LazyGroup(click.Group):
 
             close = nearest(name, COMMANDS)
             hint = f" Did you mean '{close}'?" if close else ""
-            ctx.fail(f"No such command '{name}'.{hint} Commands: {', '.join(COMMANDS)}.")
+            from ..language.limits import printable
+
+            ctx.fail(f"No such command '{printable(name)}'.{hint} Commands: {', '.join(COMMANDS)}.")
         return super().resolve_command(ctx, args)
+
+    def parse_args(self, ctx, args):
+        from .commands.expression import escaped_usage_errors
+
+        with escaped_usage_errors():
+            return super().parse_args(ctx, args)
 
     def format_commands(self, ctx, formatter):
         # Listing help from the table, so `backprop --help` imports no command module.

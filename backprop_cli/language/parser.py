@@ -94,6 +94,12 @@ class _Builder:
         if value - value != 0.0:  # inf
             raise self._error(f"the number {text[:20]}{'…' if len(text) > 20 else ''} is too large "
                               "for a double (largest is about 1.8e308)", s, e)
+        if value == 0 and text.lower().partition("e")[0].strip("0.") != "":
+            # 1e-400 is not zero, but a double would make it zero without a word: refuse it as
+            # 1e999 is refused, rather than compute with a number the user did not write.
+            raise self._error(f"the number {text[:20]}{'…' if len(text) > 20 else ''} is too small "
+                              "for a double: it would become 0 (the smallest is about 4.9e-324)",
+                              s, e, "Write 0 if zero is meant.")
         return (self.add("const", (), s, e, value), s, e)
 
     def name(self, c):

@@ -42,8 +42,10 @@ def choose_inputs(graph: Graph, wrt: Iterable[str]) -> list:
 
 def descend(graph: Graph, start: Mapping[str, float], wrt: list, lr: float, steps: int,
             allow_nonfinite: bool = False,
-            on_step: Optional[Callable[[Step], None]] = None) -> list:
-    """The points visited: step 0 (the start) to step ``steps``.  Raises MathError if one is not finite."""
+            on_step: Optional[Callable[[Step], None]] = None, keep_all: bool = True) -> list:
+    """The points visited: step 0 (the start) to step ``steps`` (without ``keep_all``, only the last:
+    memory then does not grow with ``steps``; ``on_step`` sees every one).  Raises MathError if one
+    is not finite."""
     point = input_values(graph, start)
     history: list = []
     out = graph.output_name
@@ -57,7 +59,10 @@ def descend(graph: Graph, start: Mapping[str, float], wrt: list, lr: float, step
             raise MathError(f"step {k}: {out} = {exact(result.value)} at {_where(point, wrt)}",
                             _advice(k, lr))
         step = Step(k, result.value, dict(point), result.gradients)
-        history.append(step)
+        if keep_all or not history:
+            history.append(step)
+        else:
+            history[0] = step
         if on_step is not None:
             on_step(step)
         if k == steps:

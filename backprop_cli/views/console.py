@@ -105,6 +105,13 @@ def _width() -> int:
 def make_console(file=None, stderr: bool = False):
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich exits with status 1 here; the reader leaving is not a failure (output.report
+            # makes it exit 0, as for every other command).
+            raise BrokenPipeError(32, "Broken pipe")
+
+    Console = _Console
     stream = file or (sys.stderr if stderr else sys.stdout)
     terminal = hasattr(stream, "isatty") and stream.isatty()
     # Piped output is plain text, wide enough that nothing wraps or gets cut.

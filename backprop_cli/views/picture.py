@@ -41,9 +41,13 @@ def layout(result: Result, digits: int) -> tuple:
     """(nodes, wires), in topological order; wires into a gate in argument order.  A gate is named
     by its short name (as in the table and trace); a wire from a constant carries no gradient (nothing
     flows on from it); a Structure's wires carry no numbers at all."""
+    needed, fan_out = _reach(result)
+    return list(nodes(result, digits, needed, fan_out)), list(wires(result, digits, needed))
+
+
+def _reach(result) -> tuple:
+    """Which nodes are drawn (those on a path to the output) and how many wires leave each."""
     g = result.graph
-    name = short_names(g)
-    numbers = result.values is not None
     needed = ancestors(g, g.output)
     fan_out = [0] * len(g)
     for i in range(g.output + 1):
@@ -51,7 +55,20 @@ def layout(result: Result, digits: int) -> tuple:
             for j in g.args[i]:
                 fan_out[j] += 1
     fan_out[g.output] += 1  # the wire to the output marker
-    nodes, wires = [], []
+    return needed, fan_out
+
+
+def streamed(result, digits: int) -> tuple:
+    """(nodes, wires) as generators, each walking the graph when iterated: a view that writes
+    them as it goes holds one node at a time, not the whole picture (graph of a million nodes)."""
+    needed, fan_out = _reach(result)
+    return nodes(result, digits, needed, fan_out), wires(result, digits, needed)
+
+
+def nodes(result, digits: int, needed, fan_out):
+    g = result.graph
+    name = short_names(g)
+    numbers = result.values is not None
     for i in range(g.output + 1):
         if not needed[i]:
             continue
@@ -65,17 +82,24 @@ def layout(result: Result, digits: int) -> tuple:
             node = Node(f"n{i}", "gate", spec.symbol or spec.name, name[i])
         if fan_out[i] > 1 and numbers:
             node.total = show(result.grads[i], digits)
-        nodes.append(node)
+        yield node
+    yield Node("out", "output", g.output_name)
+
+
+def wires(result, digits: int, needed):
+    g = result.graph
+    numbers = result.values is not None
+    for i in range(g.output + 1):
+        if not needed[i]:
+            continue
         for k, j in enumerate(g.args[i]):
             if not numbers:
-                wires.append(Wire(f"n{j}", f"n{i}", "", ""))
+                yield Wire(f"n{j}", f"n{i}", "", "")
                 continue
             grad = "" if g.op[j] == "const" else show(result.contrib[i][k], digits)
-            wires.append(Wire(f"n{j}", f"n{i}", show(result.values[j], digits), grad))
-    nodes.append(Node("out", "output", g.output_name))
+            yield Wire(f"n{j}", f"n{i}", show(result.values[j], digits), grad)
     if numbers:
-        wires.append(Wire(f"n{g.output}", "out", show(result.values[g.output], digits),
-                          show(result.grads[g.output], digits)))
+        yield Wire(f"n{g.output}", "out", show(result.values[g.output], digits),
+                   show(result.grads[g.output], digits))
     else:
-        wires.append(Wire(f"n{g.output}", "out", "", ""))
-    return nodes, wires
+        yield Wire(f"n{g.output}", "out", "", "")

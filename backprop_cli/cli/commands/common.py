@@ -268,7 +268,7 @@ def build_graph(source, origin, point, output, expr=None, file=None, also_bound=
 
 
 def warn(message: str) -> None:
-    echo(f"Warning: {message}", err=True)
+    echo(limits.escape_controls(f"Warning: {message}"), err=True)
 
 
 def out_option(f, help_text: str = "Write the result to FILE instead of standard output ('-': standard output)."):

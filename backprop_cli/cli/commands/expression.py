@@ -35,15 +35,30 @@ class ExpressionCommand(click.Command):
             out.append(arg)
         if moved:
             out += moved if "--" in out else ["--", *moved]
-        words = _positionals(args, takes_value, set(moved))
-        if len(words) > 1 and not any(p.nargs == -1 for p in self.params if isinstance(p, click.Argument)):
-            import shlex
+        with escaped_usage_errors():
+            words = _positionals(args, takes_value, set(moved))
+            if len(words) > 1 and not any(p.nargs == -1 for p in self.params if isinstance(p, click.Argument)):
+                import shlex
 
-            joined = " ".join(words)
-            raise click.UsageError(
-                f"EXPR came in {len(words)} words ({_shown(joined)}): the shell splits an expression "
-                f"that is not quoted.  Quote it: backprop {ctx.info_name} {shlex.quote(joined)} ...", ctx)
-        return super().parse_args(ctx, out)
+                joined = " ".join(words)
+                raise click.UsageError(
+                    f"EXPR came in {len(words)} words ({_shown(joined)}): the shell splits an expression "
+                    f"that is not quoted.  Quote it: backprop {ctx.info_name} {shlex.quote(joined)} ...", ctx)
+            return super().parse_args(ctx, out)
+
+
+class escaped_usage_errors:
+    """click's usage errors quote what the user typed (an unknown option, a bad value): escape it."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if isinstance(error, click.UsageError):
+            from ...language.limits import escape_controls
+
+            error.message = escape_controls(error.message)
+        return False
 
 
 def _looks_like_expression(arg: str, known: set, takes_value: set) -> bool:

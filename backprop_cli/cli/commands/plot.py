@@ -38,7 +38,7 @@ def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height, o
     hold what `eval --allow-nonfinite` gives there (inf, -inf or nan).
     """
     from ...api import parse_at
-    from ...tasks.plot import DEFAULT_POINTS, check_inputs, grid, parse_over, sweep
+    from ...tasks.plot import DEFAULT_POINTS, KEEP_POINTS, check_inputs, chunked_sweep, grid, parse_over, sweep
     from ...views import plot
 
     source, origin = read_program(expr, file)
@@ -50,22 +50,34 @@ def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height, o
     graph = build_graph(source, origin, point, output, expr, file, also_bound=[span.name])
     fixed = check_inputs(graph, span.name, point)
     n = span.n or DEFAULT_POINTS[fmt]
-    result = sweep(graph, span.name, grid(span.lo, span.hi, n), fixed)
-    if out not in (None, "-"):
-        with result_stream(out) as stream:
-            if fmt == "csv":
+    with result_stream(out) as stream:
+        if n > KEEP_POINTS:
+            # Evaluated a chunk at a time: CSV rows are written as they come, the picture and the
+            # notes get every k-th point (memory does not grow with the number of points).
+            first = [True]
+
+            def write(part) -> None:
+                text = plot.csv_text(graph, part)
+                stream.write(text if first[0] else text.split("\n", 1)[1])
+                first[0] = False
+
+            result = chunked_sweep(graph, span.name, span.lo, span.hi, n, fixed,
+                                   write if fmt == "csv" else None)
+        else:
+            result = sweep(graph, span.name, grid(span.lo, span.hi, n), fixed)
+        if fmt == "csv":
+            if n <= KEEP_POINTS:
                 stream.write(plot.csv_text(graph, result))
-            else:
-                stream.write(plot.draw(graph, result, width or 80, height or 30, False) + "\n")
-                stream.write("".join(note + "\n" for note in plot.notes(graph, result)))
-        return
-    if fmt == "csv":
-        click.echo(plot.csv_text(graph, result), nl=False)
-        for note in plot.notes(graph, result):
-            if not note.startswith("kink"):
-                warn(note.replace("gaps in both panels", "their rows hold inf or nan")
-                     .replace(": a gap in its panel", ""))
-        return
+                stream.flush()
+            for note in plot.notes(graph, result):
+                if not note.startswith("kink"):
+                    warn(note.replace("gaps in both panels", "their rows hold inf or nan")
+                         .replace(": a gap in its panel", ""))
+            return
+        if stream is not sys.stdout:
+            stream.write(plot.draw(graph, result, width or 80, height or 30, False) + "\n")
+            stream.write("".join(note + "\n" for note in plot.notes(graph, result)))
+            return
     terminal = sys.stdout.isatty()
     columns, lines = shutil.get_terminal_size((80, 30))  # $COLUMNS when piped
     width = width or max(40, min(columns, 120))
