@@ -83,10 +83,13 @@ def test_the_command_streams_the_same_bytes_in_any_output_encoding():
     at = {"x": 2.0, "y": -1.0}
     recorded, _ = both_ways(source, at)
     text = reference(recorded) + "\n"
-    # An encoding that cannot write the text gets UTF-8 throughout, as echo() did before streaming;
-    # one that can gets the text in that encoding.
-    for encoding, expected in (("utf-8", text.encode("utf-8")), ("ascii", text.encode("utf-8")),
-                               ("latin-1", text.encode("utf-8")), ("utf-16-le", text.encode("utf-16-le"))):
+    # A stream that is not UTF-8 (ASCII, Latin-1) gets JSON's own escapes (\u00e9), the same document
+    # in ASCII; a UTF encoding gets the text in that encoding.
+    import json
+
+    escaped = json.dumps(json.loads(text), indent=2, ensure_ascii=True) + "\n"
+    for encoding, expected in (("utf-8", text.encode("utf-8")), ("ascii", escaped.encode("ascii")),
+                               ("latin-1", escaped.encode("ascii")), ("utf-16-le", text.encode("utf-16-le"))):
         env = dict(os.environ, PYTHONIOENCODING=encoding)
         out = subprocess.run([sys.executable, "-m", "backprop_cli", "eval", source, "--at", "x=2,y=-1",
                               "--format", "json"], capture_output=True, env=env, check=True).stdout

@@ -54,8 +54,32 @@ def render(result: Result, nodes: bool = True) -> str:
     return "".join(pieces(result, nodes))
 
 
-def pieces(result: Result, nodes: bool = True):
-    """The document's text, in pieces of a few thousand nodes, without a final newline."""
+def pieces(result: Result, nodes: bool = True, ascii_only: bool = False):
+    """The document's text, in pieces of a few thousand nodes, without a final newline.  With
+    ``ascii_only`` (a stream that can only write ASCII) every other character is written as JSON's
+    own escape, as json.dumps(ensure_ascii=True) does, so the document still says the same."""
+    if ascii_only:
+        return map(_ascii_escaped, pieces(result, nodes))
+    return _pieces(result, nodes)
+
+
+def _ascii_escaped(text: str) -> str:
+    if text.isascii():
+        return text
+    out = []
+    for c in text:
+        code = ord(c)
+        if code < 0x80:
+            out.append(c)
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:  # a surrogate pair, as JSON spells a character beyond the first plane
+            code -= 0x10000
+            out.append(f"\\u{0xd800 | (code >> 10):04x}\\u{0xdc00 | (code & 0x3ff):04x}")
+    return "".join(out)
+
+
+def _pieces(result: Result, nodes: bool):
     g = result.graph
     yield (
         "{\n"

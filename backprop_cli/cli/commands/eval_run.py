@@ -32,10 +32,13 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
         elif fmt == "json":
             from ...views import as_json
 
+            # A stream that cannot write every character (ASCII, Latin-1) gets JSON's own escapes.
+            ascii_only = not (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-").startswith("utf")
+            text = as_json.pieces(result, nodes=not no_nodes, ascii_only=ascii_only)
             if stream is sys.stdout:
-                echo_pieces(as_json.pieces(result, nodes=not no_nodes))
+                echo_pieces(text)
             else:
-                stream.writelines(as_json.pieces(result, nodes=not no_nodes))
+                stream.writelines(text)
                 stream.write("\n")
         elif fmt == "tree":
             from ...views import tree
