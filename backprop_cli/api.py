@@ -91,6 +91,9 @@ def parse_at(items: Iterable[str]) -> dict:
             if not text.strip():
                 raise InputError(f"--at: '{shown}' has no value after '='",
                                  "Write name=value, e.g. --at x=-2,y=5.")
+            if text.strip()[:1] in ("[", "@"):
+                point[name] = array_value(name, text.strip())
+                continue
             try:
                 point[name] = constant(text)
             except SourceError as e:
@@ -104,12 +107,30 @@ def parse_at(items: Iterable[str]) -> dict:
     return point
 
 
+def array_value(name: str, text: str):
+    """--at W=[[1, 2], [3, 4]] or W=@weights.npy (.csv, .json): a float64 array."""
+    from .core.tensor_io import as_array, load_array
+
+    if text.startswith("@"):
+        return load_array(text[1:])
+    limits.check_source(text)
+    try:
+        graph = parse(text)
+    except SourceError as e:
+        raise InputError(f"--at: the value of {name} ('{limits.printable(text)}'): {e.message}\n"
+                         f"{caret(text, e.start, e.end)}", e.hint) from None
+    if len(graph) != 1 or graph.op[0] != "const":
+        raise InputError(f"--at: the value of {name} ('{limits.printable(text)}') is not an array of numbers",
+                         "Write it as [1, 2, 3] or [[1, 2], [3, 4]].")
+    return as_array(graph.payload[0], f"--at {name}")
+
+
 def _split_top_level(text: str) -> list:
     parts, depth, current = [], 0, []
     for ch in text:
-        if ch == "(":
+        if ch in "([":
             depth += 1
-        elif ch == ")":
+        elif ch in ")]":
             depth -= 1
         if ch == "," and depth <= 0:
             parts.append("".join(current))

@@ -12,6 +12,7 @@ from ..numbers import DEFAULT_DIGITS, show
 from .console import GRAD_STYLE, VALUE_STYLE
 
 HEADERS = ("id", "node", "op", "inputs", "value", "gradient")
+#: the op column of a tensor program also gives the node's shape
 RIGHT = (True, False, False, False, True, True)
 STYLES = (None, None, None, None, VALUE_STYLE, GRAD_STYLE)
 GAP = "   "
@@ -20,14 +21,38 @@ CHUNK = 2000
 
 def cells(result: Result, digits: int = DEFAULT_DIGITS) -> list:
     g = result.graph
+    if g.tensor or _has_arrays(result):
+        return _tensor_cells(result, digits)
     values, grads = result.values, result.grads
     return [(str(i), g.label(i), g.op[i], " ".join(map(str, g.args[i])),
              show(values[i], digits), show(grads[i], digits)) for i in range(len(g))]
 
 
+def _has_arrays(result: Result) -> bool:
+    return any(type(v) is not float for v in result.at.values())
+
+
+def _tensor_cells(result: Result, digits: int) -> list:
+    """The tensor table: the shape joins the op (``matmul (3x1)``); small arrays in full."""
+    from ..core.ops import shape_text
+    from .tensor_text import brief
+
+    g = result.graph
+    values, grads = result.values, result.grads
+    return [(str(i), g.label(i), f"{g.op[i]} {shape_text(getattr(values[i], 'shape', ()))}",
+             " ".join(map(str, g.args[i])), brief(values[i], digits), brief(grads[i], digits))
+            for i in range(len(g))]
+
+
 def summary(result: Result, digits: int = DEFAULT_DIGITS) -> list:
     """(label, number, style) lines: the output's value, then d(output)/d(input) for each input."""
     f = result.graph.output_name
+    if result.graph.tensor or _has_arrays(result):
+        from .tensor_text import brief
+
+        lines = [(f"{f} = ", brief(result.value, digits), VALUE_STYLE)]
+        return lines + [(f"d{f}/d{name} = ", brief(grad, digits), GRAD_STYLE)
+                        for name, grad in result.gradients.items()]
     lines = [(f"{f} = ", show(result.value, digits), VALUE_STYLE)]
     lines += [(f"d{f}/d{name} = ", show(grad, digits), GRAD_STYLE)
               for name, grad in result.gradients.items()]

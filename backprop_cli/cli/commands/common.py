@@ -58,6 +58,16 @@ def max_size_option(f):
                              f"or ${limits.ENV_MAX_SIZE}; 0: no limit).")(f)
 
 
+#: --seed for randn(...) in input lines (None: the default seed)
+SEED = None
+
+
+def _set_seed(ctx, param, value):
+    global SEED
+    SEED = value
+    return value
+
+
 def program_options(f, point: bool = True):
     """EXPR, -f FILE, --at, --output, --allow-nonfinite, --max-size and --debug (without ``point``:
     no --at and --allow-nonfinite, for commands that only read the program)."""
@@ -74,11 +84,13 @@ def program_options(f, point: bool = True):
         click.option("--allow-nonfinite", is_flag=True,
                      help="Let inf and nan flow through (IEEE) instead of stopping at an undefined value."),
         max_size_option,
+        click.option("--seed", type=int, expose_value=False, callback=_set_seed, is_eager=True,
+                     metavar="N", help="Seed for randn(...) starting values of tensor inputs (default 0)."),
         click.option("--debug", is_flag=True, expose_value=False, callback=_set_debug, is_eager=True,
                      help="Show the Python traceback of an internal error."),
     ]
     if not point:
-        del decorators[4], decorators[2]  # --allow-nonfinite, --at
+        del decorators[6], decorators[4], decorators[2]  # --seed, --allow-nonfinite, --at
     for d in reversed(decorators):
         f = d(f)
     return f
@@ -170,6 +182,10 @@ def load(expr, file, at, output, allow_nonfinite, record=True, collapse=None):
     source, origin = read_program(expr, file)
     point = parse_at(at)
     graph = build_graph(source, origin, point, output, expr=expr, file=file)
+    if graph.tensor or any(type(v) is not float for v in point.values()):
+        from ...core.vectorized import run_tensor
+
+        return run_tensor(graph, point, SEED, allow_nonfinite)
     if collapse and collapse != "none":
         from ...transforms.collapse import collapse as rewrite
 
