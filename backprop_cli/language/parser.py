@@ -138,7 +138,7 @@ class _Builder:
         fname = str(tok.value)
         args = args or []
         op = OPS.get(fname) or ARRAY_OPS.get(fname)
-        if fname == "randn" and fname not in self.env:
+        if fname in ("randn", "zeros") and fname not in self.env:
             return self._randn(tok, args, rpar)
         if op is None or not op.callable:
             close = nearest(fname, function_names())
@@ -188,13 +188,13 @@ class _Builder:
     def _randn(self, tok, args, rpar):
         s, e = tok.start_pos, rpar.end_pos
         if not self.decl_marks:
-            raise self._error("randn(...) gives an input its starting value: write it in an input line",
+            raise self._error(f"{tok.value}(...) gives an input its starting value: write it in an input line",
                               s, e, "For example: input W = randn(3, 4), with --seed N to repeat the draw.")
-        shape = tuple(self._whole(a, "a size in randn") for a in args)
+        shape = tuple(self._whole(a, f"a size in {tok.value}") for a in args)
         if args:
             self._drop_from(min(a[0] for a in args))
         self.g.tensor = True
-        return (self.g.add("randn", (), s, e, shape), s, e)
+        return (self.g.add(str(tok.value), (), s, e, shape), s, e)
 
     def array(self, c):
         lsqb, items, rsqb = c
@@ -297,7 +297,7 @@ class _Builder:
         tok, expr = c
         mark = self.decl_marks.pop()
         g = self.g
-        if any(g.op[i] in ("randn", "load") or type(g.payload[i]) not in (float, str, type(None))
+        if any(g.op[i] in ("randn", "zeros", "load") or type(g.payload[i]) not in (float, str, type(None))
                for i in range(mark, len(g))):
             recipe = Recipe(g, mark, expr[0])
             g.truncate(mark)
@@ -344,6 +344,8 @@ class Recipe:
 
     def make(self, rng):
         """The value, drawing from ``rng`` (numpy's Generator) for each randn in order."""
+        import numpy as np
+
         from ..core.tensor_io import load_array
         from ..core.ops import GATES
 
@@ -353,6 +355,8 @@ class Recipe:
                 values.append(payload)
             elif op == "randn":
                 values.append(rng.standard_normal(payload))
+            elif op == "zeros":
+                values.append(np.zeros(payload))
             elif op == "load":
                 values.append(load_array(payload))
             else:

@@ -11,6 +11,7 @@ import click
 
 from ...errors import InputError, MathError
 from ...numbers import DEFAULT_DIGITS
+from . import common
 from .common import ExpressionCommand, build_graph, program_options, read_program
 
 
@@ -59,7 +60,7 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
     out_name = graph.output_name
 
     if fmt == "json":
-        history = descend(graph, point, names, lr, steps, allow_nonfinite)
+        history = descend(graph, point, names, lr, steps, allow_nonfinite, seed=common.SEED)
         click.echo(view.render_json(history, names, out_name, lr))
         return
 
@@ -96,13 +97,13 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
                     time.sleep(delay)
 
             try:
-                history = descend(graph, point, names, lr, steps, allow_nonfinite, on_step)
+                history = descend(graph, point, names, lr, steps, allow_nonfinite, on_step, seed=common.SEED)
             except MathError as e:
                 error = e
             live.update(view.table(rows()[-tail:], names, out_name, digits), refresh=True)
     else:
         try:
-            history = descend(graph, point, names, lr, steps, allow_nonfinite, keep)
+            history = descend(graph, point, names, lr, steps, allow_nonfinite, keep, seed=common.SEED)
         except MathError as e:
             error = e
         if shown or last:

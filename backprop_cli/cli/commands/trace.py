@@ -42,6 +42,11 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
     for message in result.warnings:
         warn(message)
     console = make_console()
+    if not isinstance(result.value, float):  # a tensor program
+        from ...views import tensor_trace
+
+        tensor_trace.render(result, console, digits)
+        return
     trace = build(result, digits)
     show_parts(console, trace.forward)
     pace = Pacer(step, delay, console)
