@@ -57,6 +57,9 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
     with in_stream:
         reader = batch.open_reader(in_stream, in_name)
         graph = build_graph(source, origin, point, output, expr, file, also_bound=reader.columns)
+        from .common import scalar_only
+
+        scalar_only(graph, point, "batch")
         plan = batch.plan(graph, reader.columns, point, in_name)
         if plan.unused:
             s = "s" if len(plan.unused) > 1 else ""

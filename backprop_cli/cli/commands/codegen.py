@@ -39,4 +39,8 @@ def command(expr, file, lang, name, output):
 
     source, origin = read_program(expr, file)
     graph = build(source, output=output, origin=origin)
+    if graph.tensor:
+        from .common import scalar_only
+
+        scalar_only(graph, {}, f"codegen --lang {lang}")
     click.echo(generate(graph, lang, name), nl=False)

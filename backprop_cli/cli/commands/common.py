@@ -216,5 +216,12 @@ def build_graph(source, origin, point, output, expr=None, file=None, also_bound=
     return graph
 
 
+def scalar_only(graph, point, command: str) -> None:
+    """Commands that work on numbers only refuse a tensor program with one clear message (exit 2)."""
+    if graph.tensor or any(type(v) is not float for v in (point or {}).values()):
+        raise InputError(f"{command} takes scalar programs only, and this one uses vectors or matrices",
+                         "Tensor programs run with eval, trace, check, graph and optimize.")
+
+
 def warn(message: str) -> None:
     echo(f"Warning: {message}", err=True)

@@ -42,7 +42,7 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
     for message in result.warnings:
         warn(message)
     console = make_console()
-    if not isinstance(result.value, float):  # a tensor program
+    if type(result.value) is not float:  # a tensor program
         from ...views import tensor_trace
 
         tensor_trace.render(result, console, digits)
