@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.engine import Result
-from ..numbers import show
-from ..core.ops import OPS
+from ..core.ops import GATES
 from .notation import ancestors
 
 
@@ -29,9 +28,27 @@ class Wire:
     grad: str  # the gradient flowing back along it: upstream * local of the gate it enters
 
 
+def _tensor_label(v, digits: int) -> str:
+    """(3x4) on a wire of a tensor program, with the numbers when there are at most 4 of them."""
+    if v is None:
+        return "none"
+    from ..core.ops import shape_text
+    from .tensor_text import brief, is_array
+
+    import numpy as np
+
+    if not is_array(v):
+        return brief(v, digits)
+    return shape_text(np.shape(v)) + (" " + brief(v, digits) if np.size(v) <= 4 else "")
+
+
 def layout(result: Result, digits: int) -> tuple:
     """(nodes, wires), in topological order; wires into a gate in argument order."""
     g = result.graph
+    if type(result.value) is not float:  # a tensor program: every wire says its shape
+        show = _tensor_label
+    else:
+        from ..numbers import show
     needed = ancestors(g, g.output)
     fan_out = [0] * len(g)
     for i in range(g.output + 1):
@@ -49,7 +66,7 @@ def layout(result: Result, digits: int) -> tuple:
         elif op == "const":
             node = Node(f"n{i}", "const", g.name[i] or show(g.payload[i], 17))
         else:
-            spec = OPS[op]
+            spec = GATES[op]
             node = Node(f"n{i}", "gate", spec.symbol or spec.name, g.name[i] or "")
         if fan_out[i] > 1:
             node.total = show(result.grads[i], digits)
