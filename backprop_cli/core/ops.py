@@ -307,9 +307,11 @@ def _derive_vjp(op: Op):
     evs = [None if e is None else compile_expr(lift(e), _numpy_call, libs, op.name, numpy_pick, numpy_pick)
            for e in op.vjp_exprs]
 
-    def vjp(out, g, *xs):
+    def vjp(out, g, *xs, want=None):
+        """``want``: which inputs need their share (None: all); the others get None, uncomputed."""
         args = xs + (g,)
-        return tuple(None if ev is None else ev(out, args, None) for ev in evs)
+        return tuple(None if ev is None or (want is not None and not want[k]) else ev(out, args, None)
+                     for k, ev in enumerate(evs))
     return vjp
 
 

@@ -218,9 +218,25 @@ def tensor_forward(graph: Graph, inputs: Mapping) -> list:
     return values
 
 
-def tensor_backward(graph: Graph, values: list, shapes: list) -> tuple:
+def _leading_to(graph: Graph, names) -> bytearray:
+    """need[i] is 1 when node i lies on a path from one of the inputs ``names`` (so its gradient
+    matters for theirs)."""
+    need = bytearray(len(graph))
+    for name in names:
+        need[graph.inputs[name]] = 1
+    for i, args in enumerate(graph.args):
+        for j in args:
+            if need[j]:
+                need[i] = 1
+                break
+    return need
+
+
+def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None) -> tuple:
     """d(output)/d(node) for every node (an array of the node's shape); each edge's local gradient
-    (elementwise gates) and contribution.  A non-scalar output seeds ones: the gradient of its sum."""
+    (elementwise gates) and contribution.  A non-scalar output seeds ones: the gradient of its sum.
+    ``wrt``: only the gradients of these inputs are wanted (others are left as zeros: training
+    needs no gradient of its data)."""
     from .library import sum_to
     from .ops import GATES
 
@@ -231,6 +247,9 @@ def tensor_backward(graph: Graph, values: list, shapes: list) -> tuple:
     out = graph.output
     grads[out] = np.ones(shapes[out])
     live = graph.live()
+    if wrt is not None:
+        need = _leading_to(graph, wrt)
+        live = bytearray(a & b for a, b in zip(live, need))
     loc_fns, vjp_fns = Column("np_local"), Column("np_vjp")
     for i in range(out, -1, -1):
         args = graph.args[i]
@@ -241,10 +260,14 @@ def tensor_backward(graph: Graph, values: list, shapes: list) -> tuple:
         xs = [values[j] for j in args]
         if op not in ARRAY_OPS:
             loc = loc_fns[op](values[i], *xs)
-            cs = tuple(sum_to(upstream * lk, shapes[j]) for lk, j in zip(loc, args))
+            # (an add gate's local 1.0 passes the upstream array on as it is: no copy)
+            cs = tuple(None if not live[j] and wrt is not None else
+                       sum_to(upstream if type(lk) is float and lk == 1.0 else upstream * lk, shapes[j])
+                       for lk, j in zip(loc, args))
             local[i] = loc
         else:
-            cs = vjp_fns[op](values[i], upstream, *xs, *(payload or ()))
+            want = None if wrt is None else tuple(live[j] for j in args)
+            cs = vjp_fns[op](values[i], upstream, *xs, *(payload or ()), want=want)
         contrib[i] = cs
         for j, c in zip(args, cs):
             if c is not None:
@@ -257,7 +280,7 @@ def tensor_backward(graph: Graph, values: list, shapes: list) -> tuple:
     return grads, local, contrib
 
 
-def run_tensor(graph: Graph, point: Mapping, seed=None, allow_nonfinite: bool = False):
+def run_tensor(graph: Graph, point: Mapping, seed=None, allow_nonfinite: bool = False, wrt=None):
     """Forward then backward over arrays: the engine's Result, its values and gradients arrays."""
     from .engine import Result
 
@@ -267,7 +290,7 @@ def run_tensor(graph: Graph, point: Mapping, seed=None, allow_nonfinite: bool = 
         values = tensor_forward(graph, inputs)
         if not allow_nonfinite:
             _check_finite(graph, values)
-        grads, local, contrib = tensor_backward(graph, values, shapes)
+        grads, local, contrib = tensor_backward(graph, values, shapes, wrt)
     warnings = [f"d{graph.output_name}/d{name} has inf or nan elements"
                 for name, i in graph.inputs.items() if not np.isfinite(grads[i]).all()]
     result = Result(graph, values, grads, local, contrib, dict(inputs), warnings)

@@ -92,7 +92,7 @@ def _descend_tensor(graph, start, wrt, lr, steps, allow_nonfinite, on_step, seed
     out = graph.output_name
     for k in range(steps + 1):
         try:
-            result = run_tensor(graph, point, seed, allow_nonfinite)
+            result = run_tensor(graph, point, seed, allow_nonfinite, wrt=wrt)
         except MathError as e:
             raise MathError(f"step {k}: the value is not finite:\n{e.message}", _advice(k, lr)) from None
         if np.ndim(result.value):
