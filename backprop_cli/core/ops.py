@@ -558,7 +558,7 @@ def _index_shape(shapes, statics):
 
 
 _ARRAY = dict(callable=True, table=ARRAY_OPS)
-_gate("matmul", "x y", lib(2), (), "the matmul gate sends dOUT @ Yᵀ to the left and Xᵀ @ dOUT to the right",
+_gate("matmul", "x y", lib(2), (), "the matmul gate sends dOUT @ (right)ᵀ to the left input and (left)ᵀ @ dOUT to the right one",
       notation="infix", symbol="@", precedence=2, callable=False, table=ARRAY_OPS, shape=_matmul_shape,
       vjp=(F.matmul_dx(G, X, Y), F.matmul_dy(G, X, Y)), vjp_shown=("dOUT @ Yᵀ", "Xᵀ @ dOUT"))
 _gate("transpose", "x", lib(1), (), "the transpose gate transposes the gradient back",

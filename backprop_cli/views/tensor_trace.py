@@ -29,13 +29,18 @@ def _matmul_rule(k: int, names: list, shapes: list, out: str, gshape: tuple) -> 
         col = (ys[0], 1)[::-1] if len(ys) == 1 else _t(ys)
         if len(ys) == 1 and len(xs) == 2:
             row, col = (gshape[0], 1), (1, ys[0])
-        return (f"d{xn} = d{out} @ {yn}ᵀ: {shape_text(xs)} = {shape_text(row)} @ {shape_text(col)}"
-                if len(xs) == 2 else f"d{xn} = d{out} @ {yn}ᵀ: {shape_text(xs)}")
+        return (f"{_d(xn)} = {_d(out)} @ {yn}ᵀ: {shape_text(xs)} = {shape_text(row)} @ {shape_text(col)}"
+                if len(xs) == 2 else f"{_d(xn)} = {_d(out)} @ {yn}ᵀ: {shape_text(xs)}")
     if len(xs) == 1 and len(ys) == 2:
-        return f"d{yn} = {xn}ᵀ @ d{out}: {shape_text(ys)} = {shape_text((xs[0], 1))} @ {shape_text((1,) + gshape)}"
+        return f"{_d(yn)} = {xn}ᵀ @ {_d(out)}: {shape_text(ys)} = {shape_text((xs[0], 1))} @ {shape_text((1,) + gshape)}"
     if len(ys) == 2:
-        return f"d{yn} = {xn}ᵀ @ d{out}: {shape_text(ys)} = {shape_text(_t(xs))} @ {shape_text(gshape)}"
-    return f"d{yn} = {xn}ᵀ @ d{out}: {shape_text(ys)} = {shape_text(_t(xs))} @ {shape_text(gshape)}"
+        return f"{_d(yn)} = {xn}ᵀ @ {_d(out)}: {shape_text(ys)} = {shape_text(_t(xs))} @ {shape_text(gshape)}"
+    return f"{_d(yn)} = {xn}ᵀ @ {_d(out)}: {shape_text(ys)} = {shape_text(_t(xs))} @ {shape_text(gshape)}"
+
+
+def _d(label: str) -> str:
+    """dW for a name, d(Y * D) for an expression."""
+    return f"d{label}" if label.isidentifier() else f"d({label})"
 
 
 def lines(result, digits: int = DEFAULT_DIGITS) -> list:
@@ -72,13 +77,14 @@ def lines(result, digits: int = DEFAULT_DIGITS) -> list:
             if gate.name == "matmul":
                 rule = _matmul_rule(k, names, shapes, name, gshape)
             elif gate.vjp_shown is not None:
-                shown = re.sub(r"\bx\b", names[k], gate.vjp_shown[k]).replace("dOUT", "d" + name)
-                rule = (f"d{names[k]} += {shown}: "
-                        f"{shape_text(shapes[k])} from d{name} {shape_text(gshape)}")
+                shown = re.sub(r"\bx\b", names[k], gate.vjp_shown[k]).replace("dOUT", _d(name))
+                rule = (f"{_d(names[k])} += {shown}: "
+                        f"{shape_text(shapes[k])} from {_d(name)} {shape_text(gshape)}")
             else:
                 summed = tuple(np.broadcast_shapes(gshape, *[_shape(x) for x in local[i]])) != shapes[k]
-                rule = (f"d{names[k]} += {'sum_to(' if summed else ''}d{name} * local"
-                        f"{') over the broadcast axes' if summed else ''}: {shape_text(shapes[k])}")
+                term = f"{_d(name)} * ∂{_d(name)[1:]}/∂{_d(names[k])[1:]}"
+                rule = (f"{_d(names[k])} += {'sum_to(' if summed else ''}{term}"
+                        f"{') summed over the broadcast axes' if summed else ''}: {shape_text(shapes[k])}")
             out.append(f"      {rule}")
             if np.size(c) <= SMALL:
                 out.append(f"        = {brief(c, digits)}")
