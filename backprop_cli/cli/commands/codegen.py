@@ -39,6 +39,11 @@ def command(expr, file, lang, name, output):
 
     source, origin = read_program(expr, file)
     graph = build(source, output=output, origin=origin)
+    if graph.tensor and lang == "numpy":
+        from ...transforms.tensor_codegen import generate_tensor
+
+        click.echo(generate_tensor(graph, name), nl=False)
+        return
     if graph.tensor:
         from .common import scalar_only
 

@@ -220,7 +220,8 @@ def scalar_only(graph, point, command: str) -> None:
     """Commands that work on numbers only refuse a tensor program with one clear message (exit 2)."""
     if graph.tensor or any(type(v) is not float for v in (point or {}).values()):
         raise InputError(f"{command} takes scalar programs only, and this one uses vectors or matrices",
-                         "Tensor programs run with eval, trace, check, graph and optimize.")
+                         "Tensor programs run with eval, trace, check, graph, optimize and "
+                         "codegen --lang numpy.")
 
 
 def warn(message: str) -> None:
