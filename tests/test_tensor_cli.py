@@ -99,3 +99,16 @@ def test_codegen_numpy_writes_vectorised_code():
     r = run("codegen", "-f", SAMPLES / "spiral" / "train.bp", "--lang", "numpy")
     assert r.exit_code == 0, r.stderr
     assert "dW1 = bp.matmul_dy(" in r.stdout and "def f(X, y, W1, b1, W2, b2):" in r.stdout
+
+
+def test_tree_shows_arrays():
+    r = run("eval", "L = sum(W @ x)", "--at", "W=[[1,2],[3,4]],x=[1,-1]", "--format", "tree")
+    assert r.exit_code == 0, r.stderr
+    assert "value [[1, 2], [3, 4]]  grad [[1, -1], [1, -1]]" in r.stdout
+
+
+@pytest.mark.parametrize("labels", ["3", "1.5", "-1"])
+def test_bad_labels_are_bad_input(labels):
+    r = run("eval", f"cross_entropy(z, {labels})", "--at", "z=[1,2,3]")
+    assert r.exit_code == 2
+    assert "labels must be whole numbers from 0 to 2" in r.stderr

@@ -409,6 +409,8 @@ def np_log_softmax(x, axis=-1):
 def _labels(y, classes):
     labels = np.asarray(y)
     as_int = labels.astype(np.int64)
+    if np.any(as_int != labels) or np.any(as_int < 0) or np.any(as_int >= classes):
+        raise ValueError(f"labels must be whole numbers from 0 to {classes - 1} (one per row)")
     return as_int
 
 

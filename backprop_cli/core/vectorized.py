@@ -203,10 +203,27 @@ def infer_shapes(graph: Graph, inputs: Mapping) -> list:
 
 
 def tensor_forward(graph: Graph, inputs: Mapping) -> list:
+    try:
+        return _tensor_forward(graph, inputs)
+    except (ValueError, IndexError) as e:  # a value an array gate cannot take (a label out of range)
+        from ..errors import InputError, caret
+
+        i = _failed_at
+        line, col = graph.line_col(i)
+        raise InputError(f"{line}:{col}: {graph.op[i]}: {e}\n{caret(graph.source, graph.start[i], graph.end[i])}") \
+            from None
+
+
+_failed_at = 0
+
+
+def _tensor_forward(graph: Graph, inputs: Mapping) -> list:
+    global _failed_at
     fwd = Column("np_forward")
     values: list = []
     push = values.append
     for op, args, payload in zip(graph.op, graph.args, graph.payload):
+        _failed_at = len(values)
         if op == "const":
             push(np.float64(payload) if type(payload) is float else payload)
         elif op == "input":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..core.engine import Result
 from ..numbers import DEFAULT_DIGITS, show
-from ..core.ops import OPS
+from ..core.ops import GATES as OPS
 from .console import GRAD_STYLE, VALUE_STYLE
 from .notation import describe, display_label, same_text
 
@@ -31,9 +31,9 @@ def node_text(result: Result, i: int, digits: int):
             text.append(f" = {expression}")
     mark = g.op[i] if op.notation in ("leaf", "call") else f"{op.name} {op.symbol}"
     text.append(f"  [{mark}]  value ")
-    text.append(show(result.values[i], digits), style=VALUE_STYLE)
+    text.append(_show(result.values[i], digits), style=VALUE_STYLE)
     text.append("  grad ")
-    text.append(show(result.grads[i], digits), style=GRAD_STYLE)
+    text.append(_show(result.grads[i], digits), style=GRAD_STYLE)
     return text
 
 
@@ -86,13 +86,22 @@ def renderables(result: Result, console, digits: int = DEFAULT_DIGITS) -> list:
 
     f = result.output_name
     summary = Text(f"{f} = ")
-    summary.append(show(result.value, digits), style=VALUE_STYLE)
+    summary.append(_show(result.value, digits), style=VALUE_STYLE)
     for name, grad in result.gradients.items():
         summary.append(f"\nd{f}/d{name} = ")
-        summary.append(show(grad, digits), style=GRAD_STYLE)
+        summary.append(_show(grad, digits), style=GRAD_STYLE)
     return [build(result, digits, depth_for(console)), Text(""), summary]
 
 
 def render(result: Result, console, digits: int = DEFAULT_DIGITS) -> None:
     for part in renderables(result, console, digits):
         console.print(part)
+
+
+def _show(x, digits: int) -> str:
+    """A number; an array (a tensor program) in full when small, else summarised."""
+    if type(x) is float:
+        return show(x, digits)
+    from .tensor_text import brief
+
+    return brief(x, digits)
