@@ -41,13 +41,20 @@ def build(source: str, *, at: Iterable[str] = (), output: Optional[str] = None,
 
 
 def evaluate(source: str, at: Optional[Point] = None, *, output: Optional[str] = None,
-             allow_nonfinite: bool = False, origin: str = "", record: bool = True) -> Result:
+             allow_nonfinite: bool = False, origin: str = "", record: bool = True, seed=None) -> Result:
     """Parse, run forward and backward, and return the result.
 
-    ``at`` maps input names to numbers, or to constant expressions as text ("pi/4").
+    ``at`` maps input names to numbers, or to constant expressions as text ("pi/4"), or to arrays
+    (a tensor program: values and gradients are then numpy arrays; ``seed`` draws randn(...)).
     """
-    point = resolve_point(at or {})
+    arrays = {k: v for k, v in (at or {}).items() if not isinstance(v, (str, int, float))}
+    point = resolve_point({k: v for k, v in (at or {}).items() if k not in arrays})
+    point.update(arrays)
     graph = build(source, at=point, output=output, origin=origin)
+    if graph.tensor or arrays:
+        from .core.vectorized import run_tensor
+
+        return run_tensor(graph, point, seed, allow_nonfinite)
     return run(graph, point, allow_nonfinite=allow_nonfinite, record=record)
 
 

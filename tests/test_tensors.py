@@ -227,3 +227,12 @@ def test_numpy_codegen_gives_the_engines_numbers(tmp_path):
     np.testing.assert_allclose(value, r.value, rtol=1e-12)
     for name, gr in zip(graph.inputs, grads):
         np.testing.assert_allclose(gr, r.gradients[name], rtol=1e-10, atol=1e-14, err_msg=name)
+
+
+def test_api_evaluate_takes_arrays():
+    from backprop_cli import evaluate
+
+    r = evaluate("L = sum(W @ x)", at={"W": np.eye(2), "x": [1.0, 2.0]})
+    assert r.value == 3
+    np.testing.assert_array_equal(r.gradients["W"], [[1, 2], [1, 2]])
+    assert evaluate("(x+y)*z", at={"x": -2, "y": 5, "z": -4}).gradients == {"x": -4.0, "y": -4.0, "z": 3.0}

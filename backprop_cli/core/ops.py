@@ -25,11 +25,13 @@ says whether a point is one of those, ``piece`` which smooth piece of the domain
 Adding a gate is one entry below and nothing else: the parser, the engines, codegen, diff, the
 trace, ``backprop gates`` and the table-driven tests pick it up by iterating ``OPS``.
 
-Tensors (the array issue) add entries, not an engine: an elementwise gate is already one, since
-every backend applies its expression with numpy broadcasting; a gate over whole arrays (matmul,
-sum over an axis) is an entry whose ``local`` is a vector-Jacobian product written in the same
-form with array primitives added to the library (``F.matmul(G, F.transpose(Y))`` with ``G`` the
-upstream gradient), and a ``shape`` rule beside ``arity``.
+Tensors add entries, not an engine: an elementwise gate is already one, since every backend
+applies its expression with numpy broadcasting; a gate over whole arrays (matmul, sum over an axis,
+softmax, cross_entropy...) is an entry in ``ARRAY_OPS`` (kept apart from ``OPS`` so that the scalar
+consumers see exactly the gates they had; ``GATES`` has both) with a ``shape`` rule beside
+``arity``, ``static`` parameters fixed at parse time (an axis, a shape, an index), and ``vjp``: one
+vector-Jacobian product per input written in the same form, ``G`` the upstream gradient, with array
+primitives from the library (``F.matmul_dx(G, X, Y)`` is G Yᵀ).  ``vectorized.run_tensor`` runs them.
 
 No dataclasses or typing at run time: this module is on the start-up path of ``eval``.
 """
