@@ -21,21 +21,16 @@ def _t(shape: tuple) -> tuple:
     return shape[:-2] + shape[-2:][::-1] if len(shape) >= 2 else shape
 
 
-def _matmul_rule(k: int, names: list, shapes: list, out: str, gshape: tuple) -> str:
-    """The lecture's rule for a matmul input, with shapes as numpy multiplies them."""
+def _matmul_rule(k: int, names: list, shapes: list, out: str) -> str:
+    """The lecture's rule for one input of X @ Y, with the shapes it multiplies.  numpy reads a
+    vector as a row on the left of @ and as a column on the right; the shapes shown are those."""
     (xn, yn), (xs, ys) = names, shapes
+    xm = xs if len(xs) == 2 else (1,) + xs
+    ym = ys if len(ys) == 2 else ys + (1,)
+    gm = (xm[0], ym[1])
     if k == 0:
-        row = (1,) + gshape if len(gshape) == 1 and len(xs) == 2 else gshape
-        col = (ys[0], 1)[::-1] if len(ys) == 1 else _t(ys)
-        if len(ys) == 1 and len(xs) == 2:
-            row, col = (gshape[0], 1), (1, ys[0])
-        return (f"{_d(xn)} = {_d(out)} @ {yn}ᵀ: {shape_text(xs)} = {shape_text(row)} @ {shape_text(col)}"
-                if len(xs) == 2 else f"{_d(xn)} = {_d(out)} @ {yn}ᵀ: {shape_text(xs)}")
-    if len(xs) == 1 and len(ys) == 2:
-        return f"{_d(yn)} = {xn}ᵀ @ {_d(out)}: {shape_text(ys)} = {shape_text((xs[0], 1))} @ {shape_text((1,) + gshape)}"
-    if len(ys) == 2:
-        return f"{_d(yn)} = {xn}ᵀ @ {_d(out)}: {shape_text(ys)} = {shape_text(_t(xs))} @ {shape_text(gshape)}"
-    return f"{_d(yn)} = {xn}ᵀ @ {_d(out)}: {shape_text(ys)} = {shape_text(_t(xs))} @ {shape_text(gshape)}"
+        return f"{_d(xn)} = {_d(out)} @ {yn}ᵀ: {shape_text(xs)} = {shape_text(gm)} @ {shape_text(_t(ym))}"
+    return f"{_d(yn)} = {xn}ᵀ @ {_d(out)}: {shape_text(ys)} = {shape_text(_t(xm))} @ {shape_text(gm)}"
 
 
 def _d(label: str) -> str:
@@ -75,7 +70,7 @@ def lines(result, digits: int = DEFAULT_DIGITS) -> list:
                 out.append(f"      {names[k]}: no gradient ({'labels' if gate.name == 'cross_entropy' else 'static'})")
                 continue
             if gate.name == "matmul":
-                rule = _matmul_rule(k, names, shapes, name, gshape)
+                rule = _matmul_rule(k, names, shapes, name)
             elif gate.vjp_shown is not None:
                 shown = re.sub(r"\bx\b", names[k], gate.vjp_shown[k]).replace("dOUT", _d(name))
                 rule = (f"{_d(names[k])} += {shown}: "
