@@ -16,6 +16,9 @@ from backprop_cli.core.ops import OPS
 _ALIAS = {
     "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
     "div": lambda a, b: a / b, "neg": lambda a: -a,
+    # |x| as its two pieces, x >= 0 first: SymPy's Abs has derivative sign(x), 0 at x = 0, which
+    # would make 1/(1 + exp(-|x|)) (sigmoid's stable branch for x >= 0) flat at 0.
+    "abs": lambda a: sp.Piecewise((a, a >= 0), (-a, True)),
     "log2": lambda a: sp.log(a, 2), "log10": lambda a: sp.log(a, 10), "log1p": lambda a: sp.log(1 + a),
 }
 _CMP = {">": sp.Gt, ">=": sp.Ge, "<": sp.Lt, "<=": sp.Le, "==": sp.Eq}

@@ -14,6 +14,7 @@ oracle for the local gradients.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import shutil
@@ -255,3 +256,82 @@ def test_the_new_gates_are_in_the_table():
            "square"}
     assert new <= set(gate_names())
     assert OPS["leaky_relu"].arity == (1, 2) and OPS["atan2"].params == ("y", "x")
+
+
+# ---- backprop gates: the cheat sheet ----------------------------------------------------------------
+
+
+def test_the_cheat_sheet_lists_every_gate_with_its_formulas_whole():
+    from conftest import run
+
+    rows = json.loads(run("gates", "--format", "json").output)
+    assert [r["name"] for r in rows] == gate_names()
+    for width in (60, 80, 200):
+        text = run("gates", "--width", str(width)).output
+        squeezed = "".join(text.split())
+        for r in rows:
+            for piece in [r["forward"], r["pattern"], *r["local"]]:
+                assert "".join(piece.split()) in squeezed, (width, piece)  # wrapped, never cut
+        for line in text.splitlines():
+            assert len(line) <= width or " " not in line.strip(), (width, line)
+
+
+def test_the_cheat_sheet_uses_the_lectures_words():
+    from conftest import run
+
+    rows = {r["name"]: r for r in json.loads(run("gates", "--format", "json").output)}
+    assert "distributes" in rows["add"]["pattern"] and "swaps" in rows["mul"]["pattern"]
+    assert "routes" in rows["max"]["pattern"]
+    assert rows["mul"]["local"] == ["y", "x"] and rows["mul"]["arity"] == [2, 2]
+    assert rows["exp"]["local"] == ["exp(x)"]  # not the lecture notes' slip, 1/x
+    assert rows["leaky_relu"]["arity"] == [1, 2] and rows["leaky_relu"]["defaults"] == {"a": 0.01}
+    assert rows["max"]["arity"] == [1, None]
+
+
+@pytest.mark.parametrize("name, n", [c for c in CASES if OPS[c[0]].arity[1] is not None
+                                      and OPS[c[0]].reads is None and c[1] == len(OPS[c[0]].params)],
+                         ids=lambda c: str(c))
+def test_the_cheat_sheets_formulas_are_the_local_gradients(name, n):
+    from backprop_cli.views.gates import describe_gate
+
+    row = describe_gate(OPS[name])
+    for xs in POINTS_OF[name, n]:
+        labels = dict(zip(row["inputs"], xs))
+        for k, text in enumerate(row["local"]):
+            assert same(read_formula(text, labels), expected(name, xs)[1][k], 1e-12), (name, text, xs)
+
+
+COLLAPSING = [name for name in gate_names() if OPS[name].collapses is not None]
+
+
+@pytest.mark.parametrize("name", COLLAPSING)
+def test_a_collapsed_chain_is_its_gate(name):
+    from backprop_cli.core import engine
+    from backprop_cli.transforms.collapse import collapse
+    from backprop_cli.views.notation import formula
+
+    op = OPS[name]
+    n = len(op.params)
+    chain = formula(op.collapses, [f"x{k}" for k in range(n)])
+    graph = build(f"f = {chain}")
+    folded = collapse(graph, name)
+    assert folded.op[folded.output] == name and len(folded) == n + 1, chain
+    for xs in POINTS_OF[name, n]:
+        at = {f"x{k}": x for k, x in enumerate(xs)}
+        a, b = engine.run(graph, at), engine.run(folded, at)
+        assert same(a.value, b.value, 1e-15), (chain, xs)
+        assert all(same(a.gradients[k], b.gradients[k], 1e-13) for k in at), (chain, xs)
+
+
+def test_the_gate_table_costs_no_dataclasses_or_typing_at_start_up():
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from backprop_cli.api import build\n"
+            "from backprop_cli.core import engine\n"
+            "engine.run(build('1/(1+exp(-(w0*x0+w1*x1+w2))) + leaky_relu(w0)*atan2(x0, x1)'),"
+            " dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3))\n"
+            "print(sorted(m for m in ('dataclasses', 'typing', 'numpy', 'sympy') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"

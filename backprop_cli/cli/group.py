@@ -20,6 +20,7 @@ COMMANDS = {
     "plot": ("plot", "Draw f and df/dx over a range in the terminal."),
     "optimize": ("optimize", "Minimise the output by gradient descent."),
     "quiz": ("quiz", "Practise the forward and backward pass by hand."),
+    "gates": ("gates", "List every gate: forward rule, local gradients, pattern."),
 }
 
 class LazyGroup(click.Group):

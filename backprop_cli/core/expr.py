@@ -20,6 +20,7 @@ The expressions are our own, tiny and shallow (a gate's formula), so the walkers
 from __future__ import annotations
 
 import math
+import operator
 
 
 class E:
@@ -179,26 +180,32 @@ def uses_out(e: E) -> bool:
 def compile_expr(e: E, calls, libs, name: str, where, at):
     """A function ``f(out, xs, i)`` evaluating ``e``.  ``calls(name)``: the function of a gate (or of
     a library function); ``libs(name)``: the library function itself; ``where(c, a, b, ...)`` and
-    ``at``: how a condition picks (a scalar picks one branch, numpy computes both)."""
+    ``at``: how a condition picks over arrays (numpy computes both branches); None: pick one branch,
+    as a scalar does.  Leaves (inputs, the output, numbers) are read in place, not called: the scalar
+    engine spends its time here."""
+
+    def compiled(x):
+        return compile_expr(x, calls, libs, name, where, at)
+
     kind = e.kind
-    if kind == "arg":
-        k = e.value
-        if k == "i":
-            return lambda out, xs, i: xs[i]
-        return lambda out, xs, i: xs[k]
-    if kind == "out":
-        return lambda out, xs, i: out
     if kind == "grad":  # a vector-Jacobian product is called with the upstream gradient last
         return lambda out, xs, i: xs[-1]
-    if kind == "num":
-        v = e.value
-        return lambda out, xs, i: v
+    if kind in ("arg", "out", "num"):
+        how, v = _leaf(e)
+        if how == "num":
+            return lambda out, xs, i: v
+        if how == "out":
+            return lambda out, xs, i: out
+        if how == "arg":
+            return lambda out, xs, i: xs[v]
+        return lambda out, xs, i: xs[i]
     if kind in ("call", "lib"):
         f = calls(e.value) if kind == "call" else libs(name)
-        parts = [None if a.kind == "all" else compile_expr(a, calls, libs, name, where, at) for a in e.args]
-        if parts == [None]:
-            return lambda out, xs, i: f(*xs)
-        if None in parts:
+        if any(a.kind == "all" for a in e.args):
+            parts = [None if a.kind == "all" else compiled(a) for a in e.args]
+            if parts == [None]:
+                return lambda out, xs, i: f(*xs)
+
             def call_all(out, xs, i):
                 values = []
                 for p in parts:
@@ -208,38 +215,87 @@ def compile_expr(e: E, calls, libs, name: str, where, at):
                         values.append(p(out, xs, i))
                 return f(*values)
             return call_all
-        if len(parts) == 1:
-            (p,) = parts
-            if e.args[0].kind == "arg" and e.args[0].value != "i":
-                k = e.args[0].value
-                return lambda out, xs, i: f(xs[k])
-            return lambda out, xs, i: f(p(out, xs, i))
-        if len(parts) == 2:
-            p, q = parts
-            return lambda out, xs, i: f(p(out, xs, i), q(out, xs, i))
+        if len(e.args) == 1:
+            how, v = _operand(e.args[0], compiled)
+            if how == "arg":
+                return lambda out, xs, i: f(xs[v])
+            if how == "out":
+                return lambda out, xs, i: f(out)
+            if how == "num":
+                return lambda out, xs, i: f(v)
+            return lambda out, xs, i: f(v(out, xs, i))
+        if len(e.args) == 2:
+            return _two(f, _operand(e.args[0], compiled), _operand(e.args[1], compiled))
+        parts = [compiled(a) for a in e.args]
         return lambda out, xs, i: f(*[p(out, xs, i) for p in parts])
-    c, a, b = (compile_expr(x, calls, libs, name, where, at) for x in e.args[:3]) if kind in ("where", "at") \
-        else (None, None, None)
-    if kind == "where":
-        return lambda out, xs, i: where(c(out, xs, i), a, b, out, xs, i)
-    if kind == "at":
-        return lambda out, xs, i: at(c(out, xs, i), a, b, out, xs, i)
     if kind == "cmp":
-        test = COMPARE[e.value]
-        p, q = (compile_expr(x, calls, libs, name, where, at) for x in e.args)
-        return lambda out, xs, i: test(p(out, xs, i), q(out, xs, i))
+        return _two(_OPERATOR[e.value], _operand(e.args[0], compiled), _operand(e.args[1], compiled))
     if kind == "and":
-        p, q = (compile_expr(x, calls, libs, name, where, at) for x in e.args)
+        p, q = (compiled(x) for x in e.args)
         return lambda out, xs, i: both_values(p(out, xs, i), q(out, xs, i))
-    raise ValueError(f"unknown expression kind {kind!r}")
+    c, a, b = (compiled(x) for x in e.args)
+    pick = where if kind == "where" else at
+    if pick is None:
+        return lambda out, xs, i: a(out, xs, i) if c(out, xs, i) else b(out, xs, i)
+    return lambda out, xs, i: pick(c(out, xs, i), a, b, out, xs, i)
+
+
+_OPERATOR = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq}
+
+
+def _leaf(e: E) -> tuple:
+    if e.kind == "num":
+        return "num", e.value
+    if e.kind == "out":
+        return "out", None
+    return ("arg", e.value) if e.value != "i" else ("i", None)
+
+
+def _operand(e: E, compiled) -> tuple:
+    """How an operand is read: ("num", v), ("out", None), ("arg", k), or ("fn", closure)."""
+    if e.kind in ("num", "out") or (e.kind == "arg" and e.value != "i"):
+        return _leaf(e)
+    return "fn", compiled(e)
+
+
+def _two(f, a: tuple, b: tuple):
+    """f(a, b) with each operand read in place where it is a leaf."""
+    (ka, va), (kb, vb) = a, b
+    if ka == "fn":
+        if kb == "fn":
+            return lambda out, xs, i: f(va(out, xs, i), vb(out, xs, i))
+        if kb == "num":
+            return lambda out, xs, i: f(va(out, xs, i), vb)
+        if kb == "out":
+            return lambda out, xs, i: f(va(out, xs, i), out)
+        return lambda out, xs, i: f(va(out, xs, i), xs[vb])
+    if ka == "num":
+        if kb == "fn":
+            return lambda out, xs, i: f(va, vb(out, xs, i))
+        if kb == "out":
+            return lambda out, xs, i: f(va, out)
+        if kb == "arg":
+            return lambda out, xs, i: f(va, xs[vb])
+        return lambda out, xs, i: f(va, vb)
+    if ka == "out":
+        if kb == "fn":
+            return lambda out, xs, i: f(out, vb(out, xs, i))
+        if kb == "num":
+            return lambda out, xs, i: f(out, vb)
+        if kb == "out":
+            return lambda out, xs, i: f(out, out)
+        return lambda out, xs, i: f(out, xs[vb])
+    if kb == "fn":
+        return lambda out, xs, i: f(xs[va], vb(out, xs, i))
+    if kb == "num":
+        return lambda out, xs, i: f(xs[va], vb)
+    if kb == "out":
+        return lambda out, xs, i: f(xs[va], out)
+    return lambda out, xs, i: f(xs[va], xs[vb])
 
 
 def both_values(p, q):
     return p & q if not isinstance(p, bool) else p and q
-
-
-def scalar_pick(c, a, b, out, xs, i):
-    return a(out, xs, i) if c else b(out, xs, i)
 
 
 def numpy_pick(c, a, b, out, xs, i):

@@ -12,10 +12,12 @@ consumer derives what it needs from that one description:
 - the generated code in every language and ``diff``'s programs (``transforms/expressions.py`` replays
   the expressions through one simplifying DAG and prints it per language);
 - the trace's formulas and ``backprop gates`` (``views/notation.py`` prints them);
-- the sigmoid collapse (``transforms/collapse.py``) rewrites to the sigmoid gate described here.
+- the sigmoid collapse (``transforms/collapse.py``) matches the chain a gate's ``collapses`` gives.
 
-``fast`` may give hand-tuned scalar/numpy versions (max/min route a tie in one pass; pow avoids an
-overflow of a^(b-1) for a tiny base): ``tests/test_gates.py`` proves them equal to the description.
+``fast`` may give hand-tuned versions: the scalar forwards of sigmoid, relu, step and sign (one
+call instead of a few closures, for big graphs), max/min's routing (a tie in one pass), pow's local
+gradient (through logs where a^(b-1) overflows for a tiny base).  ``tests/test_gates.py`` proves them
+equal to the description.
 
 Everything is total over IEEE doubles: where maths is undefined a gate returns inf or nan instead of
 raising, and the engine asks ``undefined`` why.  Non-differentiable points follow PyTorch:
@@ -42,7 +44,7 @@ import math
 
 from . import library
 from .expr import (ALL, OUT, F, G, I, X, Y, arg, at, both, compile_expr, eq, ge, gt, le, lib, lift, lt,
-                   numpy_pick, scalar_pick, where)
+                   numpy_pick, where)
 from .library import (div, exp, log, maximum, minimum, np, np_power, power, share, sqrt,  # noqa: F401
                       sin, cos, tan)
 
@@ -53,21 +55,32 @@ nan = math.nan
 # ---- conventions and diagnostics in Python (not derivatives) -----------------------------------
 
 
+# Hand-tuned scalar forwards of the gates every big graph is full of (one call instead of a few
+# closures); test_fast_paths_equal_the_description_at_special_values holds them to the entries below.
+
+
 def step(x: float) -> float:
     """1 where x > 0, else 0 (also for nan): relu's local gradient, relu'(0) = 0."""
-    return OPS["step"].forward(x)
+    return 1.0 if x > 0 else 0.0
 
 
 def sign(x: float) -> float:
-    return OPS["sign"].forward(x)
+    if x > 0:
+        return 1.0
+    if x < 0:
+        return -1.0
+    return x  # 0 -> 0 (PyTorch's abs'(0)), nan -> nan
 
 
 def relu(x: float) -> float:
-    return OPS["relu"].forward(x)
+    return 0.0 if x <= 0 else x  # nan stays nan, as in PyTorch
 
 
 def sigmoid(x: float) -> float:
-    return OPS["sigmoid"].forward(x)
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = exp(x)  # exp(x) <= 1 here, or nan
+    return e / (1.0 + e)
 
 
 def _tie_split(out: float, xs) -> tuple:
@@ -157,12 +170,12 @@ class Op:
 
     __slots__ = ("name", "params", "defaults", "arity", "forward_expr", "local_exprs", "pattern",
                  "shown", "reads", "notation", "symbol", "precedence", "callable", "undefined",
-                 "kink", "piece", "fast", "static", "shape", "vjp_exprs", "vjp_shown") + _LAZY
+                 "kink", "piece", "fast", "collapses", "static", "shape", "vjp_exprs", "vjp_shown") + _LAZY
 
     def __init__(self, name, params, forward_expr, local_exprs, pattern, *, defaults=(),
                  variadic=None, shown=None, reads=None, notation="call", symbol="", precedence=100,
                  callable=True, undefined=_defined, kink=_no_kink, piece=None, fast=None,
-                 static=0, shape=None, vjp=None, vjp_shown=None):
+                 collapses=None, static=0, shape=None, vjp=None, vjp_shown=None):
         self.name = name
         #: names of the inputs (for the cheat sheet); the last ``len(defaults)`` may be left out.
         self.params = tuple(params)
@@ -193,6 +206,8 @@ class Op:
         self.piece = piece
         #: hand-tuned versions: {"forward"|"local"|"np_forward"|"np_local": function}.
         self.fast = fast or {}
+        #: the textbook chain of gates this gate folds (``--collapse NAME``), as an expression.
+        self.collapses = collapses
         #: array gates: how many trailing parameters are fixed when parsing (an axis, a shape, an
         #: index), -1 for "all after the first"; they are passed after the inputs, never differentiated.
         self.static = static
@@ -272,7 +287,7 @@ def _derive(op: Op, attr: str):
     scalar = not attr.startswith("np_")
     calls = _scalar_call if scalar else _numpy_call
     libs = (lambda n: library.LIBRARY[n].scalar) if scalar else (lambda n: library.LIBRARY[n].numpy)
-    pick = scalar_pick if scalar else numpy_pick
+    pick = None if scalar else numpy_pick
     defaults, n = op.defaults, len(op.params)
 
     def fill(xs):
@@ -410,14 +425,16 @@ _gate("cosh", "x", lib(1), (F.sinh(X),), "the cosh gate scales by sinh(x)")
 _gate("tanh", "x", lib(1), (1 - OUT * OUT,), "the tanh gate scales by 1 - tanh(x)^2",
       shown=(1 - F.tanh(X) ** 2,))
 _gate("sigmoid", "x",
-      # Two branches, so that the one taken never overflows.
-      where(ge(X, 0), 1 / (1 + F.exp(-X)), F.exp(X) / (1 + F.exp(X))),
-      (OUT * (1 - OUT),), "the sigmoid gate scales by (1 - sigma)*sigma")
-_gate("softplus", "x", where(gt(X, 0), X + F.log1p(F.exp(-X)), F.log1p(F.exp(X))), (F.sigmoid(X),),
+      # Two branches, neither of which overflows (numpy and generated numpy code compute both).
+      where(ge(X, 0), 1 / (1 + F.exp(-F.abs(X))), F.exp(-F.abs(X)) / (1 + F.exp(-F.abs(X)))),
+      (OUT * (1 - OUT),), "the sigmoid gate scales by (1 - sigma)*sigma",
+      collapses=1 / (1 + F.exp(-X)), fast={"forward": sigmoid})
+_gate("softplus", "x", where(ge(X, 0), X + F.log1p(F.exp(-F.abs(X))), F.log1p(F.exp(-F.abs(X)))),
+      (F.sigmoid(X),),
       "the softplus gate scales by sigmoid(x): a smooth relu")
 _gate("relu", "x", where(le(X, 0), 0, X), (F.step(X),),  # nan stays nan, as in PyTorch
       "the relu gate passes the gradient where x > 0 and blocks it elsewhere (relu'(0) = 0)",
-      kink=lambda a: a == 0, piece=_sign_piece)
+      kink=lambda a: a == 0, piece=_sign_piece, fast={"forward": relu})
 _gate("leaky_relu", "x a", where(gt(X, 0), X, X * Y),
       # a^(1 - step(x)) is 1 where x > 0 and exactly a elsewhere, in every IEEE case.
       (Y ** (1 - F.step(X)), F.min(X, 0)),
@@ -445,10 +462,10 @@ _gate("min", "x", lib(0), (F.share(I, OUT, ALL),),
 # can write them down.  They follow the engine's conventions at the kinks and are flat elsewhere.
 _gate("step", "x", where(gt(X, 0), 1, 0), (0,),
       "the step gate blocks the gradient: it is flat on both sides of its jump at 0",
-      kink=lambda a: a == 0, piece=_sign_piece)
+      kink=lambda a: a == 0, piece=_sign_piece, fast={"forward": step})
 _gate("sign", "x", where(gt(X, 0), 1, where(lt(X, 0), -1, X)), (0,),
       "the sign gate blocks the gradient: it is flat on both sides of its jump at 0",
-      kink=lambda a: a == 0, piece=_sign_piece)
+      kink=lambda a: a == 0, piece=_sign_piece, fast={"forward": sign})
 _gate("share", "a m x", lib(0), (0,),
       "the share gate blocks the gradient: it is flat wherever the winners of the max/min stay the same",
       variadic=3, kink=lambda a, m, *xs: sum(1 for x in xs if x == m) > 1,

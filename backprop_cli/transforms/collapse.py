@@ -1,24 +1,25 @@
 """Graph rewrites that fold a chain of gates into one, as the lecture folds the sigmoid.
 
-``collapse(graph, "sigmoid")`` returns a new graph in which every
+Which chains fold comes from the gate table: a gate's ``collapses`` is the textbook chain it stands
+for, an expression in the description form (the sigmoid's is ``1 / (1 + F.exp(-X))``).
+``collapse(graph, "sigmoid")`` returns a new graph in which every occurrence of that chain over any
+node ``z`` is one ``sigmoid`` node over ``z``, with the gate's own local gradient sigma*(1 - sigma).
+Matched exactly, gate for gate:
 
-    1/(1 + exp(-z))      and      1/(exp(-z) + 1)
-
-is one ``sigmoid`` node over ``z``, with local gradient sigma*(1 - sigma).  Matched exactly:
-
-- a ``div`` whose numerator is a constant equal to 1 (``1``, ``1.0``, or a name bound to one),
-- whose divisor is an ``add`` of a constant equal to 1 and an ``exp``, in either order,
-- whose argument is a ``neg`` gate (``-z``, ``-(...)``) over any node ``z``.
+- a number in the chain matches a constant equal to it (``1``, ``1.0``, or a name bound to one);
+- an add or mul matches its inputs in either order (``1/(exp(-z) + 1)`` folds too);
+- ``-X`` matches a ``neg`` gate (``-z``, ``-(...)``) over any node ``z``.
 
 Not matched (they stay as they are): ``exp(-3)`` and ``exp(-(3))`` (the parser makes a negated
 number one signed constant, so there is no neg gate),
 ``exp(0 - z)``, ``exp(-1*z)``, ``(1 + exp(-z))^-1``, ``exp(z)/(1 + exp(z))``, ``1/(1 - exp(-z))``.
 
-The sigmoid node takes the ``div`` node's place, name and source span.  The chain's other nodes
+The new node takes the chain's top node's place, name and source span.  The chain's other nodes
 (the constants, the add, the exp and the neg) are dropped only when nothing else uses them: a node
 that is the output or that feeds another gate is kept, and so is everything it needs.  Names bound
 to dropped nodes disappear from ``bindings``.  Inputs are never dropped.  The rewrite is a few
-loops over the node list: no recursion, however deep the graph.
+loops over the node list: no recursion over the graph (matching recurses only as deep as the
+chain's own expression, a few gates).
 """
 
 from __future__ import annotations
@@ -27,46 +28,64 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
     from typing import Optional
 
-from ..errors import InputError
 from ..core.graph import Graph
+from ..core.ops import OPS
+from ..errors import InputError
 
-#: what --collapse accepts; each a rewrite below.
-CHOICES = ("sigmoid",)
+#: what --collapse accepts: every gate that describes the chain it folds.
+CHOICES = tuple(name for name, op in OPS.items() if op.collapses is not None)
+
+_COMMUTATIVE = ("add", "mul")
 
 
 def collapse(graph: Graph, what: Optional[str]) -> Graph:
     if not what or what == "none":
         return graph
-    if what == "sigmoid":
-        return collapse_sigmoid(graph)
+    if what in CHOICES:
+        return collapse_gate(graph, what)
     raise InputError(f"--collapse {what}: unknown pattern", "Known: " + ", ".join(CHOICES) + ".")
 
 
-def _is_one(g: Graph, i: int) -> bool:
-    return g.op[i] == "const" and g.payload[i] == 1.0
+def match(g: Graph, i: int, pattern) -> Optional[tuple]:
+    """If node ``i`` is the chain ``pattern``, the nodes its inputs X, Y, ... stand for; else None."""
+    bound: dict = {}
+    if not _match(g, pattern, i, bound):
+        return None
+    return tuple(bound[k] for k in sorted(bound))
+
+
+def _match(g: Graph, e, i: int, bound: dict) -> bool:
+    kind = e.kind
+    if kind == "arg":
+        if e.value in bound:
+            return bound[e.value] == i
+        bound[e.value] = i
+        return True
+    if kind == "num":
+        return g.op[i] == "const" and g.payload[i] == e.value
+    if kind != "call" or g.op[i] != e.value or len(g.args[i]) != len(e.args):
+        return False
+    args = g.args[i]
+    for order in ([args, args[::-1]] if e.value in _COMMUTATIVE else [args]):
+        trial = dict(bound)
+        if all(_match(g, a, j, trial) for a, j in zip(e.args, order)):
+            bound.update(trial)
+            return True
+    return False
 
 
 def match_sigmoid(g: Graph, i: int) -> Optional[int]:
     """If node ``i`` is 1/(1 + exp(-z)) (or 1/(exp(-z) + 1)), the id of ``z``; else None."""
-    if g.op[i] != "div":
-        return None
-    numerator, divisor = g.args[i]
-    if not _is_one(g, numerator) or g.op[divisor] != "add":
-        return None
-    a, b = g.args[divisor]
-    if _is_one(g, a) and g.op[b] == "exp":
-        e = b
-    elif _is_one(g, b) and g.op[a] == "exp":
-        e = a
-    else:
-        return None
-    (m,) = g.args[e]
-    if g.op[m] != "neg":
-        return None
-    return g.args[m][0]
+    found = match(g, i, OPS["sigmoid"].collapses)
+    return None if found is None else found[0]
 
 
 def collapse_sigmoid(g: Graph) -> Graph:
+    return collapse_gate(g, "sigmoid")
+
+
+def collapse_gate(g: Graph, gate: str) -> Graph:
+    pattern = OPS[gate].collapses
     n = len(g)
     uses = [0] * n
     for args in g.args:
@@ -76,12 +95,13 @@ def collapse_sigmoid(g: Graph) -> Graph:
     args = list(g.args)
     dropped = [False] * n
     for i in range(n):
-        z = match_sigmoid(g, i)
-        if z is None:
+        found = match(g, i, pattern)
+        if found is None:
             continue
         released = list(args[i])
-        ops[i], args[i] = "sigmoid", (z,)
-        uses[z] += 1
+        ops[i], args[i] = gate, found
+        for z in found:
+            uses[z] += 1
         # Drop what only this chain used; stops at z (used by the sigmoid now) and at anything
         # with another consumer.
         while released:
@@ -90,7 +110,7 @@ def collapse_sigmoid(g: Graph) -> Graph:
             if uses[j] == 0 and j != g.output and ops[j] != "input" and not dropped[j]:
                 dropped[j] = True
                 released.extend(args[j])
-    if not any(ops[i] == "sigmoid" and g.op[i] != "sigmoid" for i in range(n)):
+    if not any(ops[i] == gate and g.op[i] != gate for i in range(n)):
         return g
 
     new_id = [-1] * n

@@ -62,9 +62,11 @@ class Reserved:
 
 
 def _c_words() -> set:
-    words = set(_C_KEYWORDS.split()) | set(_C_MATH_EXTRAS.split()) | set(_C_PREDEFINED.split())
-    for name in _C_MATH.split():
+    words = set(_C_KEYWORDS.split()) | set(_C_PREDEFINED.split())
+    for name in _C_MATH.split() + _C_MATH_EXTRAS.split():
         words |= {name, name + "f", name + "l"}
+        if name.endswith("_r"):
+            words |= {name[:-2] + "f_r", name[:-2] + "l_r"}
     return words | {"grad"}  # the output array of the generated function
 
 

@@ -21,7 +21,8 @@ def _labels(op) -> list:
 
 
 def describe_gate(op) -> dict:
-    """One gate as {name, arity, inputs, forward, local, pattern}: formulas in the language."""
+    """One gate as {name, arity, inputs, forward, local, pattern, defaults}: formulas in the
+    language; ``local[k]`` is d(out)/d(inputs[k]) (for a variadic gate the last is any input)."""
     labels = _labels(op)
     lo, hi = op.arity
     variadic = hi is None
@@ -40,14 +41,11 @@ def describe_gate(op) -> dict:
             e = op.shown[k] if op.shown is not None else op.local_expr(k)
             shown_labels = labels if not variadic else labels[:-2] + [name]
             text = formula(e, shown_labels, out, k if not variadic else len(shown_labels) - 1, op.name)
-        local.append(f"d/d{name} = {text}" if not variadic or k < len(inputs) - 1 else
-                     f"d/d{name} = {text} (each input)")
-    if op.defaults:
-        fixed = len(op.params) - len(op.defaults)
-        defaults = ", ".join(f"{p} = {d:g}" for p, d in zip(op.params[fixed:], op.defaults))
-        forward += f"   ({defaults} when left out)"
+        local.append(text)
+    fixed = len(op.params) - len(op.defaults)
+    defaults = dict(zip(op.params[fixed:], op.defaults))
     return {"name": op.name, "arity": [lo, hi], "inputs": inputs, "forward": forward,
-            "local": local, "pattern": op.pattern, "callable": op.callable}
+            "local": local, "pattern": op.pattern, "defaults": defaults}
 
 
 def gate_table() -> list:
@@ -55,33 +53,36 @@ def gate_table() -> list:
 
 
 def as_json(rows: list) -> list:
-    return [{"name": r["name"], "arity": r["arity"], "forward": r["forward"], "local": r["local"],
-             "pattern": r["pattern"]} for r in rows]
+    return [{"name": r["name"], "arity": r["arity"], "inputs": r["inputs"], "forward": r["forward"],
+             "local": r["local"], "pattern": r["pattern"], "defaults": r["defaults"]} for r in rows]
 
 
 def render(rows: list, width: int) -> str:
     """The cheat sheet as plain text, ``width`` columns (at least 60): long lines wrap, never cut."""
     width = max(MIN_WIDTH, width)
-    out = ["Gates: the forward rule, the local gradients, the backward pattern.",
-           "Operators: + - * / ^ (also **) and unary -; everything else is called by name.", ""]
+    out: list = []
 
-    def para(text: str, indent: str) -> None:
-        out.extend(textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + "    ",
+    def para(text: str, indent: str = "", more: str = "    ") -> None:
+        out.extend(textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + more,
                                  break_long_words=False, break_on_hyphens=False))
 
+    para("Every gate: its forward rule, its local gradient for each input, and the pattern the "
+         "gradient follows backward.  + - * / ^ (also **) and unary - are operators; the rest are "
+         "called by name.", more="")
+    out.append("")
+
     for r in rows:
-        para(r["forward"], "")
-        para("   ".join(r["local"]), "  ")
+        forward = r["forward"]
+        if r["defaults"]:
+            forward += "   (" + ", ".join(f"{p} = {d:g}" for p, d in r["defaults"].items()) + " when left out)"
+        para(forward)
+        each = " (each input)" if r["arity"][1] is None else ""
+        para("   ".join(f"d/d{x} = {f}" for x, f in zip(r["inputs"], r["local"])) + each, "  ")
         para(r["pattern"], "  ")
         out.append("")
-    out.append("Every local gradient is multiplied by the upstream gradient; where a value feeds")
-    out.append("several gates, its gradients add.  Conventions at kinks follow PyTorch.")
-    return "\n".join(_fit(line, width) for line in out) + "\n"
-
-
-def _fit(line: str, width: int) -> str:
-    return line if len(line) <= width else "\n".join(
-        textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)) or line
+    para("Backward, each local gradient is multiplied by the upstream gradient; where a value "
+         "feeds several gates, its gradients add.  At kinks the conventions are PyTorch's.", more="")
+    return "\n".join(out) + "\n"
 
 
 __all__ = ["as_json", "describe_gate", "gate_table", "label_piece", "render"]

@@ -21,7 +21,8 @@ def command(expr, file, wrt, output):
     Write d(output)/d(NAME) as a program that backprop reads: the original inputs
     (with their defaults), named statements for shared subexpressions, and the
     derivative last.  It is built by walking the graph backward as 'eval' does,
-    simplified (constants folded, x*1, x+0, x*0, --x), and has the size of the input.
+    simplified (constants folded, x*1, x+0, --x; not x*0, which is nan at inf),
+    and has the size of the input.
 
     The derivatives of relu, abs, max and min are written with step(x), sign(x) and
     share(a, m, x1, ...), which follow the engine at the kinks.  EXPR '-' reads the
