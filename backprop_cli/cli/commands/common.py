@@ -68,7 +68,7 @@ def _set_seed(ctx, param, value):
     return value
 
 
-def program_options(f, point: bool = True):
+def program_options(f, point: bool = True, seed: bool = True):
     """EXPR, -f FILE, --at, --output, --allow-nonfinite, --max-size and --debug (without ``point``:
     no --at and --allow-nonfinite, for commands that only read the program)."""
     import click
@@ -91,9 +91,16 @@ def program_options(f, point: bool = True):
     ]
     if not point:
         del decorators[6], decorators[4], decorators[2]  # --seed, --allow-nonfinite, --at
+    elif not seed:
+        del decorators[6]  # the command has a --seed of its own
     for d in reversed(decorators):
         f = d(f)
     return f
+
+
+def program_options_own_seed(f):
+    """program_options for a command with its own --seed (quiz)."""
+    return program_options(f, seed=False)
 
 
 def source_options(f):
