@@ -1,12 +1,18 @@
-"""backprop batch against a hand-written numpy script: the sigmoid neuron, file to file.
+"""backprop batch against hand-written scripts: the sigmoid neuron, file to file, side by side.
 
-    python bench/batch_vs_numpy.py                 # 1,000,000 rows, best of 3
-    python bench/batch_vs_numpy.py --rows 200000 --repeat 1
+    python bench/batch_vs_numpy.py                   # 1,000,000 rows, best of 3
+    python bench/batch_vs_numpy.py --rows 200000 --repeat 1 --skip numpy
 
-Both run as fresh processes (interpreter start-up and imports included), read the same CSV and
-write value and gradients for every row.  The numpy script is what one would write by hand:
-np.loadtxt, the neuron's formulas and their derivatives, np.savetxt with '%.17g' (full precision,
-like backprop's shortest round-trip output).  Goal: backprop within 1.5x of its wall time.
+Every program runs as a fresh process (interpreter start-up and imports included), reads the same
+points and writes the value and the five gradients for every row, in full precision.  Hand-written:
+
+  numpy      np.loadtxt, the neuron's formulas and derivatives, np.savetxt('%.17g')
+  polars     pl.read_csv, the same formulas as polars expressions, write_csv   (if polars is installed)
+  pyarrow    pyarrow.csv.read_csv, numpy formulas, pyarrow.csv.write_csv
+  pq+numpy   pyarrow.parquet.read_table, numpy formulas, pyarrow.parquet.write_table
+
+Goals (issue 16): CSV -> CSV at most 0.5x numpy and 1.2x polars; Parquet -> Parquet within 1.3x of
+pq+numpy.  The machine may be shared: the CPU seconds of each run are shown next to the wall time.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 NEURON = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
 INPUTS = ["w0", "x0", "w1", "x1", "w2"]
-GOAL = 1.5
+OUT_NAMES = INPUTS + ["f"] + [f"df/d{n}" for n in INPUTS]
 
 NUMPY_SCRIPT = '''
 import sys
@@ -41,14 +47,63 @@ header = "w0,x0,w1,x1,w2,f,df/dw0,df/dx0,df/dw1,df/dx1,df/dw2"
 np.savetxt(dst, out, delimiter=",", header=header, comments="", fmt="%.17g")
 '''
 
+POLARS_SCRIPT = '''
+import sys
+import polars as pl
 
-def make_points(path: Path, rows: int) -> None:
+src, dst = sys.argv[1], sys.argv[2]
+df = pl.read_csv(src)
+w0, x0, w1, x1, w2 = (pl.col(n) for n in ("w0", "x0", "w1", "x1", "w2"))
+f = 1.0 / (1.0 + (-(w0 * x0 + w1 * x1 + w2)).exp())
+df = df.with_columns(f.alias("f")).with_columns((pl.col("f") * (1.0 - pl.col("f"))).alias("ds"))
+ds = pl.col("ds")
+df = df.select(w0, x0, w1, x1, w2, pl.col("f"), (ds * x0).alias("df/dw0"), (ds * w0).alias("df/dx0"),
+               (ds * x1).alias("df/dw1"), (ds * w1).alias("df/dx1"), ds.alias("df/dw2"))
+df.write_csv(dst)
+'''
+
+PYARROW_SCRIPT = '''
+import sys
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+src, dst = sys.argv[1], sys.argv[2]
+t = pacsv.read_csv(src)
+w0, x0, w1, x1, w2 = (t.column(n).to_numpy() for n in ("w0", "x0", "w1", "x1", "w2"))
+f = 1.0 / (1.0 + np.exp(-(w0 * x0 + w1 * x1 + w2)))
+ds = f * (1.0 - f)
+names = ["w0", "x0", "w1", "x1", "w2", "f", "df/dw0", "df/dx0", "df/dw1", "df/dx1", "df/dw2"]
+out = pa.table(dict(zip(names, [w0, x0, w1, x1, w2, f, ds * x0, ds * w0, ds * x1, ds * w1, ds])))
+pacsv.write_csv(out, dst)
+'''
+
+PARQUET_SCRIPT = '''
+import sys
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+src, dst = sys.argv[1], sys.argv[2]
+t = pq.read_table(src)
+w0, x0, w1, x1, w2 = (t.column(n).to_numpy() for n in ("w0", "x0", "w1", "x1", "w2"))
+f = 1.0 / (1.0 + np.exp(-(w0 * x0 + w1 * x1 + w2)))
+ds = f * (1.0 - f)
+names = ["w0", "x0", "w1", "x1", "w2", "f", "df/dw0", "df/dx0", "df/dw1", "df/dx1", "df/dw2"]
+out = pa.table(dict(zip(names, [w0, x0, w1, x1, w2, f, ds * x0, ds * w0, ds * x1, ds * w1, ds])))
+pq.write_table(out, dst)
+'''
+
+
+def make_points(path: Path, rows: int) -> np.ndarray:
     rng = np.random.default_rng(231)
+    data = rng.normal(scale=2.0, size=(rows, len(INPUTS)))
     with open(path, "w") as fh:
         fh.write(",".join(INPUTS) + "\n")
         for start in range(0, rows, 100_000):
-            block = rng.normal(scale=2.0, size=(min(100_000, rows - start), len(INPUTS)))
+            block = data[start:start + 100_000]
             fh.write(("%r,%r,%r,%r,%r\n" * len(block)) % tuple(block.ravel().tolist()))
+    return data
 
 
 def timed(cmd: list, env: dict) -> tuple:
@@ -61,57 +116,99 @@ def timed(cmd: list, env: dict) -> tuple:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def table(title: str, times: dict, rows: int, base: str, goals: dict) -> None:
+    wall = {name: [t[0] for t in ts] for name, ts in times.items()}
+    cpu = {name: [t[1] for t in ts] for name, ts in times.items()}
+    print(f"\n{title}")
+    print(f"| {'program':<15} | {'best wall s':>11} | {'median wall s':>13} | {'best CPU s':>10} "
+          f"| {'rows/s':>10} | {'backprop / it':>13} | {'goal':>6} |")
+    print(f"|{'-' * 17}|{'-' * 13}|{'-' * 15}|{'-' * 12}|{'-' * 12}|{'-' * 15}|{'-' * 8}|")
+    ours = min(wall[base])
+    for name in times:
+        best = min(wall[name])
+        ratio = "" if name == base else f"{ours / best:.2f}x"
+        goal = goals.get(name)
+        mark = "" if goal is None else (f"<={goal}" + (" ok" if ours / best <= goal else " MISS"))
+        print(f"| {name:<15} | {best:11.2f} | {statistics.median(wall[name]):13.2f} | {min(cpu[name]):10.2f} "
+              f"| {rows / best:10,.0f} | {ratio:>13} | {mark:>6} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--chunk-size", type=int, default=None, help="passed to backprop batch")
+    parser.add_argument("--skip", default="", help="comma-separated programs to leave out (numpy, polars, ...)")
     args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    try:
+        import polars  # noqa: F401
+    except ImportError:
+        skip.add("polars")
+        print("polars is not installed: its column is left out", file=sys.stderr)
 
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        points, script = tmp / "points.csv", tmp / "by_hand.py"
-        script.write_text(NUMPY_SCRIPT)
+        points = tmp / "points.csv"
         print(f"writing {args.rows:,} points ...", file=sys.stderr)
-        make_points(points, args.rows)
-        size_mb = points.stat().st_size / 1e6
-        ours = [sys.executable, "-m", "backprop_cli.cli", "batch", NEURON, "-i", str(points),
-                "-o", str(tmp / "backprop.csv")]
-        if args.chunk_size:
-            ours += ["--chunk-size", str(args.chunk_size)]
-        theirs = [sys.executable, str(script), str(points), str(tmp / "numpy.csv")]
-        times = {"numpy by hand": [], "backprop batch": []}
-        for k in range(args.repeat):  # interleaved, so both see the same machine load
+        data = make_points(points, args.rows)
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({n: data[:, k] for k, n in enumerate(INPUTS)}), tmp / "points.parquet")
+        scripts = {}
+        for name, text in [("numpy", NUMPY_SCRIPT), ("polars", POLARS_SCRIPT), ("pyarrow", PYARROW_SCRIPT),
+                           ("pq+numpy", PARQUET_SCRIPT)]:
+            scripts[name] = tmp / f"by_hand_{name.replace('+', '_')}.py"
+            scripts[name].write_text(text)
+        batch = [sys.executable, "-m", "backprop_cli.cli", "batch", NEURON]
+        csv_programs = {"backprop batch": batch + ["-i", str(points), "-o", str(tmp / "backprop.csv")]}
+        for name in ("numpy", "polars", "pyarrow"):
+            if name not in skip:
+                csv_programs[name] = [sys.executable, str(scripts[name]), str(points), str(tmp / f"{name}.csv")]
+        pq_programs = {
+            "backprop batch": batch + ["-i", str(tmp / "points.parquet"), "-o", str(tmp / "backprop.parquet")],
+            "pq+numpy": [sys.executable, str(scripts["pq+numpy"]), str(tmp / "points.parquet"),
+                         str(tmp / "by_hand.parquet")],
+        }
+        csv_times = {name: [] for name in csv_programs}
+        pq_times = {name: [] for name in pq_programs}
+        for k in range(args.repeat):  # interleaved, so all see the same machine load
             print(f"run {k + 1}/{args.repeat} ...", file=sys.stderr)
-            times["numpy by hand"].append(timed(theirs, env))
-            times["backprop batch"].append(timed(ours, env))
+            for name, cmd in csv_programs.items():
+                csv_times[name].append(timed(cmd, env))
+            for name, cmd in pq_programs.items():
+                pq_times[name].append(timed(cmd, env))
 
         # Same numbers (the value and every gradient), or the timing means nothing.
-        a = np.loadtxt(tmp / "numpy.csv", delimiter=",", skiprows=1)
-        b = np.loadtxt(tmp / "backprop.csv", delimiter=",", skiprows=1)
-        assert a.shape == b.shape == (args.rows, 11), (a.shape, b.shape)
-        f_diff = float(np.max(np.abs(a[:, 5] - b[:, 5]) / np.abs(a[:, 5])))
-        grad_diff = float(np.max(np.abs(a[:, 6:] - b[:, 6:])))
+        import pyarrow.csv as pacsv
 
-    wall = {name: [t[0] for t in ts] for name, ts in times.items()}
-    cpu = {name: [t[1] for t in ts] for name, ts in times.items()}
-    base, base_cpu = min(wall["numpy by hand"]), min(cpu["numpy by hand"])
-    print(f"\nsigmoid neuron, {args.rows:,} rows ({size_mb:.0f} MB of CSV), file to file, "
-          f"{args.repeat} run(s) each, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-    print(f"| {'':<15} | {'best wall s':>11} | {'median wall s':>13} | {'best CPU s':>10} "
-          f"| {'rows/s':>9} | {'wall ratio':>10} | {'CPU ratio':>9} |")
-    print(f"|{'-' * 17}|{'-' * 13}|{'-' * 15}|{'-' * 12}|{'-' * 11}|{'-' * 12}|{'-' * 11}|")
-    for name in times:
-        best = min(wall[name])
-        print(f"| {name:<15} | {best:11.2f} | {statistics.median(wall[name]):13.2f} "
-              f"| {min(cpu[name]):10.2f} | {args.rows / best:9,.0f} | {best / base:10.2f} "
-              f"| {min(cpu[name]) / base_cpu:9.2f} |")
-    ratio = min(wall["backprop batch"]) / base
-    verdict = "within" if ratio <= GOAL else "MISSES"
-    print(f"\nratio backprop/numpy (best wall time of each): {ratio:.2f}x: {verdict} the {GOAL}x goal")
-    print(f"outputs agree: f to {f_diff:.1e} (relative), gradients to {grad_diff:.1e} (absolute; the "
-          "by-hand f*(1-f) cancels where f is near 1, the chain rule does not)")
+        ours = pacsv.read_csv(tmp / "backprop.csv")
+        agree = []
+        for name in csv_programs:
+            if name == "backprop batch":
+                continue
+            theirs = pacsv.read_csv(tmp / f"{name}.csv")
+            a = np.column_stack([theirs.column(c).to_numpy() for c in OUT_NAMES])
+            b = np.column_stack([ours.column(c).to_numpy() for c in OUT_NAMES])
+            assert a.shape == b.shape == (args.rows, 11), (name, a.shape, b.shape)
+            agree.append((name, float(np.max(np.abs(a[:, 5] - b[:, 5]) / np.abs(a[:, 5]))),
+                          float(np.max(np.abs(a[:, 6:] - b[:, 6:])))))
+        pq_ours, pq_theirs = pq.read_table(tmp / "backprop.parquet"), pq.read_table(tmp / "by_hand.parquet")
+        assert pq_ours.num_rows == pq_theirs.num_rows == args.rows
+        assert np.array_equal(pq_ours.column("x0").to_numpy(), data[:, 1])
+        size_mb = points.stat().st_size / 1e6
+        pq_mb = (tmp / "points.parquet").stat().st_size / 1e6
+
+    print(f"sigmoid neuron, {args.rows:,} rows, {args.repeat} run(s) each, interleaved; {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f} at the end")
+    table(f"CSV -> CSV ({size_mb:.0f} MB in)", csv_times, args.rows, "backprop batch",
+          {"numpy": 0.5, "polars": 1.2, "pyarrow": 1.2})
+    table(f"Parquet -> Parquet ({pq_mb:.0f} MB in)", pq_times, args.rows, "backprop batch", {"pq+numpy": 1.3})
+    for name, f_diff, grad_diff in agree:
+        print(f"\n{name} agrees with backprop: f to {f_diff:.1e} (relative), gradients to {grad_diff:.1e} "
+              "(absolute; the by-hand f*(1-f) cancels where f is near 1, the chain rule does not)", end="")
+    print()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ COMMANDS = {
     "check": ("check", "Compare the gradients with finite differences."),
     "codegen": ("codegen", "Write the forward and backward pass as flat code."),
     "diff": ("diff", "Write d(output)/dx as a program in this language."),
-    "batch": ("batch", "Value and gradient at many points (CSV, JSON lines)."),
+    "batch": ("batch", "Value and gradient at every row of a data file."),
     "plot": ("plot", "Draw f and df/dx over a range in the terminal."),
     "optimize": ("optimize", "Minimise the output by gradient descent."),
     "quiz": ("quiz", "Practise the forward and backward pass by hand."),

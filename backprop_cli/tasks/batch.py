@@ -1,36 +1,31 @@
-"""Value and gradients at many points: rows in (CSV or JSON lines), rows out, a chunk at a time.
+"""Value and gradients at many points: rows in, rows out, a chunk at a time.
 
-A chunk of lines is parsed with numpy (``np.loadtxt`` on the lines; a slow line-by-line pass only
-for a chunk that holds a bad row, to say which), run through the numpy engine, and written with one
-``%`` format over the whole chunk, so memory stays bounded whatever the file's size.
+Readers (batch_read.py) parse a block of rows (CSV, JSON lines, Parquet, Arrow IPC) into one float64
+array per input; the numpy engine computes value and gradients over the block; writers
+(batch_write.py) write it, so memory stays bounded whatever the file's size.  The Dask engine
+(batch_dask.py) runs this same loop over each partition of the input.
 
-Each output row repeats the inputs (the expression's, in order of first appearance, including those
-fixed with --at), then the output value, then d(output)/d(input) for every input.  Numbers are
-written to full precision, as Python's repr (the shortest text that reads back as the same double);
-CSV has inf, -inf and nan as such, JSON lines as the strings "inf", "-inf", "nan".
+Each output row has the input's other columns first (passed through untouched, so rows join back),
+then the expression's inputs (in order of first appearance, including those fixed with --at), then
+the output value, then d(output)/d(input) for every input.  Numbers are written to full precision, as
+Python's repr (the shortest text that reads back as the same double); CSV has inf, -inf and nan as
+such, JSON lines as the strings "inf", "-inf", "nan".
 """
 
 from __future__ import annotations
 
-import csv
-import itertools
-import json
-import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, List, Mapping, Optional, TextIO, Tuple
+from typing import Callable, List, Mapping, Optional, Tuple
 
 import numpy as np
 
 from ..core import vectorized
 from ..errors import BackpropError, InputError, MathError
 from ..core.graph import Graph
-from ..numbers import exact, json_value
+from ..numbers import exact
+from .batch_read import Reader, shown
 
-FORMATS = ("csv", "jsonl")
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
 DEFAULT_CHUNK = 65536
-
-_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 
 
 class BadRow(BackpropError):
@@ -39,322 +34,30 @@ class BadRow(BackpropError):
     exit_code = 1
 
 
-def format_of(path: Optional[str]) -> Optional[str]:
-    """The format a file name asks for: jsonl for .jsonl/.ndjson, csv for .csv, else None."""
-    if not path or path == "-":
-        return None
-    lower = path.lower()
-    if lower.endswith(JSONL_SUFFIXES):
-        return "jsonl"
-    if lower.endswith((".csv", ".txt")):
-        return "csv"
-    return None
-
-
-# ---- reading ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Chunk:
-    """Parsed rows: one float64 array per wanted column, the line each row came from, the bad lines."""
-
-    columns: dict
-    lines: np.ndarray
-    bad: List[Tuple[int, str]] = field(default_factory=list)
-    chars: int = 0  # characters consumed, for the progress bar
-
-    @property
-    def n(self) -> int:
-        return len(self.lines)
-
-
-def _number(text: str) -> float:
-    """A field as a double, as strictly as np.loadtxt reads it ('1_000' is not a number here)."""
-    s = text.strip()
-    if not s or "_" in s:
-        raise ValueError(s)
-    return float(s)
-
-
-def _describe(text: str) -> str:
-    text = text.strip()
-    return f"'{text[:30]}…'" if len(text) > 30 else f"'{text}'"
-
-
-class Reader:
-    """Rows from a text stream, a chunk of lines at a time.  ``columns``: what each row may hold."""
-
-    format = ""
-
-    def __init__(self, stream: TextIO, origin: str) -> None:
-        self.stream = stream
-        self.origin = origin
-        self.columns: list = []
-        self.line = 0  # lines consumed so far
-        self.pending: list = []  # lines read ahead (while sniffing) and not yet parsed
-
-    def _next_lines(self, size: int) -> list:
-        lines = self.pending[:size]
-        del self.pending[:size]
-        if len(lines) < size:
-            try:
-                lines += list(itertools.islice(self.stream, size - len(lines)))
-            except UnicodeDecodeError as e:
-                raise InputError(f"{self.origin} is not UTF-8 text (byte {e.start} of a block after "
-                                 f"line {self.line})") from None
-        return lines
-
-    def _blocks(self, size: int):
-        """(number of the first line, lines) for each block of up to ``size`` lines, to the end."""
-        while True:
-            lines = self._next_lines(size)
-            if not lines:
-                return
-            first = self.line + 1
-            self.line += len(lines)
-            yield first, lines
-
-    def chunks(self, names: list, size: int) -> Iterator[Chunk]:
-        raise NotImplementedError
-
-
-class CsvReader(Reader):
-    """A header row of names, then rows of numbers separated by commas.  Blank lines are skipped."""
-
-    format = "csv"
-
-    def __init__(self, stream: TextIO, origin: str, first: str, first_line: int) -> None:
-        super().__init__(stream, origin)
-        self.line = first_line
-        self.header_line = first_line
-        fields = next(csv.reader([first]))
-        self.columns = [f.strip() for f in fields]
-        for k, name in enumerate(self.columns):
-            if not _NAME.match(name):
-                what = "empty" if not name else f"'{name}', not a name"
-                raise InputError(f"{origin}, line {first_line}: column {k + 1} of the header is {what}",
-                                 "The first line names the columns, e.g. x,y,z (names as in the "
-                                 "expression: a letter or '_', then letters, digits or '_').")
-        seen = set()
-        for name in self.columns:
-            if name in seen:
-                raise InputError(f"{origin}, line {first_line}: the header names column '{name}' twice")
-            seen.add(name)
-
-    def chunks(self, names: list, size: int) -> Iterator[Chunk]:
-        ncols = len(self.columns)
-        usecols = [self.columns.index(n) for n in names]
-        for first, lines in self._blocks(size):
-            chunk = self._fast(lines, first, ncols, usecols, names)
-            if chunk is None:
-                chunk = self._slow(lines, first, ncols, usecols, names)
-            chunk.chars = sum(map(len, lines))
-            yield chunk
-
-    def _fast(self, lines, first, ncols, usecols, names) -> Optional[Chunk]:
-        """np.loadtxt over the chunk; None if any line is bad (the slow pass then says which)."""
-        if not usecols:
-            return None
-        every_column = usecols == list(range(ncols))
-        try:
-            data = np.loadtxt(lines, delimiter=",", comments=None, quotechar='"', ndmin=2,
-                              dtype=np.float64, usecols=None if every_column else usecols)
-        except ValueError:
-            return None
-        if every_column:
-            if data.shape[1] != ncols and len(data):
-                return None
-        else:
-            # loadtxt does not count the fields it skips: count the commas instead.
-            text = "".join(lines)
-            if '"' in text or text.count(",") != (ncols - 1) * len(data):
-                return None
-        if len(data) == len(lines):
-            rows = np.arange(first, first + len(lines))
-        else:  # blank lines
-            rows = np.array([first + k for k, line in enumerate(lines) if line.strip()], dtype=np.int64)
-            if len(rows) != len(data):
-                return None
-        columns = {name: np.ascontiguousarray(data[:, k]) for k, name in enumerate(names)}
-        return Chunk(columns, rows)
-
-    def _slow(self, lines, first, ncols, usecols, names) -> Chunk:
-        good_rows, good_lines, bad = [], [], []
-        for k, line in enumerate(lines):
-            number = first + k
-            if not line.strip():
-                continue
-            try:
-                fields = next(csv.reader([line]))
-            except csv.Error as e:
-                bad.append((number, f"cannot be read as CSV ({e})"))
-                continue
-            if len(fields) != ncols:
-                bad.append((number, f"has {len(fields)} field{'s' if len(fields) != 1 else ''}, "
-                                    f"the header has {ncols}"))
-                continue
-            row = []
-            for c, name in zip(usecols, names):
-                try:
-                    row.append(_number(fields[c]))
-                except ValueError:
-                    bad.append((number, f"{name} (column {c + 1}) is {_describe(fields[c])}, "
-                                        "not a number"))
-                    break
-            else:
-                good_rows.append(row)
-                good_lines.append(number)
-        data = np.array(good_rows, dtype=np.float64).reshape(len(good_rows), len(names))
-        columns = {name: np.ascontiguousarray(data[:, k]) for k, name in enumerate(names)}
-        return Chunk(columns, np.array(good_lines, dtype=np.int64), bad)
-
-
-class JsonlReader(Reader):
-    """One JSON object per line; the first one's keys are the columns.  Blank lines are skipped."""
-
-    format = "jsonl"
-
-    def __init__(self, stream: TextIO, origin: str, first: str, first_line: int) -> None:
-        super().__init__(stream, origin)
-        self.line = first_line - 1
-        self.pending = [first]
-        try:
-            record = json.loads(first)
-        except ValueError as e:
-            raise InputError(f"{origin}, line {first_line}: not valid JSON ({e})") from None
-        if not isinstance(record, dict):
-            raise InputError(f"{origin}, line {first_line}: a JSON line must be an object, "
-                             'like {"x": 1, "y": 2}')
-        self.columns = list(record)
-
-    def chunks(self, names: list, size: int) -> Iterator[Chunk]:
-        for first, lines in self._blocks(size):
-            good_rows, good_lines, bad = [], [], []
-            for k, line in enumerate(lines):
-                number = first + k
-                if not line.strip():
-                    continue
-                try:
-                    row = _json_row(line, names)
-                except ValueError as e:
-                    bad.append((number, str(e)))
-                    continue
-                good_rows.append(row)
-                good_lines.append(number)
-            data = np.array(good_rows, dtype=np.float64).reshape(len(good_rows), len(names))
-            columns = {name: np.ascontiguousarray(data[:, k]) for k, name in enumerate(names)}
-            yield Chunk(columns, np.array(good_lines, dtype=np.int64), bad, sum(map(len, lines)))
-
-
-_NONFINITE = {"inf": float("inf"), "-inf": float("-inf"), "nan": float("nan")}
-
-
-def _json_row(line: str, names: list) -> list:
-    try:
-        record = json.loads(line)
-    except ValueError as e:
-        raise ValueError(f"is not valid JSON ({e})") from None
-    if not isinstance(record, dict):
-        raise ValueError("is not a JSON object")
-    row = []
-    for name in names:
-        if name not in record:
-            raise ValueError(f"has no key '{name}'")
-        v = record[name]
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            row.append(float(v))
-        elif isinstance(v, str) and v in _NONFINITE:
-            row.append(_NONFINITE[v])
-        else:
-            raise ValueError(f"{name} is {json.dumps(v)[:30]}, not a number")
-    return row
-
-
-def open_reader(stream: TextIO, origin: str) -> Reader:
-    """CSV or JSON lines, told apart by the first non-blank line ('{' starts JSON lines)."""
-    line = 0
-    for text in _lines(stream, origin):
-        line += 1
-        if text.strip():
-            if text.lstrip().startswith("{"):
-                return JsonlReader(stream, origin, text, line)
-            return CsvReader(stream, origin, text, line)
-    raise InputError(f"{origin} is empty",
-                     "Give a CSV file with a header row naming the inputs, or JSON lines.")
-
-
-def _lines(stream: TextIO, origin: str):
-    try:
-        for text in stream:
-            yield text
-            # The caller stops after the first non-blank line; the stream goes on from there.
-    except UnicodeDecodeError as e:
-        raise InputError(f"{origin} is not UTF-8 text (byte {e.start} of its first block)") from None
-
-
-# ---- writing ------------------------------------------------------------------------------------
-
-
-class CsvWriter:
-    def __init__(self, out: TextIO, names: list) -> None:
-        self.out = out
-        self.k = len(names)
-        self.row = ",".join(["%r"] * self.k) + "\n"
-        self.template = ("", 0)
-        out.write(",".join(names) + "\n")
-
-    def write(self, block: np.ndarray) -> None:
-        n = len(block)
-        if self.template[1] != n:
-            self.template = (self.row * n, n)
-        self.out.write(self.template[0] % tuple(block.ravel().tolist()))
-
-
-class JsonlWriter:
-    def __init__(self, out: TextIO, names: list) -> None:
-        self.out = out
-        self.names = names
-        self.row = "{" + ", ".join(f"{json.dumps(n)}: %r" for n in names) + "}\n"
-        self.template = ("", 0)
-
-    def write(self, block: np.ndarray) -> None:
-        n = len(block)
-        if np.isfinite(block).all():
-            if self.template[1] != n:
-                self.template = (self.row * n, n)
-            self.out.write(self.template[0] % tuple(block.ravel().tolist()))
-            return
-        # Strict JSON: non-finite numbers as strings, row by row (rare: --allow-nonfinite).
-        self.out.write("".join(
-            json.dumps(dict(zip(self.names, map(json_value, row))), allow_nan=False) + "\n"
-            for row in block.tolist()))
-
-
-WRITERS = {"csv": CsvWriter, "jsonl": JsonlWriter}
-
-
 # ---- the plan and the run -----------------------------------------------------------------------
 
 
 @dataclass
 class Plan:
-    """Which inputs come from the file, which are fixed, and what the file has that goes unused."""
+    """Which inputs come from the file, which are fixed, and which columns pass through."""
 
     from_file: list
     fixed: dict
-    unused: list
-    overridden: list
+    extra: list  # columns the expression does not use: written as they are, before the results
+    overridden: list  # columns replaced by --at (left out: the input's column shows the value used)
+    dropped: list = field(default_factory=list)  # unused columns named like an output column
 
 
 def plan(graph: Graph, columns: list, at: Mapping[str, float], origin: str) -> Plan:
     """Match the expression's inputs with the file's columns.  Missing ones: InputError (exit 2)."""
     from_file, fixed, missing, overridden = [], {}, [], []
+    have = set(columns)
     for name in graph.inputs:
         if name in at:
             fixed[name] = float(at[name])
-            if name in columns:
+            if name in have:
                 overridden.append(name)
-        elif name in columns:
+        elif name in have:
             from_file.append(name)
         elif name in graph.defaults:
             fixed[name] = graph.defaults[name]
@@ -362,13 +65,20 @@ def plan(graph: Graph, columns: list, at: Mapping[str, float], origin: str) -> P
             missing.append(name)
     if missing:
         s = "s" if len(missing) > 1 else ""
-        example = ",".join(f"{n}=1" for n in missing)
-        raise InputError(f"{origin} has no column for input{s} {', '.join(missing)} "
-                         f"(its columns: {', '.join(columns) or 'none'})",
+        example = ",".join(f"{n}=1" for n in missing[:5])
+        names = ", ".join(missing[:10]) + (f" and {len(missing) - 10:,} more" if len(missing) > 10 else "")
+        listed = ", ".join(shown(c, 40) for c in columns[:10])
+        if len(columns) > 10:
+            listed += f" and {len(columns) - 10:,} more"
+        raise InputError(f"{shown(origin)} has no column for input{s} {names} "
+                         f"(its columns: {listed or 'none'})",
                          f"Add the column{s}, or fix {'them' if s else 'it'} for every row with "
                          f"--at {example}.")
+    outputs = set(output_names(graph))
     unused = [c for c in columns if c not in graph.inputs]
-    return Plan(from_file, fixed, unused, overridden)
+    extra = [c for c in unused if c not in outputs]
+    dropped = [c for c in unused if c in outputs]
+    return Plan(from_file, fixed, extra, overridden, dropped)
 
 
 def output_names(graph: Graph) -> list:
@@ -381,26 +91,43 @@ class Summary:
     rows: int = 0
     skipped: int = 0
     first_skipped: Optional[Tuple[int, str]] = None
+    skipped_at: List[np.ndarray] = field(default_factory=list)  # positions of every skipped row
     nonfinite_gradients: int = 0
     first_nonfinite_gradient: Optional[int] = None
+    seen: int = 0  # rows read, good or bad
+
+    def skipped_positions(self) -> np.ndarray:
+        return np.concatenate(self.skipped_at) if self.skipped_at else np.zeros(0, dtype=np.int64)
 
 
-def run(graph: Graph, reader: Reader, out: TextIO, plan: Plan, *, out_format: str = "csv",
-        chunk_size: int = DEFAULT_CHUNK, skip_bad: bool = False, allow_nonfinite: bool = False,
-        progress: Optional[Callable[[int, int], None]] = None) -> Summary:
-    """Read, evaluate and write every row.  Raises BadRow at the first bad row unless ``skip_bad``."""
-    writer = WRITERS[out_format](out, output_names(graph))
+def run(graph: Graph, reader: Reader, writer, plan: Plan, *, chunk_size: int = DEFAULT_CHUNK,
+        skip_bad: bool = False, allow_nonfinite: bool = False,
+        progress: Optional[Callable[[int, int], None]] = None,
+        rejected: Optional[Callable[[list], None]] = None) -> Summary:
+    """Read, evaluate and write every row.  Raises BadRow at the first bad row unless ``skip_bad``;
+    with it, ``rejected`` (if given) receives each chunk's bad rows as (position, why) pairs."""
+    try:
+        return _run(graph, reader, writer, plan, chunk_size, skip_bad, allow_nonfinite, progress, rejected)
+    finally:
+        drain = getattr(writer, "drain", None)
+        if drain is not None:  # rows handed to a background writer are written, whatever happened
+            drain()
+
+
+def _run(graph, reader, writer, plan, chunk_size, skip_bad, allow_nonfinite, progress, rejected) -> Summary:
     summary = Summary()
     size = vectorized.rows_for(graph, chunk_size)
     inputs = list(graph.inputs)
-    for chunk in reader.chunks(plan.from_file, size):
+    for chunk in reader.chunks(plan.from_file, plan.extra, size):
+        summary.seen += chunk.n + len(chunk.bad)
         bad = [(line, why, _BAD_HINT) for line, why in chunk.bad]
-        lines, columns = chunk.lines, {**plan.fixed, **chunk.columns}
+        lines, columns, extra = chunk.lines, {**plan.fixed, **chunk.columns}, chunk.extra
         if chunk.n and not allow_nonfinite:
             keep = _finite_inputs(chunk, bad)
             if keep is not None:
                 lines = lines[keep]
                 columns = {k: v[keep] if np.ndim(v) else v for k, v in columns.items()}
+                extra = _rows(extra, keep)
         n = len(lines)
         block = None
         if n:
@@ -414,17 +141,23 @@ def run(graph: Graph, reader: Reader, out: TextIO, plan: Plan, *, out_format: st
                 bad.extend((int(lines[k]), _why_undefined(graph, dict(zip(inputs, block[k].tolist())))
                             if explain and j == 0 else "undefined", _UNDEFINED_HINT)
                            for j, k in enumerate(rows))
-                block, lines = block[~undefined], lines[~undefined]
+                block, lines, extra = block[~undefined], lines[~undefined], _rows(extra, ~undefined)
         if bad:
             bad.sort()
             if not skip_bad:
                 line, why, hint = bad[0]
                 if block is not None:  # the rows before the bad one, whatever the chunk size
-                    writer.write(block[lines < line])
-                raise BadRow(f"{reader.origin}, line {line}: {why}", hint)
+                    before = lines < line
+                    writer.write(block[before], _rows(extra, before))
+                error = BadRow(f"{shown(reader.origin)}, {reader.where(line)}: {why}", hint)
+                error.position, error.why = line, why
+                raise error
             summary.skipped += len(bad)
+            summary.skipped_at.append(np.array([b[0] for b in bad], dtype=np.int64))
             if summary.first_skipped is None:
                 summary.first_skipped = bad[0][:2]
+            if rejected is not None:
+                rejected([b[:2] for b in bad])
         if block is not None and len(block):
             grads = block[:, len(inputs) + 1:]
             if grads.size and not np.isfinite(grads).all():
@@ -432,11 +165,20 @@ def run(graph: Graph, reader: Reader, out: TextIO, plan: Plan, *, out_format: st
                 summary.nonfinite_gradients += len(rows)
                 if summary.first_nonfinite_gradient is None:
                     summary.first_nonfinite_gradient = int(lines[rows[0]])
-            writer.write(block)
+            writer.write(block, extra)
             summary.rows += len(block)
         if progress is not None:
-            progress(chunk.chars, chunk.n + len(chunk.bad))
+            progress(chunk.done, chunk.n + len(chunk.bad))
     return summary
+
+
+def _rows(table, mask):
+    """The rows of a passed-through table where ``mask`` is true (None stays None)."""
+    if table is None:
+        return None
+    import pyarrow as pa
+
+    return table.filter(pa.array(np.asarray(mask, dtype=bool)))
 
 
 _BAD_HINT = "Fix the row, or pass --skip-bad to leave bad rows out (they are counted on stderr)."

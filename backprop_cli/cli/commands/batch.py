@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 
@@ -13,127 +12,158 @@ from ...language.limits import printable
 from .common import ExpressionCommand, build_graph, program_options, read_program, warn
 
 
-@click.command(cls=ExpressionCommand, short_help="Value and gradient at many points (CSV, JSON lines).")
+FORMAT_CHOICE = ["csv", "jsonl", "parquet", "feather"]
+
+
+@click.command(cls=ExpressionCommand, short_help="Value and gradient at every row of a data file.")
 @program_options
-@click.option("-i", "--input", "input_path", required=True, metavar="FILE",
-              help="The points: CSV with a header naming the inputs, or JSON lines ('-' reads "
-                   "standard input).")
-@click.option("-o", "--out", "out_path", default="-", metavar="FILE", show_default=True,
-              help="Where to write the rows ('-' is standard output).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
-              help="Output format.  Default: from -o's extension (.jsonl/.ndjson, .csv), else the "
-                   "input's format.")
+@click.option("-i", "--input", "input_path", required=True, metavar="FILE|DIR|GLOB",
+              help="The points: CSV with a header naming the inputs, JSON lines, Parquet or Arrow IPC "
+                   "(Feather); a directory or a quoted glob reads many files ('-' reads standard input).")
+@click.option("-o", "--out", "out_path", default="-", metavar="FILE|DIR/", show_default=True,
+              help="Where to write the rows ('-' is standard output; a directory: one file per input).")
+@click.option("--format", "--out-format", "fmt", type=click.Choice(FORMAT_CHOICE), default=None,
+              help="Output format.  Default: from -o's suffix (.csv, .jsonl/.ndjson, .parquet, "
+                   ".feather/.arrow), else the input's format.")
+@click.option("--in-format", type=click.Choice(FORMAT_CHOICE), default=None,
+              help="Input format.  Default: from the file's suffix, else its first bytes.")
 @click.option("--chunk-size", type=click.IntRange(1, None), default=65536, show_default=True,
               help="Rows read, computed and written at a time (fewer for very big graphs).")
 @click.option("--skip-bad", is_flag=True,
-              help="Leave out bad rows (unreadable, or an undefined value) and count them on stderr.")
-def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, chunk_size, skip_bad):
+              help="Leave out bad rows (unreadable, null, or an undefined value) and list them on stderr.")
+@click.option("--rejects", "rejects_path", metavar="FILE",
+              help="With --skip-bad: list every skipped row (file, line or row, why) in FILE as CSV.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this process.  dask: the input's partitions on a Dask cluster.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="With --engine dask: a running dask.distributed scheduler, e.g. tcp://10.0.0.5:8786 "
+                   "(default: a local cluster started for the run).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="With --engine dask and no --scheduler: worker processes of the local cluster "
+                   "(default: one per core).")
+@click.option("--partition-size", type=click.IntRange(1, None), default=64 * 2**20, show_default=True,
+              metavar="BYTES", help="With --engine dask: bytes of CSV or JSON lines per partition "
+                                    "(Parquet: one partition per row group; Arrow: per record batch).")
+def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, in_format, chunk_size,
+            skip_bad, rejects_path, engine, scheduler, workers, partition_size):
     """\b
     backprop batch "1/(1+exp(-(w0*x0+w1*x1+w2)))" -i points.csv -o grads.csv
-    backprop batch "(x+y)*z" -i points.csv --at z=-4
-    backprop batch -f samples/neuron.bp -i points.jsonl --format csv
+    backprop batch "(x+y)*z" -i points.parquet --at z=-4 -o grads.parquet
+    backprop batch -f samples/neuron.bp -i 'data/*.parquet' -o results/
+    backprop batch "x^2" -i big.csv -o out.csv --engine dask --scheduler tcp://host:8786
     cat points.csv | backprop batch "x^2" -i - --skip-bad
 
     Evaluate EXPR and its gradient at every row of FILE.  CSV input has a header row naming
-    the inputs; JSON lines are objects such as {"x": 1, "y": 2} (told apart by the first line).
-    Each output row repeats the inputs, then the output (f), then df/d<input> for every input.
+    the inputs; JSON lines are objects such as {"x": 1, "y": 2}; Parquet and Arrow IPC
+    (Feather) columns of integers or floats are read as float64.  Each output row has the
+    input's other columns first (passed through, so rows join back), then the inputs, the
+    output (f), and df/d<input> for every input.
 
     Inputs the file lacks come from --at or the program's defaults; --at also overrides a
-    column.  Columns the expression doesn't use are left out (with one warning).  A bad row
-    (not a number, wrong field count, inf or nan, or an undefined value such as log(0))
-    stops with its line number and exit 1: rows before it are already written.  --skip-bad
-    leaves such rows out instead, and --allow-nonfinite writes inf and nan for undefined
-    values.  Numbers are written in full precision.
+    column.  A bad row (not a number, a null, wrong field count, inf or nan, or an undefined
+    value such as log(0)) stops with its line or row number and exit 1; an output file is
+    then left as it was (standard output has the rows before it).  --skip-bad leaves such
+    rows out and lists them (on stderr, or in --rejects FILE); --allow-nonfinite writes inf
+    and nan for undefined values.  Numbers are written in full precision.
     """
-    from ...tasks import batch
     from ...api import parse_at
+    from ...tasks import batch_job
+    from ...tasks.batch_read import shown
 
     source, origin = read_program(expr, file)
     if input_path == "-" and origin == "<stdin>":
         raise InputError("the program and the points can't both come from standard input",
                          "Give the program as EXPR or with -f FILE.")
+    if rejects_path and not skip_bad:
+        raise InputError("--rejects lists the rows --skip-bad leaves out", "Add --skip-bad.")
+    if engine != "dask" and (scheduler or workers):
+        raise InputError("--scheduler and --workers are for --engine dask", "Add --engine dask.")
     point = parse_at(at)
-    in_stream, in_name, size = _open_input(input_path)
-    with in_stream:
-        reader = batch.open_reader(in_stream, in_name)
-        graph = build_graph(source, origin, point, output, expr, file, also_bound=reader.columns)
+    _exit_cleanly_on_sigterm()
+    inputs = batch_job.resolve(input_path)
+    job = batch_job.Job(inputs, out_path, in_format, fmt, chunk_size, skip_bad, allow_nonfinite,
+                        rejects_path, point)
+    batch_job.check_not_same_file(inputs, out_path)
+    if rejects_path:
+        batch_job.check_not_same_file(inputs, rejects_path)
+    if job.per_file and not os.path.isdir(out_path):
+        try:
+            os.makedirs(out_path, exist_ok=True)
+        except OSError as e:
+            raise InputError(f"cannot make the directory {printable(out_path)}: {e.strerror or e}") from None
+    readers = []
+    try:
+        for path in inputs:
+            readers.append(batch_job.open_input(path, in_format))
+        graph = build_graph(source, origin, point, output, expr, file, also_bound=readers[0].columns)
         from .common import scalar_only
 
         scalar_only(graph, point, "batch")
-        plan = batch.plan(graph, reader.columns, point, in_name)
-        if plan.unused:
-            s = "s" if len(plan.unused) > 1 else ""
-            warn(f"column{s} {', '.join(plan.unused)} of {in_name} not used by the expression; "
-                 f"left out of the output")
+        plan = batch_job.plan_all(graph, readers, point)
         for name in plan.overridden:
-            warn(f"--at {name} overrides the column {name} of {in_name}")
-        out_format = fmt or batch.format_of(out_path) or reader.format
-        _check_not_same_file(input_path, out_path)
-        out, close = _open_output(out_path)
-        try:
-            with _progress(size) as progress:
-                summary = batch.run(graph, reader, out, plan, out_format=out_format,
-                                    chunk_size=chunk_size, skip_bad=skip_bad,
-                                    allow_nonfinite=allow_nonfinite, progress=progress)
-        finally:
-            if close:
-                out.close()
-            else:
-                out.flush()
-    if summary.skipped:
-        line, why = summary.first_skipped
-        first_line_of_why = why.splitlines()[0]
-        s = "s" if summary.skipped > 1 else ""
-        total = summary.rows + summary.skipped
-        click.echo(f"Skipped {summary.skipped} bad row{s} of {total:,} in {in_name} (first: line {line}: "
-                   f"{first_line_of_why})", err=True)
-    if summary.nonfinite_gradients:
-        s = "s" if summary.nonfinite_gradients > 1 else ""
-        warn(f"{summary.nonfinite_gradients} row{s} with an infinite or nan gradient "
-             f"(first: line {summary.first_nonfinite_gradient})")
+            warn(f"--at {name} overrides the column {name} of {shown(readers[0].origin)}")
+        if plan.dropped:
+            s = "s" if len(plan.dropped) > 1 else ""
+            warn(f"column{s} {', '.join(plan.dropped)} of {shown(readers[0].origin)} "
+                 f"named like an output column; left out")
+        if engine == "dask":
+            from ...tasks import batch_dask
+
+            for reader in readers:
+                reader.close()
+            with _progress(None) as progress:
+                results = batch_dask.run(job, graph, plan, scheduler=scheduler, workers=workers,
+                                         partition_size=partition_size, progress=progress)
+        else:
+            total = sum(r.total or 0 for r in readers) or None
+            with _progress(total) as progress:
+                results = batch_job.run_local(job, graph, readers, plan, progress=progress)
+    finally:
+        for reader in readers:
+            reader.close()
+    _report(results, rejects_path)
 
 
-def _open_input(path: str):
-    """A text stream, a name for messages, and the size in characters if known (for the progress)."""
-    if path == "-":
-        stream = sys.stdin
-        if hasattr(stream, "buffer"):
-            stream = io.TextIOWrapper(stream.buffer, encoding="utf-8-sig")
-        return stream, "<stdin>", None
-    try:
-        stream = open(path, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"cannot read {path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"cannot read {path}: it is a directory") from None
-    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
-        raise InputError(f"cannot read {printable(path)}: {getattr(e, 'strerror', None) or e}") from None
-    try:
-        size = os.fstat(stream.fileno()).st_size or None
-    except OSError:
-        size = None
-    return stream, path, size
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C (SystemExit 143), so the output's temporary file is removed and an
+    old output stays whole, instead of the process dying where it stands."""
+    import signal
+    import threading
 
-
-def _check_not_same_file(input_path: str, out_path: str) -> None:
-    if input_path == "-" or out_path == "-" or not os.path.exists(out_path):
+    if threading.current_thread() is not threading.main_thread():
         return
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
     try:
-        same = os.path.samefile(input_path, out_path)
-    except OSError:
-        return
-    if same:
-        raise InputError(f"-o {out_path} is the input file: writing it would destroy the points",
-                         "Write to another file.")
+        signal.signal(signal.SIGTERM, terminate)
+    except (ValueError, OSError):
+        pass
 
 
-def _open_output(path: str):
-    if path == "-":
-        return sys.stdout, False
-    try:
-        return open(path, "w", encoding="utf-8", newline="\n"), True
-    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
-        raise InputError(f"cannot write {printable(path)}: {getattr(e, 'strerror', None) or e}") from None
+def _report(results, rejects_path) -> None:
+    from ...tasks.batch_job import ranges
+    from ...tasks.batch_read import shown
+
+    for result in results:
+        summary = result.summary
+        if summary.skipped:
+            line, why = summary.first_skipped
+            first_line_of_why = why.splitlines()[0]
+            s = "s" if summary.skipped > 1 else ""
+            # Every skipped line: listed here (one is already named as the first), or in --rejects.
+            where = ""
+            if rejects_path:
+                where = f"; listed in {shown(rejects_path)}"
+            elif summary.skipped > 1:
+                where = f"; {result.unit}s {ranges(summary.skipped_positions())}"
+            click.echo(f"Skipped {summary.skipped:,} bad row{s} of {summary.seen:,} in {shown(result.origin)} "
+                       f"(first: {result.unit} {line}: {first_line_of_why}){where}", err=True)
+        if summary.nonfinite_gradients:
+            s = "s" if summary.nonfinite_gradients > 1 else ""
+            warn(f"{summary.nonfinite_gradients} row{s} with an infinite or nan gradient "
+                 f"(first: {result.unit} {summary.first_nonfinite_gradient})")
 
 
 class _NoProgress:

@@ -1,0 +1,247 @@
+"""Writing batch results: CSV and JSON lines as text, Parquet and Arrow IPC (Feather) as columns.
+
+Every writer takes blocks: a float64 array (rows x the output columns) and, optionally, a pyarrow
+table of the columns passed through from the input (same rows).  They write to a binary stream.
+
+CSV numbers are written as Python's repr writes them (the shortest text that reads back as the same
+double, e.g. ``0.1``, ``1.0``, ``1e-05``), in bulk by pyarrow's float formatting, which gives the same
+digits and differs only in layout (integers without '.0', scientific notation at other magnitudes);
+those cells alone are rewritten by repr, so a file reads the same whichever way it was formatted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import BinaryIO, List, Optional
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..numbers import json_value
+
+#: below this many rows a block is formatted by Python's % (no per-column overhead).
+SMALL_BLOCK = 512
+
+TEXT_FORMATS = ("csv", "jsonl")
+COLUMNAR_FORMATS = ("parquet", "feather")
+FORMATS = TEXT_FORMATS + COLUMNAR_FORMATS
+
+
+def float_text(values: np.ndarray) -> pa.Array:
+    """Each double as repr(value) would write it, as a pyarrow string array."""
+    text = pc.cast(pa.array(values, pa.float64()), pa.string())
+    size = np.abs(values)
+    with np.errstate(invalid="ignore"):
+        python_e = size >= 1e16  # repr's scientific notation (below 1e-4 is rewritten anyway)
+        differs = (size < 1e-4) | ((size < 1e16) & (values == np.trunc(values)))
+    differs |= np.asarray(pc.match_substring(text, "e"), dtype=bool) != python_e
+    rows = np.flatnonzero(differs)
+    if len(rows):
+        fixed = pa.array([repr(v) for v in values[rows].tolist()], pa.string())
+        text = pc.replace_with_mask(text, pa.array(differs), fixed)
+    return text
+
+
+def csv_cell_text(column: pa.Array) -> pa.Array:
+    """A passed-through column as CSV cells: its text, quoted where it holds , " or a line break."""
+    if pa.types.is_floating(column.type):
+        filled = column.fill_null(np.nan) if column.null_count else column
+        text = float_text(filled.to_numpy(zero_copy_only=False).astype(np.float64))
+        if column.null_count:
+            text = pc.if_else(pc.is_null(column), pa.scalar("", pa.string()), text)
+        return text
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        text = column.cast(pa.string())
+    else:
+        try:
+            text = pc.cast(column, pa.string())
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+            text = pa.array([None if v is None else json.dumps(v, default=str) for v in column.to_pylist()],
+                            pa.string())
+    text = pc.fill_null(text, "")
+    needs = pc.match_substring_regex(text, '[,"\r\n]')
+    if pc.any(needs).as_py():
+        quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+        text = pc.if_else(needs, quoted, text)
+    return text
+
+
+def _text_bytes(array: pa.Array) -> memoryview:
+    """The characters of a string array, back to back (its data buffer between the first and last
+    offsets)."""
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=len(array) + 1,
+                            offset=array.offset * 4)
+    data = array.buffers()[2]
+    if data is None:
+        return memoryview(b"")
+    return memoryview(data)[int(offsets[0]):int(offsets[-1])]
+
+
+class CsvWriter:
+    def __init__(self, out: BinaryIO, names: List[str], extra_names: List[str] = ()) -> None:
+        self.out = out
+        self.k = len(names)
+        self.extra_names = list(extra_names)
+        header = [_csv_header_cell(n) for n in self.extra_names] + list(names)
+        self.row = ",".join(["%s"] * len(self.extra_names) + ["%r"] * self.k) + "\n"
+        self.template = ("", 0)
+        self.pool = self.pending = None
+        out.write((",".join(header) + "\n").encode("utf-8"))
+
+    def write(self, block: np.ndarray, extra: Optional[pa.Table] = None) -> None:
+        n = len(block)
+        if not n:
+            return
+        if n < SMALL_BLOCK:
+            self.drain()
+            self.out.write(self._small(block, extra).encode("utf-8"))
+            return
+        # A big block is formatted and written by a background thread (pyarrow's casts and joins
+        # release the GIL) while the next block is read and computed; at most two wait.
+        if self.pending is None:
+            from collections import deque
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool, self.pending = ThreadPoolExecutor(1, thread_name_prefix="csv-writer"), deque()
+        while len(self.pending) >= 2:
+            self.pending.popleft().result()
+        self.pending.append(self.pool.submit(self._bulk, block, extra))
+
+    def drain(self) -> None:
+        """Wait until every block given is written (and raise the error of one that failed)."""
+        if self.pending:
+            try:
+                while self.pending:
+                    self.pending.popleft().result()
+            finally:
+                self.pending.clear()
+
+    def close(self) -> None:
+        try:
+            self.drain()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+                self.pool, self.pending = None, None
+
+    def _bulk(self, block: np.ndarray, extra: Optional[pa.Table]) -> None:
+        cells = [csv_cell_text(extra.column(k).combine_chunks()) for k in range(extra.num_columns)] if extra else []
+        cells += [float_text(np.ascontiguousarray(block[:, j])) for j in range(self.k)]
+        rows = pc.binary_join_element_wise(*cells, ",") if len(cells) > 1 else cells[0]
+        lines = pc.binary_join_element_wise(rows, "\n", "")
+        self.out.write(_text_bytes(lines))
+
+    def _small(self, block: np.ndarray, extra: Optional[pa.Table]) -> str:
+        n = len(block)
+        if extra is None or not extra.num_columns:
+            if self.template[1] != n:
+                self.template = (self.row * n, n)
+            return self.template[0] % tuple(block.ravel().tolist())
+        texts = [csv_cell_text(extra.column(k).combine_chunks()).to_pylist() for k in range(extra.num_columns)]
+        numbers = block.tolist()
+        return "".join(self.row % (*(t[r] for t in texts), *numbers[r]) for r in range(n))
+
+
+def _csv_header_cell(name: str) -> str:
+    if any(c in name for c in ',"\r\n'):
+        return '"' + name.replace('"', '""') + '"'
+    return name
+
+
+class JsonlWriter:
+    def __init__(self, out: BinaryIO, names: List[str], extra_names: List[str] = ()) -> None:
+        self.out = out
+        self.names = names
+        self.extra_names = list(extra_names)
+        self.row = "{" + ", ".join(f"{json.dumps(n)}: %r" for n in names) + "}\n"
+        self.template = ("", 0)
+
+    def write(self, block: np.ndarray, extra: Optional[pa.Table] = None) -> None:
+        n = len(block)
+        if not n:
+            return
+        if (extra is None or not extra.num_columns) and np.isfinite(block).all():
+            if self.template[1] != n:
+                self.template = (self.row * n, n)
+            self.out.write((self.template[0] % tuple(block.ravel().tolist())).encode("utf-8"))
+            return
+        # Strict JSON: non-finite numbers as strings, row by row (rare: --allow-nonfinite).
+        extras = [extra.column(k).to_pylist() for k in range(extra.num_columns)] if extra else []
+        lines = []
+        for r, row in enumerate(block.tolist()):
+            record = {name: _json_cell(values[r]) for name, values in zip(self.extra_names, extras)}
+            record.update(zip(self.names, map(json_value, row)))
+            lines.append(json.dumps(record, allow_nan=False, default=str) + "\n")
+        self.out.write("".join(lines).encode("utf-8"))
+
+
+def _json_cell(value):
+    if isinstance(value, float):
+        return json_value(value)
+    return value
+
+
+class _ColumnarWriter:
+    def __init__(self, out: BinaryIO, names: List[str], extra_schema: Optional[pa.Schema] = None) -> None:
+        self.out = out
+        self.names = names
+        fields = list(extra_schema) if extra_schema is not None else []
+        self.extra_names = [f.name for f in fields]
+        self.schema = pa.schema(fields + [pa.field(n, pa.float64()) for n in names])
+        self.writer = None
+        self.native = None
+        self.sink = out
+
+    def _sink(self):
+        """Arrow's own file on the same path when there is one: writing through a Python file object
+        takes the GIL for every page.  (The caller's handle then only syncs and renames the file.)"""
+        name = getattr(self.out, "name", None)
+        if self.native is None and isinstance(name, str) and os.path.isfile(name):
+            self.native = pa.OSFile(name, "wb")
+            self.sink = self.native
+        return self.sink
+
+    def table(self, block: np.ndarray, extra: Optional[pa.Table]) -> pa.Table:
+        arrays = [extra.column(k).cast(self.schema.field(k).type) for k in range(extra.num_columns)] if extra else []
+        arrays += [pa.array(np.ascontiguousarray(block[:, j])) for j in range(len(self.names))]
+        return pa.Table.from_arrays(arrays, schema=self.schema)
+
+    def write(self, block: np.ndarray, extra: Optional[pa.Table] = None) -> None:
+        if len(block):
+            self._writer().write_table(self.table(block, extra))
+
+    def close(self) -> None:
+        self._writer().close()  # an empty input still gives a file with the columns
+        if self.native is not None:
+            self.native.close()
+
+
+class ParquetWriter(_ColumnarWriter):
+    def _writer(self):
+        if self.writer is None:
+            import pyarrow.parquet as pq
+
+            # Dictionary encoding only for passed-through columns: computed doubles rarely repeat.
+            self.writer = pq.ParquetWriter(self._sink(), self.schema, use_dictionary=self.extra_names or False)
+        return self.writer
+
+
+class FeatherWriter(_ColumnarWriter):
+    def _writer(self):
+        if self.writer is None:
+            self.writer = pa.ipc.new_file(self._sink(), self.schema)
+        return self.writer
+
+
+def open_writer(fmt: str, out: BinaryIO, names: List[str], extra_schema: Optional[pa.Schema]):
+    extra_names = list(extra_schema.names) if extra_schema is not None else []
+    if fmt == "csv":
+        return CsvWriter(out, names, extra_names)
+    if fmt == "jsonl":
+        return JsonlWriter(out, names, extra_names)
+    if fmt == "parquet":
+        return ParquetWriter(out, names, extra_schema)
+    return FeatherWriter(out, names, extra_schema)

@@ -1,0 +1,266 @@
+"""batch at scale: Parquet and Arrow IPC, pass-through columns, bulk CSV formatting, rejects, and the
+data-loss and hostile-input cases of issue 11 (atomic output, stdin as output, control characters)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from backprop_cli import evaluate
+from backprop_cli.tasks.batch_write import float_text
+from conftest import ROOT, run
+
+NEURON = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
+NAMES = ["w0", "x0", "w1", "x1", "w2"]
+
+
+def points(n, seed=0):
+    return np.random.default_rng(seed).normal(scale=2.0, size=(n, 5))
+
+
+def write_csv(path, names, rows):
+    path.write_text(",".join(names) + "\n" + "".join(",".join(repr(float(v)) for v in r) + "\n" for r in rows))
+    return path
+
+
+def read_csv(text):
+    lines = text.splitlines()
+    return lines[0].split(","), [[float(v) for v in line.split(",")] for line in lines[1:]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=50))
+def test_bulk_float_text_is_reprs_text(values):
+    got = float_text(np.array(values, dtype=np.float64)).to_pylist()
+    assert got == [repr(float(v)) for v in values]
+
+
+def test_float_text_at_every_magnitude():
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=20000) * 10.0 ** rng.integers(-320, 308, 20000)
+    values[:8] = [0.0, -0.0, 1.0, -3.0, 1e15, 9007199254740993.0, 1e-5, 123456.789]
+    assert float_text(values).to_pylist() == [repr(v) for v in values.tolist()]
+
+
+def test_a_big_csv_block_is_byte_for_byte_the_small_path(tmp_path):
+    # 3,000 rows go through pyarrow's bulk formatting; chunks of 7 through Python's %r.
+    rows = points(3000, seed=3)
+    rows[:10] = np.round(rows[:10])  # integers: 2.0, not 2
+    src = write_csv(tmp_path / "p.csv", NAMES, rows)
+    bulk = run("batch", NEURON, "-i", src)
+    small = run("batch", NEURON, "-i", src, "--chunk-size", 7)
+    assert bulk.exit_code == 0 and bulk.stdout == small.stdout
+    header, out = read_csv(bulk.stdout)
+    for row, got in zip(rows[:40], out[:40]):
+        r = evaluate(NEURON, at=dict(zip(NAMES, row.tolist())))
+        assert got[5] == pytest.approx(r.value, rel=1e-14)
+        assert got[6:] == pytest.approx(list(r.gradients.values()), rel=1e-12, abs=1e-300)
+
+
+def _table(n=100, seed=1, with_id=True):
+    rows = points(n, seed)
+    data = {}
+    if with_id:
+        data["id"] = pa.array(np.arange(n, dtype=np.int64))
+    data.update({name: pa.array(rows[:, k]) for k, name in enumerate(NAMES)})
+    return pa.table(data), rows
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".feather"])
+def test_columnar_in_and_out_give_the_csv_numbers(tmp_path, suffix):
+    table, rows = _table(300)
+    src = tmp_path / f"p{suffix}"
+    if suffix == ".parquet":
+        pq.write_table(table, src, row_group_size=70)
+    else:
+        import pyarrow.feather as feather
+
+        feather.write_feather(table, src, chunksize=70)
+    csv_src = tmp_path / "p.csv"
+    csv_src.write_text("id," + ",".join(NAMES) + "\n" + "".join(
+        f"{k}," + ",".join(repr(v) for v in row) + "\n" for k, row in enumerate(rows.tolist())))
+    out = tmp_path / f"out{suffix}"
+    result = run("batch", NEURON, "-i", src, "-o", out, "--chunk-size", 50)
+    assert result.exit_code == 0, result.stderr
+    got = pq.read_table(out) if suffix == ".parquet" else pa.ipc.open_file(pa.OSFile(str(out))).read_all()
+    assert got.column_names == ["id", *NAMES, "f", *[f"df/d{n}" for n in NAMES]]
+    assert got.column("id").to_pylist() == list(range(300))
+    assert got.schema.field("id").type == pa.int64() and got.schema.field("f").type == pa.float64()
+    as_csv = run("batch", NEURON, "-i", csv_src)
+    header, expected = read_csv(as_csv.stdout)
+    assert header == got.column_names
+    assert [list(map(float, r)) for r in zip(*[got.column(c).to_pylist() for c in header])] == expected
+    # The same file to CSV on standard output: the same text as from CSV.
+    assert run("batch", NEURON, "-i", src, "--format", "csv").stdout == as_csv.stdout
+
+
+def test_integer_columns_are_float64_and_nulls_are_bad_rows(tmp_path):
+    table = pa.table({"x": pa.array([1, 2, None, 4, 5, 6], pa.int32()), "y": [0.5, None, 1.0, 2.0, 3.0, 4.0],
+                      "tag": ["a", "b", "c", "d", "e", "f"]})
+    src = tmp_path / "p.parquet"
+    pq.write_table(table, src, row_group_size=4)
+    stopped = run("batch", "x*y", "-i", src, "--format", "csv")
+    assert stopped.exit_code == 1
+    assert "row 2 (row group 1, row 2): y is null" in stopped.stderr
+    skipped = run("batch", "x*y", "-i", src, "--format", "csv", "--skip-bad")
+    assert skipped.exit_code == 0, skipped.stderr
+    assert skipped.stdout.splitlines() == ["tag,x,y,f,df/dx,df/dy", "a,1.0,0.5,0.5,0.5,1.0",
+                                          "d,4.0,2.0,8.0,2.0,4.0", "e,5.0,3.0,15.0,3.0,5.0",
+                                          "f,6.0,4.0,24.0,4.0,6.0"]
+    assert "Skipped 2 bad rows of 6" in skipped.stderr and "rows 2-3" in skipped.stderr
+    text = run("batch", "x*tag", "-i", src)
+    assert text.exit_code == 2 and "column tag holds string, not numbers" in text.stderr
+
+
+def test_format_by_option_when_the_suffix_says_nothing(tmp_path):
+    table, _ = _table(10)
+    src = tmp_path / "data.bin"
+    pq.write_table(table, src)
+    out = tmp_path / "result.bin"
+    result = run("batch", NEURON, "-i", src, "--in-format", "parquet", "-o", out, "--out-format", "feather")
+    assert result.exit_code == 0, result.stderr
+    assert pa.ipc.open_file(pa.OSFile(str(out))).read_all().num_rows == 10
+    sniffed = run("batch", NEURON, "-i", src, "--format", "jsonl")  # PAR1 at the start
+    assert sniffed.exit_code == 0 and json.loads(sniffed.stdout.splitlines()[0])["id"] == 0
+
+
+def test_a_directory_and_a_glob_of_inputs(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    all_rows = []
+    for k in range(3):
+        table, rows = _table(20, seed=k, with_id=False)
+        pq.write_table(table, folder / f"part{k}.parquet")
+        all_rows.append(rows)
+    (folder / "notes.md").write_text("not data")
+    outdir = tmp_path / "out"
+    result = run("batch", NEURON, "-i", folder, "-o", f"{outdir}/")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(os.listdir(outdir)) == ["part0.parquet", "part1.parquet", "part2.parquet"]
+    one = tmp_path / "all.csv"
+    result = run("batch", NEURON, "-i", str(folder / "part*.parquet"), "-o", one)
+    assert result.exit_code == 0, result.stderr
+    _, out = read_csv(one.read_text())
+    assert len(out) == 60
+    assert [r[:5] for r in out] == np.concatenate(all_rows).tolist()
+    per_file = pq.read_table(outdir / "part1.parquet")
+    assert per_file.column("f").to_pylist() == [r[5] for r in out[20:40]]
+
+
+def test_skip_bad_lists_every_line_on_stderr_or_in_rejects(tmp_path):
+    src = tmp_path / "p.csv"
+    src.write_text("id,x\n" + "".join(f"{k},{'bad' if k % 3 == 0 else k}\n" for k in range(1, 20)))
+    result = run("batch", "x*2", "-i", src, "--skip-bad")
+    assert result.exit_code == 0
+    assert "Skipped 6 bad rows of 19" in result.stderr
+    assert "lines 4, 7, 10, 13, 16, 19" in result.stderr
+    rejects = tmp_path / "rejects.csv"
+    result = run("batch", "x*2", "-i", src, "--skip-bad", "--rejects", rejects)
+    assert result.exit_code == 0 and f"listed in {rejects}" in result.stderr
+    lines = rejects.read_text().splitlines()
+    assert lines[0] == "file,position,reason" and len(lines) == 7
+    assert lines[1].startswith(f'{src},line 4,"x (column 2) is \'bad\'')
+    assert run("batch", "x", "-i", src, "--rejects", rejects).exit_code == 2  # needs --skip-bad
+
+
+# ---- issue 11 -----------------------------------------------------------------------------------
+
+
+def _cli(*args, **kw):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, "-m", "backprop_cli.cli", *map(str, args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+
+
+def test_a_failed_run_leaves_the_previous_output_whole(tmp_path):
+    src = tmp_path / "p.csv"
+    src.write_text("x\n" + "".join(f"{k}\n" for k in range(1, 2000)) + "0\n")
+    out = tmp_path / "out.csv"
+    out.write_text("the previous result\n")
+    result = run("batch", "log(x)", "-i", src, "-o", out)
+    assert result.exit_code == 1 and "line 2001" in result.stderr
+    assert out.read_text() == "the previous result\n"
+    assert sorted(os.listdir(tmp_path)) == ["out.csv", "p.csv"]  # no temporary file left
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_run_leaves_the_previous_output_whole(tmp_path, sig):
+    src = tmp_path / "p.csv"
+    block = "".join(f"{k * 0.25!r},{k}\n" for k in range(10000))
+    with open(src, "w") as fh:
+        fh.write("x,y\n")
+        for _ in range(100):
+            fh.write(block)
+    out = tmp_path / "out.csv"
+    out.write_text("the previous result\n")
+    proc = _cli("batch", "sin(x)*y", "-i", src, "-o", out, "--chunk-size", 100)
+    deadline = time.monotonic() + 60
+    while not any(name.endswith(".tmp") for name in os.listdir(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert out.read_text() == "the previous result\n"
+    assert sorted(os.listdir(tmp_path)) == ["out.csv", "p.csv"]
+
+
+def test_refuses_when_standard_input_is_the_output(tmp_path):
+    big = tmp_path / "big.csv"
+    big.write_text("x\n1\n2\n")
+    with open(big, "rb") as stdin:
+        proc = _cli("batch", "x^2", "-i", "-", "-o", big, stdin=stdin)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and b"is standard input" in err
+    assert big.read_text() == "x\n1\n2\n"
+
+
+def test_control_characters_from_data_are_escaped(tmp_path):
+    src = tmp_path / "p.csv"
+    src.write_text("x\n\x1b]0;PWNED\x07\x1b[2J\n")
+    result = run("batch", "x", "-i", src)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\\x1b" in result.stderr
+    keys = '{"x\\u001b[2J\\n\\u202e": 1, "y": 2}\n'
+    result = run("batch", "z", "-i", "-", input=keys)
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stderr and "\u202e" not in result.stderr and "\\n" in result.stderr
+
+
+def test_a_number_of_400_digits_is_a_bad_row():
+    text = '{"x": 1}\n{"x": ' + "9" * 400 + '}\n{"x": 3}\n'
+    stopped = run("batch", "x*2", "-i", "-", input=text)
+    assert stopped.exit_code == 1 and "line 2" in stopped.stderr and "400 digits" in stopped.stderr
+    skipped = run("batch", "x*2", "-i", "-", "--skip-bad", input=text)
+    assert skipped.exit_code == 0
+    assert [json.loads(line)["x"] for line in skipped.stdout.splitlines()] == [1.0, 3.0]
+
+
+@pytest.mark.slow
+def test_time_is_linear_in_the_columns_used(tmp_path):
+    def seconds(n):
+        names = [f"c{k}" for k in range(n)]
+        src = tmp_path / f"wide{n}.csv"
+        src.write_text(",".join(names) + "\n" + "\n".join(",".join(["1"] * n) for _ in range(3)) + "\n")
+        program = tmp_path / f"sum{n}.bp"
+        program.write_text("+".join(names))
+        start = time.perf_counter()
+        result = run("batch", "-f", program, "-i", src)
+        took = time.perf_counter() - start
+        assert result.exit_code == 0, result.stderr[-500:]
+        lines = result.stdout.splitlines()
+        assert len(lines) == 4 and lines[1].split(",")[n] == f"{float(n)}"
+        return took
+
+    small, big = seconds(10_000), seconds(50_000)
+    # 5x the columns: linear is 5x the time, the quadratic look-ups it had were 25x (85 s at 100,000).
+    assert big < 12 * small, (small, big)
