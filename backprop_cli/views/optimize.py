@@ -21,8 +21,13 @@ def _num(v, digits: int) -> str:
 
 
 def _norm(gradients: dict, wrt: list) -> float:
-    return math.sqrt(sum(float((gradients[name] ** 2).sum()) if hasattr(gradients[name], "shape")
-                         else gradients[name] ** 2 for name in wrt))
+    """The length of the whole gradient (math.hypot: no overflow in the squares)."""
+    parts = [gradients[name] for name in wrt]
+    if all(type(g) is float for g in parts):
+        return math.hypot(*parts)
+    import numpy as np
+
+    return math.hypot(*(float(np.linalg.norm(g)) for g in parts))
 
 
 def stride(steps: int, rows: int = TABLE_ROWS) -> int:
