@@ -33,11 +33,23 @@ def build(source: str, *, at: Iterable[str] = (), output: Optional[str] = None,
     Raises InputError for a text over the limits in ``limits`` (size, depth, long names), before parsing."""
     limits.check_source(source, origin)
     if output is not None:
-        limits.check_name(output, "--output")
+        limits.check_name(output, "--of")
         if not _NAME.match(output):
-            raise InputError(f"--output: '{limits.printable(output)}' is not a name",
-                             "Names start with a letter or '_', then letters, digits or '_'.")
-    return parse(source, origin=origin, bound=at, output=output, progress=progress)
+            raise InputError(f"--of: '{limits.printable(output)}' is not a name",
+                             "Names start with a letter or '_', then letters, digits or '_'.  To write "
+                             "the result to a file, use -o FILE.")
+    from .language.normalize import normalize
+
+    text, positions = normalize(source)
+    try:
+        return parse(text, origin=origin, bound=at, output=output, progress=progress)
+    except SourceError as e:
+        from .language.hints import improve
+        from .language.normalize import remap
+
+        remap(e, source, positions)
+        improve(e)
+        raise
 
 
 def evaluate(source: str, at: Optional[Point] = None, *, output: Optional[str] = None,

@@ -36,7 +36,10 @@ def unknown_input(option: str, name: str, inputs) -> InputError:
     """``--wrt q`` / ``--over q`` naming no input: say which inputs there are, and the nearest."""
     from .language.suggest import nearest
 
+    from .language.limits import printable
+
     close = nearest(name, inputs)
+    name = printable(name)
     return InputError(f"{option} {name}: the expression has no input '{name}' "
                       f"(its inputs: {', '.join(inputs) or 'none'})",
                       f"Did you mean '{close}'?" if close else None)
@@ -44,6 +47,13 @@ def unknown_input(option: str, name: str, inputs) -> InputError:
 
 class MathError(BackpropError):
     """The maths failed: an undefined value, a failed gradient check."""
+
+    exit_code = 1
+
+
+class OutputError(BackpropError):
+    """A result could not be written: a full disk, a closed or failing output (exit 1: the input was
+    fine, the environment failed)."""
 
     exit_code = 1
 

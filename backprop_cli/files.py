@@ -7,7 +7,56 @@ writes a file writes it through ``atomic_write``.
 
 from __future__ import annotations
 
+import errno
 import os
+import sys
+
+#: errno values where the path itself is wrong (a missing folder, a directory, no permission): the
+#: user can fix the name, so it is bad input (exit 2); anything else (a full disk, an I/O error) is
+#: the environment failing (exit 1).
+PATH_ERRORS = {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM, errno.ENAMETOOLONG,
+               errno.EROFS, errno.ELOOP, errno.EINVAL}
+
+
+def write_error(path, error: BaseException):
+    """The BackpropError for a failed write of ``path``: one line naming the file and the reason."""
+    from .errors import InputError, OutputError
+    from .language.limits import printable
+
+    reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    if isinstance(error, ValueError):  # a NUL byte in the path
+        return InputError(f"cannot write {printable(os.fspath(path), 200)}: {reason}")
+    kind = InputError if getattr(error, "errno", None) in PATH_ERRORS else OutputError
+    return kind(f"cannot write {printable(os.fspath(path), 200)}: {reason}")
+
+
+def write_output(path, data, mode: str = "w") -> None:
+    """Write all of ``data`` (text, or bytes with mode 'wb') to ``path`` through ``atomic_write``;
+    a failure is the error of ``write_error`` and leaves any previous file as it was."""
+    write_lines(path, [data], mode)
+
+
+def write_lines(path, lines, mode: str = "w") -> None:
+    """``write_output`` for text made piece by piece (an iterable of str or bytes): written as it
+    comes, so the whole text is never held in memory."""
+    kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
+    target = atomic_write(path, mode, **kwargs)
+    try:
+        fh = target.__enter__()
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
+        raise write_error(path, e) from None
+    try:
+        fh.writelines(lines)
+    except BaseException:
+        kind, error, tb = sys.exc_info()
+        target.__exit__(kind, error, tb)
+        if isinstance(error, OSError):
+            raise write_error(path, error) from None
+        raise
+    try:
+        target.__exit__(None, None, None)
+    except OSError as e:
+        raise write_error(path, e) from None
 
 
 class atomic_write:

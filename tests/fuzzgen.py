@@ -166,6 +166,10 @@ def recipe(rng: random.Random, name: str, point: dict, tmpdir: str = ".") -> lis
         over = rng.choice([f"{rng.choice(names)}=-2:2:{rng.choice([2, 11, 41])}", f"{names[0]}=0:1",
                            f"{names[0]}=1:1", "x=-pi:pi:5", token_soup(rng, 3), f"{names[0]}=nan:1"])
         return ["--over", over, *(["--format", "csv"] if rng.random() < 0.5 else [])]
+    if name == "live":  # no terminal in the tests: the screen drawn to a file, after some keys
+        keys = " ".join(rng.choice(["n", "b", "c", "l", "right", "left", "plus", "minus", "down"])
+                        for _ in range(rng.randint(0, 4)))
+        return ["--screenshot", f"{tmpdir}/live.svg", *(["--keys", keys] if keys else [])]
     if name == "optimize":
         return ["--steps", str(rng.choice([0, 1, 5, 20])), *(["--format", "json"] if rng.random() < 0.5 else [])]
     if name == "batch":

@@ -20,7 +20,7 @@ SHAPES = {  # opening, closing
     "round": (r"\(", r"\)"),
 }
 NODE = [re.compile(rf"^(?P<id>{ID}){o}{STRING}{c}$") for o, c in SHAPES.values()]
-EDGE = re.compile(rf"^(?P<a>{ID}) -->\|{STRING}\| (?P<b>{ID})$")
+EDGE = re.compile(rf"^(?P<a>{ID}) -->(\|{STRING}\|)? (?P<b>{ID})$")
 CLASSDEF = re.compile(rf"^classDef (?P<name>{ID}) (?P<styles>[a-z-]+:[^,\s;]+(,[a-z-]+:[^,\s;]+)*)$")
 CLASS = re.compile(rf"^class (?P<ids>{ID}(,{ID})*) (?P<name>{ID})$")
 ENTITY = re.compile(r"#([a-z]+|\d+);")
@@ -58,7 +58,8 @@ def parse(source: str) -> dict:
             for end in (m["a"], m["b"]):
                 if end not in nodes:
                     raise MermaidError(f"{where}: edge from or to undefined node {end}")
-            _check_text(m["text"], where)
+            if m["text"] is not None:  # an edge may have no label
+                _check_text(m["text"], where)
             edges.append((m["a"], m["b"], m["text"]))
             continue
         m = CLASSDEF.match(line)

@@ -39,11 +39,12 @@ def test_every_sample_passes(path):
 def test_the_lecture_neuron_numbers_and_the_rule_are_shown():
     case = next(c for c in lecture_cases() if c["name"] == "cs231n-neuron")
     at = ",".join(f"{k}={v}" for k, v in case["at"].items())
-    result = run("check", case["program"], "--at", at)
+    result = run("check", case["program"], "--at", at, env={"COLUMNS": "100"})
     assert result.exit_code == 0
     out = result.stdout
-    assert "h = eps^(1/3) * max(1, |x|)" in out and "6.055e-6" in out
-    assert "ok when <= 1e-6 (--tolerance)" in out
+    flat = " ".join(out.split())  # the notes wrap to the terminal's width
+    assert "h = eps^(1/3) * max(1, |x|)" in flat and "6.055e-6" in out
+    assert "ok when <= 1e-6 (--tolerance)" in flat
     assert "all 5 gradients pass" in out
     for name, grad in case["gradients"].items():
         line = next(line for line in out.splitlines() if line.startswith(name + " "))
@@ -196,3 +197,14 @@ def test_undefined_points_and_bad_input_exit_as_eval_does():
     assert run("check", "log(x)", "--at", "x=-1").exit_code == 1
     assert run("check", "x +", "--at", "x=1").exit_code == 2
     assert run("check", "x*y", "--at", "x=1").exit_code == 2
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_the_table_fits_and_never_cuts_a_number(width):
+    result = run("check", "x*sin(x)+y^2", "--at", "x=1,y=2", "--digits", "12", env={"COLUMNS": str(width)})
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert "…" not in result.stdout
+    assert "1.38177329068" in result.stdout  # the backprop gradient of x, whole
+    assert any(line.split()[:1] == ["result"] or "result" in line.split() for line in lines)

@@ -11,11 +11,20 @@ def test_table_lists_every_node_then_the_output_and_gradients():
     result = run("eval", "(x+y)*z", "--at", "x=-2,y=5,z=-4")
     assert result.exit_code == 0 and result.stderr == ""
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["id", "node", "op", "inputs", "value", "gradient"]
+    assert lines[0].split() == ["id", "node", "op", "value", "gradient"]
     assert lines[2].split() == ["0", "x", "input", "-2", "-4"]
-    assert lines[4].split() == ["2", "x+y", "add", "0", "1", "3", "-4"]
-    assert lines[6].split() == ["4", "(x+y)*z", "mul", "2", "3", "-12", "1"]
+    assert lines[4].split() == ["2", "t1", "=", "x", "+", "y", "add", "3", "-4"]
+    assert lines[6].split() == ["4", "f", "=", "t1*z", "mul", "-12", "1"]
     assert lines[-4:] == ["f = -12", "df/dx = -4", "df/dy = -4", "df/dz = 3"]
+
+
+def test_table_full_labels_and_constants_without_a_gradient():
+    result = run("eval", "(x+y)*z + 2", "--at", "x=-2,y=5,z=-4", "--labels", "full")
+    lines = result.stdout.splitlines()
+    assert lines[6].split() == ["4", "(x+y)*z", "mul", "-12", "1"]
+    assert lines[7].split() == ["5", "2", "const", "2"]  # no gradient shown for a constant
+    doc = run_json("eval", "(x+y)*z + 2", "--at", "x=-2,y=5,z=-4")
+    assert doc["nodes"][5]["grad"] == 1.0  # JSON keeps it
 
 
 def test_plain_text_when_piped_and_no_colour_codes():

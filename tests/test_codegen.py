@@ -59,7 +59,7 @@ def test_python_matches_eval_on_the_samples_exactly(path):
 
 @pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.stem)
 def test_numpy_works_elementwise_over_arrays(path):
-    np = pytest.importorskip("numpy")
+    import numpy as np
     source = path.read_text()
     graph = build(source)
     names = list(graph.inputs)
@@ -74,7 +74,7 @@ def test_numpy_works_elementwise_over_arrays(path):
 
 
 def test_numpy_broadcasts_a_scalar_with_an_array_and_does_not_touch_the_inputs():
-    np = pytest.importorskip("numpy")
+    import numpy as np
     f = python_function("q = x + y\nq*q + x", "numpy")
     x = np.array([1.0, 2.0, 3.0])
     before = x.copy()
@@ -104,7 +104,7 @@ def test_python_matches_eval_on_random_programs(source, point):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs(), points())
 def test_numpy_matches_eval_on_random_programs(source, point):
-    np = pytest.importorskip("numpy")
+    import numpy as np
     try:
         value, grads, names = engine(source, point)
     except MathError:
@@ -134,7 +134,6 @@ def test_kinks_follow_the_engine_in_every_language(source, point, expected, tmp_
     assert grads == pytest.approx(expected)
     args = [point[n] for n in names]
     assert list(python_function(source)(*args)[1]) == grads
-    pytest.importorskip("numpy")
     # numpy has its own log and exp, which may differ from the C library's in the last bit.
     assert [float(g) for g in python_function(source, "numpy")(*args)[1]] == pytest.approx(grads, rel=1e-15)
     if HAVE_GCC:

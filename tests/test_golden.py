@@ -1,6 +1,8 @@
 """Golden outputs: every human-facing view of every sample, plain (no colour), byte for byte.
 
-The expected files live in tests/golden/VIEW/SAMPLE.txt.  After a deliberate change to a view,
+The expected files live in tests/golden/VIEW/SAMPLE.txt; the text views that fit the terminal (table,
+tree, trace) have one file per width, VIEW/SAMPLE-WIDTH.txt, for 60, 80 and 120 columns (COLUMNS),
+and no line may be wider.  After a deliberate change to a view,
 regenerate them with
 
     BACKPROP_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
@@ -31,25 +33,34 @@ VIEWS = {
 # The lecture folds the neuron's sigmoid; the staged sample has two sigmoids to fold.
 COLLAPSED = ["neuron", "staged"]
 
-CASES = [(view, name, False) for view in VIEWS for name in SAMPLE_NAMES] + \
-        [(view, name, True) for view in VIEWS for name in COLLAPSED]
+#: the views laid out for the terminal's width, and the widths they are kept at
+FITTED = {"table", "tree", "trace"}
+WIDTHS = [60, 80, 120]
+
+BASE = [(view, name, False) for view in VIEWS for name in SAMPLE_NAMES] + \
+       [(view, name, True) for view in VIEWS for name in COLLAPSED]
+CASES = [(view, name, collapse, width) for view, name, collapse in BASE
+         for width in (WIDTHS if view in FITTED else [None])]
 
 
 def _id(case):
-    view, name, collapse = case
-    return f"{view}-{name}" + ("-collapsed" if collapse else "")
+    view, name, collapse, width = case
+    return f"{view}-{name}" + ("-collapsed" if collapse else "") + (f"-{width}" if width else "")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
 def test_golden(case):
-    view, name, collapse = case
+    view, name, collapse, width = case
     args = [VIEWS[view][0], "-f", SAMPLES / f"{name}.bp", *VIEWS[view][1:]]
     if collapse:
         args += ["--collapse", "sigmoid"]
-    result = run(*args, env={"FORCE_COLOR": None, "NO_COLOR": None, "COLUMNS": None, "TERM": None})
+    columns = str(width) if width else None
+    result = run(*args, env={"FORCE_COLOR": None, "NO_COLOR": None, "COLUMNS": columns, "TERM": None})
     assert result.exit_code == 0, result.stderr
     assert "\x1b[" not in result.stdout
-    path = GOLDEN / view / (name + ("-collapsed" if collapse else "") + ".txt")
+    if width:
+        assert max(len(line) for line in result.stdout.splitlines()) <= width
+    path = GOLDEN / view / (_id(case)[len(view) + 1:] + ".txt")
     if UPDATE:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(result.stdout, encoding="utf-8")

@@ -160,8 +160,11 @@ def test_hostile_text_is_never_run(name, watch):
             program.write_text(text)
             runs.append([*at(f"x=1,{MARKER}=2"), "-f", str(program)])
         for _ in range(3):  # and the command's own options, some with the hostile text as value
-            options = [text if rng.random() < 0.3 and not arg.startswith("-") else arg
-                       for arg in random_options(rng, command, str(watch))]
+            chosen = random_options(rng, command, str(watch))
+            # Not the value of -o/--out: writing the file the user named is not running their text.
+            options = [text if rng.random() < 0.3 and not arg.startswith("-")
+                       and (k == 0 or chosen[k - 1] not in ("-o", "--out")) else arg
+                       for k, arg in enumerate(chosen)]
             runs.append([*at(f"x=1,{MARKER}=2"), *options, "--", text])
         for argv in runs:
             result = run(name, *argv)
@@ -181,9 +184,11 @@ def test_hostile_text_in_the_api(watch):
     assert not _events, _events
 
 
-@pytest.mark.skipif(not MISSING, reason="every command is importable")
-def test_commands_not_yet_importable_are_listed():
-    pytest.skip("not checked yet (module not importable): " + ", ".join(sorted(MISSING)))
+def test_every_command_imports():
+    # The fuzzing, scaling and hostile-text tests run every command that imports: one listed in
+    # COMMANDS that does not would escape them.
+    assert not MISSING, f"listed in cli/group.py COMMANDS but not importable: {MISSING}"
+    assert FOUND
 
 
 def test_no_marker_file_anywhere():

@@ -1,5 +1,5 @@
-"""The README's trace/tree/graph section shows real output.  Its ```console blocks are run by
-test_readme.py; here: the example of a missing Graphviz (it needs PATH without dot), the Mermaid
+"""The trace/tree/graph section of docs/commands.md shows real output.  Its ```console blocks are
+run by test_readme.py; here: the example of a missing Graphviz (it needs PATH without dot), the Mermaid
 block, and that every view has an example."""
 
 import re
@@ -10,8 +10,8 @@ HEADING = "## Seeing the backward pass: trace, tree and graph pictures"
 
 
 def section():
-    """The README's section on trace, tree and graph pictures."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    """The guide's section on trace, tree and graph pictures."""
+    text = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
     start = text.index(HEADING)
     end = text.find("\n## ", start + len(HEADING))
     return text[start:end if end >= 0 else None]
@@ -21,7 +21,7 @@ def test_the_missing_graphviz_example_is_real_output(monkeypatch, tmp_path):
     monkeypatch.chdir(ROOT)
     block = re.search(r"```text\n\$ backprop graph (-f samples/neuron.bp -o neuron.svg) .*?\n(.*?)```",
                       section(), re.S)
-    assert block, "the README lost its example of a missing Graphviz"
+    assert block, "docs/commands.md lost its example of a missing Graphviz"
     target = tmp_path / "neuron.svg"
     result = run("graph", "-f", "samples/neuron.bp", "-o", target, env={"PATH": str(tmp_path)})
     assert result.exit_code == 1
@@ -49,7 +49,7 @@ def test_the_pictures_in_docs_show_the_current_graph(monkeypatch):
 
     monkeypatch.chdir(ROOT)
     for name, extra in (("neuron", []), ("neuron-collapsed", ["--collapse", "sigmoid"])):
-        assert f"docs/{name}.svg" in section()
+        assert f"]({name}.svg)" in section()  # docs/commands.md shows docs/<name>.svg
         svg = ET.parse(ROOT / "docs" / f"{name}.svg")
         drawn = sorted(t.text.strip() for t in svg.iter("{http://www.w3.org/2000/svg}text") if t.text)
         dot = run("graph", "-f", "samples/neuron.bp", *extra).stdout

@@ -18,7 +18,7 @@ from backprop_cli.language import limits
 from conftest import run
 from fuzzgen import load_commands
 
-FOUND, MISSING = load_commands()
+FOUND, _ = load_commands()
 GROWTH = 8
 BOUND = GROWTH * 3.5
 
@@ -28,7 +28,8 @@ POINTS_CSV.write_text(",".join(f"x{i}" for i in range(20)) + "\n" +
 
 #: what a command needs besides the program and the point to do its full work.
 RECIPES: dict = {"diff": ["--wrt", "x1"], "plot": ["--over", "x0=-1:1:21", "--format", "csv"],
-                 "optimize": ["--steps", "3", "--format", "json"], "batch": ["-i", str(POINTS_CSV)]}
+                 "optimize": ["--steps", "3", "--format", "json"], "batch": ["-i", str(POINTS_CSV)],
+                 "live": ["--screenshot", str(POINTS_CSV.with_name("live.svg")), "--keys", "n right"]}
 
 
 def program(n: int) -> str:
@@ -63,8 +64,7 @@ def best_time(name: str, text: str) -> float:
 PROGRAM_COMMANDS = [name for name, c in FOUND.items() if "expr" in {p.name for p in c.params}]
 
 
-@pytest.mark.parametrize("name", [*PROGRAM_COMMANDS, *(pytest.param(m, marks=pytest.mark.skip(reason="not importable yet"))
-                                            for m in MISSING)])
+@pytest.mark.parametrize("name", PROGRAM_COMMANDS)  # test_no_eval.py::test_every_command_imports: none missing
 def test_commands_scale_linearly(name):
     n = 6
     small, large = program(n), program(GROWTH * n)

@@ -104,7 +104,9 @@ def test_codegen_numpy_writes_vectorised_code():
 def test_tree_shows_arrays():
     r = run("eval", "L = sum(W @ x)", "--at", "W=[[1,2],[3,4]],x=[1,-1]", "--format", "tree")
     assert r.exit_code == 0, r.stderr
-    assert "value [[1, 2], [3, 4]]  grad [[1, -1], [1, -1]]" in r.stdout
+    row = next(line for line in r.stdout.splitlines() if "W     input" in line)
+    assert row.split("input")[1].split() == ["[[1,", "2],", "[3,", "4]]", "[[1,", "-1],", "[1,", "-1]]"]
+    assert "dL/dW = [[1, -1], [1, -1]]" in r.stdout
 
 
 @pytest.mark.parametrize("labels", ["3", "1.5", "-1"])

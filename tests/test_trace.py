@@ -28,16 +28,32 @@ def test_the_lectures_simple_graph(cli):
     # forward, node by node
     assert "q = x + y = -2 + 5 = 3" in text
     assert "f = q*z = 3 * (-4) = -12" in text
-    # backward: upstream, local as formula and number, the product, what flows on
+    # backward: upstream, local as formula and number, their product, in the short names
     assert "upstream df/df = 1" in text
-    assert "local d(q*z)/dq = z = -4" in text
-    assert "upstream * local = 1 * (-4) = -4" in text
-    assert "df/dq = -4" in text
-    assert "local d(q*z)/dz = q = 3" in text
+    assert "f -> q: upstream 1 x local (z = -4) = -4" in text
+    assert "f -> z: upstream 1 x local (q = 3) = 3" in text
     assert "upstream df/dq = -4" in text
-    assert "local d(x + y)/dx = 1" in text
-    assert "upstream * local = -4 * 1 = -4" in text
+    assert "q -> x: upstream -4 x local 1 = -4" in text
     assert text.index("Forward pass") < text.index("Backward pass")
+
+
+def test_unnamed_gates_get_short_names_and_the_forward_pass_is_their_legend(cli):
+    text = cli("trace", "-f", SAMPLES / "neuron.bp", env={"COLUMNS": "80"}).stdout
+    assert "  t7 = 1 + t6 = 1 + 0.3679 = 1.368" in text
+    assert "  f  = 1/t7 = 1 / 1.368 = 0.7311" in text
+    assert "t7 -> t6: upstream -0.5344 x local 1 = -0.5344" in text
+    assert "f -> t7: upstream 1 x local (-1/t7^2 = -0.5344) = -0.5344" in text
+    assert "exp(-(w0" not in text  # no whole subexpressions
+    assert max(len(line) for line in text.splitlines()) <= 80
+    full = cli("trace", "-f", SAMPLES / "neuron.bp", "--labels", "full").stdout
+    assert "1 + exp(-(w0*x0 + w1*x1 + w2)) = 1 + 0.3679 = 1.368" in full
+    assert "t7" not in full
+
+
+def test_after_plus_equals_the_new_node_is_named_apart(cli):
+    text = cli("trace", "input c = 3\nc += c").stdout
+    assert "dc#2/dc = 2" in text and "dc/dc" not in text
+    assert "c#2 = c + c = 3 + 3 = 6" in text
 
 
 def test_gate_patterns_in_the_lectures_words(cli):
@@ -45,8 +61,8 @@ def test_gate_patterns_in_the_lectures_words(cli):
     assert "the add gate distributes" in text
     assert "the mul gate swaps its inputs" in text
     assert "the max gate routes" in text
-    assert "local d(max(z, w))/dz = 1 if z is the largest else 0 = 1" in text
-    assert "local d(max(z, w))/dw = 1 if w is the largest else 0 = 0" in text
+    assert "local (1 if z is the largest else 0 = 1)" in text
+    assert "local (1 if w is the largest else 0 = 0)" in text
 
 
 def test_a_branch_adds_with_running_sums_and_the_total(cli):
@@ -54,11 +70,13 @@ def test_a_branch_adds_with_running_sums_and_the_total(cli):
     text = cli("trace", "-f", SAMPLES / "staged.bp").stdout
     # x feeds num, -x and xpy: three contributions, each shown with +=, then the sum.
     lines = [line for line in text.splitlines() if "df/dx += " in line]
+    assert len(lines) == 3, text
     assert [re.search(r"\((\d) of 3\)", line).group(1) for line in lines] == ["1", "2", "3"]
     g = r.graph
     x = g.inputs["x"]
     flows = [r.contrib[i][k] for i in range(g.output, -1, -1) for k, j in enumerate(g.args[i]) if j == x]
     assert len(flows) == 3 and sum(flows) == pytest.approx(r.grads[x])
+    text = cli("trace", "-f", SAMPLES / "staged.bp", env={"COLUMNS": "200"}).stdout
     total = next(line for line in text.splitlines() if "branch: x" in line)
     assert "a branch adds" in total
     assert total.endswith(f"df/dx = {show(flows[0])} + {show(flows[1])} + ({show(flows[2])}) = "
@@ -74,7 +92,13 @@ def test_steps_follow_reverse_topological_order():
     titles = re.findall(r"^step (\d+): ([^ ]+)", text, re.M)
     gates = [g.label(i) for i in range(g.output, -1, -1) if g.args[i]]
     assert [int(n) for n, _ in titles] == list(range(1, len(gates) + 1))
-    assert [label for _, label in titles] == [label.split(" ")[0] for label in gates]
+    names = [t for _, t in titles]
+    # named gates keep their names; the unnamed ones are t1, t2, ... numbered in topological order
+    named = [g.name[i] or g.output_name for i in range(g.output, -1, -1)
+             if g.args[i] and (g.name[i] or i == g.output)]
+    assert [t for t in names if not re.match(r"t\d+$", t)] == named
+    generated = [int(t[1:]) for t in names if re.match(r"t\d+$", t)]
+    assert generated == sorted(generated, reverse=True) and min(generated) == 1
 
 
 def test_the_trace_reads_the_engines_recorded_facts():
@@ -84,8 +108,8 @@ def test_the_trace_reads_the_engines_recorded_facts():
     r.local[out] = (1234.5, 6789.25)
     r.contrib[out] = (-111.5, -222.75)
     text = plain(r)
-    assert "local d(q*z)/dq = z = 1234" in text
-    assert "= -111.5" in text and "= -222.8" in text
+    assert "f -> q: upstream 1 x local (z = 1234) = -111.5" in text
+    assert "= -222.8" in text
 
 
 def test_collapsed_trace_is_shorter_and_shows_the_sigmoid_gate(cli):
@@ -105,19 +129,32 @@ def test_no_gates_at_all(cli):
     assert "no gates" in out.stdout and "df/dx = 1" in out.stdout
 
 
-def test_piped_output_is_plain_and_equal_to_richs_rendering():
+def test_piped_output_is_plain_and_equal_to_the_built_parts(monkeypatch):
     import io
 
     from backprop_cli.views.console import make_console
 
+    monkeypatch.setenv("COLUMNS", "300")
     r = evaluate((SAMPLES / "staged.bp").read_text())
     t = trace_view.build(r)
     buffer = io.StringIO()
-    console = make_console(file=buffer)
-    for part in t.renderables():
-        console.print(part)
-    assert buffer.getvalue() == "".join(p + "\n" for p in t.plain())
+    trace_view.render(r, make_console(file=buffer))
+    assert buffer.getvalue() == "\n\n".join(t.plain()) + "\n"
     assert "\x1b[" not in buffer.getvalue()
+
+
+def test_colour_and_plain_say_the_same_at_every_width():
+    import io
+
+    from backprop_cli.views.styled import Writer
+
+    r = evaluate((SAMPLES / "neuron.bp").read_text())
+    for width in (60, 80, 120):
+        plain_out, colour_out = io.StringIO(), io.StringIO()
+        trace_view.write(r, Writer(plain_out, False, width))
+        trace_view.write(r, Writer(colour_out, True, width))
+        assert re.sub(r"\x1b\[[0-9;]*m", "", colour_out.getvalue()) == plain_out.getvalue()
+        assert max(len(line) for line in plain_out.getvalue().splitlines()) <= width
 
 
 def test_colours_when_forced():
@@ -158,7 +195,7 @@ def test_a_script_with_an_open_stdin_never_hangs():
 
 # ---- under a real pseudo-terminal -------------------------------------------------------------
 
-pty = pytest.importorskip("pty")
+import pty  # noqa: E402  (Linux and macOS: the only systems the project supports)
 
 
 def _env(**extra):
@@ -277,9 +314,9 @@ def test_colours_on_a_terminal_and_not_with_no_color():
 def test_an_unnamed_output_is_called_f():
     r = evaluate("(x+y)*z", {"x": -2, "y": 5, "z": -4})
     text = plain(r)
-    assert "  f   = (x+y)*z = 3 * (-4) = -12" in text
-    assert "step 1: f = (x+y)*z" in text and "upstream df/df = 1" in text
-    assert "local d((x+y)*z)/d(x+y) = z = -4" in text
+    assert "  f  = t1*z = 3 * (-4) = -12" in text
+    assert "step 1: f = t1*z" in text and "upstream df/df = 1" in text
+    assert "f -> t1: upstream 1 x local (z = -4) = -4" in text
 
 
 def test_a_kink_is_said_to_be_a_convention(cli):
@@ -289,7 +326,7 @@ def test_a_kink_is_said_to_be_a_convention(cli):
 
 
 def test_a_branch_with_many_terms_is_summed_in_short(cli):
-    text = cli("trace", "+".join(["x"] * 12), "--at", "x=1").stdout
+    text = cli("trace", "+".join(["x"] * 12), "--at", "x=1", env={"COLUMNS": "200"}).stdout
     branch = next(line for line in text.splitlines() if "branch:" in line)
     assert branch.endswith("df/dx = 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + … (3 more) + 1 = 12")
     text = cli("trace", "+".join(["x"] * 10), "--at", "x=1").stdout

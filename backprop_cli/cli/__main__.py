@@ -1,5 +1,9 @@
 """`python -m backprop_cli.cli`: the click group itself, without the fast path."""
 
-from .group import main
+import sys
 
-main()
+from .entry import run_click
+from .output import finish, start_up
+
+start_up()
+sys.exit(finish(run_click()))

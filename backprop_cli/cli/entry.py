@@ -1,8 +1,8 @@
 """The `backprop` console script: a fast path for the everyday `backprop eval`, else the click group.
 
 click costs more to import than the rest of an `eval` put together.  When the arguments are plain
-(`eval`, one EXPR or -f FILE, and only the options below, each with its value as the next argument),
-this module reads them itself and calls the same function the click command calls
+(`eval`, one EXPR or -f FILE, and only the options that options.EVAL lists, each with its value as
+the next argument), this module reads them itself and calls the same function the click command calls
 (``commands/eval_run.run``), reporting failures through the same ``output.report``.  Anything else,
 --help, a completion request, standard input, an unknown or unusual option, a bad value, goes to click
 unchanged, so messages and exit codes are click's own.  tests/test_entry.py runs both on many
@@ -14,49 +14,53 @@ from __future__ import annotations
 import os
 import sys
 
-#: options of `backprop eval` that take a value, and the parameter each sets
-_VALUED = {"-f": "file", "--file": "file", "--at": "at", "--output": "output", "--format": "fmt",
-           "--digits": "digits"}
-_FLAGS = {"--allow-nonfinite": "allow_nonfinite", "--no-nodes": "no_nodes", "--debug": "debug"}
+
+def _by_flag() -> dict:
+    from .options import EVAL
+
+    return {flag: option for option in EVAL for flag in option.flags}
 
 
 def plain_eval(argv: list):
     """The parameters of a plain `backprop eval ...` argument list, or None if click should read it."""
     if not argv or argv[0] != "eval":
         return None
-    params = {"expr": None, "file": None, "at": [], "output": None, "allow_nonfinite": False,
-              "fmt": "table", "digits": "4", "no_nodes": False, "debug": False}
+    by_flag = _by_flag()
+    params = {"expr": None}
+    given = {}
+    for option in by_flag.values():
+        params[option.dest] = option.initial()
     args = argv[1:]
     k = 0
     while k < len(args):
         arg = args[k]
-        if arg in _VALUED:
+        option = by_flag.get(arg)
+        if option is not None and option.is_flag:
+            params[option.dest] = True
+        elif option is not None:
             if k + 1 >= len(args):
                 return None
             value = args[k + 1]
             if value.startswith("-"):  # "-" (standard input), or what click might read otherwise
                 return None
-            name = _VALUED[arg]
-            if name == "at":
-                params["at"].append(value)
+            if option.multiple:
+                params[option.dest].append(value)
             else:
-                params[name] = value
-            k += 2
-            continue
-        if arg in _FLAGS:
-            params[_FLAGS[arg]] = True
+                given[option] = value  # as click does, the last one counts
+            k += 1
         elif arg.startswith("-") or params["expr"] is not None:
             return None  # an option click knows (--help), an expression like -x^2, '-', '--', extras
         else:
             params["expr"] = arg
         k += 1
-    if params["fmt"] not in ("table", "json"):
-        return None
-    digits = params["digits"]
-    if not (digits.isascii() and digits.isdigit() and 1 <= int(digits) <= 17):
-        return None
-    params["digits"] = int(digits)
-    params["at"] = tuple(params["at"])
+    for option, text in given.items():
+        value = option.convert(text)
+        if value is None:
+            return None  # click says what is wrong with it
+        params[option.dest] = value
+    for option in by_flag.values():
+        if option.multiple:
+            params[option.dest] = tuple(params[option.dest])
     return params
 
 
@@ -80,9 +84,35 @@ def run_plain(argv: list):
 
 
 def main(argv=None):
+    from .output import finish, start_up
+
+    start_up()
     code = run_plain(sys.argv[1:] if argv is None else list(argv))
-    if code is not None:
-        return code
+    if code is None:
+        code = run_click(None if argv is None else list(argv))
+    return finish(code)
+
+
+def run_click(args=None) -> int:
+    """The click group in standalone mode, its exit code returned rather than raised."""
     from .group import main as click_main
 
-    return click_main() if argv is None else click_main(args=list(argv))
+    try:
+        return click_main(args=args)
+    except SystemExit as e:
+        if e.code is None or isinstance(e.code, int):
+            if e.code == 1 and type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
+                # click's own output (help, usage) met a reader that left: click exits 1 and wraps
+                # the streams; for backprop that is exit 0, as for every command's output.
+                from .output import silence_stdout
+
+                silence_stdout()
+                return 0
+            return e.code or 0
+        raise
+    except (OSError, MemoryError) as e:
+        # What escaped click: its own output (help, usage) that could not be written, or memory that
+        # ran out again while a first failure was being reported.
+        from .output import report
+
+        return report(e)

@@ -21,9 +21,15 @@ COMMANDS = {
     "optimize": ("optimize", "Minimise the output by gradient descent."),
     "quiz": ("quiz", "Practise the forward and backward pass by hand."),
     "gates": ("gates", "List every gate: forward rule, local gradients, pattern."),
+    "live": ("live", "A full-screen app: type, nudge the inputs, step the backward pass."),
 }
 
+from .helpfit import FittedContext
+
+
 class LazyGroup(click.Group):
+    context_class = FittedContext
+
     def list_commands(self, ctx):
         return list(COMMANDS)
 
@@ -31,6 +37,7 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module = importlib.import_module(f"backprop_cli.cli.commands.{COMMANDS[name][0]}")
+        module.command.context_class = FittedContext  # help that fits the terminal
         return module.command
 
     def resolve_command(self, ctx, args):
@@ -40,8 +47,16 @@ class LazyGroup(click.Group):
 
             close = nearest(name, COMMANDS)
             hint = f" Did you mean '{close}'?" if close else ""
-            ctx.fail(f"No such command '{name}'.{hint} Commands: {', '.join(COMMANDS)}.")
+            from ..language.limits import printable
+
+            ctx.fail(f"No such command '{printable(name)}'.{hint} Commands: {', '.join(COMMANDS)}.")
         return super().resolve_command(ctx, args)
+
+    def parse_args(self, ctx, args):
+        from .commands.expression import escaped_usage_errors
+
+        with escaped_usage_errors():
+            return super().parse_args(ctx, args)
 
     def format_commands(self, ctx, formatter):
         # Listing help from the table, so `backprop --help` imports no command module.

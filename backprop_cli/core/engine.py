@@ -141,10 +141,10 @@ def backward(graph: Graph, values: list, record: bool = True) -> tuple:
     ops, all_args = graph.op, graph.args
     # Nodes the output does not depend on get no gradient at all: even a nan local gradient there
     # (d/dy x^y for x < 0 in an unused statement) must not leak in as 0 * nan.
-    live = graph.live()
     if not record:
-        _backward_fast(ops, all_args, values, grads, out, loc_fns, live)
+        _backward_fast(ops, all_args, values, grads, out, loc_fns)
         return grads, local, contrib
+    live = graph.live()
     for i in range(out, -1, -1):
         args = all_args[i]
         if not args or not live[i]:
@@ -170,40 +170,53 @@ def backward(graph: Graph, values: list, record: bool = True) -> tuple:
     return grads, local, contrib
 
 
-def _backward_fast(ops: list, all_args: list, values: list, grads: list, out: int, loc_fns: dict,
-                   live: bytearray) -> None:
+def _backward_fast(ops: list, all_args: list, values: list, grads: list, out: int, loc_fns: dict) -> None:
     """The backward pass without recording edges.  Each written-out gate multiplies the upstream
     gradient by exactly the local gradient its entry in OPS returns, in the same order, so the
-    gradients are bit for bit those of the recording loop (tests/test_engine_fast.py checks)."""
+    gradients are bit for bit those of the recording loop (tests/test_engine_fast.py checks).
+    Which nodes are live (Graph.live) is worked out on the way, in the same pass."""
+    live = bytearray(len(ops))
+    live[out] = 1
     for i in range(out, -1, -1):
+        if not live[i]:
+            continue
         args = all_args[i]
-        if not args or not live[i]:
+        if not args:
             continue
         upstream = grads[i]
         op = ops[i]
         if op == "add":
             a, b = args
+            live[a] = live[b] = 1
             grads[a] += upstream * 1.0
             grads[b] += upstream * 1.0
         elif op == "mul":
             a, b = args
+            live[a] = live[b] = 1
             ca, cb = upstream * values[b], upstream * values[a]
             grads[a] += ca
             grads[b] += cb
         elif op == "sub":
             a, b = args
+            live[a] = live[b] = 1
             grads[a] += upstream * 1.0
             grads[b] += upstream * -1.0
         elif op == "neg":
-            grads[args[0]] += upstream * -1.0
+            a = args[0]
+            live[a] = 1
+            grads[a] += upstream * -1.0
         elif op == "exp":
-            grads[args[0]] += upstream * values[i]
+            a = args[0]
+            live[a] = 1
+            grads[a] += upstream * values[i]
         elif len(args) == 1:
             a = args[0]
+            live[a] = 1
             (la,) = loc_fns[op](values[i], values[a])
             grads[a] += upstream * la
         elif len(args) == 2:
             a, b = args
+            live[a] = live[b] = 1
             la, lb = loc_fns[op](values[i], values[a], values[b])
             ca, cb = upstream * la, upstream * lb
             grads[a] += ca
@@ -211,6 +224,7 @@ def _backward_fast(ops: list, all_args: list, values: list, grads: list, out: in
         else:
             loc = loc_fns[op](values[i], *[values[j] for j in args])
             for j, lk in zip(args, loc):
+                live[j] = 1
                 grads[j] += upstream * lk
 
 

@@ -50,6 +50,24 @@ class Graph:
         self.end.append(end)
         return len(self.op) - 1
 
+    def adder(self):
+        """``add`` as a plain function over the columns: the parser adds a node per reduction."""
+        ops = self.op
+        op_, args_, payload_, name_, start_, end_ = (ops.append, self.args.append, self.payload.append,
+                                                      self.name.append, self.start.append, self.end.append)
+
+        def add(op: str, args: tuple, start: int, end: int, payload=None) -> int:
+            n = len(ops)
+            op_(op)
+            args_(args)
+            payload_(payload)
+            name_(None)
+            start_(start)
+            end_(end)
+            return n
+
+        return add
+
     def truncate(self, n: int) -> None:
         for column in (self.op, self.args, self.payload, self.name, self.start, self.end):
             del column[n:]

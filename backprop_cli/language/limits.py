@@ -10,7 +10,8 @@ a long parse.
     depth     parentheses nest at most 100,000 deep
     names     at most 255 characters
     numbers   at most 1,000 digits in a row
-    text      UTF-8; no NUL or other control characters (tab, newline, CR and form feed are fine)
+    text      UTF-8; no NUL or other control characters (tab, newline, CR and form feed are fine);
+              digits are ASCII 0-9 (outside comments)
 """
 
 from __future__ import annotations
@@ -37,12 +38,16 @@ _UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "k": 1000, "kb": 1000, "m": 1000
           "g": 1000 ** 3, "gb": 1000 ** 3, "kib": 1024, "mib": 1024 ** 2, "gib": 1024 ** 3}
 # Patterns are kept as text and compiled on first use (re caches them): an ordinary run, plain
 # ASCII, needs none of them, and compiling them all would cost start-up time.
-_SIZE = r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([A-Za-z]*)\s*\Z"
+_SIZE = r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([A-Za-z]*)\s*\Z"
 
 # Control characters other than tab, newline, form feed and carriage return (C0, DEL, C1), and
 # the Unicode bidirectional overrides, which make a line display differently from what it is.
 _CONTROL = "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 _SURROGATE = "[\ud800-\udfff]"
+# In a message every control character is escaped but newline and tab (which a message uses itself).
+_MESSAGE_UNSAFE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+# In one piece of user text quoted in a message (a name, a value, a file name), newline and tab too.
+_TEXT_UNSAFE = "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 _ASCII_ALLOWED = bytes(b for b in range(128) if b in b"\t\n\x0c\r" or 32 <= b < 127)
 _COMMENT = r"#[^\n]*"
 
@@ -64,6 +69,9 @@ def parse_size(text: str) -> int:
         raise InputError(f"'{printable(str(text))}' is not a size",
                          "Write a number of bytes, optionally with a unit: 20MB, 500kB, 1.5GB, 0 for no limit.")
     value = float(m.group(1)) * _UNITS[unit]
+    if 0 < value < 1:
+        raise InputError(f"'{printable(str(text))}' is less than one byte",
+                         "Give at least 1 byte, e.g. 500kB or 20MB; 0 means no limit.")
     # Beyond what any machine holds, a limit is no limit (and keeps read() from overflowing).
     return 0 if value >= 2 ** 62 else int(value)
 
@@ -109,13 +117,22 @@ def _flag_value(n: int) -> str:
 
 
 def printable(text: str, width: int = 60) -> str:
-    """User text made safe to show in a message: control characters escaped, cut to ``width``."""
+    """User text made safe to show in a message: control characters (newline too) escaped, cut to ``width``."""
     if len(text) > width:
         text = text[:width - 1] + "…"
-    if re.search(_CONTROL, text) or re.search(_SURROGATE, text):
-        text = "".join(repr(c)[1:-1] if re.match(_CONTROL, c) or re.match(_SURROGATE, c) else c
-                       for c in text)
+    if re.search(_TEXT_UNSAFE, text):
+        text = re.sub(_TEXT_UNSAFE, lambda m: repr(m.group())[1:-1], text)
     return text
+
+
+def escape_controls(text: str) -> str:
+    """A whole message made safe for a terminal: every control character (but newline and tab),
+    the bidirectional overrides and lone surrogates escaped, nothing cut.  The net under every
+    message printed (output.report, warnings, click's usage errors), so that user text a message
+    forgot to pass through ``printable`` still cannot retitle or clear the terminal."""
+    if text.isascii() and text.isprintable():
+        return text
+    return re.sub(_MESSAGE_UNSAFE, lambda m: repr(m.group())[1:-1], text)
 
 
 def check_source(source: str, origin: str = "") -> None:
@@ -142,9 +159,25 @@ def check_source(source: str, origin: str = "") -> None:
         m = re.search(_CONTROL, source)
         if m:
             raise _control_error(source, m.start(), origin)
+        _check_digits(source, origin)
         data = source.encode("utf-8")
     _check_runs(source, data, origin)
     _check_depth(source, origin)
+
+
+def _check_digits(source: str, origin: str) -> None:
+    """Numbers are written with the ASCII digits 0-9: a digit of another script (١٢, ４２) would
+    be read by float() and slip past the digit limit, so it is refused (outside comments)."""
+    for m in re.finditer(r"(?![0-9])\d", source):
+        line_start = source.rfind("\n", 0, m.start()) + 1
+        if "#" in source[line_start:m.start()]:
+            continue
+        ch = m.group()
+        import unicodedata
+
+        raise SourceError(f"'{ch}' (U+{ord(ch):04X}, {unicodedata.name(ch, 'a digit').lower()}) is not an "
+                          "ASCII digit", source, m.start(), m.end(), origin,
+                          "Write numbers with the digits 0-9.")
 
 
 def _check_runs(source: str, data: bytes, origin: str) -> None:

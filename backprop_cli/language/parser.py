@@ -69,10 +69,13 @@ class _Continuation:
 
 
 class _Builder:
-    """Lark callbacks, one per grammar rule.  Expressions return (node id, start, end)."""
+    """Callbacks, one per grammar rule, called with the rule's children as Lark would (tokens are the
+    scanner's match objects, or ``_Token`` in their likeness; ``_FromLark`` converts Lark's).
+    Expressions return (node id, start, end)."""
 
     def reset(self, source: str, origin: str, bound: Iterable[str]) -> None:
         self.g = Graph(source)
+        self.add = self.g.adder()
         self.origin = origin
         self.bound = set(bound)
         self.env: dict = {}
@@ -86,25 +89,33 @@ class _Builder:
 
     def number(self, c):
         tok = c[0]
-        value = float(tok.value)
-        if math.isinf(value):
-            raise self._error(f"the number {tok.value[:20]}{'…' if len(tok.value) > 20 else ''} is too large "
-                              "for a double (largest is about 1.8e308)", tok.start_pos, tok.end_pos)
-        return (self.g.add("const", (), tok.start_pos, tok.end_pos, value), tok.start_pos, tok.end_pos)
+        text = tok[0]
+        s, e = tok.span()
+        value = float(text)
+        if value - value != 0.0:  # inf
+            raise self._error(f"the number {text[:20]}{'…' if len(text) > 20 else ''} is too large "
+                              "for a double (largest is about 1.8e308)", s, e)
+        if value == 0 and text.lower().partition("e")[0].strip("0.") != "":
+            # 1e-400 is not zero, but a double would make it zero without a word: refuse it as
+            # 1e999 is refused, rather than compute with a number the user did not write.
+            raise self._error(f"the number {text[:20]}{'…' if len(text) > 20 else ''} is too small "
+                              "for a double: it would become 0 (the smallest is about 4.9e-324)",
+                              s, e, "Write 0 if zero is meant.")
+        return (self.add("const", (), s, e, value), s, e)
 
     def name(self, c):
         tok = c[0]
-        s, e = tok.start_pos, tok.end_pos
-        node = self.env.get(tok.value)
+        name = tok[0]
+        s, e = tok.span()
+        node = self.env.get(name)
         if node is None:
-            name = str(tok.value)
             if name in CONSTANTS and name not in self.bound:
-                return (self.g.add("const", (), s, e, CONSTANTS[name]), s, e)
+                return (self.add("const", (), s, e, CONSTANTS[name]), s, e)
             node = self._new_input(name, s, e)
         return (node, s, e)
 
     def _new_input(self, name: str, s: int, e: int) -> int:
-        node = self.g.add("input", (), s, e, name)
+        node = self.add("input", (), s, e, name)
         self.g.inputs[name] = node
         self.env[name] = node
         self.versions[name] = 1
@@ -115,14 +126,14 @@ class _Builder:
     def binop(self, c):
         left, tok, right = c
         s, e = left[1], right[2]
-        if tok.value == "@":
+        if tok[0] == "@":
             self.g.tensor = True
-        return (self.g.add(_BINARY[tok.value], (left[0], right[0]), s, e), s, e)
+        return (self.add(_BINARY[tok[0]], (left[0], right[0]), s, e), s, e)
 
     def unop(self, c):
         tok, operand = c
-        s, e = tok.start_pos, operand[2]
-        if tok.value == "+":
+        s, e = tok.start(), operand[2]
+        if tok[0] == "+":
             return (operand[0], s, e)
         g = self.g
         node = operand[0]
@@ -131,11 +142,14 @@ class _Builder:
             g.payload[node] = -g.payload[node]
             g.start[node] = s
             return (node, s, e)
-        return (g.add("neg", (node,), s, e), s, e)
+        return (self.add("neg", (node,), s, e), s, e)
 
     def call(self, c):
         tok, lpar, args, rpar = c
-        fname = str(tok.value)
+        fname = tok[0]
+        if args is not None and len(args) == 1 and fname in _ONE_ARGUMENT:  # sin(x), exp(x), ...
+            s, e = tok.start(), rpar.end()
+            return (self.add(fname, (args[0][0],), s, e), s, e)
         args = args or []
         op = OPS.get(fname) or ARRAY_OPS.get(fname)
         if fname in ("randn", "zeros") and fname not in self.env:
@@ -144,14 +158,14 @@ class _Builder:
             close = nearest(fname, function_names())
             hint = (f"Did you mean '{close}'? " if close else "") + \
                 "Known functions: " + ", ".join(function_names()) + "."
-            raise self._error(f"unknown function '{fname}'", tok.start_pos, tok.end_pos, hint)
+            raise self._error(f"unknown function '{fname}'", tok.start(), tok.end(), hint)
         if not op.accepts(len(args)):
             raise self._error(f"{fname} takes {op.arity_text()}, got {len(args)}",
-                              tok.start_pos, rpar.end_pos)
-        s, e = tok.start_pos, rpar.end_pos
+                              tok.start(), rpar.end())
+        s, e = tok.start(), rpar.end()
         if op.shape is not None:
             return self._array_call(op, args, s, e)
-        return (self.g.add(fname, tuple(a[0] for a in args), s, e), s, e)
+        return (self.add(fname, tuple([a[0] for a in args]), s, e), s, e)
 
     def args(self, c):
         return c
@@ -186,20 +200,20 @@ class _Builder:
         return (g.add(op.name, tuple(a[0] for a in inputs), s, e, values), s, e)
 
     def _randn(self, tok, args, rpar):
-        s, e = tok.start_pos, rpar.end_pos
+        s, e = tok.start(), rpar.end()
         if not self.decl_marks:
-            raise self._error(f"{tok.value}(...) gives an input its starting value: write it in an input line",
+            raise self._error(f"{tok[0]}(...) gives an input its starting value: write it in an input line",
                               s, e, "For example: input W = randn(3, 4), with --seed N to repeat the draw.")
-        shape = tuple(self._whole(a, f"a size in {tok.value}") for a in args)
+        shape = tuple(self._whole(a, f"a size in {tok[0]}") for a in args)
         if args:
             self._drop_from(min(a[0] for a in args))
         self.g.tensor = True
-        return (self.g.add(str(tok.value), (), s, e, shape), s, e)
+        return (self.g.add(tok[0], (), s, e, shape), s, e)
 
     def array(self, c):
         lsqb, items, rsqb = c
         g = self.g
-        s, e = lsqb.start_pos, rsqb.end_pos
+        s, e = lsqb.start(), rsqb.end()
         elements = []
         for node, es, ee in items:
             if g.op[node] != "const":
@@ -238,16 +252,16 @@ class _Builder:
                 first = min(first, part[0])
         self._drop_from(max(first, base[0] + 1))
         g.tensor = True
-        s, e = base[1], rsqb.end_pos
+        s, e = base[1], rsqb.end()
         return (g.add("index", (base[0],), s, e, (tuple(key),)), s, e)
 
     def fileref(self, c):
         tok = c[0]
-        s, e = tok.start_pos, tok.end_pos
+        s, e = tok.start(), tok.end()
         if not self.decl_marks:
             raise self._error("a data file gives an input its value: write it in an input line", s, e,
                               "For example: input X = @data.npy, or --at X=@data.npy.")
-        path = str(tok.value)[1:]
+        path = tok[0][1:]
         if self.origin and self.origin != "<stdin>" and not os.path.isabs(path):
             beside = os.path.join(os.path.dirname(self.origin), path)
             if os.path.exists(beside) or not os.path.exists(path):
@@ -257,7 +271,7 @@ class _Builder:
 
     def paren(self, c):
         lpar, inner, rpar = c
-        return (inner[0], lpar.start_pos, rpar.end_pos)
+        return (inner[0], lpar.start(), rpar.end())
 
     # -- statements --
 
@@ -271,18 +285,18 @@ class _Builder:
 
     def assign(self, c):
         tok, expr = c
-        self._bind(str(tok.value), expr[0])
+        self._bind(tok[0], expr[0])
         # (kind, name, node bound, where the statement starts, node of the right-hand side, operator)
-        return ("=", str(tok.value), expr[0], tok.start_pos, expr[0], "=")
+        return ("=", tok[0], expr[0], tok.start(), expr[0], "=")
 
     def augassign(self, c):
         tok, augop, expr = c
-        name = str(tok.value)
+        name = tok[0]
         old, s, _ = self.name([tok])
-        op = _BINARY[augop.value[0]]
-        node = self.g.add(op, (old, expr[0]), s, expr[2])
+        op = _BINARY[augop[0][0]]
+        node = self.add(op, (old, expr[0]), s, expr[2])
         self._bind(name, node)
-        return ("=", name, node, s, expr[0], str(augop.value))
+        return ("=", name, node, s, expr[0], augop[0])
 
     def decl_start(self, c):
         tok = c[0]
@@ -305,21 +319,21 @@ class _Builder:
             return
         value = fold_constant(self.g, mark, expr[0])
         if value is None:
-            raise self._error(f"the default of input '{tok.value}' must be a constant "
+            raise self._error(f"the default of input '{tok[0]}' must be a constant "
                               "(numbers, pi, e and functions of them)", expr[1], expr[2])
         if not math.isfinite(value):
-            raise self._error(f"the default of input '{tok.value}' is {value}", expr[1], expr[2])
+            raise self._error(f"the default of input '{tok[0]}' is {value}", expr[1], expr[2])
         self.g.truncate(mark)
         self._declare(tok, value)
 
     def _declare(self, tok, default) -> None:
-        name = str(tok.value)
+        name = tok[0]
         node = self.env.get(name)
         if node is None:
-            self._new_input(name, tok.start_pos, tok.end_pos)
+            self._new_input(name, tok.start(), tok.end())
         elif self.g.op[node] != "input":
             raise self._error(f"'{name}' is assigned before it is declared an input; "
-                              "put 'input' lines first", tok.start_pos, tok.end_pos)
+                              "put 'input' lines first", tok.start(), tok.end())
         if default is not None:
             self.g.defaults[name] = default
 
@@ -385,6 +399,33 @@ def fold_constant(g: Graph, first: int, node: int) -> Optional[float]:
     return values[node]
 
 
+class _FromLark:
+    """The builder's callbacks for Lark: its tokens become the parser's ``_Token`` tuples first."""
+
+    def __init__(self, builder: _Builder) -> None:
+        from lark import Token
+
+        self._builder = builder
+        self._lark_token = Token
+
+    def __getattr__(self, method: str):
+        fn = getattr(self._builder, method)  # AttributeError for a rule with no callback, as Lark expects
+        if method.startswith("_") or not callable(fn):
+            raise AttributeError(method)
+
+        lark_token = self._lark_token
+
+        def callback(children):
+            return fn([_Token(str(c), c.start_pos, c.end_pos) if isinstance(c, lark_token) else c
+                       for c in children])
+
+        return callback
+
+
+#: functions that take one argument (checked once here instead of at every call)
+_ONE_ARGUMENT = frozenset(name for name, op in OPS.items()
+                          if op.callable and op.accepts(1) and getattr(op, "shape", None) is None)
+
 _lark = None
 _builder = _Builder()
 _postlex = _Continuation()
@@ -403,26 +444,39 @@ def _parser():
         with open(path, encoding="utf-8") as fh:
             grammar = fh.read()
         _lark = Lark(grammar, parser="lalr", lexer="contextual",
-                     transformer=_builder, postlex=_postlex, start="start",
+                     transformer=_FromLark(_builder), postlex=_postlex, start="start",
                      maybe_placeholders=True, source_path=path)
     return _lark
 
 
-# ---- the fast path: Lark's LALR tables and contextual lexer, driven by a loop of our own ----------------
+# ---- the fast path: Lark's LALR tables and one regular expression for its terminals, driven by a loop of our own
 
 class _Token:
-    """What the builder reads of a token (Lark's Token has the same attributes)."""
+    """A Lark token dressed as a match of the scanner: the builder reads tokens as ``tok[0]`` (the
+    text), ``tok.start()``, ``tok.end()`` and ``tok.span()``, and the fast loop hands it the scanner's
+    match objects themselves, so that it makes no object of its own per token."""
 
-    __slots__ = ("type", "value", "start_pos", "end_pos")
+    __slots__ = ("_text", "_start", "_end")
 
-    def __init__(self, type: str, value: str, start_pos: int, end_pos: int) -> None:
-        self.type = type
-        self.value = value
-        self.start_pos = start_pos
-        self.end_pos = end_pos
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self._text, self._start, self._end = text, start, end
+
+    def __getitem__(self, group: int) -> str:
+        if group != 0:
+            raise IndexError(group)
+        return self._text
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def span(self) -> tuple:
+        return (self._start, self._end)
 
     def __repr__(self) -> str:
-        return f"Token({self.type!r}, {self.value!r})"
+        return f"Token({self._text!r}, {self._start}, {self._end})"
 
 
 class _Unparsable(Exception):
@@ -431,7 +485,9 @@ class _Unparsable(Exception):
 
 _PASS, _ALL, _FILTER, _SPLICE = range(4)
 _KINDS = {"pass": _PASS, "all": _ALL, "filter": _FILTER, "splice": _SPLICE}
-_tables = None  # (table, gotos, rules, lexers by state, ignore, start, end), or False when stale
+#: group names the scanner adds to the grammar's terminals: any other character, and the end
+_OTHER, _EOF = "__OTHER", "__EOF"
+_tables = None  # (table, gotos, rules, scan, keywords, ignore, start, end), or False when stale
 
 
 def _load_tables():
@@ -445,84 +501,83 @@ def _load_tables():
                 fresh = fh.read() == t.GRAMMAR
         except OSError:
             fresh = False
-        if not fresh:
-            _tables = False  # the grammar was edited: Lark parses until the tables are generated again
+        pattern, unless = t.SCANNER
+        if not fresh or set(unless) - {"NAME"}:
+            # The grammar was edited (Lark parses until the tables are generated again), or keywords
+            # are spelled by a terminal other than NAME: beyond this driver.
+            _tables = False
             return _tables
         import re
 
-        compiled = []
-        for pattern, unless in t.LEXERS:
-            if set(unless) - {"NAME"}:
-                _tables = False  # keywords spelled by another terminal: beyond this driver
-                return _tables
-            compiled.append((re.compile(pattern).match, unless.get("NAME")))
-        lexers = [compiled[k] for k in t.STATE_LEXER]
+        # Every character belongs to some match, so a gap in the terminals shows as _OTHER, and the
+        # empty match at the end of the text stands for the end of input.
+        scan = re.compile(f"{pattern}|(?P<{_OTHER}>(?s:.))|(?P<{_EOF}>\\Z)").finditer
+        keywords = unless.get("NAME", {})
+        # The states where a keyword may come next: only there does a NAME spelled like it change kind.
+        keyword_states = {}
+        for state, row in enumerate(t.TABLE):
+            accepted = {word: kind for word, kind in keywords.items() if kind in row}
+            if accepted:
+                keyword_states[state] = accepted
         rules = [(lhs, size, _KINDS[kind], method, include, nones_after, expand1)
                  for lhs, size, kind, method, include, nones_after, expand1 in t.RULES]
-        _tables = (t.TABLE, t.GOTO, rules, lexers, frozenset(t.IGNORE), t.START, t.END)
+        table = [dict(row) for row in t.TABLE]
+        for row in table:  # the end of input, under the scanner's name for it
+            if "$END" in row:
+                row[_EOF] = row["$END"]
+        gotos = {lhs: {below: dict(row, **({_EOF: row["$END"]} if "$END" in row else {}))
+                       for below, row in by_state.items()}
+                 for lhs, by_state in t.GOTO.items()}
+        _tables = (table, gotos, rules, scan, keyword_states, frozenset(t.IGNORE), t.START, t.END)
     return _tables
 
 
 def _drive(tables, source: str, builder, progress=None) -> list:
     """LALR(1) over ``source`` with the builder's callbacks, exactly as Lark would call them.
     ``progress(fraction)``, if given, is called every few thousand tokens."""
-    table, gotos, rule_specs, lexers, ignore, start, end = tables
+    table, gotos, rule_specs, scan, keyword_states, ignore, start, end = tables
     rules = []
     for lhs, size, kind, method, include, nones_after, expand1 in rule_specs:
         fn = getattr(builder, method, None)
         if fn is None and kind != _SPLICE:
             fn = _no_callback
-        rules.append((size, kind, fn, gotos[lhs], (include, nones_after, expand1)))
-    Token = _Token
+        by_state = gotos[lhs]
+        lhs_goto = [by_state.get(state, {}) for state in range(len(table))]
+        rules.append((size, kind, fn, lhs_goto, (include, nones_after, expand1)))
+    # Terminals the loop must look at before shifting: the rest are shifted as they come.
+    special = set(ignore) | {"LPAR", "RPAR", "_SEP", _OTHER, _EOF}
     states = [start]
     values: list = []
     push_state, push_value = states.append, values.append
-    opens: list = []
-    _postlex.opens = opens
-    pos, n = 0, len(source)
+    depth = 0  # open parentheses: a newline inside them continues the statement
+    state = start
+    n = len(source) or 1
     countdown = _PROGRESS_EVERY
     try:
-        while True:
-            if pos < n:
-                match, keywords = lexers[states[-1]]
-                m = match(source, pos)
-                if m is None:
-                    raise _Unparsable
-                kind = m.lastgroup
-                stop = m.end()
-                if kind in ignore:
-                    pos = stop
-                    continue
-                value = m.group()
-                if kind == "NAME":
-                    if keywords:
-                        kind = keywords.get(value, kind)
-                elif kind == "LPAR":
-                    opens.append(pos)
+        for m in scan(source):
+            kind = m.lastgroup
+            if kind in special:
+                if kind == "LPAR":
+                    depth += 1
                 elif kind == "RPAR":
-                    if opens:
-                        opens.pop()
-                elif kind == "_SEP" and opens and value != ";":
-                    pos = stop  # a newline inside parentheses continues the statement
+                    if depth:
+                        depth -= 1
+                elif kind in ignore:
                     continue
-                token = Token(kind, value, pos, stop)
-                pos = stop
-                countdown -= 1
-                if not countdown:
-                    countdown = _PROGRESS_EVERY
-                    if progress is not None:
-                        progress(pos / n)
-            else:
-                kind = "$END"
-                token = None
-            code = table[states[-1]][kind]
+                elif kind == "_SEP":
+                    if depth and m.group() != ";":
+                        continue
+                elif kind == _OTHER:
+                    raise _Unparsable
+            elif kind == "NAME" and state in keyword_states:
+                kind = keyword_states[state].get(m.group(), kind)
+            code = table[state][kind]
             while code < 0:
                 size, rkind, fn, lhs_goto, shape = rules[-1 - code]
                 if rkind == _ALL:
                     if size == 1:
-                        value = fn([values[-1]])
+                        value = values[-1] = fn([values[-1]])
                         del states[-1]
-                        values[-1] = value
                     else:
                         value = fn(values[-size:])
                         del states[-size:]
@@ -537,17 +592,24 @@ def _drive(tables, source: str, builder, progress=None) -> list:
                         children = []
                     value = _shape(rkind, fn, children, *shape)
                     push_value(value)
-                target = lhs_goto[states[-1]][kind]
-                push_state(target)
-                if target == end and token is None:
+                state = lhs_goto[states[-1]][kind]
+                push_state(state)
+                if state == end and kind == _EOF:
                     return value
-                code = table[target][kind]
-            if token is None:
+                code = table[state][kind]
+            if kind == _EOF:
                 raise _Unparsable
             push_state(code)
-            push_value(token)
-    except KeyError:
+            state = code
+            push_value(m)
+            countdown -= 1
+            if not countdown:
+                countdown = _PROGRESS_EVERY
+                if progress is not None:
+                    progress(m.end() / n)
+    except KeyError:  # no action for this terminal in this state: a syntax error
         raise _Unparsable from None
+    raise _Unparsable  # pragma: no cover - the scanner always ends with the end of input
 
 
 _PROGRESS_EVERY = 16384  # tokens
@@ -645,7 +707,7 @@ def _choose_output(g: Graph, statements, output: Optional[str], env: dict, origi
         if output not in env:
             names = [n for n in env]
             close = nearest(output, names)
-            raise InputError(f"--output {output}: the program has no name '{output}'",
+            raise InputError(f"--of {output}: the program has no name '{output}'",
                              (f"Did you mean '{close}'? " if close else "") +
                              "Names in the program: " + listing(names) + ".")
         g.output, g.output_name = env[output], output

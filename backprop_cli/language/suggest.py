@@ -28,6 +28,8 @@ def nearest(name: str, known: Iterable[str]) -> Optional[str]:
         return None
     best = None
     best_key = None
+    low = name.lower()
+    undoubled = {low[:k] + low[k + 1:] for k in range(1, len(low)) if low[k] == low[k - 1]}
     for candidate in known:
         most = max(1, min(len(name), len(candidate)) // 2)
         if abs(len(candidate) - len(name)) > most:
@@ -35,7 +37,15 @@ def nearest(name: str, known: Iterable[str]) -> Optional[str]:
         d = distance(name.lower(), candidate.lower())
         if d > most:
             continue
-        key = (d, abs(len(candidate) - len(name)), candidate)
+        # Ties go to the name that shares the longest start with what was typed (sinn: sin, not sign).
+        shared = 0
+        for a, b in zip(name.lower(), candidate.lower()):
+            if a != b:
+                break
+            shared += 1
+        # and before that to the name typed with a doubled letter undone (sinn: sin, not sinh).
+        key = (d, candidate.lower() not in undoubled, -shared, abs(len(candidate) - len(name)), candidate)
         if best_key is None or key < best_key:
             best, best_key = candidate, key
     return best
+

@@ -3,12 +3,13 @@
     python -m backprop_cli.language.tablegen          # rewrite backprop_cli/language/tables.py
     python -m backprop_cli.language.tablegen --check  # exit 1 if the committed tables are out of date
 
-The grammar stays the source of truth: Lark computes the LALR(1) table, the contextual lexer's
-per-state terminal sets (with its keyword rule: a NAME spelled ``input`` is the INPUT keyword only
-where INPUT may come next) and the tree-shaping of every rule (filtered tokens, ``?rule`` inlining,
+The grammar stays the source of truth: Lark computes the LALR(1) table, its lexer's terminals as one
+regular expression (a new terminal in the grammar is a new group in it) with the keyword rule (a NAME
+spelled ``input`` is the INPUT keyword only where INPUT may come next) and the tree-shaping of every rule (filtered tokens, ``?rule`` inlining,
 ``_rule`` splicing, ``[x]`` placeholders).  This module writes those facts down as plain data, so
 that ``parser.py`` can parse without importing Lark at all.  States are renumbered canonically
-(breadth first from the start state), so the output depends only on the grammar and Lark's version.
+(breadth first from the start state), so the output depends only on the grammar: every Lark version
+that pyproject.toml allows writes the same tables (tools/lark_versions.py checks each one).
 """
 
 from __future__ import annotations
@@ -122,23 +123,18 @@ def generate(grammar_file: Path) -> str:
             gotos.setdefault(sym, {})[below] = by_lookahead
     states = [{sym: code for sym, code in row.items() if sym in terminals} for row in states]
 
-    lexers: list = []
-    lexer_index: dict = {}
-    state_lexer = []
-    for old in order:
-        basic = contextual.lexers[old]
-        scanner = basic.scanner
-        assert len(scanner._mres) == 1, "more than 100 terminals: split the lexer regex"
-        assert scanner._mres[0].flags & ~32 == 0, "regex flags are not supported"  # 32: re.UNICODE
-        unless = {}
-        for name, callback in sorted(basic.callback.items()):
-            assert type(callback).__name__ == "UnlessCallback", callback
-            unless[name] = {t.pattern.value: t.name for t in callback.scanner.terminals}
-        key = (scanner._mres[0].pattern, tuple((n, tuple(sorted(m.items()))) for n, m in unless.items()))
-        if key not in lexer_index:
-            lexer_index[key] = len(lexers)
-            lexers.append((scanner._mres[0].pattern, unless))
-        state_lexer.append(lexer_index[key])
+    # One regular expression for every terminal, in the order Lark's lexers try them.  Each state's
+    # contextual lexer tries a subset of these in the same order, so where this one matches a terminal
+    # the state accepts, that lexer matches the same text; where it matches one the state does not
+    # accept, the parser stops and Lark words the error.
+    root = contextual.root_lexer
+    assert len(root.scanner._mres) == 1, "more than 100 terminals: split the lexer regex"
+    assert root.scanner._mres[0].flags & ~32 == 0, "regex flags are not supported"  # 32: re.UNICODE
+    keywords = {}
+    for name, callback in sorted(root.callback.items()):
+        assert type(callback).__name__ == "UnlessCallback", callback
+        keywords[name] = {t.pattern.value: t.name for t in callback.scanner.terminals}
+    scanner = (root.scanner._mres[0].pattern, keywords)
     ignore = tuple(sorted(contextual.lexers[start].ignore_types))
 
     def fmt(value) -> str:
@@ -150,8 +146,8 @@ def generate(grammar_file: Path) -> str:
         "GOTO[nonterminal][state][lookahead]: the state after reducing to nonterminal over state, past any\n"
         "unit reductions (?rule: one child) that lookahead leads to.\n"
         "RULES[r] = (lhs, size, kind, callback, include, nones_after, expand1): how a reduction shapes its\n"
-        "children, as Lark's tree builder does.  LEXERS[STATE_LEXER[state]] = (regex, keyword map): the\n"
-        'contextual lexer of that state.\n"""\n\n'
+        "children, as Lark's tree builder does.  SCANNER = (regex, keyword map): every terminal in one\n"
+        'regular expression, tried in the order of Lark\'s lexers, and the names that are keywords.\n"""\n\n'
         f"LARK_VERSION = {lark.__version__!r}\n"
         f"GRAMMAR = {grammar!r}\n"
         f"START = {number[start]}\n"
@@ -160,9 +156,16 @@ def generate(grammar_file: Path) -> str:
         f"TABLE = {fmt(states)}\n"
         f"GOTO = {fmt(gotos)}\n"
         f"RULES = {fmt(rule_rows)}\n"
-        f"LEXERS = {fmt(lexers)}\n"
-        f"STATE_LEXER = {fmt(state_lexer)}\n"
+        f"SCANNER = {fmt(scanner)}\n"
     )
+
+
+def same_tables(a: str, b: str) -> bool:
+    """Whether two generated files hold the same tables (the Lark version that wrote them aside)."""
+    def tables(text: str) -> list:
+        return [line for line in text.splitlines() if not line.startswith("LARK_VERSION = ")]
+
+    return tables(a) == tables(b)
 
 
 def main(argv=None) -> int:
@@ -172,7 +175,7 @@ def main(argv=None) -> int:
     text = generate(grammar_path())
     if "--check" in argv:
         current = TABLES.read_text(encoding="utf-8") if TABLES.exists() else ""
-        if current != text:
+        if not same_tables(current, text):
             print(f"{TABLES} is out of date: run python -m backprop_cli.language.tablegen", file=sys.stderr)
             return 1
         return 0

@@ -4,8 +4,8 @@ TABLE[state] maps a terminal to a code: >= 0 shift to that state; < 0 reduce by 
 GOTO[nonterminal][state][lookahead]: the state after reducing to nonterminal over state, past any
 unit reductions (?rule: one child) that lookahead leads to.
 RULES[r] = (lhs, size, kind, callback, include, nones_after, expand1): how a reduction shapes its
-children, as Lark's tree builder does.  LEXERS[STATE_LEXER[state]] = (regex, keyword map): the
-contextual lexer of that state.
+children, as Lark's tree builder does.  SCANNER = (regex, keyword map): every terminal in one
+regular expression, tried in the order of Lark's lexers, and the names that are keywords.
 """
 
 LARK_VERSION = '1.3.1'
@@ -528,168 +528,10 @@ RULES = [('__args_star_2', 2, 'splice', '__args_star_2', ((1, False, 0),), 0, Fa
  ('sum', 3, 'all', 'binop', ((0, False, 0), (1, False, 0), (2, False, 0)), 0, False),
  ('unary', 2, 'all', 'unop', ((0, False, 0), (1, False, 0)), 0, False),
  ('unary', 1, 'pass', 'unary', ((0, False, 0),), 0, True)]
-LEXERS = [('(?P<FILEREF>@[^\\s;,#()\\[\\]]+\\.(npy|csv|json))|(?P<NUMBER>(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)|(?P<NAME>[A-Za-z_][A-Za-z_0-9]*)|(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<ADDOP>(?:\\+|\\-))|(?P<LPAR>\\()|(?P<LSQB>\\[)',
-  {'NAME': {'input': 'INPUT'}}),
- ('(?P<FILEREF>@[^\\s;,#()\\[\\]]+\\.(npy|csv|json))|(?P<NUMBER>(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)|(?P<NAME>[A-Za-z_][A-Za-z_0-9]*)|(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<ADDOP>(?:\\+|\\-))|(?P<LPAR>\\()|(?P<LSQB>\\[)',
-  {}),
- ('(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<POWOP>(?:\\*\\*|\\^))|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<MULOP>(?:\\*|/|@))|(?P<ADDOP>(?:\\+|\\-))|(?P<COLON>:)|(?P<COMMA>,)|(?P<LSQB>\\[)|(?P<RPAR>\\))|(?P<RSQB>\\])',
-  {}),
- ('(?P<NAME>[A-Za-z_][A-Za-z_0-9]*)|(?P<__IGNORE_1>[ \t\x0c\r]+)|(?P<COMMENT>#[^\n]*)|(?P<_SEP>(?:\r?\n|;))',
-  {}),
- ('(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<AUGOP>(?:\\+=|\\-=|\\*=|/=))|(?P<POWOP>(?:\\*\\*|\\^))|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<MULOP>(?:\\*|/|@))|(?P<ADDOP>(?:\\+|\\-))|(?P<EQUAL>=)|(?P<LPAR>\\()|(?P<LSQB>\\[)',
-  {}),
- ('(?P<__IGNORE_1>[ \t\x0c\r]+)|(?P<COMMENT>#[^\n]*)|(?P<_SEP>(?:\r?\n|;))', {}),
- ('(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<MULOP>(?:\\*|/|@))|(?P<ADDOP>(?:\\+|\\-))|(?P<COLON>:)|(?P<COMMA>,)|(?P<RPAR>\\))|(?P<RSQB>\\])',
-  {}),
- ('(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<ADDOP>(?:\\+|\\-))|(?P<COLON>:)|(?P<COMMA>,)|(?P<RPAR>\\))|(?P<RSQB>\\])',
-  {}),
- ('(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<POWOP>(?:\\*\\*|\\^))|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<MULOP>(?:\\*|/|@))|(?P<ADDOP>(?:\\+|\\-))|(?P<COLON>:)|(?P<COMMA>,)|(?P<LPAR>\\()|(?P<LSQB>\\[)|(?P<RPAR>\\))|(?P<RSQB>\\])',
-  {}),
- ('(?P<__IGNORE_1>[ \t\x0c\r]+)|(?P<COMMENT>#[^\n]*)|(?P<_SEP>(?:\r?\n|;))|(?P<COMMA>,)|(?P<EQUAL>=)', {}),
- ('(?P<__IGNORE_1>[ \t\x0c\r]+)|(?P<COMMENT>#[^\n]*)|(?P<_SEP>(?:\r?\n|;))|(?P<COMMA>,)', {}),
- ('(?P<__IGNORE_1>[ \t\x0c\r]+)|(?P<COMMENT>#[^\n]*)|(?P<_SEP>(?:\r?\n|;))|(?P<RPAR>\\))', {}),
- ('(?P<__IGNORE_1>[ \t\x0c\r]+)|(?P<COMMENT>#[^\n]*)|(?P<_SEP>(?:\r?\n|;))|(?P<RSQB>\\])', {}),
- ('(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<COMMA>,)|(?P<RPAR>\\))|(?P<RSQB>\\])',
-  {}),
- ('(?P<FILEREF>@[^\\s;,#()\\[\\]]+\\.(npy|csv|json))|(?P<NUMBER>(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)|(?P<NAME>[A-Za-z_][A-Za-z_0-9]*)|(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<ADDOP>(?:\\+|\\-))|(?P<LPAR>\\()|(?P<LSQB>\\[)|(?P<RPAR>\\))',
-  {}),
- ('(?P<FILEREF>@[^\\s;,#()\\[\\]]+\\.(npy|csv|json))|(?P<NUMBER>(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)|(?P<NAME>[A-Za-z_][A-Za-z_0-9]*)|(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<ADDOP>(?:\\+|\\-))|(?P<COLON>:)|(?P<LPAR>\\()|(?P<LSQB>\\[)',
-  {}),
- ('(?P<FILEREF>@[^\\s;,#()\\[\\]]+\\.(npy|csv|json))|(?P<NUMBER>(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)|(?P<NAME>[A-Za-z_][A-Za-z_0-9]*)|(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<ADDOP>(?:\\+|\\-))|(?P<COMMA>,)|(?P<LPAR>\\()|(?P<LSQB>\\[)|(?P<RSQB>\\])',
-  {}),
- ('(?P<__IGNORE_1>[ \t\x0c'
-  '\r'
-  ']+)|(?P<COMMENT>#[^\n'
-  ']*)|(?P<_SEP>(?:\r'
-  '?\n'
-  '|;))|(?P<COLON>:)|(?P<COMMA>,)|(?P<RSQB>\\])',
-  {}),
- ('(?P<__IGNORE_1>[ \t\x0c\r]+)|(?P<COMMENT>#[^\n]*)|(?P<_SEP>(?:\r?\n|;))|(?P<COMMA>,)|(?P<RSQB>\\])', {})]
-STATE_LEXER = [0,
- 1,
- 2,
- 3,
- 1,
- 1,
- 4,
- 2,
- 5,
- 2,
- 5,
- 2,
- 6,
- 6,
- 5,
- 5,
- 7,
- 6,
- 8,
- 6,
- 9,
- 10,
- 1,
- 11,
- 12,
- 13,
- 1,
- 1,
- 14,
- 0,
- 5,
- 15,
- 1,
- 1,
- 1,
- 1,
- 3,
- 10,
- 10,
- 2,
- 2,
- 1,
- 13,
- 5,
- 5,
- 2,
- 11,
- 5,
- 0,
- 16,
- 17,
- 18,
- 12,
- 6,
- 6,
- 6,
- 10,
- 3,
- 13,
- 1,
- 2,
- 5,
- 18,
- 16,
- 15,
- 18,
- 2,
- 10,
- 13,
- 18,
- 18,
- 15,
- 18]
+SCANNER = ('(?P<FILEREF>@[^\\s;,#()\\[\\]]+\\.(npy|csv|json))|(?P<NUMBER>(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)|(?P<NAME>[A-Za-z_][A-Za-z_0-9]*)|(?P<__IGNORE_1>[ \t\x0c'
+ '\r'
+ ']+)|(?P<COMMENT>#[^\n'
+ ']*)|(?P<AUGOP>(?:\\+=|\\-=|\\*=|/=))|(?P<POWOP>(?:\\*\\*|\\^))|(?P<_SEP>(?:\r'
+ '?\n'
+ '|;))|(?P<MULOP>(?:\\*|/|@))|(?P<ADDOP>(?:\\+|\\-))|(?P<COLON>:)|(?P<COMMA>,)|(?P<EQUAL>=)|(?P<LPAR>\\()|(?P<LSQB>\\[)|(?P<RPAR>\\))|(?P<RSQB>\\])',
+ {'NAME': {'input': 'INPUT'}})

@@ -30,6 +30,8 @@ from ..numbers import show
 from ..core.ops import NO_KINK, OPS
 
 EPS = sys.float_info.epsilon
+#: the spacing of doubles near 0 (the smallest subnormal): no value is known better than this.
+TINY = math.ulp(0.0)
 STEP_FACTOR = EPS ** (1.0 / 3.0)
 STEP_RULE = "h = eps^(1/3) * max(1, |x|)"
 RELATIVE_ERROR_RULE = "|backprop - numeric| / max(|backprop|, |numeric|)"
@@ -124,6 +126,9 @@ def _check_input(result: Result, name: str, node: int, pieces: list, at_kink: Op
     bp = result.grads[node]
     here = {i: _piece(g, result.values, i) for i in pieces}
     noise = rounding_noise(result)
+    if any(0 < abs(v) < sys.float_info.min for v in result.values):
+        # Subnormal values (below 2.2e-308) have lost precision: no f is known better than TINY.
+        noise = max(noise, TINY)
     point = dict(result.at)
 
     def f_at(v: float) -> list:

@@ -44,10 +44,12 @@ def choose_inputs(graph: Graph, wrt: Iterable[str]) -> list:
 
 def descend(graph: Graph, start: Mapping[str, float], wrt: list, lr: float, steps: int,
             allow_nonfinite: bool = False,
-            on_step: Optional[Callable[[Step], None]] = None, seed=None) -> list:
-    """The points visited: step 0 (the start) to step ``steps``.  Raises MathError if one is not finite."""
+            on_step: Optional[Callable[[Step], None]] = None, keep_all: bool = True, seed=None) -> list:
+    """The points visited: step 0 (the start) to step ``steps`` (without ``keep_all``, only the last:
+    memory then does not grow with ``steps``; ``on_step`` sees every one).  Raises MathError if one
+    is not finite."""
     if graph.tensor or any(type(v) is not float for v in start.values()):
-        return _descend_tensor(graph, start, wrt, lr, steps, allow_nonfinite, on_step, seed)
+        return _descend_tensor(graph, start, wrt, lr, steps, allow_nonfinite, on_step, seed, keep_all)
     point = input_values(graph, start)
     history: list = []
     out = graph.output_name
@@ -61,7 +63,10 @@ def descend(graph: Graph, start: Mapping[str, float], wrt: list, lr: float, step
             raise MathError(f"step {k}: {out} = {exact(result.value)} at {_where(point, wrt)}",
                             _advice(k, lr))
         step = Step(k, result.value, dict(point), result.gradients)
-        history.append(step)
+        if keep_all or not history:
+            history.append(step)
+        else:
+            history[0] = step
         if on_step is not None:
             on_step(step)
         if k == steps:
@@ -81,7 +86,7 @@ def descend(graph: Graph, start: Mapping[str, float], wrt: list, lr: float, step
     return history
 
 
-def _descend_tensor(graph, start, wrt, lr, steps, allow_nonfinite, on_step, seed) -> list:
+def _descend_tensor(graph, start, wrt, lr, steps, allow_nonfinite, on_step, seed, keep_all=True) -> list:
     """The same descent over arrays: every input in ``wrt`` moves by -lr times its gradient (same shape)."""
     import numpy as np
 
@@ -102,7 +107,10 @@ def _descend_tensor(graph, start, wrt, lr, steps, allow_nonfinite, on_step, seed
         if not math.isfinite(value):
             raise MathError(f"step {k}: {out} = {exact(value)}", _advice(k, lr))
         step = Step(k, value, dict(point), result.gradients)
-        history.append(step)
+        if keep_all or not history:
+            history.append(step)
+        else:
+            history[0] = step
         if on_step is not None:
             on_step(step)
         if k == steps:

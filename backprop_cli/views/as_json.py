@@ -1,14 +1,31 @@
-"""The JSON document scripts read (schema in the README).  Strict JSON: non-finite numbers are strings."""
+"""The JSON document scripts read (schema in docs/language.md).  Strict JSON: non-finite numbers are strings.
+
+The text is exactly what ``json.dumps(document(result), indent=2, ensure_ascii=False)`` gives
+(tests/test_as_json.py compares them byte for byte), but it is written piece by piece as it is made,
+with the indentation spelled out here: ``indent=2`` makes json use its pure-Python encoder, and
+building the whole list of node dicts first took about 3 KB a node.  Strings go through json's C
+string encoder; finite floats are their repr, as json writes them.  The json package itself is not
+imported: with its decoder and ``re`` it is a tenth of `eval --format json`'s start-up.
+"""
 
 from __future__ import annotations
 
-import json
+try:
+    from _json import encode_basestring as _string  # json's C string encoder, without json's imports
+except ImportError:  # pragma: no cover - Pythons without the C accelerator
+    from json.encoder import encode_basestring as _string
 
 from ..core.engine import Result
+from ..core.graph import LABEL_WIDTH
+from ..core.ops import Column
 from ..numbers import json_value
+
+#: nodes joined into one piece of text before it is handed on
+NODES_PER_PIECE = 2048
 
 
 def document(result: Result, nodes: bool = True) -> dict:
+    """The document as Python data (for the API; the command writes ``pieces``)."""
     g = result.graph
     if g.tensor or any(type(v) is not float for v in result.at.values()):
         return _tensor_document(result, nodes)
@@ -18,7 +35,7 @@ def document(result: Result, nodes: bool = True) -> dict:
         "gradients": {name: json_value(v) for name, v in result.gradients.items()},
     }
     if nodes:
-        values, grads, local = result.values, result.grads, result.local
+        values, grads, local = result.values, result.grads, local_gradients(result)
         doc["nodes"] = [
             {
                 "id": i,
@@ -27,9 +44,9 @@ def document(result: Result, nodes: bool = True) -> dict:
                 "inputs": list(g.args[i]),
                 "value": json_value(values[i]),
                 "grad": json_value(grads[i]),
-                "local": [json_value(x) for x in local[i]] if local[i] is not None else [],
+                "local": [json_value(x) for x in loc],
             }
-            for i in range(len(g))
+            for i, loc in enumerate(local)
         ]
     doc["warnings"] = list(result.warnings)
     return doc
@@ -61,4 +78,161 @@ def _tensor_document(result: Result, nodes: bool) -> dict:
 
 
 def render(result: Result, nodes: bool = True) -> str:
-    return json.dumps(document(result, nodes), indent=2, allow_nan=False, ensure_ascii=False)
+    return "".join(pieces(result, nodes))
+
+
+def pieces(result: Result, nodes: bool = True):
+    """The document's text, in pieces of a few thousand nodes, without a final newline."""
+    g = result.graph
+    if g.tensor or any(type(v) is not float for v in result.at.values()):
+        import json
+
+        yield json.dumps(_tensor_document(result, nodes), indent=2, allow_nan=False, ensure_ascii=False)
+        return
+    yield (
+        "{\n"
+        f'  "output": {{\n    "name": {_string(g.output_name)},\n    "id": {g.output},\n'
+        f'    "value": {_number(result.value)}\n  }},\n'
+        f'  "inputs": {_object(result.at)},\n'
+        f'  "gradients": {_object(result.gradients)},\n'
+    )
+    if nodes:
+        yield from _node_pieces(result)
+    warnings = result.warnings
+    if warnings:
+        yield '  "warnings": [\n    ' + ",\n    ".join(map(_string, warnings)) + "\n  ]\n}"
+    else:
+        yield '  "warnings": []\n}'
+
+
+def _node_pieces(result: Result):
+    g = result.graph
+    if not len(g):
+        yield '  "nodes": [],\n'
+        return
+    values, grads = result.values, result.grads
+    ops, args_of, names, starts, ends, source, label = g.op, g.args, g.name, g.start, g.end, g.source, g.label
+    op_text = {name: _string(name) for name in set(ops)}
+    number = _number
+    local_text = _LocalText(result)
+    value_texts: list = []  # mul's local gradients are its inputs' values: written once, reused
+    keep_value = value_texts.append
+    batch: list = []
+    first = True
+    for i, args in enumerate(args_of):
+        op = ops[i]
+        if not args:
+            inputs = "[]"
+        elif len(args) == 2:
+            inputs = f"[\n        {args[0]},\n        {args[1]}\n      ]"
+        else:
+            inputs = "[\n        " + ",\n        ".join(map(str, args)) + "\n      ]"
+        v = values[i]
+        value = repr(v) if v.__class__ is float and v - v == 0.0 else number(v)
+        keep_value(value)
+        d = grads[i]
+        s, e = starts[i], ends[i]
+        if e - s <= LABEL_WIDTH and names[i] is None and op != "input":
+            text = source[s:e]  # Graph.label, for the common case: short source text
+            if " " in text or not text.isprintable():
+                text = " ".join(text.split())
+        else:
+            text = label(i)
+        batch.append(
+            f'    {{\n      "id": {i},\n      "op": {op_text[op]},\n      "label": {_string(text)},\n'
+            f'      "inputs": {inputs},\n      "value": {value},\n'
+            f'      "grad": {repr(d) if d.__class__ is float and d - d == 0.0 else number(d)},\n'
+            f'      "local": {local_text(i, op, args, value_texts) if args else "[]"}\n    }}')
+        if len(batch) == NODES_PER_PIECE:
+            yield ('  "nodes": [\n' if first else ",\n") + ",\n".join(batch)
+            first = False
+            batch = []
+    yield ('  "nodes": [\n' if first else ",\n") + ",\n".join(batch) + "\n  ],\n"
+
+
+class _LocalText:
+    """The text of node i's local gradients: from the engine's record if it kept one, else computed
+    by the gate's own function (for add, sub and neg, once: they are constants; for mul, they are
+    the inputs' values, whose text is already written)."""
+
+    def __init__(self, result: Result) -> None:
+        g = result.graph
+        self.values, self.ops, self.args = result.values, g.op, g.args
+        out = g.output
+        self.recorded = result.local if result.local[out] is not None or not g.args[out] else None
+        self.live = None if self.recorded is not None else g.live()
+        self.functions = _local_functions()
+        self.constant: dict = {}
+
+    def __call__(self, i: int, op: str, args: tuple, value_texts: list) -> str:
+        if self.recorded is not None:
+            loc = self.recorded[i]
+            return "[]" if loc is None else self.format(loc)
+        if not self.live[i]:
+            return "[]"
+        if op == "mul":
+            a, b = args
+            return f"[\n        {value_texts[b]},\n        {value_texts[a]}\n      ]"
+        if op in _CONSTANT_LOCAL:
+            text = self.constant.get(op)
+            if text is None:
+                text = self.constant[op] = self.format(self.compute(i, args))
+            return text
+        return self.format(self.compute(i, args))
+
+    def compute(self, i: int, args: tuple):
+        values = self.values
+        if len(args) == 2:
+            return self.functions[self.ops[i]](values[i], values[args[0]], values[args[1]])
+        return self.functions[self.ops[i]](values[i], *[values[j] for j in args])
+
+    @staticmethod
+    def format(loc) -> str:
+        if not loc:
+            return "[]"
+        return "[\n        " + ",\n        ".join(map(_number, loc)) + "\n      ]"
+
+
+#: gates whose local gradients do not depend on their inputs
+_CONSTANT_LOCAL = frozenset(("add", "sub", "neg"))
+
+
+def _local_functions():
+    return Column("local")  # each gate's local-gradient function, made for the gates asked for
+
+
+def local_gradients(result: Result):
+    """Each node's local gradients, one per input ([] for leaves and nodes the output does not
+    depend on): the engine's record if it kept one, else computed now by the same gate functions
+    from the same values, so a run without a record (which needs far less memory) reads the same."""
+    g = result.graph
+    local = result.local
+    out = g.output
+    if local[out] is not None or not g.args[out]:
+        for loc in local:
+            yield () if loc is None else loc
+        return
+    values, ops, args_of = result.values, g.op, g.args
+    loc_fns = _local_functions()
+    live = g.live()
+    for i, args in enumerate(args_of):
+        if not args or not live[i]:
+            yield ()
+        elif len(args) == 2:
+            yield loc_fns[ops[i]](values[i], values[args[0]], values[args[1]])
+        else:
+            yield loc_fns[ops[i]](values[i], *[values[j] for j in args])
+
+
+def _number(x) -> str:
+    if type(x) is float and x - x == 0.0:  # finite (x - x is nan for inf and nan)
+        return repr(x)
+    value = json_value(x)  # non-finite numbers are the strings "inf", "-inf", "nan"
+    return _string(value) if isinstance(value, str) else repr(value)
+
+
+def _object(mapping: dict) -> str:
+    """A flat object of numbers at the second level, as json.dumps(indent=2) writes it."""
+    if not mapping:
+        return "{}"
+    return "{\n    " + ",\n    ".join(f"{_string(k)}: {_number(v)}" for k, v in mapping.items()) + "\n  }"

@@ -33,46 +33,48 @@ def verdict(report: CheckReport) -> str:
     return "; ".join(parts) + "; no failures"
 
 
-def renderables(report: CheckReport, digits: int) -> list:
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
+def lines(report: CheckReport, digits: int, width: int) -> list:
+    """The check for people, as lines of (text, style) pieces no wider than ``width``: the numbers
+    whole (a table too wide is split into groups of columns), the notes wrapped."""
     from .console import GRAD_STYLE
+    from .styled import columns, prose
 
     r = report.result
     f = r.output_name
     at = ", ".join(f"{name} = {show(v, digits)}" for name, v in r.at.items())
-    head = Text(f"gradient check of {f} = {show(r.value, digits)}" + (f" at {at}" if at else ""))
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for title, justify in (("input", "left"), ("value", "right"), ("step h", "right"),
-                           ("backprop", "right"), ("numeric", "right"), ("± numeric", "right"),
-                           ("rel. error", "right"), ("result", "right")):
-        table.add_column(title, justify=justify)
-    for c in report.inputs:
-        table.add_row(c.name, show(c.value, digits), show(c.step, 4),
-                      Text(show(c.backprop, digits), style=GRAD_STYLE), show(c.numeric, digits),
-                      show(c.numeric_error, 2), show(c.relative_error, 2),
-                      Text(WORDS[c.status], style=STYLES[c.status]))
-    rules = Text(
-        f"numeric: centred difference (f(x+h) - f(x-h)) / 2h, step {STEP_RULE} "
-        f"= {show(STEP_FACTOR, 4)} * max(1, |x|) (eps = {show(EPS, 3)})\n"
-        f"rel. error: {RELATIVE_ERROR_RULE}; ok when <= {show(report.tolerance, 3)} (--tolerance), "
-        f"or when the difference is within ± numeric, the finite difference's own error")
-    parts = [head, Text(""), table, Text(""), rules]
+    out = [prose(f"gradient check of {f} = {show(r.value, digits)}" + (f" at {at}" if at else "")), []]
+    headers = ["input", "value", "step h", "backprop", "numeric", "± numeric", "rel. error", "result"]
+    right = [False] + [True] * 7
+    rows = [[(c.name, None), (show(c.value, digits), None), (show(c.step, 4), None),
+             (show(c.backprop, digits), GRAD_STYLE), (show(c.numeric, digits), None),
+             (show(c.numeric_error, 2), None), (show(c.relative_error, 2), None),
+             (WORDS[c.status], STYLES[c.status])] for c in report.inputs]
+    out += columns(headers, rows, right, width)
+    out.append([])
+    out.append(prose(f"numeric: centred difference (f(x+h) - f(x-h)) / 2h, step {STEP_RULE} "
+                     f"= {show(STEP_FACTOR, 4)} * max(1, |x|) (eps = {show(EPS, 3)})"))
+    out.append(prose(f"rel. error: {RELATIVE_ERROR_RULE}; ok when <= {show(report.tolerance, 3)} "
+                     f"(--tolerance), or when the difference is within ± numeric, the finite "
+                     f"difference's own error"))
     notes = [c for c in report.inputs if c.note]
     if notes:
-        parts.append(Text(""))
-        for c in notes:
-            parts.append(Text(f"{c.name}: {c.note}"))
-    parts.append(Text(""))
-    parts.append(Text(verdict(report), style="bold red" if report.failures else "bold"))
-    return parts
+        out.append([])
+        out += [prose(f"{c.name}: {c.note}") for c in notes]
+    out.append([])
+    out.append(prose(verdict(report), "bold red" if report.failures else "bold"))
+    return out
 
 
 def render_table(report: CheckReport, console, digits: int) -> None:
-    for part in renderables(report, digits):
-        console.print(part)
+    from .styled import writer_for
+
+    writer = writer_for(console)
+    for line in lines(report, digits, writer.width):
+        if line:
+            writer.line(line, indent=2)
+        else:
+            writer.blank()
+    writer.flush()
 
 
 def document(report: CheckReport) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..core.engine import Result
 from ..numbers import DEFAULT_DIGITS
-from .picture import layout
+from .picture import streamed
 
 VALUE_COLOUR = "#1a7f37"
 GRAD_COLOUR = "#cf222e"
@@ -18,14 +18,17 @@ def _html(text: str) -> str:
 
 
 def render(result: Result, digits: int = DEFAULT_DIGITS) -> str:
-    nodes, wires = layout(result, digits)
-    lines = [
-        "digraph backprop {",
-        "  rankdir=LR;",
-        "  forcelabels=true;",
-        '  node [fontname="Helvetica", fontsize=14];',
-        '  edge [fontname="Helvetica", fontsize=11, arrowsize=0.7];',
-    ]
+    return "".join(lines(result, digits))
+
+
+def lines(result: Result, digits: int = DEFAULT_DIGITS):
+    """The DOT text line by line (each ending in a newline), made as it is written."""
+    nodes, wires = streamed(result, digits)
+    yield "digraph backprop {\n"
+    yield "  rankdir=LR;\n"
+    yield "  forcelabels=true;\n"
+    yield '  node [fontname="Helvetica", fontsize=14];\n'
+    yield '  edge [fontname="Helvetica", fontsize=11, arrowsize=0.7];\n'
     for node in nodes:
         attrs = []
         if node.kind == "gate":
@@ -37,10 +40,13 @@ def render(result: Result, digits: int = DEFAULT_DIGITS) -> str:
             attrs += [f"label=<{_html(node.text)}>", "shape=plaintext"]
         if node.total:
             attrs.append(f'xlabel=<<FONT COLOR="{GRAD_COLOUR}">sum {_html(node.total)}</FONT>>')
-        lines.append(f"  {node.id} [{', '.join(attrs)}];")
+        yield f"  {node.id} [{', '.join(attrs)}];\n"
     for wire in wires:
-        label = (f'<<FONT COLOR="{VALUE_COLOUR}">{_html(wire.value)}</FONT><BR/>'
-                 f'<FONT COLOR="{GRAD_COLOUR}">{_html(wire.grad)}</FONT>>')
-        lines.append(f"  {wire.source} -> {wire.target} [label={label}];")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        parts = []
+        if wire.value:
+            parts.append(f'<FONT COLOR="{VALUE_COLOUR}">{_html(wire.value)}</FONT>')
+        if wire.grad:
+            parts.append(f'<FONT COLOR="{GRAD_COLOUR}">{_html(wire.grad)}</FONT>')
+        label = f" [label=<{'<BR/>'.join(parts)}>]" if parts else ""
+        yield f"  {wire.source} -> {wire.target}{label};\n"
+    yield "}\n"

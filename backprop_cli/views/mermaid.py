@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..core.engine import Result
 from ..numbers import DEFAULT_DIGITS
-from .picture import layout
+from .picture import streamed
 
 
 def _text(text: str) -> str:
@@ -16,8 +16,14 @@ def _text(text: str) -> str:
 
 
 def render(result: Result, digits: int = DEFAULT_DIGITS) -> str:
-    nodes, wires = layout(result, digits)
-    lines = ["flowchart LR"]
+    return "".join(lines(result, digits))
+
+
+def lines(result: Result, digits: int = DEFAULT_DIGITS):
+    """The flowchart line by line (each ending in a newline), made as it is written."""
+    nodes, wires = streamed(result, digits)
+    gates, leaves = [], []  # node ids only: a few bytes a node
+    yield "flowchart LR\n"
     for node in nodes:
         text = _text(node.text)
         if node.kind == "gate" and node.name:
@@ -25,17 +31,23 @@ def render(result: Result, digits: int = DEFAULT_DIGITS) -> str:
         if node.total:
             text += f"<br/>sum grad {_text(node.total)}"
         if node.kind == "gate":
-            lines.append(f'  {node.id}(("{text}"))')
+            gates.append(node.id)
+            yield f'  {node.id}(("{text}"))\n'
         else:
-            lines.append(f'  {node.id}["{text}"]')
+            leaves.append(node.id)
+            yield f'  {node.id}["{text}"]\n'
     for wire in wires:
-        label = f"value {_text(wire.value)}<br/>grad {_text(wire.grad)}"
-        lines.append(f'  {wire.source} -->|"{label}"| {wire.target}')
-    gates = [node.id for node in nodes if node.kind == "gate"]
-    leaves = [node.id for node in nodes if node.kind != "gate"]
-    lines.append("  classDef gate fill:#f6f8fa,stroke:#57606a")
-    lines.append("  classDef leaf fill:none,stroke:none")
+        parts = []
+        if wire.value:
+            parts.append(f"value {_text(wire.value)}")
+        if wire.grad:
+            parts.append(f"grad {_text(wire.grad)}")
+        if parts:
+            yield f'  {wire.source} -->|"{"<br/>".join(parts)}"| {wire.target}\n'
+        else:
+            yield f"  {wire.source} --> {wire.target}\n"
+    yield "  classDef gate fill:#f6f8fa,stroke:#57606a\n"
+    yield "  classDef leaf fill:none,stroke:none\n"
     if gates:
-        lines.append(f"  class {','.join(gates)} gate")
-    lines.append(f"  class {','.join(leaves)} leaf")
-    return "\n".join(lines) + "\n"
+        yield f"  class {','.join(gates)} gate\n"
+    yield f"  class {','.join(leaves)} leaf\n"

@@ -1,5 +1,11 @@
-"""How the trace, tree and graph views write a node: its gate over its inputs' labels, its local
-gradients as formulas, and d(output)/d(node).  Plain strings; the views add the styles."""
+"""How the views write a node: its short name, its gate over its inputs' names, its local gradients
+as formulas, and d(output)/d(node).  Plain strings; the views add the styles.
+
+Short names are the lecture's way of writing a graph (q = x + y, f = q*z): every node that has a name
+in the program keeps it, inputs and constants are themselves, the unnamed output is called by the
+output's name (f), and every other gate gets t1, t2, ... in topological order, skipping names the
+program uses.  ``names(g, "short")`` gives them; ``names(g, "full")`` gives the full subexpressions
+(``--labels full``).  Every view (table, tree, trace, pictures) reads names from here."""
 
 from __future__ import annotations
 
@@ -44,9 +50,73 @@ def wrap(text: str) -> str:
     return text if is_atom(text) else f"({text})"
 
 
-def operand(g: Graph, j: int, parent: str, right: bool) -> str:
+#: the styles of naming the views offer (--labels)
+LABELS = ("short", "full")
+_GENERATED = re.compile(r"t\d+\Z")
+
+
+def short_names(g: Graph) -> list:
+    """Every node's short name (see the module's docstring): one pass, one string a node."""
+    used = {n for n in g.inputs}
+    used.update(n for n in set(g.name) if n is not None)
+    taken = {n for n in used if _GENERATED.match(n)}
+    out, out_name = g.output, g.output_name
+    names: list = [None] * len(g)
+    op, given, payload = g.op, g.name, g.payload
+    counter = 0
+    for i in range(len(op)):
+        if given[i] is not None:
+            names[i] = given[i]
+        elif op[i] == "input":
+            names[i] = payload[i]
+        elif op[i] == "const":
+            names[i] = g.label(i)
+        elif i == out and out_name not in used:
+            names[i] = out_name
+        else:
+            counter += 1
+            while f"t{counter}" in taken:
+                counter += 1
+            names[i] = f"t{counter}"
+    return names
+
+
+class FullNames:
+    """Full subexpressions (--labels full), made on demand: a million long labels would not fit."""
+
+    __slots__ = ("g",)
+
+    def __init__(self, g: Graph) -> None:
+        self.g = g
+
+    def __getitem__(self, i: int) -> str:
+        return display_label(self.g, i)
+
+    def __len__(self) -> int:
+        return len(self.g)
+
+
+def names(g: Graph, style: str = "short"):
+    """Node id -> the name the views print: short names (a list) or full subexpressions."""
+    return FullNames(g) if style == "full" else short_names(g)
+
+
+def output_symbol(g: Graph, label) -> str:
+    """What d(output)/d(...) writes on top: the output's name (f), unless an earlier node goes by
+    that name too (c += ...: the output is c#2, so dc#2/dc, never dc/dc)."""
+    out_name, out = g.output_name, g.output
+    clash = (out_name in g.inputs and g.inputs[out_name] != out) or \
+        g.name.count(out_name) > (g.name[out] == out_name)
+    return label[out] if clash else out_name
+
+
+def operand(g: Graph, j: int, parent: str, right: bool, label=None) -> str:
     """Node ``j``'s label as an operand of the infix or prefix op ``parent``, parenthesised only
-    where the language needs it (or where a sign would read badly): x*y + max(z, w), 2*(a + b)."""
+    where the language needs it (or where a sign would read badly): x*y + max(z, w), 2*(a + b).
+    ``label``: the names in use (short names are atoms: only a negative constant needs parentheses)."""
+    if label is not None and not isinstance(label, FullNames):
+        text = label[j]
+        return f"({text})" if text.startswith("-") else text
     text = g.label(j)
     if g.name[j] is not None or g.op[j] == "input":
         return text
@@ -66,21 +136,22 @@ def operand(g: Graph, j: int, parent: str, right: bool) -> str:
     return text
 
 
-def describe(g: Graph, i: int) -> str:
+def describe(g: Graph, i: int, label=None) -> str:
     """Node ``i`` as its gate over its inputs' labels: x + y, q*z, -y, exp(-y), max(z, w).
-    A leaf: its label."""
+    A leaf: its label.  ``label``: the names in use (default: the full labels)."""
     args = g.args[i]
     if not args:
-        return g.label(i)
+        return g.label(i) if label is None else label[i]
     op = OPS[g.op[i]]
     if op.notation == "infix" and len(args) == 2:
-        a, b = operand(g, args[0], op.name, False), operand(g, args[1], op.name, True)
+        a, b = operand(g, args[0], op.name, False, label), operand(g, args[1], op.name, True, label)
         if op.precedence == 1:
             return f"{a} {op.symbol} {b}"
         return f"{a}{op.symbol}{b}"
     if op.notation == "prefix" and len(args) == 1:
-        return f"{op.symbol}{operand(g, args[0], op.name, True)}"
-    return f"{op.name}({', '.join(g.label(j) for j in args)})"
+        return f"{op.symbol}{operand(g, args[0], op.name, True, label)}"
+    text = g.label if label is None or isinstance(label, FullNames) else label.__getitem__
+    return f"{op.name}({', '.join(text(j) for j in args)})"
 
 
 def same_text(a: str, b: str) -> bool:
@@ -181,23 +252,26 @@ def applied(name: str, labels: list) -> _Shown:
     return _FORMULA.node(name, *[label_piece(label) for label in labels])
 
 
-def local_formula(g: Graph, i: int, k: int) -> str:
-    """d(node)/d(input k) as a formula over the input labels, from the gate's description."""
+def local_formula(g: Graph, i: int, k: int, label=None) -> str:
+    """d(node)/d(input k) as a formula over the input labels, from the gate's description.
+    ``label``: the names in use (default: the full labels)."""
+    short = label is not None and not isinstance(label, FullNames)
+    name = label.__getitem__ if short else g.label
     op = OPS[g.op[i]]
     if op.forward_expr is None:
         return ""
-    labels = [g.label(j) for j in g.args[i]]
+    labels = [name(j) for j in g.args[i]]
     if op.reads is not None:
         return op.reads.replace("{i}", wrap(labels[k]))
     labels += [exact(d) for d in op.defaults[len(labels) - len(op.params):]] \
         if op.defaults and len(labels) < len(op.params) else []
     e = op.shown[k] if op.shown is not None else op.local_expr(k)
-    return formula(e, labels, _Shown(*_out_text(g, i)), k, op.name)
+    return formula(e, labels, _Shown(*_out_text(g, i, label if short else None)), k, op.name)
 
 
-def _out_text(g: Graph, i: int) -> tuple:
+def _out_text(g: Graph, i: int, label=None) -> tuple:
     op = OPS[g.op[i]]
-    text = describe(g, i)
+    text = label[i] if label is not None else describe(g, i)
     prec = op.precedence if op.notation == "infix" else 3 if op.notation == "prefix" else 5
     return (text, 5 if is_atom(text) else prec, text)
 

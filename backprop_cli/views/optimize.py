@@ -58,8 +58,44 @@ def final_line(last, wrt: list, out_name: str, digits: int) -> str:
     return f"after {last.step} step{'s' if last.step != 1 else ''}: {out_name} = {show(last.value, digits)} at {point}"
 
 
-def curve(values: list, out_name: str, width: int, height: int, color: bool) -> str:
-    """The loss curve: the output's value at every step."""
+#: at most this many points of the loss curve are kept and drawn, however many steps ran
+CURVE_POINTS = 2000
+
+
+class CurveSampler:
+    """The loss curve's points for ``steps`` steps, kept as they come: every k-th step (and the
+    last), at most about CURVE_POINTS of them, so memory does not grow with --steps."""
+
+    def __init__(self, steps: int) -> None:
+        self.every = max(1, math.ceil(steps / CURVE_POINTS))
+        self.steps, self.values = [], []
+
+    def __call__(self, step) -> None:
+        if step.step % self.every == 0:
+            self.steps.append(step.step)
+            self.values.append(step.value)
+
+    def finish(self, last) -> None:
+        if not self.steps or self.steps[-1] != last.step:
+            self.steps.append(last.step)
+            self.values.append(last.value)
+
+
+def integer_ticks(last: int, most: int = 7) -> list:
+    """Whole-number step ticks from 0 to ``last``, at most ``most`` of them."""
+    if last <= 0:
+        return [0]
+    stride = max(1, math.ceil(last / (most - 1)))
+    # a round stride: 1, 2, 5, 10, 20, 50 ...
+    magnitude = 10 ** (len(str(stride)) - 1)
+    stride = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= stride)
+    return list(range(0, last + 1, stride))
+
+
+def curve(steps: list, values: list, out_name: str, width: int, height: int, color: bool,
+          log_y: bool = False) -> str:
+    """The loss curve: the output's value by step (whole-number steps on the x axis; ``log_y``: a
+    logarithmic value axis, for values > 0)."""
     import plotext as plt
 
     fig = plt.figure
@@ -67,11 +103,15 @@ def curve(values: list, out_name: str, width: int, height: int, color: bool) -> 
     fig.theme("simple")
     marker = plt.marker("braille")
     marker.fill(VALUE_STYLE)
-    signal = fig.signal(list(range(len(values))), values, marker=marker).lines()
+    signal = fig.signal(list(steps), list(values), marker=marker).lines()
     fig.draw(signal)
     fig.legend(False)
-    fig.title(f"{out_name} by step")
+    fig.title(f"{out_name} by step" + (" (log scale)" if log_y else ""))
     fig.label("step", "x")
+    ticks = integer_ticks(int(steps[-1]) if steps else 0)
+    fig.ruler("x").ticks(ticks, [str(t) for t in ticks])
+    if log_y:
+        fig.ruler("y").scale("log")
     fig.plot_size(width, height)
     return "\n".join(line.rstrip() for line in fig.build().string(colorless=not color).splitlines())
 

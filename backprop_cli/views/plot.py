@@ -49,6 +49,11 @@ def draw(graph: Graph, sweep: Sweep, width: int, height: int, color: bool) -> st
         if not len(idx):
             panel.title(f"{title}: undefined everywhere on the range")
             continue
+        with np.errstate(over="ignore"):
+            span = float(np.max(ys[idx])) - float(np.min(ys[idx]))
+        if not np.isfinite(span):  # plotext's axis arithmetic would overflow
+            panel.title(f"{title.split(' = ')[0]}: too wide a spread to draw; see --format csv")
+            continue
         panel.title(title)
         marker = plt.marker("braille")
         marker.fill(colour)

@@ -1,8 +1,13 @@
 """The default view: one row per node in forward order, then the output and its gradients.
 
+Each node is written by its short name with its formula (t7 = 1 + t6; ``labels="full"``: the whole
+subexpression).  The table fits the width it is given: the numbers keep their full text and the node
+column takes what is left, its labels cut with an ellipsis.  A constant's row leaves the gradient
+empty (nothing flows on from a constant; JSON still has the number).
+
 The columns are laid out here rather than by rich.table.Table, which measures every cell before
-printing anything and takes minutes on a 100,000-node graph.  Without colour (piped, NO_COLOR) the
-lines are written as they are made; on a colour terminal they become styled Rich Text.
+printing anything and takes minutes on a 100,000-node graph; lines are written in blocks, plain or
+with ANSI colour from their styled pieces.
 """
 
 from __future__ import annotations
@@ -10,44 +15,59 @@ from __future__ import annotations
 from ..core.engine import Result
 from ..numbers import DEFAULT_DIGITS, show
 from .console import GRAD_STYLE, VALUE_STYLE
+from .notation import describe, names as node_names, output_symbol, same_text
+from .styled import ansi, cells as width_of, truncate, view_width
 
-HEADERS = ("id", "node", "op", "inputs", "value", "gradient")
-#: the op column of a tensor program also gives the node's shape
-RIGHT = (True, False, False, False, True, True)
-STYLES = (None, None, None, None, VALUE_STYLE, GRAD_STYLE)
+HEADERS = ("id", "node", "op", "value", "gradient")
+RIGHT = (True, False, False, True, True)
+STYLES = (None, None, None, VALUE_STYLE, GRAD_STYLE)
 GAP = "   "
 CHUNK = 2000
+#: the node column is never made narrower than this (the numbers come first; labels are cut)
+MIN_NODE = 8
 
 
-def cells(result: Result, digits: int = DEFAULT_DIGITS) -> list:
+def node_label(g, name, i: int) -> str:
+    """A node as the table and tree write it: its name, with its formula when it is a gate."""
+    own = name[i]
+    if not g.args[i]:
+        return own
+    expression = describe(g, i, name)
+    return own if same_text(expression, own) else f"{own} = {expression}"
+
+
+def cells(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short") -> list:
     g = result.graph
     if g.tensor or _has_arrays(result):
-        return _tensor_cells(result, digits)
+        return _tensor_cells(result, digits, labels)
     values, grads = result.values, result.grads
-    return [(str(i), g.label(i), g.op[i], " ".join(map(str, g.args[i])),
-             show(values[i], digits), show(grads[i], digits)) for i in range(len(g))]
+    name = node_names(g, labels)
+    return [(str(i), node_label(g, name, i), g.op[i], show(values[i], digits),
+             "" if g.op[i] == "const" else show(grads[i], digits)) for i in range(len(g))]
 
 
 def _has_arrays(result: Result) -> bool:
     return any(type(v) is not float for v in result.at.values())
 
 
-def _tensor_cells(result: Result, digits: int) -> list:
+def _tensor_cells(result: Result, digits: int, labels: str = "short") -> list:
     """The tensor table: the shape joins the op (``matmul (3x1)``); small arrays in full."""
     from ..core.ops import shape_text
     from .tensor_text import brief
 
     g = result.graph
     values, grads = result.values, result.grads
-    return [(str(i), g.label(i), f"{g.op[i]} {shape_text(getattr(values[i], 'shape', ()))}",
-             " ".join(map(str, g.args[i])), brief(values[i], digits), brief(grads[i], digits))
+    name = node_names(g, labels)
+    return [(str(i), node_label(g, name, i), f"{g.op[i]} {shape_text(getattr(values[i], 'shape', ()))}",
+             brief(values[i], digits), "" if g.op[i] == "const" else brief(grads[i], digits))
             for i in range(len(g))]
 
 
-def summary(result: Result, digits: int = DEFAULT_DIGITS) -> list:
+def summary(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short") -> list:
     """(label, number, style) lines: the output's value, then d(output)/d(input) for each input."""
-    f = result.graph.output_name
-    if result.graph.tensor or _has_arrays(result):
+    g = result.graph
+    f = output_symbol(g, node_names(g, "full"))
+    if g.tensor or _has_arrays(result):
         from .tensor_text import brief
 
         lines = [(f"{f} = ", brief(result.value, digits), VALUE_STYLE)]
@@ -59,59 +79,58 @@ def summary(result: Result, digits: int = DEFAULT_DIGITS) -> list:
     return lines
 
 
-def _widths(rows: list) -> list:
+def _widths(rows: list, width: int) -> list:
     widths = [len(h) for h in HEADERS]
     for row in rows:
         for k, cell in enumerate(row):
-            if len(cell) > widths[k]:
-                widths[k] = len(cell)
+            size = len(cell) if cell.isascii() else width_of(cell)
+            if size > widths[k]:
+                widths[k] = size
+    fixed = sum(widths) - widths[1] + len(GAP) * (len(widths) - 1)
+    widths[1] = max(MIN_NODE, min(widths[1], width - fixed))
     return widths
 
 
 def _padded(row, widths) -> list:
-    last = len(row) - 1
-    return [cell.rjust(widths[k]) if RIGHT[k] else (cell if k == last else cell.ljust(widths[k]))
-            for k, cell in enumerate(row)]
+    out = []
+    for k, cell in enumerate(row):
+        size = len(cell) if cell.isascii() else width_of(cell)
+        if k == 1 and size > widths[1]:
+            cell = truncate(cell, widths[1])
+            size = width_of(cell)
+        fill = " " * (widths[k] - size)
+        out.append(fill + cell if RIGHT[k] else cell + fill)
+    return out
 
 
-def render(result: Result, console, digits: int = DEFAULT_DIGITS) -> None:
-    rows = cells(result, digits)
-    widths = _widths(rows)
+def render(result: Result, console, digits: int = DEFAULT_DIGITS, labels: str = "short") -> None:
+    rows = cells(result, digits, labels)
+    widths = _widths(rows, view_width(console))
     rule = "─" * (sum(widths) + len(GAP) * (len(widths) - 1))
     output = result.graph.output
-    if console.color_system is None:
-        out = console.file
-        out.write(GAP.join(_padded(HEADERS, widths)).rstrip() + "\n" + rule + "\n")
-        for start in range(0, len(rows), CHUNK):
-            out.write("".join(GAP.join(_padded(row, widths)).rstrip() + "\n"
-                              for row in rows[start:start + CHUNK]))
-        out.write("\n" + "".join(f"{label}{number}\n" for label, number, _ in summary(result, digits)))
-        out.flush()
-        return
+    colour = console.color_system is not None and not console.no_color
+    out = console.file
 
-    from rich.text import Text
-
-    def styled(row, text: Text, bold: bool) -> None:
-        for k, cell in enumerate(_padded(row, widths)):
+    def line(row, bold: bool = False) -> str:
+        padded = _padded(row, widths)
+        if not colour:
+            return GAP.join(padded).rstrip()
+        pieces = []
+        for k, cell in enumerate(padded):
             if k:
-                text.append(GAP)
+                pieces.append((GAP, None))
             style = STYLES[k]
             if bold:
                 style = f"bold {style}" if style else "bold"
-            text.append(cell, style=style)
-        text.append("\n")
+            pieces.append((cell, style))
+        return ansi(pieces).rstrip()
 
-    head = Text()
-    styled(HEADERS, head, bold=True)
-    head.append(rule + "\n")
-    console.print(head, end="")
+    out.write(line(HEADERS, bold=True) + "\n" + rule + "\n")
     for start in range(0, len(rows), CHUNK):
-        block = Text()
-        for i in range(start, min(start + CHUNK, len(rows))):
-            styled(rows[i], block, bold=(i == output))
-        console.print(block, end="")
-    tail = Text("\n")
-    for label, number, style in summary(result, digits):
-        tail.append(label)
-        tail.append(number + "\n", style=style)
-    console.print(tail, end="")
+        out.write("".join(line(rows[i], i == output) + "\n"
+                          for i in range(start, min(start + CHUNK, len(rows)))))
+    tail = ["\n"]
+    for label, number, style in summary(result, digits, labels):
+        tail.append(label + (ansi([(number, style)]) if colour else number) + "\n")
+    out.write("".join(tail))
+    out.flush()

@@ -1,252 +1,236 @@
-"""The trace: the forward pass node by node, then the backward pass gate by gate in reverse
-topological order, with every edge's upstream gradient, local gradient (formula and number) and
-their product, and the sum where a branch adds.  Everything is read from the engine's Result
-(``values``, ``grads``, ``local``, ``contrib``); nothing is recomputed.
+"""The trace: the forward pass as a legend of short names (t3 = 1 + t2 = 1 + 0.3679 = 1.368), then
+the backward pass gate by gate in reverse topological order, every edge in those names
+(t3 -> t2: upstream -0.5344 x local 1 = -0.5344), and the sum where a branch adds.  Everything is
+read from the engine's Result (``values``, ``grads``, ``local``, ``contrib``); nothing is recomputed.
 
-Each part is one Rich ``Text`` with styled spans (values green, gradients red).  The pieces are
-gathered as (string, style) pairs and turned into a Text once per part: a Text per number would
-make a 100,000-gate trace take minutes.
+The trace is produced part by part (``parts``) and written as it is made, so a million-gate trace
+needs no more memory than the engine's result: each part is a few lines of (text, style) pieces
+(styled.py), fitted to the terminal's width and written plain or with ANSI colour.  Every number is
+formatted once and every width measured once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ..core.engine import Result
-from ..numbers import DEFAULT_DIGITS, show
 from ..core.ops import OPS
+from ..numbers import DEFAULT_DIGITS, show
 from .console import GRAD_STYLE, VALUE_STYLE
-from .notation import (ancestors, derivative, describe, display_label, gradient_name, local_formula,
-                       same_text, with_values)
+from .notation import describe, local_formula, names as node_names, output_symbol, same_text
+from .styled import BREAK, Writer, fit, plain, prose, writer_for
 
 HEAD_STYLE = "bold"
 PATTERN_STYLE = "italic"
 NOTE_STYLE = "dim"
 #: a branch's sum lists at most this many terms (a name used 100,000 times would fill a screen)
 BRANCH_TERMS = 10
+#: the forward legend aligns its '=' signs unless a name is longer than this
+ALIGN_NAMES = 24
 
 
-@dataclass
-class Trace:
-    """The trace in parts, so a live demo can pause between the backward steps."""
-
-    #: the forward pass, and the start of the backward pass (Styled parts; see renderables()).
-    forward: list = field(default_factory=list)
-    #: one part per gate, in the order the backward pass visits them.
-    steps: list = field(default_factory=list)
-    summary: list = field(default_factory=list)
-
-    def renderables(self) -> list:
-        """Every part as a Rich Text."""
-        return [part.text() for part in (*self.forward, *self.steps, *self.summary)]
-
-    def plain(self) -> list:
-        """Every part as plain text: what a console without colour prints, made much faster."""
-        return [part.plain() for part in (*self.forward, *self.steps, *self.summary)]
+def _d(name: str) -> str:
+    """d(name) for a derivative: a name or number as is, anything else in parentheses."""
+    if name.replace("_", "a").replace("#", "a").isalnum() or _is_number(name):
+        return name
+    return f"({name})"
 
 
-class Styled:
-    """Text gathered as (string, style) pieces; ``text()`` makes the one Rich Text."""
-
-    __slots__ = ("pieces",)
-
-    def __init__(self, *pieces) -> None:
-        self.pieces: list = list(pieces)
-
-    def add(self, text: str, style=None) -> "Styled":
-        self.pieces.append((text, style))
-        return self
-
-    def extend(self, other: "Styled") -> "Styled":
-        self.pieces.extend(other.pieces)
-        return self
-
-    def width(self) -> int:
-        from rich.cells import cell_len
-
-        return sum(len(t) if t.isascii() else cell_len(t) for t, _ in self.pieces)
-
-    def plain(self) -> str:
-        return "".join(t for t, _ in self.pieces)
-
-    def text(self):
-        from rich.text import Span, Text
-
-        spans, parts, at = [], [], 0
-        for t, style in self.pieces:
-            if style and t:
-                spans.append(Span(at, at + len(t), style))
-            parts.append(t)
-            at += len(t)
-        return Text("".join(parts), spans=spans)
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
-def _num(x: float, digits: int, paren_negative: bool = False) -> str:
-    text = show(x, digits)
-    return f"({text})" if paren_negative and text.startswith("-") else text
+def _paren(text: str) -> str:
+    return f"({text})" if text.startswith("-") else text
 
 
-def align(rows: list, indent: int = 0, gap: int = 1) -> Styled:
-    """Rows of Styled cells as lines, each column padded to its widest cell; no trailing spaces."""
-    widths: list = []
-    measured = []
-    for row in rows:
-        sizes = [cell.width() for cell in row]
-        measured.append(sizes)
-        for c, size in enumerate(sizes):
-            if c == len(widths):
-                widths.append(0)
-            widths[c] = max(widths[c], size)
-    out = Styled()
-    for n, (row, sizes) in enumerate(zip(rows, measured)):
-        if n:
-            out.add("\n")
-        out.add(" " * indent)
-        for c, cell in enumerate(row):
-            out.extend(cell)
-            if c < len(row) - 1:
-                out.add(" " * (widths[c] - sizes[c] + gap))
-    return out
-
-
-def build(result: Result, digits: int = DEFAULT_DIGITS) -> Trace:
+def parts(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
+    """The trace as (kind, lines): kind "forward", "step" (one per gate) or "summary"; lines are
+    lists of (text, style) pieces with BREAKs where a long line may continue on the next."""
     g = result.graph
     values, grads, local, contrib = result.values, result.grads, result.local, result.contrib
-    needed = ancestors(g, g.output)
-    # Only the nodes the output depends on have recorded edges: the engine skips the others.
-    if any(local[i] is None for i in range(g.output + 1) if g.args[i] and needed[i]):
-        raise ValueError("the trace needs a Result run with record=True")
-    trace = Trace()
+    out = g.output
+    needed = g.live()
+    args_of, ops = g.args, g.op
+    for i in range(out + 1):
+        if needed[i] and args_of[i] and local[i] is None:
+            raise ValueError("the trace needs a Result run with record=True")
+    name = node_names(g, labels)
+    top = output_symbol(g, name)
+    dtop = f"d{_d(top)}/d"
     V, G = VALUE_STYLE, GRAD_STYLE
 
-    # ---- forward --------------------------------------------------------------------------
-    rows = []
-    for i in range(g.output + 1):
-        if not needed[i] or (g.op[i] == "const" and g.name[i] is None):
-            continue
-        label = display_label(g, i)
-        line = Styled()
-        if g.args[i]:
-            expression = describe(g, i)
-            if not same_text(expression, label):
-                line.add(f"= {expression} ")
-            line.add("= ")
-            for piece, is_value in with_values(g, i, values, digits):
-                line.add(piece, V if is_value else None)
-            line.add(" = ")
-        else:
-            line.add("= ")
-        line.add(show(values[i], digits), V)
-        if g.op[i] == "input":
-            line.add("   (input)", NOTE_STYLE)
-        rows.append([Styled((label, None)), line])
-    forward = Styled(("Forward pass, in topological order: every node the output depends on\n",
-                      HEAD_STYLE))
-    forward.extend(align(rows, indent=2))
-    forward.add("\n\n")
-    forward.add("Backward pass, in reverse topological order (at every gate: upstream * local = what "
-                "flows on)\n", HEAD_STYLE)
-    forward.add(f"  {gradient_name(g, g.output)} = ").add("1", G)
-    forward.add("   (the output's gradient with respect to itself)\n", NOTE_STYLE)
-    trace.forward.append(forward)
-
-    # ---- backward -------------------------------------------------------------------------
-    # How many gate inputs each node feeds (on the way to the output): more than one is a branch.
-    fan_out = [0] * len(g)
-    for i in range(g.output + 1):
+    # ---- forward: a legend of names ----------------------------------------------------------
+    shown = [None] * (out + 1)  # each needed value, formatted once
+    pad = 0
+    for i in range(out + 1):
         if needed[i]:
-            for j in g.args[i]:
-                fan_out[j] += 1
-    arrived = [0] * len(g)
-    parts: dict = {}  # node -> the contributions that have arrived so far, for branching nodes
+            shown[i] = show(values[i], digits)
+            if ops[i] != "const" or g.name[i] is not None:
+                size = len(name[i])
+                if pad < size <= ALIGN_NAMES:
+                    pad = size
+    lines = [prose("Forward pass, in topological order", HEAD_STYLE)]
+    for i in range(out + 1):
+        if not needed[i] or (ops[i] == "const" and g.name[i] is None):
+            continue
+        own = name[i]
+        line = [(f"  {own.ljust(pad)} = ", None)]
+        a = args_of[i]
+        if a:
+            expression = describe(g, i, name)
+            if not same_text(expression, own):
+                line += [(expression, None), BREAK, (" = ", None)]
+            line += _with_values(ops[i], a, shown, V)
+            line += [BREAK, (" = ", None), (shown[i], V)]
+        else:
+            line.append((shown[i], V))
+            if ops[i] == "input":
+                line.append(("   (input)", NOTE_STYLE))
+        lines.append(line)
+    lines.append([])
+    lines.append(prose("Backward pass: upstream x local = what flows on", HEAD_STYLE))
+    lines.append([(f"  {dtop}{_d(name[out])} = ", None), ("1", G), BREAK,
+                  *prose("   (the output's gradient with respect to itself)", NOTE_STYLE)])
+    yield "forward", lines
 
+    # ---- backward: one step a gate -----------------------------------------------------------
+    fan_out = [0] * (out + 1)
+    for i in range(out + 1):
+        if needed[i]:
+            for j in args_of[i]:
+                fan_out[j] += 1
+    arrived = [0] * (out + 1)
+    patterns: dict = {}  # op -> its pattern line, made once
+    flows_into: dict = {}  # branching node -> the contributions that have arrived so far
     number = 0
-    for i in range(g.output, -1, -1):
-        if not needed[i] or not g.args[i]:
+    for i in range(out, -1, -1):
+        a = args_of[i]
+        if not needed[i] or not a:
             continue
         number += 1
-        op = OPS[g.op[i]]
-        label, expression = display_label(g, i), describe(g, i)
-        step = Styled((f"step {number}: ", HEAD_STYLE))
-        step.add(label if same_text(expression, label) else f"{label} = {expression}", HEAD_STYLE)
-        step.add(f"   ({op.name} gate)")
-        if op.kink(*[values[j] for j in g.args[i]]):
-            step.add("   at a kink: the local gradient here is a convention (PyTorch's)", NOTE_STYLE)
-        step.add("\n")
-        step.add(f"  {op.pattern}\n", PATTERN_STYLE)
-        step.add(f"  upstream {gradient_name(g, i)} = ").add(show(grads[i], digits), G).add("\n")
-
-        edges, branches = [], []
+        op = OPS[ops[i]]
+        own = name[i]
+        expression = describe(g, i, name)
+        head = [(f"step {number}: ", HEAD_STYLE),
+                (own if same_text(expression, own) else f"{own} = {expression}", HEAD_STYLE),
+                BREAK, (f"   ({op.name} gate)", None)]
+        if op.kink(*[values[j] for j in a]):
+            head += [BREAK, *prose("   at a kink: the local gradient here is a convention (PyTorch's)",
+                                   NOTE_STYLE)]
         upstream = show(grads[i], digits)
-        for k, j in enumerate(g.args[i]):
-            loc, flow = local[i][k], contrib[i][k]
-            loc_text, flow_text = show(loc, digits), show(flow, digits)
-            formula = local_formula(g, i, k)
-            local_cell = Styled((f"local {derivative(expression, g.label(j))} = ", None))
+        pattern = patterns.get(op.name)
+        if pattern is None:
+            pattern = patterns[op.name] = prose(f"  {op.pattern}", PATTERN_STYLE)
+        lines = [head, pattern,
+                 [(f"  upstream {dtop}{_d(own)} = ", None), (upstream, G)]]
+        width = max(len(name[j]) for j in a) if len(a) > 1 else 0
+        branches = []
+        for k, j in enumerate(a):
+            loc_text = show(local[i][k], digits)
+            formula = local_formula(g, i, k, name)
+            edge = [(f"  {own} -> {(name[j] + ':').ljust(width + 1)} upstream ", None), (upstream, G),
+                    (" x local ", None), BREAK]
             if formula and formula != loc_text:
-                local_cell.add(f"{formula} = ")
-            local_cell.add(loc_text, G)
-            product = Styled(("upstream * local = ", None), (upstream, G), (" * ", None),
-                             (_num(loc, digits, True), G), (" = ", None), (flow_text, G))
-            name = gradient_name(g, j)
-            total = Styled()
+                edge += [(f"({formula} = ", None), (loc_text, G), (")", None)]
+            else:
+                edge.append((loc_text, G))
+            edge += [BREAK, (" = ", None), (show(contrib[i][k], digits), G)]
             if fan_out[j] > 1:
                 arrived[j] += 1
-                parts.setdefault(j, []).append(flow)
-                total.add(f"{name} += ").add(flow_text, G)
-                total.add(f"   ({arrived[j]} of {fan_out[j]})", NOTE_STYLE)
+                flows_into.setdefault(j, []).append(contrib[i][k])
+                edge += [BREAK, (f"   {dtop}{_d(name[j])} += ", None), (show(contrib[i][k], digits), G),
+                         (f" ({arrived[j]} of {fan_out[j]})", NOTE_STYLE)]
                 if arrived[j] == fan_out[j]:
-                    branches.append(_branch(g, j, parts.pop(j), grads[j], digits))
-            else:
-                total.add(f"{name} = ").add(flow_text, G)
-            if g.op[j] == "const":
-                total.add("   (a constant: it goes nowhere)", NOTE_STYLE)
-            edges.append([Styled((f"-> {g.label(j)}", None)), local_cell, product, total])
-        step.extend(align(edges, indent=2, gap=3))
-        for line in branches:
-            step.add("\n").extend(line)
-        step.add("\n")
-        trace.steps.append(step)
+                    branches.append(_branch(name[j], dtop, flows_into.pop(j), grads[j], digits))
+            if ops[j] == "const":
+                edge += [BREAK, ("   (a constant: stops here)", NOTE_STYLE)]
+            lines.append(edge)
+        lines += branches
+        yield "step", lines
 
-    # ---- summary --------------------------------------------------------------------------
-    f = g.output_name
-    summary = Styled()
+    # ---- summary ---------------------------------------------------------------------------
+    lines = []
     if number == 0:
-        summary.add("(no gates: the output is a leaf)\n\n", NOTE_STYLE)
-    summary.add(f"{f} = ").add(show(result.value, digits), V)
-    for name, grad in result.gradients.items():
-        summary.add(f"\nd{f}/d{name} = ").add(show(grad, digits), G)
-    trace.summary.append(summary)
-    return trace
+        lines += [[("(no gates: the output is a leaf)", NOTE_STYLE)], []]
+    lines.append([(f"{top} = ", None), (show(result.value, digits), V)])
+    for input_name, grad in result.gradients.items():
+        lines.append([(f"{dtop}{_d(input_name)} = ", None), (show(grad, digits), G)])
+    yield "summary", lines
 
 
-def _branch(g, j: int, flows: list, total: float, digits: int) -> Styled:
-    line = Styled((f"  branch: {g.label(j)} feeds {len(flows)} gate inputs, and a branch adds their "
-                   f"gradients: {gradient_name(g, j)} = ", None))
-    shown = flows if len(flows) <= BRANCH_TERMS else flows[:BRANCH_TERMS - 2]
-    for n, flow in enumerate(shown):
+def _with_values(op_name: str, a, shown: list, V) -> list:
+    """The gate over its inputs' values: 3 * (-4), exp(4), max(2, -1)."""
+    op = OPS[op_name]
+    if op.notation == "infix" and len(a) == 2:
+        left, right = shown[a[0]], shown[a[1]]
+        if op.symbol == "^" and left.startswith("-"):
+            left = f"({left})"
+        return [(left, V), (f" {op.symbol} ", None), (_paren(right), V)]
+    if op.notation == "prefix" and len(a) == 1:
+        return [(f"{op.symbol}(", None), (shown[a[0]], V), (")", None)]
+    pieces = [(f"{op_name}(", None)]
+    for n, j in enumerate(a):
         if n:
-            line.add(" + ")
-        line.add(_num(flow, digits, n > 0), GRAD_STYLE)
-    if len(shown) < len(flows):
-        line.add(f" + … ({len(flows) - len(shown) - 1:,} more) + ")
-        line.add(_num(flows[-1], digits, True), GRAD_STYLE)
-    line.add(" = ").add(show(total, digits), GRAD_STYLE)
+            pieces.append((", ", None))
+        pieces.append((shown[j], V))
+    pieces.append((")", None))
+    return pieces
+
+
+def _branch(who: str, dtop: str, flows: list, total: float, digits: int) -> list:
+    line = [*prose(f"  branch: {who} feeds {len(flows)} gate inputs, and a branch adds their gradients:"),
+            BREAK, (f" {dtop}{_d(who)} = ", None)]
+    terms = flows if len(flows) <= BRANCH_TERMS else flows[:BRANCH_TERMS - 2]
+    for n, flow in enumerate(terms):
+        if n:
+            line += [BREAK, (" + ", None)]
+        text = show(flow, digits)
+        line.append((_paren(text) if n else text, GRAD_STYLE))
+    if len(terms) < len(flows):
+        line += [BREAK, (f" + … ({len(flows) - len(terms) - 1:,} more) + ", None),
+                 (_paren(show(flows[-1], digits)), GRAD_STYLE)]
+    line += [BREAK, (" = ", None), (show(total, digits), GRAD_STYLE)]
     return line
 
 
-def render(result: Result, console, digits: int = DEFAULT_DIGITS) -> None:
-    trace = build(result, digits)
-    show_parts(console, trace.forward + trace.steps + trace.summary)
+def write(result: Result, writer: Writer, digits: int = DEFAULT_DIGITS, labels: str = "short",
+          before_step=None) -> None:
+    """Write the trace as it is made; ``before_step()`` runs before each backward step (a live
+    demo's pause).  A blank line separates the parts."""
+    first = True
+    for kind, lines in parts(result, digits, labels):
+        if not first:
+            writer.blank()
+        first = False
+        if kind == "step" and before_step is not None:
+            writer.flush()
+            before_step()
+        for line in lines:
+            writer.line(line)
+    writer.flush()
 
 
-def show_parts(console, parts: list) -> None:
-    """Print Styled parts: through Rich, or, where Rich would print them plain anyway (no colour, not
-    a terminal), as their plain text directly, which is many times faster on a big trace."""
-    if console.color_system is None and not console.is_terminal:
-        write = console.file.write
-        for part in parts:
-            write(part.plain() + "\n")
-    else:
-        for part in parts:
-            console.print(part.text())
+def render(result: Result, console, digits: int = DEFAULT_DIGITS, labels: str = "short") -> None:
+    write(result, writer_for(console), digits, labels)
+
+
+class Trace:
+    """The whole trace in memory, as plain text parts (for tests and the live app; the command
+    streams it instead)."""
+
+    def __init__(self, texts: list, width: int) -> None:
+        self.texts = texts
+        self.width = width
+
+    def plain(self) -> list:
+        return self.texts
+
+
+def build(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short", width: int = 10 ** 6) -> Trace:
+    texts = []
+    for _, lines in parts(result, digits, labels):
+        texts.append("\n".join(plain(piece) for line in lines for piece in fit(line, width)))
+    return Trace(texts, width)

@@ -1,101 +1,158 @@
-"""The graph as a Rich Tree from the output down to the inputs, with every node's value and gradient.
+"""The graph as a tree from the output down to the inputs, with every node's value and gradient in
+columns on the right:
 
-A node with several consumers is drawn in full under the first and referenced by its label under
-the others.  The tree is built with an explicit stack.  Rich draws it iteratively too, but each level
-indents by four columns, so a very deep graph is cut at ``max_depth`` levels with a marker saying so
-(the table and JSON views show every node).
+    node                  op        value   gradient
+    f = 1/t7              div      0.7311          1
+    ├─ 1                  const         1
+    └─ t7 = 1 + t6        add       1.368    -0.5344
+
+A node with several consumers is drawn in full under the first and referenced by its name under the
+others.  The tree is built with an explicit stack (no recursion).  It fits the width it is given: the
+numbers keep their full text, the labels are cut with an ellipsis, and the indentation per level
+shrinks (4, 3, then 2 columns) before any level is dropped; only a tree too deep for 2 columns a
+level is cut at ``max_depth`` with a marker saying so (the table and JSON views show every node).
 """
 
 from __future__ import annotations
 
 from ..core.engine import Result
-from ..numbers import DEFAULT_DIGITS, show
 from ..core.ops import GATES as OPS
+from ..numbers import DEFAULT_DIGITS, show
 from .console import GRAD_STYLE, VALUE_STYLE
-from .notation import describe, display_label, same_text
+from .notation import names as node_names, output_symbol
+from .styled import ansi, cells, truncate, view_width
+from .table import node_label
 
-#: deepest level drawn by default; the console's width may lower it (four columns a level).
+#: deepest level drawn when the width allows it
 MAX_DEPTH = 100
+#: columns a level may take, widest first
+INDENTS = (4, 3, 2)
+#: a label keeps at least this many columns before the indentation gets narrower
+MIN_LABEL = 12
+GAP = "  "
+HEADERS = ("node", "op", "value", "gradient")
 
 
-def node_text(result: Result, i: int, digits: int):
-    from rich.text import Text
+def _mark(g, i: int) -> str:
+    return g.op[i]
 
+
+def rows(result: Result, digits: int = DEFAULT_DIGITS, max_depth: int = MAX_DEPTH, labels: str = "short"):
+    """(depth, is_last per level, label, op, value, gradient) from the output down; a cut or a
+    reference to a shared node has op "" and no numbers."""
     g = result.graph
-    label = display_label(g, i)
-    text = Text(label)
-    op = OPS[g.op[i]]
-    if g.args[i]:
-        expression = describe(g, i)
-        if not same_text(expression, label):
-            text.append(f" = {expression}")
-    mark = g.op[i] if op.notation in ("leaf", "call") else f"{op.name} {op.symbol}"
-    text.append(f"  [{mark}]  value ")
-    text.append(_show(result.values[i], digits), style=VALUE_STYLE)
-    text.append("  grad ")
-    text.append(_show(result.grads[i], digits), style=GRAD_STYLE)
-    return text
+    name = node_names(g, labels)
+    values, grads = result.values, result.grads
+    drawn = bytearray(len(g))
+    out = []
 
+    def full(i: int, path: tuple) -> None:
+        out.append((path, node_label(g, name, i), _mark(g, i), _show(values[i], digits),
+                    "" if g.op[i] == "const" else _show(grads[i], digits)))
 
-def build(result: Result, digits: int = DEFAULT_DIGITS, max_depth: int = MAX_DEPTH):
-    from rich.text import Text
-    from rich.tree import Tree
-
-    g = result.graph
-    root = Tree(node_text(result, g.output, digits))
-    drawn = [False] * len(g)
-    drawn[g.output] = True
-    # (node, the Tree to draw it under, its depth).  Popped in the order the lines print, so the
-    # first pop of a shared node is its topmost place: drawn in full there, referenced elsewhere.
-    stack = [(j, root, 1) for j in reversed(g.args[g.output])]
-    if g.args[g.output] and max_depth < 1:
-        stack = []
-        root.add(_cut(max_depth))
+    root = g.output
+    drawn[root] = True
+    full(root, ())
+    # (node, path of is-last flags from the root's children down)
+    stack = []
+    a = g.args[root]
+    if a and max_depth < 1:
+        out.append(((True,), _cut(max_depth), "", "", ""))
+    else:
+        stack = [(j, (k == len(a) - 1,)) for k, j in reversed(list(enumerate(a)))]
     while stack:
-        j, parent, depth = stack.pop()
+        j, path = stack.pop()
         if drawn[j]:
-            ref = Text(g.label(j))
-            ref.append("  (shared: drawn in full above)", style="dim")
-            parent.add(ref)
+            out.append((path, f"{name[j]}  (shared: drawn in full above)", "", "", ""))
             continue
         drawn[j] = True
-        tree = parent.add(node_text(result, j, digits))
-        if not g.args[j]:
+        full(j, path)
+        a = g.args[j]
+        if not a:
             continue
-        if depth >= max_depth:
-            tree.add(_cut(max_depth))
+        if len(path) >= max_depth:
+            out.append(((*path, True), _cut(max_depth), "", "", ""))
             continue
-        for k in reversed(g.args[j]):
-            stack.append((k, tree, depth + 1))
-    return root
+        for k in range(len(a) - 1, -1, -1):
+            stack.append((a[k], (*path, k == len(a) - 1)))
+    return out
 
 
-def _cut(max_depth: int):
-    from rich.text import Text
-
-    return Text(f"… cut at depth {max_depth}: every node is in --format table or json", style="dim")
+def _cut(max_depth: int) -> str:
+    return f"… cut at depth {max_depth}: every node is in --format table or json"
 
 
-def depth_for(console) -> int:
-    """The deepest level that fits the console, leaving room for a label."""
-    return max(4, min(MAX_DEPTH, (console.width - 40) // 4))
+def _prefix(path: tuple, indent: int) -> str:
+    if not path:
+        return ""
+    parts = []
+    for last in path[:-1]:
+        parts.append(" " * indent if last else "│" + " " * (indent - 1))
+    branch = "└" if path[-1] else "├"
+    parts.append(branch + "─" * (indent - 2) + " ")
+    return "".join(parts)
 
 
-def renderables(result: Result, console, digits: int = DEFAULT_DIGITS) -> list:
-    from rich.text import Text
+def lines(result: Result, width: int, digits: int = DEFAULT_DIGITS, labels: str = "short") -> list:
+    """The tree as lines of (text, style) pieces, no wider than ``width``."""
+    g = result.graph
+    # The depth that would be drawn, and the numbers' columns, decide the indentation.
+    drawn = rows(result, digits, MAX_DEPTH, labels)
+    deepest = max(len(r[0]) for r in drawn)
+    op_w = max(len(HEADERS[1]), *(len(r[2]) for r in drawn))
+    value_w = max(len(HEADERS[2]), *(len(r[3]) for r in drawn))
+    grad_w = max(len(HEADERS[3]), *(len(r[4]) for r in drawn))
+    numbers = op_w + value_w + grad_w + 3 * len(GAP)
+    room = width - numbers  # for the tree column
+    def needed(n: int) -> int:
+        return max(cells(_prefix(r[0], n)) + cells(r[1]) for r in drawn if r[2])
 
-    f = result.output_name
-    summary = Text(f"{f} = ")
-    summary.append(_show(result.value, digits), style=VALUE_STYLE)
+    # The widest indentation at which no label is cut, else the narrowest.
+    indent = next((n for n in INDENTS if needed(n) <= room), None)
+    if indent is None and deepest * INDENTS[-1] + MIN_LABEL <= room:
+        indent = INDENTS[-1]  # labels will be cut, but every level is drawn
+    if indent is None:  # too deep even at 2 columns a level: cut where it fits
+        indent = INDENTS[-1]
+        depth = max(0, (room - MIN_LABEL) // indent)
+        drawn = rows(result, digits, depth, labels)
+        deepest = max(len(r[0]) for r in drawn)
+    tree_w = max(cells(_prefix(r[0], indent)) + cells(r[1]) for r in drawn if r[2])
+    tree_w = max(len(HEADERS[0]), min(tree_w, room))
+    out = [[(HEADERS[0].ljust(tree_w) + GAP + HEADERS[1].ljust(op_w) + GAP + HEADERS[2].rjust(value_w)
+             + GAP + HEADERS[3].rjust(grad_w), "bold")]]
+    for path, label, op, value, grad in drawn:
+        prefix = _prefix(path, indent)
+        if not op:  # a reference or a cut: no columns
+            out.append([(truncate(prefix + label, width), "dim" if "cut at depth" in label else None)])
+            continue
+        left = prefix + truncate(label, max(1, tree_w - cells(prefix)))
+        pad = " " * (tree_w - cells(left))
+        line = [(left + pad + GAP + op.ljust(op_w) + GAP + " " * (value_w - len(value)), None),
+                (value, VALUE_STYLE)]
+        line.append((GAP + " " * (grad_w - len(grad)), None))
+        if grad:
+            line.append((grad, GRAD_STYLE))
+        out.append(line)
+    return out
+
+
+def summary_lines(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short") -> list:
+    g = result.graph
+    f = output_symbol(g, node_names(g, "full"))
+    out = [[(f"{f} = ", None), (_show(result.value, digits), VALUE_STYLE)]]
     for name, grad in result.gradients.items():
-        summary.append(f"\nd{f}/d{name} = ")
-        summary.append(_show(grad, digits), style=GRAD_STYLE)
-    return [build(result, digits, depth_for(console)), Text(""), summary]
+        out.append([(f"d{f}/d{name} = ", None), (_show(grad, digits), GRAD_STYLE)])
+    return out
 
 
-def render(result: Result, console, digits: int = DEFAULT_DIGITS) -> None:
-    for part in renderables(result, console, digits):
-        console.print(part)
+def render(result: Result, console, digits: int = DEFAULT_DIGITS, labels: str = "short") -> None:
+    width = view_width(console)
+    colour = console.color_system is not None and not console.no_color
+    text = []
+    for line in [*lines(result, width, digits, labels), [], *summary_lines(result, digits, labels)]:
+        text.append((ansi(line) if colour else "".join(t for t, _ in line)).rstrip())
+    console.file.write("\n".join(text) + "\n")
+    console.file.flush()
 
 
 def _show(x, digits: int) -> str:

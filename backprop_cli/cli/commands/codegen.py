@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import ExpressionCommand, read_program, source_options
+from .common import ExpressionCommand, read_program, source_options, out_option, result_stream
 
 
 @click.command(cls=ExpressionCommand, short_help="Write the forward and backward pass as flat code.")
@@ -12,7 +12,8 @@ from .common import ExpressionCommand, read_program, source_options
 @click.option("--lang", type=click.Choice(["python", "numpy", "c", "js"]), default="python",
               show_default=True, help="The language to write.")
 @click.option("--name", default="f", show_default=True, metavar="NAME", help="The function's name.")
-def command(expr, file, lang, name, output):
+@out_option
+def command(expr, file, lang, name, output, out):
     """\b
     backprop codegen "(x+y)*z"
     backprop codegen -f samples/staged.bp --lang numpy
@@ -42,10 +43,12 @@ def command(expr, file, lang, name, output):
     if graph.tensor and lang == "numpy":
         from ...transforms.tensor_codegen import generate_tensor
 
-        click.echo(generate_tensor(graph, name), nl=False)
-        return
-    if graph.tensor:
-        from .common import scalar_only
+        text = generate_tensor(graph, name)
+    else:
+        if graph.tensor:
+            from .common import scalar_only
 
-        scalar_only(graph, {}, f"codegen --lang {lang}")
-    click.echo(generate(graph, lang, name), nl=False)
+            scalar_only(graph, {}, f"codegen --lang {lang}")
+        text = generate(graph, lang, name)
+    with result_stream(out) as stream:
+        stream.write(text)

@@ -68,31 +68,51 @@ def _set_seed(ctx, param, value):
     return value
 
 
+def click_option(option, **extra):
+    """The click option for an entry of ../options.py (``extra``: click-only settings, e.g. a callback)."""
+    import click
+
+    kwargs = {"help": option.help}
+    if option.metavar is not None:
+        kwargs["metavar"] = option.metavar
+    if option.is_flag:
+        kwargs["is_flag"] = True
+    elif option.default is not None:
+        kwargs.update(default=option.default, show_default=True)
+    if option.multiple:
+        kwargs["multiple"] = True
+    if option.choices is not None:
+        kwargs["type"] = click.Choice(list(option.choices))
+    if option.int_range is not None:
+        kwargs["type"] = click.IntRange(*option.int_range)
+    kwargs.update(extra)
+    return click.option(*option.flags, option.dest, **kwargs)
+
+
 def program_options(f, point: bool = True, seed: bool = True):
     """EXPR, -f FILE, --at, --output, --allow-nonfinite, --max-size and --debug (without ``point``:
     no --at and --allow-nonfinite, for commands that only read the program)."""
     import click
 
+    from .. import options
+
     decorators = [
         click.argument("expr", required=False, metavar="EXPR"),
-        click.option("-f", "--file", "file", metavar="FILE",
-                     help="Read the program from FILE ('-' for standard input) instead of EXPR."),
-        click.option("--at", "at", multiple=True, metavar="NAME=VALUE,...",
-                     help="Input values, e.g. --at x=-2,y=5 or --at x=pi/4 (repeatable)."),
-        click.option("--output", "output", metavar="NAME",
-                     help="Differentiate the value named NAME instead of the last statement."),
-        click.option("--allow-nonfinite", is_flag=True,
-                     help="Let inf and nan flow through (IEEE) instead of stopping at an undefined value."),
+        click_option(options.FILE, shell_complete=complete_file),
+        click_option(options.AT),
+        click_option(options.OUTPUT),
+        # The old spelling of --of, kept working; a value that can only be a file goes to -o.
+        click_option(options.OUTPUT_ALIAS, hidden=True),
+        click_option(options.ALLOW_NONFINITE),
         max_size_option,
-        click.option("--seed", type=int, expose_value=False, callback=_set_seed, is_eager=True,
-                     metavar="N", help="Seed for randn(...) starting values of tensor inputs (default 0)."),
-        click.option("--debug", is_flag=True, expose_value=False, callback=_set_debug, is_eager=True,
-                     help="Show the Python traceback of an internal error."),
+        click_option(options.SEED, type=int, expose_value=False, callback=_set_seed, is_eager=True),
+        click_option(options.DEBUG, expose_value=False, callback=_set_debug, is_eager=True),
     ]
     if not point:
-        del decorators[6], decorators[4], decorators[2]  # --seed, --allow-nonfinite, --at
+        del decorators[7], decorators[5], decorators[2]  # --seed, --allow-nonfinite, --at
     elif not seed:
-        del decorators[6]  # the command has a --seed of its own
+        del decorators[7]  # the command has a --seed of its own
+    f = _merge_output_alias(f)
     for d in reversed(decorators):
         f = d(f)
     return f
@@ -101,6 +121,52 @@ def program_options(f, point: bool = True, seed: bool = True):
 def program_options_own_seed(f):
     """program_options for a command with its own --seed (quiz)."""
     return program_options(f, seed=False)
+
+
+_FILE_NAME = None
+
+
+def _looks_like_file(value: str) -> bool:
+    """A plain file name with a suffix (x.svg, out/g.dot): never a name of the language."""
+    global _FILE_NAME
+    if _FILE_NAME is None:
+        import re
+
+        _FILE_NAME = re.compile(r"[\w.~/\\-]*\.[A-Za-z0-9]{1,8}")
+    return value == "-" or bool(_FILE_NAME.fullmatch(value))
+
+
+def _merge_output_alias(f):
+    """Read the hidden --output: a name means --of NAME (its old meaning), a file name means -o FILE
+    (what people type: `graph --output x.svg`)."""
+    import functools
+
+    @functools.wraps(f)
+    def command(*args, **kwargs):
+        import click
+
+        alias = kwargs.pop("output_alias", None)
+        if alias is not None:
+            if _looks_like_file(alias):
+                key = "out" if "out" in kwargs else "out_path" if "out_path" in kwargs else None
+                if key is None:
+                    raise click.UsageError(f"--output {alias}: this command writes to standard output; "
+                                           "redirect it (> FILE).  --of NAME picks the value to differentiate.")
+                if kwargs[key] in (None, "-"):
+                    kwargs[key] = alias
+            elif kwargs.get("output") is None:
+                kwargs["output"] = alias
+        return f(*args, **kwargs)
+
+    return command
+
+
+def complete_file(ctx, param, incomplete):
+    """Shell completion of a file name (as click.Path offers, without its checks: the command
+    reports a bad path in its own words)."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="file")]
 
 
 def source_options(f):
@@ -232,4 +298,49 @@ def scalar_only(graph, point, command: str) -> None:
 
 
 def warn(message: str) -> None:
-    echo(f"Warning: {message}", err=True)
+    echo(limits.escape_controls(f"Warning: {message}"), err=True)
+
+
+def out_option(f, help_text: str = "Write the result to FILE instead of standard output ('-': standard output)."):
+    """-o/--out FILE: where the command's result goes (every command spells it the same)."""
+    import click
+
+    return click.option("-o", "--out", "out", metavar="FILE", shell_complete=complete_file,
+                        help=help_text)(f)
+
+
+def labels_option(f):
+    """--labels short|full: how the views name the nodes."""
+    import click
+
+    return click.option("--labels", type=click.Choice(["short", "full"]), default="short", show_default=True,
+                        help="short: name every node as the lecture does (q, f, t1, t2, ...); "
+                             "full: write out each node's whole subexpression.")(f)
+
+
+class result_stream:
+    """``with result_stream(out) as stream:`` standard output for None or '-', else FILE written
+    atomically (a temporary name beside it, renamed when complete)."""
+
+    def __init__(self, out) -> None:
+        self.out = None if out in (None, "-") else out
+        self.writer = None
+
+    def __enter__(self):
+        if self.out is None:
+            return sys.stdout
+        from ...files import atomic_write
+
+        self.writer = atomic_write(self.out, "w", encoding="utf-8")
+        try:
+            return self.writer.__enter__()
+        except OSError as e:
+            raise InputError(f"cannot write {limits.printable(self.out, 200)}: {e.strerror or e}") from None
+
+    def __exit__(self, *exc):
+        if self.writer is None:
+            return False
+        try:
+            return self.writer.__exit__(*exc)
+        except OSError as e:
+            raise InputError(f"cannot write {limits.printable(self.out, 200)}: {e.strerror or e}") from None

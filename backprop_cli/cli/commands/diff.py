@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import click
 
-from .common import ExpressionCommand, read_program, source_options
+from .common import ExpressionCommand, read_program, source_options, out_option, result_stream
 
 
 @click.command(cls=ExpressionCommand, short_help="Write d(output)/dx as a program in this language.")
 @source_options
 @click.option("--wrt", metavar="NAME",
               help="The input to differentiate with respect to (needed when there are several).")
-def command(expr, file, wrt, output):
+@out_option
+def command(expr, file, wrt, output, out):
     """\b
     backprop diff "x^3 + sin(x)*y" --wrt x
     backprop diff -f samples/neuron.bp --wrt w0 | backprop eval -
@@ -44,4 +45,6 @@ def command(expr, file, wrt, output):
             raise InputError("--wrt is needed: which input should the derivative be taken with respect to?",
                              f"The inputs: {names}; e.g. --wrt {next(iter(graph.inputs), 'x')}.")
         wrt = next(iter(graph.inputs))
-    click.echo(derivative_program(graph, wrt), nl=False)
+    text = derivative_program(graph, wrt)
+    with result_stream(out) as stream:
+        stream.write(text)

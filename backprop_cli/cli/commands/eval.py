@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import click
 
-from ...numbers import DEFAULT_DIGITS
-from .common import ExpressionCommand, collapse_option, program_options
+from .. import options
+from .common import ExpressionCommand, click_option, collapse_option, labels_option, out_option, program_options
 from .eval_run import run
+
 
 @click.command(cls=ExpressionCommand, short_help="Show every node's value and gradient.")
 @program_options
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "tree"]), default="table",
-              show_default=True, help="table for people, json for scripts, tree: from the output down.")
-@click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
-              help="Significant digits shown in the table (JSON always has full precision).")
-@click.option("--no-nodes", is_flag=True, help="JSON: leave out the per-node list (for big graphs).")
+@click_option(options.FORMAT)
+@click_option(options.DIGITS)
+@click_option(options.NO_NODES)
 @collapse_option
-def command(expr, file, at, output, allow_nonfinite, fmt, digits, no_nodes, collapse):
+@labels_option
+@click.option("--get", "get", multiple=True, metavar="NAME",
+              help="Print only this number, at full precision: the output (f), any named value, or a "
+                   "gradient d<out>/d<name> such as df/dx (repeatable: one a line).")
+@out_option
+def command(expr, file, at, output, allow_nonfinite, fmt, digits, no_nodes, collapse, labels, get, out):
     """\b
     backprop eval "(x+y)*z" --at x=-2,y=5,z=-4
     backprop eval "-x^2" --at x=3
@@ -24,12 +28,15 @@ def command(expr, file, at, output, allow_nonfinite, fmt, digits, no_nodes, coll
     backprop eval -f samples/staged.bp --format json
     backprop eval -f samples/staged.bp --format tree --collapse sigmoid
     echo "log(x)" | backprop eval - --at x=0.5 --format json
+    backprop eval "x*sin(x)" --at x=1 --get df/dx
 
     Evaluate EXPR at a point and backpropagate: every node's forward value and the
     gradient of the output with respect to it, then d(output)/d(input) for every input.
 
     EXPR '-' reads the program from standard input.  In a program, the last statement is
-    the output unless --output NAME picks another; inputs given a default with
-    'input x = 2' need no --at.
+    the output unless --of NAME picks another; inputs given a default with
+    'input x = 2' need no --at.  Nodes go by short names (q, f, t1, t2, ...);
+    --labels full writes out each node's subexpression.  A constant's gradient is left
+    out of the table and tree (nothing flows on from it); JSON keeps it.
     """
-    run(expr, file, at, output, allow_nonfinite, fmt, digits, no_nodes, collapse)
+    run(expr, file, at, output, allow_nonfinite, fmt, digits, no_nodes, collapse, labels, get, out)

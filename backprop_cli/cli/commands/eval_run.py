@@ -5,29 +5,75 @@ The click command (eval.py) and the fast entry point (entry.py) both call ``run`
 
 from __future__ import annotations
 
+import sys
+
 from ...numbers import DEFAULT_DIGITS
-from ..output import echo
-from .common import load, warn
+from ..output import echo, echo_pieces
+from .common import load, result_stream, warn
 
 
 def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False,
-        collapse=None):
+        collapse=None, labels="short", get=(), out=None):
     """The command's work, without click: the fast entry point (entry.py) calls this too."""
-    result = load(expr, file, at, output, allow_nonfinite, record=not (fmt == "json" and no_nodes),
-                  collapse=collapse)
+    # JSON computes the local gradients as it writes each node, so the engine keeps no record of them.
+    record = fmt != "json" and not get
+    result = load(expr, file, at, output, allow_nonfinite, record=record, collapse=collapse)
     for message in result.warnings:
         warn(message)
-    if fmt == "json":
-        from ...views import as_json
+    for message in kink_notes(result):
+        echo(f"Note: {message}", err=True)
+    with result_stream(out) as stream:
+        if get:
+            from ...numbers import exact
+            from ...views.get import lookup
 
-        echo(as_json.render(result, nodes=not no_nodes))
-    elif fmt == "tree":
-        from ...views import tree
-        from ...views.console import make_console
+            stream.write("".join(exact(lookup(result, name)) + "\n" for name in get))
+            stream.flush()
+        elif fmt == "json":
+            from ...views import as_json
 
-        tree.render(result, make_console(), digits)
-    else:
-        from ...views.console import make_console
-        from ...views.table import render
+            if stream is sys.stdout:
+                echo_pieces(as_json.pieces(result, nodes=not no_nodes))
+            else:
+                stream.writelines(as_json.pieces(result, nodes=not no_nodes))
+                stream.write("\n")
+        elif fmt == "tree":
+            from ...views import tree
+            from ...views.console import make_console
 
-        render(result, make_console(), digits)
+            tree.render(result, make_console(file=stream), digits, labels)
+        else:
+            from ...views.console import make_console, plain_console, terminal_console
+            from ...views.table import render
+
+            # The table needs no Rich, piped or on a plain terminal: sparing its import is most of the start-up.
+            console = plain_console(stream) or terminal_console(stream) or make_console(file=stream)
+            render(result, console, digits, labels)
+
+
+def kink_notes(result) -> list:
+    """A note for every gate the output depends on that sits at a kink (relu at 0, a tie in max):
+    its local gradient there is a convention, as check and plot say too."""
+    from ...core.ops import OPS
+
+    g = result.graph
+    from ...core import ops
+
+    smooth = getattr(ops, "NO_KINK", None)
+    kinky = {name for name, op in OPS.items() if op.kink is not smooth}
+    if not kinky.intersection(g.op):
+        return []
+    values = result.values
+    notes = []
+    live = g.live()
+    for i in range(g.output + 1):
+        a = g.args[i]
+        if g.op[i] in kinky and live[i] and OPS[g.op[i]].kink(*[values[j] for j in a]):
+            line, col = g.line_col(i)
+            where = f"{line}:{col}" if "\n" in g.source else f"column {col}"
+            notes.append(f"{g.label(i, 40)} ({where}) is at a kink: its gradient there is a convention "
+                         "(PyTorch's)")
+            if len(notes) == 5:
+                break
+    return notes
+

@@ -35,7 +35,30 @@ class ExpressionCommand(click.Command):
             out.append(arg)
         if moved:
             out += moved if "--" in out else ["--", *moved]
-        return super().parse_args(ctx, out)
+        with escaped_usage_errors():
+            words = _positionals(args, takes_value, set(moved))
+            if len(words) > 1 and not any(p.nargs == -1 for p in self.params if isinstance(p, click.Argument)):
+                import shlex
+
+                joined = " ".join(words)
+                raise click.UsageError(
+                    f"EXPR came in {len(words)} words ({_shown(joined)}): the shell splits an expression "
+                    f"that is not quoted.  Quote it: backprop {ctx.info_name} {shlex.quote(joined)} ...", ctx)
+            return super().parse_args(ctx, out)
+
+
+class escaped_usage_errors:
+    """click's usage errors quote what the user typed (an unknown option, a bad value): escape it."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if isinstance(error, click.UsageError):
+            from ...language.limits import escape_controls
+
+            error.message = escape_controls(error.message)
+        return False
 
 
 def _looks_like_expression(arg: str, known: set, takes_value: set) -> bool:
@@ -44,3 +67,28 @@ def _looks_like_expression(arg: str, known: set, takes_value: set) -> bool:
     if arg.startswith("--") and (arg[2:3].isalpha() or arg.split("=", 1)[0] in known):
         return False  # a long option, known or not (click says which is unknown)
     return arg[:2] not in takes_value  # not -fFILE, a short option with its value attached
+
+
+def _positionals(args: list, takes_value: set, expressions: set) -> list:
+    """The arguments that are not options or their values."""
+    words, skip, rest = [], False, False
+    for arg in args:
+        if rest:
+            words.append(arg)
+        elif skip:
+            skip = False
+        elif arg == "--":
+            rest = True
+        elif arg in takes_value:
+            skip = True
+        elif arg.startswith("-") and arg != "-" and arg not in expressions:
+            continue
+        else:
+            words.append(arg)
+    return words
+
+
+def _shown(text: str) -> str:
+    from ...language.limits import printable
+
+    return printable(text, 60)

@@ -9,8 +9,9 @@ import subprocess
 import click
 
 from ...errors import BackpropError, InputError
+from ...language.limits import printable
 from ...numbers import DEFAULT_DIGITS
-from .common import ExpressionCommand, collapse_option, load, program_options, warn
+from .common import ExpressionCommand, complete_file, collapse_option, load, program_options, read_program, warn
 
 #: -o suffix -> (the text format written, Graphviz's -T output format or None for text)
 SUFFIXES = {
@@ -34,8 +35,9 @@ class ToolMissing(BackpropError):
 @collapse_option
 @click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default=None,
               help="dot (Graphviz) or mermaid.  [default: from -o's suffix, else dot]")
-@click.option("-o", "--out", "out", metavar="FILE",
-              help="Write to FILE: .dot/.gv or .mmd as text; .svg, .png or .pdf rendered by Graphviz's dot.")
+@click.option("-o", "--out", "out", metavar="FILE", shell_complete=complete_file,
+              help="Write to FILE: .dot/.gv or .mmd as text; .svg, .png or .pdf rendered by Graphviz's dot "
+                   "('-': standard output).")
 @click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
               help="Significant digits on the wires.")
 def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits):
@@ -49,20 +51,24 @@ def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits)
     The graph left to right, as in the lecture's figures: gates marked by their symbol,
     every wire labelled with its forward value (green) and the gradient flowing back
     along it (red).  Where a node feeds several gates, 'sum' is its total gradient.
+    Gates are named as in the table and trace (q, t1, t2, ...).  Without --at (and with
+    inputs that have no default) the structure alone is drawn.
     """
+    if out == "-":
+        out = None
     target = None
     if out is not None:
         suffix = os.path.splitext(out)[1].lower()
         if suffix not in SUFFIXES:
-            raise InputError(f"-o {out}: unknown suffix '{suffix}'",
+            raise InputError(f"-o {printable(out, 200)}: unknown suffix '{printable(suffix)}'",
                              "Use .dot or .gv (DOT text), .mmd (Mermaid text), or .svg, .png, .pdf (a picture "
                              "drawn by Graphviz).")
         wanted, target = SUFFIXES[suffix]
         if fmt is not None and fmt != wanted:
             if target:
-                raise InputError(f"-o {out}: pictures are drawn from DOT; --format {fmt} cannot make one",
+                raise InputError(f"-o {printable(out, 200)}: pictures are drawn from DOT; --format {fmt} cannot make one",
                                  f"Drop --format {fmt}, or write the text with -o FILE.mmd.")
-            raise InputError(f"-o {out} writes {wanted}, but --format says {fmt}",
+            raise InputError(f"-o {printable(out, 200)} writes {wanted}, but --format says {fmt}",
                              "Drop --format (the suffix decides) or change the suffix.")
         fmt = wanted
     fmt = fmt or "dot"
@@ -71,42 +77,71 @@ def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits)
         # Before any work: a missing Graphviz is said at once.
         dot_program = shutil.which("dot")
         if dot_program is None:
-            raise ToolMissing(f"-o {out}: drawing a .{target} needs Graphviz's 'dot' program, which is not "
+            raise ToolMissing(f"-o {printable(out, 200)}: drawing a .{target} needs Graphviz's 'dot' program, which is not "
                               "installed (not found on PATH)", INSTALL_HINT)
 
-    result = load(expr, file, at, output, allow_nonfinite, collapse=collapse)
-    for message in result.warnings:
-        warn(message)
+    if not at and _needs_a_point(expr, file, output):
+        result = _structure(expr, file, output, collapse)
+    else:
+        result = load(expr, file, at, output, allow_nonfinite, collapse=collapse)
+        for message in result.warnings:
+            warn(message)
     if fmt == "mermaid":
-        from ...views.mermaid import render
+        from ...views.mermaid import lines
     else:
-        from ...views.dot import render
-    text = render(result, digits)
+        from ...views.dot import lines
+    text = lines(result, digits)  # made line by line as it is written: a big graph is never held whole
 
-    if out is None:
-        click.echo(text, nl=False)
+    if out is None or out == "-":
+        import sys
+
+        sys.stdout.writelines(text)
     elif target is None:
-        _write(out, text)
+        from ...files import write_lines
+
+        write_lines(out, text)
     else:
-        _draw(dot_program, target, text, out)
+        _draw(dot_program, target, "".join(text), out)
 
 
-def _write(path: str, text: str) -> None:
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as e:
-        raise InputError(f"cannot write {path}: {e.strerror or e}") from None
+def _needs_a_point(expr, file, output) -> bool:
+    """Does the program have inputs with no default value (so that nothing can be computed)?"""
+    if file == "-" or expr == "-":
+        return False  # standard input can be read once: let load() read it and say what is missing
+    from ...api import build
+
+    source, origin = read_program(expr, file)
+    graph = build(source, output=output, origin=origin)
+    return any(name not in graph.defaults for name in graph.inputs)
+
+
+def _structure(expr, file, output, collapse):
+    from ...views.picture import Structure
+    from .common import build_graph
+
+    source, origin = read_program(expr, file)
+    graph = build_graph(source, origin, {}, output, expr=expr, file=file)
+    if collapse and collapse != "none":
+        from ...transforms.collapse import collapse as rewrite
+
+        graph = rewrite(graph, collapse)
+    return Structure(graph)
+
 
 
 def _draw(dot_program: str, target: str, text: str, path: str) -> None:
+    # dot writes the picture to its standard output, and we write it to the file as every command
+    # does (a temporary name, renamed when complete), so that a failed run leaves no half picture.
+    from ...files import write_output
+
     try:
-        done = subprocess.run([dot_program, f"-T{target}", "-o", path], input=text.encode("utf-8"),
+        done = subprocess.run([dot_program, f"-T{target}"], input=text.encode("utf-8"),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as e:
         raise ToolMissing(f"cannot run {dot_program}: {e.strerror or e}", INSTALL_HINT) from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise BackpropError(f"Graphviz's dot could not draw {path} (exit {done.returncode})"
-                            + (f": {message[-1]}" if message else ""),
-                            "Check that the folder exists and is writable; --format dot shows the DOT text.")
+        raise BackpropError(f"Graphviz's dot could not draw {printable(path, 200)} (exit {done.returncode})"
+                            + (f": {printable(message[-1], 200)}" if message else ""),
+                            "--format dot shows the DOT text.")
+    write_output(path, done.stdout, "wb")

@@ -12,7 +12,10 @@ import click
 from ...errors import InputError, MathError
 from ...numbers import DEFAULT_DIGITS
 from . import common
-from .common import ExpressionCommand, build_graph, program_options, read_program
+from .common import ExpressionCommand, build_graph, program_options, read_program, warn
+
+#: the table keeps at most this many rows (the last ones) however many steps --every selects
+ROW_LIMIT = 10_000
 
 
 @click.command(cls=ExpressionCommand, short_help="Minimise the output by gradient descent.")
@@ -30,7 +33,8 @@ from .common import ExpressionCommand, build_graph, program_options, read_progra
               help="Seconds to wait after each step in a terminal, to watch the descent.")
 @click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
               help="Significant digits in the table (JSON always has full precision).")
-def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every, delay, digits):
+@click.option("--log-y", is_flag=True, help="Draw the loss curve with a logarithmic value axis.")
+def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every, delay, digits, log_y):
     """\b
     backprop optimize "(x-3)^2" --at x=0
     backprop optimize "(x-1)^2 + 10*(y-x^2)^2" --at x=-1,y=1 --lr 0.01 --steps 2000
@@ -70,11 +74,18 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
     every = every or view.stride(steps)
     shown: list = []
     last: list = []
+    curve = view.CurveSampler(steps)
+    # Only what is shown is kept (the table's rows, the curve's points): memory does not grow
+    # with --steps.
+    row_limit = ROW_LIMIT
 
     def keep(step) -> None:
         last[:] = [step]
+        curve(step)
         if step.step % every == 0 or step.step == steps:
             shown.append(step)
+            if len(shown) > row_limit:  # --every 1 with ten million steps: the last rows
+                del shown[:len(shown) - row_limit]
 
     def rows() -> list:
         return shown + [s for s in last if not shown or shown[-1] is not s]
@@ -97,13 +108,15 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
                     time.sleep(delay)
 
             try:
-                history = descend(graph, point, names, lr, steps, allow_nonfinite, on_step, seed=common.SEED)
+                history = descend(graph, point, names, lr, steps, allow_nonfinite, on_step, keep_all=False,
+                                  seed=common.SEED)
             except MathError as e:
                 error = e
             live.update(view.table(rows()[-tail:], names, out_name, digits), refresh=True)
     else:
         try:
-            history = descend(graph, point, names, lr, steps, allow_nonfinite, keep, seed=common.SEED)
+            history = descend(graph, point, names, lr, steps, allow_nonfinite, keep, keep_all=False,
+                              seed=common.SEED)
         except MathError as e:
             error = e
         if shown or last:
@@ -115,4 +128,9 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
     if steps:
         width = max(40, min(shutil.get_terminal_size((80, 24)).columns, 100)) if console.is_terminal else 72
         color = console.is_terminal and "NO_COLOR" not in os.environ
-        click.echo(view.curve([s.value for s in history], out_name, width, 14, color))
+        curve.finish(history[-1])
+        values = curve.values
+        if log_y and not all(v > 0 for v in values):
+            warn("--log-y: the loss is not always > 0, so the curve is drawn on a linear axis")
+            log_y = False
+        click.echo(view.curve(curve.steps, values, out_name, width, 14, color, log_y))

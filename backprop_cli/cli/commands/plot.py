@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .common import ExpressionCommand, build_graph, program_options, read_program, warn
+from .common import ExpressionCommand, build_graph, program_options, read_program, warn, out_option, result_stream
 
 
 @click.command(cls=ExpressionCommand, short_help="Draw f and df/dx over a range in the terminal.")
@@ -22,7 +22,8 @@ from .common import ExpressionCommand, build_graph, program_options, read_progra
               help="Width of the picture in characters (default: the terminal's, or 80).")
 @click.option("--height", type=click.IntRange(10, None), default=None,
               help="Height of the picture in lines, both panels (default: fits the terminal, or 30).")
-def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height):
+@out_option
+def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height, out):
     """\b
     backprop plot "relu(x)" --over x=-2:2
     backprop plot "sigmoid(x)" --over x=-6:6
@@ -37,7 +38,7 @@ def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height):
     hold what `eval --allow-nonfinite` gives there (inf, -inf or nan).
     """
     from ...api import parse_at
-    from ...tasks.plot import DEFAULT_POINTS, check_inputs, grid, parse_over, sweep
+    from ...tasks.plot import DEFAULT_POINTS, KEEP_POINTS, check_inputs, chunked_sweep, grid, parse_over, sweep
     from ...views import plot
 
     source, origin = read_program(expr, file)
@@ -52,16 +53,36 @@ def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height):
     scalar_only(graph, point, "plot")
     fixed = check_inputs(graph, span.name, point)
     n = span.n or DEFAULT_POINTS[fmt]
-    result = sweep(graph, span.name, grid(span.lo, span.hi, n), fixed)
-    if fmt == "csv":
-        click.echo(plot.csv_text(graph, result), nl=False)
-        for note in plot.notes(graph, result):
-            if not note.startswith("kink"):
-                warn(note.replace("gaps in both panels", "their rows hold inf or nan")
-                     .replace(": a gap in its panel", ""))
-        return
+    with result_stream(out) as stream:
+        if n > KEEP_POINTS:
+            # Evaluated a chunk at a time: CSV rows are written as they come, the picture and the
+            # notes get every k-th point (memory does not grow with the number of points).
+            first = [True]
+
+            def write(part) -> None:
+                text = plot.csv_text(graph, part)
+                stream.write(text if first[0] else text.split("\n", 1)[1])
+                first[0] = False
+
+            result = chunked_sweep(graph, span.name, span.lo, span.hi, n, fixed,
+                                   write if fmt == "csv" else None)
+        else:
+            result = sweep(graph, span.name, grid(span.lo, span.hi, n), fixed)
+        if fmt == "csv":
+            if n <= KEEP_POINTS:
+                stream.write(plot.csv_text(graph, result))
+                stream.flush()
+            for note in plot.notes(graph, result):
+                if not note.startswith("kink"):
+                    warn(note.replace("gaps in both panels", "their rows hold inf or nan")
+                         .replace(": a gap in its panel", ""))
+            return
+        if stream is not sys.stdout:
+            stream.write(plot.draw(graph, result, width or 80, height or 30, False) + "\n")
+            stream.write("".join(note + "\n" for note in plot.notes(graph, result)))
+            return
     terminal = sys.stdout.isatty()
-    columns, lines = shutil.get_terminal_size((80, 30)) if terminal else (80, 30)
+    columns, lines = shutil.get_terminal_size((80, 30))  # $COLUMNS when piped
     width = width or max(40, min(columns, 120))
     height = height or max(16, min(lines - 4, 34))
     color = terminal and "NO_COLOR" not in os.environ

@@ -8,7 +8,8 @@ import time
 import click
 
 from ...numbers import DEFAULT_DIGITS
-from .common import ExpressionCommand, collapse_option, load, program_options, warn
+from .common import (ExpressionCommand, collapse_option, labels_option, load, out_option, program_options,
+                     result_stream, warn)
 
 
 @click.command(cls=ExpressionCommand, short_help="Walk the forward and backward pass step by step.")
@@ -20,7 +21,9 @@ from .common import ExpressionCommand, collapse_option, load, program_options, w
               help="On a terminal, wait for Enter before each backward step (q then Enter: show the rest).")
 @click.option("--delay", type=click.FloatRange(0, 3600), default=0, metavar="SECONDS",
               help="On a terminal, wait SECONDS before each backward step.")
-def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, delay):
+@labels_option
+@out_option
+def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, delay, labels, out):
     """\b
     backprop trace "(x+y)*z" --at x=-2,y=5,z=-4
     backprop trace -f samples/neuron.bp --collapse sigmoid
@@ -32,31 +35,29 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
     formula and a number, and their product, the gradient that flows on; where a node
     feeds several gates, its gradients add.
 
+    Nodes go by short names as in the lecture (q, f, and t1, t2, ... for unnamed gates),
+    listed with their formulas in the forward pass; --labels full writes out every
+    subexpression instead.  Lines fit the terminal (or $COLUMNS when piped).
+
     --step and --delay are for a live demo; without a terminal they are ignored and
     everything prints at once.
     """
     from ...views.console import make_console
-    from ...views.trace import build, show_parts
+    from ...views.styled import writer_for
+    from ...views.trace import write
 
     result = load(expr, file, at, output, allow_nonfinite, collapse=collapse)
     for message in result.warnings:
         warn(message)
-    console = make_console()
-    if type(result.value) is not float:  # a tensor program
-        from ...views import tensor_trace
+    with result_stream(out) as stream:
+        console = make_console(file=stream)
+        if type(result.value) is not float:  # a tensor program
+            from ...views import tensor_trace
 
-        tensor_trace.render(result, console, digits)
-        return
-    trace = build(result, digits)
-    show_parts(console, trace.forward)
-    pace = Pacer(step, delay, console)
-    if pace.active:
-        for part in trace.steps:
-            pace()
-            show_parts(console, [part])
-    else:
-        show_parts(console, trace.steps)
-    show_parts(console, trace.summary)
+            tensor_trace.render(result, console, digits)
+            return
+        pace = Pacer(step, delay, console)
+        write(result, writer_for(console), digits, labels, before_step=pace if pace.active else None)
 
 
 class Pacer:

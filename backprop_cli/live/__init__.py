@@ -1,0 +1,1 @@
+"""`backprop live`: the full-screen app (Textual), and the model it draws."""

@@ -1,0 +1,448 @@
+"""Fault injection: the installed command under broken pipes, closed and full outputs, signals during
+long writes, a memory ceiling, an ASCII-only terminal and hostile text.  Each case runs the console
+script's entry point in a real process (``python -m backprop_cli``), as a user's shell would.
+
+docs/reliability.md lists what is covered and why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, SAMPLES, run as cli_run
+
+
+@pytest.fixture
+def cli():
+    return cli_run
+
+POINTS = SAMPLES / "points" / "simple.csv"
+
+#: one ordinary run of every command, each printing something on standard output
+EVERY_COMMAND = {
+    "eval": ["eval", "(x+y)*z", "--at", "x=-2,y=5,z=-4"],
+    "eval-tree": ["eval", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--format", "tree"],
+    "eval-json": ["eval", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--format", "json"],
+    "trace": ["trace", "(x+y)*z", "--at", "x=-2,y=5,z=-4"],
+    "graph": ["graph", "(x+y)*z", "--at", "x=-2,y=5,z=-4"],
+    "check": ["check", "x*sin(x)", "--at", "x=1"],
+    "codegen": ["codegen", "(x+y)*z"],
+    "diff": ["diff", "x^3 + sin(x)", "--wrt", "x"],
+    "batch": ["batch", "x*y", "-i", str(POINTS)],
+    "plot": ["plot", "relu(x)", "--over", "x=-2:2"],
+    "plot-csv": ["plot", "x^2", "--over", "x=-1:1:11", "--format", "csv"],
+    "optimize": ["optimize", "(x-3)^2", "--at", "x=0", "--steps", "50"],
+    "help": ["--help"],
+}
+
+TRACEBACK = "Traceback (most recent call last)"
+
+
+def env(**extra) -> dict:
+    e = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="80")
+    e.pop("BACKPROP_DEBUG", None)
+    e.update(extra)
+    return e
+
+
+def backprop(args, stdout=subprocess.PIPE, timeout=60, preexec_fn=None, **kw):
+    return subprocess.run([sys.executable, "-m", "backprop_cli", *args], stdout=stdout,
+                          stderr=subprocess.PIPE, timeout=timeout, preexec_fn=preexec_fn,
+                          env=kw.pop("env", None) or env(), cwd=kw.pop("cwd", None), **kw)
+
+
+# --- standard output that cannot be written ----------------------------------------------------
+
+#: how standard output is broken -> (exit status, the whole of standard error)
+BROKEN_STDOUT = {
+    "epipe": (0, ""),  # the reader left before the first write
+    "full": (1, "Error: cannot write to standard output: No space left on device\n"),
+    "closed": (1, "Error: cannot write to standard output: it is closed (Bad file descriptor)\n"),
+}
+
+
+def drive(cases: list) -> list:
+    """Run each {"args", "stdout"} case in a forked child of one warm process (tests/fault_driver.py)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "fault_driver.py"), json.dumps(cases)],
+                          capture_output=True, text=True, env=env(), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def broken_stdout_runs():
+    cases = [{"args": args, "stdout": how} for how in BROKEN_STDOUT for args in EVERY_COMMAND.values()]
+    return dict(zip([(how, name) for how in BROKEN_STDOUT for name in EVERY_COMMAND], drive(cases)))
+
+
+@pytest.mark.parametrize("how", list(BROKEN_STDOUT))
+@pytest.mark.parametrize("name", list(EVERY_COMMAND))
+def test_standard_output_that_cannot_be_written(broken_stdout_runs, how, name):
+    """A reader that left: exit 0, nothing said.  A full disk or a closed descriptor: an I/O error,
+    exit 1, one line naming standard output and the reason; never 'Internal error', never exit 0."""
+    got = broken_stdout_runs[(how, name)]
+    assert (got["status"], got["stderr"]) == BROKEN_STDOUT[how]
+
+
+@pytest.mark.parametrize("how", list(BROKEN_STDOUT))
+def test_the_driver_agrees_with_a_real_process(how):
+    # The forked driver rebuilds the streams itself: check it against a real start-up, on one command.
+    args = EVERY_COMMAND["check"]
+    if how == "epipe":
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            proc = backprop(args, stdout=write)
+        finally:
+            os.close(write)
+    elif how == "full":
+        with open("/dev/full", "w") as full:
+            proc = backprop(args, stdout=full)
+    else:
+        proc = backprop(args, stdout=None, preexec_fn=lambda: os.close(1))
+    assert (proc.returncode, proc.stderr.decode()) == BROKEN_STDOUT[how]
+
+
+@pytest.mark.parametrize("name", ["check", "eval-tree", "optimize"])
+def test_the_shell_pipelines_of_the_issue(name):
+    # `backprop check ... | true`, `... | head -1`: whatever the timing, exit 0 and no traceback.
+    command = " ".join(f"'{a}'" for a in [sys.executable, "-m", "backprop_cli", *EVERY_COMMAND[name]])
+    for reader in ("true", "head -1"):
+        proc = subprocess.run(["bash", "-c", f"{command} | {reader}; echo \"status=${{PIPESTATUS[0]}}\""],
+                              capture_output=True, text=True, env=env(), timeout=60)
+        assert proc.stdout.strip().endswith("status=0"), (reader, proc.stdout, proc.stderr)
+        assert TRACEBACK not in proc.stderr and "Error" not in proc.stderr
+
+
+# --- a terminal that speaks only ASCII ---------------------------------------------------------
+
+
+ASCII_ONLY = {"PYTHONIOENCODING": "ascii"}
+C_LOCALE = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": ""}
+
+
+@pytest.mark.parametrize("name, setting", [(name, ASCII_ONLY) for name in EVERY_COMMAND]
+                         + [("eval", C_LOCALE), ("check", C_LOCALE), ("plot", C_LOCALE)])
+def test_an_ascii_terminal_gets_ascii(name, setting):
+    proc = backprop(EVERY_COMMAND[name], env=env(**setting))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.isascii() and proc.stderr.isascii()
+    assert b"Internal error" not in proc.stderr
+
+
+def test_the_ascii_fallback_keeps_the_meaning():
+    proc = backprop(EVERY_COMMAND["check"], env=env(PYTHONIOENCODING="ascii"))
+    text = proc.stdout.decode()
+    assert "+/- numeric" in text and "gradient passes" in text
+
+
+# --- files written: complete or not at all ------------------------------------------------------
+
+
+def big_program(terms: int) -> str:
+    return "+".join(f"x*{k}" for k in range(1, terms + 1))
+
+
+def leftovers(folder) -> list:
+    return sorted(name for name in os.listdir(folder) if name.endswith(".tmp"))
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A folder on a full disk: a tiny tmpfs filled up when this process may mount one, else a file
+    size limit (RLIMIT_FSIZE: writing past it fails with EFBIG, as a full disk fails with ENOSPC).
+    Yields (folder, preexec_fn for the command, the reason the write fails)."""
+    import resource
+
+    mounted = tmp_path / "tiny"
+    mounted.mkdir()
+    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mounted)],
+                        capture_output=True).returncode == 0 if os.geteuid() == 0 else False
+    if ok:
+        try:
+            (mounted / "out.dot").write_text("old picture\n")
+            fd = os.open(mounted / "filler", os.O_WRONLY | os.O_CREAT)
+            try:
+                while os.write(fd, b"\0" * 512):
+                    pass
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+            yield mounted, None, "No space left on device"
+        finally:
+            subprocess.run(["umount", "-l", str(mounted)], capture_output=True)
+        return
+    (tmp_path / "out.dot").write_text("old picture\n")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+
+    yield tmp_path, limit, "File too large"
+
+
+def test_graph_on_a_full_disk_keeps_the_old_file(full_disk):
+    folder, preexec, reason = full_disk
+    target = folder / "out.dot"
+    proc = backprop(["graph", big_program(300), "--at", "x=1", "-o", str(target)], preexec_fn=preexec)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.decode() == f"Error: cannot write {target}: {reason}\n"
+    assert target.read_text() == "old picture\n"
+    assert leftovers(folder) == []
+
+
+def test_graph_on_a_full_disk_via_rlimit(tmp_path):
+    # The same without a mount, so that it runs everywhere.
+    import resource
+
+    target = tmp_path / "out.mmd"
+    target.write_text("old\n")
+    proc = backprop(["graph", big_program(300), "--at", "x=1", "-o", str(target)],
+                    preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000)))
+    assert (proc.returncode, proc.stderr.decode()) == (1, f"Error: cannot write {target}: File too large\n")
+    assert target.read_text() == "old\n" and leftovers(tmp_path) == []
+
+
+def test_graph_picture_is_written_whole_or_not_at_all(tmp_path):
+    import resource
+    import shutil
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz is not installed")
+    target = tmp_path / "out.svg"
+    target.write_text("old\n")
+    proc = backprop(["graph", big_program(50), "--at", "x=1", "-o", str(target)],
+                    preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000)))
+    assert (proc.returncode, proc.stderr.decode()) == (1, f"Error: cannot write {target}: File too large\n")
+    assert target.read_text() == "old\n" and leftovers(tmp_path) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_a_signal_during_a_long_write_leaves_the_old_file_or_the_new_one(tmp_path, signal_name):
+    import random
+    import signal
+    import time
+
+    source = tmp_path / "big.bp"
+    source.write_text(big_program(20_000))
+    target = tmp_path / "out.dot"
+    complete = backprop(["graph", "-f", str(source), "--at", "x=1"]).stdout.decode()
+    rng = random.Random(f"{signal_name}-faults")
+    for attempt in range(3):
+        target.write_text("old picture\n")
+        proc = subprocess.Popen([sys.executable, "-m", "backprop_cli", "graph", "-f", str(source),
+                                 "--at", "x=1", "-o", str(target)], env=env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        temporary = tmp_path / f".out.dot.{proc.pid}.tmp"
+        deadline = time.monotonic() + 60
+        while not temporary.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)  # until the write has begun
+        time.sleep(rng.uniform(0, 0.05))  # then at a random point of it
+        proc.send_signal(getattr(signal, signal_name))
+        _, stderr = proc.communicate(timeout=60)
+        text = target.read_text()
+        assert text in ("old picture\n", complete), (attempt, len(text))
+        assert leftovers(tmp_path) == []
+        assert TRACEBACK not in stderr.decode()
+        if text == "old picture\n":
+            expected = {"SIGINT": 130, "SIGTERM": 128 + signal.SIGTERM}[signal_name]
+            assert proc.returncode == expected, stderr
+            assert stderr.decode() == {"SIGINT": "Interrupted.\n", "SIGTERM": "Terminated.\n"}[signal_name]
+
+
+# --- flags at the top of their ranges ------------------------------------------------------------
+
+
+def test_plot_points_are_finite_however_wide_the_range(cli):
+    import math
+
+    out = cli("plot", "x", "--over", "x=-8e307:8e307:5", "--format", "csv")
+    assert out.exit_code == 0, out.stderr
+    xs = [float(line.split(",")[0]) for line in out.stdout.splitlines()[1:]]
+    assert xs[0] == -8e307 and xs[2] == 0.0 and xs[-1] == 8e307 and all(math.isfinite(x) for x in xs)
+    assert xs == pytest.approx([-8e307, -4e307, 0.0, 4e307, 8e307], rel=1e-15)
+    out = cli("plot", "x", "--over", "x=0:1e306")
+    assert out.exit_code == 0, out.stderr
+    assert "1.0e306" in out.stdout
+
+
+@pytest.mark.parametrize("fmt", ["csv", "plot"])
+def test_a_range_wider_than_a_double_is_refused(cli, fmt):
+    out = cli("plot", "x", "--over", "x=-1e308:1e308:5", "--format", fmt)
+    assert out.exit_code == 2
+    assert "wider than a double can hold" in out.stderr and "inf" not in out.stdout
+
+
+def test_values_too_spread_to_draw_are_said_not_crashed(cli):
+    out = cli("plot", "x*2", "--over", "x=-8e307:8e307")
+    assert out.exit_code == 0, out.stderr
+    assert "too wide a spread to draw" in out.stdout
+
+
+# --- numbers at the edges of a double ------------------------------------------------------------
+
+
+def test_a_finite_difference_that_underflows_is_inconclusive_not_failed(cli):
+    out = cli("check", "x*y", "--at", "x=1e-320,y=1e-10", "--format", "json")
+    assert out.exit_code == 0, out.stderr
+    doc = json.loads(out.stdout)
+    status = {c["input"]: c["status"] for c in doc["checks"]}
+    assert status == {"x": "pass", "y": "inconclusive"}
+    # the gradient itself is exact: dx = y, dy = x
+    assert [c["backprop"] for c in doc["checks"]] == [1e-10, 1e-320]
+
+
+@pytest.mark.parametrize("where", [["--max-size", "0.5", "eval", "x", "--at", "x=1"],
+                                   ["eval", "x", "--at", "x=1", "--max-size", "0.0005kB"],
+                                   ["eval", "x", "--at", "x=1", "--max-size", "٣MB"]])
+def test_a_size_limit_below_one_byte_is_refused_not_no_limit(cli, where):
+    out = cli(*where)
+    assert out.exit_code == 2
+    assert "--max-size" in out.stderr
+
+
+@pytest.mark.parametrize("text", ["x + ١٢", "x * ４２", "x + 1٢"])
+def test_digits_are_ascii(cli, text):
+    out = cli("eval", text, "--at", "x=1")
+    assert out.exit_code == 2
+    assert "is not an ASCII digit" in out.stderr
+
+
+def test_digits_of_other_scripts_in_a_comment_are_fine(cli):
+    out = cli("eval", "-f", "-", "--at", "x=1", input="y = x + 12  # ١٢\ny\n")
+    assert out.exit_code == 0, out.stderr
+
+
+@pytest.mark.parametrize("value", ["1e999", "1e-400", "-2.5e-999"])
+def test_numbers_a_double_cannot_hold_are_refused_alike(cli, value):
+    for args in (["eval", "x", "--at", f"x={value}"], ["eval", f"x + {value}", "--at", "x=1"]):
+        out = cli(*args)
+        assert out.exit_code == 2, out.stdout
+        assert "for a double" in out.stderr
+
+
+def test_the_smallest_doubles_are_still_numbers(cli):
+    out = cli("eval", "x + 4.9e-324 + 0e-400 + 0.0", "--at", "x=1e-320", "--format", "json")
+    assert out.exit_code == 0, out.stderr
+    assert json.loads(out.stdout)["output"]["value"] == 1e-320 + 5e-324
+
+
+# --- hostile text --------------------------------------------------------------------------------
+
+#: what must never reach a terminal raw: a title change, a screen clear, a bell, a line rewrite,
+#: a bidirectional override (the text then reads differently from what it is), a lone surrogate
+HOSTILE = ["\x1b]0;PWNED\x07\x1b[2J", "a\rb\x08\x7f", "x\u202eevil", "\x9b31m", "n\x00ul", "\ud800"]
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def hostile_argvs(h: str, tmp) -> list:
+    return [
+        ["eval", "x", "--at", f"x{h}=1"], ["eval", "x", "--at", f"x=1{h}"], ["eval", "x", "--output", h],
+        ["eval", f"x + {h}"], ["eval", "-f", f"{tmp}/no{h}"], ["eval", "x", f"--fo{h}"],
+        ["eval", "x", "--digits", h], ["eval", "x", "--format", h], [f"ev{h}"], ["--max-size", h, "eval", "x"],
+        ["trace", "x", "--at", f"x={h}"], ["check", "x", "--at", "x=1", "--output", h],
+        ["graph", "x", "--at", "x=1", "-o", f"{tmp}/a{h}.dot"], ["graph", "x", "--at", "x=1", "-o", f"{tmp}/d{h}/a.dot"],
+        ["graph", "x", "--at", "x=1", "-o", f"{tmp}/a.{h}"],
+        ["codegen", "x", "--name", h], ["codegen", "x", "--lang", h], ["diff", "x*y", "--wrt", h],
+        ["plot", "x", "--over", f"x{h}=0:1"], ["plot", "x", "--over", f"x=0:1{h}"], ["plot", "x", "--over", f"q=0:1:{h}"],
+        ["optimize", "x^2", "--at", "x=1", "--wrt", h], ["optimize", "x^2", "--at", "x=1", "--lr", h],
+        ["batch", "x", "-i", f"{tmp}/no{h}.csv"],
+    ]
+
+
+@pytest.mark.parametrize("h", HOSTILE, ids=["osc", "cr-bs-del", "bidi", "c1-csi", "nul", "surrogate"])
+def test_no_raw_control_character_reaches_the_terminal(cli, tmp_path, h):
+    for argv in hostile_argvs(h, tmp_path):
+        try:
+            out = cli(*argv)
+        except ValueError as e:  # a NUL in argv: no shell can pass one, CliRunner may refuse it
+            assert "null" in str(e).lower()
+            continue
+        text = out.stdout + out.stderr
+        found = RAW.search(text)
+        assert found is None, (argv, text)
+        assert out.exit_code in (0, 1, 2), (argv, out.exit_code, text)
+        assert "Internal error" not in text and TRACEBACK not in text, (argv, text)
+
+
+# --- memory that does not grow with a flag ---------------------------------------------------------
+
+
+def peak_rss_kb(args) -> int:
+    """The peak resident memory of one run, in kB (the child's ru_maxrss)."""
+    code = ("import resource, subprocess, sys; "
+            "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
+            "assert p.returncode == 0, p.stderr; "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    proc = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "backprop_cli", *args],
+                          capture_output=True, text=True, env=env(), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return int(proc.stdout)
+
+
+@pytest.mark.slow
+def test_optimize_memory_does_not_grow_with_steps():
+    small = peak_rss_kb(["optimize", "(x-3)^2 + (y+1)^2", "--at", "x=0,y=0", "--steps", "1000"])
+    large = peak_rss_kb(["optimize", "(x-3)^2 + (y+1)^2", "--at", "x=0,y=0", "--steps", "60000"])
+    # Before: every step was kept (60,000 steps: about 40 MB more).  Now only the printed rows.
+    assert large - small < 8_000, (small, large)
+
+
+@pytest.mark.slow
+def test_plot_memory_does_not_grow_with_points():
+    small = peak_rss_kb(["plot", "sin(x)*x", "--over", "x=0:10:2000", "--format", "csv"])
+    large = peak_rss_kb(["plot", "sin(x)*x", "--over", "x=0:10:400000", "--format", "csv"])
+    assert large - small < 30_000, (small, large)
+
+
+def test_the_big_plot_csv_is_every_point_in_order(cli):
+    import numpy as np
+
+    from backprop_cli.tasks.plot import KEEP_POINTS, grid
+
+    n = 2 * KEEP_POINTS + 7
+    out = cli("plot", "relu(x)", "--over", f"x=-1:1:{n}", "--format", "csv")
+    assert out.exit_code == 0, out.stderr
+    rows = np.array([[float(v) for v in line.split(",")] for line in out.stdout.splitlines()[1:]])
+    assert rows.shape == (n, 3)
+    assert (rows[:, 0] == grid(-1.0, 1.0, n)).all()
+    assert (rows[:, 1] == np.maximum(rows[:, 0], 0)).all() and (rows[:, 2] == (rows[:, 0] > 0)).all()
+
+
+def test_the_loss_curve_has_whole_steps_and_a_log_axis(cli):
+    out = cli("optimize", "(x-3)^2 + 0.01", "--at", "x=0", "--steps", "37", "--log-y")
+    assert out.exit_code == 0, out.stderr
+    axis = out.stdout.splitlines()[-2].split()
+    assert axis == ["0", "10", "20", "30"]
+    assert "(log scale)" in out.stdout
+    out = cli("optimize", "(x-3)^2 - 1", "--at", "x=0", "--steps", "7", "--log-y")
+    assert out.exit_code == 0 and "linear axis" in out.stderr
+    assert out.stdout.splitlines()[-2].split() == ["0", "2", "4", "6"]
+
+
+# --- memory that runs out --------------------------------------------------------------------------
+
+MEMORY_COMMANDS = {
+    "eval": ["eval", "--at", "x=1"], "graph": ["graph", "--at", "x=1"], "codegen": ["codegen"],
+    "plot": ["plot", "--over", "x=0:1"],
+}
+OUT_OF_MEMORY = ("Error: out of memory: the input is too large for this machine.\n"
+                 "Give a smaller input (--max-size sets the largest one read).\n")
+
+
+@pytest.mark.slow
+def test_out_of_memory_is_the_documented_message_on_every_command(tmp_path):
+    # ulimit -v: the address space of each run is capped 12 MB above what it has mapped at start.
+    program = tmp_path / "big.bp"
+    program.write_text("+".join(["x"] * 200_000))
+    cases = [{"args": [*argv[:1], "-f", str(program), *argv[1:]], "memory_kb": 12_000}
+             for argv in MEMORY_COMMANDS.values()]
+    for name, got in zip(MEMORY_COMMANDS, drive(cases)):
+        assert (got["status"], got["stderr"]) == (2, OUT_OF_MEMORY), name
