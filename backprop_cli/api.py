@@ -53,13 +53,20 @@ def build(source: str, *, at: Iterable[str] = (), output: Optional[str] = None,
 
 
 def evaluate(source: str, at: Optional[Point] = None, *, output: Optional[str] = None,
-             allow_nonfinite: bool = False, origin: str = "", record: bool = True) -> Result:
+             allow_nonfinite: bool = False, origin: str = "", record: bool = True, seed=None) -> Result:
     """Parse, run forward and backward, and return the result.
 
-    ``at`` maps input names to numbers, or to constant expressions as text ("pi/4").
+    ``at`` maps input names to numbers, or to constant expressions as text ("pi/4"), or to arrays
+    (a tensor program: values and gradients are then numpy arrays; ``seed`` draws randn(...)).
     """
-    point = resolve_point(at or {})
+    arrays = {k: v for k, v in (at or {}).items() if not isinstance(v, (str, int, float))}
+    point = resolve_point({k: v for k, v in (at or {}).items() if k not in arrays})
+    point.update(arrays)
     graph = build(source, at=point, output=output, origin=origin)
+    if graph.tensor or arrays:
+        from .core.vectorized import run_tensor
+
+        return run_tensor(graph, point, seed, allow_nonfinite)
     return run(graph, point, allow_nonfinite=allow_nonfinite, record=record)
 
 
@@ -103,6 +110,9 @@ def parse_at(items: Iterable[str]) -> dict:
             if not text.strip():
                 raise InputError(f"--at: '{shown}' has no value after '='",
                                  "Write name=value, e.g. --at x=-2,y=5.")
+            if text.strip()[:1] in ("[", "@"):
+                point[name] = array_value(name, text.strip())
+                continue
             try:
                 point[name] = constant(text)
             except SourceError as e:
@@ -116,12 +126,30 @@ def parse_at(items: Iterable[str]) -> dict:
     return point
 
 
+def array_value(name: str, text: str):
+    """--at W=[[1, 2], [3, 4]] or W=@weights.npy (.csv, .json): a float64 array."""
+    from .core.tensor_io import as_array, load_array
+
+    if text.startswith("@"):
+        return load_array(text[1:])
+    limits.check_source(text)
+    try:
+        graph = parse(text)
+    except SourceError as e:
+        raise InputError(f"--at: the value of {name} ('{limits.printable(text)}'): {e.message}\n"
+                         f"{caret(text, e.start, e.end)}", e.hint) from None
+    if len(graph) != 1 or graph.op[0] != "const":
+        raise InputError(f"--at: the value of {name} ('{limits.printable(text)}') is not an array of numbers",
+                         "Write it as [1, 2, 3] or [[1, 2], [3, 4]].")
+    return as_array(graph.payload[0], f"--at {name}")
+
+
 def _split_top_level(text: str) -> list:
     parts, depth, current = [], 0, []
     for ch in text:
-        if ch == "(":
+        if ch in "([":
             depth += 1
-        elif ch == ")":
+        elif ch in ")]":
             depth -= 1
         if ch == "," and depth <= 0:
             parts.append("".join(current))

@@ -63,6 +63,8 @@ OUTPUT_ALIAS = Option("output_alias", ("--output",), metavar="NAME",
                       help="The old spelling of --of (hidden); a value that can only be a file goes to -o.")
 ALLOW_NONFINITE = Option("allow_nonfinite", ("--allow-nonfinite",), is_flag=True,
                          help="Let inf and nan flow through (IEEE) instead of stopping at an undefined value.")
+SEED = Option("seed", ("--seed",), metavar="N",
+              help="Seed for randn(...) starting values of tensor inputs (default 0).")
 DEBUG = Option("debug", ("--debug",), is_flag=True, help="Show the Python traceback of an internal error.")
 
 # ---- backprop eval ------------------------------------------------------------------------------------
@@ -86,4 +88,5 @@ EVAL_CLICK_ONLY = {
     "labels": "short names are the default; --labels full is rare enough to leave to click",
     "get": "repeatable lookups of single numbers, read by click",
     "out": "writing to a file goes through click's path handling",
+    "seed": "an eager callback sets the seed of randn(...) in tensor programs, which the fast path refuses",
 }

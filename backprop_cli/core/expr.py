@@ -80,6 +80,8 @@ X, Y = arg(0), arg(1)
 I = arg("i")  # noqa: E741 - the input of a variadic gate whose local gradient is written
 ALL = E("all")
 OUT = E("out")
+#: the upstream gradient, in an array gate's vector-Jacobian product
+G = E("grad")
 
 
 def num(v: float) -> E:
@@ -138,6 +140,8 @@ def build(e: E, b, out, args: list, i=None, name: str = ""):
         return args[i if e.value == "i" else e.value]
     if kind == "out":
         return out
+    if kind == "grad":
+        return args[-1]
     if kind == "num":
         return b.num(e.value)
     if kind in ("call", "lib"):
@@ -184,6 +188,8 @@ def compile_expr(e: E, calls, libs, name: str, where, at):
         return compile_expr(x, calls, libs, name, where, at)
 
     kind = e.kind
+    if kind == "grad":  # a vector-Jacobian product is called with the upstream gradient last
+        return lambda out, xs, i: xs[-1]
     if kind in ("arg", "out", "num"):
         how, v = _leaf(e)
         if how == "num":

@@ -16,7 +16,7 @@ LABEL_WIDTH = 60
 
 class Graph:
     __slots__ = ("source", "op", "args", "payload", "name", "start", "end", "inputs", "defaults",
-                 "output", "output_name", "bindings")
+                 "output", "output_name", "bindings", "tensor")
 
     def __init__(self, source: str = "") -> None:
         self.source = source
@@ -35,6 +35,8 @@ class Graph:
         self.output_name: str = ""
         #: name -> node id, as bound at the end of the program.
         self.bindings: dict = {}
+        #: does the program itself use arrays (a literal, @, an array gate, indexing, a data file)?
+        self.tensor: bool = False
 
     def __len__(self) -> int:
         return len(self.op)

@@ -302,3 +302,168 @@ def _words(text: str) -> list:
                 out.append(word)
             word = ""
     return out
+
+
+# ---- array primitives: what the tensor gates and their vector-Jacobian products are built from ----
+#
+# numpy only: the scalar engine never meets an array gate.  ``axis`` is a static parameter (an int
+# or None for "all elements"), fixed when the program is parsed.
+
+
+def sum_to(g, shape):
+    """Undo broadcasting: sum ``g`` over the axes numpy added or stretched to reach its shape."""
+    shape = tuple(shape)
+    if np.shape(g) == shape:
+        return g
+    g = np.asarray(g)
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    stretched = tuple(k for k, n in enumerate(shape) if n == 1 and g.shape[k] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    return np.broadcast_to(g, shape) if g.shape != shape else g
+
+
+def np_matmul(a, b):
+    return np.matmul(a, b)
+
+
+def matmul_dx(g, a, b):
+    """d(a @ b)/da applied to the upstream g: g @ bᵀ, with vectors as rows/columns as numpy reads them."""
+    if np.ndim(b) == 1:
+        return np.multiply.outer(g, b) if np.ndim(a) > 1 else g * b
+    if np.ndim(a) == 1:
+        return np.matmul(b, g)
+    return np.matmul(g, np.swapaxes(b, -1, -2))
+
+
+def matmul_dy(g, a, b):
+    """d(a @ b)/db applied to the upstream g: aᵀ @ g."""
+    if np.ndim(a) == 1:
+        return np.multiply.outer(a, g) if np.ndim(b) > 1 else g * a
+    if np.ndim(b) == 1:
+        return np.matmul(np.swapaxes(a, -1, -2), g)
+    return np.matmul(np.swapaxes(a, -1, -2), g)
+
+
+def np_transpose(a):
+    return np.swapaxes(a, -1, -2) if np.ndim(a) >= 2 else a
+
+
+def np_sum(x, axis=None):
+    return np.sum(x, axis=axis)
+
+
+def np_mean(x, axis=None):
+    return np.mean(x, axis=axis)
+
+
+def np_amax(x, axis=None):
+    return np.max(x, axis=axis)
+
+
+def np_amin(x, axis=None):
+    return np.min(x, axis=axis)
+
+
+def expand(g, x, axis=None):
+    """The upstream gradient of a reduction over ``axis``, spread back over ``x``'s shape."""
+    if axis is not None:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, np.shape(x))
+
+
+def count(x, axis=None):
+    """How many elements a reduction over ``axis`` takes in."""
+    return float(np.size(x) if axis is None else np.shape(x)[axis])
+
+
+def winners(x, out, axis=None):
+    """Where ``x`` equals its reduced extreme ``out``, each share 1/k of a tie of k (PyTorch's even
+    split for max/min); nan where the extreme is nan."""
+    hit = (x == expand(out, x, axis)).astype(float)
+    k = np.sum(hit, axis=axis, keepdims=axis is not None)
+    return hit / k
+
+
+def sum_keep(x, axis=-1):
+    return np.sum(x, axis=axis, keepdims=True)
+
+
+def np_logsumexp(x, axis=-1):
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(x - m), axis=axis))
+
+
+def np_softmax(x, axis=-1):
+    z = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return z / np.sum(z, axis=axis, keepdims=True)
+
+
+def np_log_softmax(x, axis=-1):
+    return x - np.expand_dims(np_logsumexp(x, axis), axis)
+
+
+def _labels(y, classes):
+    labels = np.asarray(y)
+    as_int = labels.astype(np.int64)
+    if np.any(as_int != labels) or np.any(as_int < 0) or np.any(as_int >= classes):
+        raise ValueError(f"labels must be whole numbers from 0 to {classes - 1} (one per row)")
+    return as_int
+
+
+def np_cross_entropy(logits, y):
+    """PyTorch's cross_entropy: -log softmax(logits)[label], the mean over the rows of a matrix."""
+    lp = np_log_softmax(logits, -1)
+    labels = _labels(y, np.shape(logits)[-1])
+    if np.ndim(logits) == 1:
+        return -lp[labels]
+    return -np.mean(lp[np.arange(lp.shape[0]), labels])
+
+
+def cross_entropy_dx(g, logits, y):
+    p = np_softmax(logits, -1)
+    labels = _labels(y, np.shape(logits)[-1])
+    if np.ndim(logits) == 1:
+        p[labels] -= 1.0
+        return g * p
+    p[np.arange(p.shape[0]), labels] -= 1.0
+    return g * p / p.shape[0]
+
+
+def zeros_like(x):
+    return np.zeros(np.shape(x))
+
+
+def np_reshape(x, *shape):
+    return np.reshape(x, shape)
+
+
+def like(g, x):
+    """``g`` in the shape of ``x`` (a reshape's gradient)."""
+    return np.reshape(g, np.shape(x))
+
+
+def np_index(x, key):
+    return np.asarray(x)[key]
+
+
+def unindex(g, x, key):
+    """The gradient of x[key]: g scattered back into zeros of x's shape (repeats add up)."""
+    out = np.zeros(np.shape(x))
+    np.add.at(out, key, g)
+    return out
+
+
+for _name, _f in (("matmul", np_matmul), ("matmul_dx", matmul_dx), ("matmul_dy", matmul_dy),
+                  ("transpose", np_transpose), ("sum", np_sum), ("mean", np_mean), ("amax", np_amax),
+                  ("amin", np_amin), ("expand", expand), ("count", count), ("winners", winners),
+                  ("sum_keep", sum_keep), ("logsumexp", np_logsumexp), ("softmax", np_softmax),
+                  ("log_softmax", np_log_softmax), ("cross_entropy", np_cross_entropy),
+                  ("cross_entropy_dx", cross_entropy_dx), ("zeros_like", zeros_like),
+                  ("reshape", np_reshape), ("like", like), ("index", np_index), ("unindex", unindex),
+                  ("sum_to", sum_to)):
+    _lib(_name, _f, _f, sympy="", code={"python": None, "numpy": f"bp.{_name}", "c": None, "js": None})
+del _name, _f

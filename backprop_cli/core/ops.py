@@ -27,11 +27,13 @@ says whether a point is one of those, ``piece`` which smooth piece of the domain
 Adding a gate is one entry below and nothing else: the parser, the engines, codegen, diff, the
 trace, ``backprop gates`` and the table-driven tests pick it up by iterating ``OPS``.
 
-Tensors (the array issue) add entries, not an engine: an elementwise gate is already one, since
-every backend applies its expression with numpy broadcasting; a gate over whole arrays (matmul,
-sum over an axis) is an entry whose ``local`` is a vector-Jacobian product written in the same
-form with array primitives added to the library (``F.matmul(G, F.transpose(Y))`` with ``G`` the
-upstream gradient), and a ``shape`` rule beside ``arity``.
+Tensors add entries, not an engine: an elementwise gate is already one, since every backend
+applies its expression with numpy broadcasting; a gate over whole arrays (matmul, sum over an axis,
+softmax, cross_entropy...) is an entry in ``ARRAY_OPS`` (kept apart from ``OPS`` so that the scalar
+consumers see exactly the gates they had; ``GATES`` has both) with a ``shape`` rule beside
+``arity``, ``static`` parameters fixed at parse time (an axis, a shape, an index), and ``vjp``: one
+vector-Jacobian product per input written in the same form, ``G`` the upstream gradient, with array
+primitives from the library (``F.matmul_dx(G, X, Y)`` is G Yᵀ).  ``vectorized.run_tensor`` runs them.
 
 No dataclasses or typing at run time: this module is on the start-up path of ``eval``.
 """
@@ -41,7 +43,7 @@ from __future__ import annotations
 import math
 
 from . import library
-from .expr import (ALL, OUT, F, I, X, Y, arg, at, both, compile_expr, eq, ge, gt, le, lib, lift, lt,
+from .expr import (ALL, OUT, F, G, I, X, Y, arg, at, both, compile_expr, eq, ge, gt, le, lib, lift, lt,
                    numpy_pick, where)
 from .library import (div, exp, log, maximum, minimum, np, np_power, power, share, sqrt,  # noqa: F401
                       sin, cos, tan)
@@ -159,7 +161,7 @@ NO_KINK = _no_kink
 
 # ---- the gate record -------------------------------------------------------------------------------
 
-_LAZY = ("forward", "local", "np_forward", "np_local")
+_LAZY = ("forward", "local", "np_forward", "np_local", "np_vjp")
 
 
 class Op:
@@ -168,12 +170,12 @@ class Op:
 
     __slots__ = ("name", "params", "defaults", "arity", "forward_expr", "local_exprs", "pattern",
                  "shown", "reads", "notation", "symbol", "precedence", "callable", "undefined",
-                 "kink", "piece", "fast", "collapses") + _LAZY
+                 "kink", "piece", "fast", "collapses", "static", "shape", "vjp_exprs", "vjp_shown") + _LAZY
 
     def __init__(self, name, params, forward_expr, local_exprs, pattern, *, defaults=(),
                  variadic=None, shown=None, reads=None, notation="call", symbol="", precedence=100,
                  callable=True, undefined=_defined, kink=_no_kink, piece=None, fast=None,
-                 collapses=None):
+                 collapses=None, static=0, shape=None, vjp=None, vjp_shown=None):
         self.name = name
         #: names of the inputs (for the cheat sheet); the last ``len(defaults)`` may be left out.
         self.params = tuple(params)
@@ -206,6 +208,21 @@ class Op:
         self.fast = fast or {}
         #: the textbook chain of gates this gate folds (``--collapse NAME``), as an expression.
         self.collapses = collapses
+        #: array gates: how many trailing parameters are fixed when parsing (an axis, a shape, an
+        #: index), -1 for "all after the first"; they are passed after the inputs, never differentiated.
+        self.static = static
+        #: array gates: the shape rule, (input shapes, statics) -> output shape, or raises
+        #: ShapeError with the rule broken.  None: elementwise, numpy's broadcasting.
+        self.shape = shape
+        #: array gates: one vector-Jacobian product per input, in terms of ``G`` (the upstream
+        #: gradient), the inputs, the statics and ``OUT``; None for an input not differentiated.
+        self.vjp_exprs = tuple(vjp) if vjp is not None else None
+        #: the VJPs as the trace shows them, e.g. "dOUT @ Yᵀ".
+        self.vjp_shown = vjp_shown
+
+    @property
+    def elementwise(self) -> bool:
+        return self.shape is None
 
     def __getattr__(self, attr):
         if attr not in _LAZY:
@@ -265,6 +282,8 @@ def _numpy_call(name):
 def _derive(op: Op, attr: str):
     if op.forward_expr is None:
         return None
+    if attr == "np_vjp":
+        return _derive_vjp(op)
     scalar = not attr.startswith("np_")
     calls = _scalar_call if scalar else _numpy_call
     libs = (lambda n: library.LIBRARY[n].scalar) if scalar else (lambda n: library.LIBRARY[n].numpy)
@@ -297,6 +316,22 @@ def _derive(op: Op, attr: str):
     return lambda out, *xs: tuple(e(out, xs, None) for e in evs)
 
 
+def _derive_vjp(op: Op):
+    """``np_vjp(out, g, *inputs_and_statics)``: each input's share of the upstream ``g``."""
+    if op.vjp_exprs is None:
+        return None
+    libs = lambda n: library.LIBRARY[n].numpy  # noqa: E731
+    evs = [None if e is None else compile_expr(lift(e), _numpy_call, libs, op.name, numpy_pick, numpy_pick)
+           for e in op.vjp_exprs]
+
+    def vjp(out, g, *xs, want=None):
+        """``want``: which inputs need their share (None: all); the others get None, uncomputed."""
+        args = xs + (g,)
+        return tuple(None if ev is None or (want is not None and not want[k]) else ev(out, args, None)
+                     for k, ev in enumerate(evs))
+    return vjp
+
+
 OPS: dict = {}
 
 
@@ -308,13 +343,18 @@ class Column(dict):
         self.attr = attr
 
     def __missing__(self, name):
-        value = self[name] = getattr(OPS[name], self.attr)
+        value = self[name] = getattr(OPS[name] if name in OPS else ARRAY_OPS[name], self.attr)
         return value
 
 
-def _gate(name, params, forward, local, pattern, **kw) -> Op:
+#: the array gates (matmul, sum over an axis, softmax...): the same records, kept apart from OPS so
+#: that everything scalar (the scalar engine, codegen, diff, the cheat sheet) sees exactly the gates it had.
+ARRAY_OPS: dict = {}
+
+
+def _gate(name, params, forward, local, pattern, table=None, **kw) -> Op:
     op = Op(name, params.split() if isinstance(params, str) else params, forward, local, pattern, **kw)
-    OPS[name] = op
+    (OPS if table is None else table)[name] = op
     return op
 
 
@@ -431,7 +471,153 @@ _gate("share", "a m x", lib(0), (0,),
       variadic=3, kink=lambda a, m, *xs: sum(1 for x in xs if x == m) > 1,
       piece=lambda a, m, *xs: (a == m,) + tuple(x == m for x in xs))
 
-del _INFIX, _y, _x
+
+# ---- array gates: a shape rule and a vector-Jacobian product per input ------------------------------
+# (Every gate above works on arrays too, elementwise with numpy's broadcasting.)
+
+
+class ShapeError(Exception):
+    """A shape rule broken: the message says which shapes and why; the engine adds gate and place."""
+
+
+def shape_text(shape) -> str:
+    """(3x4) for a matrix, (3,) for a vector, () for a scalar."""
+    shape = tuple(shape)
+    return f"({shape[0]},)" if len(shape) == 1 else "(" + "x".join(map(str, shape)) + ")"
+
+
+def _need_array(shape, what="an array") -> None:
+    if not shape:
+        raise ShapeError(f"{shape_text(shape)} — needs {what}, not a scalar")
+
+
+def _axis(shape, axis):
+    if axis is None:
+        return None
+    if not -len(shape) <= axis < len(shape):
+        raise ShapeError(f"{shape_text(shape)} — axis {axis} is out of range for {len(shape)} "
+                         f"dimension{'s' if len(shape) != 1 else ''}")
+    return axis % len(shape)
+
+
+def _matmul_shape(shapes, statics):
+    a, b = shapes
+    if not a or not b:
+        raise ShapeError(f"{shape_text(a)} @ {shape_text(b)} — @ multiplies vectors and matrices; "
+                         "scale by a number with *")
+    if len(a) > 2 or len(b) > 2:
+        raise ShapeError(f"{shape_text(a)} @ {shape_text(b)} — @ takes vectors and matrices (at most 2-D)")
+    inner_b = b[0] if len(b) == 1 else b[-2]
+    if a[-1] != inner_b:
+        raise ShapeError(f"{shape_text(a)} @ {shape_text(b)} — inner dimensions {a[-1]} and {inner_b} differ")
+    return a[:-1] + b[1:]
+
+
+def _reduce_shape(shapes, statics):
+    (x,), (axis,) = shapes, statics
+    axis = _axis(x, axis)
+    return () if axis is None else x[:axis] + x[axis + 1:]
+
+
+def _along_shape(shapes, statics):
+    (x,), (axis,) = shapes, statics
+    _need_array(x)
+    _axis(x, axis)
+    return x
+
+
+def _logsumexp_shape(shapes, statics):
+    _need_array(shapes[0])
+    return _reduce_shape(shapes, statics)
+
+
+def _transpose_shape(shapes, statics):
+    (x,) = shapes
+    return x[:-2] + x[-2:][::-1]
+
+
+def _cross_entropy_shape(shapes, statics):
+    logits, labels = shapes
+    if len(logits) == 1 and labels == ():
+        return ()
+    if len(logits) == 2 and labels == logits[:1]:
+        return ()
+    raise ShapeError(f"{shape_text(logits)}, {shape_text(labels)} — logits (N x C) need N labels (N,), "
+                     "a vector of C logits one label ()")
+
+
+def _reshape_shape(shapes, statics):
+    (x,) = shapes
+    size = 1
+    for n in x:
+        size *= n
+    want = list(statics)
+    if want.count(-1) > 1 or any(n < -1 for n in want):
+        raise ShapeError(f"{shape_text(x)} to {tuple(want)} — at most one dimension may be -1, the others >= 0")
+    known = 1
+    for n in want:
+        if n != -1:
+            known *= n
+    if -1 in want and known and size % known == 0:
+        want[want.index(-1)] = size // known
+    if -1 in want or known * (1 if -1 not in statics else want[statics.index(-1)]) != size:
+        raise ShapeError(f"{shape_text(x)} to {shape_text(tuple(want))} — {size} elements cannot "
+                         f"make that shape")
+    return tuple(want)
+
+
+def _index_shape(shapes, statics):
+    (x,), (key,) = shapes, statics
+    import numpy
+
+    try:
+        return numpy.empty(x)[key].shape
+    except IndexError as e:
+        raise ShapeError(f"{shape_text(x)} — {e}") from None
+
+
+_ARRAY = dict(callable=True, table=ARRAY_OPS)
+_gate("matmul", "x y", lib(2), (), "the matmul gate sends dOUT @ (right)ᵀ to the left input and (left)ᵀ @ dOUT to the right one",
+      notation="infix", symbol="@", precedence=2, callable=False, table=ARRAY_OPS, shape=_matmul_shape,
+      vjp=(F.matmul_dx(G, X, Y), F.matmul_dy(G, X, Y)), vjp_shown=("dOUT @ Yᵀ", "Xᵀ @ dOUT"))
+_gate("transpose", "x", lib(1), (), "the transpose gate transposes the gradient back",
+      shape=_transpose_shape, vjp=(F.transpose(G),), vjp_shown=("dOUTᵀ",), **_ARRAY)
+_gate("sum", "x axis", lib(2), (), "the sum gate copies the gradient to every element it added",
+      defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y),),
+      vjp_shown=("dOUT spread over x",), **_ARRAY)
+_gate("mean", "x axis", lib(2), (), "the mean gate copies the gradient divided by the count to every element",
+      defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) / F.count(X, Y),),
+      vjp_shown=("dOUT spread over x / n",), **_ARRAY)
+_gate("amax", "x axis", lib(2), (), "the amax gate routes the gradient to the largest element (a tie splits it)",
+      defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) * F.winners(X, OUT, Y),),
+      vjp_shown=("dOUT where x is the largest",), **_ARRAY)
+_gate("amin", "x axis", lib(2), (), "the amin gate routes the gradient to the smallest element (a tie splits it)",
+      defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) * F.winners(X, OUT, Y),),
+      vjp_shown=("dOUT where x is the smallest",), **_ARRAY)
+_gate("softmax", "x axis", lib(2), (), "the softmax gate sends s * (dOUT - sum(dOUT * s)) back",
+      defaults=(-1,), static=1, shape=_along_shape, vjp=(OUT * (G - F.sum_keep(G * OUT, Y)),),
+      vjp_shown=("s * (dOUT - sum(dOUT * s))",), **_ARRAY)
+_gate("log_softmax", "x axis", lib(2), (), "the log_softmax gate sends dOUT - softmax(x) * sum(dOUT) back",
+      defaults=(-1,), static=1, shape=_along_shape, vjp=(G - F.exp(OUT) * F.sum_keep(G, Y),),
+      vjp_shown=("dOUT - softmax(x) * sum(dOUT)",), **_ARRAY)
+_gate("logsumexp", "x axis", lib(2), (), "the logsumexp gate sends dOUT * softmax(x) back",
+      defaults=(-1,), static=1, shape=_logsumexp_shape,
+      vjp=(F.expand(G, X, Y) * F.exp(X - F.expand(OUT, X, Y)),), vjp_shown=("dOUT * softmax(x)",), **_ARRAY)
+_gate("cross_entropy", "logits labels", lib(2), (),
+      "the cross-entropy gate sends (softmax(logits) - onehot(labels)) / N back; labels get none",
+      shape=_cross_entropy_shape, vjp=(F.cross_entropy_dx(G, X, Y), None),
+      vjp_shown=("dOUT * (softmax(logits) - onehot(labels)) / N", "none"), **_ARRAY)
+_gate("reshape", "x shape", lib(0), (), "the reshape gate reshapes the gradient back",
+      variadic=2, static=-1, shape=_reshape_shape, vjp=(F.like(G, X),), vjp_shown=("dOUT reshaped like x",),
+      **_ARRAY)
+_gate("index", "x key", lib(2), (), "the index gate scatters the gradient back to the elements picked",
+      static=1, shape=_index_shape, vjp=(F.unindex(G, X, Y),), vjp_shown=("dOUT scattered into zeros",),
+      notation="call", callable=False, table=ARRAY_OPS)
+
+del _INFIX, _y, _x, _ARRAY
+
+#: every gate, elementwise and array, by name
+GATES = {**OPS, **ARRAY_OPS}
 
 #: named constants of the language; a binding of the same name shadows them.
 CONSTANTS = {"pi": math.pi, "e": math.e}

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import InputError
 from .graph import Graph
-from .ops import Column
+from .ops import ARRAY_OPS, Column
 
 #: bytes a batch may spend on node values and gradients, which decides the rows per chunk.
 MEMORY_BUDGET = 256 * 2**20
@@ -127,3 +127,203 @@ def run(graph: Graph, columns: Mapping, n: int) -> Batch:
         values = forward(graph, inputs)
         grads = backward(graph, values)
     return Batch(graph, n, values, grads)
+
+
+# ---- tensor programs: one array per node, of any shape ------------------------------------------------
+#
+# The same forward loop over the same gate table; the backward pass differs in one way only: an
+# elementwise gate's local gradient is multiplied in and then summed back over the axes numpy
+# broadcast (``sum_to``), and an array gate (matmul, a reduction, softmax...) applies its
+# vector-Jacobian product.  No Jacobian is ever made; every gradient has its node's shape.
+
+#: the run's --seed for randn(...) defaults (0 unless given, so that a program shows the same numbers)
+DEFAULT_SEED = 0
+
+
+def is_tensor(graph: Graph, point: Mapping) -> bool:
+    """Does this program need the tensor engine (arrays in it, or given to it)?"""
+    return graph.tensor or any(type(v) not in (float, int) for v in point.values())
+
+
+def tensor_inputs(graph: Graph, point: Mapping, seed=None) -> dict:
+    """Each input's array: from ``point`` (--at), else the program's default (a number, or a recipe:
+    a literal, randn drawn with ``seed``, a data file)."""
+    rng = np.random.default_rng(DEFAULT_SEED if seed is None else seed)
+    values, missing = {}, []
+    for name in graph.inputs:
+        if name in point:
+            values[name] = np.asarray(point[name], dtype=np.float64)
+        elif name in graph.defaults:
+            d = graph.defaults[name]
+            values[name] = np.float64(d) if isinstance(d, float) else np.asarray(d.make(rng), dtype=np.float64)
+        else:
+            missing.append(name)
+    if missing:
+        s = "s" if len(missing) > 1 else ""
+        raise InputError(f"no value for input{s} {', '.join(missing)}",
+                         f"Give {'them' if s else 'it'} with --at, e.g. --at {missing[0]}=[1,2,3], or in an "
+                         f"input line: input {missing[0]} = randn(3)")
+    return values
+
+
+def infer_shapes(graph: Graph, inputs: Mapping) -> list:
+    """Every node's shape, from the inputs' shapes and each gate's shape rule, before anything runs.
+    A mismatch raises SourceError naming the gate, both shapes and the rule, at the node's source."""
+    from ..errors import SourceError
+    from .ops import GATES, ShapeError, shape_text
+
+    shapes: list = []
+    for i, (op, args, payload) in enumerate(zip(graph.op, graph.args, graph.payload)):
+        if op == "input":
+            shapes.append(np.shape(inputs[payload]))
+            continue
+        if op == "const":
+            shapes.append(np.shape(payload))
+            continue
+        xs = [shapes[j] for j in args]
+        if op in ("max", "min") and len(xs) == 1 and xs[0]:
+            op = graph.op[i] = "a" + op  # max(X) of one array: its largest element
+            payload = graph.payload[i] = (None,)
+        gate = GATES[op]
+        try:
+            if gate.shape is None:
+                try:
+                    shape = np.broadcast_shapes(*xs)
+                except ValueError:
+                    sep = f" {gate.symbol} " if gate.notation == "infix" else ", "
+                    raise ShapeError(sep.join(shape_text(x) for x in xs) + " — shapes do not broadcast "
+                                     "(each dimension, from the right, must be equal or 1)") from None
+            else:
+                shape = tuple(gate.shape(tuple(xs), payload or ()))
+        except ShapeError as e:
+            name = gate.symbol if gate.notation == "infix" else gate.name
+            raise SourceError(f"{name}: {e}", graph.source, graph.start[i], graph.end[i]) from None
+        shapes.append(shape)
+    return shapes
+
+
+def tensor_forward(graph: Graph, inputs: Mapping) -> list:
+    try:
+        return _tensor_forward(graph, inputs)
+    except (ValueError, IndexError) as e:  # a value an array gate cannot take (a label out of range)
+        from ..errors import InputError, caret
+
+        i = _failed_at
+        line, col = graph.line_col(i)
+        raise InputError(f"{line}:{col}: {graph.op[i]}: {e}\n{caret(graph.source, graph.start[i], graph.end[i])}") \
+            from None
+
+
+_failed_at = 0
+
+
+def _tensor_forward(graph: Graph, inputs: Mapping) -> list:
+    global _failed_at
+    fwd = Column("np_forward")
+    values: list = []
+    push = values.append
+    for op, args, payload in zip(graph.op, graph.args, graph.payload):
+        _failed_at = len(values)
+        if op == "const":
+            push(np.float64(payload) if type(payload) is float else payload)
+        elif op == "input":
+            push(inputs[payload])
+        elif op in ARRAY_OPS:
+            push(np.asarray(fwd[op](*[values[j] for j in args], *(payload or ())), dtype=np.float64))
+        else:
+            push(fwd[op](*[values[j] for j in args]))
+    return values
+
+
+def _leading_to(graph: Graph, names) -> bytearray:
+    """need[i] is 1 when node i lies on a path from one of the inputs ``names`` (so its gradient
+    matters for theirs)."""
+    need = bytearray(len(graph))
+    for name in names:
+        need[graph.inputs[name]] = 1
+    for i, args in enumerate(graph.args):
+        for j in args:
+            if need[j]:
+                need[i] = 1
+                break
+    return need
+
+
+def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None) -> tuple:
+    """d(output)/d(node) for every node (an array of the node's shape); each edge's local gradient
+    (elementwise gates) and contribution.  A non-scalar output seeds ones: the gradient of its sum.
+    ``wrt``: only the gradients of these inputs are wanted (others are left as zeros: training
+    needs no gradient of its data)."""
+    from .library import sum_to
+    from .ops import GATES
+
+    n = len(graph)
+    grads: list = [None] * n
+    local: list = [None] * n
+    contrib: list = [None] * n
+    out = graph.output
+    grads[out] = np.ones(shapes[out])
+    live = graph.live()
+    if wrt is not None:
+        need = _leading_to(graph, wrt)
+        live = bytearray(a & b for a, b in zip(live, need))
+    loc_fns, vjp_fns = Column("np_local"), Column("np_vjp")
+    for i in range(out, -1, -1):
+        args = graph.args[i]
+        upstream = grads[i]
+        if not args or not live[i] or upstream is None:
+            continue
+        op, payload = graph.op[i], graph.payload[i]
+        xs = [values[j] for j in args]
+        if op not in ARRAY_OPS:
+            loc = loc_fns[op](values[i], *xs)
+            # (an add gate's local 1.0 passes the upstream array on as it is: no copy)
+            cs = tuple(None if not live[j] and wrt is not None else
+                       sum_to(upstream if type(lk) is float and lk == 1.0 else upstream * lk, shapes[j])
+                       for lk, j in zip(loc, args))
+            local[i] = loc
+        else:
+            want = None if wrt is None else tuple(live[j] for j in args)
+            cs = vjp_fns[op](values[i], upstream, *xs, *(payload or ()), want=want)
+        contrib[i] = cs
+        for j, c in zip(args, cs):
+            if c is not None:
+                grads[j] = c if grads[j] is None else grads[j] + c
+    for i in range(n):
+        if grads[i] is None:
+            grads[i] = np.zeros(shapes[i])
+        elif np.shape(grads[i]) != shapes[i]:  # pragma: no cover - a gate's VJP broke its contract
+            raise AssertionError(f"gradient of node {i} has shape {np.shape(grads[i])}, not {shapes[i]}")
+    return grads, local, contrib
+
+
+def run_tensor(graph: Graph, point: Mapping, seed=None, allow_nonfinite: bool = False, wrt=None):
+    """Forward then backward over arrays: the engine's Result, its values and gradients arrays."""
+    from .engine import Result
+
+    inputs = tensor_inputs(graph, point, seed)
+    shapes = infer_shapes(graph, inputs)
+    with np.errstate(all="ignore"):
+        values = tensor_forward(graph, inputs)
+        if not allow_nonfinite:
+            _check_finite(graph, values)
+        grads, local, contrib = tensor_backward(graph, values, shapes, wrt)
+    warnings = [f"d{graph.output_name}/d{name} has inf or nan elements"
+                for name, i in graph.inputs.items() if not np.isfinite(grads[i]).all()]
+    result = Result(graph, values, grads, local, contrib, dict(inputs), warnings)
+    return result
+
+
+def _check_finite(graph: Graph, values: list) -> None:
+    from ..errors import MathError, caret
+    from .ops import shape_text
+
+    for i, v in enumerate(values):
+        if np.isfinite(v).all():
+            continue
+        bad = np.argwhere(~np.isfinite(np.asarray(v)))[0]
+        where = f" at {tuple(int(k) for k in bad)}" if np.ndim(v) else ""
+        line, col = graph.line_col(i)
+        raise MathError(f"{line}:{col}: {graph.label(i, 40)} {shape_text(np.shape(v))} is undefined{where} "
+                        f"(op {graph.op[i]})\n{caret(graph.source, graph.start[i], graph.end[i])}",
+                        "Use --allow-nonfinite to let inf and nan flow through, IEEE-style.")

@@ -17,14 +17,15 @@ if TYPE_CHECKING:
 
 from ..errors import InputError, SourceError, listing
 from ..core.graph import Graph
-from ..core.ops import CONSTANTS, OPS, function_names
+from ..core.ops import ARRAY_OPS, CONSTANTS, OPS, function_names
 from .suggest import nearest
 
-_BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow"}
+_BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow", "@": "matmul"}
 
 _TERMINAL_WORDS = {
     "NUMBER": "a number", "NAME": "a name", "LPAR": "'('", "RPAR": "')'",
-    "ADDOP": "'+' or '-'", "MULOP": "'*' or '/'", "POWOP": "'^' or '**'",
+    "ADDOP": "'+' or '-'", "MULOP": "'*', '/' or '@'", "LSQB": "'['", "RSQB": "']'", "COLON": "':'",
+    "FILEREF": "a data file (@name.npy)", "POWOP": "'^' or '**'",
     "AUGOP": "'+=', '-=', '*=' or '/='", "EQUAL": "'='", "COMMA": "','", "INPUT": "'input'",
     "_SEP": "a new line or ';'", "$END": "the end of the input",
 }
@@ -125,6 +126,8 @@ class _Builder:
     def binop(self, c):
         left, tok, right = c
         s, e = left[1], right[2]
+        if tok[0] == "@":
+            self.g.tensor = True
         return (self.add(_BINARY[tok[0]], (left[0], right[0]), s, e), s, e)
 
     def unop(self, c):
@@ -148,7 +151,9 @@ class _Builder:
             s, e = tok.start(), rpar.end()
             return (self.add(fname, (args[0][0],), s, e), s, e)
         args = args or []
-        op = OPS.get(fname)
+        op = OPS.get(fname) or ARRAY_OPS.get(fname)
+        if fname in ("randn", "zeros") and fname not in self.env:
+            return self._randn(tok, args, rpar)
         if op is None or not op.callable:
             close = nearest(fname, function_names())
             hint = (f"Did you mean '{close}'? " if close else "") + \
@@ -158,10 +163,111 @@ class _Builder:
             raise self._error(f"{fname} takes {op.arity_text()}, got {len(args)}",
                               tok.start(), rpar.end())
         s, e = tok.start(), rpar.end()
+        if op.shape is not None:
+            return self._array_call(op, args, s, e)
         return (self.add(fname, tuple([a[0] for a in args]), s, e), s, e)
 
     def args(self, c):
         return c
+
+    # -- arrays --
+
+    def _whole(self, item, what: str):
+        """The whole number a static argument (an axis, a size, an index) is written as."""
+        g = self.g
+        node, s, e = item
+        value = g.payload[node] if g.op[node] == "const" else None
+        if not isinstance(value, float) or not value.is_integer():
+            raise self._error(f"{what} must be a whole number written in the program", s, e)
+        return int(value)
+
+    def _drop_from(self, first: int) -> None:
+        """Remove the constant nodes a static argument was parsed into (they are the last ones)."""
+        if first < len(self.g):
+            self.g.truncate(first)
+
+    def _array_call(self, op, args, s, e):
+        g = self.g
+        g.tensor = True
+        n_inputs = 1 if op.static < 0 else len(op.params) - op.static
+        inputs, statics = args[:n_inputs], args[n_inputs:]
+        what = "a shape" if op.static < 0 else f"the {op.params[-1]} of {op.name}"
+        values = tuple(self._whole(a, what) for a in statics)
+        if statics:
+            self._drop_from(min(a[0] for a in statics))
+        if op.static > 0 and len(values) < op.static:
+            values = values + op.defaults[len(values) - op.static:]
+        return (g.add(op.name, tuple(a[0] for a in inputs), s, e, values), s, e)
+
+    def _randn(self, tok, args, rpar):
+        s, e = tok.start(), rpar.end()
+        if not self.decl_marks:
+            raise self._error(f"{tok[0]}(...) gives an input its starting value: write it in an input line",
+                              s, e, "For example: input W = randn(3, 4), with --seed N to repeat the draw.")
+        shape = tuple(self._whole(a, f"a size in {tok[0]}") for a in args)
+        if args:
+            self._drop_from(min(a[0] for a in args))
+        self.g.tensor = True
+        return (self.g.add(tok[0], (), s, e, shape), s, e)
+
+    def array(self, c):
+        lsqb, items, rsqb = c
+        g = self.g
+        s, e = lsqb.start(), rsqb.end()
+        elements = []
+        for node, es, ee in items:
+            if g.op[node] != "const":
+                raise self._error("the elements of a [ ] literal must be numbers", es, ee,
+                                  "Give arrays of values with --at or an input line; combine them with gates.")
+            elements.append(g.payload[node])
+        import numpy
+
+        try:
+            value = numpy.array(elements, dtype=numpy.float64)
+        except ValueError:
+            raise self._error("the rows of this array have different lengths", s, e) from None
+        self._drop_from(min(item[0] for item in items))
+        g.tensor = True
+        return (g.add("const", (), s, e, value), s, e)
+
+    def subscripts(self, c):
+        return c
+
+    def slice(self, c):
+        lo, colon, hi = c
+        return ("slice", lo, hi, colon)
+
+    def index(self, c):
+        base, lsqb, parts, rsqb = c
+        g = self.g
+        key, first = [], len(g)
+        for part in parts:
+            if part[0] == "slice":
+                _, lo, hi, colon = part
+                bounds = [None if b is None else self._whole(b, "a slice bound") for b in (lo, hi)]
+                key.append(slice(*bounds))
+                first = min([first] + [b[0] for b in (lo, hi) if b is not None])
+            else:
+                key.append(self._whole(part, "an index"))
+                first = min(first, part[0])
+        self._drop_from(max(first, base[0] + 1))
+        g.tensor = True
+        s, e = base[1], rsqb.end()
+        return (g.add("index", (base[0],), s, e, (tuple(key),)), s, e)
+
+    def fileref(self, c):
+        tok = c[0]
+        s, e = tok.start(), tok.end()
+        if not self.decl_marks:
+            raise self._error("a data file gives an input its value: write it in an input line", s, e,
+                              "For example: input X = @data.npy, or --at X=@data.npy.")
+        path = tok[0][1:]
+        if self.origin and self.origin != "<stdin>" and not os.path.isabs(path):
+            beside = os.path.join(os.path.dirname(self.origin), path)
+            if os.path.exists(beside) or not os.path.exists(path):
+                path = beside
+        self.g.tensor = True
+        return (self.g.add("load", (), s, e, path), s, e)
 
     def paren(self, c):
         lpar, inner, rpar = c
@@ -204,6 +310,13 @@ class _Builder:
     def decl_default(self, c):
         tok, expr = c
         mark = self.decl_marks.pop()
+        g = self.g
+        if any(g.op[i] in ("randn", "zeros", "load") or type(g.payload[i]) not in (float, str, type(None))
+               for i in range(mark, len(g))):
+            recipe = Recipe(g, mark, expr[0])
+            g.truncate(mark)
+            self._declare(tok, recipe)
+            return
         value = fold_constant(self.g, mark, expr[0])
         if value is None:
             raise self._error(f"the default of input '{tok[0]}' must be a constant "
@@ -229,6 +342,42 @@ class _Builder:
 
     def start(self, c):
         return c
+
+
+class Recipe:
+    """An input's starting value made at run time: a constant array, randn(...) drawn with the run's
+    seed, a data file, or an expression of those (``input W = 0.1 * randn(3, 4)``)."""
+
+    def __init__(self, g: Graph, first: int, node: int) -> None:
+        if node < first:  # a constant array parsed before this input line
+            self.ops, self.args, self.payload = ["const"], [()], [g.payload[node]]
+        else:
+            self.ops = g.op[first:node + 1]
+            self.args = [tuple(j - first for j in a) for a in g.args[first:node + 1]]
+            self.payload = g.payload[first:node + 1]
+
+    def make(self, rng):
+        """The value, drawing from ``rng`` (numpy's Generator) for each randn in order."""
+        import numpy as np
+
+        from ..core.tensor_io import load_array
+        from ..core.ops import GATES
+
+        values = []
+        for op, args, payload in zip(self.ops, self.args, self.payload):
+            if op == "const":
+                values.append(payload)
+            elif op == "randn":
+                values.append(rng.standard_normal(payload))
+            elif op == "zeros":
+                values.append(np.zeros(payload))
+            elif op == "load":
+                values.append(load_array(payload))
+            else:
+                xs = [values[j] for j in args]
+                extra = payload if isinstance(payload, tuple) else ()
+                values.append(GATES[op].np_forward(*xs, *extra))
+        return values[-1]
 
 
 def fold_constant(g: Graph, first: int, node: int) -> Optional[float]:
@@ -274,7 +423,8 @@ class _FromLark:
 
 
 #: functions that take one argument (checked once here instead of at every call)
-_ONE_ARGUMENT = frozenset(name for name, op in OPS.items() if op.callable and op.accepts(1))
+_ONE_ARGUMENT = frozenset(name for name, op in OPS.items()
+                          if op.callable and op.accepts(1) and getattr(op, "shape", None) is None)
 
 _lark = None
 _builder = _Builder()
@@ -588,8 +738,8 @@ def _unexpected_character(source: str, pos: int, origin: str) -> SourceError:
     hint = None
     if ch in "=<>!":
         hint = "Comparisons are not part of the language; '=' only assigns a name at the start of a statement."
-    elif ch == "[" or ch == "{":
-        hint = "Group with round parentheses: ( )."
+    elif ch == "{":
+        hint = "Group with round parentheses: ( ); brackets [ ] make vectors and matrices."
     else:
         hint = ("Expressions use numbers, names, + - * / ^ **, parentheses and calls such as exp(x); "
                 "'#' starts a comment.")

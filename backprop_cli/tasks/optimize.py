@@ -36,16 +36,20 @@ def choose_inputs(graph: Graph, wrt: Iterable[str]) -> list:
         if not graph.inputs:
             raise InputError("the expression has no inputs to optimise",
                              "Give an expression of some inputs, e.g. \"(x-3)^2\".")
-        return list(graph.inputs)
+        # Data read from files (input X = @x.npy) stays put unless named: the weights are trained.
+        data = {n for n, d in graph.defaults.items() if "load" in getattr(d, "ops", ())}
+        return [name for name in graph.inputs if name not in data] or list(graph.inputs)
     return [name for name in graph.inputs if name in names]
 
 
 def descend(graph: Graph, start: Mapping[str, float], wrt: list, lr: float, steps: int,
             allow_nonfinite: bool = False,
-            on_step: Optional[Callable[[Step], None]] = None, keep_all: bool = True) -> list:
+            on_step: Optional[Callable[[Step], None]] = None, keep_all: bool = True, seed=None) -> list:
     """The points visited: step 0 (the start) to step ``steps`` (without ``keep_all``, only the last:
     memory then does not grow with ``steps``; ``on_step`` sees every one).  Raises MathError if one
     is not finite."""
+    if graph.tensor or any(type(v) is not float for v in start.values()):
+        return _descend_tensor(graph, start, wrt, lr, steps, allow_nonfinite, on_step, seed, keep_all)
     point = input_values(graph, start)
     history: list = []
     out = graph.output_name
@@ -79,6 +83,43 @@ def descend(graph: Graph, start: Mapping[str, float], wrt: list, lr: float, step
                                 f"(from {exact(point[name])}, d{out}/d{name} = "
                                 f"{exact(step.gradients[name])})", _advice(k + 1, lr))
         point.update(moved)
+    return history
+
+
+def _descend_tensor(graph, start, wrt, lr, steps, allow_nonfinite, on_step, seed, keep_all=True) -> list:
+    """The same descent over arrays: every input in ``wrt`` moves by -lr times its gradient (same shape)."""
+    import numpy as np
+
+    from ..core.vectorized import run_tensor, tensor_inputs
+
+    point = tensor_inputs(graph, start, seed)
+    history: list = []
+    out = graph.output_name
+    for k in range(steps + 1):
+        try:
+            result = run_tensor(graph, point, seed, allow_nonfinite, wrt=wrt)
+        except MathError as e:
+            raise MathError(f"step {k}: the value is not finite:\n{e.message}", _advice(k, lr)) from None
+        if np.ndim(result.value):
+            raise InputError(f"optimize minimises a number, and {out} has shape {np.shape(result.value)}",
+                             "Minimise a scalar loss, e.g. its sum(...), mean(...) or a cross_entropy(...).")
+        value = float(result.value)
+        if not math.isfinite(value):
+            raise MathError(f"step {k}: {out} = {exact(value)}", _advice(k, lr))
+        step = Step(k, value, dict(point), result.gradients)
+        if keep_all or not history:
+            history.append(step)
+        else:
+            history[0] = step
+        if on_step is not None:
+            on_step(step)
+        if k == steps:
+            break
+        for name in wrt:
+            if not np.isfinite(step.gradients[name]).all():
+                raise MathError(f"step {k}: d{out}/d{name} has inf or nan elements: "
+                                "gradient descent cannot move on from here", _advice(k, lr))
+        point.update({name: point[name] - lr * step.gradients[name] for name in wrt})
     return history
 
 

@@ -27,6 +27,8 @@ NODES_PER_PIECE = 2048
 def document(result: Result, nodes: bool = True) -> dict:
     """The document as Python data (for the API; the command writes ``pieces``)."""
     g = result.graph
+    if g.tensor or any(type(v) is not float for v in result.at.values()):
+        return _tensor_document(result, nodes)
     doc = {
         "output": {"name": g.output_name, "id": g.output, "value": json_value(result.value)},
         "inputs": {name: json_value(v) for name, v in result.at.items()},
@@ -45,6 +47,31 @@ def document(result: Result, nodes: bool = True) -> dict:
                 "local": [json_value(x) for x in loc],
             }
             for i, loc in enumerate(local)
+        ]
+    doc["warnings"] = list(result.warnings)
+    return doc
+
+
+def _tensor_document(result: Result, nodes: bool) -> dict:
+    """The same document with arrays as nested lists and every node's shape."""
+    import numpy as np
+
+    from .tensor_text import nested
+
+    g = result.graph
+    doc = {
+        "output": {"name": g.output_name, "id": g.output, "shape": list(np.shape(result.value)),
+                   "value": nested(result.value)},
+        "inputs": {name: nested(v) for name, v in result.at.items()},
+        "gradients": {name: nested(v) for name, v in result.gradients.items()},
+    }
+    if nodes:
+        doc["nodes"] = [
+            {"id": i, "op": g.op[i], "label": g.label(i), "inputs": list(g.args[i]),
+             "shape": list(np.shape(result.values[i])), "value": nested(result.values[i]),
+             "grad": nested(result.grads[i]),
+             "local": [nested(x) for x in result.local[i]] if result.local[i] is not None else []}
+            for i in range(len(g))
         ]
     doc["warnings"] = list(result.warnings)
     return doc
@@ -81,6 +108,11 @@ def _ascii_escaped(text: str) -> str:
 
 def _pieces(result: Result, nodes: bool):
     g = result.graph
+    if g.tensor or any(type(v) is not float for v in result.at.values()):
+        import json
+
+        yield json.dumps(_tensor_document(result, nodes), indent=2, allow_nan=False, ensure_ascii=False)
+        return
     yield (
         "{\n"
         f'  "output": {{\n    "name": {_string(g.output_name)},\n    "id": {g.output},\n'

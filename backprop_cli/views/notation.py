@@ -13,7 +13,7 @@ import re
 
 from ..core.expr import build
 from ..core.graph import Graph
-from ..core.ops import OPS
+from ..core.ops import GATES as OPS
 from ..numbers import exact, show
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9#]*\Z")

@@ -11,6 +11,25 @@ from .console import GRAD_STYLE, VALUE_STYLE
 TABLE_ROWS = 20
 
 
+def _num(v, digits: int) -> str:
+    """A number, or an array's norm (‖W‖)."""
+    if type(v) is float or not hasattr(v, "shape") or not v.shape:
+        return show(float(v), digits)
+    import numpy as np
+
+    return "‖·‖ " + show(float(np.linalg.norm(v)), digits)
+
+
+def _norm(gradients: dict, wrt: list) -> float:
+    """The length of the whole gradient (math.hypot: no overflow in the squares)."""
+    parts = [gradients[name] for name in wrt]
+    if all(type(g) is float for g in parts):
+        return math.hypot(*parts)
+    import numpy as np
+
+    return math.hypot(*(float(np.linalg.norm(g)) for g in parts))
+
+
 def stride(steps: int, rows: int = TABLE_ROWS) -> int:
     """Show every n-th step so that a table of ``steps`` has about ``rows`` rows."""
     return max(1, math.ceil(steps / rows))
@@ -27,14 +46,15 @@ def table(rows: list, wrt: list, out_name: str, digits: int):
         t.add_column(name, justify="right")
     t.add_column(f"|grad {out_name}|", justify="right", style=GRAD_STYLE)
     for s in rows:
-        norm = math.hypot(*(s.gradients[name] for name in wrt))
-        t.add_row(str(s.step), show(s.value, digits), *[show(s.at[name], digits) for name in wrt],
+        norm = _norm(s.gradients, wrt)
+        t.add_row(str(s.step), show(s.value, digits), *[_num(s.at[name], digits) for name in wrt],
                   show(norm, digits))
     return t
 
 
 def final_line(last, wrt: list, out_name: str, digits: int) -> str:
-    point = ", ".join(f"{name} = {show(v, digits)}" for name, v in last.at.items())
+    point = ", ".join(f"{name} = {_num(v, digits)}" for name, v in last.at.items() if name in wrt or
+                      not hasattr(v, "shape") or not v.shape)
     return f"after {last.step} step{'s' if last.step != 1 else ''}: {out_name} = {show(last.value, digits)} at {point}"
 
 
@@ -99,13 +119,21 @@ def curve(steps: list, values: list, out_name: str, width: int, height: int, col
 def document(history: list, wrt: list, out_name: str, lr: float) -> dict:
     def point(s, with_step=True):
         d = {"step": s.step} if with_step else {}
-        d.update(value=json_value(s.value), at={k: json_value(v) for k, v in s.at.items()},
-                 gradients={k: json_value(v) for k, v in s.gradients.items()})
+        d.update(value=json_value(s.value), at={k: _json(v) for k, v in s.at.items()},
+                 gradients={k: _json(v) for k, v in s.gradients.items()})
         return d
 
     return {"output": out_name, "wrt": list(wrt), "lr": lr,
             "steps": [point(s) for s in history[:-1]],
             "final": point(history[-1], with_step=False)}
+
+
+def _json(v):
+    if type(v) is float or not hasattr(v, "shape") or not v.shape:
+        return json_value(float(v))
+    from .tensor_text import nested
+
+    return nested(v)
 
 
 def render_json(history: list, wrt: list, out_name: str, lr: float) -> str:

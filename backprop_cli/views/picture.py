@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..core.engine import Result
 from ..numbers import show
-from ..core.ops import OPS
+from ..core.ops import GATES
 from .notation import ancestors, short_names
 
 
@@ -27,6 +27,20 @@ class Wire:
     target: str
     value: str  # the forward value on the wire
     grad: str  # the gradient flowing back along it: upstream * local of the gate it enters
+
+
+def _tensor_label(v, digits: int) -> str:
+    """(3x4) on a wire of a tensor program, with the numbers when there are at most 4 of them."""
+    if v is None:
+        return "none"
+    from ..core.ops import shape_text
+    from .tensor_text import brief, is_array
+
+    import numpy as np
+
+    if not is_array(v):
+        return brief(v, digits)
+    return shape_text(np.shape(v)) + (" " + brief(v, digits) if np.size(v) <= 4 else "")
 
 
 class Structure:
@@ -58,6 +72,13 @@ def _reach(result) -> tuple:
     return needed, fan_out
 
 
+def _shower(result):
+    """How numbers are written: a tensor program's wires say their shapes."""
+    if result.graph.tensor or (result.values is not None and type(result.value) is not float):
+        return _tensor_label
+    return show
+
+
 def streamed(result, digits: int) -> tuple:
     """(nodes, wires) as generators, each walking the graph when iterated: a view that writes
     them as it goes holds one node at a time, not the whole picture (graph of a million nodes)."""
@@ -69,6 +90,7 @@ def nodes(result, digits: int, needed, fan_out):
     g = result.graph
     name = short_names(g)
     numbers = result.values is not None
+    show = _shower(result)
     for i in range(g.output + 1):
         if not needed[i]:
             continue
@@ -78,7 +100,7 @@ def nodes(result, digits: int, needed, fan_out):
         elif op == "const":
             node = Node(f"n{i}", "const", g.name[i] or show(g.payload[i], 17))
         else:
-            spec = OPS[op]
+            spec = GATES[op]
             node = Node(f"n{i}", "gate", spec.symbol or spec.name, name[i])
         if fan_out[i] > 1 and numbers:
             node.total = show(result.grads[i], digits)
@@ -89,6 +111,7 @@ def nodes(result, digits: int, needed, fan_out):
 def wires(result, digits: int, needed):
     g = result.graph
     numbers = result.values is not None
+    show = _shower(result)
     for i in range(g.output + 1):
         if not needed[i]:
             continue

@@ -38,16 +38,41 @@ def node_label(g, name, i: int) -> str:
 
 def cells(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short") -> list:
     g = result.graph
+    if g.tensor or _has_arrays(result):
+        return _tensor_cells(result, digits, labels)
     values, grads = result.values, result.grads
     name = node_names(g, labels)
     return [(str(i), node_label(g, name, i), g.op[i], show(values[i], digits),
              "" if g.op[i] == "const" else show(grads[i], digits)) for i in range(len(g))]
 
 
+def _has_arrays(result: Result) -> bool:
+    return any(type(v) is not float for v in result.at.values())
+
+
+def _tensor_cells(result: Result, digits: int, labels: str = "short") -> list:
+    """The tensor table: the shape joins the op (``matmul (3x1)``); small arrays in full."""
+    from ..core.ops import shape_text
+    from .tensor_text import brief
+
+    g = result.graph
+    values, grads = result.values, result.grads
+    name = node_names(g, labels)
+    return [(str(i), node_label(g, name, i), f"{g.op[i]} {shape_text(getattr(values[i], 'shape', ()))}",
+             brief(values[i], digits), "" if g.op[i] == "const" else brief(grads[i], digits))
+            for i in range(len(g))]
+
+
 def summary(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short") -> list:
     """(label, number, style) lines: the output's value, then d(output)/d(input) for each input."""
     g = result.graph
     f = output_symbol(g, node_names(g, "full"))
+    if g.tensor or _has_arrays(result):
+        from .tensor_text import brief
+
+        lines = [(f"{f} = ", brief(result.value, digits), VALUE_STYLE)]
+        return lines + [(f"d{f}/d{name} = ", brief(grad, digits), GRAD_STYLE)
+                        for name, grad in result.gradients.items()]
     lines = [(f"{f} = ", show(result.value, digits), VALUE_STYLE)]
     lines += [(f"d{f}/d{name} = ", show(grad, digits), GRAD_STYLE)
               for name, grad in result.gradients.items()]

@@ -16,7 +16,7 @@ level is cut at ``max_depth`` with a marker saying so (the table and JSON views 
 from __future__ import annotations
 
 from ..core.engine import Result
-from ..core.ops import OPS
+from ..core.ops import GATES as OPS
 from ..numbers import DEFAULT_DIGITS, show
 from .console import GRAD_STYLE, VALUE_STYLE
 from .notation import names as node_names, output_symbol
@@ -47,8 +47,8 @@ def rows(result: Result, digits: int = DEFAULT_DIGITS, max_depth: int = MAX_DEPT
     out = []
 
     def full(i: int, path: tuple) -> None:
-        out.append((path, node_label(g, name, i), _mark(g, i), show(values[i], digits),
-                    "" if g.op[i] == "const" else show(grads[i], digits)))
+        out.append((path, node_label(g, name, i), _mark(g, i), _show(values[i], digits),
+                    "" if g.op[i] == "const" else _show(grads[i], digits)))
 
     root = g.output
     drawn[root] = True
@@ -139,9 +139,9 @@ def lines(result: Result, width: int, digits: int = DEFAULT_DIGITS, labels: str 
 def summary_lines(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short") -> list:
     g = result.graph
     f = output_symbol(g, node_names(g, "full"))
-    out = [[(f"{f} = ", None), (show(result.value, digits), VALUE_STYLE)]]
+    out = [[(f"{f} = ", None), (_show(result.value, digits), VALUE_STYLE)]]
     for name, grad in result.gradients.items():
-        out.append([(f"d{f}/d{name} = ", None), (show(grad, digits), GRAD_STYLE)])
+        out.append([(f"d{f}/d{name} = ", None), (_show(grad, digits), GRAD_STYLE)])
     return out
 
 
@@ -153,3 +153,12 @@ def render(result: Result, console, digits: int = DEFAULT_DIGITS, labels: str = 
         text.append((ansi(line) if colour else "".join(t for t, _ in line)).rstrip())
     console.file.write("\n".join(text) + "\n")
     console.file.flush()
+
+
+def _show(x, digits: int) -> str:
+    """A number; an array (a tensor program) in full when small, else summarised."""
+    if type(x) is float:
+        return show(x, digits)
+    from .tensor_text import brief
+
+    return brief(x, digits)

@@ -96,6 +96,9 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
         for path in inputs:
             readers.append(batch_job.open_input(path, in_format))
         graph = build_graph(source, origin, point, output, expr, file, also_bound=readers[0].columns)
+        from .common import scalar_only
+
+        scalar_only(graph, point, "batch")
         plan = batch_job.plan_all(graph, readers, point)
         for name in plan.overridden:
             warn(f"--at {name} overrides the column {name} of {shown(readers[0].origin)}")

@@ -69,6 +69,8 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, exp
     if output is None and result.output_name[1:] in result.graph.bindings and result.output_name[:1] == "d":
         warn(f"the program ends with a gradient line ({result.output_name} = ...): to grade its backward "
              "pass, add --backward")
+    if type(result.value) is not float:  # a tensor program
+        return _check_tensors(result, tolerance, fmt, digits)
     report = check(result, tolerance)
     if fmt == "json":
         from ...views.check import render_json
@@ -89,3 +91,31 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, exp
                         f"> tolerance {show(tolerance, 3)}",
                         "If backprop's gradient is right, the finite difference may be the problem: "
                         "see the '± numeric' column.")
+
+
+def _check_tensors(result, tolerance, fmt, digits) -> None:
+    import json
+
+    from ...core.ops import shape_text
+    from ...errors import MathError
+    from ...numbers import json_value, show
+    from ...tasks.tensor_check import check_tensors
+    from ...views.console import make_console
+
+    report = check_tensors(result, tolerance)
+    if fmt == "json":
+        click.echo(json.dumps({"inputs": [
+            {"name": c.name, "shape": list(c.shape), "method": c.method, "worst_error": json_value(c.worst_error),
+             "where": c.where, "analytic": json_value(c.analytic), "numeric": json_value(c.numeric),
+             "status": "kink" if c.kink else "pass" if c.passed else "fail"} for c in report], "tolerance": tolerance}, indent=2))
+    else:
+        console = make_console()
+        console.print(f"{'input':8} {'shape':10} {'checked':22} {'worst rel. error':>16}  where", markup=False)
+        for c in report:
+            console.print(f"{c.name:8} {shape_text(c.shape):10} {c.method:22} {show(c.worst_error, 2):>16}  "
+                          f"{c.where or '-'} (backprop {show(c.analytic, digits)}, numeric "
+                          f"{show(c.numeric, digits)})  {'kink nearby' if c.kink else 'ok' if c.passed else 'FAIL'}", markup=False)
+    failures = [c for c in report if not c.passed]
+    if failures:
+        raise MathError(f"gradient check failed for {', '.join(c.name for c in failures)}: worst relative "
+                        f"error {show(max(c.worst_error for c in failures), 2)} > tolerance {show(tolerance, 3)}")

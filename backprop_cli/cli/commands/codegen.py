@@ -40,6 +40,15 @@ def command(expr, file, lang, name, output, out):
 
     source, origin = read_program(expr, file)
     graph = build(source, output=output, origin=origin)
-    text = generate(graph, lang, name)
+    if graph.tensor and lang == "numpy":
+        from ...transforms.tensor_codegen import generate_tensor
+
+        text = generate_tensor(graph, name)
+    else:
+        if graph.tensor:
+            from .common import scalar_only
+
+            scalar_only(graph, {}, f"codegen --lang {lang}")
+        text = generate(graph, lang, name)
     with result_stream(out) as stream:
         stream.write(text)

@@ -58,6 +58,16 @@ def max_size_option(f):
                              f"or ${limits.ENV_MAX_SIZE}; 0: no limit).")(f)
 
 
+#: --seed for randn(...) in input lines (None: the default seed)
+SEED = None
+
+
+def _set_seed(ctx, param, value):
+    global SEED
+    SEED = value
+    return value
+
+
 def click_option(option, **extra):
     """The click option for an entry of ../options.py (``extra``: click-only settings, e.g. a callback)."""
     import click
@@ -79,7 +89,7 @@ def click_option(option, **extra):
     return click.option(*option.flags, option.dest, **kwargs)
 
 
-def program_options(f, point: bool = True):
+def program_options(f, point: bool = True, seed: bool = True):
     """EXPR, -f FILE, --at, --output, --allow-nonfinite, --max-size and --debug (without ``point``:
     no --at and --allow-nonfinite, for commands that only read the program)."""
     import click
@@ -95,14 +105,22 @@ def program_options(f, point: bool = True):
         click_option(options.OUTPUT_ALIAS, hidden=True),
         click_option(options.ALLOW_NONFINITE),
         max_size_option,
+        click_option(options.SEED, type=int, expose_value=False, callback=_set_seed, is_eager=True),
         click_option(options.DEBUG, expose_value=False, callback=_set_debug, is_eager=True),
     ]
     if not point:
-        del decorators[5], decorators[2]  # --allow-nonfinite, --at
+        del decorators[7], decorators[5], decorators[2]  # --seed, --allow-nonfinite, --at
+    elif not seed:
+        del decorators[7]  # the command has a --seed of its own
     f = _merge_output_alias(f)
     for d in reversed(decorators):
         f = d(f)
     return f
+
+
+def program_options_own_seed(f):
+    """program_options for a command with its own --seed (quiz)."""
+    return program_options(f, seed=False)
 
 
 _FILE_NAME = None
@@ -237,6 +255,10 @@ def load(expr, file, at, output, allow_nonfinite, record=True, collapse=None):
     source, origin = read_program(expr, file)
     point = parse_at(at)
     graph = build_graph(source, origin, point, output, expr=expr, file=file)
+    if graph.tensor or any(type(v) is not float for v in point.values()):
+        from ...core.vectorized import run_tensor
+
+        return run_tensor(graph, point, SEED, allow_nonfinite)
     if collapse and collapse != "none":
         from ...transforms.collapse import collapse as rewrite
 
@@ -265,6 +287,14 @@ def build_graph(source, origin, point, output, expr=None, file=None, also_bound=
         s = "s" if len(unused) > 1 else ""
         warn(f"--at {listing(unused)}: the program has no input{s} of that name; ignored")
     return graph
+
+
+def scalar_only(graph, point, command: str) -> None:
+    """Commands that work on numbers only refuse a tensor program with one clear message (exit 2)."""
+    if graph.tensor or any(type(v) is not float for v in (point or {}).values()):
+        raise InputError(f"{command} takes scalar programs only, and this one uses vectors or matrices",
+                         "Tensor programs run with eval, trace, check, graph, optimize and "
+                         "codegen --lang numpy.")
 
 
 def warn(message: str) -> None:

@@ -35,6 +35,10 @@ def command(expr, file, wrt, output, out):
 
     source, origin = read_program(expr, file)
     graph = build(source, output=output, origin=origin)
+    if graph.tensor:
+        from .common import scalar_only
+
+        scalar_only(graph, {}, "diff")
     if wrt is None:
         if len(graph.inputs) != 1:
             names = ", ".join(graph.inputs) or "none"

@@ -11,6 +11,7 @@ import click
 
 from ...errors import InputError, MathError
 from ...numbers import DEFAULT_DIGITS
+from . import common
 from .common import ExpressionCommand, build_graph, program_options, read_program, warn
 
 #: the table keeps at most this many rows (the last ones) however many steps --every selects
@@ -63,7 +64,7 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
     out_name = graph.output_name
 
     if fmt == "json":
-        history = descend(graph, point, names, lr, steps, allow_nonfinite)
+        history = descend(graph, point, names, lr, steps, allow_nonfinite, seed=common.SEED)
         click.echo(view.render_json(history, names, out_name, lr))
         return
 
@@ -107,13 +108,15 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
                     time.sleep(delay)
 
             try:
-                history = descend(graph, point, names, lr, steps, allow_nonfinite, on_step, keep_all=False)
+                history = descend(graph, point, names, lr, steps, allow_nonfinite, on_step, keep_all=False,
+                                  seed=common.SEED)
             except MathError as e:
                 error = e
             live.update(view.table(rows()[-tail:], names, out_name, digits), refresh=True)
     else:
         try:
-            history = descend(graph, point, names, lr, steps, allow_nonfinite, keep, keep_all=False)
+            history = descend(graph, point, names, lr, steps, allow_nonfinite, keep, keep_all=False,
+                              seed=common.SEED)
         except MathError as e:
             error = e
         if shown or last:

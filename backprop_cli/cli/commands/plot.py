@@ -48,6 +48,9 @@ def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height, o
         warn(f"--at {span.name} ignored: {span.name} runs over the range")
         del point[span.name]
     graph = build_graph(source, origin, point, output, expr, file, also_bound=[span.name])
+    from .common import scalar_only
+
+    scalar_only(graph, point, "plot")
     fixed = check_inputs(graph, span.name, point)
     n = span.n or DEFAULT_POINTS[fmt]
     with result_stream(out) as stream:

@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from .common import ExpressionCommand, program_options, warn
+from .common import ExpressionCommand, program_options_own_seed, warn
 
 
 @click.command(cls=ExpressionCommand, short_help="Practise the forward and backward pass by hand.")
-@program_options
+@program_options_own_seed
 @click.option("--random", "random_", is_flag=True, help="A small random exercise (see --seed).")
 @click.option("--seed", type=click.IntRange(0), metavar="N", help="Repeat random exercise N (implies --random).")
 @click.option("--answers", metavar="FILE", help="Read the answers from FILE, one a line ('-': standard input).")

@@ -51,6 +51,11 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
         warn(message)
     with result_stream(out) as stream:
         console = make_console(file=stream)
+        if type(result.value) is not float:  # a tensor program
+            from ...views import tensor_trace
+
+            tensor_trace.render(result, console, digits)
+            return
         pace = Pacer(step, delay, console)
         write(result, writer_for(console), digits, labels, before_step=pace if pace.active else None)
 
