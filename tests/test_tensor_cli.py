@@ -41,6 +41,14 @@ def test_trace_shows_the_lecture_rule_with_shapes():
     assert "dX = Wᵀ @ dY: (4x1) = (4x3) @ (3x1)" in r.stdout
 
 
+@pytest.mark.parametrize("columns", [60, 80, 120])
+def test_the_tensor_trace_fits_the_terminal(columns):
+    r = run("trace", "-f", SAMPLES / "tensors" / "vectorized.bp", env={"COLUMNS": str(columns), "NO_COLOR": "1"})
+    assert r.exit_code == 0, r.stderr
+    assert max(len(line) for line in r.stdout.splitlines()) <= columns
+    assert "dW = dY @ Xᵀ:" in r.stdout  # the rule is kept, its shapes may go on the next line
+
+
 def test_check_every_element_and_random_directions():
     r = run("check", "-f", SAMPLES / "tensors" / "softmax.bp", "--format", "json")
     assert r.exit_code == 0, r.stderr

@@ -91,5 +91,15 @@ def lines(result, digits: int = DEFAULT_DIGITS) -> list:
 
 
 def render(result, console, digits: int = DEFAULT_DIGITS) -> None:
+    """Each line fitted to the terminal (or $COLUMNS when piped): broken at spaces, never inside a
+    number, continuation lines indented past the line's own indent."""
+    import textwrap
+
+    from .styled import view_width
+
+    width = view_width(console)
     for line in lines(result, digits):
-        console.print(line, markup=False, highlight=False)
+        indent = " " * (len(line) - len(line.lstrip(" ")) + 4)
+        for piece in textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
+                                   break_on_hyphens=False) or [""]:
+            console.print(piece, markup=False, highlight=False, soft_wrap=True)
