@@ -122,3 +122,10 @@ def test_bad_labels_are_bad_input(labels):
     r = run("eval", f"cross_entropy(z, {labels})", "--at", "z=[1,2,3]")
     assert r.exit_code == 2
     assert "labels must be whole numbers from 0 to 2" in r.stderr
+
+
+@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("**/*.bp")), ids=lambda p: p.relative_to(SAMPLES).as_posix())
+def test_every_sample_runs_alone(sample):
+    r = run("eval", "-f", sample)
+    assert r.exit_code == 0, r.stderr
+    assert "Internal error" not in r.stderr

@@ -57,11 +57,10 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
 def kink_notes(result) -> list:
     """A note for every gate the output depends on that sits at a kink (relu at 0, a tie in max):
     its local gradient there is a convention, as check and plot say too."""
+    from ...core import ops
     from ...core.ops import OPS
 
     g = result.graph
-    from ...core import ops
-
     smooth = getattr(ops, "NO_KINK", None)
     kinky = {name for name, op in OPS.items() if op.kink is not smooth}
     if not kinky.intersection(g.op):
@@ -70,8 +69,12 @@ def kink_notes(result) -> list:
     notes = []
     live = g.live()
     for i in range(g.output + 1):
-        a = g.args[i]
-        if g.op[i] in kinky and live[i] and OPS[g.op[i]].kink(*[values[j] for j in a]):
+        if g.op[i] not in kinky or not live[i]:
+            continue
+        xs = [values[j] for j in g.args[i]]
+        if any(type(x) is not float for x in xs):
+            continue  # a tensor gate: kinks are judged per element by check, not noted here
+        if OPS[g.op[i]].kink(*xs):
             line, col = g.line_col(i)
             where = f"{line}:{col}" if "\n" in g.source else f"column {col}"
             notes.append(f"{g.label(i, 40)} ({where}) is at a kink: its gradient there is a convention "
