@@ -129,3 +129,10 @@ def test_every_sample_runs_alone(sample):
     r = run("eval", "-f", sample)
     assert r.exit_code == 0, r.stderr
     assert "Internal error" not in r.stderr
+
+
+def test_live_refuses_a_tensor_program_with_one_message(tmp_path):
+    for program in ("W @ x", "0@0"):  # 0@0 reached the scalar engine and exited 70 (found by fuzzing)
+        r = run("live", program, "--at", "W=[[1,2]],x=[1,2]", "--screenshot", tmp_path / "live.svg")
+        assert r.exit_code == 2, r.stderr
+        assert "live shows scalar programs" in r.stderr and "Internal error" not in r.stderr

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 from ..core.engine import Result, run
 from ..core.graph import Graph
 from ..core.ops import OPS
-from ..errors import BackpropError, SourceError
+from ..errors import BackpropError, InputError, SourceError
 from ..language import limits
 from ..numbers import show
 from ..views.notation import ancestors, describe, display_label
@@ -328,6 +328,10 @@ class Session:
             return False
         except RecursionError:  # the parser does not recurse, but a guard costs nothing
             self.error = SourceError("the program is nested too deeply", source, 0)
+            return False
+        if graph.tensor:
+            self.error = InputError("live shows scalar programs, and this one uses vectors or matrices",
+                                    "Tensor programs run with eval, trace, check, graph and optimize.")
             return False
         self.graph = graph
         for name in graph.inputs:
