@@ -7,7 +7,7 @@ import json
 import pytest
 
 from backprop_cli import evaluate
-from backprop_cli.tasks.quiz import Judge, answer, questions, random_exercise, short_names
+from backprop_cli.tasks.quiz import Judge, _names, answer, questions, random_exercise
 from conftest import SAMPLES, run
 
 SIMPLE = SAMPLES / "simple.bp"
@@ -108,7 +108,7 @@ def test_random_exercises_have_no_ties_and_every_input_counts(seed):
 
 def test_short_names_keep_program_names_and_number_the_rest():
     r = evaluate("input t1 = 1, y = 2\nq = t1*y + exp(y)\nq*q")
-    names = short_names(r)
+    names = _names(r)
     assert names[r.graph.bindings["q"]] == "q" and names[r.graph.output] == "f"
     assert "t1" not in [n for i, n in names.items() if r.graph.op[i] not in ("input",)]
 

@@ -19,6 +19,7 @@ from ..core.ops import OPS
 from ..errors import BackpropError, InputError, SourceError
 from ..language import limits
 from ..numbers import show
+from ..core.names import short_names
 from ..views.notation import ancestors, describe, display_label
 
 #: the value a new input gets while the program is typed (before the user gives it one)
@@ -28,28 +29,6 @@ FOLD_AT = 2000
 #: how many rows a folded graph shows
 FOLD_ROWS = 200
 DIGITS = 4
-
-
-def short_names(g: Graph) -> list:
-    """Every node's short name: its assigned name, an input's name, a constant's value, the output's
-    name (f) for an unnamed output gate, and t1, t2, ... for the other gates in forward order.
-
-    The one place the app names nodes: when views/notation.py grows the trace's short names, this
-    becomes a call to that."""
-    names, k = [], 0
-    for i in range(len(g)):
-        if g.name[i] is not None:
-            names.append(g.name[i])
-        elif g.op[i] == "input":
-            names.append(g.payload[i])
-        elif g.op[i] == "const":
-            names.append(show(g.payload[i], 17))
-        elif i == g.output:
-            names.append(g.output_name)
-        else:
-            k += 1
-            names.append(f"t{k}")
-    return names
 
 
 def gate_text(g: Graph, i: int, names: list) -> str:

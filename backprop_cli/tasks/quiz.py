@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..core.names import short_names
 from ..core.engine import Result
 from ..core.ops import OPS
 from ..numbers import show
@@ -22,28 +23,10 @@ DEFAULT_TOLERANCE = 0.01
 TRIES = 2
 
 
-def short_names(result: Result) -> dict:
-    """node -> the name a learner writes: the program's name, else t1, t2, ... in node order.
-    (A local helper; the shared short names of views/notation.py can replace it.)"""
+def _names(result: Result) -> dict:
+    """node -> the name a learner writes (the shared short names), for every node but the constants."""
     g = result.graph
-    taken = set(g.bindings) | {result.output_name}
-    out: dict = {}
-    k = 0
-    for i, op in enumerate(g.op):
-        if op == "const":
-            continue
-        if op == "input":
-            out[i] = g.payload[i]
-        elif g.name[i] is not None:
-            out[i] = g.name[i]
-        elif i == g.output:
-            out[i] = result.output_name
-        else:
-            k += 1
-            while f"t{k}" in taken:
-                k += 1
-            out[i] = f"t{k}"
-    return out
+    return {i: name for i, name in enumerate(short_names(g)) if g.op[i] != "const"}
 
 
 def number(x: float, digits: int = 6) -> str:
@@ -97,7 +80,7 @@ class Question:
 def steps(result: Result) -> list:
     """Every step of the forward pass as ``t1 = w0 * x0 = -2``, in order (shown before gradients)."""
     g = result.graph
-    names = short_names(result)
+    names = _names(result)
     live = g.live()
     return [f"{names[i]} = {gate_text(result, names, i)} = {show(result.values[i], 6)}"
             for i in range(g.output + 1) if g.args[i] and live[i]]
@@ -105,7 +88,7 @@ def steps(result: Result) -> list:
 
 def questions(result: Result, only: str = "all") -> list:
     g = result.graph
-    names = short_names(result)
+    names = _names(result)
     live = g.live()
     out = []
     f = result.output_name
@@ -142,7 +125,7 @@ class Judge:
     def __init__(self, result: Result, tolerance: float = DEFAULT_TOLERANCE) -> None:
         self.result = result
         self.tolerance = tolerance
-        names = short_names(result)
+        names = _names(result)
         self.gates: Gates = gates_of(result, names)
 
     def right(self, q: Question, value: float) -> bool:

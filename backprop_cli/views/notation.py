@@ -13,6 +13,7 @@ import re
 
 from ..core.expr import build
 from ..core.graph import Graph
+from ..core.names import short_names
 from ..core.ops import GATES as OPS
 from ..numbers import exact, show
 
@@ -52,33 +53,6 @@ def wrap(text: str) -> str:
 
 #: the styles of naming the views offer (--labels)
 LABELS = ("short", "full")
-_GENERATED = re.compile(r"t\d+\Z")
-
-
-def short_names(g: Graph) -> list:
-    """Every node's short name (see the module's docstring): one pass, one string a node."""
-    used = {n for n in g.inputs}
-    used.update(n for n in set(g.name) if n is not None)
-    taken = {n for n in used if _GENERATED.match(n)}
-    out, out_name = g.output, g.output_name
-    names: list = [None] * len(g)
-    op, given, payload = g.op, g.name, g.payload
-    counter = 0
-    for i in range(len(op)):
-        if given[i] is not None:
-            names[i] = given[i]
-        elif op[i] == "input":
-            names[i] = payload[i]
-        elif op[i] == "const":
-            names[i] = g.label(i)
-        elif i == out and out_name not in used:
-            names[i] = out_name
-        else:
-            counter += 1
-            while f"t{counter}" in taken:
-                counter += 1
-            names[i] = f"t{counter}"
-    return names
 
 
 class FullNames:
