@@ -431,7 +431,8 @@ def test_the_loss_curve_has_whole_steps_and_a_log_axis(cli):
 
 MEMORY_COMMANDS = {
     "eval": ["eval", "--at", "x=1"], "graph": ["graph", "--at", "x=1"], "codegen": ["codegen"],
-    "plot": ["plot", "--over", "x=0:1"],
+    "plot": ["plot", "--over", "x=0:1"], "trace": ["trace", "--at", "x=1"], "check": ["check", "--at", "x=1"],
+    "diff": ["diff"], "optimize": ["optimize", "--at", "x=1", "--steps", "3"],
 }
 OUT_OF_MEMORY = ("Error: out of memory: the input is too large for this machine.\n"
                  "Give a smaller input (--max-size sets the largest one read).\n")
@@ -439,9 +440,11 @@ OUT_OF_MEMORY = ("Error: out of memory: the input is too large for this machine.
 
 @pytest.mark.slow
 def test_out_of_memory_is_the_documented_message_on_every_command(tmp_path):
-    # ulimit -v: the address space of each run is capped 12 MB above what it has mapped at start.
+    # ulimit -v: the address space of each run is capped 12 MB above what it has mapped at start;
+    # the program is the issue's 10 MB input.
     program = tmp_path / "big.bp"
-    program.write_text("+".join(["x"] * 200_000))
+    program.write_text("+".join(["x"] * 5_000_000))
+    assert program.stat().st_size > 9_900_000
     cases = [{"args": [*argv[:1], "-f", str(program), *argv[1:]], "memory_kb": 12_000}
              for argv in MEMORY_COMMANDS.values()]
     for name, got in zip(MEMORY_COMMANDS, drive(cases)):

@@ -360,14 +360,18 @@ class Progress:
         self.start = time.monotonic() + delay
         self.active = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.shown = False
+        self.last = ""
 
     def __call__(self, fraction: float) -> None:
         if not self.active or time.monotonic() < self.start:
             return
         width = 30
         filled = int(min(max(fraction, 0.0), 1.0) * width)
-        self.stream.write(f"\r{self.what} {fraction:4.0%} [{'#' * filled}{'.' * (width - filled)}]")
-        self.stream.flush()
+        text = f"\r{self.what} {fraction:4.0%} [{'#' * filled}{'.' * (width - filled)}]"
+        if text != self.last:  # a terminal is slow: redraw only when the bar changes
+            self.stream.write(text)
+            self.stream.flush()
+            self.last = text
         self.shown = True
 
     def done(self) -> None:
@@ -375,3 +379,4 @@ class Progress:
             self.stream.write("\r" + " " * (len(self.what) + 40) + "\r")
             self.stream.flush()
             self.shown = False
+            self.last = ""

@@ -192,8 +192,13 @@ def np_share(a, m, *xs):
 def _numpy(name):
     """numpy's function ``name``, looked up when first called."""
 
+    function = None
+
     def f(*xs):
-        return getattr(np, name)(*xs)
+        nonlocal function
+        if function is None:
+            function = getattr(np, name)
+        return function(*xs)
 
     f.__name__ = name
     return f

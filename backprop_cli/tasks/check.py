@@ -20,11 +20,12 @@ kink (or a singularity): then the step is made smaller until it does not, and on
 from __future__ import annotations
 
 import math
+import operator
 import sys
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..core.engine import Result, forward
+from ..core.engine import Result
 from ..core.graph import Graph
 from ..numbers import show
 from ..core.ops import NO_KINK, OPS
@@ -48,8 +49,10 @@ _KINK_OPS = {name for name, op in OPS.items() if op.kink is not NO_KINK}
 
 @dataclass
 class InputCheck:
+    #: the input's name, or "direction k" for a check along a random direction
     name: str
-    value: float
+    #: the input's value (None for a direction)
+    value: Optional[float]
     step: float
     backprop: float
     numeric: float
@@ -73,6 +76,10 @@ class CheckReport:
     result: Result
     tolerance: float
     inputs: list = field(default_factory=list)
+    #: "each input", or "N random directions" (see ``check``)
+    method: str = "each input"
+    #: the seed of the random directions
+    seed: Optional[int] = None
 
     @property
     def failures(self) -> list:
@@ -83,70 +90,167 @@ class CheckReport:
         return not self.failures
 
 
-def _dependencies(graph: Graph) -> list:
-    """For every node, a bit mask of the inputs it depends on (bit k: the k-th input)."""
-    bit = {node: 1 << k for k, node in enumerate(graph.inputs.values())}
-    deps = [0] * len(graph)
-    for i, args in enumerate(graph.args):
-        m = bit.get(i, 0)
-        for j in args:
-            m |= deps[j]
-        deps[i] = m
-    return deps
+@dataclass
+class Probe:
+    """One derivative to check: d f / d(input), or f's slope along a direction through the point."""
+    name: str
+    #: the input's value; None for a direction (whose parameter starts at 0)
+    value: Optional[float]
+    backprop: float
+    #: a node at a kink at the point that moving along this probe moves (None if there is none)
+    at_kink: Optional[int]
+    #: for a direction: (seed, k), the k-th of ``direction``'s directions
+    direction: Optional[tuple] = None
+
+    @property
+    def start(self) -> float:
+        return 0.0 if self.value is None else self.value
 
 
-def check(result: Result, tolerance: float = DEFAULT_TOLERANCE) -> CheckReport:
-    """Check every input's gradient in ``result`` against finite differences."""
+def _first_kink_above(graph: Graph, kinks: list) -> list:
+    """For every node, the first kink (in node order) that depends on it, or None: one pass down
+    the graph from the kinks."""
+    first = [None] * len(graph)
+    for i in kinks:
+        first[i] = i
+    args = graph.args
+    for i in range(len(graph) - 1, -1, -1):
+        k = first[i]
+        if k is not None:
+            for j in args[i]:
+                if first[j] is None or k < first[j]:
+                    first[j] = k
+    return first
+
+
+#: the largest (inputs x nodes) checked input by input on the scalar engine; above it, on numpy arrays
+SCALAR_WORK = 200_000
+#: the largest (inputs x nodes) checked input by input at all; above it, along random directions
+EACH_INPUT_WORK = 1_000_000_000
+DIRECTIONS = 16
+METHODS = ("auto", "each-input", "directions")
+
+
+def choose_method(result: Result, method: str = "auto") -> str:
+    """"each-input" or "directions": what ``check`` does with ``method`` "auto" on this program."""
+    if method != "auto":
+        return method
+    work = len(result.graph.inputs) * sum(result.graph.live())
+    return "each-input" if work <= EACH_INPUT_WORK else "directions"
+
+
+def check(result: Result, tolerance: float = DEFAULT_TOLERANCE, method: str = "auto",
+          directions: int = DIRECTIONS, seed: int = 0, progress=None) -> CheckReport:
+    """Check the gradient in ``result`` against finite differences: input by input, or (``method``
+    "directions", or "auto" on a program too big for that) along ``directions`` random directions
+    through the point, the way JAX's check_grads does.  Many probes are run at once on the numpy
+    engine; ``progress(fraction)`` is called as they go."""
     g = result.graph
     live = g.live()
-    deps = _dependencies(g)
+    method = choose_method(result, method)
     values = result.values
     # The nodes whose local gradient may change abruptly: those with pieces, on the way to the output.
     pieces = [i for i in range(g.output + 1)
               if live[i] and g.args[i] and OPS[g.op[i]].piece is not None]
     kinks = [i for i in pieces if OPS[g.op[i]].kink(*[values[j] for j in g.args[i]])]
     report = CheckReport(result, tolerance)
-    for k, (name, node) in enumerate(g.inputs.items()):
-        bit = 1 << k
-        mine = [i for i in pieces if deps[i] & bit]
-        at_kink = next((i for i in kinks if deps[i] & bit), None)
-        report.inputs.append(_check_input(result, name, node, mine, at_kink, tolerance))
+    above = _first_kink_above(g, kinks)
+    probes = []
+    if method == "directions":
+        report.method = f"{directions} random direction{'s' if directions != 1 else ''}"
+        report.seed = seed
+        at_kink = min((above[node] for node in g.inputs.values() if above[node] is not None), default=None)
+        grads = [result.grads[node] for node in g.inputs.values()]
+        scale = direction_scale(result)
+        for k in range(directions):
+            bp = math.fsum(map(operator.mul, direction(result, (seed, k), scale).tolist(), grads))
+            probes.append(Probe(f"direction {k + 1}", None, bp, at_kink, (seed, k)))
+    else:
+        for name, node in g.inputs.items():
+            probes.append(Probe(name, result.at[name], result.grads[node], above[node]))
+    noise = rounding_noise(result)
+    if any(0 < abs(v) < sys.float_info.min for v in values):
+        # Subnormal values (below 2.2e-308) have lost precision: no f is known better than TINY.
+        noise = max(noise, TINY)
+    from .check_points import evaluator
+
+    evaluate = evaluator(result, pieces, probes, len(probes) * sum(live) > SCALAR_WORK)
+    report.inputs = _drive([_check_probe(result, p, pieces, noise, tolerance) for p in probes], probes,
+                           evaluate, progress)
     return report
 
 
-def _piece(g: Graph, values: list, i: int):
-    return OPS[g.op[i]].piece(*[values[j] for j in g.args[i]])
+def direction(result: Result, which: tuple, scale=None):
+    """The k-th random direction through the point: a standard normal coefficient for each input (in
+    the order of the graph's inputs), scaled by max(1, |x|) so that every input moves by about the step
+    it would have on its own.  ``which`` is (seed, k): the directions are made one at a time, when
+    needed, and never all kept.  ``scale``: ``direction_scale(result)``, if already made."""
+    import numpy as np
+
+    if scale is None:
+        scale = direction_scale(result)
+    return np.random.default_rng(list(which)).standard_normal(len(scale)) * scale
 
 
-def _check_input(result: Result, name: str, node: int, pieces: list, at_kink: Optional[int],
-                 tolerance: float) -> InputCheck:
+def direction_scale(result: Result):
+    import numpy as np
+
+    return np.maximum(1.0, np.abs(np.array([result.at[name] for name in result.graph.inputs], dtype=float)))
+
+
+def _drive(checks: list, probes: list, evaluate, progress) -> list:
+    """Run every probe's check (a generator that yields the points it needs and is sent f and the
+    pieces there) round by round, the points of a round evaluated together.  ``progress`` is given
+    the points done over the most there can be (a probe may shrink its step SHRINK_TIMES times)."""
+    results = [None] * len(checks)
+    pending = [(k, next(gen)) for k, gen in enumerate(checks)]
+    done, rounds, shown = 0, 0, 0.0
+    most = sum(len(ts) for _, ts in pending) + 4 * SHRINK_TIMES * len(pending)
+    while pending:
+        following = []
+        for (k, ts), runs in zip(pending, evaluate([(probes[k], ts) for k, ts in pending])):
+            try:
+                following.append((k, checks[k].send(runs)))
+            except StopIteration as stop:
+                results[k] = stop.value
+                checks[k] = None
+                most -= 4 * (SHRINK_TIMES - rounds)  # the steps it did not need
+            done += len(ts)
+            if progress is not None and done >= (shown + 0.005) * most:
+                shown = done / most
+                progress(shown)
+        pending = following
+        rounds += 1
+    return results
+
+
+def _check_probe(result: Result, probe: Probe, pieces: list, noise: float, tolerance: float):
+    """The check of one probe, as a generator: it yields the points it needs (positions along the
+    probe) and is sent, for each, f there and the positions in ``pieces`` of the nodes that are on
+    another piece there than at the point (ascending); it returns the InputCheck."""
     g = result.graph
-    out = g.output
-    x = result.at[name]
-    bp = result.grads[node]
-    here = {i: _piece(g, result.values, i) for i in pieces}
-    noise = rounding_noise(result)
-    if any(0 < abs(v) < sys.float_info.min for v in result.values):
-        # Subnormal values (below 2.2e-308) have lost precision: no f is known better than TINY.
-        noise = max(noise, TINY)
-    point = dict(result.at)
+    name, x, bp, at_kink = probe.name, probe.start, probe.backprop, probe.at_kink
 
-    def f_at(v: float) -> list:
-        point[name] = v
-        return forward(g, point, allow_nonfinite=True)
+    def crossing(runs):
+        """The first piece node (in node order) that some run is on another piece of."""
+        moved = [r[1][0] for r in runs if r[1]]
+        return pieces[min(moved)] if moved else None
 
     first_h = h = STEP_FACTOR * max(1.0, abs(x))
     # How steep f is around here, from a wide difference (a tenth of x's scale): the yardstick for
     # "the finite difference is accurate".  It never decides pass or fail by itself.
     wide = 0.1 * max(1.0, abs(x))
-    slope = abs(f_at(x + wide)[out] - f_at(x - wide)[out]) / (2 * wide)
+    runs = yield (x - wide, x + wide, x - 2 * h, x - h, x + h, x + 2 * h)
+    slope = abs(runs[1][0] - runs[0][0]) / (2 * wide)
     slope = slope if math.isfinite(slope) else 0.0
+    runs = runs[2:]
+    first_runs = runs
     ladder = []
     for attempt in range(SHRINK_TIMES + 1):
+        if attempt:
+            runs = yield (x - 2 * h, x - h, x + h, x + 2 * h)
         xs = (x - 2 * h, x - h, x + h, x + 2 * h)
-        runs = [f_at(v) for v in xs]
-        crossed = next((i for i in pieces if any(_piece(g, r, i) != here[i] for r in runs)), None)
-        st = _Stencil(h, xs, [r[out] for r in runs], crossed, noise, bp, x, slope)
+        st = _Stencil(h, xs, [r[0] for r in runs], crossing(runs), noise, bp, x, slope)
         ladder.append(st)
         if at_kink is not None or (st.valid and st.numeric_error <= tolerance * st.natural):
             break  # at a kink the default step is as good as any; otherwise: accurate enough
@@ -167,7 +271,7 @@ def _check_input(result: Result, name: str, node: int, pieces: list, at_kink: Op
         st = ladder[min(valid, key=lambda k: ladder[k].numeric_error)]
         st.settle()
 
-    check = InputCheck(name, x, st.h, bp, st.d1, st.numeric_error, st.rel, "pass")
+    check = InputCheck(name, probe.value, st.h, bp, st.d1, st.numeric_error, st.rel, "pass")
     agrees = math.isfinite(st.diff) and (st.rel <= tolerance or st.diff <= st.numeric_error)
     # Agreeing to within the tolerance settles it; agreeing only to within the finite difference's
     # own error counts when that error is small against how steep f is here.
@@ -191,17 +295,18 @@ def _check_input(result: Result, name: str, node: int, pieces: list, at_kink: Op
                           f"{'its kink' if kink else 'a singularity'}, so finite differences cannot see the slope")
         else:
             check.status = "inconclusive"
-            check.note = (f"f is not finite within {show(st.h, 2)} of {name} = {show(x, 6)}: "
-                          "finite differences cannot be taken")
+            where = f"of {name} = {show(x, 6)}" if probe.value is not None else f"of the point along {name}"
+            check.note = f"f is not finite within {show(st.h, 2)} {where}: finite differences cannot be taken"
         return check
     notes = []
     if st.h != first_h:
-        crossing = _first_crossing(g, result, pieces, here, x, first_h, name)
-        if crossing is not None:
-            check.node = crossing
-            kink = g.op[crossing] in _KINK_OPS
+        # The first piece node crossed by the first step, taking the runs in order.
+        crossed = next((pieces[r[1][0]] for r in first_runs if r[1]), None)
+        if crossed is not None:
+            check.node = crossed
+            kink = g.op[crossed] in _KINK_OPS
             notes.append(f"{'near a kink' if kink else 'near a singularity'}: "
-                         f"{_describe(g, result.values, crossing)} is within the step {show(first_h, 2)}, "
+                         f"{_describe(g, result.values, crossed)} is within the step {show(first_h, 2)}, "
                          f"so the step was made {first_h / st.h:g} times smaller to stay on one side")
         else:
             notes.append(f"step made {first_h / st.h:g} times smaller, where the finite difference's "
@@ -272,17 +377,6 @@ def rounding_noise(result: Result) -> float:
             if t == t and t != math.inf:
                 total += t
     return EPS * total
-
-
-def _first_crossing(g, result, pieces, here, x, h, name) -> Optional[int]:
-    point = dict(result.at)
-    for v in (x - 2 * h, x - h, x + h, x + 2 * h):
-        point[name] = v
-        r = forward(g, point, allow_nonfinite=True)
-        for i in pieces:
-            if _piece(g, r, i) != here[i]:
-                return i
-    return None
 
 
 def _describe(g: Graph, values: list, i: int) -> str:

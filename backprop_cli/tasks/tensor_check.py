@@ -11,7 +11,7 @@ from ..core.vectorized import tensor_forward
 
 #: inputs with at most this many elements are checked element by element
 EVERY_ELEMENT = 64
-DIRECTIONS = 8
+DIRECTIONS = 16
 
 
 @dataclass
@@ -48,7 +48,10 @@ def _at_kink(result) -> bool:
                and np.any(np.asarray(result.values[g.args[i][0]]) == 0) for i in range(len(g)))
 
 
-def check_tensors(result, tolerance: float, seed: int = 0) -> list:
+def check_tensors(result, tolerance: float, seed: int = 0, method: str = "auto",
+                  directions: int = DIRECTIONS) -> list:
+    """``method``: "each-input" checks every element, "directions" random directions, "auto" every
+    element of an input of at most EVERY_ELEMENT elements."""
     graph = result.graph
     at_kink = _at_kink(result)
     inputs = dict(result.at)
@@ -60,14 +63,14 @@ def check_tensors(result, tolerance: float, seed: int = 0) -> list:
         x = np.asarray(inputs[name], dtype=np.float64)
         g = np.asarray(result.grads[node])
         h = np.finfo(float).eps ** (1 / 3) * max(1.0, float(np.max(np.abs(x))) if x.size else 1.0)
-        if x.size <= EVERY_ELEMENT:
-            method = "every element"
+        if method == "each-input" or (method == "auto" and x.size <= EVERY_ELEMENT):
+            how = "every element"
             probes = [(f"[{', '.join(map(str, idx))}]" if x.ndim else "", np.eye(1, x.size, k).reshape(x.shape))
                       for k, idx in enumerate(np.ndindex(*x.shape))]
         else:
-            method = f"{DIRECTIONS} random directions"
+            how = f"{directions} random direction{'s' if directions != 1 else ''}"
             probes = []
-            for k in range(DIRECTIONS):
+            for k in range(directions):
                 d = rng.standard_normal(x.shape)
                 probes.append((f"direction {k + 1}", d / np.linalg.norm(d)))
         worst = (-1.0, "", 0.0, 0.0)
@@ -91,6 +94,6 @@ def check_tensors(result, tolerance: float, seed: int = 0) -> list:
             d = dict(probes)[where]
             half = (_value(graph, {**inputs, name: x + h / 2 * d}) - _value(graph, {**inputs, name: x - h / 2 * d})) / h
             kink = abs(half - numeric) > 0.25 * abs(analytic - numeric)
-        report.append(TensorCheck(name, tuple(x.shape), method, err, where, analytic, numeric,
+        report.append(TensorCheck(name, tuple(x.shape), how, err, where, analytic, numeric,
                                   err <= tolerance or kink, kink))
     return report

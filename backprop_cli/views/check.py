@@ -13,24 +13,51 @@ STYLES = {"pass": "green", "fail": "bold red", "kink": "yellow", "near-kink": "y
           "inconclusive": "yellow"}
 
 
+#: a table of more inputs than this shows the ones that did not pass and the worst that did
+MANY = 40
+#: names listed in a sentence before "and N more"
+MOST_NAMES = 10
+
+
+def names_of(checks: list) -> str:
+    names = ", ".join(c.name for c in checks[:MOST_NAMES])
+    return names + (f" and {len(checks) - MOST_NAMES:,} more" if len(checks) > MOST_NAMES else "")
+
+
 def verdict(report: CheckReport) -> str:
     n = len(report.inputs)
+    along = report.method != "each input"
     fails = report.failures
+    noun = "direction" if along else "gradient"
     if fails:
-        names = ", ".join(c.name for c in fails)
-        return (f"FAIL: {len(fails)} of {n} gradient{'s' if n != 1 else ''} "
-                f"{'disagree' if len(fails) > 1 else 'disagrees'} with finite differences ({names})")
+        return (f"FAIL: {len(fails):,} of {n:,} {noun}{'s' if n != 1 else ''} "
+                f"{'disagree' if len(fails) > 1 else 'disagrees'} with finite differences ({names_of(fails)})")
     by = {}
     for c in report.inputs:
-        by.setdefault(c.status, []).append(c.name)
+        by.setdefault(c.status, []).append(c)
     passed = len(by.get("pass", []))
     if passed == n:
-        return "the gradient passes" if n == 1 else f"all {n} gradients pass"
-    parts = [f"{passed} of {n} pass"]
+        if along:
+            return f"the gradient passes along all {n:,} direction{'s' if n != 1 else ''}"
+        return "the gradient passes" if n == 1 else f"all {n:,} gradients pass"
+    parts = [f"{passed:,} of {n:,} pass"]
     for status in ("kink", "near-kink", "inconclusive"):
         if status in by:
-            parts.append(f"{WORDS[status]}: {', '.join(by[status])}")
+            parts.append(f"{WORDS[status]}: {names_of(by[status])}")
     return "; ".join(parts) + "; no failures"
+
+
+def _shown(report: CheckReport) -> tuple:
+    """The checks the table shows: all of them, or for many inputs those that did not pass and
+    the passes with the largest relative errors; and how many passes are left out."""
+    checks = report.inputs
+    if len(checks) <= MANY:
+        return checks, 0
+    others = [c for c in checks if c.status != "pass"][:MANY]
+    passes = [c for c in checks if c.status == "pass"]
+    worst = sorted(passes, key=lambda c: -c.relative_error)[:max(5, MANY // 4 - len(others))]
+    keep = {id(c) for c in others + worst}
+    return [c for c in checks if id(c) in keep], len(checks) - len(keep)
 
 
 def lines(report: CheckReport, digits: int, width: int) -> list:
@@ -41,22 +68,44 @@ def lines(report: CheckReport, digits: int, width: int) -> list:
 
     r = report.result
     f = r.output_name
-    at = ", ".join(f"{name} = {show(v, digits)}" for name, v in r.at.items())
+    at = ", ".join(f"{name} = {show(v, digits)}" for name, v in list(r.at.items())[:8])
+    if len(r.at) > 8:
+        at += f", ... ({len(r.at):,} inputs)"
     out = [prose(f"gradient check of {f} = {show(r.value, digits)}" + (f" at {at}" if at else "")), []]
-    headers = ["input", "value", "step h", "backprop", "numeric", "± numeric", "rel. error", "result"]
+    along = report.method != "each input"
+    shown, left_out = _shown(report)
+    headers = ["direction" if along else "input", "value", "step h", "backprop", "numeric", "± numeric", "rel. error", "result"]
     right = [False] + [True] * 7
-    rows = [[(c.name, None), (show(c.value, digits), None), (show(c.step, 4), None),
+    rows = [[(c.name.replace("direction ", "") if along else c.name, None),
+             ("-" if c.value is None else show(c.value, digits), None), (show(c.step, 4), None),
              (show(c.backprop, digits), GRAD_STYLE), (show(c.numeric, digits), None),
              (show(c.numeric_error, 2), None), (show(c.relative_error, 2), None),
-             (WORDS[c.status], STYLES[c.status])] for c in report.inputs]
+             (WORDS[c.status], STYLES[c.status])] for c in shown]
+    if along:
+        del headers[1], right[1]
+        for row in rows:
+            del row[1]
     out += columns(headers, rows, right, width)
+    if left_out:
+        out.append(prose(f"... and {left_out:,} more inputs that pass, with smaller relative errors "
+                         "(--format json lists every input)"))
     out.append([])
-    out.append(prose(f"numeric: centred difference (f(x+h) - f(x-h)) / 2h, step {STEP_RULE} "
-                     f"= {show(STEP_FACTOR, 4)} * max(1, |x|) (eps = {show(EPS, 3)})"))
+    if along:
+        seed = "" if report.seed in (None, 0) else f", --seed {report.seed}"
+        out.append(prose(f"checked along {report.method} through the point{seed}: every input x moves by "
+                         f"t * z * max(1, |x|), z standard normal; backprop's slope along a direction is "
+                         f"the sum of gradient times z * max(1, |x|), as in JAX's check_grads"))
+    if along:
+        out.append(prose(f"numeric: centred difference (g(h) - g(-h)) / 2h of g(t) = f at the point moved "
+                         f"by t along the direction, step h = eps^(1/3) = {show(STEP_FACTOR, 4)} "
+                         f"(eps = {show(EPS, 3)})"))
+    else:
+        out.append(prose(f"numeric: centred difference (f(x+h) - f(x-h)) / 2h, step {STEP_RULE} "
+                         f"= {show(STEP_FACTOR, 4)} * max(1, |x|) (eps = {show(EPS, 3)})"))
     out.append(prose(f"rel. error: {RELATIVE_ERROR_RULE}; ok when <= {show(report.tolerance, 3)} "
                      f"(--tolerance), or when the difference is within ± numeric, the finite "
                      f"difference's own error"))
-    notes = [c for c in report.inputs if c.note]
+    notes = [c for c in shown if c.note]
     if notes:
         out.append([])
         out += [prose(f"{c.name}: {c.note}") for c in notes]
@@ -90,6 +139,10 @@ def document(report: CheckReport) -> dict:
             "numeric_error": "|D(h) - D(2h)| + 4 r / 2h, r = eps * (|f| + sum over nodes of |value * gradient|)",
         },
         "tolerance": report.tolerance,
+        "probes": report.method,
+        **({"directions": {"count": len(report.inputs), "seed": report.seed,
+                           "coefficients": "z * max(1, |x|) per input, z standard normal"}}
+           if report.method != "each input" else {}),
         "checks": [
             {
                 "input": c.name,
@@ -112,3 +165,31 @@ def document(report: CheckReport) -> dict:
 
 def render_json(report: CheckReport) -> str:
     return json.dumps(document(report), indent=2, allow_nan=False, ensure_ascii=False)
+
+
+def tensor_lines(report: list, digits: int, width: int) -> list:
+    """The check of a tensor program: one row an input (its shape, how it was checked, the worst
+    relative error and where), no wider than ``width``."""
+    from ..core.ops import shape_text
+    from .console import GRAD_STYLE
+    from .styled import columns
+
+    headers = ["input", "shape", "checked", "worst rel. error", "where", "backprop", "numeric", "result"]
+    right = [False, False, False, True, False, True, True, True]
+    rows = [[(c.name, None), (shape_text(c.shape), None), (c.method, None), (show(c.worst_error, 2), None),
+             (c.where or "-", None), (show(c.analytic, digits), GRAD_STYLE), (show(c.numeric, digits), None),
+             ("kink nearby", "yellow") if c.kink else ("ok", "green") if c.passed else ("FAIL", "bold red")]
+            for c in report]
+    return columns(headers, rows, right, width)
+
+
+def render_tensor_table(report: list, console, digits: int) -> None:
+    from .styled import writer_for
+
+    writer = writer_for(console)
+    for line in tensor_lines(report, digits, writer.width):
+        if line:
+            writer.line(line, indent=2)
+        else:
+            writer.blank()
+    writer.flush()

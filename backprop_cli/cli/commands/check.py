@@ -21,6 +21,12 @@ def _not_negative(ctx, param, value):
               show_default=True, help="table for people, json for scripts.")
 @click.option("--digits", type=click.IntRange(1, 17), default=8, show_default=True,
               help="Significant digits shown in the table (JSON always has full precision).")
+@click.option("--method", type=click.Choice(["auto", "each-input", "directions"]), default="auto",
+              show_default=True,
+              help="each-input: every input's derivative; directions: f's slope along random directions "
+                   "(as JAX's check_grads); auto: input by input unless the program is too big for that.")
+@click.option("--directions", "directions", type=click.IntRange(1, 100_000), default=16, show_default=True,
+              help="How many random directions, when checking along directions (--seed picks them).")
 @click.option("--expect", "expect", multiple=True, metavar="NAME=VALUE,...",
               help="Your own numbers to grade, e.g. --expect dx=-4,dy=-4,dz=3 (f=... for the value).")
 @click.option("--grad", "grads", multiple=True, metavar='"dNAME = FORMULA"',
@@ -30,8 +36,8 @@ def _not_negative(ctx, param, value):
               help="With --grad: compare the formulas over a range of one input, e.g. --over x=-3:3.")
 @click.option("--backward", metavar="[FILE]", is_flag=False, flag_value="-program-",
               help="Grade a backward pass: the d<name> lines in FILE, or (with no FILE) in the program.")
-def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, expect, grads, grad_file,
-            over, backward):
+def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, method, directions, expect,
+            grads, grad_file, over, backward):
     """\b
     backprop check "(x+y)*z" --at x=-2,y=5,z=-4
     backprop check -f samples/neuron.bp
@@ -45,6 +51,10 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, exp
     Exit status 0 when every gradient passes, 1 when any fails, so a script can use
     it as a guard.  A kink (relu or abs at 0, a tie in max or min) is flagged and not
     counted as a failure; so is a kink closer than the step can resolve.
+
+    Many inputs are checked together on numpy arrays.  A program too big to check
+    input by input in reasonable time (inputs x nodes above 1e9, e.g. 100,000 inputs)
+    is checked along 16 random directions instead (--method, --directions).
 
     \b
     Check your own work (see docs/check-your-work.md):
@@ -60,8 +70,10 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, exp
         return own_work(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, expect, grads,
                         grad_file, over, backward)
     from ...errors import MathError
-    from ...tasks.check import check
+    from ...tasks.check import check, choose_method
     from ...numbers import show
+    from ..output import Progress
+    from .common import SEED
 
     result = load(expr, file, at, output, allow_nonfinite)
     for message in result.warnings:
@@ -69,9 +81,19 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, exp
     if output is None and result.output_name[1:] in result.graph.bindings and result.output_name[:1] == "d":
         warn(f"the program ends with a gradient line ({result.output_name} = ...): to grade its backward "
              "pass, add --backward")
+    seed = 0 if SEED is None else SEED
     if type(result.value) is not float:  # a tensor program
-        return _check_tensors(result, tolerance, fmt, digits)
-    report = check(result, tolerance)
+        return _check_tensors(result, tolerance, fmt, digits, seed, method, directions)
+    chosen = choose_method(result, method)
+    if method == "auto" and chosen == "directions":
+        warn(f"{len(result.graph.inputs):,} inputs and {sum(result.graph.live()):,} nodes are too many to check "
+             f"input by input in reasonable time: checking along {directions} random directions instead "
+             "(--method each-input insists)")
+    progress = Progress("checking gradients")
+    try:
+        report = check(result, tolerance, chosen, directions, seed, progress)
+    finally:
+        progress.done()
     if fmt == "json":
         from ...views.check import render_json
 
@@ -81,40 +103,43 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, exp
         from ...views.console import make_console
 
         render_table(report, make_console(), digits)
-    for c in report.inputs:
-        if c.status == "inconclusive":
-            warn(f"{c.name}: {c.note}")
+    inconclusive = [c for c in report.inputs if c.status == "inconclusive"]
+    for c in inconclusive[:MOST_WARNINGS]:
+        warn(f"{c.name}: {c.note}")
+    if len(inconclusive) > MOST_WARNINGS:
+        warn(f"and {len(inconclusive) - MOST_WARNINGS:,} more inconclusive (--format json lists them all)")
     if report.failures:
+        from ...views.check import names_of
+
         worst = max(report.failures, key=lambda c: c.relative_error if c.relative_error == c.relative_error else 1e300)
-        names = ", ".join(c.name for c in report.failures)
+        names = names_of(report.failures)
         raise MathError(f"gradient check failed for {names}: relative error {show(worst.relative_error, 2)} "
                         f"> tolerance {show(tolerance, 3)}",
                         "If backprop's gradient is right, the finite difference may be the problem: "
                         "see the '± numeric' column.")
 
 
-def _check_tensors(result, tolerance, fmt, digits) -> None:
+MOST_WARNINGS = 10
+
+
+def _check_tensors(result, tolerance, fmt, digits, seed, method, directions) -> None:
     import json
 
-    from ...core.ops import shape_text
     from ...errors import MathError
     from ...numbers import json_value, show
     from ...tasks.tensor_check import check_tensors
     from ...views.console import make_console
 
-    report = check_tensors(result, tolerance)
+    report = check_tensors(result, tolerance, seed, method, directions)
     if fmt == "json":
         click.echo(json.dumps({"inputs": [
             {"name": c.name, "shape": list(c.shape), "method": c.method, "worst_error": json_value(c.worst_error),
              "where": c.where, "analytic": json_value(c.analytic), "numeric": json_value(c.numeric),
              "status": "kink" if c.kink else "pass" if c.passed else "fail"} for c in report], "tolerance": tolerance}, indent=2))
     else:
-        console = make_console()
-        console.print(f"{'input':8} {'shape':10} {'checked':22} {'worst rel. error':>16}  where", markup=False)
-        for c in report:
-            console.print(f"{c.name:8} {shape_text(c.shape):10} {c.method:22} {show(c.worst_error, 2):>16}  "
-                          f"{c.where or '-'} (backprop {show(c.analytic, digits)}, numeric "
-                          f"{show(c.numeric, digits)})  {'kink nearby' if c.kink else 'ok' if c.passed else 'FAIL'}", markup=False)
+        from ...views.check import render_tensor_table
+
+        render_tensor_table(report, make_console(), digits)
     failures = [c for c in report if not c.passed]
     if failures:
         raise MathError(f"gradient check failed for {', '.join(c.name for c in failures)}: worst relative "
