@@ -92,9 +92,13 @@ def resolve_point(at: Point) -> dict:
 
 
 def parse_at(items: Iterable[str]) -> dict:
-    """``--at x=-2,y=5 --at z=pi/4`` to {name: value}.  Commas inside parentheses stay in a value."""
+    """``--at x=-2,y=5 --at z=pi/4`` to {name: value}.  Commas inside parentheses stay in a value.
+    An item may be a dict of values already read (``-i FILE``); later items override earlier ones."""
     point: dict = {}
     for item in items:
+        if isinstance(item, dict):  # values already read (-i FILE)
+            point.update(item)
+            continue
         for part in _split_top_level(item):
             if not part.strip():
                 continue

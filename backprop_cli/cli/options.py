@@ -57,6 +57,9 @@ FILE = Option("file", ("-f", "--file"), metavar="FILE",
               help="Read the program from FILE ('-' for standard input) instead of EXPR.")
 AT = Option("at", ("--at",), metavar="NAME=VALUE,...", multiple=True,
             help="Input values, e.g. --at x=-2,y=5 or --at x=pi/4 (repeatable).")
+VALUES = Option("values_path", ("-i", "--input"), metavar="FILE",
+                help="Read input values from FILE ('-': standard input): JSON {\"x\": -2, ...}, a CSV "
+                     "header and one row, or name=value lines.  --at overrides them.")
 OUTPUT = Option("output", ("--of",), metavar="NAME",
                 help="Differentiate the value named NAME instead of the last statement.")
 OUTPUT_ALIAS = Option("output_alias", ("--output",), metavar="NAME",
@@ -89,4 +92,5 @@ EVAL_CLICK_ONLY = {
     "get": "repeatable lookups of single numbers, read by click",
     "out": "writing to a file goes through click's path handling",
     "seed": "an eager callback sets the seed of randn(...) in tensor programs, which the fast path refuses",
+    "values_path": "reading input values from a file (-i) is left to click",
 }

@@ -9,14 +9,14 @@ import click
 
 from ...errors import InputError
 from ...language.limits import printable
-from .common import ExpressionCommand, build_graph, program_options, read_program, warn
+from .common import ExpressionCommand, build_graph, program_options_no_values, read_program, warn
 
 
 FORMAT_CHOICE = ["csv", "jsonl", "parquet", "feather"]
 
 
 @click.command(cls=ExpressionCommand, short_help="Value and gradient at every row of a data file.")
-@program_options
+@program_options_no_values
 @click.option("-i", "--input", "input_path", required=True, metavar="FILE|DIR|GLOB",
               help="The points: CSV with a header naming the inputs, JSON lines, Parquet or Arrow IPC "
                    "(Feather); a directory or a quoted glob reads many files ('-' reads standard input).")

@@ -12,8 +12,10 @@ from .common import ExpressionCommand, read_program, source_options, out_option,
 @click.option("--lang", type=click.Choice(["python", "numpy", "c", "js"]), default="python",
               show_default=True, help="The language to write.")
 @click.option("--name", default="f", show_default=True, metavar="NAME", help="The function's name.")
+@click.option("--format", "fmt", type=click.Choice(["code", "json"]), default="code", show_default=True,
+              help="code: the source file; json: {language, function, inputs, code} for scripts.")
 @out_option
-def command(expr, file, lang, name, output, out):
+def command(expr, file, lang, name, fmt, output, out):
     """\b
     backprop codegen "(x+y)*z"
     backprop codegen -f samples/staged.bp --lang numpy
@@ -50,5 +52,10 @@ def command(expr, file, lang, name, output, out):
 
             scalar_only(graph, {}, f"codegen --lang {lang}")
         text = generate(graph, lang, name)
+    if fmt == "json":
+        import json
+
+        text = json.dumps({"language": lang, "function": name, "inputs": list(graph.inputs),
+                           "output": graph.output_name, "code": text}, indent=2, ensure_ascii=False) + "\n"
     with result_stream(out) as stream:
         stream.write(text)

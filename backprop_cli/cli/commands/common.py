@@ -89,9 +89,10 @@ def click_option(option, **extra):
     return click.option(*option.flags, option.dest, **kwargs)
 
 
-def program_options(f, point: bool = True, seed: bool = True):
-    """EXPR, -f FILE, --at, --output, --allow-nonfinite, --max-size and --debug (without ``point``:
-    no --at and --allow-nonfinite, for commands that only read the program)."""
+def program_options(f, point: bool = True, seed: bool = True, values: bool = True):
+    """EXPR, -f FILE, --at, -i FILE, --output, --allow-nonfinite, --max-size and --debug (without
+    ``point``: no --at, -i and --allow-nonfinite, for commands that only read the program; without
+    ``values``: no -i, for batch, whose -i is its data)."""
     import click
 
     from .. import options
@@ -100,6 +101,7 @@ def program_options(f, point: bool = True, seed: bool = True):
         click.argument("expr", required=False, metavar="EXPR"),
         click_option(options.FILE, shell_complete=complete_file),
         click_option(options.AT),
+        click_option(options.VALUES, shell_complete=complete_file),
         click_option(options.OUTPUT),
         # The old spelling of --of, kept working; a value that can only be a file goes to -o.
         click_option(options.OUTPUT_ALIAS, hidden=True),
@@ -109,13 +111,42 @@ def program_options(f, point: bool = True, seed: bool = True):
         click_option(options.DEBUG, expose_value=False, callback=_set_debug, is_eager=True),
     ]
     if not point:
-        del decorators[7], decorators[5], decorators[2]  # --seed, --allow-nonfinite, --at
-    elif not seed:
-        del decorators[7]  # the command has a --seed of its own
+        del decorators[8], decorators[6], decorators[3], decorators[2]  # --seed, --allow-nonfinite, -i, --at
+    else:
+        if not seed:
+            del decorators[8]  # the command has a --seed of its own
+        if not values:
+            del decorators[3]
+        else:
+            f = _merge_values_file(f)
     f = _merge_output_alias(f)
     for d in reversed(decorators):
         f = d(f)
     return f
+
+
+def program_options_no_values(f):
+    """program_options for batch, whose -i is the data it reads."""
+    return program_options(f, values=False)
+
+
+def _merge_values_file(f):
+    """Read -i FILE into the point, before the --at values (which override it)."""
+    import functools
+
+    @functools.wraps(f)
+    def command(*args, **kwargs):
+        path = kwargs.pop("values_path", None)
+        if path is not None:
+            from ..values import read_values
+
+            if path == "-" and (kwargs.get("file") == "-" or kwargs.get("expr") == "-"):
+                raise InputError("standard input cannot hold both the program and the values (-i -)",
+                                 "Put one of them in a file.")
+            kwargs["at"] = (read_values(path, _read(path)), *kwargs.get("at", ()))
+        return f(*args, **kwargs)
+
+    return command
 
 
 def program_options_own_seed(f):

@@ -11,8 +11,10 @@ from .common import ExpressionCommand, read_program, source_options, out_option,
 @source_options
 @click.option("--wrt", metavar="NAME",
               help="The input to differentiate with respect to (needed when there are several).")
+@click.option("--format", "fmt", type=click.Choice(["program", "json"]), default="program", show_default=True,
+              help="program: backprop's language; json: {of, wrt, inputs, program} for scripts.")
 @out_option
-def command(expr, file, wrt, output, out):
+def command(expr, file, wrt, fmt, output, out):
     """\b
     backprop diff "x^3 + sin(x)*y" --wrt x
     backprop diff -f samples/neuron.bp --wrt w0 | backprop eval -
@@ -46,5 +48,10 @@ def command(expr, file, wrt, output, out):
                              f"The inputs: {names}; e.g. --wrt {next(iter(graph.inputs), 'x')}.")
         wrt = next(iter(graph.inputs))
     text = derivative_program(graph, wrt)
+    if fmt == "json":
+        import json
+
+        text = json.dumps({"of": graph.output_name, "wrt": wrt, "inputs": list(graph.inputs),
+                           "program": text}, indent=2, ensure_ascii=False) + "\n"
     with result_stream(out) as stream:
         stream.write(text)

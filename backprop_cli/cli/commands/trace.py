@@ -22,8 +22,10 @@ from .common import (ExpressionCommand, collapse_option, labels_option, load, ou
 @click.option("--delay", type=click.FloatRange(0, 3600), default=0, metavar="SECONDS",
               help="On a terminal, wait SECONDS before each backward step.")
 @labels_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people; json: the same steps with full-precision numbers, for scripts.")
 @out_option
-def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, delay, labels, out):
+def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, delay, labels, fmt, out):
     """\b
     backprop trace "(x+y)*z" --at x=-2,y=5,z=-4
     backprop trace -f samples/neuron.bp --collapse sigmoid
@@ -40,7 +42,8 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
     subexpression instead.  Lines fit the terminal (or $COLUMNS when piped).
 
     --step and --delay are for a live demo; without a terminal they are ignored and
-    everything prints at once.
+    everything prints at once.  --format json gives the same forward entries and
+    backward steps to a script (see docs/commands.md).
     """
     from ...views.console import make_console
     from ...views.styled import writer_for
@@ -49,6 +52,19 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
     result = load(expr, file, at, output, allow_nonfinite, collapse=collapse)
     for message in result.warnings:
         warn(message)
+    if fmt == "json":
+        if type(result.value) is not float:
+            from ...errors import InputError
+
+            raise InputError("trace --format json: scalar programs only for now",
+                             "For a tensor program: backprop eval ... --format json has every node's "
+                             "value and gradient; trace without --format shows the steps.")
+        from ...views.trace_json import pieces
+
+        with result_stream(out) as stream:
+            for piece in pieces(result, labels):
+                stream.write(piece)
+        return
     with result_stream(out) as stream:
         console = make_console(file=stream)
         if type(result.value) is not float:  # a tensor program
