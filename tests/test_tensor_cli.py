@@ -146,3 +146,20 @@ def test_live_refuses_a_tensor_program_with_one_message(tmp_path):
         r = run("live", program, "--at", "W=[[1,2]],x=[1,2]", "--screenshot", tmp_path / "live.svg")
         assert r.exit_code == 2, r.stderr
         assert "live shows scalar programs" in r.stderr and "Internal error" not in r.stderr
+
+
+TENSOR_SAMPLES = sorted((SAMPLES / "tensors").glob("*.bp")) + [SAMPLES / "spiral" / "train.bp"]
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+@pytest.mark.parametrize("view", [["eval"], ["eval", "--format", "tree"], ["trace"], ["check"]])
+def test_every_tensor_view_fits_the_terminal(view, width):
+    for path in TENSOR_SAMPLES:
+        r = run(*view, "-f", path, env={"COLUMNS": str(width)})
+        assert r.exit_code in (0, 1), (path, r.stderr)
+        widest = max(len(line) for line in r.stdout.splitlines())
+        assert widest <= width, (path, view, widest)
+    # the numbers are whole: every gradient of the softmax sample is printed somewhere in full
+    r = run(*view, "-f", SAMPLES / "tensors" / "softmax.bp", env={"COLUMNS": str(width)})
+    if view[0] == "eval":
+        assert "-0.1705" in r.stdout and "0.04928" in r.stdout

@@ -105,7 +105,12 @@ def _padded(row, widths) -> list:
 
 def render(result: Result, console, digits: int = DEFAULT_DIGITS, labels: str = "short") -> None:
     rows = cells(result, digits, labels)
-    widths = _widths(rows, view_width(console))
+    width = view_width(console)
+    widths = _widths(rows, width)
+    if result.graph.tensor or _has_arrays(result):
+        if sum(widths) + len(GAP) * (len(widths) - 1) > width or widths[1] < _natural(rows):
+            return _stacked(result, rows, console, digits, labels)
+        return _tensor_table(result, rows, widths, console, digits, labels)
     rule = "─" * (sum(widths) + len(GAP) * (len(widths) - 1))
     output = result.graph.output
     colour = console.color_system is not None and not console.no_color
@@ -134,3 +139,54 @@ def render(result: Result, console, digits: int = DEFAULT_DIGITS, labels: str = 
         tail.append(label + (ansi([(number, style)]) if colour else number) + "\n")
     out.write("".join(tail))
     out.flush()
+
+
+def _natural(rows: list) -> int:
+    """The node column's width with no label cut."""
+    return max([len(HEADERS[1]), *(width_of(row[1]) for row in rows)])
+
+
+def _tensor_table(result: Result, rows: list, widths: list, console, digits: int, labels: str) -> None:
+    """A tensor program's table that fits as a table; the summary lines wrap between numbers."""
+    from .styled import prose, writer_for
+
+    writer = writer_for(console)
+    header = _padded(HEADERS, widths)
+    writer.line([(GAP.join(header).rstrip(), "bold")])
+    writer.line([("─" * (sum(widths) + len(GAP) * (len(widths) - 1)), None)])
+    for i, row in enumerate(rows):
+        padded = _padded(row, widths)
+        pieces = []
+        for k, cell in enumerate(padded):
+            if k:
+                pieces.append((GAP, None))
+            pieces.append((cell, STYLES[k]))
+        writer.line(pieces)
+    writer.blank()
+    for label, number, style in summary(result, digits, labels):
+        writer.line([(label, None), *prose(number, style)], indent=width_of(label))
+    writer.flush()
+
+
+def _stacked(result: Result, rows: list, console, digits: int, labels: str) -> None:
+    """A tensor program whose arrays do not fit in columns: each node's line (id, node, op), then
+    its value and gradient on lines of their own, wrapped between the numbers."""
+    from .styled import prose, writer_for
+
+    writer = writer_for(console)
+    width = writer.width
+    id_w = max(len(row[0]) for row in rows)
+    writer.line([("id".rjust(id_w) + GAP + "node, op, and under it value and gradient", "bold")])
+    writer.line([("─" * min(width, 60), None)])
+    lead = " " * (id_w + len(GAP))
+    for row in rows:
+        number, label, op, value, grad = row
+        room = max(MIN_NODE, width - id_w - 2 * len(GAP) - width_of(op))
+        writer.line([(number.rjust(id_w) + GAP + truncate(label, room) + GAP, None), (op, None)])
+        for word, text, style in (("value    ", value, VALUE_STYLE), ("gradient ", grad, GRAD_STYLE)):
+            if text:
+                writer.line([(lead + word, None), *prose(text, style)], indent=len(word))
+    writer.blank()
+    for label, number, style in summary(result, digits, labels):
+        writer.line([(label, None), *prose(number, style)], indent=width_of(label))
+    writer.flush()

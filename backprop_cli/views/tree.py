@@ -104,6 +104,8 @@ def lines(result: Result, width: int, digits: int = DEFAULT_DIGITS, labels: str 
     grad_w = max(len(HEADERS[3]), *(len(r[4]) for r in drawn))
     numbers = op_w + value_w + grad_w + 3 * len(GAP)
     room = width - numbers  # for the tree column
+    if room < MIN_LABEL + deepest * INDENTS[-1] and _has_arrays(result):
+        return _stacked(drawn, width)
     def needed(n: int) -> int:
         return max(cells(_prefix(r[0], n)) + cells(r[1]) for r in drawn if r[2])
 
@@ -136,20 +138,54 @@ def lines(result: Result, width: int, digits: int = DEFAULT_DIGITS, labels: str 
     return out
 
 
+def _has_arrays(result: Result) -> bool:
+    return result.graph.tensor or any(type(v) is not float for v in result.at.values())
+
+
+def _stacked(drawn: list, width: int) -> list:
+    """The tree of a tensor program whose arrays do not fit beside it: each node's value and
+    gradient on lines of their own under it, wrapped between the numbers."""
+    from .styled import fit, prose
+
+    indent = INDENTS[-1]
+    out = [[("node  op  (value and gradient below each node)", "bold")]]
+    for k, (path, label, op, value, grad) in enumerate(drawn):
+        prefix = _prefix(path, indent)
+        if not op:
+            out.append([(truncate(prefix + label, width), "dim" if "cut at depth" in label else None)])
+            continue
+        room = max(1, width - cells(prefix) - len(GAP) - len(op))
+        out.append([(prefix + truncate(label, room) + GAP + op, None)])
+        has_child = k + 1 < len(drawn) and len(drawn[k + 1][0]) > len(path)
+        under = "".join(" " * indent if last else "│" + " " * (indent - 1) for last in path)
+        under += ("│" if has_child else " ") + " "
+        for word, text, style in (("value", value, VALUE_STYLE), ("gradient", grad, GRAD_STYLE)):
+            if text:
+                head = f"{under}{word} "
+                out += fit([(head, None), *prose(text, style)], width, cells(head) + 2)
+    return out
+
+
 def summary_lines(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short") -> list:
     g = result.graph
     f = output_symbol(g, node_names(g, "full"))
-    out = [[(f"{f} = ", None), (_show(result.value, digits), VALUE_STYLE)]]
+    from .styled import prose
+
+    out = [[(f"{f} = ", None), *prose(_show(result.value, digits), VALUE_STYLE)]]
     for name, grad in result.gradients.items():
-        out.append([(f"d{f}/d{name} = ", None), (_show(grad, digits), GRAD_STYLE)])
+        out.append([(f"d{f}/d{name} = ", None), *prose(_show(grad, digits), GRAD_STYLE)])
     return out
 
 
 def render(result: Result, console, digits: int = DEFAULT_DIGITS, labels: str = "short") -> None:
+    from .styled import fit
+
     width = view_width(console)
     colour = console.color_system is not None and not console.no_color
     text = []
-    for line in [*lines(result, width, digits, labels), [], *summary_lines(result, digits, labels)]:
+    summary = [piece for line in summary_lines(result, digits, labels)
+               for piece in fit(line, width, cells(line[0][0]))]
+    for line in [*lines(result, width, digits, labels), [], *summary]:
         text.append((ansi(line) if colour else "".join(t for t, _ in line)).rstrip())
     console.file.write("\n".join(text) + "\n")
     console.file.flush()
