@@ -99,7 +99,7 @@ def parse_at(items: Iterable[str]) -> dict:
         if isinstance(item, dict):  # values already read (-i FILE)
             point.update(item)
             continue
-        for part in _split_top_level(item):
+        for part in split_top_level(item):
             if not part.strip():
                 continue
             name, eq, text = part.partition("=")
@@ -148,14 +148,19 @@ def array_value(name: str, text: str):
     return as_array(graph.payload[0], f"--at {name}")
 
 
-def _split_top_level(text: str) -> list:
+def split_top_level(text: str, separator: str = ",", comment: str = "") -> list:
+    """``text`` split at each ``separator`` outside parentheses and brackets; from a ``comment``
+    character on, the rest is kept whole in the last part."""
     parts, depth, current = [], 0, []
-    for ch in text:
+    for k, ch in enumerate(text):
+        if ch == comment:
+            current.append(text[k:])
+            break
         if ch in "([":
             depth += 1
         elif ch in ")]":
             depth -= 1
-        if ch == "," and depth <= 0:
+        if ch == separator and depth <= 0:
             parts.append("".join(current))
             current = []
         else:

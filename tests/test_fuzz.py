@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backprop_cli.core.ops import OPS
-from conftest import run
+from conftest import command_params, run
 from fuzzgen import (FAST, FUNCTIONS, INPUTS, STEPS, TOKENS, at_argument, check_outcome, deliver,
                      group_options, load_commands, random_bytes, random_options, recipe, run_entry)
 
@@ -101,7 +101,7 @@ def programs(draw):
 # ---- the tests -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("name", command_params(ALL))
 @FUZZ
 @given(text=any_text, seed=st.integers(0, 2 ** 32 - 1))
 def test_random_text(name, text, seed, workdir):
@@ -112,7 +112,7 @@ def test_random_text(name, text, seed, workdir):
     run_checked(name, [*at_argument(point, FOUND[name]), *recipe(rng, name, point, workdir), *tail], stdin)
 
 
-@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("name", command_params(ALL))
 @FUZZ
 @given(text=soup, seed=st.integers(0, 2 ** 32 - 1))
 def test_token_soup(name, text, seed, workdir):
@@ -122,7 +122,7 @@ def test_token_soup(name, text, seed, workdir):
     run_checked(name, [*at_argument(point, FOUND[name]), *recipe(rng, name, point, workdir), *tail], stdin)
 
 
-@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("name", command_params(ALL))
 @FUZZ
 @given(program=programs(), seed=st.integers(0, 2 ** 32 - 1))
 def test_valid_programs(name, program, seed, workdir):
@@ -134,7 +134,7 @@ def test_valid_programs(name, program, seed, workdir):
         assert result.exit_code in (0, 1), result.stderr  # a valid program is never an input error
 
 
-@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("name", command_params(ALL))
 @FUZZ
 @given(program=programs(), seed=st.integers(0, 2 ** 32 - 1))
 def test_random_options(name, program, seed, workdir):
@@ -147,7 +147,7 @@ def test_random_options(name, program, seed, workdir):
     run_checked(name, [*at_argument(point, FOUND[name]), *recipe(rng, name, point, workdir), *options, *tail], stdin)
 
 
-@pytest.mark.parametrize("name", READS_FILES)
+@pytest.mark.parametrize("name", command_params(READS_FILES))
 @settings(deadline=None, max_examples=max(5, EXAMPLES // 2))
 @given(seed=st.integers(0, 2 ** 32 - 1))
 def test_random_files(name, seed, workdir):
@@ -160,7 +160,7 @@ def test_random_files(name, seed, workdir):
     run_checked(name, [*at_argument(point, FOUND[name]), *recipe(rng, name, point, workdir), "-f", path])
 
 
-@pytest.mark.parametrize("name", TAKES_AT)
+@pytest.mark.parametrize("name", command_params(TAKES_AT))
 @FUZZ
 @given(at=st.one_of(any_text, soup, st.lists(st.sampled_from(
     ["x=", "=", ",", "x=1", "y=-2", "(", ")", "pi", "1e999", "x=1,", "x==1", "x=(1,2)", "z=sqrt(-1)"]),
@@ -172,7 +172,7 @@ def test_random_at(name, at, workdir):
     run_checked(name, ["--at", at, *extra, "--", "x*y+z"])
 
 
-@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("name", command_params(ALL))
 @FUZZ
 @given(program=st.one_of(programs(), st.tuples(soup, st.just({"x": "1"}))), seed=st.integers(0, 2 ** 32 - 1))
 def test_group_options(name, program, seed, workdir):

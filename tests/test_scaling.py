@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from backprop_cli.language import limits
-from conftest import run
+from conftest import command_params, run
 from fuzzgen import load_commands
 
 FOUND, _ = load_commands()
@@ -64,7 +64,7 @@ def best_time(name: str, text: str) -> float:
 PROGRAM_COMMANDS = [name for name, c in FOUND.items() if "expr" in {p.name for p in c.params}]
 
 
-@pytest.mark.parametrize("name", PROGRAM_COMMANDS)  # test_no_eval.py::test_every_command_imports: none missing
+@pytest.mark.parametrize("name", command_params(PROGRAM_COMMANDS))  # test_no_eval.py::test_every_command_imports: none missing
 def test_commands_scale_linearly(name):
     n = 6
     small, large = program(n), program(GROWTH * n)

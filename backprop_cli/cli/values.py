@@ -15,7 +15,7 @@ from ..language import limits
 
 def read_values(path: str, text: str) -> dict:
     """{name: value} from the text of the file ``path`` ('-': standard input)."""
-    from ..api import _split_top_level, parse_at
+    from ..api import split_top_level, parse_at
 
     shown = "standard input" if path == "-" else limits.printable(path, 200)
     kind = _kind(path, text)
@@ -27,7 +27,7 @@ def read_values(path: str, text: str) -> dict:
         items = [line.split("#", 1)[0] for line in text.splitlines()]
         items = [line for line in items if line.strip()]
     for item in items:
-        if kind != "lines" and len(_split_top_level(item)) > 1:
+        if kind != "lines" and len(split_top_level(item)) > 1:
             name = item.partition("=")[0]
             raise InputError(f"-i {shown}: the value of {limits.printable(name)} is not one value",
                              "A value is a number, an expression like pi/4, or a list of numbers.")

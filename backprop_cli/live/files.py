@@ -43,22 +43,9 @@ def with_defaults(source: str, inputs: list, values: dict) -> str:
 
 def _statements(line: str) -> list:
     """A line split at the ';' outside parentheses and before any comment."""
-    parts, depth, current = [], 0, []
-    for k, ch in enumerate(line):
-        if ch == "#":
-            current.append(line[k:])
-            break
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == ";" and depth <= 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    parts.append("".join(current))
-    return parts
+    from ..api import split_top_level
+
+    return split_top_level(line, ";", "#")
 
 
 def save_program(path: str, source: str, inputs: list, values: dict, output=None) -> str:

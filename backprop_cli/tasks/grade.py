@@ -111,11 +111,11 @@ def true_number(result: Result, kind: str, node: int) -> float:
 
 def parse_expect(items) -> list:
     """``--expect dx=-4,f=-12`` (repeatable) to [(name, value, text)] in the order given."""
-    from ..api import _split_top_level, constant
+    from ..api import split_top_level, constant
 
     out = []
     for item in items:
-        for part in _split_top_level(item):
+        for part in split_top_level(item):
             if not part.strip():
                 continue
             name, eq, text = part.partition("=")
