@@ -3,6 +3,7 @@
 import math
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from backprop_cli import InputError, evaluate
 
@@ -128,3 +129,34 @@ def test_labels_are_names_or_source_text():
     r = evaluate("q = x + y\nf = q * (z - 1)", at=dict(x=1, y=2, z=3))
     labels = [r.graph.label(i) for i in range(len(r.graph))]
     assert labels == ["x", "y", "q", "z", "1", "z - 1", "f"]
+
+
+NUMBER_TEXT = st.builds(
+    lambda sign, whole, frac, exp, pad: f"{pad}{sign}{whole}{frac}{exp}{pad}",
+    st.sampled_from(["", "-"]), st.sampled_from(["", "0", "1", "12", "007", "123456789"]),
+    st.sampled_from(["", ".", ".5", ".25", ".000"]),
+    st.sampled_from(["", "e0", "e5", "E-3", "e+308", "e309", "e-320", "e-330", "e-400", "E400"]),
+    st.sampled_from(["", " "])).filter(lambda t: any(c.isdigit() for c in t.lower().partition("e")[0]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(NUMBER_TEXT)
+def test_a_plain_number_reads_as_the_parser_reads_it(text):
+    """constant() reads plain numbers without the parser (for -i files of 100,000 values): the same
+    value, sign of zero and refusals as parsing the text."""
+    from backprop_cli.api import constant
+    from backprop_cli.core.engine import run
+    from backprop_cli.language.parser import parse
+
+    def parsed():
+        return run(parse(text), {}, record=False).value
+
+    try:
+        expected = parsed()
+    except Exception as e:  # the parser refuses it: so does constant, with the same message
+        with pytest.raises(type(e)) as caught:
+            constant(text)
+        assert str(caught.value) == str(e)
+        return
+    got = constant(text)
+    assert got == expected and math.copysign(1, got) == math.copysign(1, expected)

@@ -532,17 +532,30 @@ def _load_tables():
     return _tables
 
 
+_RULE_GOTOS: dict = {}
+
+
+def _rule_gotos(tables) -> list:
+    """For each rule, the state to go to after reducing it, by the state below: made once (a
+    thousand states times the rules), not on every parse (--at with 100,000 values parses each)."""
+    cached = _RULE_GOTOS.get("tables")
+    if cached is None or cached[0] is not tables:
+        table, gotos, rule_specs = tables[0], tables[1], tables[2]
+        cached = _RULE_GOTOS["tables"] = (tables, [[gotos[spec[0]].get(state, {}) for state in range(len(table))]
+                                                   for spec in rule_specs])
+    return cached[1]
+
+
 def _drive(tables, source: str, builder, progress=None) -> list:
     """LALR(1) over ``source`` with the builder's callbacks, exactly as Lark would call them.
     ``progress(fraction)``, if given, is called every few thousand tokens."""
     table, gotos, rule_specs, scan, keyword_states, ignore, start, end = tables
     rules = []
-    for lhs, size, kind, method, include, nones_after, expand1 in rule_specs:
+    for (lhs, size, kind, method, include, nones_after, expand1), lhs_goto in zip(rule_specs,
+                                                                                   _rule_gotos(tables)):
         fn = getattr(builder, method, None)
         if fn is None and kind != _SPLICE:
             fn = _no_callback
-        by_state = gotos[lhs]
-        lhs_goto = [by_state.get(state, {}) for state in range(len(table))]
         rules.append((size, kind, fn, lhs_goto, (include, nones_after, expand1)))
     # Terminals the loop must look at before shifting: the rest are shifted as they come.
     special = set(ignore) | {"LPAR", "RPAR", "_SEP", _OTHER, _EOF}
