@@ -64,14 +64,18 @@ def lines(report: CheckReport, digits: int, width: int) -> list:
     """The check for people, as lines of (text, style) pieces no wider than ``width``: the numbers
     whole (a table too wide is split into groups of columns), the notes wrapped."""
     from .console import GRAD_STYLE
-    from .styled import columns, prose
+    from .styled import BREAK, columns, prose
 
     r = report.result
     f = r.output_name
-    at = ", ".join(f"{name} = {show(v, digits)}" for name, v in list(r.at.items())[:8])
+    # "name = value" never broken across lines
+    at = [f"{name} = {show(v, digits)}" for name, v in list(r.at.items())[:8]]
     if len(r.at) > 8:
-        at += f", ... ({len(r.at):,} inputs)"
-    out = [prose(f"gradient check of {f} = {show(r.value, digits)}" + (f" at {at}" if at else "")), []]
+        at.append(f"... ({len(r.at):,} inputs)")
+    head = [("gradient check of", None), BREAK, (f" {f} = {show(r.value, digits)}", None)]
+    for k, item in enumerate(at):
+        head += [BREAK, (f" {'at ' if k == 0 else ''}{item}{',' if k + 1 < len(at) else ''}", None)]
+    out = [head, []]
     along = report.method != "each input"
     shown, left_out = _shown(report)
     headers = ["direction" if along else "input", "value", "step h", "backprop", "numeric", "± numeric", "rel. error", "result"]
