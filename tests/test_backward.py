@@ -184,7 +184,8 @@ def test_the_mistake_exercises_show_each_diagnosis():
     assert {"sign", "no-upstream", "overwritten", "own-value", "routing", "upstream"} <= seen
 
 
-def test_the_report_fits_sixty_columns_on_a_terminal():
+def test_the_report_fits_sixty_columns_on_a_terminal(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
     from backprop_cli.views.console import make_console
     from backprop_cli.views.grade import backward_lines, print_lines
     import io

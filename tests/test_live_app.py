@@ -372,3 +372,13 @@ def test_screenshot_draws_the_screen_without_a_terminal(tmp_path):
     assert bad.exit_code == 2 and "unknown key" in bad.stderr
     bad = run("live", "x", "--at", "x=1", "--screenshot", target, "--size", "10x10")
     assert bad.exit_code == 2 and "--size" in bad.stderr
+
+
+@pytest.mark.parametrize("path", ["a\x00b.svg", "\x1c(Q\x00\x1709=A\n", "missing-folder/x.svg"])
+def test_a_screenshot_path_that_cannot_be_written_is_one_message(tmp_path, monkeypatch, path):
+    """Found by the fuzz suite: a NUL byte in --screenshot's path was an internal error (exit 70)."""
+    monkeypatch.chdir(tmp_path)
+    result = run("live", "x", "--at", "x=1", "--screenshot", path)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith("Error: cannot write ") and "\x00" not in result.stderr
+    assert "\x1c" not in result.stderr and "Traceback" not in result.stderr

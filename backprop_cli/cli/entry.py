@@ -98,7 +98,7 @@ def run_click(args=None) -> int:
     from .group import main as click_main
 
     try:
-        return click_main(args=args)
+        return click_main(args=args, prog_name="backprop")  # also under python -m backprop_cli
     except SystemExit as e:
         if e.code is None or isinstance(e.code, int):
             if e.code == 1 and type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):

@@ -35,10 +35,16 @@ def summary(right: int, total: int, noun: str = "number") -> tuple:
 
 
 def print_lines(console, lines: list) -> None:
-    from rich.text import Text
+    """The lines fitted to the terminal (or COLUMNS when piped), wrapped between words."""
+    from .styled import prose, writer_for
 
+    writer = writer_for(console)
     for text, style in lines:
-        console.print(Text(text, style=style or ""))
+        if text:
+            writer.line(prose(text, style))
+        else:
+            writer.blank()
+    writer.flush()
 
 
 def comparisons_lines(result, comparisons: list, what: str, digits: int, noun: str = "number") -> list:

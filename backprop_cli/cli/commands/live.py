@@ -92,8 +92,7 @@ def _keys(text: str) -> list:
 
 
 def _screenshot(app, path: str, size: tuple, keys: list) -> None:
-    from ...errors import InputError
-    from ...files import atomic_write
+    from ...files import atomic_write, write_error
 
     async def pilot_script(pilot) -> None:
         await pilot.pause()
@@ -104,9 +103,9 @@ def _screenshot(app, path: str, size: tuple, keys: list) -> None:
         try:
             with atomic_write(path, "w", encoding="utf-8") as fh:
                 fh.write(picture)
-        except OSError as e:
+        except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
             app.exit(message=None)
-            app.write_error = InputError(f"cannot write {path}: {e.strerror or e}")
+            app.write_error = write_error(path, e)
             return
         app.exit()
 
