@@ -1,4 +1,5 @@
-"""Gradient checking: backprop's gradient against centred finite differences, input by input.
+"""Gradient checking: backprop's gradient against centred finite differences, input by input
+(or along random directions).
 
 For an input with value x the step is h = eps^(1/3) * max(1, |x|) (eps = 2.2e-16, so h is about
 6.1e-6 * max(1, |x|)): the step that balances the centred difference's truncation error (h^2) against
@@ -15,6 +16,12 @@ limit, so such a point is reported as a kink, never as a failure.  The op table'
 them among the graph's nodes at the point; its ``piece`` finds the nodes a step would carry across a
 kink (or a singularity): then the step is made smaller until it does not, and only when even a step
 2^16 times smaller crosses one is the input reported as "near a kink" (and not as a failure).
+
+Each input's check is a generator (``_check_probe``) that asks for the points it needs, round by
+round; ``_drive`` gathers a round's points of every input and has them evaluated together
+(``check_points.py``: the scalar engine for small programs, numpy arrays for big ones).  A program
+too big to check input by input (inputs x nodes above EACH_INPUT_WORK) is checked along random
+directions through the point instead, with the same steps and verdicts, as JAX's check_grads does.
 """
 
 from __future__ import annotations

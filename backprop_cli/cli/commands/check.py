@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ...tasks.check import METHODS
 from .common import ExpressionCommand, load, program_options, warn
 
 
@@ -21,7 +22,7 @@ def _not_negative(ctx, param, value):
               show_default=True, help="table for people, json for scripts.")
 @click.option("--digits", type=click.IntRange(1, 17), default=8, show_default=True,
               help="Significant digits shown in the table (JSON always has full precision).")
-@click.option("--method", type=click.Choice(["auto", "each-input", "directions"]), default="auto",
+@click.option("--method", type=click.Choice(METHODS), default="auto",
               show_default=True,
               help="each-input: every input's derivative; directions: f's slope along random directions "
                    "(as JAX's check_grads); auto: input by input unless the program is too big for that.")
