@@ -115,13 +115,14 @@ class _ArrayRuns:
             r += len(ts)
         if chunk[0][0].direction is not None:
             # Every input moves: input k's column is x_k + t * c_k, c_k the row's direction's coefficient.
-            t = np.concatenate([np.asarray(ts, dtype=float) for _, ts in chunk])
             if self.scale is None:
                 self.scale = direction_scale(self.result)
-            coefficients = np.repeat(np.array([direction(self.result, p.direction, self.scale) for p, _ in chunk]),
-                                     [len(ts) for _, ts in chunk], axis=0)
             names = list(self.graph.inputs)
-            columns = np.array([base[name] for name in names])[:, None] + coefficients.T * t
+            point = np.array([base[name] for name in names])[:, None]
+            columns = np.empty((len(names), n))
+            for (start, stop), (probe, ts) in zip(spans, chunk):
+                c = direction(self.result, probe.direction, self.scale)[:, None]
+                columns[:, start:stop] = point + c * np.asarray(ts, dtype=float)
             inputs = dict(zip(names, columns))
         else:
             for (start, stop), (probe, ts) in zip(spans, chunk):
