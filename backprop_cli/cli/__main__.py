@@ -3,7 +3,9 @@
 import sys
 
 from .entry import run_click
-from .output import finish, start_up
+from .output import finish, leave_if_threads, start_up
 
 start_up()
-sys.exit(finish(run_click()))
+code = finish(run_click())
+leave_if_threads(code)
+sys.exit(code)

@@ -84,13 +84,16 @@ def run_plain(argv: list):
 
 
 def main(argv=None):
-    from .output import finish, start_up
+    from .output import finish, leave_if_threads, start_up
 
     start_up()
     code = run_plain(sys.argv[1:] if argv is None else list(argv))
     if code is None:
         code = run_click(None if argv is None else list(argv))
-    return finish(code)
+    code = finish(code)
+    if argv is None:  # the process itself (not a test calling main in-process)
+        leave_if_threads(code)
+    return code
 
 
 def run_click(args=None) -> int:
