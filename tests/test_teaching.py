@@ -191,3 +191,15 @@ def test_a_reader_that_leaves_early_is_not_an_error(args):
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == 0, err
     assert b"Traceback" not in err and b"Error" not in err
+
+
+@pytest.mark.parametrize("args, suggestion", [
+    (["check", "x*y", "--at", "x=1,y=2", "--metod", "directions"], "'--method'"),
+    (["eval", "x*y", "--att", "x=1"], "'--at'"),
+    (["trace", "x*y", "--at", "x=1,y=2", "--fromat", "json"], "'--format'"),
+])
+def test_a_mistyped_option_is_named_with_a_suggestion_not_taken_for_a_split_expression(args, suggestion):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert "No such option" in result.stderr and suggestion in result.stderr
+    assert "came in" not in result.stderr and "'--output'" not in result.stderr  # hidden: never suggested

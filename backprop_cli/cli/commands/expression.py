@@ -37,6 +37,11 @@ class ExpressionCommand(click.Command):
             out += moved if "--" in out else ["--", *moved]
         with escaped_usage_errors():
             words = _positionals(args, takes_value, set(moved))
+            head = args[:args.index("--")] if "--" in args else args
+            if any(a.startswith("--") and a.split("=", 1)[0] not in known for a in head):
+                # an unknown option (a typo, --metod): click names it and suggests the option, and
+                # its value is not a second word of EXPR
+                return self._parse(ctx, out)
             if len(words) > 1 and not any(p.nargs == -1 for p in self.params if isinstance(p, click.Argument)):
                 import shlex
 
@@ -44,7 +49,17 @@ class ExpressionCommand(click.Command):
                 raise click.UsageError(
                     f"EXPR came in {len(words)} words ({_shown(joined)}): the shell splits an expression "
                     f"that is not quoted.  Quote it: backprop {ctx.info_name} {shlex.quote(joined)} ...", ctx)
-            return super().parse_args(ctx, out)
+            return self._parse(ctx, out)
+
+    def _parse(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as e:
+            # click suggests from every option, hidden ones too (the old --output): not those
+            hidden = {opt for p in self.params if getattr(p, "hidden", False) for opt in p.opts}
+            if e.possibilities:
+                e.possibilities = [p for p in e.possibilities if p not in hidden]
+            raise
 
 
 class escaped_usage_errors:
