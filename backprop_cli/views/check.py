@@ -119,10 +119,15 @@ def lines(report: CheckReport, digits: int, width: int) -> list:
 
 
 def render_table(report: CheckReport, console, digits: int) -> None:
+    _write(console, lambda width: lines(report, digits, width))
+
+
+def _write(console, make_lines) -> None:
+    """The lines ``make_lines(width)`` gives for the console's width, written and flushed."""
     from .styled import writer_for
 
     writer = writer_for(console)
-    for line in lines(report, digits, writer.width):
+    for line in make_lines(writer.width):
         if line:
             writer.line(line, indent=2)
         else:
@@ -188,12 +193,4 @@ def tensor_lines(report: list, digits: int, width: int) -> list:
 
 
 def render_tensor_table(report: list, console, digits: int) -> None:
-    from .styled import writer_for
-
-    writer = writer_for(console)
-    for line in tensor_lines(report, digits, writer.width):
-        if line:
-            writer.line(line, indent=2)
-        else:
-            writer.blank()
-    writer.flush()
+    _write(console, lambda width: tensor_lines(report, digits, width))
