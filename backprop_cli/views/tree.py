@@ -16,7 +16,6 @@ level is cut at ``max_depth`` with a marker saying so (the table and JSON views 
 from __future__ import annotations
 
 from ..core.engine import Result
-from ..core.ops import GATES as OPS
 from ..numbers import DEFAULT_DIGITS, show
 from .console import GRAD_STYLE, VALUE_STYLE
 from .notation import names as node_names, output_symbol
@@ -95,7 +94,6 @@ def _prefix(path: tuple, indent: int) -> str:
 
 def lines(result: Result, width: int, digits: int = DEFAULT_DIGITS, labels: str = "short") -> list:
     """The tree as lines of (text, style) pieces, no wider than ``width``."""
-    g = result.graph
     # The depth that would be drawn, and the numbers' columns, decide the indentation.
     drawn = rows(result, digits, MAX_DEPTH, labels)
     deepest = max(len(r[0]) for r in drawn)
