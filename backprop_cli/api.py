@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     Point = Mapping[str, Union[float, int, str]]
 
 from .language import limits
+from .base.text import printable
 from .core.engine import Result, run
-from .errors import BackpropError, InputError, SourceError, caret, listing
+from .base.errors import BackpropError, InputError, SourceError, caret, listing
 from .core.graph import Graph
 from .language.parser import parse
 
@@ -37,7 +38,7 @@ def build(source: str, *, at: Iterable[str] = (), output: Optional[str] = None,
     if output is not None:
         limits.check_name(output, "--of")
         if not _NAME.match(output):
-            raise InputError(f"--of: '{limits.printable(output)}' is not a name",
+            raise InputError(f"--of: '{printable(output)}' is not a name",
                              "Names start with a letter or '_', then letters, digits or '_'.  To write "
                              "the result to a file, use -o FILE.")
     from .language.normalize import normalize
@@ -85,7 +86,7 @@ def constant(text: str) -> float:
     graph = parse(text)
     if graph.inputs:
         names = listing(graph.inputs)
-        raise InputError(f"'{limits.printable(text.strip())}' is not a constant ({names} has no value)",
+        raise InputError(f"'{printable(text.strip())}' is not a constant ({names} has no value)",
                          "A value is a number or an expression of numbers, pi and e, like pi/4.")
     value = run(graph, {}, record=False).value
     return value
@@ -113,12 +114,12 @@ def parse_at(items: Iterable[str]) -> dict:
                 continue
             name, eq, text = part.partition("=")
             name = name.strip()
-            shown = limits.printable(part)  # user text in a message: cut short, control characters escaped
+            shown = printable(part)  # user text in a message: cut short, control characters escaped
             if not eq:
                 raise InputError(f"--at: '{shown}' has no '='", "Write name=value, e.g. --at x=-2,y=5.")
             limits.check_name(name, "--at")
             if not _NAME.match(name):
-                raise InputError(f"--at: '{limits.printable(name)}' in '{shown}' is not a name",
+                raise InputError(f"--at: '{printable(name)}' in '{shown}' is not a name",
                                  "Names start with a letter or '_', then letters, digits or '_'.")
             if not text.strip():
                 raise InputError(f"--at: '{shown}' has no value after '='",
@@ -129,12 +130,12 @@ def parse_at(items: Iterable[str]) -> dict:
             try:
                 point[name] = constant(text)
             except SourceError as e:
-                raise InputError(f"--at: the value of {name} ('{limits.printable(text.strip())}'): {e.message}\n"
+                raise InputError(f"--at: the value of {name} ('{printable(text.strip())}'): {e.message}\n"
                                  f"{caret(text, e.start, e.end)}", e.hint) from None
             except BackpropError as e:
                 raise InputError(f"--at: the value of {name}: {e.message}", e.hint) from None
             if not math.isfinite(point[name]):
-                raise InputError(f"--at: the value of {name} ('{limits.printable(text.strip())}') is {point[name]}",
+                raise InputError(f"--at: the value of {name} ('{printable(text.strip())}') is {point[name]}",
                                  "Inputs must be finite numbers.")
     return point
 
@@ -149,10 +150,10 @@ def array_value(name: str, text: str):
     try:
         graph = parse(text)
     except SourceError as e:
-        raise InputError(f"--at: the value of {name} ('{limits.printable(text)}'): {e.message}\n"
+        raise InputError(f"--at: the value of {name} ('{printable(text)}'): {e.message}\n"
                          f"{caret(text, e.start, e.end)}", e.hint) from None
     if len(graph) != 1 or graph.op[0] != "const":
-        raise InputError(f"--at: the value of {name} ('{limits.printable(text)}') is not an array of numbers",
+        raise InputError(f"--at: the value of {name} ('{printable(text)}') is not an array of numbers",
                          "Write it as [1, 2, 3] or [[1, 2], [3, 4]].")
     return as_array(graph.payload[0], f"--at {name}")
 

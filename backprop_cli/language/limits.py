@@ -20,7 +20,7 @@ import os
 import re
 from itertools import accumulate
 
-from ..errors import InputError, SourceError
+from ..base.errors import InputError, SourceError
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:

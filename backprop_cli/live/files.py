@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 import re
 
-from ..errors import BackpropError, InputError
-from ..files import atomic_write
-from ..numbers import exact
+from ..base.errors import BackpropError, InputError
+from ..base.files import atomic_write
+from ..base.numbers import exact
 
 _INPUT_STATEMENT = re.compile(r"\s*input\b")
 

@@ -13,8 +13,8 @@ import numpy as np
 
 from ..core import vectorized
 from ..core.engine import input_values
-from ..errors import InputError, unknown_input
-from ..language.limits import printable
+from ..base.errors import InputError, unknown_input
+from ..base.text import printable
 from ..core.graph import Graph
 from ..core.ops import NO_KINK, OPS
 

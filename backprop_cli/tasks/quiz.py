@@ -15,9 +15,9 @@ from typing import Optional
 from ..core.names import short_names
 from ..core.engine import Result
 from ..core.ops import OPS
-from ..numbers import show
-from .backward import MISTAKES, Gates, diagnose, gates_of
-from .grade import same
+from ..base.numbers import show
+from .check.backward_pass import MISTAKES, Gates, diagnose, gates_of
+from .check.own_work import same
 
 DEFAULT_TOLERANCE = 0.01
 TRIES = 2

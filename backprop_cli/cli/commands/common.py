@@ -10,7 +10,8 @@ if TYPE_CHECKING:
     from typing import Optional
 
 from ...language import limits
-from ...errors import InputError, listing
+from ...base.text import escape_controls, printable
+from ...base.errors import InputError, listing
 from ..output import echo
 
 #: the default input-size limit; --max-size and BACKPROP_MAX_SIZE change it (see limits.py).
@@ -235,7 +236,7 @@ def read_program(expr: Optional[str], file: Optional[str]) -> tuple:
 
 
 def _read(path: str) -> str:
-    shown = "standard input" if path == "-" else limits.printable(path, 200)
+    shown = "standard input" if path == "-" else printable(path, 200)
     limit = limits.max_bytes()
     try:
         if path == "-":
@@ -329,7 +330,7 @@ def scalar_only(graph, point, command: str) -> None:
 
 
 def warn(message: str) -> None:
-    echo(limits.escape_controls(f"Warning: {message}"), err=True)
+    echo(escape_controls(f"Warning: {message}"), err=True)
 
 
 def out_option(f, help_text: str = "Write the result to FILE instead of standard output ('-': standard output)."):
@@ -360,13 +361,13 @@ class result_stream:
     def __enter__(self):
         if self.out is None:
             return sys.stdout
-        from ...files import atomic_write
+        from ...base.files import atomic_write
 
         self.writer = atomic_write(self.out, "w", encoding="utf-8")
         try:
             return self.writer.__enter__()
         except OSError as e:
-            raise InputError(f"cannot write {limits.printable(self.out, 200)}: {e.strerror or e}") from None
+            raise InputError(f"cannot write {printable(self.out, 200)}: {e.strerror or e}") from None
 
     def __exit__(self, *exc):
         if self.writer is None:
@@ -374,4 +375,4 @@ class result_stream:
         try:
             return self.writer.__exit__(*exc)
         except OSError as e:
-            raise InputError(f"cannot write {limits.printable(self.out, 200)}: {e.strerror or e}") from None
+            raise InputError(f"cannot write {printable(self.out, 200)}: {e.strerror or e}") from None

@@ -8,9 +8,9 @@ import subprocess
 
 import click
 
-from ...errors import BackpropError, InputError
-from ...language.limits import printable
-from ...numbers import DEFAULT_DIGITS
+from ...base.errors import BackpropError, InputError
+from ...base.text import printable
+from ...base.numbers import DEFAULT_DIGITS
 from .common import ExpressionCommand, complete_file, collapse_option, load, program_options, read_program, warn
 
 #: -o suffix -> (the text format written, Graphviz's -T output format or None for text)
@@ -97,7 +97,7 @@ def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits)
 
         sys.stdout.writelines(text)
     elif target is None:
-        from ...files import write_lines
+        from ...base.files import write_lines
 
         write_lines(out, text)
     else:
@@ -132,7 +132,7 @@ def _structure(expr, file, output, collapse):
 def _draw(dot_program: str, target: str, text: str, path: str) -> None:
     # dot writes the picture to its standard output, and we write it to the file as every command
     # does (a temporary name, renamed when complete), so that a failed run leaves no half picture.
-    from ...files import write_output
+    from ...base.files import write_output
 
     try:
         done = subprocess.run([dot_program, f"-T{target}"], input=text.encode("utf-8"),

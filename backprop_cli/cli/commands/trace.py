@@ -7,7 +7,7 @@ import time
 
 import click
 
-from ...numbers import DEFAULT_DIGITS
+from ...base.numbers import DEFAULT_DIGITS
 from .common import (ExpressionCommand, collapse_option, labels_option, load, out_option, program_options,
                      result_stream, warn)
 
@@ -54,7 +54,7 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
         warn(message)
     if fmt == "json":
         if type(result.value) is not float:
-            from ...errors import InputError
+            from ...base.errors import InputError
 
             raise InputError("trace --format json: scalar programs only for now",
                              "For a tensor program: backprop eval ... --format json has every node's "

@@ -32,10 +32,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..core.engine import Result
-from ..core.graph import Graph
-from ..numbers import show
-from ..core.ops import NO_KINK, OPS
+from ...core.engine import Result
+from ...core.graph import Graph
+from ...base.numbers import show
+from ...core.ops import NO_KINK, OPS
 
 EPS = sys.float_info.epsilon
 #: the spacing of doubles near 0 (the smallest subnormal): no value is known better than this.
@@ -179,7 +179,7 @@ def check(result: Result, tolerance: float = DEFAULT_TOLERANCE, method: str = "a
     if any(0 < abs(v) < sys.float_info.min for v in values):
         # Subnormal values (below 2.2e-308) have lost precision: no f is known better than TINY.
         noise = max(noise, TINY)
-    from .check_points import evaluator
+    from .points import evaluator
 
     evaluate = evaluator(result, pieces, probes, len(probes) * sum(live) > SCALAR_WORK)
     report.inputs = _drive([_check_probe(result, p, pieces, noise, tolerance) for p in probes], probes,

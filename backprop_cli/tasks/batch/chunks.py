@@ -19,11 +19,11 @@ from typing import Callable, List, Mapping, Optional, Tuple
 
 import numpy as np
 
-from ..core import vectorized
-from ..errors import BackpropError, InputError, MathError
-from ..core.graph import Graph
-from ..numbers import exact
-from .batch_read import Reader, shown
+from ...core import vectorized
+from ...base.errors import BackpropError, InputError, MathError
+from ...core.graph import Graph
+from ...base.numbers import exact
+from .read import Reader, shown
 
 DEFAULT_CHUNK = 65536
 
@@ -206,7 +206,7 @@ def _finite_inputs(chunk: Chunk, bad: list) -> Optional[np.ndarray]:
 
 def _why_undefined(graph: Graph, point: dict) -> str:
     """The scalar engine's message for the point: which node is undefined, and why."""
-    from ..core.engine import run
+    from ...core.engine import run
 
     try:
         result = run(graph, point, record=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ...errors import InputError, MathError
+from ...base.errors import InputError, MathError
 from .common import build_graph, read_program, warn
 
 IN_PROGRAM = "-program-"  # --backward with no FILE: the d<name> lines are in the program itself
@@ -13,7 +13,7 @@ IN_PROGRAM = "-program-"  # --backward with no FILE: the d<name> lines are in th
 def grade_backward(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, backward):
     from ...api import parse_at
     from ...core.engine import run
-    from ...tasks.backward import grade, split_program
+    from ...tasks.check.backward_pass import grade, split_program
     from ...views import grade as view
     from ...views.console import make_console
     from .common import _read
