@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from backprop_cli import evaluate
-from backprop_cli.tasks.check import STEP_FACTOR, check
+from backprop_cli.tasks.check.numeric import STEP_FACTOR, check
 from backprop_cli.core.ops import OPS
 from conftest import SAMPLES, lecture_cases, run
 from random_programs import finite_result, points, programs
