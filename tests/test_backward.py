@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from backprop_cli import evaluate
 from backprop_cli.core.ops import OPS
-from backprop_cli.tasks.check.backward_pass import grade, split_program
+from backprop_cli.tasks.check.backward_pass import MISTAKES, grade, split_program
 from conftest import SAMPLES, lecture_cases, run
 from random_programs import points, programs
 
@@ -412,3 +412,67 @@ def test_every_correct_pass_split_over_lines_in_any_order_is_right(source, at, d
     report = grade(result, text)
     assert report.passed, [(g.statement.text, g.verdict, g.expected, g.explanation) for g in report.lines]
     assert not any(g.diagnosis for g in report.lines)
+
+
+# ---- the mistakes of the gate table, and two slips at once -------------------------------------------
+
+NEURON_STAGED = (EXERCISES / "neuron-backward.bp").read_text().split("\ndden")[0] + "\n"
+NEURON_RIGHT = "dden = -1 / den^2\ndex = 1 * dden\nds = -ex * dex\nda0 = ds\nda1 = ds\ndw2 = ds\n" \
+               "dw0 = x0 * da0\ndx0 = w0 * da0\ndw1 = x1 * da1\ndx1 = w1 * da1\n"
+
+
+def test_the_right_staged_neuron_is_right():
+    assert graded(NEURON_STAGED, NEURON_RIGHT).passed
+
+
+def test_exp_differentiated_as_log_the_notes_slip():
+    r = graded(NEURON_STAGED, NEURON_RIGHT.replace("ds = -ex * dex", "ds = dex / s"))
+    bad = line(r, "ds")
+    assert bad.diagnosis == "exp-as-log" and "1/x" in r.lines[0].__class__.__name__ + MISTAKES["exp-as-log"]
+    assert [g.statement.target for g in r.lines if g.diagnosis and g.diagnosis != "upstream"] == ["ds"]
+
+
+def test_a_forgotten_local_gradient_passes_the_upstream_on():
+    r = graded(NEURON_STAGED, NEURON_RIGHT.replace("dx0 = w0 * da0", "dx0 = da0"))
+    assert line(r, "dx0").diagnosis == "no-local"
+    assert "the upstream da0" in line(r, "dx0").explanation
+
+
+def test_minus_one_over_q_at_a_division():
+    r = graded(NEURON_STAGED, NEURON_RIGHT.replace("dden = -1 / den^2", "dden = -1 / den"))
+    assert line(r, "dden").diagnosis == "div-square"
+    assert line(r, "dex").diagnosis == "upstream"
+
+
+def test_a_mul_inputs_own_value_inside_a_one_line_gate():
+    program = "input w0 = 2, x0 = -1, w1 = -3, x1 = -2, w2 = -3\nf = w0*x0 + w1*x1 + w2\n"
+    right = "dw0 = x0\ndx0 = w0\ndw1 = x1\ndx1 = w1\ndw2 = 1\n"
+    assert graded(program, right).passed
+    r = graded(program, right.replace("dw0 = x0", "dw0 = w0"))
+    assert line(r, "dw0").diagnosis == "own-value" and "w0*x0" in line(r, "dw0").explanation
+    neuron = "input w0 = 2, x0 = -1, w1 = -3, x1 = -2, w2 = -3\nf = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))\n"
+    result = evaluate(neuron)
+    g = result.graph
+    dx1 = result.grads[g.bindings["x1"]]
+    r = graded(neuron, f"dx1 = {dx1 / -3 * -2!r}\n")  # x1's own value in place of w1
+    assert line(r, "dx1").diagnosis == "own-value"
+
+
+def test_a_sign_error_together_with_a_wrong_upstream():
+    r = graded(SIMPLE, "dq = 2 * z\ndz = q\ndx = -dq\ndy = dq\n")
+    assert line(r, "dq").verdict == "wrong"
+    assert line(r, "dx").diagnosis == "sign+upstream"
+    assert MISTAKES["sign+upstream"] == "sign flipped, and wrong upstream (an earlier line)"
+    assert line(r, "dy").diagnosis == "upstream"
+
+
+def test_every_gate_table_mistake_has_words_and_one_wrong_local_per_input():
+    from backprop_cli.core.ops import GATES
+
+    codes = set()
+    for op in GATES.values():
+        for code, words, wrong in op.mistakes:
+            assert MISTAKES[code] == words and words
+            assert len(wrong) == (1 if op.arity[1] is None else len(op.params))
+            codes.add(code)
+    assert {"own-value", "routing", "div-square", "exp-as-log"} <= codes
