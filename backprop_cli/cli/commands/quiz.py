@@ -16,13 +16,14 @@ from .common import ExpressionCommand, program_options_own_seed, warn
 @click.option("--answers", metavar="FILE", help="Read the answers from FILE, one a line ('-': standard input).")
 @click.option("--only", type=click.Choice(["all", "forward", "backward"]), default="all", show_default=True,
               help="Ask only the forward values or only the gradients.")
-@click.option("--tolerance", type=click.FloatRange(0, min_open=True), default=0.01, show_default=True,
-              help="How close an answer must be (relative, or absolute near 0).")
+@click.option("--significant", type=click.IntRange(1, 15), default=2, show_default=True, metavar="N",
+              help="An answer counts when its first N significant digits are right (2: -0.20 for "
+                   "-0.1966, as the lecture writes).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: the session as it goes; json: only the result, for scripts.")
 @click.option("--digits", type=click.IntRange(1, 17), default=6, show_default=True,
               help="Significant digits in the answers shown.")
-def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, only, tolerance, fmt, digits):
+def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, only, significant, fmt, digits):
     """\b
     backprop quiz -f samples/neuron.bp
     backprop quiz "(x+y)*z" --at x=-2,y=5,z=-4 --only backward
@@ -36,7 +37,8 @@ def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, onl
     steps to review.
 
     Answers come from the terminal, or one a line from --answers FILE or a pipe
-    (a wrong answer's retry on the next line).  The score is in the output, not
+    (a wrong answer's retry on the next line).  An answer counts when its first
+    --significant digits are right; one that is not a number is asked again.  The score is in the output, not
     the exit status: 0 when the quiz ran, 2 for bad input.
     """
     from ...base.errors import BackpropError
@@ -79,14 +81,14 @@ def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, onl
         if len(shown) == 1 and "=" not in shown[0]:
             shown = [f"{result.output_name} = {shown[0].strip()}"]
     questions = quiz.questions(result, only)
-    judge = quiz.Judge(result, tolerance)
+    judge = quiz.Judge(result, significant)
     talk = fmt == "text"
     console = None
     if talk:
         from ...views.console import make_console
 
         console = make_console()
-        view_print(console, view.introduction(result, shown, len(questions), tolerance, only))
+        view_print(console, view.introduction(result, shown, len(questions), significant, only))
         if seed is not None:
             view_print(console, [(f"(exercise {seed}: repeat it with --seed {seed})", None)])
     read = _reader(answers, talk)
@@ -108,13 +110,17 @@ def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, onl
                 not_number = False
             except BackpropError:
                 value, not_number = None, True
+            if not_number:  # a typo: asked again, no try used up
+                if talk:
+                    view_print(console, view.not_a_number(text))
+                continue
             outcome = quiz.answer(judge, q, value, text)
             if talk:
                 view_print(console, view.feedback(q, outcome, digits, not_number))
             if outcome != "retry":
                 break
     if fmt == "json":
-        click.echo(view.dumps(view.document(questions, tolerance, seed)))
+        click.echo(view.dumps(view.document(questions, significant, seed)))
     else:
         if stopped:
             view_print(console, [("", None), ("(no more answers)", "yellow")])

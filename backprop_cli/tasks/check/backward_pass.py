@@ -25,6 +25,12 @@ from ...base.numbers import show
 from ...core.ops import OPS
 from .own_work import same
 
+def _same(a: float, b: float, tolerance) -> bool:
+    """a and b agree: within ``tolerance`` (own_work.same), or by ``tolerance(a, b)`` when it is a
+    rule of its own (the quiz's significant digits)."""
+    return tolerance(a, b) if callable(tolerance) else same(a, b, tolerance)
+
+
 _NAME_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 class _Mistakes(dict):
@@ -361,8 +367,8 @@ def grade_statements(gates: Gates, statements: list, values: list, initial: dict
             G = chosen_gates[0]
             graded.upstream = gates.upstream(G)
             graded.local = sum(gates.share(G, node, s) for _, s in chosen)
-        contribution_right = same(contribution, expected_c, tolerance)
-        total_right = same(new, total, tolerance)
+        contribution_right = _same(contribution, expected_c, tolerance)
+        total_right = _same(new, total, tolerance)
         # A line is one edge's share (or a few): graded by what it adds; the total at the last line.
         if not contribution_right or not total_right and (overwrote or last_line[st.target] == k):
             graded.verdict = "wrong"
@@ -372,7 +378,7 @@ def grade_statements(gates: Gates, statements: list, values: list, initial: dict
                 graded.diagnosis = "overwritten"
                 graded.explanation = (f"{base} feeds more than one gate: '=' threw away the {num(prev)} "
                                       f"already gathered from {earlier}; use += (d{base} should be {num(total)} here)")
-            elif not chosen and twice and same(contribution, sum(gates.contribution(G, node) for G in twice),
+            elif not chosen and twice and _same(contribution, sum(gates.contribution(G, node) for G in twice),
                                                 tolerance):
                 graded.diagnosis = "twice"
                 graded.explanation = (f"an earlier line already added the gradient through "
@@ -418,18 +424,18 @@ def _choose(gates: Gates, node: int, reads_gates: list, remaining: list, c: floa
     by_gate = {}
     for u in pool:
         by_gate.setdefault(u[0], []).append(u)
-    if reads_gates and not part and same(c, gates.amount(node, pool), tolerance):
+    if reads_gates and not part and _same(c, gates.amount(node, pool), tolerance):
         return pool
     for units in by_gate.values():
-        if not part and same(c, gates.amount(node, units), tolerance):
+        if not part and _same(c, gates.amount(node, units), tolerance):
             return units
     for units in by_gate.values():
         for some in _subsets(units):
-            if same(c, gates.amount(node, some), tolerance):
+            if _same(c, gates.amount(node, some), tolerance):
                 return some
-        if part and same(c, gates.amount(node, units), tolerance):
+        if part and _same(c, gates.amount(node, units), tolerance):
             return units
-    if reads_gates and part and same(c, gates.amount(node, pool), tolerance):
+    if reads_gates and part and _same(c, gates.amount(node, pool), tolerance):
         return pool
     for units in by_gate.values():
         singles = [[u] for u in units] if len(units) > 1 else []
@@ -504,20 +510,20 @@ def _explain(gates: Gates, node: int, units: list, c: float, used: dict, toleran
     G = units[0][0]
     if any(H != G for H, _ in units):
         e = gates.amount(node, units)
-        return ("sign", None, None) if e != 0 and same(c, -e, tolerance) else None
+        return ("sign", None, None) if e != 0 and _same(c, -e, tolerance) else None
     u = gates.upstream(G)
     local = sum(gates.share(G, node, s) for _, s in units)
     e = u * local
     mine = used.get("d" + gates.name_of[G])
     ups = [("", u)]
-    if mine is not None and not same(mine, u, tolerance):
+    if mine is not None and not _same(mine, u, tolerance):
         ups.append(("upstream", mine))
-    if not same(u, 1.0, tolerance):
+    if not _same(u, 1.0, tolerance):
         ups.append(("no-upstream", 1.0))
     right = ("", local, None)
     locs = [("sign", -local, None)] if local != 0 else []
     locs += list(_local_mistakes(gates, node, units))  # the gate table's, for this gate
-    if not same(local, 1.0, tolerance):
+    if not _same(local, 1.0, tolerance):
         locs.append(("no-local", 1.0, None))
     # One slip before two: a wrong upstream, then a slip in the local gradient, then a missing upstream.
     pairs = [(a, right) for a in ups[1:2] if a[0] == "upstream"] + [(ups[0], b) for b in locs]
@@ -525,7 +531,7 @@ def _explain(gates: Gates, node: int, units: list, c: float, used: dict, toleran
     pairs += [(a, b) for a in ups[1:] for b in locs if (a[0], b[0]) != ("no-upstream", "no-local")]
     for (up_code, up), (local_code, wrong, at) in pairs:
         value = up * wrong
-        if same(c, value, tolerance) and not same(value, e, tolerance):
+        if _same(c, value, tolerance) and not _same(value, e, tolerance):
             code = "+".join(x for x in (local_code, up_code) if x)
             return code, at, up
     return None
@@ -558,11 +564,11 @@ def diagnose(gates: Gates, node: int, chosen: list, c: float, used: dict, reads,
         return None, ""
     if len(chosen) != 1:
         expected = gates.amount(node, units)
-        if expected != 0 and same(c, -expected, tolerance):
+        if expected != 0 and _same(c, -expected, tolerance):
             return "sign", f"d{name} should get {num(expected)}"
         for G in chosen:
             alone = gates.contribution(G, node)
-            if not same(alone, expected, tolerance) and same(c, alone, tolerance):
+            if not _same(alone, expected, tolerance) and _same(c, alone, tolerance):
                 others = ", ".join(gates.name_of[H] for H in chosen if H != G)
                 return "overwritten", (f"{num(c)} is only what {gates.name_of[G]} sends back; {name} also "
                                        f"feeds {others}, and the gradients from all of them add up")
@@ -629,7 +635,7 @@ def _findings(gates: Gates, current: dict, accounted: dict, lines: list, toleran
                                         f"no line computes {target} = {num(true)}; fine if the lines "
                                         "below do without it"))
             continue
-        if target in wrong_names or same(current[target], true, tolerance):
+        if target in wrong_names or _same(current[target], true, tolerance):
             continue
         missing = [G for G in gates.consumers[node] if G not in accounted.get(node, [])
                    and gates.contribution(G, node) != 0]
