@@ -42,7 +42,7 @@ class Option:
             return text if text in self.choices else None
         if self.int_range is not None:
             low, high = self.int_range
-            if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+            if not (text.isascii() and text.isdigit()) or int(text) < low or (high is not None and int(text) > high):
                 return None
             return int(text)
         return text
@@ -66,7 +66,7 @@ OUTPUT_ALIAS = Option("output_alias", ("--output",), metavar="NAME",
                       help="The old spelling of --of (hidden); a value that can only be a file goes to -o.")
 ALLOW_NONFINITE = Option("allow_nonfinite", ("--allow-nonfinite",), is_flag=True,
                          help="Let inf and nan flow through (IEEE) instead of stopping at an undefined value.")
-SEED = Option("seed", ("--seed",), metavar="N",
+SEED = Option("seed", ("--seed",), metavar="N", int_range=(0, None),
               help="Seed for randn(...) starting values of tensor inputs (default 0).")
 DEBUG = Option("debug", ("--debug",), is_flag=True, help="Show the Python traceback of an internal error.")
 

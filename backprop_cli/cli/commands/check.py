@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ...tasks.check.numeric import METHODS
-from .common import ExpressionCommand, load, program_options, warn
+from .common import ExpressionCommand, program_options, warn
 
 
 def _not_negative(ctx, param, value):
@@ -37,7 +37,7 @@ def _not_negative(ctx, param, value):
               help="With --grad: compare the formulas over a range of one input, e.g. --over x=-3:3.")
 @click.option("--backward", metavar="[FILE]", is_flag=False, flag_value="-program-",
               help="Grade a backward pass: the d<name> lines in FILE, or (with no FILE) in the program.")
-def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, method, directions, expect,
+def command(program, tolerance, fmt, digits, method, directions, expect,
             grads, grad_file, over, backward):
     """\b
     backprop check "(x+y)*z" --at x=-2,y=5,z=-4
@@ -68,21 +68,17 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, met
     if expect or grads or grad_file or over or backward:
         from .grade_work import own_work
 
-        return own_work(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, expect, grads,
+        return own_work(program, tolerance, fmt, digits, expect, grads,
                         grad_file, over, backward)
     from ...base.errors import MathError
     from ...tasks.check.numeric import check, choose_method
     from ...base.numbers import show
     from ..output import Progress
-    from .common import SEED
-
-    result = load(expr, file, at, output, allow_nonfinite)
-    for message in result.warnings:
-        warn(message)
-    if output is None and result.output_name[1:] in result.graph.bindings and result.output_name[:1] == "d":
+    result = program.run()
+    if program.output is None and result.output_name[1:] in result.graph.bindings and result.output_name[:1] == "d":
         warn(f"the program ends with a gradient line ({result.output_name} = ...): to grade its backward "
              "pass, add --backward")
-    seed = 0 if SEED is None else SEED
+    seed = 0 if program.seed is None else program.seed
     if type(result.value) is not float:  # a tensor program
         return _check_tensors(result, tolerance, fmt, digits, seed, method, directions)
     chosen = choose_method(result, method)

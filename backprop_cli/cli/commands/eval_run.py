@@ -9,17 +9,22 @@ import sys
 
 from ...base.numbers import DEFAULT_DIGITS
 from ..output import echo, echo_pieces
-from .common import load, result_stream, warn
+from .common import ProgramArgs, result_stream
 
 
 def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False,
         collapse=None, labels="short", get=(), out=None):
-    """The command's work, without click: the fast entry point (entry.py) calls this too."""
+    """The fast entry point's call (entry.py): the options as it reads them."""
+    show(ProgramArgs(expr, file, at, output=output, allow_nonfinite=allow_nonfinite), fmt, digits, no_nodes,
+         collapse, labels, get, out)
+
+
+def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=None, labels="short", get=(),
+         out=None):
+    """The command's work once its options are read (``program``: a ProgramArgs), without click."""
     # JSON computes the local gradients as it writes each node, so the engine keeps no record of them.
     record = fmt != "json" and not get
-    result = load(expr, file, at, output, allow_nonfinite, record=record, collapse=collapse)
-    for message in result.warnings:
-        warn(message)
+    result = program.run(record=record, collapse=collapse)
     for message in kink_notes(result):
         echo(f"Note: {message}", err=True)
     with result_stream(out) as stream:

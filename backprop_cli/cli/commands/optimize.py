@@ -11,8 +11,7 @@ import click
 
 from ...base.errors import InputError, MathError
 from ...base.numbers import DEFAULT_DIGITS
-from . import common
-from .common import ExpressionCommand, build_graph, program_options, read_program, warn
+from .common import ExpressionCommand, program_options, warn
 
 #: the table keeps at most this many rows (the last ones) however many steps --every selects
 ROW_LIMIT = 10_000
@@ -34,7 +33,7 @@ ROW_LIMIT = 10_000
 @click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
               help="Significant digits in the table (JSON always has full precision).")
 @click.option("--log-y", is_flag=True, help="Draw the loss curve with a logarithmic value axis.")
-def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every, delay, digits, log_y):
+def command(program, wrt, lr, steps, fmt, every, delay, digits, log_y):
     """\b
     backprop optimize "(x-3)^2" --at x=0
     backprop optimize "(x-1)^2 + 10*(y-x^2)^2" --at x=-1,y=1 --lr 0.01 --steps 2000
@@ -51,20 +50,18 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
     A step that makes the value or a gradient inf or nan stops with exit 1 (usually
     the learning rate is too large).
     """
-    from ...api import parse_at
     from ...tasks.optimize import choose_inputs, descend
     from ...views import optimize as view
 
     if not math.isfinite(lr) or lr <= 0:
         raise InputError(f"--lr {lr}: the learning rate must be a positive number")
-    source, origin = read_program(expr, file)
-    point = parse_at(at)
-    graph = build_graph(source, origin, point, output, expr, file)
+    loaded = program.load()
+    graph, point, allow_nonfinite, seed = loaded.graph, loaded.point, loaded.allow_nonfinite, loaded.seed
     names = choose_inputs(graph, [n.strip() for item in wrt for n in item.split(",") if n.strip()])
     out_name = graph.output_name
 
     if fmt == "json":
-        history = descend(graph, point, names, lr, steps, allow_nonfinite, seed=common.SEED)
+        history = descend(graph, point, names, lr, steps, allow_nonfinite, seed=seed)
         click.echo(view.render_json(history, names, out_name, lr))
         return
 
@@ -109,14 +106,14 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
 
             try:
                 history = descend(graph, point, names, lr, steps, allow_nonfinite, on_step, keep_all=False,
-                                  seed=common.SEED)
+                                  seed=seed)
             except MathError as e:
                 error = e
             live.update(view.table(rows()[-tail:], names, out_name, digits), refresh=True)
     else:
         try:
             history = descend(graph, point, names, lr, steps, allow_nonfinite, keep, keep_all=False,
-                              seed=common.SEED)
+                              seed=seed)
         except MathError as e:
             error = e
         if shown or last:

@@ -22,7 +22,7 @@ from .common import ExpressionCommand, program_options_own_seed, warn
               help="text: the session as it goes; json: only the result, for scripts.")
 @click.option("--digits", type=click.IntRange(1, 17), default=6, show_default=True,
               help="Significant digits in the answers shown.")
-def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, only, tolerance, fmt, digits):
+def command(program, random_, seed, answers, only, tolerance, fmt, digits):
     """\b
     backprop quiz -f samples/neuron.bp
     backprop quiz "(x+y)*z" --at x=-2,y=5,z=-4 --only backward
@@ -42,15 +42,13 @@ def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, onl
     from ...base.errors import BackpropError
     from ...tasks import quiz
     from ...views import quiz as view
-    from .common import read_program
-
-    if answers == "-" and "-" in (expr, file):
+    if answers == "-" and "-" in (program.expr, program.file):
         from ...base.errors import InputError
 
         raise InputError("the program and the answers cannot both come from standard input",
                          "Give the answers in a file: --answers FILE.")
     if random_ or seed is not None:
-        if expr is not None or file is not None:
+        if program.expr is not None or program.file is not None:
             from ...base.errors import InputError
 
             raise InputError("--random makes its own exercise: give it no EXPR or -f FILE")
@@ -64,17 +62,11 @@ def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, onl
         result = evaluate(source, origin=f"exercise {seed}")
         shown = source.strip().splitlines()
     else:
-        from ...api import parse_at
-        from ...core.engine import run
-        from .common import build_graph
-
-        source, origin = read_program(expr, file)
-        point = parse_at(at)
-        result = run(build_graph(source, origin, point, output, expr=expr, file=file), point,
-                     allow_nonfinite=allow_nonfinite)
+        loaded = program.load().scalar_only("quiz")
+        result = loaded.run()
         for message in result.warnings:
             warn(message)
-        shown = [line.split("#", 1)[0].rstrip() for line in source.splitlines()]
+        shown = [line.split("#", 1)[0].rstrip() for line in loaded.source.splitlines()]
         shown = [line for line in shown if line.strip()]
         if len(shown) == 1 and "=" not in shown[0]:
             shown = [f"{result.output_name} = {shown[0].strip()}"]
