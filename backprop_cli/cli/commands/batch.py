@@ -9,22 +9,18 @@ import click
 
 from ...base.errors import InputError
 from ...base.text import printable
-from .common import ExpressionCommand, program_options_no_values, warn
+from .. import options
+from .common import ExpressionCommand, program_options_no_values, warn, click_option
 
 
-FORMAT_CHOICE = ["csv", "jsonl", "parquet", "feather"]
+FORMAT_CHOICE = list(options.FORMATS["batch"].choices)
 
 
 @click.command(cls=ExpressionCommand, short_help="Value and gradient at every row of a data file.")
 @program_options_no_values
-@click.option("-i", "--input", "input_path", required=True, metavar="FILE|DIR|GLOB",
-              help="The points: CSV with a header naming the inputs, JSON lines, Parquet or Arrow IPC "
-                   "(Feather); a directory or a quoted glob reads many files ('-' reads standard input).")
-@click.option("-o", "--out", "out_path", default="-", metavar="FILE|DIR/", show_default=True,
-              help="Where to write the rows ('-' is standard output; a directory: one file per input).")
-@click.option("--format", "--out-format", "fmt", type=click.Choice(FORMAT_CHOICE), default=None,
-              help="Output format.  Default: from -o's suffix (.csv, .jsonl/.ndjson, .parquet, "
-                   ".feather/.arrow), else the input's format.")
+@click_option(options.BATCH_INPUT, required=True)
+@click_option(options.BATCH_OUT)
+@click_option(options.FORMATS["batch"])
 @click.option("--in-format", type=click.Choice(FORMAT_CHOICE), default=None,
               help="Input format.  Default: from the file's suffix, else its first bytes.")
 @click.option("--chunk-size", type=click.IntRange(1, None), default=65536, show_default=True,

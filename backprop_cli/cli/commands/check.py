@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from ...tasks.check.numeric import METHODS
-from .common import ExpressionCommand, program_options, warn
+from .. import options
+from .common import ExpressionCommand, program_options, warn, click_option
 
 
 def _not_negative(ctx, param, value):
@@ -16,12 +17,9 @@ def _not_negative(ctx, param, value):
 
 @click.command(cls=ExpressionCommand, short_help="Compare the gradients with finite differences.")
 @program_options
-@click.option("--tolerance", type=float, default=1e-6, show_default=True, callback=_not_negative,
-              help="Largest relative error that passes.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="table for people, json for scripts.")
-@click.option("--digits", type=click.IntRange(1, 17), default=8, show_default=True,
-              help="Significant digits shown in the table (JSON always has full precision).")
+@click_option(options.CHECK_TOLERANCE_OPTION, callback=_not_negative)
+@click_option(options.FORMATS["check"])
+@click_option(options.CHECK_DIGITS)
 @click.option("--method", type=click.Choice(METHODS), default="auto",
               show_default=True,
               help="each-input: every input's derivative; directions: f's slope along random directions "
@@ -33,8 +31,7 @@ def _not_negative(ctx, param, value):
 @click.option("--grad", "grads", multiple=True, metavar='"dNAME = FORMULA"',
               help='Your gradient formula to grade, e.g. --grad "dx = 2*x" (repeatable).')
 @click.option("--grad-file", metavar="FILE", help="Formulas to grade, one 'dNAME = formula' a line.")
-@click.option("--over", metavar="NAME=FROM:TO[:POINTS]",
-              help="With --grad: compare the formulas over a range of one input, e.g. --over x=-3:3.")
+@click_option(options.CHECK_OVER)
 @click.option("--backward", metavar="[FILE]", is_flag=False, flag_value="-program-",
               help="Grade a backward pass: the d<name> lines in FILE, or (with no FILE) in the program.")
 def command(program, tolerance, fmt, digits, method, directions, expect,

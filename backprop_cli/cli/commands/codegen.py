@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .common import ExpressionCommand, source_options, out_option, result_stream
+from .. import options
+
+from .common import ExpressionCommand, source_options, out_option, result_stream, click_option
 
 
 @click.command(cls=ExpressionCommand, short_help="Write the forward and backward pass as flat code.")
@@ -12,8 +14,7 @@ from .common import ExpressionCommand, source_options, out_option, result_stream
 @click.option("--lang", type=click.Choice(["python", "numpy", "c", "js"]), default="python",
               show_default=True, help="The language to write.")
 @click.option("--name", default="f", show_default=True, metavar="NAME", help="The function's name.")
-@click.option("--format", "fmt", type=click.Choice(["code", "json"]), default="code", show_default=True,
-              help="code: the source file; json: {language, function, inputs, code} for scripts.")
+@click_option(options.FORMATS["codegen"])
 @out_option
 def command(program, lang, name, fmt, out):
     """\b

@@ -70,13 +70,16 @@ def click_option(option, **extra):
     if option.is_flag:
         kwargs["is_flag"] = True
     elif option.default is not None:
-        kwargs.update(default=option.default, show_default=True)
+        kwargs.update(default=option.default, show_default=option.show_default)
     if option.multiple:
         kwargs["multiple"] = True
     if option.choices is not None:
         kwargs["type"] = click.Choice(list(option.choices))
     if option.int_range is not None:
         kwargs["type"] = click.IntRange(*option.int_range)
+    if option.float_range is not None:
+        low, high, low_open = option.float_range
+        kwargs["type"] = float if low is None and high is None else click.FloatRange(low, high, min_open=low_open)
     kwargs.update(extra)
     return click.option(*option.flags, option.dest, **kwargs)
 
@@ -241,31 +244,27 @@ def collapse_option(f):
     import click
 
     from ...transforms.collapse import CHOICES
+    from .. import options
 
-    return click.option("--collapse", "collapse", type=click.Choice(["none", *CHOICES]), default="none",
-                        show_default=True,
-                        help="Fold 1/(1+exp(-z)) into one sigmoid gate, as the lecture does.")(f)
+    return click_option(options.COLLAPSE, type=click.Choice(["none", *CHOICES]))(f)
 
 
 def warn(message: str) -> None:
     echo(escape_controls(f"Warning: {message}"), err=True)
 
 
-def out_option(f, help_text: str = "Write the result to FILE instead of standard output ('-': standard output)."):
+def out_option(f, option=None):
     """-o/--out FILE: where the command's result goes (every command spells it the same)."""
-    import click
+    from .. import options
 
-    return click.option("-o", "--out", "out", metavar="FILE", shell_complete=complete_file,
-                        help=help_text)(f)
+    return click_option(option or options.OUT, shell_complete=complete_file)(f)
 
 
 def labels_option(f):
     """--labels short|full: how the views name the nodes."""
-    import click
+    from .. import options
 
-    return click.option("--labels", type=click.Choice(["short", "full"]), default="short", show_default=True,
-                        help="short: name every node as the lecture does (q, f, t1, t2, ...); "
-                             "full: write out each node's whole subexpression.")(f)
+    return click_option(options.LABELS)(f)
 
 
 class result_stream:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import click
 
-from .common import ExpressionCommand, source_options, out_option, result_stream
+from .. import options
+
+from .common import ExpressionCommand, source_options, out_option, result_stream, click_option
 
 
 @click.command(cls=ExpressionCommand, short_help="Write d(output)/dx as a program in this language.")
 @source_options
-@click.option("--wrt", metavar="NAME",
-              help="The input to differentiate with respect to (needed when there are several).")
-@click.option("--format", "fmt", type=click.Choice(["program", "json"]), default="program", show_default=True,
-              help="program: backprop's language; json: {of, wrt, inputs, program} for scripts.")
+@click_option(options.DIFF_WRT)
+@click_option(options.FORMATS["diff"])
 @out_option
 def command(program, wrt, fmt, out):
     """\b

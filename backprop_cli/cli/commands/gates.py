@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import click
 
-from .common import _set_debug
+from .. import options
+
+from .common import _set_debug, click_option
 
 
 @click.command(short_help="List every gate: forward rule, local gradients, backward pattern.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: the cheat sheet; json: [{name, arity, forward, local, pattern}] for scripts.")
-@click.option("--width", type=click.IntRange(60, 1000), default=None, metavar="COLUMNS",
-              help="Width of the text (default: the terminal's, at least 60).")
-@click.option("--debug", is_flag=True, expose_value=False, callback=_set_debug, is_eager=True,
-              help="Show the Python traceback of an internal error.")
+@click_option(options.FORMATS["gates"])
+@click_option(options.GATES_WIDTH)
+@click_option(options.DEBUG, expose_value=False, callback=_set_debug, is_eager=True)
 def command(fmt, width):
     """\b
     backprop gates

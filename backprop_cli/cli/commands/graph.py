@@ -11,7 +11,8 @@ from ...base.errors import InputError
 from ...base.text import printable
 from ...base.numbers import DEFAULT_DIGITS
 from ...views.graphviz import INSTALL_HINT, ToolMissing, render
-from .common import ExpressionCommand, complete_file, collapse_option, program_options, warn
+from .. import options
+from .common import ExpressionCommand, complete_file, collapse_option, program_options, warn, click_option
 
 #: -o suffix -> (the text format written, Graphviz's -T output format or None for text)
 SUFFIXES = {
@@ -22,13 +23,9 @@ SUFFIXES = {
 @click.command(cls=ExpressionCommand, short_help="Draw the graph as DOT or Mermaid (or a picture).")
 @program_options
 @collapse_option
-@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default=None,
-              help="dot (Graphviz) or mermaid.  [default: from -o's suffix, else dot]")
-@click.option("-o", "--out", "out", metavar="FILE", shell_complete=complete_file,
-              help="Write to FILE: .dot/.gv or .mmd as text; .svg, .png or .pdf rendered by Graphviz's dot "
-                   "('-': standard output).")
-@click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
-              help="Significant digits on the wires.")
+@click_option(options.FORMATS["graph"])
+@click_option(options.GRAPH_OUT, shell_complete=complete_file)
+@click_option(options.GRAPH_DIGITS)
 def command(program, collapse, fmt, out, digits):
     """\b
     backprop graph "(x+y)*z" --at x=-2,y=5,z=-4

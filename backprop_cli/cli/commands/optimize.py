@@ -11,7 +11,8 @@ import click
 
 from ...base.errors import InputError, MathError
 from ...base.numbers import DEFAULT_DIGITS
-from .common import ExpressionCommand, program_options, warn
+from .. import options
+from .common import ExpressionCommand, program_options, warn, click_option
 
 #: the table keeps at most this many rows (the last ones) however many steps --every selects
 ROW_LIMIT = 10_000
@@ -19,19 +20,15 @@ ROW_LIMIT = 10_000
 
 @click.command(cls=ExpressionCommand, short_help="Minimise the output by gradient descent.")
 @program_options
-@click.option("--wrt", multiple=True, metavar="NAME[,NAME...]",
-              help="Inputs to move (repeatable); the others stay fixed.  Default: all of them.")
+@click_option(options.OPTIMIZE_WRT)
 @click.option("--lr", type=float, default=0.1, show_default=True, help="Learning rate: the step is -lr * gradient.")
 @click.option("--steps", type=click.IntRange(0, 10_000_000), default=100, show_default=True,
               help="How many updates.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table (live in a terminal) and the loss curve for people; json for scripts.")
+@click_option(options.FORMATS["optimize"])
 @click.option("--every", type=click.IntRange(1, None), default=None,
               help="Show every N-th step in the table (default: about 20 rows).")
-@click.option("--delay", type=click.FloatRange(0, 10), default=0.0,
-              help="Seconds to wait after each step in a terminal, to watch the descent.")
-@click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
-              help="Significant digits in the table (JSON always has full precision).")
+@click_option(options.OPTIMIZE_DELAY)
+@click_option(options.OPTIMIZE_DIGITS)
 @click.option("--log-y", is_flag=True, help="Draw the loss curve with a logarithmic value axis.")
 def command(program, wrt, lr, steps, fmt, every, delay, digits, log_y):
     """\b

@@ -8,18 +8,16 @@ import sys
 
 import click
 
-from .common import ExpressionCommand, program_options, warn, out_option, result_stream
+from .. import options
+
+from .common import ExpressionCommand, program_options, warn, out_option, result_stream, click_option
 
 
 @click.command(cls=ExpressionCommand, short_help="Draw f and df/dx over a range in the terminal.")
 @program_options
-@click.option("--over", "over", required=True, metavar="NAME=FROM:TO[:POINTS]",
-              help="The input to vary and its range, e.g. x=-5:5 or x=-pi:pi:401.  Points default "
-                   "to 201 for the picture, 101 for CSV.")
-@click.option("--format", "fmt", type=click.Choice(["plot", "csv"]), default="plot", show_default=True,
-              help="plot draws it; csv prints the columns x, f, df/dx.")
-@click.option("--width", type=click.IntRange(20, None), default=None,
-              help="Width of the picture in characters (default: the terminal's, or 80).")
+@click_option(options.PLOT_OVER, required=True)
+@click_option(options.FORMATS["plot"])
+@click_option(options.PLOT_WIDTH)
 @click.option("--height", type=click.IntRange(10, None), default=None,
               help="Height of the picture in lines, both panels (default: fits the terminal, or 30).")
 @out_option

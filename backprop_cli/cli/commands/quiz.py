@@ -6,22 +6,21 @@ import sys
 
 import click
 
-from .common import ExpressionCommand, program_options_own_seed, warn
+from .. import options
+
+from .common import ExpressionCommand, program_options_own_seed, warn, click_option
 
 
 @click.command(cls=ExpressionCommand, short_help="Practise the forward and backward pass by hand.")
 @program_options_own_seed
 @click.option("--random", "random_", is_flag=True, help="A small random exercise (see --seed).")
-@click.option("--seed", type=click.IntRange(0), metavar="N", help="Repeat random exercise N (implies --random).")
+@click_option(options.QUIZ_SEED)
 @click.option("--answers", metavar="FILE", help="Read the answers from FILE, one a line ('-': standard input).")
 @click.option("--only", type=click.Choice(["all", "forward", "backward"]), default="all", show_default=True,
               help="Ask only the forward values or only the gradients.")
-@click.option("--tolerance", type=click.FloatRange(0, min_open=True), default=0.01, show_default=True,
-              help="How close an answer must be (relative, or absolute near 0).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: the session as it goes; json: only the result, for scripts.")
-@click.option("--digits", type=click.IntRange(1, 17), default=6, show_default=True,
-              help="Significant digits in the answers shown.")
+@click_option(options.QUIZ_TOLERANCE_OPTION)
+@click_option(options.FORMATS["quiz"])
+@click_option(options.QUIZ_DIGITS)
 def command(program, random_, seed, answers, only, tolerance, fmt, digits):
     """\b
     backprop quiz -f samples/neuron.bp

@@ -8,21 +8,19 @@ import time
 import click
 
 from ...base.numbers import DEFAULT_DIGITS
-from .common import ExpressionCommand, collapse_option, labels_option, out_option, program_options, result_stream
+from .. import options
+from .common import ExpressionCommand, collapse_option, labels_option, out_option, program_options, result_stream, click_option
 
 
 @click.command(cls=ExpressionCommand, short_help="Walk the forward and backward pass step by step.")
 @program_options
 @collapse_option
-@click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
-              help="Significant digits shown.")
+@click_option(options.DIGITS_SHOWN)
 @click.option("--step", is_flag=True,
               help="On a terminal, wait for Enter before each backward step (q then Enter: show the rest).")
-@click.option("--delay", type=click.FloatRange(0, 3600), default=0, metavar="SECONDS",
-              help="On a terminal, wait SECONDS before each backward step.")
+@click_option(options.TRACE_DELAY)
 @labels_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people; json: the same steps with full-precision numbers, for scripts.")
+@click_option(options.FORMATS["trace"])
 @out_option
 def command(program, collapse, digits, step, delay, labels, fmt, out):
     """\b
