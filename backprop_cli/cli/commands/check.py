@@ -6,7 +6,7 @@ import click
 
 from ...tasks.check.numeric import METHODS
 from .. import options
-from .common import ExpressionCommand, program_options, warn, click_option
+from .common import ExpressionCommand, out_option, output_to, program_options, warn, click_option
 
 
 def _not_negative(ctx, param, value):
@@ -34,8 +34,9 @@ def _not_negative(ctx, param, value):
 @click_option(options.CHECK_OVER)
 @click.option("--backward", metavar="[FILE]", is_flag=False, flag_value="-program-",
               help="Grade a backward pass: the d<name> lines in FILE, or (with no FILE) in the program.")
+@out_option
 def command(program, tolerance, fmt, digits, method, directions, expect,
-            grads, grad_file, over, backward):
+            grads, grad_file, over, backward, out):
     """\b
     backprop check "(x+y)*z" --at x=-2,y=5,z=-4
     backprop check -f samples/neuron.bp
@@ -62,6 +63,12 @@ def command(program, tolerance, fmt, digits, method, directions, expect,
     backprop check -f samples/exercises/simple-mistakes.bp --backward
     backprop check -f samples/simple.bp --backward my-backward.txt
     """
+    with output_to(out):
+        return _check(program, tolerance, fmt, digits, method, directions, expect, grads, grad_file, over, backward)
+
+
+def _check(program, tolerance, fmt, digits, method, directions, expect,
+            grads, grad_file, over, backward):
     if expect or grads or grad_file or over or backward:
         from .grade_work import own_work
 

@@ -268,28 +268,56 @@ def labels_option(f):
 
 
 class result_stream:
-    """``with result_stream(out) as stream:`` standard output for None or '-', else FILE written
-    atomically (a temporary name beside it, renamed when complete)."""
+    """``with result_stream(out) as stream:`` standard output for None or '-', else FILE written through
+    base/files.py's atomic writing (a temporary name beside it, renamed when complete).  ``binary``:
+    a byte stream.  A MathError (a failed check: the report is whole) keeps the file; any other
+    error leaves what was at FILE as it was."""
 
-    def __init__(self, out) -> None:
+    def __init__(self, out, binary: bool = False) -> None:
         self.out = None if out in (None, "-") else out
+        self.binary = binary
         self.writer = None
 
     def __enter__(self):
         if self.out is None:
-            return sys.stdout
-        from ...base.files import atomic_write
+            return sys.stdout.buffer if self.binary else sys.stdout
+        from ...base.files import atomic_write, write_error
 
-        self.writer = atomic_write(self.out, "w", encoding="utf-8")
+        self.writer = atomic_write(self.out, "wb") if self.binary else atomic_write(self.out, "w", encoding="utf-8")
         try:
             return self.writer.__enter__()
-        except OSError as e:
-            raise InputError(f"cannot write {printable(self.out, 200)}: {e.strerror or e}") from None
+        except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
+            raise write_error(self.out, e) from None
 
-    def __exit__(self, *exc):
+    def __exit__(self, kind, error, traceback):
         if self.writer is None:
             return False
+        from ...base.errors import MathError
+        from ...base.files import write_error
+
+        if kind is not None and issubclass(kind, MathError):
+            kind = error = traceback = None  # the result is whole; the error still goes on
         try:
-            return self.writer.__exit__(*exc)
+            self.writer.__exit__(kind, error, traceback)
         except OSError as e:
-            raise InputError(f"cannot write {printable(self.out, 200)}: {e.strerror or e}") from None
+            raise write_error(self.out, e) from None
+        return False
+
+
+class output_to:
+    """``with output_to(out):`` what the command prints on standard output goes to FILE instead (for
+    commands that print through click.echo and Rich consoles: check, optimize, quiz, gates)."""
+
+    def __init__(self, out) -> None:
+        self.stream = result_stream(out)
+        self.saved = None
+
+    def __enter__(self):
+        stream = self.stream.__enter__()
+        self.saved = sys.stdout
+        sys.stdout = stream
+        return stream
+
+    def __exit__(self, *exc):
+        sys.stdout = self.saved
+        return self.stream.__exit__(*exc)

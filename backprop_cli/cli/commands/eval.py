@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import options
-from .common import ExpressionCommand, click_option, collapse_option, labels_option, out_option, program_options
+from .common import ExpressionCommand, click_option, collapse_option, complete_file, labels_option, program_options
 from .eval_run import show
 
 
@@ -19,7 +19,7 @@ from .eval_run import show
 @click.option("--get", "get", multiple=True, metavar="NAME",
               help="Print only this number, at full precision: the output (f), any named value, or a "
                    "gradient d<out>/d<name> such as df/dx (repeatable: one a line).")
-@out_option
+@click_option(options.EVAL_OUT, shell_complete=complete_file)
 def command(program, fmt, digits, no_nodes, collapse, labels, get, out):
     """\b
     backprop eval "(x+y)*z" --at x=-2,y=5,z=-4

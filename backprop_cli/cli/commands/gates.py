@@ -6,14 +6,15 @@ import click
 
 from .. import options
 
-from .common import _set_debug, click_option
+from .common import _set_debug, click_option, out_option, output_to
 
 
 @click.command(short_help="List every gate: forward rule, local gradients, backward pattern.")
 @click_option(options.FORMATS["gates"])
 @click_option(options.GATES_WIDTH)
 @click_option(options.DEBUG, expose_value=False, callback=_set_debug, is_eager=True)
-def command(fmt, width):
+@out_option
+def command(fmt, width, out):
     """\b
     backprop gates
     backprop gates --format json | jq '.[] | select(.name == "sigmoid")'
@@ -23,6 +24,11 @@ def command(fmt, width):
     the gradient follows backward (the add gate distributes, the mul gate swaps, the max
     gate routes).  arity in JSON is [fewest, most] inputs, most null for any number.
     """
+    with output_to(out):
+        return _gates(fmt, width)
+
+
+def _gates(fmt, width):
     import json
     import shutil
 

@@ -12,7 +12,7 @@ import click
 from ...base.errors import InputError, MathError
 from ...base.numbers import DEFAULT_DIGITS
 from .. import options
-from .common import ExpressionCommand, program_options, warn, click_option
+from .common import ExpressionCommand, out_option, output_to, program_options, warn, click_option
 
 #: the table keeps at most this many rows (the last ones) however many steps --every selects
 ROW_LIMIT = 10_000
@@ -30,7 +30,8 @@ ROW_LIMIT = 10_000
 @click_option(options.OPTIMIZE_DELAY)
 @click_option(options.OPTIMIZE_DIGITS)
 @click.option("--log-y", is_flag=True, help="Draw the loss curve with a logarithmic value axis.")
-def command(program, wrt, lr, steps, fmt, every, delay, digits, log_y):
+@out_option
+def command(program, wrt, lr, steps, fmt, every, delay, digits, log_y, out):
     """\b
     backprop optimize "(x-3)^2" --at x=0
     backprop optimize "(x-1)^2 + 10*(y-x^2)^2" --at x=-1,y=1 --lr 0.01 --steps 2000
@@ -47,6 +48,11 @@ def command(program, wrt, lr, steps, fmt, every, delay, digits, log_y):
     A step that makes the value or a gradient inf or nan stops with exit 1 (usually
     the learning rate is too large).
     """
+    with output_to(out):
+        return _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y)
+
+
+def _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y):
     from ...tasks.optimize import choose_inputs, descend
     from ...views import optimize as view
 

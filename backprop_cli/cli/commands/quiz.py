@@ -8,7 +8,7 @@ import click
 
 from .. import options
 
-from .common import ExpressionCommand, program_options_own_seed, warn, click_option
+from .common import ExpressionCommand, click_option, out_option, output_to, program_options_own_seed, warn
 
 
 @click.command(cls=ExpressionCommand, short_help="Practise the forward and backward pass by hand.")
@@ -21,7 +21,8 @@ from .common import ExpressionCommand, program_options_own_seed, warn, click_opt
 @click_option(options.QUIZ_TOLERANCE_OPTION)
 @click_option(options.FORMATS["quiz"])
 @click_option(options.QUIZ_DIGITS)
-def command(program, random_, seed, answers, only, tolerance, fmt, digits):
+@out_option
+def command(program, random_, seed, answers, only, tolerance, fmt, digits, out):
     """\b
     backprop quiz -f samples/neuron.bp
     backprop quiz "(x+y)*z" --at x=-2,y=5,z=-4 --only backward
@@ -38,6 +39,11 @@ def command(program, random_, seed, answers, only, tolerance, fmt, digits):
     (a wrong answer's retry on the next line).  The score is in the output, not
     the exit status: 0 when the quiz ran, 2 for bad input.
     """
+    with output_to(out):
+        return _quiz(program, random_, seed, answers, only, tolerance, fmt, digits)
+
+
+def _quiz(program, random_, seed, answers, only, tolerance, fmt, digits):
     from ...base.errors import BackpropError
     from ...tasks import quiz
     from ...views import quiz as view
