@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from backprop_cli.core import library
-from backprop_cli.core.ops import OPS
+from backprop_cli.core.ops import GATES
 
 _ALIAS = {
     "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
@@ -39,7 +39,7 @@ def sympy_function(name: str):
 
 def forward(name: str, args: list):
     """Gate ``name`` over SymPy expressions ``args``, from its forward description."""
-    op = OPS[name]
+    op = GATES[name]
     if op.defaults and len(args) < len(op.params):
         args = list(args) + [sp.Float(d) for d in op.defaults[len(args) - len(op.params):]]
     return _convert(op.forward_expr, name, args)
@@ -60,7 +60,7 @@ def _convert(e, name: str, args: list):
                 parts.append(_convert(a, name, args))
         if kind == "lib":
             return sympy_function(name)(*parts)
-        if e.value in OPS and OPS[e.value].forward_expr.kind != "lib":
+        if e.value in GATES and GATES[e.value].forward_expr.kind != "lib":
             return forward(e.value, parts)
         return sympy_function(e.value)(*parts)
     parts = [_convert(a, name, args) for a in e.args]

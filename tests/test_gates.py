@@ -26,7 +26,7 @@ import sympy as sp
 from backprop_cli import evaluate
 from backprop_cli.api import build
 from backprop_cli.core import ops
-from backprop_cli.core.ops import OPS, gate_names
+from backprop_cli.core.ops import GATES, gate_names
 from backprop_cli.transforms.codegen import generate
 from backprop_cli.transforms.diff import derivative_program
 from backprop_cli.views.notation import local_formula
@@ -45,12 +45,12 @@ def arities(op) -> list:
     return list(range(lo, hi + 1))
 
 
-CASES = [(name, n) for name in gate_names() for n in arities(OPS[name])]
+CASES = [(name, n) for name in gate_names() for n in arities(GATES[name])]
 IDS = [f"{name}/{n}" for name, n in CASES]
 
 
 def source(name: str, n: int) -> str:
-    op = OPS[name]
+    op = GATES[name]
     xs = [f"x{k}" for k in range(n)]
     if op.notation == "infix":
         return f"f = {xs[0]} {op.symbol} {xs[1]}"
@@ -61,14 +61,14 @@ def source(name: str, n: int) -> str:
 
 def description(name: str):
     """The scalar forward and local derived from the description alone (no fast path)."""
-    op = OPS[name]
+    op = GATES[name]
     return ops._derive(op, "forward"), ops._derive(op, "local")
 
 
 def points(name: str, n: int) -> list:
     """Random points where the gate is defined, finite and not at a kink (some coordinates repeat, so
     that gates that need a tie, like share, get defined points)."""
-    op = OPS[name]
+    op = GATES[name]
     fwd, loc = description(name)
     rng = random.Random(f"{name}/{n}")
     found = []
@@ -108,7 +108,7 @@ def expected(name: str, xs: list) -> tuple:
 
 @pytest.mark.parametrize("name, n", CASES, ids=IDS)
 def test_the_scalar_engine_is_the_description(name, n):
-    op = OPS[name]
+    op = GATES[name]
     for xs in POINTS_OF[name, n]:
         out, local = expected(name, xs)
         assert same(op.forward(*xs), out), (name, xs)
@@ -119,7 +119,7 @@ def test_the_scalar_engine_is_the_description(name, n):
 
 @pytest.mark.parametrize("name, n", CASES, ids=IDS)
 def test_fast_paths_equal_the_description_at_special_values(name, n):
-    op = OPS[name]
+    op = GATES[name]
     if not op.fast:
         return
     fwd, loc = description(name)
@@ -137,7 +137,7 @@ def test_fast_paths_equal_the_description_at_special_values(name, n):
 
 @pytest.mark.parametrize("name, n", CASES, ids=IDS)
 def test_the_numpy_engine_is_the_description(name, n):
-    op = OPS[name]
+    op = GATES[name]
     pts = POINTS_OF[name, n]
     columns = [np.array([xs[k] for xs in pts]) for k in range(n)]
     with np.errstate(all="ignore"):
@@ -231,14 +231,14 @@ def test_diff_is_the_description(name, n):
 def read_formula(text: str, labels: dict) -> float:
     """A trace formula read back: the language's operators, Python's `a if c else b` (our own text
     from the gate table, never user input)."""
-    namespace = {name: OPS[name].forward for name in gate_names() if OPS[name].callable}
+    namespace = {name: GATES[name].forward for name in gate_names() if GATES[name].callable}
     namespace.update(labels)
     return eval(text.replace("^", "**"), {"__builtins__": {}}, namespace)
 
 
 @pytest.mark.parametrize("name, n", CASES, ids=IDS)
 def test_the_trace_formula_is_the_description(name, n):
-    op = OPS[name]
+    op = GATES[name]
     graph = build(source(name, n))
     node = graph.output
     for k in range(n):
@@ -255,7 +255,7 @@ def test_the_new_gates_are_in_the_table():
     new = {"asin", "acos", "atan", "atan2", "sinh", "cosh", "log2", "log10", "softplus", "leaky_relu",
            "square"}
     assert new <= set(gate_names())
-    assert OPS["leaky_relu"].arity == (1, 2) and OPS["atan2"].params == ("y", "x")
+    assert GATES["leaky_relu"].arity == (1, 2) and GATES["atan2"].params == ("y", "x")
 
 
 # ---- backprop gates: the cheat sheet ----------------------------------------------------------------
@@ -288,20 +288,20 @@ def test_the_cheat_sheet_uses_the_lectures_words():
     assert rows["max"]["arity"] == [1, None]
 
 
-@pytest.mark.parametrize("name, n", [c for c in CASES if OPS[c[0]].arity[1] is not None
-                                      and OPS[c[0]].reads is None and c[1] == len(OPS[c[0]].params)],
+@pytest.mark.parametrize("name, n", [c for c in CASES if GATES[c[0]].arity[1] is not None
+                                      and GATES[c[0]].reads is None and c[1] == len(GATES[c[0]].params)],
                          ids=lambda c: str(c))
 def test_the_cheat_sheets_formulas_are_the_local_gradients(name, n):
     from backprop_cli.views.gates import describe_gate
 
-    row = describe_gate(OPS[name])
+    row = describe_gate(GATES[name])
     for xs in POINTS_OF[name, n]:
         labels = dict(zip(row["inputs"], xs))
         for k, text in enumerate(row["local"]):
             assert same(read_formula(text, labels), expected(name, xs)[1][k], 1e-12), (name, text, xs)
 
 
-COLLAPSING = [name for name in gate_names() if OPS[name].collapses is not None]
+COLLAPSING = [name for name in gate_names() if GATES[name].collapses is not None]
 
 
 @pytest.mark.parametrize("name", COLLAPSING)
@@ -310,7 +310,7 @@ def test_a_collapsed_chain_is_its_gate(name):
     from backprop_cli.transforms.collapse import collapse
     from backprop_cli.views.notation import formula
 
-    op = OPS[name]
+    op = GATES[name]
     n = len(op.params)
     chain = formula(op.collapses, [f"x{k}" for k in range(n)])
     graph = build(f"f = {chain}")

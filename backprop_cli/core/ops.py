@@ -7,8 +7,8 @@ by side as in micrograd, in a table as in HIPS autograd's ``defvjp``.  A forward
 the library function of the gate's own name (``library.py`` spells it for every backend).  Every
 consumer derives what it needs from that one description:
 
-- ``Op.forward`` / ``Op.local``: closures for the scalar engine (``engine.py``);
-- ``Op.np_forward`` / ``Op.np_local``: the same over numpy arrays (``vectorized.py``);
+- ``Gate.forward`` / ``Gate.local``: closures for the scalar engine (``engine.py``);
+- ``Gate.np_forward`` / ``Gate.np_local``: the same over numpy arrays (``vectorized.py``);
 - the generated code in every language and ``diff``'s programs (``transforms/expressions.py`` replays
   the expressions through one simplifying DAG and prints it per language);
 - the trace's formulas and ``backprop gates`` (``views/notation.py`` prints them);
@@ -25,13 +25,12 @@ relu'(0) = 0, abs'(0) = 0, leaky_relu'(0) = a, a tie in max/min splits the gradi
 says whether a point is one of those, ``piece`` which smooth piece of the domain a point is in.
 
 Adding a gate is one entry below and nothing else: the parser, the engines, codegen, diff, the
-trace, ``backprop gates`` and the table-driven tests pick it up by iterating ``OPS``.
+trace, ``backprop gates`` and the table-driven tests pick it up by iterating ``GATES``.
 
 Tensors add entries, not an engine: an elementwise gate is already one, since every backend
 applies its expression with numpy broadcasting; a gate over whole arrays (matmul, sum over an axis,
-softmax, cross_entropy...) is an entry in ``ARRAY_OPS`` (kept apart from ``OPS`` so that the scalar
-consumers see exactly the gates they had; ``GATES`` has both) with a ``shape`` rule beside
-``arity``, ``static`` parameters fixed at parse time (an axis, a shape, an index), and ``vjp``: one
+softmax, cross_entropy...) is an entry whose ``elementwise`` is False (the scalar consumers skip
+those: ``elementwise_gates()``), with a ``shape`` rule beside ``arity``, ``static`` parameters fixed at parse time (an axis, a shape, an index), and ``vjp``: one
 vector-Jacobian product per input written in the same form, ``G`` the upstream gradient, with array
 primitives from the library (``F.matmul_dx(G, X, Y)`` is G Yᵀ).  ``vectorized.run_tensor`` runs them.
 
@@ -164,13 +163,14 @@ NO_KINK = _no_kink
 _LAZY = ("forward", "local", "np_forward", "np_local", "np_vjp")
 
 
-class Op:
+class Gate:
     """One gate.  ``forward``, ``local``, ``np_forward`` and ``np_local`` are derived from the
     description on first use (so start-up pays for none of them)."""
 
     __slots__ = ("name", "params", "defaults", "arity", "forward_expr", "local_exprs", "pattern",
                  "shown", "reads", "notation", "symbol", "precedence", "callable", "undefined",
-                 "kink", "piece", "fast", "collapses", "static", "shape", "vjp_exprs", "vjp_shown") + _LAZY
+                 "kink", "piece", "fast", "collapses", "static", "shape", "vjp_exprs", "vjp_shown",
+                 "elementwise") + _LAZY
 
     def __init__(self, name, params, forward_expr, local_exprs, pattern, *, defaults=(),
                  variadic=None, shown=None, reads=None, notation="call", symbol="", precedence=100,
@@ -214,15 +214,13 @@ class Op:
         #: array gates: the shape rule, (input shapes, statics) -> output shape, or raises
         #: ShapeError with the rule broken.  None: elementwise, numpy's broadcasting.
         self.shape = shape
+        #: False for an array gate (one with a shape rule); elementwise gates also run on scalars.
+        self.elementwise = shape is None
         #: array gates: one vector-Jacobian product per input, in terms of ``G`` (the upstream
         #: gradient), the inputs, the statics and ``OUT``; None for an input not differentiated.
         self.vjp_exprs = tuple(vjp) if vjp is not None else None
         #: the VJPs as the trace shows them, e.g. "dOUT @ Yᵀ".
         self.vjp_shown = vjp_shown
-
-    @property
-    def elementwise(self) -> bool:
-        return self.shape is None
 
     def __getattr__(self, attr):
         if attr not in _LAZY:
@@ -231,10 +229,10 @@ class Op:
         setattr(self, attr, value)
         return value
 
-    def replace(self, **changes) -> "Op":
+    def replace(self, **changes) -> "Gate":
         """A copy with some attributes changed (tests plant broken gates with it)."""
-        new = Op.__new__(Op)
-        for slot in Op.__slots__:
+        new = Gate.__new__(Gate)
+        for slot in Gate.__slots__:
             if slot in changes:
                 setattr(new, slot, changes[slot])
             elif slot not in _LAZY or slot in self._lazy_set():
@@ -270,16 +268,16 @@ def _is_set(op, attr) -> bool:
 
 
 def _scalar_call(name):
-    op = OPS.get(name)
+    op = GATES.get(name)
     return op.forward if op is not None else library.LIBRARY[name].scalar
 
 
 def _numpy_call(name):
-    op = OPS.get(name)
+    op = GATES.get(name)
     return op.np_forward if op is not None else library.LIBRARY[name].numpy
 
 
-def _derive(op: Op, attr: str):
+def _derive(op: Gate, attr: str):
     if op.forward_expr is None:
         return None
     if attr == "np_vjp":
@@ -316,7 +314,7 @@ def _derive(op: Op, attr: str):
     return lambda out, *xs: tuple(e(out, xs, None) for e in evs)
 
 
-def _derive_vjp(op: Op):
+def _derive_vjp(op: Gate):
     """``np_vjp(out, g, *inputs_and_statics)``: each input's share of the upstream ``g``."""
     if op.vjp_exprs is None:
         return None
@@ -332,29 +330,25 @@ def _derive_vjp(op: Op):
     return vjp
 
 
-OPS: dict = {}
+#: every gate, elementwise and array, by name, in table order
+GATES: dict = {}
 
 
 class Column(dict):
-    """``Column("forward")[name]`` is ``OPS[name].forward``, derived only for the gates asked for."""
+    """``Column("forward")[name]`` is ``GATES[name].forward``, derived only for the gates asked for."""
 
     def __init__(self, attr: str) -> None:
         super().__init__()
         self.attr = attr
 
     def __missing__(self, name):
-        value = self[name] = getattr(OPS[name] if name in OPS else ARRAY_OPS[name], self.attr)
+        value = self[name] = getattr(GATES[name], self.attr)
         return value
 
 
-#: the array gates (matmul, sum over an axis, softmax...): the same records, kept apart from OPS so
-#: that everything scalar (the scalar engine, codegen, diff, the cheat sheet) sees exactly the gates it had.
-ARRAY_OPS: dict = {}
-
-
-def _gate(name, params, forward, local, pattern, table=None, **kw) -> Op:
-    op = Op(name, params.split() if isinstance(params, str) else params, forward, local, pattern, **kw)
-    (OPS if table is None else table)[name] = op
+def _gate(name, params, forward, local, pattern, **kw) -> Gate:
+    op = Gate(name, params.split() if isinstance(params, str) else params, forward, local, pattern, **kw)
+    GATES[name] = op
     return op
 
 
@@ -576,9 +570,9 @@ def _index_shape(shapes, statics):
         raise ShapeError(f"{shape_text(x)} — {e}") from None
 
 
-_ARRAY = dict(callable=True, table=ARRAY_OPS)
+_ARRAY = dict(callable=True)
 _gate("matmul", "x y", lib(2), (), "the matmul gate sends dOUT @ (right)ᵀ to the left input and (left)ᵀ @ dOUT to the right one",
-      notation="infix", symbol="@", precedence=2, callable=False, table=ARRAY_OPS, shape=_matmul_shape,
+      notation="infix", symbol="@", precedence=2, callable=False, shape=_matmul_shape,
       vjp=(F.matmul_dx(G, X, Y), F.matmul_dy(G, X, Y)), vjp_shown=("dOUT @ Yᵀ", "Xᵀ @ dOUT"))
 _gate("transpose", "x", lib(1), (), "the transpose gate transposes the gradient back",
       shape=_transpose_shape, vjp=(F.transpose(G),), vjp_shown=("dOUTᵀ",), **_ARRAY)
@@ -612,21 +606,23 @@ _gate("reshape", "x shape", lib(0), (), "the reshape gate reshapes the gradient 
       **_ARRAY)
 _gate("index", "x key", lib(2), (), "the index gate scatters the gradient back to the elements picked",
       static=1, shape=_index_shape, vjp=(F.unindex(G, X, Y),), vjp_shown=("dOUT scattered into zeros",),
-      notation="call", callable=False, table=ARRAY_OPS)
+      notation="call", callable=False)
 
 del _INFIX, _y, _x, _ARRAY
-
-#: every gate, elementwise and array, by name
-GATES = {**OPS, **ARRAY_OPS}
 
 #: named constants of the language; a binding of the same name shadows them.
 CONSTANTS = {"pi": math.pi, "e": math.e}
 
 
+def elementwise_gates() -> dict:
+    """The gates a scalar program can use (leaves too): every gate but the array gates."""
+    return {name: gate for name, gate in GATES.items() if gate.elementwise}
+
+
 def function_names() -> list:
-    return sorted(name for name, op in OPS.items() if op.callable)
+    return sorted(name for name, op in GATES.items() if op.callable and op.elementwise)
 
 
 def gate_names() -> list:
-    """Every gate, leaves left out, in table order."""
-    return [name for name, op in OPS.items() if op.forward_expr is not None]
+    """Every elementwise gate, leaves left out, in table order."""
+    return [name for name, op in GATES.items() if op.forward_expr is not None and op.elementwise]

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..base.errors import InputError
 from .graph import Graph
-from .ops import ARRAY_OPS, Column
+from .ops import GATES, Column
 
 #: bytes a batch may spend on node values and gradients, which decides the rows per chunk.
 MEMORY_BUDGET = 256 * 2**20
@@ -170,7 +170,7 @@ def infer_shapes(graph: Graph, inputs: Mapping) -> list:
     """Every node's shape, from the inputs' shapes and each gate's shape rule, before anything runs.
     A mismatch raises SourceError naming the gate, both shapes and the rule, at the node's source."""
     from ..base.errors import SourceError
-    from .ops import GATES, ShapeError, shape_text
+    from .ops import ShapeError, shape_text
 
     shapes: list = []
     for i, (op, args, payload) in enumerate(zip(graph.op, graph.args, graph.payload)):
@@ -228,7 +228,7 @@ def _tensor_forward(graph: Graph, inputs: Mapping) -> list:
             push(np.float64(payload) if type(payload) is float else payload)
         elif op == "input":
             push(inputs[payload])
-        elif op in ARRAY_OPS:
+        elif not GATES[op].elementwise:
             push(np.asarray(fwd[op](*[values[j] for j in args], *(payload or ())), dtype=np.float64))
         else:
             push(fwd[op](*[values[j] for j in args]))
@@ -255,7 +255,6 @@ def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None) -> tuple
     ``wrt``: only the gradients of these inputs are wanted (others are left as zeros: training
     needs no gradient of its data)."""
     from .library import sum_to
-    from .ops import GATES
 
     n = len(graph)
     grads: list = [None] * n
@@ -275,7 +274,7 @@ def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None) -> tuple
             continue
         op, payload = graph.op[i], graph.payload[i]
         xs = [values[j] for j in args]
-        if op not in ARRAY_OPS:
+        if GATES[op].elementwise:
             loc = loc_fns[op](values[i], *xs)
             # (an add gate's local 1.0 passes the upstream array on as it is: no copy)
             cs = tuple(None if not live[j] and wrt is not None else

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 from ..core.engine import Result, run
 from ..core.graph import Graph
-from ..core.ops import OPS
+from ..core.ops import GATES
 from ..base.errors import BackpropError, InputError, SourceError
 from ..language import limits
 from ..base.numbers import show
@@ -36,7 +36,7 @@ def gate_text(g: Graph, i: int, names: list) -> str:
     args = g.args[i]
     if not args:
         return ""
-    op = OPS[g.op[i]]
+    op = GATES[g.op[i]]
     parts = [names[j] for j in args]
     if op.notation == "infix" and len(parts) == 2:
         return f"{parts[0]} {op.symbol} {parts[1]}"
@@ -244,7 +244,7 @@ class Session:
         i = gates[self.stepped - 1]
         names = self.names
         f = g.output_name
-        op = OPS[g.op[i]]
+        op = GATES[g.op[i]]
         step = Step(self.stepped, len(gates), i)
         expression = gate_text(g, i, names)
         step.title = f"{names[i]} = {expression}   ({op.name} gate)" if names[i] != expression else (

@@ -22,7 +22,7 @@ import re
 
 from ..core import library
 from ..core.expr import COMPARE, build
-from ..core.ops import OPS
+from ..core.ops import GATES
 from ..base.numbers import exact
 
 ATOM = 5  # precedence of names, literals, calls and parenthesised expressions
@@ -33,7 +33,7 @@ _CONDITIONS = ("where", "at", "cmp", "and")
 
 
 def scalar_function(name: str):
-    op = OPS.get(name)
+    op = GATES.get(name)
     return op.forward if op is not None else library.LIBRARY[name].scalar
 
 
@@ -176,7 +176,7 @@ class Dag:
 
     def local(self, op_name: str, k: int, out: int, args: list) -> int:
         """The DAG of gate ``op_name``'s local gradient for input ``k``."""
-        op = OPS[op_name]
+        op = GATES[op_name]
         full = list(args) + [self.num(d) for d in op.defaults[len(args) - len(op.params):]] \
             if op.defaults and len(args) < len(op.params) else args
         return build(op.local_expr(k), self, out, full, k, op_name)
@@ -241,7 +241,7 @@ class Spell:
         return Code(f"{left} {symbol} {right}", prec)
 
     def node(self, name: str, *args: Code) -> Code:
-        op = OPS.get(name)
+        op = GATES.get(name)
         if self.lang == "backprop":
             return self._backprop(op, name, args)
         if op is None or op.forward_expr.kind == "lib":

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core import library
 from ..core.expr import build, lift
-from ..core.ops import ARRAY_OPS, GATES
+from ..core.ops import GATES
 from .expressions import Code, Namer, Spell
 from .reserved import RESERVED
 
@@ -70,7 +70,7 @@ def generate_tensor(graph, name: str = "f") -> str:
             body.append(f"    {var[i]} = {_literal(g.payload[i])}")
             continue
         codes = [Code(var[j]) for j in g.args[i]]
-        statics = [Code(repr(s)) for s in (g.payload[i] or ())] if op in ARRAY_OPS else []
+        statics = [Code(repr(s)) for s in (g.payload[i] or ())] if not GATES[op].elementwise else []
         body.append(f"    {var[i]} = {spell.node(op, *codes, *statics).text}")
     out = g.output
     grad: dict = {out: namer.claim("d" + var[out])}
@@ -86,7 +86,7 @@ def generate_tensor(graph, name: str = "f") -> str:
         for k, j in enumerate(args):
             if g.op[j] == "const":
                 continue
-            if g.op[i] in ARRAY_OPS:
+            if not op.elementwise:
                 e = op.vjp_exprs[k]
                 if e is None:
                     continue
