@@ -76,6 +76,8 @@ def test_local_gradients_match_sympy_and_finite_differences(name, xs):
             continue  # e.g. sqrt'(0): SymPy has no number there
         if expected.imag != 0 or not math.isfinite(expected.real):
             continue  # e.g. d/dy x^y for x < 0: undefined in the reals
+        if 0 < abs(out) < 2.2250738585072014e-308 and name == "hypot":
+            continue  # the output itself is subnormal (a few bits): x/hypot(x, y) as PyTorch computes it
         if not math.isfinite(local[k]) and 0 < min([abs(x) for x in xs if x] or [1]) < 1e-150:
             continue  # x^2 + y^2 underflows at atan2(0, 1e-286) (as in PyTorch): the true gradient is huge
         assert local[k] == pytest.approx(expected.real, rel=1e-9, abs=1e-9), (name, xs, k)

@@ -387,15 +387,20 @@ _gate("pow", "x y", lib(2),
 
 # Functions.
 _gate("exp", "x", lib(1), (OUT,), "the exp gate scales by its own output: d/dx e^x = e^x")
+_gate("expm1", "x", lib(1), (F.exp(X),), "the expm1 gate scales by exp(x): e^x - 1, exact near 0")
 _gate("log", "x", lib(1), (1 / X,), "the log gate scales by 1/x",
       undefined=lambda a: "log of a non-positive number" if a <= 0 else None, piece=lambda a: a > 0)
 _gate("log2", "x", lib(1), (1 / (X * F.log(2)),), "the log2 gate scales by 1/(x*log(2))",
       undefined=lambda a: "log2 of a non-positive number" if a <= 0 else None, piece=lambda a: a > 0)
 _gate("log10", "x", lib(1), (1 / (X * F.log(10)),), "the log10 gate scales by 1/(x*log(10))",
       undefined=lambda a: "log10 of a non-positive number" if a <= 0 else None, piece=lambda a: a > 0)
+_gate("log1p", "x", lib(1), (1 / (1 + X),), "the log1p gate scales by 1/(1 + x): log(1 + x), exact near 0",
+      undefined=lambda a: "log1p of a number below -1" if a < -1 else None, piece=lambda a: a > -1)
 _gate("sqrt", "x", lib(1), (0.5 / OUT,), "the sqrt gate scales by 1/(2*sqrt(x))",
       shown=(1 / (2 * F.sqrt(X)),),
       undefined=lambda a: "sqrt of a negative number" if a < 0 else None, piece=lambda a: a > 0)
+_gate("cbrt", "x", lib(1), (1 / (3 * OUT * OUT),), "the cbrt gate scales by 1/(3*cbrt(x)^2)",
+      shown=(1 / (3 * F.cbrt(X) ** 2),), piece=_sign_piece)
 _gate("square", "x", X * X, (2 * X,), "the square gate scales by 2x")
 _gate("sin", "x", lib(1), (F.cos(X),), "the sin gate scales by cos(x)")
 _gate("cos", "x", lib(1), (-F.sin(X),), "the cos gate scales by -sin(x)")
@@ -414,10 +419,19 @@ _gate("atan2", "y x", lib(2), (_x / (_x * _x + _y * _y), -_y / (_x * _x + _y * _
       "the atan2 gate sends x/(x^2 + y^2) to y and -y/(x^2 + y^2) to x",
       # The angle jumps from pi to -pi across the negative x axis; the origin is singular.
       piece=lambda y, x: (x < 0 and y < 0, x == 0 and y == 0) if x == x and y == y else None)
+_gate("hypot", "x y", lib(2),
+      # At the origin (a cone's tip) each input gets 0, as abs'(0) = 0: hypot(x, 0) is |x|.
+      (at(both(eq(X, 0), eq(Y, 0)), 0, X / OUT), at(both(eq(X, 0), eq(Y, 0)), 0, Y / OUT)),
+      "the hypot gate sends x/hypot(x, y) to x and y/hypot(x, y) to y (0 at the origin)",
+      shown=(X / F.hypot(X, Y), Y / F.hypot(X, Y)),
+      kink=lambda x, y: x == 0 and y == 0,
+      piece=lambda x, y: (x == 0 and y == 0) if x == x and y == y else None)
 _gate("sinh", "x", lib(1), (F.cosh(X),), "the sinh gate scales by cosh(x)")
 _gate("cosh", "x", lib(1), (F.sinh(X),), "the cosh gate scales by sinh(x)")
 _gate("tanh", "x", lib(1), (1 - OUT * OUT,), "the tanh gate scales by 1 - tanh(x)^2",
       shown=(1 - F.tanh(X) ** 2,))
+_gate("erf", "x", lib(1), (2 / F.sqrt(math.pi) * F.exp(-(X * X)),),
+      "the erf gate scales by 2/sqrt(pi)*exp(-x^2)", shown=(2 / F.sqrt(math.pi) * F.exp(-X ** 2),))
 _gate("sigmoid", "x",
       # Two branches, neither of which overflows (numpy and generated numpy code compute both).
       where(ge(X, 0), 1 / (1 + F.exp(-F.abs(X))), F.exp(-F.abs(X)) / (1 + F.exp(-F.abs(X)))),

@@ -49,7 +49,7 @@ def _literal(value) -> str:
 
 def generate_tensor(graph, name: str = "f") -> str:
     g = graph
-    spell = Spell("numpy")
+    spell = Spell("numpy", choices=("numpy",))
     live = g.live()
     namer = Namer(RESERVED["numpy"])
     for word in ("bp", "np", "SimpleNamespace") + tuple(f.__name__ for f in _functions()):

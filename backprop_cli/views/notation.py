@@ -14,7 +14,7 @@ import re
 from ..core.expr import build
 from ..core.graph import Graph
 from ..core.names import short_names
-from ..core.ops import GATES
+from ..core.ops import CONSTANTS, GATES
 from ..base.numbers import exact, show
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9#]*\Z")
@@ -175,7 +175,7 @@ class _Formula:
     1 - tanh(x)^2, 1 if x > 0 else 0.  A convention at special points shows its general formula."""
 
     def num(self, v: float) -> _Shown:
-        text = exact(v)
+        text = "pi" if v == CONSTANTS["pi"] else exact(v)
         return _Shown(text, 3 if text.startswith("-") else 5)
 
     def node(self, name: str, *args: _Shown) -> _Shown:
