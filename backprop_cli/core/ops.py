@@ -147,6 +147,15 @@ def _pow_piece(a: float, b: float):
     return _sign_piece(a)
 
 
+def _tie_along(x, axis=None, extreme="max") -> bool:
+    """Do two or more elements share the largest (smallest) value along ``axis``: amax's kink."""
+    x = np.asarray(x)
+    if x.size == 0:
+        return False
+    best = (np.max if extreme == "max" else np.min)(x, axis=axis, keepdims=True)
+    return bool(np.any(np.sum(x == best, axis=axis) > 1))
+
+
 def _no_kink(*xs) -> bool:
     return False
 
@@ -170,12 +179,13 @@ class Gate:
     __slots__ = ("name", "params", "defaults", "arity", "forward_expr", "local_exprs", "pattern",
                  "shown", "reads", "notation", "symbol", "precedence", "callable", "undefined",
                  "kink", "piece", "fast", "collapses", "static", "shape", "vjp_exprs", "vjp_shown",
-                 "elementwise") + _LAZY
+                 "elementwise", "commutative", "associativity", "spellings", "one_array") + _LAZY
 
     def __init__(self, name, params, forward_expr, local_exprs, pattern, *, defaults=(),
                  variadic=None, shown=None, reads=None, notation="call", symbol="", precedence=100,
                  callable=True, undefined=_defined, kink=_no_kink, piece=None, fast=None,
-                 collapses=None, static=0, shape=None, vjp=None, vjp_shown=None):
+                 collapses=None, static=0, shape=None, vjp=None, vjp_shown=None, commutative=False,
+                 associativity="left", spellings=(), one_array=None):
         self.name = name
         #: names of the inputs (for the cheat sheet); the last ``len(defaults)`` may be left out.
         self.params = tuple(params)
@@ -195,6 +205,14 @@ class Gate:
         self.reads = reads
         #: how the gate prints: "infix" with ``symbol`` and ``precedence``, "prefix", "call", "leaf".
         self.notation, self.symbol, self.precedence = notation, symbol, precedence
+        #: infix gates: "left" (a - b - c is (a - b) - c) or "right" (2^3^2 is 2^(3^2)).
+        self.associativity = associativity
+        #: every symbol the language reads for it (``**`` is ``^`` too); the first is ``symbol``.
+        self.spellings = ((symbol,) if symbol else ()) + tuple(spellings)
+        #: f(x, y) == f(y, x), value and gradients alike (the collapse matches either order).
+        self.commutative = commutative
+        #: called on one array, the gate is this reduction of it: max(X) is amax(X), X's largest element.
+        self.one_array = one_array
         #: can users call it by name in the language?
         self.callable = callable
         #: given finite inputs that gave a non-finite output, why (None: the result overflowed).
@@ -363,13 +381,13 @@ _gate("const", (), None, (), "a constant: its gradient is computed but goes nowh
 # Arithmetic gates.
 _gate("add", "x y", lib(2), (1, 1),
       "the add gate distributes: every input gets the upstream gradient unchanged",
-      symbol="+", precedence=1, **_INFIX)
+      symbol="+", precedence=1, commutative=True, **_INFIX)
 _gate("sub", "x y", lib(2), (1, -1),
       "the sub gate distributes: the left input gets the upstream gradient, the right its negative",
       symbol="-", precedence=1, **_INFIX)
 _gate("mul", "x y", lib(2), (Y, X),
       "the mul gate swaps its inputs and scales: each input gets the upstream times the other input",
-      symbol="*", precedence=2, **_INFIX)
+      symbol="*", precedence=2, commutative=True, **_INFIX)
 _gate("div", "x y", lib(2), (1 / Y, -OUT / Y),
       "the div gate scales by 1/b, and sends -a/b^2 times the upstream to the divisor",
       shown=(1 / Y, -X / Y ** 2), symbol="/", precedence=2,
@@ -382,7 +400,8 @@ _gate("pow", "x y", lib(2),
       # PyTorch's conventions: d/dx is 0 when y == 0; d/dy is 0 when x == 0 and y >= 0.
       (at(eq(Y, 0), 0, Y * X ** (Y - 1)), at(both(eq(X, 0), ge(Y, 0)), 0, OUT * F.log(X))),
       "the power gate scales by b*a^(b-1); the exponent gets a^b*log(a)",
-      symbol="^", precedence=4, notation="infix", undefined=_pow_undefined, piece=_pow_piece,
+      symbol="^", spellings=("**",), associativity="right", precedence=4, notation="infix",
+      undefined=_pow_undefined, piece=_pow_piece,
       fast={"local": _pow_local, "np_local": _np_pow_local})
 
 # Functions.
@@ -422,7 +441,7 @@ _gate("atan2", "y x", lib(2), (_x / (_x * _x + _y * _y), -_y / (_x * _x + _y * _
 _gate("hypot", "x y", lib(2),
       # At the origin (a cone's tip) each input gets 0, as abs'(0) = 0: hypot(x, 0) is |x|.
       (at(both(eq(X, 0), eq(Y, 0)), 0, X / OUT), at(both(eq(X, 0), eq(Y, 0)), 0, Y / OUT)),
-      "the hypot gate sends x/hypot(x, y) to x and y/hypot(x, y) to y (0 at the origin)",
+      "the hypot gate sends x/hypot(x, y) to x and y/hypot(x, y) to y (0 at the origin)", commutative=True,
       shown=(X / F.hypot(X, Y), Y / F.hypot(X, Y)),
       kink=lambda x, y: x == 0 and y == 0,
       piece=lambda x, y: (x == 0 and y == 0) if x == x and y == y else None)
@@ -455,13 +474,13 @@ _gate("abs", "x", lib(1), (F.sign(X),),
       kink=lambda a: a == 0, piece=_sign_piece)
 _gate("max", "x", lib(0), (F.share(I, OUT, ALL),),
       "the max gate routes: the largest input gets all of the gradient, the others 0 (a tie splits it)",
-      variadic=1, reads="1 if {i} is the largest else 0",
+      variadic=1, reads="1 if {i} is the largest else 0", commutative=True, one_array="amax",
       kink=lambda *xs: _tied(xs, maximum(*xs)), piece=lambda *xs: _winners(maximum(*xs), xs),
       fast={"local": lambda out, *xs: _tie_split(out, xs),
             "np_local": lambda out, *xs: _np_tie_split(out, xs)})
 _gate("min", "x", lib(0), (F.share(I, OUT, ALL),),
       "the min gate routes: the smallest input gets all of the gradient, the others 0 (a tie splits it)",
-      variadic=1, reads="1 if {i} is the smallest else 0",
+      variadic=1, reads="1 if {i} is the smallest else 0", commutative=True, one_array="amin",
       kink=lambda *xs: _tied(xs, minimum(*xs)), piece=lambda *xs: _winners(minimum(*xs), xs),
       fast={"local": lambda out, *xs: _tie_split(out, xs),
             "np_local": lambda out, *xs: _np_tie_split(out, xs)})
@@ -598,10 +617,12 @@ _gate("mean", "x axis", lib(2), (), "the mean gate copies the gradient divided b
       vjp_shown=("dOUT spread over x / n",), **_ARRAY)
 _gate("amax", "x axis", lib(2), (), "the amax gate routes the gradient to the largest element (a tie splits it)",
       defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) * F.winners(X, OUT, Y),),
-      vjp_shown=("dOUT where x is the largest",), **_ARRAY)
+      vjp_shown=("dOUT where x is the largest",), kink=lambda x, axis=None: _tie_along(x, axis, "max"),
+      **_ARRAY)
 _gate("amin", "x axis", lib(2), (), "the amin gate routes the gradient to the smallest element (a tie splits it)",
       defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) * F.winners(X, OUT, Y),),
-      vjp_shown=("dOUT where x is the smallest",), **_ARRAY)
+      vjp_shown=("dOUT where x is the smallest",), kink=lambda x, axis=None: _tie_along(x, axis, "min"),
+      **_ARRAY)
 _gate("softmax", "x axis", lib(2), (), "the softmax gate sends s * (dOUT - sum(dOUT * s)) back",
       defaults=(-1,), static=1, shape=_along_shape, vjp=(OUT * (G - F.sum_keep(G * OUT, Y)),),
       vjp_shown=("s * (dOUT - sum(dOUT * s))",), **_ARRAY)

@@ -20,7 +20,8 @@ from ..core.graph import Graph
 from ..core.ops import CONSTANTS, GATES, function_names
 from ..base.suggest import nearest
 
-_BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow", "@": "matmul"}
+#: operator symbol -> gate, from the gate table (``**`` and ``^`` are both pow)
+_BINARY = {s: name for name, gate in GATES.items() if gate.notation == "infix" for s in gate.spellings}
 
 _TERMINAL_WORDS = {
     "NUMBER": "a number", "NAME": "a name", "LPAR": "'('", "RPAR": "')'",

@@ -31,20 +31,6 @@ FOLD_ROWS = 200
 DIGITS = 4
 
 
-def gate_text(g: Graph, i: int, names: list) -> str:
-    """Node ``i`` as its gate over its inputs' short names: t1 * z, -t3, exp(t4), max(z, w)."""
-    args = g.args[i]
-    if not args:
-        return ""
-    op = GATES[g.op[i]]
-    parts = [names[j] for j in args]
-    if op.notation == "infix" and len(parts) == 2:
-        return f"{parts[0]} {op.symbol} {parts[1]}"
-    if op.notation == "prefix" and len(parts) == 1:
-        return f"{op.symbol}{parts[0]}"
-    return f"{op.name}({', '.join(parts)})"
-
-
 class Row:
     """One node of the graph view, as text."""
 
@@ -246,7 +232,7 @@ class Session:
         f = g.output_name
         op = GATES[g.op[i]]
         step = Step(self.stepped, len(gates), i)
-        expression = gate_text(g, i, names)
+        expression = describe(g, i, names)
         step.title = f"{names[i]} = {expression}   ({op.name} gate)" if names[i] != expression else (
             f"{names[i]}   ({op.name} gate)")
         step.pattern = op.pattern
@@ -355,7 +341,7 @@ class Rows:
         g = r.graph
         i = self.nodes[k]
         if g.args[i]:
-            expression = describe(g, i) if s.full_labels else gate_text(g, i, self.names)
+            expression = describe(g, i, None if s.full_labels else self.names)
         else:
             expression = "input" if g.op[i] == "input" else ""
         if self.grads is None:

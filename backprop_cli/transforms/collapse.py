@@ -35,8 +35,6 @@ from ..base.errors import InputError
 #: what --collapse accepts: every gate that describes the chain it folds.
 CHOICES = tuple(name for name, op in GATES.items() if op.collapses is not None)
 
-_COMMUTATIVE = ("add", "mul")
-
 
 def collapse(graph: Graph, what: Optional[str]) -> Graph:
     if not what or what == "none":
@@ -66,7 +64,7 @@ def _match(g: Graph, e, i: int, bound: dict) -> bool:
     if kind != "call" or g.op[i] != e.value or len(g.args[i]) != len(e.args):
         return False
     args = g.args[i]
-    for order in ([args, args[::-1]] if e.value in _COMMUTATIVE else [args]):
+    for order in ([args, args[::-1]] if GATES[e.value].commutative else [args]):
         trial = dict(bound)
         if all(_match(g, a, j, trial) for a, j in zip(e.args, order)):
             bound.update(trial)

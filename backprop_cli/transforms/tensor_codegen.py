@@ -48,7 +48,9 @@ def _literal(value) -> str:
 
 
 def generate_tensor(graph, name: str = "f") -> str:
-    g = graph
+    from ..core.vectorized import one_array_calls
+
+    g = one_array_calls(graph)  # max(X) is amax(X) (and amax of a scalar is the scalar)
     spell = Spell("numpy", choices=("numpy",))
     live = g.live()
     namer = Namer(RESERVED["numpy"])

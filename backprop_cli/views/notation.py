@@ -105,7 +105,7 @@ def operand(g: Graph, j: int, parent: str, right: bool, label=None) -> str:
         return text
     if child.precedence < op.precedence or op.notation == "prefix":
         return f"({text})"
-    if child.precedence == op.precedence and (right != (op.symbol == "^")):
+    if child.precedence == op.precedence and (right != (op.associativity == "right")):
         return f"({text})"
     return text
 
