@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ...language import limits
-from ...base.text import escape_controls, printable
+from ...base.text import escape_controls
 from ...base.errors import InputError
 from ..output import echo
 from ...language.source import read_program

@@ -87,11 +87,11 @@ def kink_notes(result) -> list:
     """A note for every gate the output depends on that sits at a kink (relu at 0, a tie in max):
     its local gradient there is a convention, as check and plot say too."""
     from ...core import ops
-    from ...core.ops import OPS
+    from ...core.ops import GATES
 
     g = result.graph
     smooth = getattr(ops, "NO_KINK", None)
-    kinky = {name for name, op in OPS.items() if op.kink is not smooth}
+    kinky = {name for name, op in GATES.items() if op.kink is not smooth}
     if not kinky.intersection(g.op):
         return []
     values = result.values
@@ -103,7 +103,7 @@ def kink_notes(result) -> list:
         xs = [values[j] for j in g.args[i]]
         if any(type(x) is not float for x in xs):
             continue  # a tensor gate: kinks are judged per element by check, not noted here
-        if OPS[g.op[i]].kink(*xs):
+        if GATES[g.op[i]].kink(*xs):
             line, col = g.line_col(i)
             where = f"{line}:{col}" if "\n" in g.source else f"column {col}"
             notes.append(f"{g.label(i, 40)} ({where}) is at a kink: its gradient there is a convention "

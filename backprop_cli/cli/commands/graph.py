@@ -9,7 +9,6 @@ import click
 
 from ...base.errors import InputError
 from ...base.text import printable
-from ...base.numbers import DEFAULT_DIGITS
 from ...views.graphviz import INSTALL_HINT, ToolMissing, render
 from .. import options
 from .common import ExpressionCommand, complete_file, collapse_option, program_options, warn, click_option

@@ -10,7 +10,6 @@ import time
 import click
 
 from ...base.errors import InputError, MathError
-from ...base.numbers import DEFAULT_DIGITS
 from .. import options
 from .common import ExpressionCommand, out_option, output_to, program_options, warn, click_option
 

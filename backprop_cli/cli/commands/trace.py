@@ -7,7 +7,6 @@ import time
 
 import click
 
-from ...base.numbers import DEFAULT_DIGITS
 from .. import options
 from .common import ExpressionCommand, collapse_option, labels_option, out_option, program_options, result_stream, click_option
 
