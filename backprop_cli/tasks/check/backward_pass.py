@@ -21,8 +21,8 @@ from typing import Optional
 
 from ...core.engine import Result
 from ...base.errors import InputError, SourceError
-from ...base.numbers import show
-from ...core.ops import OPS
+from ...base.numbers import CHECK_TOLERANCE, DEFAULT_DIGITS, show
+from ...core.ops import GATES
 from .own_work import same
 
 def _same(a: float, b: float, tolerance) -> bool:
@@ -59,7 +59,7 @@ MISTAKES = _Mistakes({
     "used-before": "used before it is computed",
     "twice": "the same gate counted twice",
 })
-for _op in OPS.values():
+for _op in GATES.values():
     for _code, _words, _locals in _op.mistakes:
         MISTAKES.setdefault(_code, _words)
 del _op, _code, _words, _locals
@@ -299,7 +299,7 @@ class BackwardReport:
         return [g for g in self.lines if g.verdict != "helper"]
 
 
-def grade(result: Result, source: str, origin: str = "", tolerance: float = 1e-6, digits: int = 4) -> BackwardReport:
+def grade(result: Result, source: str, origin: str = "", tolerance: float = CHECK_TOLERANCE, digits: int = DEFAULT_DIGITS) -> BackwardReport:
     gates = gates_of(result)
     statements, values, initial = read_backward(source, origin, gates)
     return grade_statements(gates, statements, values, initial, tolerance, digits)
@@ -450,15 +450,15 @@ _WRONG_LOCALS: dict = {}
 
 def _wrong_local(op_name: str, m: int, k: int, n_args: int):
     """The compiled wrong local gradient of mistake m of a gate for input k (None: not for k)."""
-    key = (op_name, m, k if OPS[op_name].arity[1] is not None else -1)
+    key = (op_name, m, k if GATES[op_name].arity[1] is not None else -1)
     if key not in _WRONG_LOCALS:
         from ...core import library
         from ...core.expr import compile_expr, lift
 
-        op = OPS[op_name]
+        op = GATES[op_name]
         exprs = op.mistakes[m][2]
         e = exprs[0] if op.arity[1] is None else (exprs[k] if k < len(exprs) else None)
-        calls = lambda n: OPS[n].forward if n in OPS else library.LIBRARY[n].scalar  # noqa: E731
+        calls = lambda n: GATES[n].forward if n in GATES else library.LIBRARY[n].scalar  # noqa: E731
         libs = lambda n: library.LIBRARY[n].scalar  # noqa: E731
         _WRONG_LOCALS[key] = None if e is None else compile_expr(lift(e), calls, libs, op_name, None, None)
     return _WRONG_LOCALS[key]
@@ -484,7 +484,7 @@ def _local_mistakes(gates: Gates, node: int, units: list):
                          for k, (j, local) in enumerate(zip(g.args[i], result.local[i])))
     right = tangent[G]
     for i in inside:
-        op = OPS.get(g.op[i])
+        op = GATES.get(g.op[i])
         if op is None or not op.mistakes:
             continue
         xs = [result.values[j] for j in g.args[i]]
@@ -606,7 +606,7 @@ def diagnose(gates: Gates, node: int, chosen: list, c: float, used: dict, reads,
 def _table_words(gates: Gates, i: int, code: str) -> str:
     """A gate-table mistake at engine node i in words: the gate's rule, and where it sits."""
     g = gates.result.graph
-    op = OPS[g.op[i]]
+    op = GATES[g.op[i]]
     where = gates.name_of.get(i) or g.label(i, 30)
     return f"at {where}, {op.pattern}"
 
