@@ -77,3 +77,40 @@ def test_an_option_with_its_value_is_not_a_second_word_of_expr(tmp_path):
     result = run("eval", "(x+y)*z", *AT, "-q", "c.txt")
     assert result.exit_code == 2 and "EXPR came in" not in result.stderr
     assert "-q is not an option of backprop eval" in result.stderr or "No such option" in result.stderr
+
+
+def test_times_is_a_times_sign_not_the_letter_x():
+    trace = run("trace", "(x+y)*z", *AT)
+    assert "upstream 1 × local (z = -4) = -4" in trace.stdout and " x local" not in trace.stdout
+    quiz = run("quiz", "(x+y)*z", *AT, "--only", "backward", input="\n" * 8)
+    assert "dx = dq × ∂q/∂x = (-4) × 1 = -4" in quiz.stdout or "× ∂" in quiz.stdout
+    assert " x ∂" not in quiz.stdout
+
+
+def test_an_ascii_terminal_gets_a_star_for_times():
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONIOENCODING="ascii")
+    out = subprocess.run([sys.executable, "-m", "backprop_cli", "trace", "(x+y)*z", *AT], env=env,
+                         capture_output=True, check=True).stdout.decode("ascii")
+    assert "upstream 1 * local (z = -4) = -4" in out
+
+
+def test_gates_shows_the_textbook_sigmoid_one_set_of_names_and_the_array_gates():
+    rows = {r["name"]: r for r in json.loads(run("gates", "--format", "json").stdout)}
+    assert rows["sigmoid"]["forward"] == "sigmoid(x) = 1/(1 + exp(-x))"
+    assert "abs(x)" in rows["sigmoid"]["computed"]
+    for r in rows.values():  # the inputs are x, y (not a, b) in the patterns of the two-input gates
+        if r["inputs"] == ["x", "y"]:
+            import re
+
+            assert not re.search(r"(?<![A-Za-z])[ab](?![A-Za-z])", r["pattern"]), r["name"]
+    matmul = rows["matmul"]
+    assert matmul["tensor"] and matmul["local"] == ["dOUT @ yᵀ", "xᵀ @ dOUT"]
+    assert matmul["shapes"] == "(2x3), (3x4) -> (2x4)"
+    assert rows["sum"]["shapes"].endswith("axis=0 -> (3,)")
+    text = run("gates", "--width", "60").stdout
+    assert "Array gates" in text and "cross_entropy(logits, labels)" in text
+    assert all(len(line) <= 60 or " " not in line.strip() for line in text.splitlines())

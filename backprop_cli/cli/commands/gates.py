@@ -22,7 +22,9 @@ def command(fmt, width, out):
     Every gate of the language as the lecture's cheat sheet: its forward rule, its local
     gradient for each input (d/dx, written as a formula in the language), and the pattern
     the gradient follows backward (the add gate distributes, the mul gate swaps, the max
-    gate routes).  arity in JSON is [fewest, most] inputs, most null for any number.
+    gate routes).  Then the array gates (matmul, sum, softmax...): each input's
+    gradient from dOUT, and their shapes.  arity in JSON is [fewest, most] inputs,
+    most null for any number; array gates have "tensor": true and "shapes".
     """
     with output_to(out):
         return _gates(fmt, width)
@@ -32,9 +34,9 @@ def _gates(fmt, width):
     import json
     import shutil
 
-    from ...views.gates import as_json, gate_table, render
+    from ...views.gates import array_gate_table, as_json, gate_table, render
 
-    rows = gate_table()
+    rows = gate_table() + array_gate_table()
     if fmt == "json":
         click.echo(json.dumps(as_json(rows), indent=2, ensure_ascii=False))
         return

@@ -9,7 +9,7 @@ The student's gates are the program's named values: each statement ``q = x + y``
 names it uses to q.  Its local gradients dq/dx come from the engine's edges inside that statement
 (backpropagated from q down to the names it reads), so a whole ``sigx = 1/(1 + exp(-x))`` is one gate,
 as in the course notes.  A line for dx is taken to backprop through the gate(s) whose d<gate> it reads
-(else the gate that explains its number), and should add upstream x local; what dx holds after it
+(else the gate that explains its number), and should add upstream × local; what dx holds after it
 should be the sum of the gates handled so far, and after its last line the full gradient.
 """
 
@@ -98,7 +98,7 @@ class Gates:
         return [(G, s) for G in gates for s in range(len(self.edges[G][node]))]
 
     def amount(self, node: int, units) -> float:
-        """What the shares ``units`` send node: upstream x local, summed."""
+        """What the shares ``units`` send node: upstream × local, summed."""
         return sum(self.result.grads[G] * self.share(G, node, s) for G, s in units)
 
 
