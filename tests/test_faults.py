@@ -449,3 +449,263 @@ def test_out_of_memory_is_the_documented_message_on_every_command(tmp_path):
              for argv in MEMORY_COMMANDS.values()]
     for name, got in zip(MEMORY_COMMANDS, drive(cases)):
         assert (got["status"], got["stderr"]) == (2, OUT_OF_MEMORY), name
+
+
+# --- what stands at -o's path is respected (issue #24) --------------------------------------------
+
+#: every command that writes -o FILE, with a short run of it
+WRITERS = {
+    "eval": ["eval", "x*y", "--at", "x=1,y=2"],
+    "eval-json": ["eval", "x*y", "--at", "x=1,y=2", "--format", "json"],
+    "batch": ["batch", "x*y", "-i", str(POINTS)],
+    "codegen": ["codegen", "x*y"],
+    "diff": ["diff", "x^3", "--wrt", "x"],
+    "graph": ["graph", "x*y", "--at", "x=1,y=2", "--format", "dot"],
+    "plot": ["plot", "x^2", "--over", "x=-1:1:5", "--format", "csv"],
+    "trace": ["trace", "x*y", "--at", "x=1,y=2"],
+    "live": ["live", "x*y", "--at", "x=1,y=2", "--screenshot"],
+}
+
+
+def writing(name: str, path) -> list:
+    """The command's arguments writing to ``path``."""
+    args = list(WRITERS[name])
+    return args + [str(path)] if name == "live" else args + ["-o", str(path)]
+
+
+def character_device(folder, name: str, minor: int):
+    """A character device node made in ``folder`` (1,3 is null, 1,7 full), or None where mknod is
+    not allowed.  The system's /dev/null and /dev/full are never touched."""
+    import stat
+
+    path = folder / name
+    try:
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+    except (OSError, AttributeError):
+        return None
+    return path
+
+
+def is_character_device(path) -> bool:
+    import stat
+
+    try:
+        return stat.S_ISCHR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def devices(tmp_path):
+    null = character_device(tmp_path, "null", 3)
+    full = character_device(tmp_path, "full", 7)
+    if null is None or full is None:
+        pytest.skip("mknod is not allowed here")
+    return null, full
+
+
+@pytest.mark.parametrize("name", list(WRITERS))
+def test_a_device_node_at_the_output_path_is_written_not_replaced(devices, name):
+    null, full = devices
+    proc = backprop(writing(name, null))
+    assert proc.returncode == 0, proc.stderr
+    assert is_character_device(null)
+    # A full device: the write fails, exit 1, naming the file; the node stays.
+    proc = backprop(writing(name, full))
+    assert (proc.returncode, proc.stderr.decode()) == (1, f"Error: cannot write {full}: No space left on device\n")
+    assert is_character_device(full)
+    assert leftovers(full.parent) == []
+
+
+def test_the_system_full_device_is_an_io_error():
+    # Only when /dev/full is the character device it should be (never made here).
+    if not is_character_device("/dev/full"):
+        pytest.skip("/dev/full is not a character device on this machine")
+    for name in ("eval", "batch"):
+        proc = backprop(writing(name, "/dev/full"))
+        assert (proc.returncode, proc.stderr.decode()) == (1, "Error: cannot write /dev/full: No space left on device\n")
+    assert is_character_device("/dev/full")
+
+
+def read_fifo_in_thread(path):
+    import threading
+
+    got = {}
+
+    def read():
+        with open(path, "rb") as fh:
+            got["data"] = fh.read()
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread, got
+
+
+@pytest.mark.parametrize("name", ["eval", "batch", "graph"])
+def test_a_fifo_at_the_output_path_is_written_through(tmp_path, name):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    thread, got = read_fifo_in_thread(fifo)
+    proc = backprop(writing(name, fifo))
+    thread.join(30)
+    assert proc.returncode == 0, proc.stderr
+    expected = backprop(WRITERS[name]).stdout
+    assert got["data"] == expected
+    import stat
+
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and leftovers(tmp_path) == []
+
+
+def test_a_fifo_whose_reader_leaves_is_an_io_error(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    import threading
+
+    def read_a_little():
+        with open(fifo, "rb") as fh:
+            fh.read(10)
+
+    thread = threading.Thread(target=read_a_little, daemon=True)
+    thread.start()
+    proc = backprop(["graph", big_program(3000), "--at", "x=1", "--format", "dot", "-o", str(fifo)])
+    thread.join(30)
+    assert (proc.returncode, proc.stderr.decode()) == (1, f"Error: cannot write {fifo}: Broken pipe\n")
+
+
+def test_a_unix_socket_at_the_output_path_is_connected_to(tmp_path):
+    import socket
+    import threading
+
+    path = tmp_path / "sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(1)
+    got = []
+
+    def serve():
+        connection, _ = server.accept()
+        with connection:
+            while True:
+                data = connection.recv(65536)
+                if not data:
+                    break
+                got.append(data)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        proc = backprop(writing("eval", path))
+        thread.join(30)
+    finally:
+        server.close()
+    assert proc.returncode == 0, proc.stderr
+    assert b"".join(got) == backprop(WRITERS["eval"]).stdout
+
+
+@pytest.mark.parametrize("name", ["eval", "batch", "codegen", "live"])
+def test_a_symlink_is_followed_and_kept(tmp_path, name):
+    folder = tmp_path / "real"
+    folder.mkdir()
+    target = folder / "result.txt"
+    target.write_text("old\n")
+    os.chmod(target, 0o640)
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    proc = backprop(writing(name, link))
+    assert proc.returncode == 0, proc.stderr
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text() != "old\n" and (target.stat().st_mode & 0o777) == 0o640
+    assert leftovers(folder) == [] and leftovers(tmp_path) == []
+    if name != "live":
+        assert target.read_bytes() == backprop(WRITERS[name]).stdout
+
+
+def test_a_dangling_symlink_makes_its_target(tmp_path):
+    link = tmp_path / "link.txt"
+    link.symlink_to(tmp_path / "made.txt")
+    proc = backprop(writing("eval", link))
+    assert proc.returncode == 0, proc.stderr
+    assert link.is_symlink() and (tmp_path / "made.txt").read_bytes() == backprop(WRITERS["eval"]).stdout
+
+
+@pytest.mark.parametrize("name", ["eval", "batch", "plot"])
+def test_a_regular_file_keeps_its_permission_bits(tmp_path, name):
+    target = tmp_path / "out.txt"
+    target.write_text("old\n")
+    os.chmod(target, 0o604)
+    proc = backprop(writing(name, target))
+    assert proc.returncode == 0, proc.stderr
+    assert (target.stat().st_mode & 0o777) == 0o604 and target.read_text() != "old\n"
+
+
+def test_dev_stdout_is_standard_output():
+    proc = backprop(writing("batch", "/dev/stdout"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == backprop(WRITERS["batch"]).stdout
+
+
+def test_a_directory_at_the_output_path_is_refused(tmp_path):
+    proc = backprop(writing("eval", tmp_path))
+    assert proc.returncode == 2 and proc.stderr.decode().startswith(f"Error: cannot write {tmp_path}:")
+
+
+# --- batch never writes over its inputs (issue #24) ------------------------------------------------
+
+IMPORTANT = "id,x,y,f\n007,0.10000000000000000001,2,important-data\n"
+
+
+@pytest.mark.parametrize("args", [["-i", "*.csv", "-o", "./"], ["-i", ".", "-o", "."], ["-i", "data.csv", "-o", "./"],
+                                  ["-i", "link.csv", "-o", "data.csv"], ["-i", "data.csv", "-o", "link.csv"],
+                                  ["-i", "data.csv", "-o", "hard.csv"]],
+                         ids=["glob", "dir", "file-to-dir", "link-in", "link-out", "hard-link"])
+def test_an_output_that_is_an_input_is_refused(tmp_path, args):
+    data = tmp_path / "data.csv"
+    data.write_text(IMPORTANT)
+    (tmp_path / "link.csv").symlink_to(data)
+    os.link(data, tmp_path / "hard.csv")
+    proc = backprop(["batch", "x*y", *args], cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    message = proc.stderr.decode()
+    assert message.count("\n") == 2 and "batch never writes over its inputs" in message
+    assert data.read_text() == IMPORTANT and leftovers(tmp_path) == []
+
+
+def test_an_output_that_is_standard_input_is_refused(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text(IMPORTANT)
+    with open(data) as stdin:
+        proc = backprop(["batch", "x*y", "-i", "-", "-o", str(data)], stdin=stdin)
+    assert proc.returncode == 2 and "standard input" in proc.stderr.decode()
+    assert data.read_text() == IMPORTANT
+
+
+def test_an_output_directory_that_holds_the_inputs_gets_only_new_files(tmp_path):
+    (tmp_path / "a.csv").write_text("x,y\n1,2\n")
+    (tmp_path / "b.csv").write_text("x,y\n3,4\n")
+    proc = backprop(["batch", "x*y", "-i", str(tmp_path), "-o", f"{tmp_path}/", "--format", "jsonl"])
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(os.listdir(tmp_path)) == ["a.csv", "a.jsonl", "b.csv", "b.jsonl"]
+    assert (tmp_path / "a.csv").read_text() == "x,y\n1,2\n"
+    first = (tmp_path / "a.jsonl").read_text()
+    assert json.loads(first) == {"x": 1.0, "y": 2.0, "f": 2.0, "df/dx": 2.0, "df/dy": 1.0}
+    # Again: the directory now holds a.jsonl, an input whose output would be itself: refused.
+    proc = backprop(["batch", "x*y", "-i", str(tmp_path), "-o", f"{tmp_path}/", "--format", "jsonl"])
+    assert proc.returncode == 2 and "never writes over its inputs" in proc.stderr.decode()
+    assert (tmp_path / "a.jsonl").read_text() == first
+
+
+def test_rejects_and_output_must_differ_and_a_failed_run_changes_neither(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("x,y\n1,2\nbad,3\n")
+    rejects = tmp_path / "r.csv"
+    rejects.write_text("old rejects\n")
+    proc = backprop(["batch", "x*y", "-i", str(data), "--skip-bad", "--rejects", str(rejects), "-o", str(rejects)])
+    assert proc.returncode == 2 and "two outputs of a run must differ" in proc.stderr.decode()
+    assert rejects.read_text() == "old rejects\n"
+    # A run that fails half-way (its output a full device) leaves the rejects file as it was.
+    full = character_device(tmp_path, "full", 7)
+    if full is None:
+        pytest.skip("mknod is not allowed here")
+    proc = backprop(["batch", "x*y", "-i", str(data), "--skip-bad", "--rejects", str(rejects), "-o", str(full)])
+    assert proc.returncode == 1, proc.stderr
+    assert rejects.read_text() == "old rejects\n" and leftovers(tmp_path) == []

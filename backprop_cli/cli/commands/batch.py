@@ -79,13 +79,9 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
     if engine != "dask" and (scheduler or workers):
         raise InputError("--scheduler and --workers are for --engine dask", "Add --engine dask.")
     point = parse_at(at)
-    _exit_cleanly_on_sigterm()
     inputs = batch_job.resolve(input_path)
     job = batch_job.Job(inputs, out_path, in_format, fmt, chunk_size, skip_bad, allow_nonfinite,
                         rejects_path, point)
-    batch_job.check_not_same_file(inputs, out_path)
-    if rejects_path:
-        batch_job.check_not_same_file(inputs, rejects_path)
     if job.per_file and not os.path.isdir(out_path):
         try:
             os.makedirs(out_path, exist_ok=True)
@@ -95,6 +91,7 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
     try:
         for path in inputs:
             readers.append(batch_job.open_input(path, in_format))
+        batch_job.check_outputs(job, readers)
         graph = build_graph(source, origin, point, output, expr, file, also_bound=readers[0].columns)
         from .common import scalar_only
 
@@ -122,24 +119,6 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
         for reader in readers:
             reader.close()
     _report(results, rejects_path)
-
-
-def _exit_cleanly_on_sigterm() -> None:
-    """SIGTERM unwinds like Ctrl-C (SystemExit 143), so the output's temporary file is removed and an
-    old output stays whole, instead of the process dying where it stands."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return
-
-    def terminate(signum, frame):
-        raise SystemExit(128 + signum)
-
-    try:
-        signal.signal(signal.SIGTERM, terminate)
-    except (ValueError, OSError):
-        pass
 
 
 def _report(results, rejects_path) -> None:

@@ -287,8 +287,8 @@ def labels_option(f):
 
 
 class result_stream:
-    """``with result_stream(out) as stream:`` standard output for None or '-', else FILE written
-    atomically (a temporary name beside it, renamed when complete)."""
+    """``with result_stream(out) as stream:`` standard output for None or '-', else FILE written through
+    files.output_file (a regular file atomically; a device, FIFO or link as what it is)."""
 
     def __init__(self, out) -> None:
         self.out = None if out in (None, "-") else out
@@ -297,18 +297,12 @@ class result_stream:
     def __enter__(self):
         if self.out is None:
             return sys.stdout
-        from ...base.files import atomic_write
+        from ...base.files import output_file
 
-        self.writer = atomic_write(self.out, "w", encoding="utf-8")
-        try:
-            return self.writer.__enter__()
-        except OSError as e:
-            raise InputError(f"cannot write {printable(self.out, 200)}: {e.strerror or e}") from None
+        self.writer = output_file(self.out, "w", encoding="utf-8")
+        return self.writer.__enter__()
 
     def __exit__(self, *exc):
         if self.writer is None:
             return False
-        try:
-            return self.writer.__exit__(*exc)
-        except OSError as e:
-            raise InputError(f"cannot write {printable(self.out, 200)}: {e.strerror or e}") from None
+        return self.writer.__exit__(*exc)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import List, Optional
 
 from ...base.errors import InputError
-from ...base.files import atomic_write
+from ...base.files import output_file
 from . import chunks as batch
 from .job import EXTENSIONS, FileResult, Job, Rejects, output_for
 from .read import CsvReader, FeatherReader, JsonlReader, ParquetReader, format_of, open_reader, shown
@@ -334,7 +334,7 @@ def _join(target: str, fmt: str, files: List[str], graph, plan) -> None:
         write(sys.stdout.buffer)
         sys.stdout.buffer.flush()
     else:
-        with atomic_write(target, "wb") as out:
+        with output_file(target, "wb") as out:
             write(out)
 
 
