@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SAMPLES, run as cli_run
+from conftest import ROOT, SAMPLES, command_params, run as cli_run
 
 
 @pytest.fixture
@@ -504,7 +504,7 @@ def devices(tmp_path):
     return null, full
 
 
-@pytest.mark.parametrize("name", list(WRITERS))
+@pytest.mark.parametrize("name", command_params(WRITERS))
 def test_a_device_node_at_the_output_path_is_written_not_replaced(devices, name):
     null, full = devices
     proc = backprop(writing(name, null))
@@ -602,7 +602,7 @@ def test_a_unix_socket_at_the_output_path_is_connected_to(tmp_path):
     assert b"".join(got) == backprop(WRITERS["eval"]).stdout
 
 
-@pytest.mark.parametrize("name", ["eval", "batch", "codegen", "live"])
+@pytest.mark.parametrize("name", command_params(["eval", "batch", "codegen", "live"]))
 def test_a_symlink_is_followed_and_kept(tmp_path, name):
     folder = tmp_path / "real"
     folder.mkdir()
@@ -709,3 +709,104 @@ def test_rejects_and_output_must_differ_and_a_failed_run_changes_neither(tmp_pat
     proc = backprop(["batch", "x*y", "-i", str(data), "--skip-bad", "--rejects", str(rejects), "-o", str(full)])
     assert proc.returncode == 1, proc.stderr
     assert rejects.read_text() == "old rejects\n" and leftovers(tmp_path) == []
+
+
+# --- Ctrl-C and SIGTERM: one line, exit 130 (143) (issue #24) -------------------------------------
+
+
+def long_runs(tmp_path) -> dict:
+    """A run of every command that takes well over a second."""
+    program = tmp_path / "big.bp"
+    program.write_text(big_program(20_000))
+    points = tmp_path / "points.csv"
+    with open(points, "w") as fh:
+        fh.write("x,y\n")
+        fh.writelines(f"{k},{k + 1}\n" for k in range(2_000_000))
+    f = ["-f", str(program)]
+    return {
+        "eval": ["eval", *f, "--at", "x=1"], "trace": ["trace", *f, "--at", "x=1"],
+        "graph": ["graph", *f, "--at", "x=1"], "check": ["check", *f, "--at", "x=1"],
+        "codegen": ["codegen", *f], "diff": ["diff", *f, "--wrt", "x"],
+        "batch": ["batch", "x*y+sin(x)", "-i", str(points)],
+        "plot": ["plot", "sin(x)*x", "--over", "x=0:10:5000000", "--format", "csv"],
+        "optimize": ["optimize", "(x-3)^2", "--at", "x=0", "--steps", "5000000"],
+    }
+
+
+@pytest.mark.slow
+def test_every_command_leaves_on_ctrl_c_with_one_line_and_exit_130(tmp_path):
+    import signal
+    import time
+
+    for name, args in long_runs(tmp_path).items():
+        for delay in (0.15, 0.6):  # while modules load, and while the command runs
+            proc = subprocess.Popen([sys.executable, "-m", "backprop_cli", *args], env=env(),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            time.sleep(delay)
+            proc.send_signal(signal.SIGINT)
+            _, stderr = proc.communicate(timeout=120)
+            assert (proc.returncode, stderr.decode()) == (130, "Interrupted.\n"), (name, delay)
+
+
+@pytest.mark.slow
+def test_sigterm_during_batch_says_terminated_and_keeps_the_old_output(tmp_path):
+    import signal
+    import time
+
+    args = long_runs(tmp_path)["batch"]
+    out = tmp_path / "out.csv"
+    out.write_text("old\n")
+    proc = subprocess.Popen([sys.executable, "-m", "backprop_cli", *args, "-o", str(out)], env=env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert (proc.returncode, stderr.decode()) == (143, "Terminated.\n")
+    assert out.read_text() == "old\n" and leftovers(tmp_path) == []
+
+
+def on_a_terminal_press_ctrl_c(args, wait: float = 2.0):
+    """Run the command on a pseudo-terminal, press Ctrl-C after ``wait`` seconds: (exit status, output)."""
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ.update(env())
+        os.execv(sys.executable, [sys.executable, "-m", "backprop_cli", *args])
+    output = b""
+
+    def read(seconds):
+        nonlocal output
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if select.select([fd], [], [], 0.05)[0]:
+                try:
+                    output += os.read(fd, 65536)
+                except OSError:
+                    return
+
+    read(wait)
+    os.write(fd, b"\x03")
+    read(2.0)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), output.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("args", [["quiz", "x*y", "--at", "x=1,y=2"], ["quiz", "--seed", "7"],
+                                  ["trace", "x*y", "--at", "x=1,y=2", "--step"]], ids=["quiz", "quiz-random", "trace-step"])
+def test_ctrl_c_at_a_prompt_is_exit_130(args):
+    status, output = on_a_terminal_press_ctrl_c(args)
+    assert status == 130, output
+    assert output.rstrip().endswith("Interrupted.") and "Aborted!" not in output and "score" not in output
+
+
+@pytest.mark.parametrize("command", ["check", "quiz", "optimize", "eval"])
+def test_a_huge_seed_is_not_echoed_whole(command):
+    args = {"check": ["check", "x", "--at", "x=1"], "quiz": ["quiz"], "optimize": ["optimize", "x^2", "--at", "x=1"],
+            "eval": ["eval", "x", "--at", "x=1"]}[command]
+    proc = backprop([*args, "--seed", "9" * 100_000])
+    assert proc.returncode == 2 and len(proc.stderr) < 500, proc.stderr[:500]
+    assert b"100,000 characters" in proc.stderr or b"100,002 characters" in proc.stderr

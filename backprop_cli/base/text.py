@@ -33,3 +33,12 @@ def line_col(source: str, pos: int) -> tuple:
     line = source.count("\n", 0, pos) + 1
     col = pos - (source.rfind("\n", 0, pos) + 1) + 1
     return line, col
+
+
+_LONG_WORD = re.compile(r"\S{201,}")
+
+
+def cut_long_words(text: str, keep: int = 60) -> str:
+    """Text with every word of more than 200 characters (a 100,000-digit value echoed back) cut to its
+    first ``keep`` characters and its length."""
+    return _LONG_WORD.sub(lambda m: f"{m.group()[:keep]}… ({len(m.group()):,} characters)", text)
