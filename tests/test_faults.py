@@ -765,7 +765,7 @@ def test_sigterm_during_batch_says_terminated_and_keeps_the_old_output(tmp_path)
     assert out.read_text() == "old\n" and leftovers(tmp_path) == []
 
 
-def on_a_terminal_press_ctrl_c(args, wait: float = 2.0):
+def on_a_terminal_press_ctrl_c(args, wait: float = 2.0, ctrl_c: bool = True):
     """Run the command on a pseudo-terminal, press Ctrl-C after ``wait`` seconds: (exit status, output)."""
     import pty
     import select
@@ -788,7 +788,8 @@ def on_a_terminal_press_ctrl_c(args, wait: float = 2.0):
                     return
 
     read(wait)
-    os.write(fd, b"\x03")
+    if ctrl_c:
+        os.write(fd, b"\x03")
     read(2.0)
     _, status = os.waitpid(pid, 0)
     os.close(fd)
@@ -810,3 +811,34 @@ def test_a_huge_seed_is_not_echoed_whole(command):
     proc = backprop([*args, "--seed", "9" * 100_000])
     assert proc.returncode == 2 and len(proc.stderr) < 500, proc.stderr[:500]
     assert b"100,000 characters" in proc.stderr or b"100,002 characters" in proc.stderr
+
+
+# --- batch's data on a terminal (issue #24) -------------------------------------------------------
+
+
+def test_batch_escapes_control_characters_in_data_on_a_terminal_only(tmp_path):
+    data = tmp_path / "osc.csv"
+    data.write_bytes(b'id,x\n"\x1b]0;pwned\x07",1\n\xc2\x9b31m,2\n')
+    status, output = on_a_terminal_press_ctrl_c(["batch", "x^2", "-i", str(data)], wait=6, ctrl_c=False)
+    assert status == 0, output
+    assert "\\x1b]0;pwned\\x07,1.0,1.0,2.0" in output and "\\x9b31m,2.0,4.0,4.0" in output
+    assert "\x1b]" not in output and "\x9b" not in output
+    # A pipe gets the cells as they are.
+    piped = backprop(["batch", "x^2", "-i", str(data)]).stdout
+    assert piped.splitlines()[1:] == [b"\x1b]0;pwned\x07,1.0,1.0,2.0", b"\xc2\x9b31m,2.0,4.0,4.0"]
+
+
+def test_batch_refuses_parquet_on_a_terminal_and_escapes_its_column_names(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "evil.parquet"
+    pq.write_table(pa.table({"\x1b[2Jname": ["a\x1b[31m"], "x": [1.0]}), source)
+    status, output = on_a_terminal_press_ctrl_c(["batch", "x^2", "-i", str(source)], wait=6, ctrl_c=False)
+    assert status == 2 and "parquet is binary: batch will not write it to a terminal" in output
+    assert "PAR1" not in output
+    status, output = on_a_terminal_press_ctrl_c(["batch", "x^2", "-i", str(source), "--format", "csv"],
+                                                wait=6, ctrl_c=False)
+    assert status == 0 and "\\x1b[2Jname,x,f,df/dx" in output and "a\\x1b[31m,1.0" in output
+    assert "\x1b[2J" not in output
+    assert backprop(["batch", "x^2", "-i", str(source)]).stdout.startswith(b"PAR1")

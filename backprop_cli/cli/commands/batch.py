@@ -92,6 +92,7 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
         for path in inputs:
             readers.append(batch_job.open_input(path, in_format))
         batch_job.check_outputs(job, readers)
+        batch_job.check_terminal(job, readers)
         graph = build_graph(source, origin, point, output, expr, file, also_bound=readers[0].columns)
         from .common import scalar_only
 

@@ -24,7 +24,7 @@ from typing import List, Optional
 from ...base.errors import InputError
 from ...base.files import output_file
 from . import chunks as batch
-from .job import EXTENSIONS, FileResult, Job, Rejects, output_for
+from .job import EXTENSIONS, FileResult, Job, Rejects, output_for, standard_output
 from .read import CsvReader, FeatherReader, JsonlReader, ParquetReader, format_of, open_reader, shown
 
 
@@ -331,8 +331,9 @@ def _join(target: str, fmt: str, files: List[str], graph, plan) -> None:
             _join_columnar(out, fmt, files)
 
     if target == "-":
-        write(sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+        stream = standard_output()
+        write(stream)
+        stream.flush()
     else:
         with output_file(target, "wb") as out:
             write(out)

@@ -112,13 +112,65 @@ def output_for(job: Job, path: str, fmt: str) -> str:
     return os.path.join(job.out_path, stem + EXTENSIONS[fmt])
 
 
+BINARY_FORMATS = ("parquet", "feather")
+
+
+def on_a_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def check_terminal(job: Job, readers: List[Reader]) -> None:
+    """Refuse to write Parquet or Arrow to a terminal, as gzip refuses compressed data."""
+    if job.per_file or job.out_path != "-" or not on_a_terminal(sys.stdout):
+        return
+    fmt = job.out_format or readers[0].format
+    if fmt in BINARY_FORMATS:
+        raise InputError(f"{fmt} is binary: batch will not write it to a terminal",
+                         "Give -o FILE, pipe it (| ...), or choose --format csv or jsonl.")
+
+
+def standard_output():
+    """Standard output's bytes; on a terminal, with control characters in the data escaped (a cell
+    or a column name holding an escape sequence must not retitle or clear it).  A pipe or a file
+    gets the data unchanged."""
+    stream = sys.stdout.buffer
+    return TerminalText(stream) if on_a_terminal(sys.stdout) else stream
+
+
+class TerminalText:
+    """A binary stream to a terminal: UTF-8 text written with ``escape_controls`` applied (line breaks
+    and tabs kept), decoded incrementally so that a character split between two writes stays whole."""
+
+    def __init__(self, stream) -> None:
+        import codecs
+
+        self.stream = stream
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def write(self, data) -> int:
+        from ...base.text import escape_controls
+
+        text = self.decoder.decode(bytes(data))
+        self.stream.write(escape_controls(text).encode("utf-8"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 class Output:
     """Where a run's rows go: standard output, or a file written to a temporary name and renamed."""
 
     def __init__(self, stack: ExitStack, path: str) -> None:
         self.path = path
         if path == "-":
-            self.stream = sys.stdout.buffer
+            self.stream = standard_output()
             stack.callback(self.stream.flush)
         else:
             self.stream = stack.enter_context(output_file(path, "wb"))
