@@ -842,3 +842,38 @@ def test_batch_refuses_parquet_on_a_terminal_and_escapes_its_column_names(tmp_pa
     assert status == 0 and "\\x1b[2Jname,x,f,df/dx" in output and "a\\x1b[31m,1.0" in output
     assert "\x1b[2J" not in output
     assert backprop(["batch", "x^2", "-i", str(source)]).stdout.startswith(b"PAR1")
+
+
+# --- memory and time bounded on the paths of issue #24 ----------------------------------------------
+
+
+def peak_rss_kb_any(args) -> int:
+    """peak_rss_kb for a run that may exit non-zero (the peak is what counts)."""
+    code = ("import resource, subprocess, sys; "
+            "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    proc = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "backprop_cli", *args],
+                          capture_output=True, text=True, env=env(), timeout=600)
+    return int(proc.stdout)
+
+
+@pytest.mark.slow
+def test_optimize_json_memory_does_not_grow_with_steps():
+    small = peak_rss_kb(["optimize", "(x-3)^2 + (y+1)^2", "--at", "x=0,y=0", "--steps", "1000", "--format", "json"])
+    large = peak_rss_kb(["optimize", "(x-3)^2 + (y+1)^2", "--at", "x=0,y=0", "--steps", "200000", "--format", "json"])
+    # Before: 2.8 KB a step (200,000 steps: 560 MB).  Now one step at a time.
+    assert large - small < 8_000, (small, large)
+    spiral = str(SAMPLES / "spiral" / "train.bp")
+    small = peak_rss_kb(["optimize", "-f", spiral, "--steps", "10", "--format", "json"])
+    large = peak_rss_kb(["optimize", "-f", spiral, "--steps", "300", "--format", "json"])
+    assert large - small < 8_000, (small, large)  # before: about 0.5 MB a step
+
+
+def test_optimize_json_streamed_is_the_document_and_a_failed_step_closes_it(cli):
+    out = cli("optimize", "(x-3)^2", "--at", "x=0", "--steps", "4", "--format", "json")
+    document = json.loads(out.stdout)
+    assert [s["step"] for s in document["steps"]] == [0, 1, 2, 3] and document["final"]["at"]["x"] == pytest.approx(3 - 3 * 0.8 ** 4)
+    out = cli("optimize", "(x-3)^2", "--at", "x=0", "--lr", "1.5", "--steps", "3000", "--format", "json")
+    assert out.exit_code == 1 and "step 511" in out.stderr
+    document = json.loads(out.stdout)
+    assert len(document["steps"]) == 511 and document["final"] is None and document["error"].startswith("step 511")

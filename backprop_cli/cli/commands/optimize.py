@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import sys
 import time
 
 import click
@@ -64,8 +65,15 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
     out_name = graph.output_name
 
     if fmt == "json":
-        history = descend(graph, point, names, lr, steps, allow_nonfinite, seed=common.SEED)
-        click.echo(view.render_json(history, names, out_name, lr))
+        # Written as the steps come: memory does not grow with --steps (1M steps were 2.8 GB).
+        document = view.JsonSteps(sys.stdout.write, names, out_name, lr)
+        try:
+            descend(graph, point, names, lr, steps, allow_nonfinite, document.step, keep_all=False,
+                    seed=common.SEED)
+        except MathError as e:
+            document.fail(e.message)
+            raise
+        document.finish()
         return
 
     from ...views.console import make_console
