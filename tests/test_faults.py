@@ -877,3 +877,26 @@ def test_optimize_json_streamed_is_the_document_and_a_failed_step_closes_it(cli)
     assert out.exit_code == 1 and "step 511" in out.stderr
     document = json.loads(out.stdout)
     assert len(document["steps"]) == 511 and document["final"] is None and document["error"].startswith("step 511")
+
+
+@pytest.mark.slow
+def test_check_over_memory_does_not_grow_with_points():
+    small = peak_rss_kb(["check", "x^2", "--grad", "dx = 2*x", "--over", "x=-3:3:100000"])
+    large = peak_rss_kb(["check", "x^2", "--grad", "dx = 2*x", "--over", "x=-3:3:5000000"])
+    assert large - small < 30_000, (small, large)  # before: about 68 bytes a point (340 MB here)
+
+
+def test_check_over_counts_across_chunks(cli):
+    import numpy as np
+
+    from backprop_cli.tasks.plot import grid
+
+    n = 300_001  # several chunks: the first wrong point is in a later one
+    out = cli("check", "x^2", "--grad", "dx = 2*x + relu(x-2.5)", "--over", f"x=-3:3:{n}", "--format", "json")
+    assert out.exit_code == 1
+    check = json.loads(out.stdout)["checks"][0]
+    xs = grid(-3.0, 3.0, n)
+    tolerance = 1e-6  # check's default: relative, or absolute near 0
+    wrong = np.abs(np.maximum(xs - 2.5, 0)) > tolerance * np.maximum(1.0, np.abs(2 * xs))
+    assert check["points"] == n and check["differ"] == int(wrong.sum())
+    assert check["first"]["x"] == float(xs[np.flatnonzero(wrong)[0]])
