@@ -44,8 +44,10 @@ FORMAT_CHOICE = ["csv", "jsonl", "parquet", "feather"]
 @click.option("--partition-size", type=click.IntRange(1, None), default=64 * 2**20, show_default=True,
               metavar="BYTES", help="With --engine dask: bytes of CSV or JSON lines per partition "
                                     "(Parquet: one partition per row group; Arrow: per record batch).")
+@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True, metavar="SECONDS",
+              help="With --scheduler: how long to wait for the scheduler to connect and answer.")
 def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, in_format, chunk_size,
-            skip_bad, rejects_path, engine, scheduler, workers, partition_size):
+            skip_bad, rejects_path, engine, scheduler, workers, partition_size, timeout):
     """\b
     backprop batch "1/(1+exp(-(w0*x0+w1*x1+w2)))" -i points.csv -o grads.csv
     backprop batch "(x+y)*z" -i points.parquet --at z=-4 -o grads.parquet
@@ -111,7 +113,8 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
                 reader.close()
             with _progress(None) as progress:
                 results = batch_dask.run(job, graph, plan, scheduler=scheduler, workers=workers,
-                                         partition_size=partition_size, progress=progress)
+                                         partition_size=partition_size, progress=progress,
+                                         timeout=timeout)
         else:
             total = sum(r.total or 0 for r in readers) or None
             with _progress(total) as progress:
