@@ -46,7 +46,8 @@ def command(program, wrt, lr, steps, fmt, every, delay, digits, log_y, out):
     value, point and gradients before update k+1; final is the point after the last.
 
     A step that makes the value or a gradient inf or nan stops with exit 1 (usually
-    the learning rate is too large).
+    the learning rate is too large); JSON is then closed with "final": null and
+    "error".
     """
     with output_to(out):
         return _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y)
