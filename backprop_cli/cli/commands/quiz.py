@@ -144,7 +144,9 @@ def _reader(answers, talk: bool):
     def interactive():
         try:
             return click.prompt("", prompt_suffix="> ", default="", show_default=False)
-        except (EOFError, click.exceptions.Abort):
+        except (EOFError, click.exceptions.Abort) as e:
+            if isinstance(e.__context__, KeyboardInterrupt):
+                raise KeyboardInterrupt from None  # Ctrl-C leaves (exit 130); end of input ends the quiz
             return None
 
     return interactive

@@ -209,7 +209,7 @@ def split_program(source: str, origin: str = "") -> tuple:
 def read_backward(source: str, origin: str, gates: Gates) -> tuple:
     """Parse and run the backward program with the forward values bound: (statements, values)."""
     from ...core.engine import forward
-    from ...base.text import line_col
+    from ...base.text import LineIndex
     from ...language.parser import parse_statements
     from ...base.suggest import nearest
 
@@ -236,6 +236,7 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
                               (f"Did you mean '{close}'? " if close else "") +
                               "The forward pass defines: " + ", ".join(forward_names) + ".")
     statements = []
+    lines = LineIndex(source)
     for st in raw:
         if st[0] != "=":
             start = g.start[st[0]]
@@ -245,7 +246,7 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
         end = statement_end(source, start)
         text = " ".join(source[start:end].split())
         after = text.split(op, 1)[1] if op in text else text
-        statements.append(Statement(line_col(source, start)[0], start, text, name, op, node, rhs, _reads(after)))
+        statements.append(Statement(lines.line_col(start)[0], start, text, name, op, node, rhs, _reads(after)))
     values = forward(g, at, allow_nonfinite=True)
     return statements, values, at
 
