@@ -605,11 +605,14 @@ def diagnose(gates: Gates, node: int, chosen: list, c: float, used: dict, reads,
 
 
 def _table_words(gates: Gates, i: int, code: str) -> str:
-    """A gate-table mistake at engine node i in words: the gate's rule, and where it sits."""
+    """A gate-table mistake at engine node i in words: where it sits, its inputs' values (the mul
+    gate's other input, the max's winner), and the gate's rule."""
     g = gates.result.graph
     op = GATES[g.op[i]]
     where = gates.name_of.get(i) or g.label(i, 30)
-    return f"at {where}, {op.pattern}"
+    inputs = ", ".join(f"{gates.name_of.get(j) or g.label(j, 20)} = {show(gates.result.values[j], 4)}"
+                       for j in dict.fromkeys(g.args[i]) if g.op[j] != "const")
+    return f"at {where}{f' ({inputs})' if inputs else ''}, {op.pattern}"
 
 
 def _operand(text: str) -> str:
