@@ -9,7 +9,7 @@ again (79% of a 100,000-gate trace's time), for the same bytes.
 
 from __future__ import annotations
 
-import os
+from .console import view_width  # noqa: F401 - the one width policy (views import it from here too)
 
 #: a place where a too-wide line may be broken
 BREAK = ("", "break")
@@ -17,8 +17,6 @@ BREAK = ("", "break")
 #: the styles the views use, as SGR parameters
 _SGR = {"green": "32", "red": "31", "bold": "1", "italic": "3", "dim": "2", "yellow": "33",
         "bold red": "1;31", "bold green": "1;32", "cyan": "36"}
-
-from .console import MIN_WIDTH, view_width  # noqa: F401 - the one width policy, used through here too
 
 
 def cells(text: str) -> int:
