@@ -157,7 +157,7 @@ def render(rows: list, width: int) -> str:
     if tensors:
         out.append("")
         para("Array gates (tensors): every gate above works elementwise on arrays, with numpy's "
-             "broadcasting (a broadcast input's gradient is summed back to its shape).  These work on "
+             "broadcasting (a broadcast input's gradient is summed back to its shape). These work on "
              "whole arrays; each input's gradient is written with dOUT, the upstream gradient, which has "
              "the output's shape, and has the input's own shape.", more="")
         out.append("")
