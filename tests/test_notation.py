@@ -114,3 +114,14 @@ def test_gates_shows_the_textbook_sigmoid_one_set_of_names_and_the_array_gates()
     text = run("gates", "--width", "60").stdout
     assert "Array gates" in text and "cross_entropy(logits, labels)" in text
     assert all(len(line) <= 60 or " " not in line.strip() for line in text.splitlines())
+
+
+def test_a_backward_pass_may_name_its_gradients_df_dx():
+    from backprop_cli import evaluate
+    from backprop_cli.tasks.check.backward_pass import grade, short_targets
+
+    assert short_targets("df/dq = z\n  df/dq += 1; ∂f/∂x = dq\n") == "dq    = z\n  dq    += 1; dx    = dq\n"
+    assert short_targets("dx = df/dq * 1\n") == "dx = df/dq * 1\n"  # on the right it is a division
+    result = evaluate("input x = -2, y = 5, z = -4\nq = x + y\nf = q * z + q\n")
+    report = grade(result, "df/dz = q\ndf/dq = z\ndf/dq += 1\ndf/dx = dq\ndy = dq\n")
+    assert report.passed and [g.statement.target for g in report.lines] == ["dz", "dq", "dq", "dx", "dy"]

@@ -185,12 +185,28 @@ def _reads(text: str) -> list:
     return out
 
 
+_LECTURE_TARGET = re.compile(r"(^|;)([ \t]*)[d∂]([A-Za-z_][A-Za-z_0-9]*)/[d∂]([A-Za-z_][A-Za-z_0-9]*)(?=[ \t]*[-+*/]?=(?!=))",
+                             re.M)
+
+
+def short_targets(source: str) -> str:
+    """A line that assigns ``df/dx = ...`` (the lecture's name) as ``dx = ...``, padded so that every
+    column (and so every caret) stays where it was.  Only a statement's target: on the right,
+    ``df/dq`` is a division."""
+    def short(m):
+        whole = m.group(0)
+        name = f"d{m.group(4)}"
+        return m.group(1) + m.group(2) + name + " " * (len(whole) - len(m.group(1) + m.group(2)) - len(name))
+    return _LECTURE_TARGET.sub(short, source)
+
+
 def split_program(source: str, origin: str = "") -> tuple:
     """A program holding both passes to (forward text, backward text or None).  The backward part
     starts at the first line that assigns d<name> for a name defined above it.  The backward text
     keeps the forward part's line breaks (blanked), so its line numbers are the file's."""
     from ...language.parser import parse_statements
 
+    source = short_targets(source)
     g, statements = parse_statements(source, origin)
     assigned: set = set()
     for st in statements:
@@ -218,6 +234,7 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
     forward_names = dict(fwd.bindings)
     forward_names.setdefault(result.output_name, fwd.output)
     bound = list(forward_names) + ["d" + n for n in forward_names]
+    written, source = source, short_targets(source)  # the same columns: lines are shown as written
     g, raw = parse_statements(source, origin, bound)
     if any(st[0] == "input" for st in raw):
         raise InputError(f"{origin or 'the backward pass'}: an 'input' line in the backward pass",
@@ -246,6 +263,7 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
         end = statement_end(source, start)
         text = " ".join(source[start:end].split())
         after = text.split(op, 1)[1] if op in text else text
+        text = " ".join(written[start:end].split())
         statements.append(Statement(lines.line_col(start)[0], start, text, name, op, node, rhs, _reads(after)))
     values = forward(g, at, allow_nonfinite=True)
     return statements, values, at
@@ -357,7 +375,7 @@ def grade_statements(gates: Gates, statements: list, values: list, initial: dict
         if node == g.output:
             chosen, expected_c = [], 1.0 if not has_prev else 0.0
         else:
-            part = st.op == "+=" or last_line[st.target] > k
+            part = has_prev or last_line[st.target] > k  # one of several lines for this gradient
             chosen = _choose(gates, node, reads_gates, remaining, contribution, used, tolerance, part)
             expected_c = gates.amount(node, chosen)
         chosen_gates = list(dict.fromkeys(G for G, _ in chosen))
@@ -526,9 +544,16 @@ def _explain(gates: Gates, node: int, units: list, c: float, used: dict, toleran
     locs += list(_local_mistakes(gates, node, units))  # the gate table's, for this gate
     if not _same(local, 1.0, tolerance):
         locs.append(("no-local", 1.0, None))
-    # One slip before two: a wrong upstream, then a slip in the local gradient, then a missing upstream.
-    pairs = [(a, right) for a in ups[1:2] if a[0] == "upstream"] + [(ups[0], b) for b in locs]
-    pairs += [(a, right) for a in ups[1:] if a[0] == "no-upstream"]
+    # One slip before two: a wrong upstream, then a slip in the local gradient, then a missing upstream
+    # (before a missing local gradient where the line does not read d<gate>: the same number, and
+    # the upstream is what such a line left out).
+    no_upstream = [(a, right) for a in ups[1:] if a[0] == "no-upstream"]
+    pairs = [(a, right) for a in ups[1:2] if a[0] == "upstream"]
+    if mine is None:
+        pairs += [(ups[0], b) for b in locs if b[0] != "no-local"] + no_upstream
+        pairs += [(ups[0], b) for b in locs if b[0] == "no-local"]
+    else:
+        pairs += [(ups[0], b) for b in locs] + no_upstream
     pairs += [(a, b) for a in ups[1:] for b in locs if (a[0], b[0]) != ("no-upstream", "no-local")]
     for (up_code, up), (local_code, wrong, at) in pairs:
         value = up * wrong
