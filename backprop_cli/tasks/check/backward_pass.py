@@ -491,17 +491,22 @@ def _local_mistakes(gates: Gates, node: int, units: list):
     G = units[0][0]
     picked = {gates.edges[G][node][s] for _, s in units}
     inside, acc = gates.inside[G], gates.acc[G]
-    tangent: dict = {}  # engine node inside -> d node' / d node along the picked shares
+    def sweep(sub=None) -> dict:
+        """d node' / d node along the picked shares for every engine node inside, with the local
+        gradient of edge ``sub`` = (i, k, w) replaced by w."""
+        tangent: dict = {}
+        for i in inside:
+            total = 0.0
+            for k, (j, local) in enumerate(zip(g.args[i], result.local[i])):
+                t = (1.0 if (i, k) in picked else 0.0) if j == node else tangent.get(j, 0.0)
+                if t:
+                    total += (sub[2] if sub is not None and sub[0] == i and sub[1] == k else local) * t
+            tangent[i] = total
+        return tangent
 
-    def reach(i, k, j):
-        if j == node:
-            return 1.0 if (i, k) in picked else 0.0
-        return tangent.get(j, 0.0)
-
-    for i in inside:
-        tangent[i] = sum(local * reach(i, k, j)
-                         for k, (j, local) in enumerate(zip(g.args[i], result.local[i])))
+    tangent = sweep()
     right = tangent[G]
+    exact = len(inside) <= 64  # a small gate is swept again (no cancellation); a big one by the difference
     for i in inside:
         op = GATES.get(g.op[i])
         if op is None or not op.mistakes:
@@ -509,7 +514,7 @@ def _local_mistakes(gates: Gates, node: int, units: list):
         xs = [result.values[j] for j in g.args[i]]
         for m, (code, _words, _exprs) in enumerate(op.mistakes):
             for k, j in enumerate(g.args[i]):
-                t = reach(i, k, j)
+                t = (1.0 if (i, k) in picked else 0.0) if j == node else tangent.get(j, 0.0)
                 wrong = _wrong_local(g.op[i], m, k, len(xs))
                 if t == 0 or wrong is None:
                     continue
@@ -517,7 +522,8 @@ def _local_mistakes(gates: Gates, node: int, units: list):
                     w = float(wrong(result.values[i], xs, k))
                 except (ArithmeticError, ValueError, TypeError):
                     continue
-                yield code, right + acc[i] * (w - result.local[i][k]) * t, i
+                value = sweep((i, k, w))[G] if exact else right + acc[i] * (w - result.local[i][k]) * t
+                yield code, value, i
 
 
 def _explain(gates: Gates, node: int, units: list, c: float, used: dict, tolerance: float):
