@@ -317,12 +317,32 @@ def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None) -> tuple
     return grads, local, contrib
 
 
+def scalar_output(graph: Graph, shape: tuple) -> None:
+    """Gradients are of one number: a non-scalar output is refused (exit 2) with the fix, as PyTorch's
+    backward() and JAX's grad refuse it, rather than differentiating its sum without saying so."""
+    if int(np.prod(shape)) == 1:
+        return
+    from ..base.errors import InputError
+    from .ops import shape_text
+
+    name = graph.output_name
+    if name in graph.bindings:
+        example = f"a last line {'loss' if name != 'loss' else 'total'} = sum({name})"
+    else:
+        example = f"sum({graph.label(graph.output, 40)})"
+    raise InputError(f"the output {name} is an array of shape {shape_text(shape)}, and a gradient is "
+                     "of one number",
+                     f"Reduce it to one with sum(...) or mean(...), as PyTorch's backward() and JAX's grad "
+                     f"ask: e.g. {example}; or differentiate another value with --of NAME.")
+
+
 def run_tensor(graph: Graph, point: Mapping, seed=None, allow_nonfinite: bool = False, wrt=None):
     """Forward then backward over arrays: the engine's Result, its values and gradients arrays."""
     from .engine import Result
 
     inputs = tensor_inputs(graph, point, seed)
     shapes = infer_shapes(graph, inputs)
+    scalar_output(graph, shapes[graph.output])
     graph = one_array_calls(graph, shapes)
     with np.errstate(all="ignore"):
         values = tensor_forward(graph, inputs)

@@ -716,16 +716,19 @@ def _parse_with_lark(source: str, origin: str, bound: Iterable[str]) -> list:
 
 def _choose_output(g: Graph, statements, output: Optional[str], env: dict, origin: str) -> None:
     g.bindings = dict(env)
+    last = statements[-1] if statements else None
+    if output == "f" and "f" not in env and last is not None and last[0] not in ("input", "="):
+        output = None  # --of f: the unnamed output, which is called f
     if output is not None:
         if output not in env:
             names = [n for n in env]
             close = nearest(output, names)
             raise InputError(f"--of {output}: the program has no name '{output}'",
                              (f"Did you mean '{close}'? " if close else "") +
-                             "Names in the program: " + listing(names) + ".")
+                             ("Names in the program: " + listing(names) + "." if names else
+                              "The program names no values; its output is f."))
         g.output, g.output_name = env[output], output
         return
-    last = statements[-1] if statements else None
     if last is None or not len(g):
         raise InputError(f"{origin or 'the expression'} is empty: nothing to evaluate",
                          "Give an expression such as \"(x+y)*z\".")

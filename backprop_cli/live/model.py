@@ -87,6 +87,13 @@ class Session:
         if self.error is not None:
             raise self.error
 
+    @classmethod
+    def of(cls, program, collapse: bool = False) -> "Session":
+        """A session on a program loaded by api.load (its text, inputs and options)."""
+        program.scalar_only("live")
+        return cls(program.source, program.point, origin=program.origin, output=program.output,
+                   collapse=collapse, allow_nonfinite=program.allow_nonfinite)
+
     # ---- changes ------------------------------------------------------------------------------
 
     def edit(self, source: str) -> bool:

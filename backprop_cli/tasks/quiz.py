@@ -15,11 +15,11 @@ from typing import Optional
 from ..core.names import short_names
 from ..core.engine import Result
 from ..core.ops import GATES
-from ..base.numbers import show
+from ..base.numbers import QUIZ_TOLERANCE, show
 from .check.backward_pass import MISTAKES, Gates, diagnose, gates_of
 from .check.own_work import same
 
-DEFAULT_TOLERANCE = 0.01
+DEFAULT_TOLERANCE = QUIZ_TOLERANCE
 TRIES = 2
 
 

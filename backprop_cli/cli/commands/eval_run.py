@@ -8,26 +8,34 @@ from __future__ import annotations
 import sys
 
 from ...base.numbers import DEFAULT_DIGITS
+from ...base.text import printable
 from ..output import echo, echo_pieces
-from .common import load, result_stream, warn
+from .common import ProgramArgs, result_stream
 
 
 def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False,
         collapse=None, labels="short", get=(), out=None):
-    """The command's work, without click: the fast entry point (entry.py) calls this too."""
+    """The fast entry point's call (entry.py): the options as it reads them."""
+    show(ProgramArgs(expr, file, at, output=output, allow_nonfinite=allow_nonfinite), fmt, digits, no_nodes,
+         collapse, labels, get, out)
+
+
+def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=None, labels="short", get=(),
+         out=None):
+    """The command's work once its options are read (``program``: a ProgramArgs), without click."""
     # JSON computes the local gradients as it writes each node, so the engine keeps no record of them.
     record = fmt != "json" and not get
-    result = load(expr, file, at, output, allow_nonfinite, record=record, collapse=collapse)
-    for message in result.warnings:
-        warn(message)
+    result = program.run(record=record, collapse=collapse)
     for message in kink_notes(result):
         echo(f"Note: {message}", err=True)
+    suffix = out.rpartition(".")[2].lower() if out and "." in out.replace("\\", "/").rpartition("/")[2] else ""
+    if suffix in ("npz", "npy"):
+        return write_arrays(result, out, suffix, get)
     with result_stream(out) as stream:
         if get:
-            from ...base.numbers import exact
-            from ...views.get import lookup
+            from ...views.get import lookup, text
 
-            stream.write("".join(exact(lookup(result, name)) + "\n" for name in get))
+            stream.write("".join(text(lookup(result, name)) for name in get))
             stream.flush()
         elif fmt == "json":
             from ...views import as_json
@@ -52,6 +60,27 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
             # The table needs no Rich, piped or on a plain terminal: sparing its import is most of the start-up.
             console = plain_console(stream) or terminal_console(stream) or make_console(file=stream)
             render(result, console, digits, labels)
+
+
+def write_arrays(result, out: str, suffix: str, get=()) -> None:
+    """-o FILE.npz: every value and gradient (or the --get names) as numpy arrays by name; -o FILE.npy:
+    the one --get value."""
+    import numpy as np
+
+    from ...base.errors import InputError
+    from ...views.get import named_arrays
+
+    if suffix == "npy" and len(get) != 1:
+        raise InputError(f"-o {printable(out, 200)}: a .npy file holds one array, and "
+                         f"{'no --get names one' if not get else f'{len(get)} --get names are given'}",
+                         "Name the one value with --get (e.g. --get df/dW), or write every value and "
+                         "gradient to a .npz file.")
+    arrays = named_arrays(result, get)
+    with result_stream(out, binary=True) as stream:
+        if suffix == "npy":
+            np.save(stream, arrays[get[0]], allow_pickle=False)
+        else:
+            np.savez(stream, **arrays)
 
 
 def kink_notes(result) -> list:

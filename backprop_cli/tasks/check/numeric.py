@@ -34,7 +34,7 @@ from typing import Optional
 
 from ...core.engine import Result
 from ...core.graph import Graph
-from ...base.numbers import show
+from ...base.numbers import CHECK_TOLERANCE, show
 from ...core.ops import NO_KINK, GATES
 from .directions import direction, direction_scale
 
@@ -44,7 +44,7 @@ TINY = math.ulp(0.0)
 STEP_FACTOR = EPS ** (1.0 / 3.0)
 STEP_RULE = "h = eps^(1/3) * max(1, |x|)"
 RELATIVE_ERROR_RULE = "|backprop - numeric| / max(|backprop|, |numeric|)"
-DEFAULT_TOLERANCE = 1e-6
+DEFAULT_TOLERANCE = CHECK_TOLERANCE
 #: when the finite difference's own error is above this fraction of the gradient's natural scale,
 #: it cannot confirm or refute anything.
 UNCERTAIN = 1e-3
