@@ -222,3 +222,17 @@ def test_amin_is_the_smallest_element_not_the_largest():
     r = evaluate("input X\nf = amin(X) + min(X)", at={"X": x})
     assert r.value == -4.0
     np.testing.assert_array_equal(r.gradients["X"], [[0, 0, 0], [0, 0, 2]])
+
+
+def test_the_cheat_sheet_prints_each_array_gates_vjps_from_its_description():
+    from backprop_cli.views.gates import describe_array_gate
+
+    rows = {name: describe_array_gate(GATES[name]) for name in ARRAY_GATES}
+    assert rows["matmul"]["forward"] == "x @ y" and rows["matmul"]["vjp"] == ["dout @ yᵀ", "xᵀ @ dout"]
+    assert rows["softmax"]["vjp"] == ["out*(dout - sum(dout*out))"]
+    assert rows["cross_entropy"]["vjp"][1] is None  # the labels get no gradient
+    for name, row in rows.items():
+        gate = GATES[name]
+        assert row["vjp"] == [None if e is None else vjp_formula(gate, k, row["inputs"], "out", "dout",
+                                                                 gate.params[len(row["inputs"]):])
+                              for k, e in enumerate(gate.vjp_exprs)]

@@ -251,8 +251,10 @@ def applied(name: str, labels: list) -> _Shown:
 def vjp_formula(gate, k: int, labels: list, out: str, grad: str, statics=()) -> str:
     """An array gate's vector-Jacobian product for input k, as a formula, from its description:
     dY @ Wᵀ for the left input of Y = X @ W (``labels`` the inputs', ``out`` the output's label,
-    ``grad`` its gradient's name, ``statics`` the fixed parameters: an axis, a shape)."""
-    pieces = [label_piece(label) for label in labels] + [_Shown(repr(s)) for s in statics]
+    ``grad`` its gradient's name, ``statics`` the fixed parameters: an axis, a shape, or their
+    names as strings)."""
+    pieces = [label_piece(label) for label in labels] + [_Shown(s if isinstance(s, str) else repr(s))
+                                                        for s in statics]
     pieces.append(label_piece(grad))
     return build(lift(gate.vjp_exprs[k]), _FORMULA, label_piece(out), pieces, None, gate.name).raw
 
