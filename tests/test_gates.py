@@ -424,3 +424,13 @@ def test_generated_python_runs_on_the_oldest_python_allowed():
     code = generate(build("cbrt(x)*erf(x)"), "python", "g")
     assert "math.cbrt(" not in code and "def cbrt(x" in code
     assert [cbrt(float(n ** 3)) for n in range(-50, 51)] == [float(n) for n in range(-50, 51)]
+
+
+def test_the_language_reference_names_every_function():
+    from pathlib import Path
+
+    from backprop_cli.core.ops import function_names
+
+    text = (Path(__file__).parent.parent / "docs" / "language.md").read_text(encoding="utf-8")
+    missing = [name for name in function_names() if f"`{name}" not in text]
+    assert not missing, f"docs/language.md does not list {missing}"
