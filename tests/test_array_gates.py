@@ -236,3 +236,23 @@ def test_the_cheat_sheet_prints_each_array_gates_vjps_from_its_description():
         assert row["vjp"] == [None if e is None else vjp_formula(gate, k, row["inputs"], "out", "dout",
                                                                  gate.params[len(row["inputs"]):])
                               for k, e in enumerate(gate.vjp_exprs)]
+
+
+def test_max_of_one_array_is_its_reduction_without_changing_the_program():
+    """max(X) of one array is amax(X) (the gate table's one_array); the program's graph is left as
+    parsed (infer_shapes rewrote graph.op in place), and generated numpy reduces too (it wrote X)."""
+    x = np.array([[1.0, 5.0], [5.0, -2.0]])
+    graph = build("input X\nf = max(X) + min(X)\n")
+    ops_before = list(graph.op)
+    from backprop_cli.core.vectorized import run_tensor
+
+    r = run_tensor(graph, {"X": x})
+    assert graph.op == ops_before and "max" in graph.op
+    assert r.values[r.graph.output] == 3.0 and r.graph.op.count("amax") == 1
+    np.testing.assert_array_equal(r.grads[graph.inputs["X"]], [[0, 0.5], [0.5, 1]])  # a tie splits
+    namespace: dict = {}
+    exec(compile(generate_tensor(graph, "g"), "<generated numpy>", "exec"), namespace)  # our own code
+    value, (dx,) = namespace["g"](x)
+    assert value == 3.0
+    np.testing.assert_array_equal(dx, [[0, 0.5], [0.5, 1]])
+    assert evaluate("max(x, 2)", at={"x": 3.0}).value == 3.0  # scalars: the elementwise gate
