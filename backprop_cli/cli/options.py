@@ -102,8 +102,8 @@ FORMATS = {
     "optimize": _format(("table", "json"), "table (live in a terminal) and the loss curve for people; json "
                                            "for scripts."),
     "quiz": _format(("text", "json"), "text: the session as it goes; json: only the result, for scripts."),
-    "gates": _format(("text", "json"), "text: the cheat sheet; json: [{name, arity, forward, local, pattern}] "
-                                       "for scripts."),
+    "gates": _format(("text", "json"), "text: the cheat sheet; json: [{name, arity, forward, local or vjp, "
+                                       "pattern}] for scripts."),
     "plot": _format(("plot", "csv"), "plot draws it; csv prints the columns x, f, df/dx."),
     "diff": _format(("program", "json"), "program: backprop's language; json: {of, wrt, inputs, program} for "
                                          "scripts."),
