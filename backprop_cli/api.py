@@ -55,8 +55,11 @@ def build(source: str, *, at: Iterable[str] = (), output: Optional[str] = None,
 
 
 def evaluate(source: str, at: Optional[Point] = None, *, output: Optional[str] = None,
-             allow_nonfinite: bool = False, origin: str = "", record: bool = True, seed=None) -> Result:
-    """Parse, run forward and backward, and return the result.
+             allow_nonfinite: bool = False, origin: str = "", record: bool = True, seed=None,
+             collapse: Optional[str] = None, labels: str = "short") -> Result:
+    """Parse, run forward and backward, and return the result (which a notebook shows as a table;
+    ``.picture()`` and ``.trace()`` draw it).  ``collapse="sigmoid"`` folds 1/(1+exp(-z)) into one
+    gate first; ``labels="full"`` names nodes by their subexpressions when shown.
 
     ``at`` maps input names to numbers, or to constant expressions as text ("pi/4"), or to arrays
     (a tensor program: values and gradients are then numpy arrays; ``seed`` draws randn(...)).
@@ -68,8 +71,17 @@ def evaluate(source: str, at: Optional[Point] = None, *, output: Optional[str] =
     if graph.tensor or arrays:
         from .core.vectorized import run_tensor
 
-        return run_tensor(graph, point, seed, allow_nonfinite)
-    return run(graph, point, allow_nonfinite=allow_nonfinite, record=record)
+        result = run_tensor(graph, point, seed, allow_nonfinite)
+    else:
+        if collapse and collapse != "none":  # as the commands do: a scalar program's rewrite
+            from .transforms.collapse import collapse as rewrite
+
+            graph = rewrite(graph, collapse)
+        result = run(graph, point, allow_nonfinite=allow_nonfinite, record=record)
+    # The same Result, able to show itself in a notebook (notebook/display.py imports no IPython).
+    from .notebook.display import Evaluation
+
+    return Evaluation.of(result, labels=labels)
 
 
 def constant(text: str) -> float:

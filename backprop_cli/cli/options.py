@@ -72,8 +72,9 @@ DEBUG = Option("debug", ("--debug",), is_flag=True, help="Show the Python traceb
 
 # ---- backprop eval ------------------------------------------------------------------------------------
 
-FORMAT = Option("fmt", ("--format",), choices=("table", "json", "tree"), default="table",
-                help="table for people, json for scripts, tree: from the output down.")
+FORMAT = Option("fmt", ("--format",), choices=("table", "json", "tree", "latex"), default="table",
+                help="table for people, json for scripts, tree: from the output down, latex: a booktabs "
+                     "tabular for slides.")
 DIGITS = Option("digits", ("--digits",), int_range=(1, 17), default=DEFAULT_DIGITS,
                 help="Significant digits shown in the table (JSON always has full precision).")
 NO_NODES = Option("no_nodes", ("--no-nodes",), is_flag=True,

@@ -40,6 +40,11 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
             else:
                 stream.writelines(text)
                 stream.write("\n")
+        elif fmt == "latex":
+            from ...views.latex import table
+
+            stream.writelines(table(result, digits, labels))
+            stream.flush()
         elif fmt == "tree":
             from ...views import tree
             from ...views.console import make_console

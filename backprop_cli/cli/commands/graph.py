@@ -15,7 +15,7 @@ from .common import ExpressionCommand, complete_file, collapse_option, load, pro
 
 #: -o suffix -> (the text format written, Graphviz's -T output format or None for text)
 SUFFIXES = {
-    ".dot": ("dot", None), ".gv": ("dot", None), ".mmd": ("mermaid", None),
+    ".dot": ("dot", None), ".gv": ("dot", None), ".mmd": ("mermaid", None), ".tex": ("tikz", None),
     ".svg": ("dot", "svg"), ".png": ("dot", "png"), ".pdf": ("dot", "pdf"),
 }
 
@@ -33,10 +33,11 @@ class ToolMissing(BackpropError):
 @click.command(cls=ExpressionCommand, short_help="Draw the graph as DOT or Mermaid (or a picture).")
 @program_options
 @collapse_option
-@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default=None,
-              help="dot (Graphviz) or mermaid.  [default: from -o's suffix, else dot]")
+@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "tikz"]), default=None,
+              help="dot (Graphviz), mermaid, or tikz (a tikzpicture for LaTeX slides).  [default: from -o's "
+                   "suffix, else dot]")
 @click.option("-o", "--out", "out", metavar="FILE", shell_complete=complete_file,
-              help="Write to FILE: .dot/.gv or .mmd as text; .svg, .png or .pdf rendered by Graphviz's dot "
+              help="Write to FILE: .dot/.gv, .mmd or .tex (TikZ) as text; .svg, .png or .pdf rendered by Graphviz's dot "
                    "('-': standard output).")
 @click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
               help="Significant digits on the wires.")
@@ -61,7 +62,7 @@ def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits)
         suffix = os.path.splitext(out)[1].lower()
         if suffix not in SUFFIXES:
             raise InputError(f"-o {printable(out, 200)}: unknown suffix '{printable(suffix)}'",
-                             "Use .dot or .gv (DOT text), .mmd (Mermaid text), or .svg, .png, .pdf (a picture "
+                             "Use .dot or .gv (DOT text), .mmd (Mermaid text), .tex (TikZ), or .svg, .png, .pdf (a picture "
                              "drawn by Graphviz).")
         wanted, target = SUFFIXES[suffix]
         if fmt is not None and fmt != wanted:
@@ -88,6 +89,8 @@ def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits)
             warn(message)
     if fmt == "mermaid":
         from ...views.mermaid import lines
+    elif fmt == "tikz":
+        from ...views.tikz import lines
     else:
         from ...views.dot import lines
     text = lines(result, digits)  # made line by line as it is written: a big graph is never held whole

@@ -22,8 +22,9 @@ from .common import (ExpressionCommand, collapse_option, labels_option, load, ou
 @click.option("--delay", type=click.FloatRange(0, 3600), default=0, metavar="SECONDS",
               help="On a terminal, wait SECONDS before each backward step.")
 @labels_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people; json: the same steps with full-precision numbers, for scripts.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "latex"]), default="text", show_default=True,
+              help="text for people; json: the same steps with full-precision numbers, for scripts; "
+                   "latex: an align* block for slides.")
 @out_option
 def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, delay, labels, fmt, out):
     """\b
@@ -52,17 +53,23 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
     result = load(expr, file, at, output, allow_nonfinite, collapse=collapse)
     for message in result.warnings:
         warn(message)
-    if fmt == "json":
+    if fmt in ("json", "latex"):
         if type(result.value) is not float:
             from ...errors import InputError
 
-            raise InputError("trace --format json: scalar programs only for now",
+            raise InputError(f"trace --format {fmt}: scalar programs only for now",
                              "For a tensor program: backprop eval ... --format json has every node's "
                              "value and gradient; trace without --format shows the steps.")
-        from ...views.trace_json import pieces
+        if fmt == "latex":
+            from ...views.latex import trace as pieces
 
+            document = pieces(result, digits, labels)
+        else:
+            from ...views.trace_json import pieces
+
+            document = pieces(result, labels)
         with result_stream(out) as stream:
-            for piece in pieces(result, labels):
+            for piece in document:
                 stream.write(piece)
         return
     with result_stream(out) as stream:
