@@ -1,0 +1,113 @@
+"""backprop_cli.widget("(x+y)*z", at={"x": -2, "y": 5, "z": -4}): a slider for every input, the eval
+table and the graph's picture redrawn as they move, and a step button that walks the backward pass
+gate by gate, as the live app does in a terminal.  Built with ipywidgets (the notebook extra), on
+evaluate() (api.py) and the notebook's views (display.py): nothing is computed here."""
+
+from __future__ import annotations
+
+from ..numbers import DEFAULT_DIGITS
+
+#: a slider runs this far either side of its starting value (at least), in steps of STEP
+SPAN = 5.0
+STEP = 0.01
+
+
+class Widget:
+    """The widget's parts: ``sliders`` (input name -> FloatSlider), ``table``, ``picture`` and
+    ``steps`` (HTML panes), ``step_button``, ``reset_button``; ``result`` is the latest evaluation and
+    ``step`` how many backward steps are shown.  In a notebook it shows itself (``view``)."""
+
+    def __init__(self, source: str, at=None, *, digits: int = DEFAULT_DIGITS, collapse=None,
+                 labels: str = "short", span: float = None) -> None:
+        import ipywidgets as w
+
+        from ..api import evaluate
+        from ..errors import InputError
+
+        self.source, self.digits, self.collapse, self.labels = source, digits, collapse, labels
+        self.result = evaluate(source, at, collapse=collapse, labels=labels)
+        if type(self.result.value) is not float:
+            raise InputError("widget: scalar programs only (a slider moves one number)",
+                             "For a tensor program, evaluate(...) shows the table and .trace() the steps.")
+        self.result.digits = digits
+        self.sliders = {}
+        for name, value in self.result.at.items():
+            reach = span if span is not None else max(SPAN, 2 * abs(value))
+            self.sliders[name] = w.FloatSlider(value=value, min=value - reach, max=value + reach, step=STEP,
+                                               description=name, continuous_update=True,
+                                               readout_format=".2f")
+        self.table = w.HTML()
+        self.picture = w.HTML()
+        self.steps = w.HTML()
+        self.step_button = w.Button(description="step ▶", tooltip="the next gate of the backward pass")
+        self.reset_button = w.Button(description="reset", tooltip="back to the forward pass")
+        self.status = w.Label()
+        self.step = 0
+        for slider in self.sliders.values():
+            slider.observe(self._moved, names="value")
+        self.step_button.on_click(lambda _: self.next_step())
+        self.reset_button.on_click(lambda _: self.show_step(0))
+        self.view = w.VBox([w.HBox([w.VBox(list(self.sliders.values())), self.table]), self.picture,
+                            w.HBox([self.step_button, self.reset_button, self.status]), self.steps])
+        self._draw()
+
+    @property
+    def point(self) -> dict:
+        return {name: slider.value for name, slider in self.sliders.items()}
+
+    @property
+    def total_steps(self) -> int:
+        from ..views.html import count_steps
+
+        return count_steps(self.result)
+
+    def _moved(self, change=None) -> None:
+        from ..api import evaluate
+        from ..errors import BackpropError
+        from ..views.html import message
+
+        try:
+            result = evaluate(self.source, self.point, collapse=self.collapse, labels=self.labels)
+        except BackpropError as e:
+            self.table.value = message(str(e))
+            return
+        result.digits = self.digits
+        self.result = result
+        self._draw()
+
+    def next_step(self) -> None:
+        """One more gate of the backward pass (after the last, back to the forward pass)."""
+        self.show_step(self.step + 1 if self.step < self.total_steps else 0)
+
+    def show_step(self, k: int) -> None:
+        self.step = k
+        self._draw_steps()
+
+    def _draw(self) -> None:
+        self.table.value = self.result._repr_html_()
+        self.picture.value = self.result.picture(engine="builtin").svg
+        self._draw_steps()
+
+    def _draw_steps(self) -> None:
+        from ..views.html import trace
+
+        total = self.total_steps
+        self.step = min(self.step, total)
+        self.status.value = (f"backward step {self.step} of {total}" if self.step
+                             else f"forward pass ({total} backward steps: press step)")
+        self.steps.value = trace(self.result, self.digits, self.labels, upto=self.step, highlight=self.step)
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.view._repr_mimebundle_(**kwargs)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.view)
+
+
+def widget(source: str, at=None, **options) -> Widget:
+    """Sliders for the inputs of ``source`` (starting at ``at``), the table and the picture updating
+    as they move, and a step button walking the backward pass.  Options: digits, collapse
+    ("sigmoid"), labels ("full"), span (how far each slider reaches either side)."""
+    return Widget(source, at, **options)
