@@ -24,15 +24,21 @@ PATH = ROOT / "samples" / "notebooks" / "lecture.ipynb"
 
 
 @pytest.fixture(scope="module")
-def cells():
-    """The notebook's code cells after a fresh run: (source, outputs)."""
+def executed():
+    """The notebook after a fresh run in a kernel, its saved outputs dropped first."""
     nb = nbformat.read(str(PATH), as_version=4)
+    nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-    lecture_notebook.execute(nb, cwd=ROOT, timeout=180)
-    return [(cell.source, cell.outputs) for cell in nb.cells if cell.cell_type == "code"]
+    return lecture_notebook.execute(nb, cwd=ROOT, timeout=180)
+
+
+@pytest.fixture(scope="module")
+def cells(executed):
+    """The code cells after the run: (source, outputs)."""
+    return [(cell.source, cell.outputs) for cell in executed.cells if cell.cell_type == "code"]
 
 
 def _output(cells, start: str) -> list:
@@ -132,6 +138,20 @@ def test_the_widget_is_a_widget(cells):
     data = _result(_output(cells, "import backprop_cli"))
     assert "application/vnd.jupyter.widget-view+json" in data
     assert data["application/vnd.jupyter.widget-view+json"]["model_id"]
+
+
+def test_the_widgets_state_is_saved_at_its_first_backward_step(executed):
+    """The notebook keeps the widgets' state (what an exported page draws without a kernel): the
+    sliders at the lecture's point and the step pane at step 1."""
+    state = executed.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    models = [m["state"] for m in state.values()]
+    sliders = {m["description"]: m["value"] for m in models if m.get("_model_name") == "FloatSliderModel"}
+    assert sliders == {"x": -2.0, "y": 5.0, "z": -4.0}
+    html = [m["value"] for m in models if m.get("_model_name") == "HTMLModel"]
+    assert any("step 1:" in v and "step 2:" not in v for v in html)
+    assert any(">-12<" in v for v in html)
+    labels = [m["value"] for m in models if m.get("_model_name") == "LabelModel"]
+    assert "backward step 1 of 2" in labels
 
 
 def test_the_latex_for_slides(cells):

@@ -3,6 +3,10 @@
 
     python tools/lecture_notebook.py            # write and run it
     python tools/lecture_notebook.py --html F   # also export it to HTML (nbconvert) for a screenshot
+    python tools/lecture_notebook.py --html F --assets node_modules
+        # the HTML loads MathJax 2, require.js and the widget renderer from an npm folder instead of
+        # the web (npm install mathjax@2 requirejs@2 @jupyter-widgets/html-manager@1): for a
+        # screenshot on a machine without the internet (docs/notebooks.md)
 
 tests/test_notebook.py runs the same notebook afresh and checks every output's MIME type and numbers.
 """
@@ -61,7 +65,9 @@ shape)."""),
 Move a slider and the table and the picture follow; *step* walks the backward pass one gate at a
 time."""),
     ("code", "import backprop_cli\n\n"
-             "backprop_cli.widget(\"q = x + y\\nf = q * z\", at={\"x\": -2, \"y\": 5, \"z\": -4})"),
+             "w = backprop_cli.widget(\"q = x + y\\nf = q * z\", at={\"x\": -2, \"y\": 5, \"z\": -4})\n"
+             "w.next_step()  # what the step button does: the first gate of the backward pass\n"
+             "w"),
     ("markdown", """## 5. For slides
 
 The same trace as LaTeX (`backprop trace --format latex`), ready for an `align*`-capable document."""),
@@ -92,6 +98,8 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html", metavar="FILE", help="also export the run notebook to HTML (nbconvert)")
+    parser.add_argument("--assets", metavar="DIR", help="an npm node_modules folder with mathjax@2, requirejs and "
+                        "@jupyter-widgets/html-manager, which the HTML loads instead of the web")
     args = parser.parse_args()
     nb = execute(make())
     for cell in nb.cells:  # stable ids and no run-dependent metadata: the file changes only with its content
@@ -104,7 +112,13 @@ def main() -> None:
     if args.html:
         from nbconvert import HTMLExporter
 
-        body, _ = HTMLExporter().from_notebook_node(nb)
+        exporter = HTMLExporter()
+        if args.assets:
+            assets = pathlib.Path(args.assets).resolve().as_uri()
+            exporter.mathjax_url = f"{assets}/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
+            exporter.require_js_url = f"{assets}/requirejs/require.js"
+            exporter.widget_renderer_url = f"{assets}/@jupyter-widgets/html-manager/dist/embed-amd.js"
+        body, _ = exporter.from_notebook_node(nb)
         pathlib.Path(args.html).write_text(body, encoding="utf-8")
         print(f"wrote {args.html}")
 
