@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from backprop_cli import evaluate
 from backprop_cli.core.ops import OPS
-from backprop_cli.numbers import show
+from backprop_cli.base.numbers import show
 from backprop_cli.views import latex, tikz
 from backprop_cli.views.trace_steps import Steps
 from conftest import SAMPLES, run

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 
 from backprop_cli import evaluate
 from backprop_cli.core.engine import Result
-from backprop_cli.numbers import show
+from backprop_cli.base.numbers import show
 from backprop_cli.views.picture import layout
 from conftest import ROOT, SAMPLES, run
 from html_cells import parse_html
@@ -123,7 +123,7 @@ def test_the_picture_uses_graphviz_when_it_is_there(monkeypatch):
     monkeypatch.setenv("PATH", "")
     assert r.picture().drawn_by == "builtin"
     assert "<svg" in r.picture()._repr_svg_()
-    from backprop_cli.errors import BackpropError
+    from backprop_cli.base.errors import BackpropError
 
     with pytest.raises(BackpropError, match="needs Graphviz"):
         r.picture(engine="graphviz").svg
@@ -242,7 +242,7 @@ def test_widget_shows_a_failure_in_place_and_refuses_tensors():
     import numpy as np
 
     import backprop_cli
-    from backprop_cli.errors import InputError
+    from backprop_cli.base.errors import InputError
 
     w = backprop_cli.widget("log(x)", at={"x": 1})
     w.sliders["x"].value = -1

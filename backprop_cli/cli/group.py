@@ -43,11 +43,11 @@ class LazyGroup(click.Group):
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
         if name is not None and name not in COMMANDS and not name.startswith("-"):
-            from ..language.suggest import nearest
+            from ..base.suggest import nearest
 
             close = nearest(name, COMMANDS)
             hint = f" Did you mean '{close}'?" if close else ""
-            from ..language.limits import printable
+            from ..base.text import printable
 
             ctx.fail(f"No such command '{printable(name)}'.{hint} Commands: {', '.join(COMMANDS)}.")
         return super().resolve_command(ctx, args)

@@ -10,7 +10,7 @@ in neither list.
 
 from __future__ import annotations
 
-from ..numbers import DEFAULT_DIGITS
+from ..base.numbers import DEFAULT_DIGITS
 
 
 class Option:

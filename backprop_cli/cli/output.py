@@ -70,7 +70,7 @@ def _write_errno(error: OSError) -> bool:
 
 def io_message(error: OSError, default_target: str = "standard output") -> str:
     """'cannot write out.csv: No space left on device': what failed, where, and why, on one line."""
-    from ..language.limits import printable
+    from ..base.text import printable
 
     reason = error.strerror or str(error) or type(error).__name__
     if error.filename is not None:
@@ -131,7 +131,7 @@ def out_of_memory(error: BaseException) -> None:
 
 def report(error: BaseException, debug: bool = False) -> int:
     """Print what went wrong on stderr and return the exit code (re-raise an internal error with --debug)."""
-    from ..errors import BackpropError
+    from ..base.errors import BackpropError
 
     try:
         return _report(error, debug, BackpropError)
@@ -146,7 +146,7 @@ def report(error: BaseException, debug: bool = False) -> int:
 
 def _report(error, debug, BackpropError) -> int:
     if isinstance(error, BackpropError):
-        from ..language.limits import escape_controls
+        from ..base.text import escape_controls
 
         echo(escape_controls(f"Error: {error.detail}"), err=True)
         if error.hint:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 
-from ..errors import InputError
-from ..language import limits
+from ..base.errors import InputError
+from ..base.text import printable
 
 
 def read_values(path: str, text: str) -> dict:
     """{name: value} from the text of the file ``path`` ('-': standard input)."""
     from ..api import split_top_level, parse_at
 
-    shown = "standard input" if path == "-" else limits.printable(path, 200)
+    shown = "standard input" if path == "-" else printable(path, 200)
     kind = _kind(path, text)
     if kind == "json":
         items = _json_items(text, shown)
@@ -29,7 +29,7 @@ def read_values(path: str, text: str) -> dict:
     for item in items:
         if kind != "lines" and len(split_top_level(item)) > 1:
             name = item.partition("=")[0]
-            raise InputError(f"-i {shown}: the value of {limits.printable(name)} is not one value",
+            raise InputError(f"-i {shown}: the value of {printable(name)} is not one value",
                              "A value is a number, an expression like pi/4, or a list of numbers.")
     try:
         return parse_at(items)
@@ -65,7 +65,7 @@ def _json_items(text: str, shown: str) -> list:
     items = []
     for name, value in data.items():
         if isinstance(value, bool) or value is None or isinstance(value, dict):
-            raise InputError(f"-i {shown}: the value of {limits.printable(name)} is not a number",
+            raise InputError(f"-i {shown}: the value of {printable(name)} is not a number",
                              "A value is a number, an expression like \"pi/4\", or a list of numbers.")
         if isinstance(value, (int, float)):
             value = repr(float(value))
@@ -92,5 +92,5 @@ def _csv_items(text: str, shown: str, path: str) -> list:
         raise InputError(f"-i {shown}: the header names {len(header)} inputs but the row has {len(values)} values")
     for name, value in zip(header, values):
         if not value.strip():
-            raise InputError(f"-i {shown}: no value for {limits.printable(name.strip())}")
+            raise InputError(f"-i {shown}: no value for {printable(name.strip())}")
     return [f"{name.strip()}={value.strip()}" for name, value in zip(header, values)]

@@ -13,9 +13,9 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
     from typing import Mapping, Optional
 
-from ..errors import InputError, MathError, caret, listing
+from ..base.errors import InputError, MathError, caret, listing
 from .graph import Graph
-from ..numbers import exact, show
+from ..base.numbers import exact, show
 from .ops import OPS, Column
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import os
 
-from ..errors import InputError
-from ..language import limits
+from ..base.errors import InputError
+from ..base.text import printable
 
 import numpy as np
 
 
 def load_array(path: str) -> np.ndarray:
     """A float64 array from a .npy, .csv or .json file; one clear message if it cannot be read."""
-    shown = limits.printable(path, 200)
+    shown = printable(path, 200)
     ext = os.path.splitext(path)[1].lower()
     try:
         if ext == ".npy":
@@ -30,7 +30,7 @@ def load_array(path: str) -> np.ndarray:
     except OSError as e:
         raise InputError(f"cannot read {shown}: {e.strerror or e}") from None
     except (ValueError, json.JSONDecodeError) as e:
-        raise InputError(f"cannot read {shown}: {limits.printable(str(e), 200)}") from None
+        raise InputError(f"cannot read {shown}: {printable(str(e), 200)}") from None
     return as_array(value, shown)
 
 

@@ -17,7 +17,7 @@ from typing import Mapping, Optional
 
 import numpy as np
 
-from ..errors import InputError
+from ..base.errors import InputError
 from .graph import Graph
 from .ops import ARRAY_OPS, Column
 
@@ -169,7 +169,7 @@ def tensor_inputs(graph: Graph, point: Mapping, seed=None) -> dict:
 def infer_shapes(graph: Graph, inputs: Mapping) -> list:
     """Every node's shape, from the inputs' shapes and each gate's shape rule, before anything runs.
     A mismatch raises SourceError naming the gate, both shapes and the rule, at the node's source."""
-    from ..errors import SourceError
+    from ..base.errors import SourceError
     from .ops import GATES, ShapeError, shape_text
 
     shapes: list = []
@@ -206,7 +206,7 @@ def tensor_forward(graph: Graph, inputs: Mapping) -> list:
     try:
         return _tensor_forward(graph, inputs)
     except (ValueError, IndexError) as e:  # a value an array gate cannot take (a label out of range)
-        from ..errors import InputError, caret
+        from ..base.errors import InputError, caret
 
         i = _failed_at
         line, col = graph.line_col(i)
@@ -315,7 +315,7 @@ def run_tensor(graph: Graph, point: Mapping, seed=None, allow_nonfinite: bool = 
 
 
 def _check_finite(graph: Graph, values: list) -> None:
-    from ..errors import MathError, caret
+    from ..base.errors import MathError, caret
     from .ops import shape_text
 
     for i, v in enumerate(values):

@@ -15,10 +15,10 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
     from typing import Iterable, Optional
 
-from ..errors import InputError, SourceError, listing
+from ..base.errors import InputError, SourceError, listing
 from ..core.graph import Graph
 from ..core.ops import ARRAY_OPS, CONSTANTS, OPS, function_names
-from .suggest import nearest
+from ..base.suggest import nearest
 
 _BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow", "@": "matmul"}
 

@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Static, TextArea
 
-from ..errors import BackpropError
-from ..numbers import exact, show
+from ..base.errors import BackpropError
+from ..base.numbers import exact, show
 from ..views.console import GRAD_STYLE, VALUE_STYLE
 from .graph_view import GraphView
 from .model import DIGITS, Session

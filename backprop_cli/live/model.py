@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 from ..core.engine import Result, run
 from ..core.graph import Graph
 from ..core.ops import OPS
-from ..errors import BackpropError, InputError, SourceError
+from ..base.errors import BackpropError, InputError, SourceError
 from ..language import limits
-from ..numbers import show
+from ..base.numbers import show
 from ..core.names import short_names
 from ..views.notation import ancestors, describe, display_label
 

@@ -1,3 +1,4 @@
-"""backprop in Jupyter: results that show themselves (display.py, no IPython needed), the %backprop
-magics (magics.py) and the slider widget (widget.py), which need the extra
-`pip install 'backprop-cli[notebook]'`.  Nothing here is imported by the command line."""
+"""backprop in Jupyter: the %backprop magics (magics.py) and the slider widget (widget.py), which need
+the extra `pip install 'backprop-cli[notebook]'`.  (Results show themselves without it:
+views/display.py.)  The last layer: it reads eval's options from cli/options.py; nothing imports it
+but the package's lazy exports (``%load_ext backprop_cli``, ``backprop_cli.widget``)."""

@@ -77,7 +77,7 @@ def run(line: str, cell: str = None):
     """What %backprop and %%backprop do: the result, shown the way --format asks."""
     import click
 
-    from ..errors import BackpropError
+    from ..base.errors import BackpropError
 
     if cell is None:
         expr, tokens = split_line(line)
@@ -96,16 +96,16 @@ def run(line: str, cell: str = None):
     try:
         return _show(expr, given)
     except BackpropError as e:
-        from ..language.limits import escape_controls
+        from ..base.text import escape_controls
 
         raise _usage(escape_controls(str(e))) from None  # the message and its hint, as the CLI says them
 
 
 def _show(expr: str, given: dict):
     from ..api import evaluate, parse_at
-    from ..cli.commands.common import read_program
+    from ..language.source import read_program
 
-    from ..errors import InputError
+    from ..base.errors import InputError
 
     file = given["file"]
     if file is not None and expr.strip():
@@ -116,10 +116,10 @@ def _show(expr: str, given: dict):
     source, origin = read_program(None if file is not None else expr, file)
     at = list(given["at"])
     if given["values_path"] is not None:
-        from ..cli.commands.common import _read
         from ..cli.values import read_values
+        from ..language.source import read_text
 
-        at.insert(0, read_values(given["values_path"], _read(given["values_path"])))
+        at.insert(0, read_values(given["values_path"], read_text(given["values_path"])))
     result = evaluate(source, parse_at(at), output=given["output"], allow_nonfinite=given["allow_nonfinite"],
                       origin=origin, seed=given["seed"], collapse=given["collapse"], labels=given["labels"])
     result.digits = given["digits"]
@@ -138,7 +138,7 @@ def _show(expr: str, given: dict):
     if fmt == "latex":
         from html import escape
 
-        from .display import Shown
+        from ..views.display import Shown
 
         text = result.latex()
         return Shown(f"<pre>{escape(text)}</pre>", text)

@@ -5,7 +5,7 @@ evaluate() (api.py) and the notebook's views (display.py): nothing is computed h
 
 from __future__ import annotations
 
-from ..numbers import DEFAULT_DIGITS
+from ..base.numbers import DEFAULT_DIGITS
 
 #: a slider runs this far either side of its starting value (at least), in steps of STEP
 SPAN = 5.0
@@ -22,7 +22,7 @@ class Widget:
         import ipywidgets as w
 
         from ..api import evaluate
-        from ..errors import InputError
+        from ..base.errors import InputError
 
         self.source, self.digits, self.collapse, self.labels = source, digits, collapse, labels
         self.result = evaluate(source, at, collapse=collapse, labels=labels)
@@ -63,7 +63,7 @@ class Widget:
 
     def _moved(self, change=None) -> None:
         from ..api import evaluate
-        from ..errors import BackpropError
+        from ..base.errors import BackpropError
         from ..views.html import message
 
         try:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Optional
 
 from ..core.engine import input_values, run
-from ..errors import InputError, MathError, unknown_input
+from ..base.errors import InputError, MathError, unknown_input
 from ..core.graph import Graph
-from ..numbers import exact
+from ..base.numbers import exact
 
 
 @dataclass

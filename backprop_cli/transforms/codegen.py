@@ -14,7 +14,7 @@ the simplifier ``diff`` uses too.  Identifiers avoid ``reserved.RESERVED`` by co
 from __future__ import annotations
 
 from ..core.graph import Graph
-from ..errors import InputError
+from ..base.errors import InputError
 from .expressions import LANGUAGES, Dag, Namer, Spell, is_identifier
 from .reserved import RESERVED
 

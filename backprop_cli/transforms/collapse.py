@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 from ..core.graph import Graph
 from ..core.ops import OPS
-from ..errors import InputError
+from ..base.errors import InputError
 
 #: what --collapse accepts: every gate that describes the chain it folds.
 CHOICES = tuple(name for name, op in OPS.items() if op.collapses is not None)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from ..core.graph import Graph
 from ..core.ops import CONSTANTS, function_names
-from ..errors import unknown_input
-from ..numbers import exact
+from ..base.errors import unknown_input
+from ..base.numbers import exact
 from .expressions import Dag, Namer, Spell, is_identifier
 
 

@@ -23,7 +23,7 @@ import re
 from ..core import library
 from ..core.expr import COMPARE, build
 from ..core.ops import OPS
-from ..numbers import exact
+from ..base.numbers import exact
 
 ATOM = 5  # precedence of names, literals, calls and parenthesised expressions
 LANGUAGES = ("python", "numpy", "c", "js")

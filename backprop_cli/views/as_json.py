@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - Pythons without the C accelerator
 from ..core.engine import Result
 from ..core.graph import LABEL_WIDTH
 from ..core.ops import Column
-from ..numbers import json_value
+from ..base.numbers import json_value
 
 #: nodes joined into one piece of text before it is handed on
 NODES_PER_PIECE = 2048

@@ -5,7 +5,7 @@ above) and the gradient flowing back along it (red, below)."""
 from __future__ import annotations
 
 from ..core.engine import Result
-from ..numbers import DEFAULT_DIGITS
+from ..base.numbers import DEFAULT_DIGITS
 from .picture import streamed
 
 VALUE_COLOUR = "#1a7f37"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..core.engine import Result
-from ..errors import InputError
+from ..base.errors import InputError
 
 _DERIVATIVE = re.compile(r"d\(?([^()/]+?)\)?/d\(?([^()/]+?)\)?\Z")
 
@@ -27,7 +27,7 @@ def _node(result: Result, name: str, what: str) -> int:
     short = short_names(g)
     if name in short:
         return short.index(name)
-    from ..language.suggest import nearest
+    from ..base.suggest import nearest
 
     known = [g.output_name, *g.bindings, *g.inputs]
     close = nearest(name, known)

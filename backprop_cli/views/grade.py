@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from ..numbers import json_value, show
+from ..base.numbers import json_value, show
 
 WRONG_STYLE = "bold red"
 RIGHT_STYLE = "green"
@@ -104,8 +104,8 @@ def dumps(doc: dict) -> str:
 # ---- a backward pass ---------------------------------------------------------------------------------
 
 def backward_lines(report, digits: int) -> list:
-    from ..tasks.backward import MISTAKES
-    from ..language.limits import printable
+    from ..tasks.check.backward_pass import MISTAKES
+    from ..base.text import printable
 
     result = report.result
     lines = [(heading(result, "your backward pass", digits), None), ("", None)]
@@ -154,7 +154,7 @@ def backward_lines(report, digits: int) -> list:
 
 
 def backward_document(report) -> dict:
-    from ..tasks.backward import MISTAKES
+    from ..tasks.check.backward_pass import MISTAKES
 
     result = report.result
     return {

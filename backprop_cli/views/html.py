@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from ..core.engine import Result
-from ..numbers import DEFAULT_DIGITS
+from ..base.numbers import DEFAULT_DIGITS
 from .dot import GRAD_COLOUR, VALUE_COLOUR
 
 #: rows drawn before the rest are left out (the table, the tree, the trace's steps)

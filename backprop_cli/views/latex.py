@@ -15,7 +15,7 @@ import re
 from ..core.engine import Result
 from ..core.expr import build
 from ..core.ops import OPS
-from ..numbers import DEFAULT_DIGITS, exact, show
+from ..base.numbers import DEFAULT_DIGITS, exact, show
 from .notation import FullNames, names as node_names, output_symbol
 
 _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",

@@ -5,7 +5,7 @@ flowing back along it."""
 from __future__ import annotations
 
 from ..core.engine import Result
-from ..numbers import DEFAULT_DIGITS
+from ..base.numbers import DEFAULT_DIGITS
 from .picture import streamed
 
 

@@ -15,7 +15,7 @@ from ..core.expr import build
 from ..core.graph import Graph
 from ..core.names import short_names
 from ..core.ops import GATES as OPS
-from ..numbers import exact, show
+from ..base.numbers import exact, show
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9#]*\Z")
 _NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from ..numbers import json_value, show
+from ..base.numbers import json_value, show
 from .console import GRAD_STYLE, VALUE_STYLE
 
 TABLE_ROWS = 20

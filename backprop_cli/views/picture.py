@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.engine import Result
-from ..numbers import show
+from ..base.numbers import show
 from ..core.ops import GATES
 from .notation import ancestors, short_names
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.graph import Graph
-from ..numbers import show
+from ..base.numbers import show
 from ..core.ops import OPS
 from ..tasks.plot import Sweep
 

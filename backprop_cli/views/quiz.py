@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..numbers import json_value, show
+from ..base.numbers import json_value, show
 from ..tasks.quiz import describe_mistake
 
 RIGHT, WRONG, NOTE = "green", "bold red", "yellow"

@@ -5,7 +5,7 @@ a node whose gradients add."""
 
 from __future__ import annotations
 
-from ..numbers import DEFAULT_DIGITS
+from ..base.numbers import DEFAULT_DIGITS
 from .dot import GRAD_COLOUR, VALUE_COLOUR
 from .layout import LABEL_AT, RADIUS, endpoints, place
 

@@ -13,7 +13,7 @@ with ANSI colour from their styled pieces.
 from __future__ import annotations
 
 from ..core.engine import Result
-from ..numbers import DEFAULT_DIGITS, show
+from ..base.numbers import DEFAULT_DIGITS, show
 from .console import GRAD_STYLE, VALUE_STYLE
 from .notation import describe, names as node_names, output_symbol, same_text
 from .styled import ansi, cells as width_of, truncate, view_width

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.ops import shape_text
-from ..numbers import DEFAULT_DIGITS, json_value, show
+from ..base.numbers import DEFAULT_DIGITS, json_value, show
 
 #: arrays with at most this many elements are shown in full
 SMALL = 12

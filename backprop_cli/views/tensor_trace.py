@@ -9,7 +9,7 @@ import re
 import numpy as np
 
 from ..core.ops import GATES, shape_text
-from ..numbers import DEFAULT_DIGITS
+from ..base.numbers import DEFAULT_DIGITS
 from .tensor_text import SMALL, brief
 
 

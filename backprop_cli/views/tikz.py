@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ..numbers import DEFAULT_DIGITS
+from ..base.numbers import DEFAULT_DIGITS
 from .dot import GRAD_COLOUR, VALUE_COLOUR
 from .latex import name, number_text, text
 from .layout import LABEL_AT, place

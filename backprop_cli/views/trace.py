@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..core.engine import Result
 from ..core.ops import OPS
-from ..numbers import DEFAULT_DIGITS, show
+from ..base.numbers import DEFAULT_DIGITS, show
 from .console import GRAD_STYLE, VALUE_STYLE
 from .notation import describe, local_formula, names as node_names, output_symbol, same_text
 from .styled import BREAK, Writer, fit, plain, prose, writer_for

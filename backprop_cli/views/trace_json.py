@@ -19,7 +19,7 @@ import json
 
 from ..core.engine import Result
 from ..core.ops import OPS
-from ..numbers import json_value
+from ..base.numbers import json_value
 from .notation import describe, local_formula, names as node_names, same_text
 
 

@@ -16,7 +16,7 @@ level is cut at ``max_depth`` with a marker saying so (the table and JSON views 
 from __future__ import annotations
 
 from ..core.engine import Result
-from ..numbers import DEFAULT_DIGITS, show
+from ..base.numbers import DEFAULT_DIGITS, show
 from .console import GRAD_STYLE, VALUE_STYLE
 from .notation import names as node_names, output_symbol
 from .styled import ansi, cells, truncate, view_width

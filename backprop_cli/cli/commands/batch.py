@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from ...errors import InputError
-from ...language.limits import printable
+from ...base.errors import InputError
+from ...base.text import printable
 from .common import ExpressionCommand, build_graph, program_options_no_values, read_program, warn
 
 
@@ -67,8 +67,8 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
     and nan for undefined values.  Numbers are written in full precision.
     """
     from ...api import parse_at
-    from ...tasks import batch_job
-    from ...tasks.batch_read import shown
+    from ...tasks.batch import job as batch_job
+    from ...tasks.batch.read import shown
 
     source, origin = read_program(expr, file)
     if input_path == "-" and origin == "<stdin>":
@@ -107,7 +107,7 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
             warn(f"column{s} {', '.join(plan.dropped)} of {shown(readers[0].origin)} "
                  f"named like an output column; left out")
         if engine == "dask":
-            from ...tasks import batch_dask
+            from ...tasks.batch import cluster as batch_dask
 
             for reader in readers:
                 reader.close()
@@ -143,8 +143,8 @@ def _exit_cleanly_on_sigterm() -> None:
 
 
 def _report(results, rejects_path) -> None:
-    from ...tasks.batch_job import ranges
-    from ...tasks.batch_read import shown
+    from ...tasks.batch.job import ranges
+    from ...tasks.batch.read import shown
 
     for result in results:
         summary = result.summary

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ...tasks.check import METHODS
+from ...tasks.check.numeric import METHODS
 from .common import ExpressionCommand, load, program_options, warn
 
 
@@ -66,13 +66,13 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, met
     backprop check -f samples/simple.bp --backward my-backward.txt
     """
     if expect or grads or grad_file or over or backward:
-        from .check_own import own_work
+        from .grade_work import own_work
 
         return own_work(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, expect, grads,
                         grad_file, over, backward)
-    from ...errors import MathError
-    from ...tasks.check import check, choose_method
-    from ...numbers import show
+    from ...base.errors import MathError
+    from ...tasks.check.numeric import check, choose_method
+    from ...base.numbers import show
     from ..output import Progress
     from .common import SEED
 
@@ -96,11 +96,11 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, met
     finally:
         progress.done()
     if fmt == "json":
-        from ...views.check import render_json
+        from ...views.check_report import render_json
 
         click.echo(render_json(report))
     else:
-        from ...views.check import render_table
+        from ...views.check_report import render_table
         from ...views.console import make_console
 
         render_table(report, make_console(), digits)
@@ -110,7 +110,7 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, met
     if len(inconclusive) > MOST_WARNINGS:
         warn(f"and {len(inconclusive) - MOST_WARNINGS:,} more inconclusive (--format json lists them all)")
     if report.failures:
-        from ...views.check import names_of
+        from ...views.check_report import names_of
 
         worst = max(report.failures, key=lambda c: c.relative_error if c.relative_error == c.relative_error else 1e300)
         names = names_of(report.failures)
@@ -126,9 +126,9 @@ MOST_WARNINGS = 10
 def _check_tensors(result, tolerance, fmt, digits, seed, method, directions) -> None:
     import json
 
-    from ...errors import MathError
-    from ...numbers import json_value, show
-    from ...tasks.tensor_check import check_tensors
+    from ...base.errors import MathError
+    from ...base.numbers import json_value, show
+    from ...tasks.check.tensors import check_tensors
     from ...views.console import make_console
 
     report = check_tensors(result, tolerance, seed, method, directions)
@@ -138,7 +138,7 @@ def _check_tensors(result, tolerance, fmt, digits, seed, method, directions) -> 
              "where": c.where, "analytic": json_value(c.analytic), "numeric": json_value(c.numeric),
              "status": "kink" if c.kink else "pass" if c.passed else "fail"} for c in report], "tolerance": tolerance}, indent=2))
     else:
-        from ...views.check import render_tensor_table
+        from ...views.check_report import render_tensor_table
 
         render_tensor_table(report, make_console(), digits)
     failures = [c for c in report if not c.passed]

@@ -33,7 +33,7 @@ def command(expr, file, wrt, fmt, output, out):
     """
     from ...api import build
     from ...transforms.diff import derivative_program
-    from ...errors import InputError
+    from ...base.errors import InputError
 
     source, origin = read_program(expr, file)
     graph = build(source, output=output, origin=origin)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from ...numbers import DEFAULT_DIGITS
+from ...base.numbers import DEFAULT_DIGITS
 from ..output import echo, echo_pieces
 from .common import load, result_stream, warn
 
@@ -24,7 +24,7 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
         echo(f"Note: {message}", err=True)
     with result_stream(out) as stream:
         if get:
-            from ...numbers import exact
+            from ...base.numbers import exact
             from ...views.get import lookup
 
             stream.write("".join(exact(lookup(result, name)) + "\n" for name in get))

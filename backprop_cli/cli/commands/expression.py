@@ -70,7 +70,7 @@ class escaped_usage_errors:
 
     def __exit__(self, kind, error, traceback) -> bool:
         if isinstance(error, click.UsageError):
-            from ...language.limits import escape_controls
+            from ...base.text import escape_controls
 
             error.message = escape_controls(error.message)
         return False
@@ -104,6 +104,6 @@ def _positionals(args: list, takes_value: set, expressions: set) -> list:
 
 
 def _shown(text: str) -> str:
-    from ...language.limits import printable
+    from ...base.text import printable
 
     return printable(text, 60)

@@ -35,7 +35,7 @@ def command(expr, file, at, output, allow_nonfinite, collapse, screenshot, size,
     import sys
 
     from ...api import parse_at
-    from ...errors import InputError
+    from ...base.errors import InputError
     from .common import read_program
 
     source, origin = read_program(expr, file)
@@ -69,7 +69,7 @@ KEY_NAMES = {"up", "down", "left", "right", "enter", "escape", "tab", "space", "
 
 
 def _size(text: str) -> tuple:
-    from ...errors import InputError
+    from ...base.errors import InputError
 
     columns, x, rows = text.lower().partition("x")
     if not (x and columns.isdigit() and rows.isdigit()) or not (40 <= int(columns) <= 500 and
@@ -79,7 +79,7 @@ def _size(text: str) -> tuple:
 
 
 def _keys(text: str) -> list:
-    from ...errors import InputError
+    from ...base.errors import InputError
 
     keys = text.split()
     if "q" in keys:
@@ -92,7 +92,7 @@ def _keys(text: str) -> list:
 
 
 def _screenshot(app, path: str, size: tuple, keys: list) -> None:
-    from ...files import atomic_write, write_error
+    from ...base.files import atomic_write, write_error
 
     async def pilot_script(pilot) -> None:
         await pilot.pause()

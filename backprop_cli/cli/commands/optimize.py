@@ -9,8 +9,8 @@ import time
 
 import click
 
-from ...errors import InputError, MathError
-from ...numbers import DEFAULT_DIGITS
+from ...base.errors import InputError, MathError
+from ...base.numbers import DEFAULT_DIGITS
 from . import common
 from .common import ExpressionCommand, build_graph, program_options, read_program, warn
 

@@ -39,19 +39,19 @@ def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, onl
     (a wrong answer's retry on the next line).  The score is in the output, not
     the exit status: 0 when the quiz ran, 2 for bad input.
     """
-    from ...errors import BackpropError
+    from ...base.errors import BackpropError
     from ...tasks import quiz
     from ...views import quiz as view
     from .common import read_program
 
     if answers == "-" and "-" in (expr, file):
-        from ...errors import InputError
+        from ...base.errors import InputError
 
         raise InputError("the program and the answers cannot both come from standard input",
                          "Give the answers in a file: --answers FILE.")
     if random_ or seed is not None:
         if expr is not None or file is not None:
-            from ...errors import InputError
+            from ...base.errors import InputError
 
             raise InputError("--random makes its own exercise: give it no EXPR or -f FILE")
         import random
@@ -130,9 +130,9 @@ def view_print(console, lines):
 def _reader(answers, talk: bool):
     """A function returning the next answer (None when there are no more)."""
     if answers is not None:
-        from .common import _read
+        from ...language.source import read_text
 
-        lines = iter(_read(answers).splitlines())
+        lines = iter(read_text(answers).splitlines())
         return _scripted(lines, talk)
     stdin = sys.stdin
     if not stdin.isatty():
@@ -148,7 +148,7 @@ def _reader(answers, talk: bool):
 
 
 def _scripted(lines, talk: bool):
-    from ...language.limits import printable
+    from ...base.text import printable
 
     def next_answer():
         text = next(lines, None)

@@ -7,7 +7,7 @@ import time
 
 import click
 
-from ...numbers import DEFAULT_DIGITS
+from ...base.numbers import DEFAULT_DIGITS
 from .common import (ExpressionCommand, collapse_option, labels_option, load, out_option, program_options,
                      result_stream, warn)
 
@@ -55,7 +55,7 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
         warn(message)
     if fmt in ("json", "latex"):
         if type(result.value) is not float:
-            from ...errors import InputError
+            from ...base.errors import InputError
 
             raise InputError(f"trace --format {fmt}: scalar programs only for now",
                              "For a tensor program: backprop eval ... --format json has every node's "

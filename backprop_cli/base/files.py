@@ -21,7 +21,7 @@ PATH_ERRORS = {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EP
 def write_error(path, error: BaseException):
     """The BackpropError for a failed write of ``path``: one line naming the file and the reason."""
     from .errors import InputError, OutputError
-    from .language.limits import printable
+    from .text import printable
 
     reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
     if isinstance(error, ValueError):  # a NUL byte in the path

@@ -6,7 +6,7 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
     from typing import Optional
 
-from .core.graph import line_col
+from .text import line_col
 
 
 class BackpropError(Exception):
@@ -34,9 +34,9 @@ class InputError(BackpropError):
 
 def unknown_input(option: str, name: str, inputs) -> InputError:
     """``--wrt q`` / ``--over q`` naming no input: say which inputs there are, and the nearest."""
-    from .language.suggest import nearest
+    from .suggest import nearest
 
-    from .language.limits import printable
+    from .text import printable
 
     close = nearest(name, inputs)
     name = printable(name)

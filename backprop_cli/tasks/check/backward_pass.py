@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..core.engine import Result
-from ..errors import InputError, SourceError
-from ..numbers import show
-from .grade import same
+from ...core.engine import Result
+from ...base.errors import InputError, SourceError
+from ...base.numbers import show
+from .own_work import same
 
 _NAME_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
@@ -138,7 +138,7 @@ def split_program(source: str, origin: str = "") -> tuple:
     """A program holding both passes to (forward text, backward text or None).  The backward part
     starts at the first line that assigns d<name> for a name defined above it.  The backward text
     keeps the forward part's line breaks (blanked), so its line numbers are the file's."""
-    from ..language.parser import parse_statements
+    from ...language.parser import parse_statements
 
     g, statements = parse_statements(source, origin)
     assigned: set = set()
@@ -157,10 +157,10 @@ def split_program(source: str, origin: str = "") -> tuple:
 
 def read_backward(source: str, origin: str, gates: Gates) -> tuple:
     """Parse and run the backward program with the forward values bound: (statements, values)."""
-    from ..core.engine import forward
-    from ..core.graph import line_col
-    from ..language.parser import parse_statements
-    from ..language.suggest import nearest
+    from ...core.engine import forward
+    from ...base.text import line_col
+    from ...language.parser import parse_statements
+    from ...base.suggest import nearest
 
     result = gates.result
     fwd = result.graph
@@ -272,7 +272,7 @@ def grade_statements(gates: Gates, statements: list, values: list, initial: dict
                 lines.append(Graded(st, "unknown", new, explanation=f"{st.target} is a value of the forward "
                                     "pass: the backward pass should assign gradients, d<name>"))
             elif st.target.startswith("d") and len(st.target) > 1:
-                from ..language.suggest import nearest
+                from ...base.suggest import nearest
 
                 close = nearest(base, list(gates.node_of))
                 lines.append(Graded(st, "unknown", new, explanation=f"the forward pass has no value '{base}'"

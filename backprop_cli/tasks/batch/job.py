@@ -13,11 +13,11 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Callable, List, Mapping, Optional
 
-from ..errors import InputError
-from ..files import atomic_write
-from . import batch
-from .batch_read import expand_inputs, format_of, open_reader, shown, Reader
-from .batch_write import open_writer
+from ...base.errors import InputError
+from ...base.files import atomic_write
+from . import chunks as batch
+from .read import expand_inputs, format_of, open_reader, shown, Reader
+from .write import open_writer
 
 EXTENSIONS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "feather": ".feather"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ...errors import InputError, MathError
+from ...base.errors import InputError, MathError
 from .common import build_graph, read_program, warn
 
 IN_PROGRAM = "-program-"  # --backward with no FILE: the d<name> lines are in the program itself
@@ -13,10 +13,10 @@ IN_PROGRAM = "-program-"  # --backward with no FILE: the d<name> lines are in th
 def grade_backward(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, backward):
     from ...api import parse_at
     from ...core.engine import run
-    from ...tasks.backward import grade, split_program
+    from ...tasks.check.backward_pass import grade, split_program
     from ...views import grade as view
     from ...views.console import make_console
-    from .common import _read
+    from ...language.source import read_text
 
     source, origin = read_program(expr, file)
     if backward == IN_PROGRAM:
@@ -29,7 +29,7 @@ def grade_backward(expr, file, at, output, allow_nonfinite, tolerance, fmt, digi
         backward_origin = origin
     else:
         forward_source = split_program(source, origin)[0]  # a backward part in the program gives way
-        backward_source = _read(backward)
+        backward_source = read_text(backward)
         backward_origin = "<stdin>" if backward == "-" else backward
     point = parse_at(at)
     graph = build_graph(forward_source, origin, point, output, expr=expr, file=file)

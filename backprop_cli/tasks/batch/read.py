@@ -21,9 +21,9 @@ from typing import BinaryIO, Iterator, List, Optional, Tuple
 import numpy as np
 import pyarrow as pa
 
-from ..errors import InputError
-from ..language.limits import printable
-from .batch_write import FORMATS
+from ...base.errors import InputError
+from ...base.text import printable
+from .write import FORMATS
 
 # pyarrow's own Ctrl-C handling swallows the signal when the read it watches ends first: leave
 # SIGINT to Python, which raises KeyboardInterrupt as soon as the call returns.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ..tasks.check import EPS, RELATIVE_ERROR_RULE, STEP_FACTOR, STEP_RULE, CheckReport
-from ..numbers import json_value, show
+from ..tasks.check.numeric import EPS, RELATIVE_ERROR_RULE, STEP_FACTOR, STEP_RULE, CheckReport
+from ..base.numbers import json_value, show
 
 WORDS = {"pass": "ok", "fail": "FAIL", "kink": "kink", "near-kink": "near a kink",
          "inconclusive": "inconclusive"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from ...errors import InputError, MathError
+from ...base.errors import InputError, MathError
 from .common import load, warn
 
 DEFAULT_OVER_POINTS = 201
@@ -20,10 +20,10 @@ def own_work(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, ex
     if over and not (grads or grad_file):
         raise InputError("--over compares formulas over a range: give them with --grad or --grad-file")
     if backward:
-        from .check_backward import grade_backward
+        from .grade_backward import grade_backward
 
         return grade_backward(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, backward)
-    from ...tasks import grade
+    from ...tasks.check import own_work as grade
     from ...views import grade as view
     from ...views.console import make_console
 

@@ -21,12 +21,11 @@ import uuid
 from dataclasses import dataclass
 from typing import List, Optional
 
-from ..errors import InputError
-from ..files import atomic_write
-from . import batch
-from .batch_job import EXTENSIONS, FileResult, Job, Rejects, output_for
-from .batch_read import (CsvReader, FeatherReader, JsonlReader, ParquetReader, format_of,
-                         open_reader, shown)
+from ...base.errors import InputError
+from ...base.files import atomic_write
+from . import chunks as batch
+from .job import EXTENSIONS, FileResult, Job, Rejects, output_for
+from .read import CsvReader, FeatherReader, JsonlReader, ParquetReader, format_of, open_reader, shown
 
 
 @dataclass
@@ -106,7 +105,7 @@ def _part_reader(part: Part):
 
 def run_part(graph, plan, part: Part, out_format: str, folder: str, options: dict) -> PartResult:
     """One task: a partition through batch.run into ``folder/part-NNNNNN``, renamed when complete."""
-    from .batch_write import open_writer
+    from .write import open_writer
 
     reader = _part_reader(part)
     final = os.path.join(folder, f"part-{part.index:06d}")
@@ -318,7 +317,7 @@ def _where(part: Part):
 def _join(target: str, fmt: str, files: List[str], graph, plan) -> None:
     import sys
 
-    from .batch_write import _csv_header_cell
+    from .write import _csv_header_cell
 
     def write(out):
         if fmt == "csv":

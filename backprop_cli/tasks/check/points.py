@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..core.engine import Result, forward
-from ..core.ops import OPS
-from .check import direction, direction_scale
+from ...core.engine import Result, forward
+from ...core.ops import OPS
+from .directions import direction, direction_scale
 
 #: bytes the array evaluator may spend on one chunk's node values
 MEMORY_BUDGET = 256 * 2**20
@@ -139,7 +139,7 @@ class _ArrayRuns:
         A node that nothing in this chunk moves keeps its value at the point (a float); one that a
         single probe moves is a block of that probe's rows."""
         if self.steps is None:
-            from ..core.ops import Column
+            from ...core.ops import Column
 
             fwd = Column("np_forward")
             g = self.graph

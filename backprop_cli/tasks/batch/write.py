@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..numbers import json_value
+from ...base.numbers import json_value
 
 #: below this many rows a block is formatted by Python's % (no per-column overhead).
 SMALL_BLOCK = 512

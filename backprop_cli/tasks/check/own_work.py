@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..core.engine import Result
-from ..errors import InputError, SourceError, caret
-from ..numbers import show
+from ...core.engine import Result
+from ...base.errors import InputError, SourceError, caret
+from ...base.numbers import show
 
 EQUAL_NOISE = 1e-12  # relative: two ways of computing the same number differ by this much
 _DECIMAL = re.compile(r"\s*[+-]?(\d*)\.(\d+)(?:[eE]([+-]?\d+))?\s*\Z")
@@ -89,7 +89,7 @@ def targets(result: Result) -> dict:
 
 
 def resolve(result: Result, name: str, option: str) -> tuple:
-    from ..language.suggest import nearest
+    from ...base.suggest import nearest
 
     known = targets(result)
     if name in known:
@@ -111,7 +111,7 @@ def true_number(result: Result, kind: str, node: int) -> float:
 
 def parse_expect(items) -> list:
     """``--expect dx=-4,f=-12`` (repeatable) to [(name, value, text)] in the order given."""
-    from ..api import split_top_level, constant
+    from ...language.values import constant, split_top_level
 
     out = []
     for item in items:
@@ -120,7 +120,7 @@ def parse_expect(items) -> list:
                 continue
             name, eq, text = part.partition("=")
             name = name.strip()
-            from ..language.limits import printable
+            from ...base.text import printable
 
             if not eq or not _NAME.match(name) or not text.strip():
                 raise InputError(f"--expect: '{printable(part)}' is not NAME=VALUE",
@@ -157,9 +157,9 @@ def parse_formulas(grads, grad_file: Optional[str]) -> list:
     """--grad "dx = ..." (repeatable) and --grad-file FILE (one ``d<name> = formula`` a line, '#' comments)."""
     lines = [(text, "--grad") for text in grads]
     if grad_file is not None:
-        from ..cli.commands.common import _read
+        from ...language.source import read_text
 
-        source = _read(grad_file)
+        source = read_text(grad_file)
         for k, line in enumerate(source.splitlines(), 1):
             text = line.split("#", 1)[0].strip()
             if text:
@@ -169,7 +169,7 @@ def parse_formulas(grads, grad_file: Optional[str]) -> list:
         name, eq, formula = text.partition("=")
         name = name.strip()
         if not eq or not _NAME.match(name) or not formula.strip():
-            from ..language.limits import printable
+            from ...base.text import printable
 
             raise InputError(f"{origin}: '{printable(text)}' is not 'd<name> = formula'",
                              "Write, e.g., --grad \"dx = 2*x*sin(x) + x^2*cos(x)\".")
@@ -179,8 +179,8 @@ def parse_formulas(grads, grad_file: Optional[str]) -> list:
 
 def bind_formulas(result: Result, formulas: list) -> None:
     """Parse each formula over the program's names; an unknown name is an input error."""
-    from ..api import build
-    from ..language.suggest import nearest
+    from ...language.program import build
+    from ...base.suggest import nearest
 
     names = list(result.graph.bindings)
     for f in formulas:
@@ -198,7 +198,7 @@ def bind_formulas(result: Result, formulas: list) -> None:
 
 
 def check_formulas(result: Result, formulas: list, tolerance: float) -> list:
-    from ..core.engine import forward
+    from ...core.engine import forward
 
     bind_formulas(result, formulas)
     g = result.graph
@@ -226,8 +226,8 @@ def check_formulas_over(result: Result, formulas: list, over, tolerance: float, 
     inputs fixed at their --at values."""
     import numpy as np
 
-    from ..core import vectorized
-    from .plot import check_inputs, grid
+    from ...core import vectorized
+    from ..plot import check_inputs, grid
 
     bind_formulas(result, formulas)
     g = result.graph

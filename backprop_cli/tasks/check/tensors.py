@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.vectorized import tensor_forward
+from ...core.vectorized import tensor_forward
 
 #: inputs with at most this many elements are checked element by element
 EVERY_ELEMENT = 64

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 
 from ..core.engine import Result
-from ..numbers import DEFAULT_DIGITS
+from ..base.numbers import DEFAULT_DIGITS
 
 #: a graph with more nodes shows its summary as text, not every row
 TEXT_ROWS = 2000
@@ -45,7 +45,7 @@ class Evaluation(Result):
     # ---- the table -----------------------------------------------------------------------------
 
     def _repr_html_(self) -> str:
-        from ..views.html import table
+        from .html import table
 
         return table(self, self.digits, self.labels)
 
@@ -57,8 +57,8 @@ class Evaluation(Result):
 
     def text(self, width: int = 100) -> str:
         """The eval table as the terminal shows it without colour."""
-        from ..views.console import PlainConsole
-        from ..views.table import render, summary
+        from .console import PlainConsole
+        from .table import render, summary
 
         if len(self.graph) > TEXT_ROWS:
             lines = [f"({len(self.graph):,} nodes: the table is left out; .table() draws it)"]
@@ -83,15 +83,15 @@ class Evaluation(Result):
         return TraceView(self, self.digits if digits is None else digits, labels or self.labels)
 
     def tree(self, digits: int = None, labels: str = None) -> "Shown":
-        from ..views.html import tree
-        from ..views.tree import render
+        from .html import tree
+        from .tree import render
 
         digits = self.digits if digits is None else digits
         labels = labels or self.labels
         return Shown(tree(self, digits, labels), _plain(render, self, digits, labels))
 
     def table(self, digits: int = None, labels: str = None) -> "Shown":
-        from ..views.html import table
+        from .html import table
 
         digits = self.digits if digits is None else digits
         labels = labels or self.labels
@@ -103,13 +103,13 @@ class Evaluation(Result):
 
     def latex(self, digits: int = None, labels: str = None) -> str:
         """The table as a booktabs tabular, for a handout (`eval --format latex`)."""
-        from ..views.latex import table
+        from .latex import table
 
         return "".join(table(self, self.digits if digits is None else digits, labels or self.labels))
 
 
 def _plain(render, result, digits, labels, width: int = 100) -> str:
-    from ..views.console import PlainConsole
+    from .console import PlainConsole
 
     buffer = io.StringIO()
     console = PlainConsole(buffer)
@@ -159,7 +159,7 @@ class Picture:
             if self.drawn_by == "graphviz":
                 self._svg = _graphviz_svg(self.dot())
             else:
-                from ..views.svg import render
+                from .svg import render
 
                 self._svg = render(self.result, self.digits)
         return self._svg
@@ -171,37 +171,31 @@ class Picture:
         return f"<backprop picture: {len(self.result.graph)} nodes, drawn by {self.drawn_by}; .svg has the SVG>"
 
     def dot(self) -> str:
-        from ..views.dot import render
+        from .dot import render
 
         return render(self.result, self.digits)
 
     def tikz(self) -> str:
-        from ..views.tikz import render
+        from .tikz import render
 
         return render(self.result, self.digits)
 
     def save(self, path: str) -> None:
-        from ..files import write_output
+        from ..base.files import write_output
 
         write_output(path, self.svg)
 
 
 def _graphviz_svg(dot_text: str) -> str:
     import shutil
-    import subprocess
 
-    from ..errors import BackpropError
+    from .graphviz import INSTALL_HINT, ToolMissing, draw
 
     program = shutil.which("dot")
     if program is None:
-        raise BackpropError("engine='graphviz' needs Graphviz's dot program, which is not installed",
-                            "Use engine='builtin' (or 'auto'), which draws without it.")
-    done = subprocess.run([program, "-Tsvg"], input=dot_text.encode("utf-8"), stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE)
-    if done.returncode != 0:
-        raise BackpropError(f"Graphviz's dot could not draw the graph (exit {done.returncode})",
-                            "engine='builtin' draws without it.")
-    return done.stdout.decode("utf-8")
+        raise ToolMissing("engine='graphviz' needs Graphviz's dot program, which is not installed",
+                          "Use engine='builtin' (or 'auto'), which draws without it.  " + INSTALL_HINT)
+    return draw(program, "svg", dot_text, "the graph").decode("utf-8")
 
 
 class TraceView:
@@ -216,16 +210,16 @@ class TraceView:
 
         if _is_tensor(self.result):
             return f'<pre class="backprop-trace">{escape(self.text())}</pre>'
-        from ..views.html import trace
+        from .html import trace
 
         return trace(self.result, self.digits, self.labels)
 
     def text(self) -> str:
         if _is_tensor(self.result):
-            from ..views.tensor_trace import lines
+            from .tensor_trace import lines
 
             return "\n".join(lines(self.result, self.digits))
-        from ..views.trace import build
+        from .trace import build
 
         return "\n\n".join(build(self.result, self.digits, self.labels, width=100).plain())
 
@@ -237,11 +231,11 @@ class TraceView:
 
     def latex(self) -> str:
         if _is_tensor(self.result):
-            from ..errors import InputError
+            from ..base.errors import InputError
 
             raise InputError("the trace in LaTeX: scalar programs only for now",
                              "For a tensor program, .text() has each gate's rule with its shapes.")
-        from ..views.latex import trace
+        from .latex import trace
 
         return "".join(trace(self.result, self.digits, self.labels))
 
@@ -250,7 +244,7 @@ class JsonView:
     """The result as `eval --format json` writes it: a JSON tree in a notebook, the text otherwise."""
 
     def __init__(self, result: Result) -> None:
-        from ..views import as_json
+        from . import as_json
 
         self.text = "".join(as_json.pieces(result, nodes=True))
 
