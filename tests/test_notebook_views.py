@@ -68,17 +68,24 @@ def test_a_tensor_result_shows_shapes_and_arrays():
     assert np.allclose(r.gradients["W"], D @ X.T) and np.allclose(r.gradients["X"], W.T @ D)
     assert "display:inline-table" in html  # a small matrix drawn as a grid
     assert "(3x4)" in repr(r)
-    assert "dW = d" in r.trace()._repr_html_()  # the tensor trace: each gate's rule with its shapes
+    assert "dW = d" in r.trace()._repr_markdown_()  # the tensor trace: each gate's rule with its shapes
+    assert "dW = d" in r.trace().html()
 
 
 def test_the_trace_as_html_with_latex_formulas():
     r = evaluate("q = x + y\nf = q * z", at=LECTURE)
-    html = r.trace()._repr_html_()
+    html = r.trace().html()
     assert html.count('class="step"') == 2
     assert "step 1: $f = q \\cdot z$" in html
     assert ("\\frac{\\partial f}{\\partial q} = \\underbrace{\\color{#cf222e}{1}}_{\\text{upstream}} \\times "
             "\\underbrace{z = (-4)}_{\\text{local}} = \\color{#cf222e}{-4}") in html
     assert "the add gate distributes" in html
+    markdown = r.trace()._repr_markdown_()
+    assert "**step 1:** $f = q \\cdot z$ (mul gate)  " in markdown
+    assert ("- $\\frac{\\partial f}{\\partial q} = \\underbrace{\\color{#cf222e}{1}}_{\\text{upstream}} \\times "
+            "\\underbrace{z = (-4)}_{\\text{local}} = \\color{#cf222e}{-4}$") in markdown
+    assert "*the mul gate swaps its inputs and scales: each input gets the upstream times the other input*" in markdown
+    assert not hasattr(r.trace(), "_repr_html_")  # front ends would prefer HTML, where some leave maths as text
     text = repr(r.trace())
     assert "f -> q: upstream 1 x local (z = -4) = -4" in text
     assert r.trace().latex().startswith("% backprop trace --format latex")
@@ -86,11 +93,13 @@ def test_the_trace_as_html_with_latex_formulas():
 
 def test_the_trace_html_escapes_and_cuts(monkeypatch):
     import backprop_cli.views.html as html_view
+    import backprop_cli.views.markdown as markdown_view
 
     monkeypatch.setattr(html_view, "MAX_ROWS", 3)
+    monkeypatch.setattr(markdown_view, "MAX_ROWS", 3)
     r = evaluate("+".join(f"x{k}" for k in range(8)), at={f"x{k}": k for k in range(8)})
     assert "… 12 more rows left out" in r._repr_html_()
-    assert "left out" in r.trace()._repr_html_()
+    assert "left out" in r.trace().html() and "left out" in r.trace()._repr_markdown_()
 
 
 def test_the_picture_is_svg_with_every_wire_labelled():
@@ -140,7 +149,9 @@ def test_every_notebook_view_of_random_programs(source, point):
     assert [row[3] for row in rows] == [show(v) for v in r.values]
     root = ET.fromstring(r.picture(engine="builtin").svg)
     assert root.tag.endswith("svg")
-    parse_html(r.trace()._repr_html_())
+    parse_html(r.trace().html())
+    markdown = r.trace()._repr_markdown_()
+    assert markdown.count("**step ") == sum(1 for i in range(len(r.graph)) if r.graph.args[i] and r.graph.live()[i])
     parse_html(r.tree()._repr_html_())
     assert r.json()._repr_json_()[0]["gradients"].keys() == r.gradients.keys()
 
@@ -226,8 +237,16 @@ def test_widget_sliders_update_table_and_picture_and_step_walks_the_backward_pas
     assert rows[-1][3] == "6" and rows[0][4] == "2"
     assert ">6<" in w.picture.value
     assert w.total_steps == 2 and w.step == 0
+    assert "#f0b400" not in w.picture.value
     w.step_button.click()
     assert w.step == 1 and "step 1:" in w.steps.value and "step 2:" not in w.steps.value
+    # the picture marks the mul gate of step 1 and the two wires into it
+    root = ET.fromstring(w.picture.value)
+    ns = "{http://www.w3.org/2000/svg}"
+    marked = [c for c in root.iter(f"{ns}circle") if c.get("stroke") == "#f0b400"]
+    assert len(marked) == 1 and len([x for x in root.iter(f"{ns}line") if x.get("stroke") == "#f0b400"]) == 2
+    symbol = [t.text for t in root.iter(f"{ns}text") if t.get("x") == marked[0].get("cx") and t.get("class") is None]
+    assert symbol == ["*"]
     w.step_button.click()
     assert "step 2:" in w.steps.value and w.status.value == "backward step 2 of 2"
     w.step_button.click()

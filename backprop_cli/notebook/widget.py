@@ -38,7 +38,7 @@ class Widget:
                                                readout_format=".2f")
         self.table = w.HTML()
         self.picture = w.HTML()
-        self.steps = w.HTML()
+        self.steps = w.HTMLMath()  # the maths typeset by the front end
         self.step_button = w.Button(description="step ▶", tooltip="the next gate of the backward pass")
         self.reset_button = w.Button(description="reset", tooltip="back to the forward pass")
         self.status = w.Label()
@@ -85,14 +85,17 @@ class Widget:
 
     def _draw(self) -> None:
         self.table.value = self.result._repr_html_()
-        self.picture.value = self.result.picture(engine="builtin").svg
         self._draw_steps()
 
     def _draw_steps(self) -> None:
-        from ..views.html import trace
+        from ..views.html import step_gates, trace
 
-        total = self.total_steps
+        gates = step_gates(self.result)
+        total = len(gates)
         self.step = min(self.step, total)
+        # the picture marks the gate of the step shown (and the wires its gradient flows back along)
+        marked = gates[self.step - 1] if self.step else None
+        self.picture.value = self.result.picture(engine="builtin", highlight=marked).svg
         self.status.value = (f"backward step {self.step} of {total}" if self.step
                              else f"forward pass ({total} backward steps: press step)")
         self.steps.value = trace(self.result, self.digits, self.labels, upto=self.step, highlight=self.step)

@@ -1,5 +1,5 @@
 """Results that show themselves in a notebook (Jupyter, VS Code, Colab), through IPython's display
-protocol (``_repr_html_``, ``_repr_svg_``, ``_repr_json_``), with plain text for a terminal or a front
+protocol (``_repr_html_``, ``_repr_svg_``, ``_repr_markdown_``, ``_repr_json_``), with plain text for a terminal or a front
 end without HTML.  No IPython import here: the protocol is a matter of method names.
 
     >>> from backprop_cli import evaluate
@@ -72,11 +72,11 @@ class Evaluation(Result):
 
     # ---- the other views -----------------------------------------------------------------------
 
-    def picture(self, digits: int = None, engine: str = "auto") -> "Picture":
+    def picture(self, digits: int = None, engine: str = "auto", highlight: int = None) -> "Picture":
         """The graph as SVG, as `backprop graph` draws it: values above each wire, gradients below.
         ``engine``: "graphviz" (its dot program), "builtin" (no Graphviz needed) or "auto" (Graphviz
-        when it is installed)."""
-        return Picture(self, self.digits if digits is None else digits, engine)
+        when it is installed); ``highlight``: a gate's node id, marked (drawn by builtin)."""
+        return Picture(self, self.digits if digits is None else digits, engine, highlight)
 
     def trace(self, digits: int = None, labels: str = None) -> "TraceView":
         """The forward and backward pass step by step, as `backprop trace` walks them."""
@@ -139,10 +139,11 @@ class Picture:
     """The graph as SVG; ``svg`` is the text, ``save(path)`` writes it, ``tikz()`` is the same picture
     for LaTeX, ``dot()`` the DOT text."""
 
-    def __init__(self, result: Result, digits: int = DEFAULT_DIGITS, engine: str = "auto") -> None:
+    def __init__(self, result: Result, digits: int = DEFAULT_DIGITS, engine: str = "auto",
+                 highlight: int = None) -> None:
         if engine not in ("auto", "graphviz", "builtin"):
             raise ValueError(f"engine must be 'auto', 'graphviz' or 'builtin', not {engine!r}")
-        self.result, self.digits, self.engine = result, digits, engine
+        self.result, self.digits, self.engine, self.highlight = result, digits, engine, highlight
         self._svg = None
 
     @property
@@ -161,7 +162,7 @@ class Picture:
             else:
                 from .svg import render
 
-                self._svg = render(self.result, self.digits)
+                self._svg = render(self.result, self.digits, self.highlight)
         return self._svg
 
     def _repr_svg_(self) -> str:
@@ -199,13 +200,22 @@ def _graphviz_svg(dot_text: str) -> str:
 
 
 class TraceView:
-    """The trace: HTML with the formulas in LaTeX (``_repr_html_``), text otherwise, and ``latex()``
+    """The trace: Markdown with its formulas in LaTeX (``_repr_markdown_``: JupyterLab, VS Code and
+    Colab all typeset maths there), text otherwise, ``html()`` for a page or a widget, and ``latex()``
     the align* block for slides.  A tensor program's trace shows each gate's rule with its shapes."""
 
     def __init__(self, result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short") -> None:
         self.result, self.digits, self.labels = result, digits, labels
 
-    def _repr_html_(self) -> str:
+    def _repr_markdown_(self) -> str:
+        if _is_tensor(self.result):
+            fence = "~~~~"
+            return f"{fence}text\n{self.text()}\n{fence}\n"
+        from .markdown import trace
+
+        return trace(self.result, self.digits, self.labels)
+
+    def html(self) -> str:
         from html import escape
 
         if _is_tensor(self.result):

@@ -99,74 +99,50 @@ def tree(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short") ->
 def trace(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short", upto: int = None,
           highlight: int = None) -> str:
     """The trace: the forward pass as a list of formulas, then the backward pass gate by gate, each
-    edge as upstream x local (formula = number) = what flows on, and a branch's sum.  ``upto``: only
-    the first steps (the widget walks them); ``highlight``: the step drawn emphasised."""
-    from . import latex
-    from .trace_steps import Steps
+    edge as upstream x local (formula = number) = what flows on, and a branch's sum; the maths for
+    MathJax (ipywidgets' HTMLMath).  ``upto``: only the first steps (the widget walks them);
+    ``highlight``: the step drawn emphasised."""
+    from .trace_math import TraceMath
 
-    steps = Steps(result, labels)
-    g, label, top = steps.graph, steps.names, steps.top
-    values = result.values
-    value = lambda x: rf"\color{{{VALUE_COLOUR}}}{{{latex.number(x, digits)}}}"  # noqa: E731
-    grad = lambda x: rf"\color{{{GRAD_COLOUR}}}{{{latex.number(x, digits)}}}"  # noqa: E731
+    maths = TraceMath(result, digits, labels)
     out = ['<div class="backprop-trace" style="font-size:14px">', "<h4>Forward pass</h4><ul>"]
-    for k, entry in enumerate(steps.forward()):
+    for k, line in enumerate(maths.forward()):
         if k == MAX_ROWS:
             out.append("<li>…</li>")
             break
-        line = f"{latex.name(entry.name)} = "
-        if g.args[entry.id]:
-            if entry.expression is not None:
-                line += latex.expression(g, entry.id, label) + " = "
-            line += latex.with_values(g, entry.id, values, digits) + " = "
-        out.append(f"<li>${line}{value(entry.value)}$</li>")
-    out.append("</ul><h4>Backward pass: upstream × local = what flows on</h4>")
-    out.append(f"<p>${latex.partial(top, label[g.output])} = {grad(1.0)}$</p>")
-    for step in steps.backward():
+        out.append(f"<li>${line}$</li>")
+    out.append(f"</ul><h4>Backward pass: upstream × local = what flows on</h4><p>${maths.seed}$</p>")
+    for step in maths.steps():
         if upto is not None and step.number > upto:
             break
         if step.number > MAX_ROWS:
             out.append(f"<p>… the steps after step {MAX_ROWS} are left out.</p>")
             break
         border = "#f0b400" if step.number == highlight else "#ddd"
-        head = latex.name(step.name) + (" = " + latex.expression(g, step.id, label) if step.expression else "")
         kink = ' <em style="color:#666">at a kink: the local gradient here is a convention (PyTorch\'s)</em>' \
             if step.kink else ""
         out.append(f'<div class="step" style="border-left:4px solid {border};padding:2px 10px;margin:6px 0">'
-                   f"<b>step {step.number}: ${head}$</b> ({_text(step.op)} gate){kink}<br>"
+                   f"<b>step {step.number}: ${step.head}$</b> ({_text(step.op)} gate){kink}<br>"
                    f'<em style="color:#555">{_text(step.pattern)}</em><ul>')
-        upstream = latex.operand_number(step.upstream, digits)
-        for edge in step.edges:
-            if g.op[edge.to] == "const" and g.name[edge.to] is None:
-                continue
-            formula = latex.local_formula(g, step.id, edge.k, label)
-            local = latex.operand_number(edge.local, digits)
-            relation = r"\mathrel{+}=" if edge.fan_out > 1 else "="
-            shown = f"{formula} = {local}" if formula and formula.replace(" ", "") != local else local
-            share = f" ({edge.arrived} of {edge.fan_out})" if edge.fan_out > 1 else ""
-            out.append(f"<li>${latex.partial(top, label[edge.to])} {relation} "
-                       rf"\underbrace{{\color{{{GRAD_COLOUR}}}{{{upstream}}}}}_{{\text{{upstream}}}} \times "
-                       rf"\underbrace{{{shown}}}_{{\text{{local}}}} = {grad(edge.flows)}${share}</li>")
-        for j, shares, total in step.branches:
-            terms = " + ".join(latex.operand_number(s, digits) if n else latex.number(s, digits)
-                               for n, s in enumerate(shares[:10]))
-            if len(shares) > 10:
-                terms += r" + \dots"
-            out.append(f"<li>a branch adds: ${latex.partial(top, label[j])} = {terms} = {grad(total)}$</li>")
+        for line, note in step.lines:
+            out.append(f"<li>${line}$" + (f" ({_text(note)})" if note else "") + "</li>")
         out.append("</ul></div>")
     if upto is None:
-        out.append("<h4>Result</h4><p>" + "<br>".join(
-            [f"${latex.name(top)} = {value(result.value)}$"]
-            + [f"${latex.partial(top, name)} = {grad(v)}$" for name, v in result.gradients.items()]) + "</p>")
+        out.append("<h4>Result</h4><p>" + "<br>".join(f"${line}$" for line in maths.result_lines()) + "</p>")
     out.append("</div>")
     return "".join(out)
 
 
 def count_steps(result: Result) -> int:
     """How many backward steps the trace has (one per gate the output depends on)."""
+    return len(step_gates(result))
+
+
+def step_gates(result: Result) -> list:
+    """The node id of each backward step's gate, in the trace's order (reverse topological)."""
     g = result.graph
     live = g.live()
-    return sum(1 for i in range(g.output + 1) if live[i] and g.args[i])
+    return [i for i in range(g.output, -1, -1) if live[i] and g.args[i]]
 
 
 def message(text: str) -> str:

@@ -18,8 +18,14 @@ def _xml(text: str) -> str:
             .replace('"', "&quot;"))
 
 
-def render(result, digits: int = DEFAULT_DIGITS) -> str:
+#: the gate of the backward step being shown, and the wires into it (the widget's step button)
+HIGHLIGHT = "#f0b400"
+
+
+def render(result, digits: int = DEFAULT_DIGITS, highlight: int = None) -> str:
+    """The SVG text; ``highlight``: a gate's node id, drawn marked with the wires into it."""
     placed = place(result, digits)
+    marked = None if highlight is None else f"n{highlight}"
     nodes = {node.id: node for node in placed.nodes}
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{placed.width:.0f}" height="{placed.height:.0f}" '
            f'viewBox="0 0 {placed.width:.0f} {placed.height:.0f}" font-family="{FONT}">\n',
@@ -29,8 +35,9 @@ def render(result, digits: int = DEFAULT_DIGITS) -> str:
            f'<rect width="100%" height="100%" fill="white"/>\n']
     for wire in placed.wires:
         x0, y0, x1, y1 = endpoints(placed, wire, nodes)
+        stroke = f'stroke="{HIGHLIGHT}" stroke-width="2.5"' if wire.target == marked else 'stroke="#444" stroke-width="1.2"'
         out.append(f'<line class="wire" x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" '
-                   f'stroke="#444" stroke-width="1.2" marker-end="url(#bp-arrow)"/>\n')
+                   f'{stroke} marker-end="url(#bp-arrow)"/>\n')
         mx, my = x0 + (x1 - x0) * LABEL_AT, y0 + (y1 - y0) * LABEL_AT
         if wire.value:
             out.append(f'<text class="value" x="{mx:.1f}" y="{my - 5:.1f}" font-size="11" text-anchor="middle" '
@@ -41,8 +48,8 @@ def render(result, digits: int = DEFAULT_DIGITS) -> str:
     for node in placed.nodes:
         x, y = placed.x[node.id], placed.y[node.id]
         if node.kind == "gate":
-            out.append(f'<circle class="gate" cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS}" fill="white" stroke="#222" '
-                       f'stroke-width="1.3"/>\n')
+            stroke = f'stroke="{HIGHLIGHT}" stroke-width="3"' if node.id == marked else 'stroke="#222" stroke-width="1.3"'
+            out.append(f'<circle class="gate" cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS}" fill="white" {stroke}/>\n')
             size = 16 if len(node.text) <= 2 else 10 if len(node.text) <= 5 else 8
             out.append(f'<text x="{x:.1f}" y="{y + size * 0.35:.1f}" font-size="{size}" text-anchor="middle">'
                        f'{_xml(node.text)}</text>\n')
