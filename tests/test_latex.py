@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from backprop_cli import evaluate
-from backprop_cli.core.ops import OPS
+from backprop_cli.core.ops import elementwise_gates
 from backprop_cli.base.numbers import show
 from backprop_cli.views import latex, tikz
 from backprop_cli.views.trace_steps import Steps
@@ -163,7 +163,7 @@ def test_every_scalar_gates_local_gradient_compiles(tmp_path):
     """One program per gate of the table, at a point inside its domain: its trace (each local
     gradient's formula, from the gate's description) compiles."""
     fragments = []
-    for name, op in OPS.items():
+    for name, op in elementwise_gates().items():
         if not op.callable or op.forward_expr is None:
             continue
         lo, hi = op.arity
@@ -189,3 +189,27 @@ def test_random_programs_compile(tmp_path_factory, cases):
         fragments += ["".join(latex.table(result)), "".join(latex.trace(result)), tikz.render(result)]
     if fragments:
         compile_latex(tmp_path_factory.mktemp("random"), *fragments)
+
+
+# ---- deep programs: no recursion over the graph ----------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["eval", "--format", "latex"], ["trace", "--format", "latex"],
+                                  ["graph", "--format", "tikz"]])
+def test_deep_nesting_writes_latex(tmp_path, args):
+    """5,000 nested calls (five times Python's recursion limit) and a 20,000-long chain."""
+    nested = "exp(" * 5000 + "x" + ")" * 5000
+    chain = "x" + "+x" * 20000
+    for name, program in (("nested.bp", nested), ("chain.bp", chain)):
+        path = tmp_path / name
+        path.write_text(program)
+        result = run(*args[:1], "-f", path, "--at", "x=-30", "--allow-nonfinite", *args[1:])
+        assert result.exit_code == 0, result.stderr[-500:]
+        assert result.stdout.rstrip().endswith(("\\end{tabular}", "\\end{align*}", "\\end{tikzpicture}"))
+
+
+def test_deep_nesting_in_the_notebook_views():
+    r = evaluate("exp(" * 3000 + "x" + ")" * 3000, {"x": -30}, allow_nonfinite=True)
+    assert r._repr_html_().count("<tr>") == 501  # the header and the first 500 rows
+    assert r.trace()._repr_markdown_().count("**step ") == 500
+    assert r.picture(engine="builtin").svg.count("<circle") == 3000

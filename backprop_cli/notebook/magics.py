@@ -34,7 +34,7 @@ def _command():
         @click_option(options.VALUES)
         @click_option(options.OUTPUT)
         @click_option(options.ALLOW_NONFINITE)
-        @click_option(options.SEED, type=int)
+        @click_option(options.SEED)
         @click_option(options.FORMAT)
         @click_option(options.DIGITS)
         @collapse_option
@@ -102,10 +102,9 @@ def run(line: str, cell: str = None):
 
 
 def _show(expr: str, given: dict):
-    from ..api import evaluate, parse_at
-    from ..language.source import read_program
-
+    from ..api import load
     from ..base.errors import InputError
+    from ..views.display import Evaluation
 
     file = given["file"]
     if file is not None and expr.strip():
@@ -113,16 +112,12 @@ def _show(expr: str, given: dict):
     if "-" in (file, expr.strip(), given["values_path"]):
         raise InputError("a notebook has no standard input to read ('-')",
                          "Put the program in the cell (%%backprop), or give a file.")
-    source, origin = read_program(None if file is not None else expr, file)
-    at = list(given["at"])
-    if given["values_path"] is not None:
-        from ..cli.values import read_values
-        from ..language.source import read_text
-
-        at.insert(0, read_values(given["values_path"], read_text(given["values_path"])))
-    result = evaluate(source, parse_at(at), output=given["output"], allow_nonfinite=given["allow_nonfinite"],
-                      origin=origin, seed=given["seed"], collapse=given["collapse"], labels=given["labels"])
-    result.digits = given["digits"]
+    program = load(None if file is not None else expr, file=file, at=given["at"], values=given["values_path"],
+                   output=given["output"], collapse=given["collapse"], seed=given["seed"],
+                   allow_nonfinite=given["allow_nonfinite"])
+    for message in program.notes:
+        print(f"Warning: {message}", file=sys.stderr)
+    result = Evaluation.of(program.run(), given["digits"], given["labels"])
     for message in result.warnings:
         print(f"Warning: {message}", file=sys.stderr)
     if given["get"]:

@@ -14,7 +14,7 @@ import re
 
 from ..core.engine import Result
 from ..core.expr import build
-from ..core.ops import OPS
+from ..core.ops import GATES as OPS
 from ..base.numbers import DEFAULT_DIGITS, exact, show
 from .notation import FullNames, names as node_names, output_symbol
 

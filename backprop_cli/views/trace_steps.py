@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..core.engine import Result
-from ..core.ops import OPS
+from ..core.ops import GATES as OPS
 from .notation import describe, names as node_names, output_symbol, same_text
 
 
