@@ -61,7 +61,7 @@ def test_eval_latex_table_has_every_node_and_the_lectures_numbers():
 
 def test_trace_latex_is_upstream_times_local_at_every_gate():
     text = "".join(latex.trace(evaluate("q = x + y\nf = q * z", at=LECTURE)))
-    assert "\\begin{align*}" in text and text.rstrip().endswith("\\end{align*}")
+    assert "{\\allowdisplaybreaks\n\\begin{align*}" in text and text.rstrip().endswith("\\end{align*}}")
     assert "f &= q \\cdot z = 3 \\cdot (-4) = -12\\\\" in text
     assert ("\\frac{\\partial f}{\\partial q} &= \\underbrace{1}_{\\text{upstream}} \\times "
             "\\underbrace{z}_{\\text{local}} = 1 \\times (-4) = -4\\\\") in text
@@ -205,7 +205,7 @@ def test_deep_nesting_writes_latex(tmp_path, args):
         path.write_text(program)
         result = run(*args[:1], "-f", path, "--at", "x=-30", "--allow-nonfinite", *args[1:])
         assert result.exit_code == 0, result.stderr[-500:]
-        assert result.stdout.rstrip().endswith(("\\end{tabular}", "\\end{align*}", "\\end{tikzpicture}"))
+        assert result.stdout.rstrip().endswith(("\\end{tabular}", "\\end{align*}}", "\\end{tikzpicture}"))
 
 
 def test_deep_nesting_in_the_notebook_views():

@@ -122,6 +122,16 @@ def test_the_picture_is_svg_with_every_wire_labelled():
     assert picture.tikz().startswith("% backprop graph --format tikz")
 
 
+def test_a_picture_too_big_for_a_notebook_says_so(monkeypatch, tmp_path):
+    import backprop_cli.views.display as display
+
+    monkeypatch.setattr(display, "PICTURE_NODES", 4)
+    picture = evaluate("(x+y)*z", at=LECTURE).picture(engine="builtin")
+    assert picture._repr_svg_() is None and "more than a notebook draws" in repr(picture)
+    picture.save(str(tmp_path / "g.svg"))
+    assert (tmp_path / "g.svg").read_text() == picture.svg and picture.svg.count("<circle") == 2
+
+
 def test_the_picture_uses_graphviz_when_it_is_there(monkeypatch):
     import shutil
 

@@ -19,6 +19,9 @@ from ..base.numbers import DEFAULT_DIGITS
 
 #: a graph with more nodes shows its summary as text, not every row
 TEXT_ROWS = 2000
+#: a picture of more nodes is not drawn in a notebook by itself (a browser would stall on it);
+#: ``.svg`` still draws it
+PICTURE_NODES = 2000
 
 
 def _is_tensor(result: Result) -> bool:
@@ -165,11 +168,17 @@ class Picture:
                 self._svg = render(self.result, self.digits, self.highlight)
         return self._svg
 
-    def _repr_svg_(self) -> str:
+    def _repr_svg_(self):
+        if len(self.result.graph) > PICTURE_NODES:
+            return None  # the front end shows the text below instead
         return self.svg
 
     def __repr__(self) -> str:
-        return f"<backprop picture: {len(self.result.graph)} nodes, drawn by {self.drawn_by}; .svg has the SVG>"
+        n = len(self.result.graph)
+        if n > PICTURE_NODES:
+            return (f"<backprop picture: {n:,} nodes, more than a notebook draws ({PICTURE_NODES:,}); "
+                    ".svg draws it anyway, .save('graph.svg') writes it>")
+        return f"<backprop picture: {n} nodes, drawn by {self.drawn_by}; .svg has the SVG>"
 
     def dot(self) -> str:
         from .dot import render

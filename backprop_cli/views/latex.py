@@ -125,7 +125,7 @@ class _Builder:
         if gate == "abs" and len(args) == 1:
             return _Tex(rf"\left|{args[0].raw}\right|")
         head = "\\" + gate if gate in _NAMED else _CALLED.get(gate, r"\operatorname{" + text(gate) + "}")
-        return _Tex(head + r"\left(" + ", ".join(a.raw for a in args) + r"\right)")
+        return _Tex(head + "(" + ", ".join(a.raw for a in args) + ")")
 
     lib = node
 
@@ -208,18 +208,32 @@ def table(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
             op += " " + text(shape_text(np.shape(result.values[i])))
         grad = "" if g.op[i] == "const" else cell(result.grads[i], digits)
         yield f"{i} & ${node}$ & {op} & {cell(result.values[i], digits)} & {grad} \\\\\n"
+        if tensor:
+            yield "\\addlinespace[4pt]\n"  # room between the matrices of neighbouring rows
     yield "\\midrule\n"
     top = output_symbol(g, node_names(g, "full"))
     yield f"\\multicolumn{{3}}{{l}}{{${name(top)}$}} & {cell(result.value, digits)} & \\\\\n"
     for input_name, grad in result.gradients.items():
+        if tensor:
+            yield "\\addlinespace[4pt]\n"
         yield f"\\multicolumn{{3}}{{l}}{{${partial(top, input_name, inline=True)}$}} & & {cell(grad, digits)} \\\\\n"
     yield "\\bottomrule\n\\end{tabular}\n"
 
 
 def _array_cell(x, digits: int) -> str:
-    from .tensor_text import brief
+    """A number; a small array as a bracketed matrix (a vector as a row); a large one summarised."""
+    import numpy as np
 
-    return r"\texttt{" + text(brief(x, digits)) + "}"
+    from .tensor_text import SMALL, summary
+
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim == 0:
+        return f"${number(float(a), digits)}$"
+    if a.size > SMALL or a.ndim > 2:
+        return r"\texttt{" + text(summary(a, digits)) + "}"
+    rows = a.reshape(1, -1) if a.ndim == 1 else a
+    body = r" \\ ".join(" & ".join(number(float(v), digits) for v in row) for row in rows)
+    return rf"$\left[\begin{{smallmatrix}} {body} \end{{smallmatrix}}\right]$"
 
 
 # ---- trace --format latex: an align* block -----------------------------------------------------------
@@ -234,8 +248,8 @@ def trace(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
     steps = Steps(result, labels)
     g, label, top = steps.graph, steps.names, steps.top
     values = result.values
-    yield "% backprop trace --format latex: needs \\usepackage{amsmath}\n"
-    yield "\\begin{align*}\n"
+    yield "% backprop trace --format latex: needs \\usepackage{amsmath} (a long trace may break across pages)\n"
+    yield "{\\allowdisplaybreaks\n\\begin{align*}\n"
     yield "&\\text{Forward pass}\\\\\n"
     for entry in steps.forward():
         line = f"{name(entry.name)} &= "
@@ -273,4 +287,4 @@ def trace(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
     yield f"{name(top)} &= {number(result.value, digits)}"
     for input_name, grad in result.gradients.items():
         yield f"\\\\\n{partial(top, input_name)} &= {number(grad, digits)}"
-    yield "\n\\end{align*}\n"
+    yield "\n\\end{align*}}\n"
