@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import sys
 import time
 
 import click
@@ -45,7 +46,8 @@ def command(program, wrt, lr, steps, fmt, every, delay, digits, log_y, out):
     value, point and gradients before update k+1; final is the point after the last.
 
     A step that makes the value or a gradient inf or nan stops with exit 1 (usually
-    the learning rate is too large).
+    the learning rate is too large); JSON is then closed with "final": null and
+    "error".
     """
     with output_to(out):
         return _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y)
@@ -63,8 +65,15 @@ def _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y):
     out_name = graph.output_name
 
     if fmt == "json":
-        history = descend(graph, point, names, lr, steps, allow_nonfinite, seed=seed)
-        click.echo(view.render_json(history, names, out_name, lr))
+        # Written as the steps come: memory does not grow with --steps (1M steps were 2.8 GB).
+        document = view.JsonSteps(sys.stdout.write, names, out_name, lr)
+        try:
+            descend(graph, point, names, lr, steps, allow_nonfinite, document.step, keep_all=False,
+                    seed=seed)
+        except MathError as e:
+            document.fail(e.message)
+            raise
+        document.finish()
         return
 
     from ...views.console import make_console
