@@ -12,6 +12,7 @@ import pytest
 
 from conftest import ROOT
 from html_cells import column
+from notebook_guard import forget_ipython  # noqa: F401 (an autouse fixture)
 
 nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("nbclient")

@@ -20,6 +20,7 @@ from backprop_cli.base.numbers import show
 from backprop_cli.views.picture import layout
 from conftest import ROOT, SAMPLES, run
 from html_cells import parse_html
+from notebook_guard import forget_ipython  # noqa: F401 (an autouse fixture)
 from random_programs import points, programs
 
 NEURON = (SAMPLES / "neuron.bp").read_text()
