@@ -277,7 +277,7 @@ def test_widget_shows_a_failure_in_place_and_refuses_tensors():
     w = backprop_cli.widget("log(x)", at={"x": 1})
     w.sliders["x"].value = -1
     assert "log of a non-positive number" in w.table.value and w.result.value == 0.0
-    with pytest.raises(InputError, match="scalar programs only"):
+    with pytest.raises(InputError, match="the widget takes scalar programs only"):
         backprop_cli.widget("sum(W)", at={"W": np.ones(3)})
 
 

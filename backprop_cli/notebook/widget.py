@@ -21,15 +21,13 @@ class Widget:
                  labels: str = "short", span: float = None) -> None:
         import ipywidgets as w
 
-        from ..api import evaluate
-        from ..base.errors import InputError
+        from ..api import load
+        from ..views.display import Evaluation
 
-        self.source, self.digits, self.collapse, self.labels = source, digits, collapse, labels
-        self.result = evaluate(source, at, collapse=collapse, labels=labels)
-        if type(self.result.value) is not float:
-            raise InputError("widget: scalar programs only (a slider moves one number)",
-                             "For a tensor program, evaluate(...) shows the table and .trace() the steps.")
-        self.result.digits = digits
+        self.digits, self.labels = digits, labels
+        # Parsed once: a slider's move runs the same graph at a new point.
+        self.program = load(source=source, at=at or {}, collapse=collapse).scalar_only("the widget")
+        self.result = Evaluation.of(self.program.run(), digits, labels)
         self.sliders = {}
         for name, value in self.result.at.items():
             reach = span if span is not None else max(SPAN, 2 * abs(value))
@@ -62,17 +60,16 @@ class Widget:
         return count_steps(self.result)
 
     def _moved(self, change=None) -> None:
-        from ..api import evaluate
         from ..base.errors import BackpropError
+        from ..views.display import Evaluation
         from ..views.html import message
 
         try:
-            result = evaluate(self.source, self.point, collapse=self.collapse, labels=self.labels)
+            result = self.program.run(point=self.point)
         except BackpropError as e:
             self.table.value = message(str(e))
             return
-        result.digits = self.digits
-        self.result = result
+        self.result = Evaluation.of(result, self.digits, self.labels)
         self._draw()
 
     def next_step(self) -> None:
