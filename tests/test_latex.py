@@ -213,3 +213,36 @@ def test_deep_nesting_in_the_notebook_views():
     assert r._repr_html_().count("<tr>") == 501  # the header and the first 500 rows
     assert r.trace()._repr_markdown_().count("**step ") == 500
     assert r.picture(engine="builtin").svg.count("<circle") == 3000
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(programs(), points())
+def test_every_edge_of_random_programs_is_a_line_of_the_latex_trace(source, point):
+    """The align* block has one line per edge that carries a gradient, in the engine's order, each
+    ending in what the engine says flows along it, and one line per branch with the node's total."""
+    try:
+        result = evaluate(source, point, allow_nonfinite=True)
+    except Exception:
+        return
+    lines = "".join(latex.trace(result)).splitlines()
+    backward = lines[lines.index("&\\text{Backward pass: upstream} \\times \\text{local}\\\\") + 2:
+                     lines.index("&\\text{Result}\\\\")]
+    expected = []
+    steps = Steps(result)
+    g = result.graph
+    for step in steps.backward():
+        expected.append(f"&\\text{{{step.op} gate}}")
+        for edge in step.edges:
+            if g.op[edge.to] == "const" and g.name[edge.to] is None:
+                continue
+            expected.append((latex.partial(steps.top, steps.names[edge.to]), latex.number(edge.flows)))
+        for j, shares, total in step.branches:
+            expected.append((latex.partial(steps.top, steps.names[j]), latex.number(total)))
+    assert len(backward) == len(expected)
+    for line, want in zip(backward, expected):
+        if isinstance(want, str):
+            assert line.startswith(want)
+        else:
+            target, number = want
+            assert line.startswith(target + " &")
+            assert f"= {number}\\\\" in line or f"= {number} &&" in line
