@@ -321,3 +321,23 @@ def test_the_package_loads_the_extension_only_when_asked():
 def test_numbers_are_never_rounded_away_in_the_views():
     r = evaluate("x*1e-12", at={"x": 3})
     assert "3e-12" in r._repr_html_() and not math.isnan(r.value)
+
+
+def test_the_magic_has_evals_options():
+    """The magic's options are eval's, built from the same entries; those it leaves out are listed
+    with the reason (a notebook shows its result instead of writing it)."""
+    pytest.importorskip("IPython")
+    from backprop_cli.cli.commands.eval import command as eval_command
+    from backprop_cli.notebook.magics import _command
+
+    left_out = {"out": "the notebook shows the result (r.picture().save(...) writes one)",
+                "no_nodes": "JSON in a notebook is a tree to fold, not a stream",
+                "max_size": "a cell is typed, not a file of unknown size",
+                "debug": "a notebook shows tracebacks of its own", "output_alias": "the old spelling of --of",
+                "expr": "the program is the cell, or the line's words before the options", "help": "-h"}
+    magic = {p.name: p for p in _command().params}
+    evals = {p.name: p for p in eval_command.params}
+    assert set(evals) - set(magic) <= set(left_out), set(evals) - set(magic) - set(left_out)
+    for name in set(evals) & set(magic):
+        assert magic[name].opts == evals[name].opts, name
+        assert getattr(magic[name].type, "choices", None) == getattr(evals[name].type, "choices", None), name
