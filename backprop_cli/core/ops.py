@@ -416,8 +416,14 @@ _gate("acos", "x", lib(1), (-1 / F.sqrt(1 - X * X),), "the acos gate scales by -
       piece=lambda a: abs(a) < 1)
 _gate("atan", "x", lib(1), (1 / (1 + X * X),), "the atan gate scales by 1/(1 + x^2)")
 _y, _x = arg(0), arg(1)
-_gate("atan2", "y x", lib(2), (_x / (_x * _x + _y * _y), -_y / (_x * _x + _y * _y)),
+# x/(x^2 + y^2) computed as u/(s (u^2 + v^2)) with s = max(|x|, |y|), u = x/s, v = y/s, so that x^2 + y^2
+# neither underflows (1e-300) nor overflows (1e300); 0 at the origin, as PyTorch gives.
+_s = F.max(F.abs(_x), F.abs(_y))
+_r = _s * ((_x / _s) * (_x / _s) + (_y / _s) * (_y / _s))
+_origin = both(eq(_x, 0), eq(_y, 0))
+_gate("atan2", "y x", lib(2), (at(_origin, 0, (_x / _s) / _r), at(_origin, 0, -(_y / _s) / _r)),
       "the atan2 gate sends x/(x^2 + y^2) to y and -y/(x^2 + y^2) to x",
+      shown=(_x / (_x * _x + _y * _y), -_y / (_x * _x + _y * _y)),
       # The angle jumps from pi to -pi across the negative x axis; the origin is singular.
       piece=lambda y, x: (x < 0 and y < 0, x == 0 and y == 0) if x == x and y == y else None)
 _gate("sinh", "x", lib(1), (F.cosh(X),), "the sinh gate scales by cosh(x)")
@@ -602,7 +608,7 @@ _gate("log_softmax", "x axis", lib(2), (), "the log_softmax gate sends dOUT - so
       vjp_shown=("dOUT - softmax(x) * sum(dOUT)",), **_ARRAY)
 _gate("logsumexp", "x axis", lib(2), (), "the logsumexp gate sends dOUT * softmax(x) back",
       defaults=(-1,), static=1, shape=_logsumexp_shape,
-      vjp=(F.expand(G, X, Y) * F.exp(X - F.expand(OUT, X, Y)),), vjp_shown=("dOUT * softmax(x)",), **_ARRAY)
+      vjp=(F.expand(G, X, Y) * F.softmax(X, Y),), vjp_shown=("dOUT * softmax(x)",), **_ARRAY)
 _gate("cross_entropy", "logits labels", lib(2), (),
       "the cross-entropy gate sends (softmax(logits) - onehot(labels)) / N back; labels get none",
       shape=_cross_entropy_shape, vjp=(F.cross_entropy_dx(G, X, Y), None),
@@ -614,7 +620,7 @@ _gate("index", "x key", lib(2), (), "the index gate scatters the gradient back t
       static=1, shape=_index_shape, vjp=(F.unindex(G, X, Y),), vjp_shown=("dOUT scattered into zeros",),
       notation="call", callable=False, table=ARRAY_OPS)
 
-del _INFIX, _y, _x, _ARRAY
+del _INFIX, _y, _x, _s, _r, _origin, _ARRAY
 
 #: every gate, elementwise and array, by name
 GATES = {**OPS, **ARRAY_OPS}

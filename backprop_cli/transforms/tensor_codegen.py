@@ -28,7 +28,7 @@ _PRIMITIVES = ("matmul", "matmul_dx", "matmul_dy", "transpose", "sum", "mean", "
 def _functions() -> list:
     out, seen = [], set()
     for name in _PRIMITIVES:
-        for f in (library.LIBRARY[name].numpy, library._labels):
+        for f in (library.LIBRARY[name].numpy, library._labels, library._shifted):
             if f.__name__ not in seen:
                 seen.add(f.__name__)
                 out.append(f)
