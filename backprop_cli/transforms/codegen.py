@@ -166,7 +166,7 @@ class _Generator:
             for k, j in enumerate(args):
                 if not self.needs[j]:
                     continue
-                c = dag.mul(dag.local(g.op[i], k, self.operand(i), operands), up)
+                c = dag.contribution(g.op[i], k, self.operand(i), operands, up)
                 if dag.const_value(c) == 0:
                     continue
                 if not header:

@@ -94,7 +94,12 @@ def generate_tensor(graph, name: str = "f") -> str:
                 text = build(lift(e), spell, Code(var[i]), codes + statics + [Code(upstream)], None, op.name).text
             else:
                 local = build(op.local_expr(k), spell, Code(var[i]), codes, k, op.name)
-                term = upstream if local.value == 1.0 else f"{upstream} * ({local.text})"
+                if op.blocks and local.value == 0:
+                    continue  # a zero local gradient of a blocking gate passes 0 on
+                if op.blocks and local.value is None:
+                    term = spell.node("masked_mul", local, Code(upstream)).text
+                else:
+                    term = upstream if local.value == 1.0 else f"{upstream} * ({local.text})"
                 text = f"bp.sum_to({term}, np.shape({var[j]}))"
             if j in grad:
                 body.append(f"    {grad[j]} = {grad[j]} + {text}")
