@@ -105,7 +105,7 @@ def program_options(f, point: bool = True, seed: bool = True, values: bool = Tru
         click_option(options.OUTPUT_ALIAS, hidden=True),
         click_option(options.ALLOW_NONFINITE),
         max_size_option,
-        click_option(options.SEED, type=int, expose_value=False, callback=_set_seed, is_eager=True),
+        click_option(options.SEED, type=click.IntRange(0), expose_value=False, callback=_set_seed, is_eager=True),
         click_option(options.DEBUG, expose_value=False, callback=_set_debug, is_eager=True),
     ]
     if not point:
