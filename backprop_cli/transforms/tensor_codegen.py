@@ -48,11 +48,19 @@ def _literal(value) -> str:
 
 
 def generate_tensor(graph, name: str = "f") -> str:
+    from ..base.errors import InputError
+    from .codegen import check_function_name
+
+    check_function_name(name, "numpy")
+    module_names = ("bp", "np", "SimpleNamespace") + tuple(f.__name__ for f in _functions())
+    if name in module_names:  # the function would shadow numpy or a helper the generated code calls
+        raise InputError(f"--name {name}: '{name}' is a name the generated module uses itself",
+                         "Pick another name, e.g. --name f.")
     g = graph
     spell = Spell("numpy")
     live = g.live()
     namer = Namer(RESERVED["numpy"])
-    for word in ("bp", "np", "SimpleNamespace") + tuple(f.__name__ for f in _functions()):
+    for word in module_names:
         namer.taken.add(word)
     var: dict = {}
     params = [namer.claim(n) for n in g.inputs]

@@ -185,9 +185,14 @@ def _client(scheduler: Optional[str], workers: Optional[int]):
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
     if scheduler:
+        scheme = scheduler.partition("://")[0].lower() if "://" in scheduler else "tcp"
+        if scheme not in ("tcp", "inproc", "ws", "ucx"):
+            raise InputError(f"--scheduler {shown(scheduler)}: the {shown(scheme)}:// scheme is not supported",
+                             "Give the scheduler's address as tcp://HOST:PORT (TLS needs a security "
+                             "configuration that backprop does not take).")
         try:
             return Client(scheduler, timeout="10s"), None
-        except (OSError, TimeoutError, ValueError) as e:
+        except (OSError, TimeoutError, ValueError, TypeError) as e:
             raise InputError(f"cannot reach the Dask scheduler at {shown(scheduler)}: {shown(str(e), 120)}",
                              "Start one with `dask scheduler` (and workers with `dask worker ADDRESS`), "
                              "or leave out --scheduler for a local cluster.") from None
