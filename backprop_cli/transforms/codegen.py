@@ -170,12 +170,13 @@ class _Generator:
                 if dag.const_value(c) == 0:
                     continue
                 if not header:
-                    steps.append((_COMMENT_STEP, self.forward_comment(i)))
+                    steps.append((_COMMENT_STEP, self.forward_comment(i), i))
                     header = True
-                steps.append((j, self.text(c)))
+                steps.append((j, self.text(c), i))
                 reached.add(j)
+        steps = self._read_steps(steps)
         remaining: dict = {}
-        for target, _ in steps:
+        for target, _, _ in steps:
             remaining[target] = remaining.get(target, 0) + 1
 
         body.append(f"{comment} backward pass")
@@ -184,7 +185,7 @@ class _Generator:
         elif out in g.inputs.values():
             body.append(self.assign(self.grad_var[out], self.spell.num(1).text, True))
         assigned = set()
-        for target, c in steps:
+        for target, c, _ in steps:
             if target is _COMMENT_STEP:
                 body.append(f"{comment} {c}")
                 continue
@@ -206,6 +207,23 @@ class _Generator:
                 body.append(self.assign(name, zero, True))
             grads.append(name)
         return self._wrap(body, value, grads)
+
+    def _read_steps(self, steps: list) -> list:
+        """The steps whose gradient is read: an input's, or one a kept step of its gate reads.  (A
+        gate whose local gradients are all 0, like step's or share's, reads nothing: the gradient
+        that reached it would be an unused variable, an error in C with -Werror.)"""
+        inputs = set(self.g.inputs.values())
+        read, kept = set(), []
+        for step in reversed(steps):
+            target, _, gate = step
+            if target is _COMMENT_STEP:
+                if gate in read:
+                    kept.append(step)
+                continue
+            if target in inputs or target in read:
+                kept.append(step)
+                read.add(gate)
+        return kept[::-1]
 
     def _wrap(self, body: list, value: str, grads: list) -> str:
         lang, name = self.lang, self.name
