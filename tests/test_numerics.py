@@ -212,12 +212,12 @@ def test_the_tensor_pieces_match_the_gate_table():
     """Two points are on one piece by the array rule exactly when they are by the table's."""
     import itertools
 
-    from backprop_cli.core.ops import OPS
+    from backprop_cli.core.ops import GATES
     from backprop_cli.tasks.check.tensors import ARRAY_PIECES
 
     xs = [-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0]
     for name, array_piece in ARRAY_PIECES.items():
-        op = OPS[name]
+        op = GATES[name]
         n = op.arity[0]
         for here, there in itertools.product(itertools.product(xs, repeat=n), repeat=2):
             by_array = bool(np.all(array_piece(*map(np.array, here)) == array_piece(*map(np.array, there))))

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core import library
 from ..core.expr import build, lift
-from ..core.ops import ARRAY_OPS, GATES
+from ..core.ops import GATES
 from .expressions import Code, Namer, Spell
 from .reserved import RESERVED
 
@@ -49,6 +49,7 @@ def _literal(value) -> str:
 
 def generate_tensor(graph, name: str = "f") -> str:
     from ..base.errors import InputError
+    from ..core.vectorized import one_array_calls
     from .codegen import check_function_name
 
     check_function_name(name, "numpy")
@@ -56,8 +57,8 @@ def generate_tensor(graph, name: str = "f") -> str:
     if name in module_names:  # the function would shadow numpy or a helper the generated code calls
         raise InputError(f"--name {name}: '{name}' is a name the generated module uses itself",
                          "Pick another name, e.g. --name f.")
-    g = graph
-    spell = Spell("numpy")
+    g = one_array_calls(graph)  # max(X) is amax(X) (and amax of a scalar is the scalar)
+    spell = Spell("numpy", choices=("numpy",))
     live = g.live()
     namer = Namer(RESERVED["numpy"])
     for word in module_names:
@@ -78,7 +79,7 @@ def generate_tensor(graph, name: str = "f") -> str:
             body.append(f"    {var[i]} = {_literal(g.payload[i])}")
             continue
         codes = [Code(var[j]) for j in g.args[i]]
-        statics = [Code(repr(s)) for s in (g.payload[i] or ())] if op in ARRAY_OPS else []
+        statics = [Code(repr(s)) for s in (g.payload[i] or ())] if not GATES[op].elementwise else []
         body.append(f"    {var[i]} = {spell.node(op, *codes, *statics).text}")
     out = g.output
     grad: dict = {out: namer.claim("d" + var[out])}
@@ -94,7 +95,7 @@ def generate_tensor(graph, name: str = "f") -> str:
         for k, j in enumerate(args):
             if g.op[j] == "const":
                 continue
-            if g.op[i] in ARRAY_OPS:
+            if not op.elementwise:
                 e = op.vjp_exprs[k]
                 if e is None:
                     continue

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...core.ops import GATES, OPS
+from ...core.ops import GATES, NO_KINK
 from ...core.vectorized import tensor_forward
 from .numeric import Probe, check_probes, rounding_noise
 
@@ -81,20 +81,22 @@ def _pieces(op: str, xs: list):
 
 
 def _at_kink(result) -> bool:
-    """Is some live kink gate exactly at its kink (relu/abs/step/sign of 0, a tie in max/min)?  The
-    gradient there is PyTorch's convention, not a limit a finite difference can see."""
+    """Does some gate sit on one of its kinks (relu at 0, a tie in max or amax)?  The gradient there
+    is PyTorch's convention, not a limit a finite difference can see.  The gate table says where
+    each gate's kinks are, as for the scalar check: an elementwise gate's rule element by element."""
     g = result.graph
     live = g.live()
     for i in range(len(g)):
-        if not live[i] or g.op[i] not in OPS or OPS[g.op[i]].piece is None:
+        gate = GATES[g.op[i]]
+        if not live[i] or not g.args[i] or gate.kink is NO_KINK:
             continue
-        xs = [np.asarray(result.values[j]) for j in g.args[i]]
-        if g.op[i] in ("relu", "abs", "leaky_relu", "step", "sign") and np.any(xs[0] == 0):
+        xs = [result.values[j] for j in g.args[i]]
+        if gate.elementwise:
+            hit = np.vectorize(gate.kink, otypes=[bool])(*xs)
+        else:
+            hit = gate.kink(*xs, *(g.payload[i] or ()))
+        if np.any(hit):
             return True
-        if g.op[i] in ("max", "min") and len(xs) > 1:
-            ties = np.sum(np.stack(np.broadcast_arrays(*_pieces(g.op[i], xs))), axis=0) > 1
-            if np.any(ties):
-                return True
     return False
 
 
