@@ -24,6 +24,7 @@ __all__ = ["LANGUAGES", "RESERVED", "generate"]
 
 _COMMENT = {"python": "#", "numpy": "#", "c": "//", "js": "//"}
 _COMMENT_STEP = object()  # marks a comment line among the backward pass's steps
+_LOCAL_STEP = object()  # marks a local gradient named before the masked product that uses it twice
 
 
 def depends_on_inputs(graph: Graph) -> list:
@@ -66,7 +67,7 @@ class _Generator:
 
     def _name_nodes(self) -> None:
         g, live = self.g, self.live
-        namer = Namer(RESERVED[self.lang])
+        namer = self.namer = Namer(RESERVED[self.lang])
         self.var: dict = {}
         # The names a user chose come first: inputs, then named nodes; then the output; then the rest.
         self.params = [namer.claim(n) for n in g.inputs]
@@ -158,6 +159,7 @@ class _Generator:
         else:
             seed = dag.num(1)
         reached = {out} if self.needs[out] else set()
+        locals_named = 0
         for i in range(out, -1, -1):
             args = g.args[i]
             if not args or not self.needs[i] or i not in reached:
@@ -174,7 +176,14 @@ class _Generator:
                 if not header:
                     steps.append((_COMMENT_STEP, self.forward_comment(i), i))
                     header = True
-                steps.append((j, self.text(c), i))
+                names = {}
+                if dag.op[c] == "masked_mul" and dag.op[dag.args[c][0]] not in ("input", "const"):
+                    # (local == 0 ? 0 : local * upstream) reads the local gradient twice: name it once
+                    local = dag.args[c][0]
+                    locals_named += 1
+                    names[local] = self.namer.claim(f"local{locals_named}")
+                    steps.append((_LOCAL_STEP, (names[local], self.text(local).text), i))
+                steps.append((j, self.spell.dag(dag, c, names), i))
                 reached.add(j)
         steps = self._read_steps(steps)
         remaining: dict = {}
@@ -190,6 +199,9 @@ class _Generator:
         for target, c, _ in steps:
             if target is _COMMENT_STEP:
                 body.append(f"{comment} {c}")
+                continue
+            if target is _LOCAL_STEP:
+                body.append(self.assign(c[0], c[1], True))
                 continue
             name = self.grad_var[target]
             remaining[target] -= 1
@@ -215,14 +227,19 @@ class _Generator:
         gate whose local gradients are all 0, like step's or share's, reads nothing: the gradient
         that reached it would be an unused variable, an error in C with -Werror.)"""
         inputs = set(self.g.inputs.values())
-        read, kept = set(), []
+        read, kept, next_kept = set(), [], False
         for step in reversed(steps):
             target, _, gate = step
             if target is _COMMENT_STEP:
                 if gate in read:
                     kept.append(step)
                 continue
-            if target in inputs or target in read:
+            if target is _LOCAL_STEP:  # named for the step after it
+                if next_kept:
+                    kept.append(step)
+                continue
+            next_kept = target in inputs or target in read
+            if next_kept:
                 kept.append(step)
                 read.add(gate)
         return kept[::-1]
