@@ -255,7 +255,7 @@ def _check_probe(result: Result, probe: Probe, pieces: list, noise: float, toler
         h /= SHRINK
     valid = [k for k, st in enumerate(ladder) if st.valid]
     if at_kink is not None or not valid:
-        st = ladder[-1] if at_kink is None else ladder[0]
+        st = ladder[0]  # no step stays on one piece: the default step (the least rounding) is shown
     elif len(ladder) == 1:
         st = ladder[0]
     else:
