@@ -91,6 +91,15 @@ def test_json_nested_100000_deep(tmp_path):
     _refused(run("eval", "sum(W)", "-i", values), "nested too deep")
 
 
+def test_json_lines_nested_100000_deep_in_batch(tmp_path):
+    deep = "[" * 100_000 + "1" + "]" * 100_000
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"x": 1}\n{"x": ' + deep + "}\n")
+    _refused(run("batch", "x*x", "-i", path), "line 2", "nested too deep")
+    path.write_text('{"x": ' + deep + "}\n")
+    _refused(run("batch", "x*x", "-i", path), "line 1", "nested too deep")
+
+
 @pytest.mark.parametrize("recipe, word", [("zeros(1e19)", "elements"), ("randn(-1)", "negative"),
                                           ("zeros(3, -2)", "negative"), ("randn(" + ", ".join(["1"] * 33) + ")", "33 dimensions")])
 def test_impossible_shapes(recipe, word):

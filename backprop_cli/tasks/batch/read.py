@@ -320,6 +320,8 @@ class JsonlReader(TextReader):
         super().__init__(stream, origin, first_line - 1, first.encode("utf-8") + rest, end)
         try:
             record = json.loads(first)
+        except RecursionError:
+            raise InputError(f"{shown(origin)}, line {first_line}: its arrays are nested too deep") from None
         except ValueError as e:
             raise InputError(f"{shown(origin)}, line {first_line}: not valid JSON ({shown(str(e))})") from None
         if not isinstance(record, dict):
@@ -374,6 +376,8 @@ def _json_column(values: list) -> pa.Array:
 def _json_row(line: str, names: list):
     try:
         record = json.loads(line)
+    except RecursionError:
+        raise ValueError("has arrays nested too deep") from None
     except ValueError as e:
         raise ValueError(f"is not valid JSON ({shown(str(e))})") from None
     if not isinstance(record, dict):
