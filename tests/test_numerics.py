@@ -104,6 +104,18 @@ def test_a_zero_local_gradient_passes_0_on_arrays():
     assert r.gradients["X"].tolist() == [math.inf, 0.0, 0.0]
 
 
+def test_a_zero_local_gradient_passes_0_in_tensor_codegen():
+    source = "input X = [-1, 4, 0], Y = [0, -1, -3]\nsum(sqrt(relu(X))) + sqrt(amax(Y)) + sum(sqrt(max(X, Y)))\n"
+    namespace: dict = {}
+    exec(compile(generate_tensor(build(source)), "<generated>", "exec"), namespace)
+    X, Y = np.array([-1.0, 4.0, 0.0]), np.array([0.0, -1.0, -3.0])
+    with np.errstate(all="ignore"):
+        _, (dX, dY) = namespace["f"](X, Y)
+    r = evaluate(source, at={"X": X, "Y": Y})
+    assert dX.tolist() == r.gradients["X"].tolist() == [0.0, 0.5, math.inf]
+    assert dY.tolist() == r.gradients["Y"].tolist() == [math.inf, 0.0, 0.0]
+
+
 def test_a_zero_local_gradient_passes_0_on_the_batch_engine(tmp_path):
     path = tmp_path / "in.csv"
     path.write_text("x\n-1\n0.5\n4\n")
