@@ -289,12 +289,12 @@ def _check_probe(result: Result, probe: Probe, pieces: list, noise: float, toler
             kink = g.op[st.crossed] in _KINK_GATES
             check.status = "near-kink" if kink else "inconclusive"
             check.note = (f"{'near a kink' if kink else 'near a singularity'}: "
-                          f"{_describe(g, result.values, st.crossed)} is within {show(st.h, 2)} of "
+                          f"{_describe(g, result.values, st.crossed)} is within {show(ladder[-1].h, 2)} of "
                           f"{'its kink' if kink else 'a singularity'}, so finite differences cannot see the slope")
         else:
             check.status = "inconclusive"
             where = f"of {name} = {show(x, 6)}" if probe.value is not None else f"of the point along {name}"
-            check.note = f"f is not finite within {show(st.h, 2)} {where}: finite differences cannot be taken"
+            check.note = f"f is not finite within {show(ladder[-1].h, 2)} {where}: finite differences cannot be taken"
         return check
     notes = []
     if st.h != first_h:
