@@ -108,7 +108,7 @@ def test_gates_shows_the_textbook_sigmoid_one_set_of_names_and_the_array_gates()
 
             assert not re.search(r"(?<![A-Za-z])[ab](?![A-Za-z])", r["pattern"]), r["name"]
     matmul = rows["matmul"]
-    assert matmul["tensor"] and matmul["local"] == ["dOUT @ yᵀ", "xᵀ @ dOUT"]
+    assert matmul["vjp"] == ["dout @ yᵀ", "xᵀ @ dout"]
     assert matmul["shapes"] == "(2x3), (3x4) -> (2x4)"
     assert rows["sum"]["shapes"].endswith("axis=0 -> (3,)")
     text = run("gates", "--width", "60").stdout

@@ -147,7 +147,7 @@ def minimum(*xs: float) -> float:
 
 def share(a: float, m: float, *xs: float) -> float:
     """The share of the gradient a max/min gate routes to its input ``a`` when its result is ``m``:
-    1/k if a == m, where k of xs equal m (a tie splits evenly), else 0; nan if any is nan."""
+    1/k if a == m, where k >= 1 of xs equal m (a tie splits evenly), else 0; nan if any is nan."""
     if a != a or m != m:
         return nan
     winners = 0
@@ -155,9 +155,7 @@ def share(a: float, m: float, *xs: float) -> float:
         if x != x:
             return nan
         winners += x == m
-    if winners == 0:
-        return nan
-    return 1.0 / winners if a == m else 0.0
+    return 1.0 / winners if a == m and winners else 0.0
 
 
 # ---- the same over numpy arrays -------------------------------------------------------------------
@@ -202,10 +200,10 @@ def np_minimum(*xs):
 
 def np_share(a, m, *xs):
     winners = sum(x == m for x in xs)
-    undefined = np.isnan(a) | np.isnan(m) | (winners == 0)
+    undefined = np.isnan(a) | np.isnan(m)
     for x in xs:
         undefined = undefined | np.isnan(x)
-    return np.where(undefined, np.nan, np.where(a == m, np.divide(1.0, winners), 0.0))
+    return np.where(undefined, np.nan, np.where((a == m) & (winners > 0), np.divide(1.0, np.maximum(winners, 1)), 0.0))
 
 
 def np_erf(x):
@@ -241,7 +239,8 @@ def _nest(function: str, args) -> str:
 
 
 def _share_code(lang: str):
-    """share(a, m, x1, ...) in generated code: (a == m) / (how many of x1, ... equal m)."""
+    """share(a, m, x1, ...) in generated code: min(k, a == m) / max(k, 1), k how many of x1, ...
+    equal m (0 when none does)."""
 
     def code(a: str, m: str, *xs: str) -> str:
         if lang in ("python", "backprop"):
@@ -250,8 +249,10 @@ def _share_code(lang: str):
             hit = f"np.where({a} == {m}, 1.0, 0.0)"
         else:
             hit = f"({a} == {m} ? 1.0 : 0.0)"
-        count = " + ".join(f"({x} == {m})" for x in xs)
-        return f"{hit} / (0.0 + {count})"
+        count = "(0.0 + " + " + ".join(f"({x} == {m})" for x in xs) + ")"
+        low, high = {"python": ("min", "max"), "backprop": ("min", "max"), "numpy": ("np.minimum", "np.maximum"),
+                     "c": ("fmin", "fmax"), "js": ("Math.min", "Math.max")}[lang]
+        return f"{low}({count}, {hit}) / {high}({count}, 1.0)"
 
     return code
 
@@ -264,10 +265,10 @@ class Lib:
     generated code carries (``code`` then names it).  ``infix``: (symbol, precedence) for the
     arithmetic operators, the same in every language."""
 
-    __slots__ = ("name", "scalar", "numpy", "code", "infix", "prec", "sympy", "helper", "lacks")
+    __slots__ = ("name", "scalar", "numpy", "code", "infix", "prec", "sympy", "helper", "lacks", "shown")
 
     def __init__(self, name, scalar, numpy, code=None, infix=None, sympy=None, prec=5, helper=None,
-                 lacks=None):
+                 lacks=None, shown=None):
         self.name, self.scalar, self.numpy = name, scalar, numpy
         self.code = {"python": f"math.{name}", "numpy": f"np.{name}", "c": name, "js": f"Math.{name}"}
         self.code.update(code or {})
@@ -280,6 +281,9 @@ class Lib:
         self.helper = helper or {}
         #: language -> why it has no version of this function.
         self.lacks = lacks or {}
+        #: how formulas (the trace's rules) write a call, where not as name(args): (template over
+        #: the arguments {0}, {1}, ..., its precedence as an operand: 5 an atom, 2 a product, 0 words).
+        self.shown = shown
 
 
 LIBRARY: dict = {}
@@ -440,19 +444,28 @@ def sum_keep(x, axis=-1):
     return np.sum(x, axis=axis, keepdims=True)
 
 
-def np_logsumexp(x, axis=-1):
+def _shifted(x, axis):
+    """x - max(x) along ``axis`` (the max taken as 0 where it is not finite), and that max: the
+    log-sum-exp family works on the shifted logits, whose largest is 0, so neither exp overflows
+    nor a large logit swallows log(n) (1e16 + log 2 rounds to 1e16)."""
     m = np.max(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
-    return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(x - m), axis=axis))
+    return x - m, m
+
+
+def np_logsumexp(x, axis=-1):
+    z, m = _shifted(x, axis)
+    return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(z), axis=axis))
 
 
 def np_softmax(x, axis=-1):
-    z = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    z = np.exp(_shifted(x, axis)[0])
     return z / np.sum(z, axis=axis, keepdims=True)
 
 
 def np_log_softmax(x, axis=-1):
-    return x - np.expand_dims(np_logsumexp(x, axis), axis)
+    z = _shifted(x, axis)[0]
+    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
 
 
 def _labels(y, classes):
@@ -496,7 +509,7 @@ def like(g, x):
 
 
 def np_index(x, key):
-    return np.asarray(x)[key]
+    return (x if hasattr(x, "shape") else np.asarray(x))[key]
 
 
 def unindex(g, x, key):
@@ -506,6 +519,13 @@ def unindex(g, x, key):
     return out
 
 
+#: how the trace writes the primitives of the vector-Jacobian products (dW = dY @ Xᵀ); a reduction's
+#: gradient spread back over the reduced axis is written as the gradient itself (broadcasting).
+_SHOWN = {"matmul_dx": ("{0} @ {2}ᵀ", 2), "matmul_dy": ("{1}ᵀ @ {0}", 2), "transpose": ("{0}ᵀ", 5),
+          "expand": ("{0}", None), "count": ("n", 5), "winners": ("[{0} = {1}]", 5),
+          "sum_keep": ("sum({0})", 5), "cross_entropy_dx": ("{0}*(softmax({1}) - onehot({2}))/N", 2),
+          "like": ("{0} reshaped like {1}", 0), "unindex": ("{0} scattered into zeros like {1}", 0)}
+
 for _name, _f in (("matmul", np_matmul), ("matmul_dx", matmul_dx), ("matmul_dy", matmul_dy),
                   ("transpose", np_transpose), ("sum", np_sum), ("mean", np_mean), ("amax", np_amax),
                   ("amin", np_amin), ("expand", expand), ("count", count), ("winners", winners),
@@ -514,5 +534,6 @@ for _name, _f in (("matmul", np_matmul), ("matmul_dx", matmul_dx), ("matmul_dy",
                   ("cross_entropy_dx", cross_entropy_dx), ("zeros_like", zeros_like),
                   ("reshape", np_reshape), ("like", like), ("index", np_index), ("unindex", unindex),
                   ("sum_to", sum_to)):
-    _lib(_name, _f, _f, sympy="", code={"python": None, "numpy": f"bp.{_name}", "c": None, "js": None})
+    _lib(_name, _f, _f, sympy="", code={"python": None, "numpy": f"bp.{_name}", "c": None, "js": None},
+         shown=_SHOWN.get(_name))
 del _name, _f

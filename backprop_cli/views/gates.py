@@ -1,10 +1,11 @@
 """The lecture's cheat sheet, printed from the gate table: every gate's forward rule, its local
-gradients as formulas, and its backward pattern in the lecture's words."""
+gradients as formulas, and its backward pattern in the lecture's words; then the array gates, each
+with the vector-Jacobian product every input gets (dx = dout @ yᵀ), printed from the same table."""
 
 from __future__ import annotations
 
 from ..core.ops import GATES
-from .notation import applied, formula, label_piece
+from .notation import applied, formula, label_piece, vjp_formula
 from .styled import wrap
 
 MIN_WIDTH = 60
@@ -54,76 +55,74 @@ def describe_gate(op) -> dict:
     return row
 
 
-def gate_table() -> list:
-    return [describe_gate(op) for op in GATES.values() if op.forward_expr is not None and op.elementwise]
-
-
 #: example input shapes the array gates' shape rules are shown on, tried in order (the first a
 #: gate's rule accepts is shown): a matrix, a matrix and one that fits it, N logits and N labels
 _EXAMPLE_SHAPES = [((2, 3),), ((2, 3), (3, 4)), ((2, 3), (2,))]
 
 
-def _example_statics(op, shape: tuple) -> tuple:
-    n_static = len(op.params) - 1 if op.static == -1 else op.static
-    if op.static == -1:  # reshape: the shape wanted
-        return tuple(reversed(shape))
-    if n_static and op.defaults:
-        return tuple(op.defaults[-n_static:])
-    return (0,) * n_static  # index: the first row
-
-
-def _shape_example(op) -> str:
+def _shape_example(gate, n_inputs: int) -> str:
+    """The gate's shape rule on example shapes, as "(2x3), (3x4) -> (2x4)": derived from the rule."""
     from ..core.ops import ShapeError, shape_text
 
-    n_inputs = 1 if op.static == -1 else len(op.params) - op.static
     for shapes in _EXAMPLE_SHAPES:
         if len(shapes) != n_inputs:
             continue
-        statics = _example_statics(op, shapes[0])
+        if gate.static == -1:  # reshape: the shape wanted
+            statics = tuple(reversed(shapes[0]))
+        elif gate.static and gate.defaults:
+            statics = tuple(gate.defaults[-gate.static:])
+        else:
+            statics = (0,) * gate.static  # index: the first row
         try:
-            out = op.shape(list(shapes), statics)
+            out = gate.shape(list(shapes), statics)
         except (ShapeError, TypeError, ValueError, IndexError):
             continue
-        given = ", ".join(shape_text(s) for s in shapes)
-        fixed = [f"{p}={v}" for p, v in zip(op.params[n_inputs:], statics)] if op.static != -1 else \
-            [f"shape={statics}"]
-        text = f"{given}{'; ' + ', '.join(fixed) if fixed else ''} -> {shape_text(out)}"
+        fixed = [f"shape={statics}"] if gate.static == -1 else \
+            [f"{p}={v}" for p, v in zip(gate.params[n_inputs:], statics)]
+        text = ", ".join(shape_text(x) for x in shapes) + ("; " + ", ".join(fixed) if fixed else "") + \
+            f" -> {shape_text(out)}"
         if statics == (None,):  # a reduction: over everything, or along an axis
-            text += f"; axis=0 -> {shape_text(op.shape(list(shapes), (0,)))}"
+            text += f"; axis=0 -> {shape_text(gate.shape(list(shapes), (0,)))}"
         return text
     return ""
 
 
-def _inputs_named(text: str, labels: list) -> str:
-    """The VJP text with the gate's inputs under their own names (X -> x), as the scalar gates have them."""
-    import re
-
-    for upper, name in zip(("X", "Y"), labels):
-        text = re.sub(rf"(?<![A-Za-z]){upper}(?![A-Za-z])", name, text)
-    return text
-
-
-def describe_array_gate(op) -> dict:
-    """An array gate as {name, inputs, forward, local (each input's gradient from dOUT), pattern,
-    shapes (an example of its shape rule)}."""
-    n_inputs = 1 if op.static == -1 else len(op.params) - op.static
-    labels = list(op.params[:n_inputs])
-    if op.notation == "infix":
-        forward = f"{labels[0]} {op.symbol} {labels[1]}"
+def describe_array_gate(gate) -> dict:
+    """An array gate as {name, arity, inputs, forward, vjp, pattern, defaults}: ``vjp[k]`` is what
+    input k gets from the upstream gradient ``dout`` (None: no gradient, as cross_entropy's labels)."""
+    lo, hi = gate.arity
+    statics = len(gate.params) - 1 if gate.static == -1 else gate.static
+    inputs = list(gate.params[:len(gate.params) - statics])
+    fixed = list(gate.params[len(inputs):])
+    if gate.notation == "infix":
+        forward = f"{inputs[0]} {gate.symbol} {inputs[1]}"
+    elif gate.name == "index":
+        forward = f"{inputs[0]}[{fixed[0]}]"
     else:
-        forward = f"{op.name}({', '.join(op.params) if op.static != -1 else labels[0] + ', shape...'})"
-    local = [_inputs_named(t, labels) for t in (op.vjp_shown or ())][:n_inputs]
-    return {"name": op.name, "arity": list(op.arity), "inputs": labels, "forward": forward, "local": local,
-            "pattern": op.pattern, "shapes": _shape_example(op), "tensor": True}
+        forward = f"{gate.name}({', '.join(inputs + fixed)}{', ...' if hi is None else ''})"
+    vjp = [None if e is None else vjp_formula(gate, k, inputs, "out", "dout", fixed)
+           for k, e in enumerate(gate.vjp_exprs)]
+    defaults = dict(zip(gate.params[len(gate.params) - len(gate.defaults):], gate.defaults))
+    return {"name": gate.name, "arity": [lo, hi], "inputs": inputs, "forward": forward, "vjp": vjp,
+            "pattern": gate.pattern, "defaults": defaults, "shapes": _shape_example(gate, len(inputs))}
 
 
-def array_gate_table() -> list:
-    return [describe_array_gate(op) for op in GATES.values() if op.forward_expr is not None and not op.elementwise]
+def gate_table() -> list:
+    """The elementwise gates, then the array gates."""
+    gates = [g for g in GATES.values() if g.forward_expr is not None]
+    return [describe_gate(g) for g in gates if g.elementwise] + \
+        [describe_array_gate(g) for g in gates if not g.elementwise]
+
+
+_KEYS = ("name", "arity", "inputs", "forward", "computed", "local", "vjp", "pattern", "defaults", "shapes")
 
 
 def as_json(rows: list) -> list:
-    keys = ("name", "arity", "inputs", "forward", "computed", "local", "pattern", "defaults", "shapes", "tensor")
-    return [{k: r[k] for k in keys if k in r} for r in rows]
+    return [{key: r[key] for key in _KEYS if key in r} for r in rows]
+
+
+def _default(value) -> str:
+    return "all elements" if value is None else f"{value:g}"
 
 
 def render(rows: list, width: int) -> str:
@@ -139,35 +138,38 @@ def render(rows: list, width: int) -> str:
          "called by name.", more="")
     out.append("")
 
-    tensors = [r for r in rows if r.get("tensor")]
-    rows = [r for r in rows if not r.get("tensor")]
+    backward = ("Backward, each local gradient is multiplied by the upstream gradient; where a value "
+                "feeds several gates, its gradients add.  At kinks the conventions are PyTorch's.")
+    arrays = False
     for r in rows:
+        if "vjp" in r and not arrays:
+            arrays = True
+            para(backward, more="")
+            out.append("")
+            para("Array gates work on whole arrays (numpy's rules: broadcasting, an axis).  Each input "
+                 "gets a vector-Jacobian product of the upstream gradient dout (out is the gate's "
+                 "output; a reduction's dout spreads back over the reduced axis):", more="")
+            out.append("")
         forward = r["forward"]
         if "computed" in r:
             forward += f"   (computed as {r['computed']}, which never overflows)"
+        if r.get("shapes"):
+            forward += f"   shapes: {r['shapes']}"
         if r["defaults"]:
-            forward += "   (" + ", ".join(f"{p} = {d:g}" for p, d in r["defaults"].items()) + " when left out)"
+            forward += "   (" + ", ".join(f"{p} = {_default(d)}" for p, d in r["defaults"].items()) + \
+                " when left out)"
         para(forward)
-        each = " (each input)" if r["arity"][1] is None else ""
-        para("   ".join(f"d/d{x} = {f}" for x, f in zip(r["inputs"], r["local"])) + each, "  ")
+        if "local" in r:
+            each = " (each input)" if r["arity"][1] is None else ""
+            para("   ".join(f"d/d{x} = {f}" for x, f in zip(r["inputs"], r["local"])) + each, "  ")
+        else:
+            para("   ".join(f"d{x} = {f}" if f is not None else f"d{x}: none"
+                            for x, f in zip(r["inputs"], r["vjp"])), "  ")
         para(r["pattern"], "  ")
         out.append("")
-    para("Backward, each local gradient is multiplied by the upstream gradient; where a value "
-         "feeds several gates, its gradients add.  At kinks the conventions are PyTorch's.", more="")
-    if tensors:
-        out.append("")
-        para("Array gates (tensors): every gate above works elementwise on arrays, with numpy's "
-             "broadcasting (a broadcast input's gradient is summed back to its shape). These work on "
-             "whole arrays; each input's gradient is written with dOUT, the upstream gradient, which has "
-             "the output's shape, and has the input's own shape.", more="")
-        out.append("")
-        for r in tensors:
-            para(r["forward"] + (f"   shapes: {r['shapes']}" if r["shapes"] else ""))
-            para("   ".join(f"d{x} = {f}" for x, f in zip(r["inputs"], r["local"])), "  ")
-            para(r["pattern"], "  ")
-            out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+    if not arrays:
+        para(backward, more="")
+    return "\n".join(out) + "\n"
 
 
-__all__ = ["array_gate_table", "as_json", "describe_array_gate", "describe_gate", "gate_table", "label_piece",
-           "render"]
+__all__ = ["as_json", "describe_gate", "gate_table", "label_piece", "render"]

@@ -22,9 +22,10 @@ def command(fmt, width, out):
     Every gate of the language as the lecture's cheat sheet: its forward rule, its local
     gradient for each input (d/dx, written as a formula in the language), and the pattern
     the gradient follows backward (the add gate distributes, the mul gate swaps, the max
-    gate routes).  Then the array gates (matmul, sum, softmax...): each input's
-    gradient from dOUT, and their shapes.  arity in JSON is [fewest, most] inputs,
-    most null for any number; array gates have "tensor": true and "shapes".
+    gate routes).  Then the array gates (matmul, sum, softmax, ...), each input's
+    vector-Jacobian product of the upstream gradient dout ("vjp" in JSON, where the
+    elementwise gates have "local").  arity in JSON is [fewest, most] inputs, most null
+    for any number.
     """
     with output_to(out):
         return _gates(fmt, width)
@@ -33,9 +34,9 @@ def command(fmt, width, out):
 def _gates(fmt, width):
     import json
 
-    from ...views.gates import array_gate_table, as_json, gate_table, render
+    from ...views.gates import as_json, gate_table, render
 
-    rows = gate_table() + array_gate_table()
+    rows = gate_table()
     if fmt == "json":
         click.echo(json.dumps(as_json(rows), indent=2, ensure_ascii=False))
         return
