@@ -1,34 +1,28 @@
-"""Excerpts of real output on the docs pages are real too: a fenced block after
-`<!-- excerpt of: backprop ... -->` must be found, piece by piece ('...' lines separate the pieces),
-in what that command prints (run as the ```console examples run: tools/update_readme.py's ENV)."""
+"""Excerpts of real output on the docs pages are real too: the fenced block after
+`<!-- excerpt of: backprop ..., from "START" to "END" -->` must be those lines of what the command
+prints now (run as the ```console examples run; tools/update_readme.py pastes them again)."""
 
 from __future__ import annotations
 
-import re
 import sys
 
 import pytest
 
-from conftest import ROOT, run
+from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
 import update_readme  # noqa: E402
 
-EXCERPT = re.compile(r"<!-- excerpt of: (backprop [^\n]*?) -->\n(?:[^`\n][^\n]*\n|\n)*?```[a-z]*\n(.*?)```", re.S)
-FOUND = [(path.relative_to(ROOT).as_posix(), m.group(1), m.group(2))
-         for path in update_readme.pages() for m in EXCERPT.finditer(path.read_text(encoding="utf-8"))]
+FOUND = [(path.relative_to(ROOT).as_posix(), m.group(2), m.group(3), m.group(4), m.group(5))
+         for path in update_readme.pages() for m in update_readme.EXCERPT.finditer(path.read_text(encoding="utf-8"))]
 
 
 def test_the_docs_have_excerpts():
     assert len(FOUND) >= 2, FOUND
 
 
-@pytest.mark.parametrize("page, command, block", FOUND, ids=[f"{p}: {c}" for p, c, _ in FOUND])
-def test_excerpt(page, command, block, monkeypatch):
+@pytest.mark.parametrize("page, command, start, end, block", FOUND, ids=[f"{f[0]}: {f[1]}" for f in FOUND])
+def test_excerpt(page, command, start, end, block, monkeypatch):
     monkeypatch.chdir(ROOT)
-    args, stdin, env = update_readme.split(command)
-    output = run(*args, input=stdin, env=env).output
-    pieces = [p.strip("\n") for p in re.split(r"^\.\.\.$", block, flags=re.M)]
-    for piece in pieces:
-        if piece.strip():
-            assert piece in output, f"{page}: an excerpt of `{command}` is stale:\n{piece}"
+    assert block == update_readme.excerpt(command, start, end), \
+        f"{page}: the excerpt of `{command}` is stale (python tools/update_readme.py)"
