@@ -206,6 +206,12 @@ class _Builder:
             raise self._error(f"{tok[0]}(...) gives an input its starting value: write it in an input line",
                               s, e, "For example: input W = randn(3, 4), with --seed N to repeat the draw.")
         shape = tuple(self._whole(a, f"a size in {tok[0]}") for a in args)
+        from . import limits
+
+        try:
+            limits.check_array_size(math.prod(shape), f"{tok[0]}({', '.join(map(str, shape))})")
+        except InputError as error:
+            raise self._error(error.message, s, e, error.hint) from None
         if args:
             self._drop_from(min(a[0] for a in args))
         self.g.tensor = True
@@ -361,7 +367,7 @@ class Recipe:
         """The value, drawing from ``rng`` (numpy's Generator) for each randn in order."""
         import numpy as np
 
-        from ..core.tensor_io import load_array
+        from .limits import read_data_file
 
         values = []
         for op, args, payload in zip(self.ops, self.args, self.payload):
@@ -372,7 +378,7 @@ class Recipe:
             elif op == "zeros":
                 values.append(np.zeros(payload))
             elif op == "load":
-                values.append(load_array(payload))
+                values.append(read_data_file(payload))
             else:
                 xs = [values[j] for j in args]
                 extra = payload if isinstance(payload, tuple) else ()
