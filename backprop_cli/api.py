@@ -177,3 +177,71 @@ def split_top_level(text: str, separator: str = ",", comment: str = "") -> list:
             current.append(ch)
     parts.append("".join(current))
     return parts
+
+
+# ---- forward mode and second order (core/forward.py, core/hessian.py) --------------------------------
+
+
+def direction(wrt: Optional[str] = None, tangent: Iterable[str] = (), option: str = "--tangent") -> dict:
+    """The direction of a forward-mode pass: ``--wrt x`` is {x: 1}; ``--tangent x=1,y=0.5`` names
+    each input's tangent (the inputs left out have none).  Not both."""
+    tangent = list(tangent)
+    if wrt is not None and tangent:
+        raise InputError(f"give --wrt NAME or {option} NAME=VALUE,..., not both",
+                         "--wrt x is the direction x=1 (every other input 0).")
+    if wrt is not None:
+        return {wrt: 1.0}
+    return parse_at(tangent)
+
+
+def forward_mode(result: Result, along: Mapping, option: str = "--tangent"):
+    """Forward mode over a scalar result: every node's tangent along ``along`` (input -> tangent).
+    ``.jvp`` is the output's tangent, J·v."""
+    from .core.forward import check_direction, tangent_pass
+
+    _scalar_only(result, option)
+    return tangent_pass(result, check_direction(result.graph, along, option))
+
+
+def jvp(result: Result, along: Mapping) -> float:
+    """J·v: the output's derivative along ``along`` (input -> component), by one forward pass."""
+    return forward_mode(result, along, "--jvp").jvp
+
+
+def hessian(result: Result, wrt=None) -> dict:
+    """{x: {y: d²f/dxdy}} of a scalar program, by forward over reverse (one H·v per input)."""
+    from .core.hessian import hessian as table
+
+    _scalar_only(result, "--hessian")
+    return table(result, wrt)
+
+
+def hvp(result: Result, vector: Mapping) -> dict:
+    """H·v by forward over reverse: {input: its component of H·v}, in the inputs' shapes (arrays for
+    a tensor program)."""
+    if type(result.value) is not float:
+        from .core.tensor_hvp import tensor_hvp
+
+        return tensor_hvp(result, vector)
+    from .core.forward import check_direction
+    from .core.hessian import product
+
+    return product(result, check_direction(result.graph, vector, "--hvp")).by_input()
+
+
+def second_derivative(result: Result, first: str, second: str) -> float:
+    """d²f/d(first)d(second) of a scalar program."""
+    from .base.errors import unknown_input
+    from .core.hessian import second_derivative as entry
+
+    _scalar_only(result, "--get")
+    for name in (first, second):
+        if name not in result.graph.inputs:
+            raise unknown_input("--get", name, result.graph.inputs)
+    return entry(result, first, second)
+
+
+def _scalar_only(result: Result, option: str) -> None:
+    if type(result.value) is not float:
+        raise InputError(f"{option} takes scalar programs for now, and this one uses vectors or matrices",
+                         "For a tensor program, --hvp W=[[...]],x=[...] gives a Hessian-vector product.")

@@ -24,8 +24,15 @@ from .common import (ExpressionCommand, collapse_option, labels_option, load, ou
 @labels_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people; json: the same steps with full-precision numbers, for scripts.")
+@click.option("--mode", type=click.Choice(["reverse", "forward"]), default="reverse", show_default=True,
+              help="reverse: the forward pass then the backward pass; forward: forward mode, each node's "
+                   "value and tangent along --wrt or --tangent, then the cost of both modes.")
+@click.option("--wrt", metavar="NAME", help="Forward mode: the tangents d(node)/dNAME.")
+@click.option("--tangent", "tangent", multiple=True, metavar="NAME=VALUE,...",
+              help="Forward mode: the direction, e.g. --tangent x=1,y=0.5 (inputs left out: 0).")
 @out_option
-def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, delay, labels, fmt, out):
+def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, delay, labels, fmt, out, mode,
+            wrt, tangent):
     """\b
     backprop trace "(x+y)*z" --at x=-2,y=5,z=-4
     backprop trace -f samples/neuron.bp --collapse sigmoid
@@ -49,9 +56,16 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
     from ...views.styled import writer_for
     from ...views.trace import write
 
+    if mode == "reverse" and (wrt is not None or tangent):
+        from ...base.errors import InputError
+
+        raise InputError("--wrt and --tangent choose the direction of forward mode",
+                         "Add --mode forward, e.g. backprop trace \"x*y\" --at x=2,y=3 --mode forward --wrt x.")
     result = load(expr, file, at, output, allow_nonfinite, collapse=collapse)
     for message in result.warnings:
         warn(message)
+    if mode == "forward":
+        return _forward_mode(result, wrt, tangent, fmt, digits, labels, out)
     if fmt == "json":
         if type(result.value) is not float:
             from ...base.errors import InputError
@@ -74,6 +88,28 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
             return
         pace = Pacer(step, delay, console)
         write(result, writer_for(console), digits, labels, before_step=pace if pace.active else None)
+
+
+def _forward_mode(result, wrt, tangent, fmt, digits, labels, out) -> None:
+    from ...api import direction, forward_mode
+    from ...base.errors import InputError
+
+    along = direction(wrt, tangent)
+    if not along:
+        raise InputError("--mode forward needs a direction: --wrt NAME or --tangent NAME=VALUE,...",
+                         "e.g. --wrt x for the tangents d(node)/dx.")
+    tangents = forward_mode(result, along, "--wrt" if wrt is not None else "--tangent")
+    with result_stream(out) as stream:
+        if fmt == "json":
+            from ...views.forward_trace import pieces_json
+
+            stream.writelines(pieces_json(tangents, labels))
+            return
+        from ...views.console import make_console
+        from ...views.forward_trace import write as write_forward
+        from ...views.styled import writer_for
+
+        write_forward(tangents, writer_for(make_console(file=stream)), digits, labels)
 
 
 class Pacer:
