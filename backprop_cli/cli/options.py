@@ -93,4 +93,7 @@ EVAL_CLICK_ONLY = {
     "out": "writing to a file goes through click's path handling",
     "seed": "an eager callback sets the seed of randn(...) in tensor programs, which the fast path refuses",
     "values_path": "reading input values from a file (-i) is left to click",
+    "jvp": "forward mode (--jvp), read by click",
+    "hessian": "second order (--hessian), read by click",
+    "hvp": "second order (--hvp), read by click",
 }

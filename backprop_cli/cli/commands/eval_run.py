@@ -13,7 +13,7 @@ from .common import load, result_stream, warn
 
 
 def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False,
-        collapse=None, labels="short", get=(), out=None):
+        collapse=None, labels="short", get=(), out=None, jvp=(), hessian=False, hvp=()):
     """The command's work, without click: the fast entry point (entry.py) calls this too."""
     # JSON computes the local gradients as it writes each node, so the engine keeps no record of them.
     record = fmt != "json" and not get
@@ -22,6 +22,11 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
         warn(message)
     for message in kink_notes(result):
         echo(f"Note: {message}", err=True)
+    second = None
+    if jvp or hessian or hvp:
+        from .eval_second import second_order
+
+        second = second_order(result, jvp, hessian, hvp, get)
     with result_stream(out) as stream:
         if get:
             from ...base.numbers import exact
@@ -35,6 +40,10 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
             # A stream that cannot write every character (ASCII, Latin-1) gets JSON's own escapes.
             ascii_only = not (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-").startswith("utf")
             text = as_json.pieces(result, nodes=not no_nodes, ascii_only=ascii_only)
+            if second:
+                from ...views.second_order import document, with_keys
+
+                text = with_keys(text, document(**second))
             if stream is sys.stdout:
                 echo_pieces(text)
             else:
@@ -45,6 +54,10 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
             from ...views.console import make_console
 
             tree.render(result, make_console(file=stream), digits, labels)
+            if second:
+                from .eval_second import write_lines
+
+                write_lines(result, second, digits, stream)
         else:
             from ...views.console import make_console, plain_console, terminal_console
             from ...views.table import render
@@ -52,6 +65,10 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
             # The table needs no Rich, piped or on a plain terminal: sparing its import is most of the start-up.
             console = plain_console(stream) or terminal_console(stream) or make_console(file=stream)
             render(result, console, digits, labels)
+            if second:
+                from .eval_second import write_lines
+
+                write_lines(result, second, digits, stream)
 
 
 def kink_notes(result) -> list:
