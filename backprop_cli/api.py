@@ -245,3 +245,19 @@ def _scalar_only(result: Result, option: str) -> None:
     if type(result.value) is not float:
         raise InputError(f"{option} takes scalar programs for now, and this one uses vectors or matrices",
                          "For a tensor program, --hvp W=[[...]],x=[...] gives a Hessian-vector product.")
+
+
+def newton(graph: Graph, start: Mapping, wrt: list, steps: int, allow_nonfinite: bool = False,
+           on_step=None, keep_all: bool = True, kinds: Optional[dict] = None) -> list:
+    """Damped Newton's method on ``wrt`` from ``start`` (tasks/newton.py): the Steps visited."""
+    from .tasks.newton import newton as run_newton
+
+    return run_newton(graph, start, wrt, steps, allow_nonfinite, on_step, keep_all, kinds)
+
+
+def descend(graph: Graph, start: Mapping, wrt: list, lr: float, steps: int, allow_nonfinite: bool = False,
+            on_step=None, keep_all: bool = True, seed=None) -> list:
+    """Gradient descent on ``wrt`` from ``start`` (tasks/optimize.py): the Steps visited."""
+    from .tasks.optimize import descend as run_descend
+
+    return run_descend(graph, start, wrt, lr, steps, allow_nonfinite, on_step, keep_all, seed)

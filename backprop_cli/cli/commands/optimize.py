@@ -34,12 +34,16 @@ ROW_LIMIT = 10_000
 @click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
               help="Significant digits in the table (JSON always has full precision).")
 @click.option("--log-y", is_flag=True, help="Draw the loss curve with a logarithmic value axis.")
-def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every, delay, digits, log_y):
+@click.option("--method", type=click.Choice(["gd", "newton"]), default="gd", show_default=True,
+              help="gd: gradient descent; newton: damped Newton steps with a line search (the loss "
+                   "curve then shows gradient descent from the same start too).")
+def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every, delay, digits, log_y, method):
     """\b
     backprop optimize "(x-3)^2" --at x=0
     backprop optimize "(x-1)^2 + 10*(y-x^2)^2" --at x=-1,y=1 --lr 0.01 --steps 2000
     backprop optimize -f samples/neuron.bp --wrt w0,w1,w2 --steps 50
     backprop optimize "(w*x - 2)^2" --at w=0,x=1 --wrt w --format json
+    backprop optimize "(1-x)^2 + 100*(y-x^2)^2" --at x=-1.2,y=1 --method newton --steps 50
 
     Gradient descent: from the point given by --at (and the program's defaults), move
     each input in --wrt against its gradient, x <- x - lr * df/dx, --steps times,
@@ -50,6 +54,10 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
 
     A step that makes the value or a gradient inf or nan stops with exit 1 (usually
     the learning rate is too large).
+
+    --method newton solves H p = -g with the Hessian (falling back to -g where H is
+    not positive definite) and halves the step until f decreases enough; it stops
+    when no step decreases f.  Scalar programs only.
     """
     from ...api import parse_at
     from ...tasks.optimize import choose_inputs, descend
@@ -62,6 +70,10 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
     graph = build_graph(source, origin, point, output, expr, file)
     names = choose_inputs(graph, [n.strip() for item in wrt for n in item.split(",") if n.strip()])
     out_name = graph.output_name
+    if method == "newton":
+        from .optimize_newton import run_newton
+
+        return run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digits, log_y)
 
     if fmt == "json":
         history = descend(graph, point, names, lr, steps, allow_nonfinite, seed=common.SEED)
