@@ -261,3 +261,12 @@ def descend(graph: Graph, start: Mapping, wrt: list, lr: float, steps: int, allo
     from .tasks.optimize import descend as run_descend
 
     return run_descend(graph, start, wrt, lr, steps, allow_nonfinite, on_step, keep_all, seed)
+
+
+def check_hessian(result: Result, tolerance: float = 1e-6, seed: int = 0, progress=None):
+    """The Hessian against finite differences of the gradient (tasks/check/second_order.py): a
+    CheckReport whose entries are named d2f/dxdy."""
+    from .tasks.check.second_order import check_hessian as run_check
+
+    _scalar_only(result, "check --order 2")
+    return run_check(result, tolerance, seed, progress)

@@ -37,13 +37,16 @@ def _not_negative(ctx, param, value):
               help="With --grad: compare the formulas over a range of one input, e.g. --over x=-3:3.")
 @click.option("--backward", metavar="[FILE]", is_flag=False, flag_value="-program-",
               help="Grade a backward pass: the d<name> lines in FILE, or (with no FILE) in the program.")
+@click.option("--order", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="2: check the Hessian (every d2f/dxdy) against finite differences of the gradient.")
 def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, method, directions, expect,
-            grads, grad_file, over, backward):
+            grads, grad_file, over, backward, order):
     """\b
     backprop check "(x+y)*z" --at x=-2,y=5,z=-4
     backprop check -f samples/neuron.bp
     backprop check "relu(x)*y" --at x=0,y=2          (a kink: flagged, not a failure)
     backprop check -f model.bp --tolerance 1e-8 --format json
+    backprop check "x^2*y + sin(x*y)" --at x=1,y=2 --order 2   (the Hessian)
 
     Compare backprop's gradient with a centred finite difference for every input,
     as the lecture advises before trusting a gradient.  Each input gets its own step,
@@ -65,6 +68,11 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, met
     backprop check -f samples/exercises/simple-mistakes.bp --backward
     backprop check -f samples/simple.bp --backward my-backward.txt
     """
+    if order == 2:
+        from .check_second import check_second_order
+
+        return check_second_order(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits,
+                                  expect or grads or grad_file or over or backward)
     if expect or grads or grad_file or over or backward:
         from .grade_work import own_work
 
