@@ -74,7 +74,7 @@ def hessian_lines(out_name: str, table: dict, digits: int, width: int) -> list:
     out = [f"Hessian d²{out_name}/d(row)d(column), symmetric (upper triangle):"]
     for k, a in enumerate(names):
         for b in names[k:]:
-            d = f"d{a}2" if a == b else f"d{a}d{b}"
+            d = f"d{a}2" if a == b and not a[-1].isdigit() else f"d{a}d{b}"
             out.append(f"  d2{out_name}/{d} = {show(table[a][b], digits)}")
     return out
 
