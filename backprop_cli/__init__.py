@@ -8,7 +8,7 @@ __all__ = ["build", "evaluate", "parse_at", "Result", "BackpropError", "InputErr
 # The names above load on first use (PEP 562), so `backprop --help` and the fast entry point
 # import only the modules they need.
 _WHERE = {"build": "api", "evaluate": "api", "parse_at": "api", "Result": "core.engine",
-          "BackpropError": "errors", "InputError": "errors", "MathError": "errors"}
+          "BackpropError": "base.errors", "InputError": "base.errors", "MathError": "base.errors"}
 
 
 def __getattr__(name):

@@ -8,51 +8,22 @@
 
 from __future__ import annotations
 
-import math
-import re
-
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
     from typing import Iterable, Mapping, Optional, Union
 
+    from .core.graph import Graph
+
     Point = Mapping[str, Union[float, int, str]]
 
-from .language import limits
-from .base.text import printable
+from .base.errors import InputError
 from .core.engine import Result, run
-from .base.errors import BackpropError, InputError, SourceError, caret, listing
-from .core.graph import Graph
-from .language.parser import parse
+from .language.program import build
+from .language.values import array_value, constant, parse_at, resolve_point, split_top_level
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
-#: a number as the language writes it, with an optional minus: read without the parser
-_PLAIN_NUMBER = re.compile(r"\s*(-?)((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*", re.ASCII)
-
-
-def build(source: str, *, at: Iterable[str] = (), output: Optional[str] = None,
-          origin: str = "", progress=None) -> Graph:
-    """Parse a program into its graph.  ``at`` names the inputs that will be given values.
-
-    Raises InputError for a text over the limits in ``limits`` (size, depth, long names), before parsing."""
-    limits.check_source(source, origin)
-    if output is not None:
-        limits.check_name(output, "--of")
-        if not _NAME.match(output):
-            raise InputError(f"--of: '{printable(output)}' is not a name",
-                             "Names start with a letter or '_', then letters, digits or '_'.  To write "
-                             "the result to a file, use -o FILE.")
-    from .language.normalize import normalize
-
-    text, positions = normalize(source)
-    try:
-        return parse(text, origin=origin, bound=at, output=output, progress=progress)
-    except SourceError as e:
-        from .language.hints import improve
-        from .language.normalize import remap
-
-        remap(e, source, positions)
-        improve(e)
-        raise
+__all__ = ["Result", "array_value", "build", "check_hessian", "constant", "descend", "direction", "evaluate",
+           "forward_mode", "hessian", "hvp", "jvp", "newton", "parse_at", "resolve_point",
+           "second_derivative", "split_top_level"]
 
 
 def evaluate(source: str, at: Optional[Point] = None, *, output: Optional[str] = None,
@@ -71,112 +42,6 @@ def evaluate(source: str, at: Optional[Point] = None, *, output: Optional[str] =
 
         return run_tensor(graph, point, seed, allow_nonfinite)
     return run(graph, point, allow_nonfinite=allow_nonfinite, record=record)
-
-
-def constant(text: str) -> float:
-    """The value of a constant expression such as "-2", "1e-3" or "pi/4"."""
-    limits.check_source(text)
-    plain = _PLAIN_NUMBER.fullmatch(text)
-    if plain is not None:
-        # What the parser makes of it (a number, negated), without a parse: 100,000 values from a
-        # file are read in a second.  Out of range, the parser is asked, for its message.
-        value = float(plain.group(2))
-        if value - value == 0.0 and (value != 0 or plain.group(2).lower().partition("e")[0].strip("0.") == ""):
-            return -value if plain.group(1) else value
-    graph = parse(text)
-    if graph.inputs:
-        names = listing(graph.inputs)
-        raise InputError(f"'{printable(text.strip())}' is not a constant ({names} has no value)",
-                         "A value is a number or an expression of numbers, pi and e, like pi/4.")
-    value = run(graph, {}, record=False).value
-    return value
-
-
-def resolve_point(at: Point) -> dict:
-    out = {}
-    for name, value in at.items():
-        if isinstance(value, str):
-            value = constant(value)
-        out[name] = float(value)
-    return out
-
-
-def parse_at(items: Iterable[str]) -> dict:
-    """``--at x=-2,y=5 --at z=pi/4`` to {name: value}.  Commas inside parentheses stay in a value.
-    An item may be a dict of values already read (``-i FILE``); later items override earlier ones."""
-    point: dict = {}
-    for item in items:
-        if isinstance(item, dict):  # values already read (-i FILE)
-            point.update(item)
-            continue
-        for part in split_top_level(item):
-            if not part.strip():
-                continue
-            name, eq, text = part.partition("=")
-            name = name.strip()
-            shown = printable(part)  # user text in a message: cut short, control characters escaped
-            if not eq:
-                raise InputError(f"--at: '{shown}' has no '='", "Write name=value, e.g. --at x=-2,y=5.")
-            limits.check_name(name, "--at")
-            if not _NAME.match(name):
-                raise InputError(f"--at: '{printable(name)}' in '{shown}' is not a name",
-                                 "Names start with a letter or '_', then letters, digits or '_'.")
-            if not text.strip():
-                raise InputError(f"--at: '{shown}' has no value after '='",
-                                 "Write name=value, e.g. --at x=-2,y=5.")
-            if text.strip()[:1] in ("[", "@"):
-                point[name] = array_value(name, text.strip())
-                continue
-            try:
-                point[name] = constant(text)
-            except SourceError as e:
-                raise InputError(f"--at: the value of {name} ('{printable(text.strip())}'): {e.message}\n"
-                                 f"{caret(text, e.start, e.end)}", e.hint) from None
-            except BackpropError as e:
-                raise InputError(f"--at: the value of {name}: {e.message}", e.hint) from None
-            if not math.isfinite(point[name]):
-                raise InputError(f"--at: the value of {name} ('{printable(text.strip())}') is {point[name]}",
-                                 "Inputs must be finite numbers.")
-    return point
-
-
-def array_value(name: str, text: str):
-    """--at W=[[1, 2], [3, 4]] or W=@weights.npy (.csv, .json): a float64 array."""
-    from .core.tensor_io import as_array, load_array
-
-    if text.startswith("@"):
-        return load_array(text[1:])
-    limits.check_source(text)
-    try:
-        graph = parse(text)
-    except SourceError as e:
-        raise InputError(f"--at: the value of {name} ('{printable(text)}'): {e.message}\n"
-                         f"{caret(text, e.start, e.end)}", e.hint) from None
-    if len(graph) != 1 or graph.op[0] != "const":
-        raise InputError(f"--at: the value of {name} ('{printable(text)}') is not an array of numbers",
-                         "Write it as [1, 2, 3] or [[1, 2], [3, 4]].")
-    return as_array(graph.payload[0], f"--at {name}")
-
-
-def split_top_level(text: str, separator: str = ",", comment: str = "") -> list:
-    """``text`` split at each ``separator`` outside parentheses and brackets; from a ``comment``
-    character on, the rest is kept whole in the last part."""
-    parts, depth, current = [], 0, []
-    for k, ch in enumerate(text):
-        if ch == comment:
-            current.append(text[k:])
-            break
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        if ch == separator and depth <= 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    parts.append("".join(current))
-    return parts
 
 
 # ---- forward mode and second order (core/forward.py, core/hessian.py) --------------------------------

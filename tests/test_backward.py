@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from backprop_cli import evaluate
 from backprop_cli.core.ops import OPS
-from backprop_cli.tasks.backward import grade, split_program
+from backprop_cli.tasks.check.backward_pass import grade, split_program
 from conftest import SAMPLES, lecture_cases, run
 from random_programs import points, programs
 

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from backprop_cli.tasks import batch
+from backprop_cli.tasks.batch import chunks as batch
 
 from backprop_cli import evaluate
 from backprop_cli.api import build

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from backprop_cli import evaluate
-from backprop_cli.tasks.batch_write import float_text
+from backprop_cli.tasks.batch.write import float_text
 from conftest import ROOT, run
 
 NEURON = "1/(1+exp(-(w0*x0+w1*x1+w2)))"

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from backprop_cli import evaluate
-from backprop_cli.tasks import check as check_module
-from backprop_cli.tasks import check_points
-from backprop_cli.tasks.check import check
+from backprop_cli.tasks.check import numeric as check_module
+from backprop_cli.tasks.check import points as check_points
+from backprop_cli.tasks.check.numeric import check
 from conftest import run
 from random_programs import finite_result, points, programs
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from backprop_cli import evaluate
 from backprop_cli.api import build
 from backprop_cli.transforms.codegen import generate
-from backprop_cli.errors import MathError
+from backprop_cli.base.errors import MathError
 from conftest import SAMPLES, run
 from random_programs import points, programs
 

@@ -10,7 +10,7 @@ from backprop_cli import evaluate
 from backprop_cli.api import build
 from backprop_cli.transforms.collapse import collapse, collapse_sigmoid, match_sigmoid
 from backprop_cli.core.engine import run
-from backprop_cli.errors import MathError
+from backprop_cli.base.errors import MathError
 from conftest import SAMPLES, lecture_cases, run_json
 
 CASES = {c["name"]: c for c in lecture_cases()}

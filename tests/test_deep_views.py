@@ -5,7 +5,7 @@ import io
 import pytest
 
 from backprop_cli import evaluate
-from backprop_cli.numbers import show
+from backprop_cli.base.numbers import show
 from backprop_cli.views import dot, mermaid, trace, tree
 
 DEPTH = 100_000

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from backprop_cli import evaluate
 from backprop_cli.api import build
 from backprop_cli.transforms.diff import derivative_program
-from backprop_cli.errors import MathError
+from backprop_cli.base.errors import MathError
 from backprop_cli.core.ops import OPS, maximum, minimum, relu, sign, share, step
 from conftest import SAMPLES, run, run_json
 from random_programs import INPUTS, points, programs, smooth_values

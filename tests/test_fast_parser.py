@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 import lark
 from backprop_cli.language import tables as _lalr_tables, tablegen as lalr_gen, parser
-from backprop_cli.errors import BackpropError
+from backprop_cli.base.errors import BackpropError
 from conftest import SAMPLES, lecture_cases
 
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from backprop_cli.files import atomic_write
+from backprop_cli.base.files import atomic_write
 
 
 def test_complete_write_replaces_the_file(tmp_path):

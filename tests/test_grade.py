@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from backprop_cli.tasks.grade import compare, rounding
+from backprop_cli.tasks.check.own_work import compare, rounding
 from conftest import SAMPLES, lecture_cases, run
 
 SIMPLE = ("(x+y)*z", "--at", "x=-2,y=5,z=-4")

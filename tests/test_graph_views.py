@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from backprop_cli import evaluate
-from backprop_cli.numbers import show
+from backprop_cli.base.numbers import show
 from backprop_cli.views import dot as dot_view
 from backprop_cli.views import mermaid as mermaid_view
 from backprop_cli.views.notation import ancestors

@@ -15,7 +15,7 @@ import pytest
 import backprop_cli.api
 import backprop_cli.language.parser
 from backprop_cli.language import limits
-from backprop_cli.errors import InputError, SourceError
+from backprop_cli.base.errors import InputError, SourceError
 from conftest import ROOT, run
 
 SHORT = 1500  # no message about a hostile input is longer than this
@@ -39,7 +39,8 @@ def no_parsing(monkeypatch):
         raise AssertionError("the parser ran on an input that should have been refused before it")
 
     monkeypatch.setattr(backprop_cli.language.parser, "parse", parse)
-    monkeypatch.setattr(backprop_cli.api, "parse", parse)
+    monkeypatch.setattr(backprop_cli.language.program, "parse", parse)
+    monkeypatch.setattr(backprop_cli.language.values, "parse", parse)
 
 
 # ---- the inputs of the issue -------------------------------------------------------------------

@@ -14,7 +14,7 @@ pytest.importorskip("textual")  # a dependency of the package: installed whereve
 
 from backprop_cli.live.app import LiveApp  # noqa: E402
 from backprop_cli.live.model import Session  # noqa: E402
-from backprop_cli.numbers import show  # noqa: E402
+from backprop_cli.base.numbers import show
 
 from conftest import SAMPLES, lecture_cases, run, run_json  # noqa: E402
 

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_cli.errors import InputError
+from backprop_cli.base.errors import InputError
 from backprop_cli.live.files import export, save_program, with_defaults
 from backprop_cli.core.names import short_names
 from backprop_cli.live.model import FOLD_ROWS, Session, gate_text
-from backprop_cli.numbers import show
+from backprop_cli.base.numbers import show
 
 from conftest import SAMPLES, lecture_cases, run, run_json
 

@@ -15,7 +15,7 @@ from autograd import grad  # noqa: E402
 
 from backprop_cli.api import parse_at  # noqa: E402
 from backprop_cli.core.vectorized import run_tensor  # noqa: E402
-from backprop_cli.errors import SourceError  # noqa: E402
+from backprop_cli.base.errors import SourceError
 from backprop_cli.language.parser import parse  # noqa: E402
 
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from backprop_cli import evaluate
-from backprop_cli.numbers import show
+from backprop_cli.base.numbers import show
 from backprop_cli.views import trace as trace_view
 from conftest import ROOT, SAMPLES
 

@@ -3,7 +3,7 @@
 import re
 
 from backprop_cli import evaluate
-from backprop_cli.numbers import show
+from backprop_cli.base.numbers import show
 from backprop_cli.views import tree as tree_view
 from backprop_cli.views.notation import short_names
 from conftest import SAMPLES

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from backprop_cli.core import engine, vectorized
 from backprop_cli.api import build
-from backprop_cli.errors import MathError
+from backprop_cli.base.errors import MathError
 from backprop_cli.core.ops import OPS
 from conftest import lecture_cases
 

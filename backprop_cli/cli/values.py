@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 from ..base.errors import InputError
-from ..language import limits
 from ..base.text import printable
 
 

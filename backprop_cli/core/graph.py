@@ -7,6 +7,8 @@ payload: an input's name or a constant's value.  Flat lists keep a million-node 
 
 from __future__ import annotations
 
+from ..base.text import line_col
+
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
     from typing import Optional
@@ -112,10 +114,3 @@ class Graph:
 
     def line_col(self, i: int) -> tuple:
         return line_col(self.source, self.start[i])
-
-
-def line_col(source: str, pos: int) -> tuple:
-    """1-based line and column of a character offset."""
-    line = source.count("\n", 0, pos) + 1
-    col = pos - (source.rfind("\n", 0, pos) + 1) + 1
-    return line, col

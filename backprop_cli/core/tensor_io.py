@@ -6,7 +6,6 @@ import json
 import os
 
 from ..base.errors import InputError
-from ..language import limits
 from ..base.text import printable
 
 import numpy as np

@@ -21,6 +21,7 @@ import re
 from itertools import accumulate
 
 from ..base.errors import InputError, SourceError
+from ..base.text import printable
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
@@ -45,9 +46,7 @@ _SIZE = r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([A-Za-z]*)\s*\Z"
 _CONTROL = "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 _SURROGATE = "[\ud800-\udfff]"
 # In a message every control character is escaped but newline and tab (which a message uses itself).
-_MESSAGE_UNSAFE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 # In one piece of user text quoted in a message (a name, a value, a file name), newline and tab too.
-_TEXT_UNSAFE = "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 _ASCII_ALLOWED = bytes(b for b in range(128) if b in b"\t\n\x0c\r" or 32 <= b < 127)
 _COMMENT = r"#[^\n]*"
 
@@ -114,25 +113,6 @@ def too_large(what: str, limit: int, size: Optional[int] = None) -> InputError:
 def _flag_value(n: int) -> str:
     """A size as one would type it after --max-size: 20MB, 1.5kB, 500."""
     return describe(n).replace(" ", "") if n >= 1000 else str(n)
-
-
-def printable(text: str, width: int = 60) -> str:
-    """User text made safe to show in a message: control characters (newline too) escaped, cut to ``width``."""
-    if len(text) > width:
-        text = text[:width - 1] + "…"
-    if re.search(_TEXT_UNSAFE, text):
-        text = re.sub(_TEXT_UNSAFE, lambda m: repr(m.group())[1:-1], text)
-    return text
-
-
-def escape_controls(text: str) -> str:
-    """A whole message made safe for a terminal: every control character (but newline and tab),
-    the bidirectional overrides and lone surrogates escaped, nothing cut.  The net under every
-    message printed (output.report, warnings, click's usage errors), so that user text a message
-    forgot to pass through ``printable`` still cannot retitle or clear the terminal."""
-    if text.isascii() and text.isprintable():
-        return text
-    return re.sub(_MESSAGE_UNSAFE, lambda m: repr(m.group())[1:-1], text)
 
 
 def check_source(source: str, origin: str = "") -> None:

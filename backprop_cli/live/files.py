@@ -83,7 +83,7 @@ def export(path: str, result) -> str:
         return "DOT"
     import shutil
 
-    from ..cli.commands.graph import INSTALL_HINT, ToolMissing, _draw
+    from ..views.graphviz import INSTALL_HINT, ToolMissing, render
 
     program = shutil.which("dot")
     if program is None:
@@ -93,7 +93,7 @@ def export(path: str, result) -> str:
     # which is renamed over ``path`` only when dot has succeeded.
     try:
         with atomic_write(path, "wb") as fh:
-            _draw(program, kind, text, fh.name)
+            render(program, kind, text, fh.name)
     except OSError as e:
         raise InputError(f"cannot write {path}: {e.strerror or e}") from None
     return f"a {kind.upper()} picture"

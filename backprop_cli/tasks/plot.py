@@ -32,12 +32,12 @@ class Range:
 
 def parse_over(text: str) -> Range:
     """``x=-5:5`` or ``x=-5:5:101``; the ends may be constant expressions (``x=-pi:pi``)."""
-    from ..api import constant, _NAME
+    from ..language.values import NAME, constant
 
     name, eq, rest = text.partition("=")
     name = name.strip()
     example = "Write NAME=FROM:TO or NAME=FROM:TO:POINTS, e.g. --over x=-5:5 or --over x=-pi:pi:201."
-    if not eq or not _NAME.match(name):
+    if not eq or not NAME.match(name):
         raise InputError(f"--over '{printable(text)}': no input name before '='", example)
     parts = rest.split(":")
     if len(parts) not in (2, 3) or not all(p.strip() for p in parts):

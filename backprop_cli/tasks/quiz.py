@@ -1,7 +1,7 @@
 """Practice: ask for every node's forward value in order, then every gradient in backward order.
 
 The questions, the judging of an answer (within the stated tolerance) and the diagnosis of a wrong
-gradient (the mistakes of tasks/backward.py, at the node's own gates) live here, apart from any
+gradient (the mistakes of tasks/check/backward_pass.py, at the node's own gates) live here, apart from any
 terminal: the command asks, this module answers.
 """
 
@@ -172,12 +172,13 @@ def random_exercise(seed: int) -> str:
     """A small staged program, CS231n style: two or three inputs with small distinct integer values,
     three or four gates (add, mul, max, sub, and sometimes a sigmoid), each step using the one before,
     and no tie in a max (a kink has no single right answer).  The same seed gives the same exercise."""
-    from ..api import evaluate
+    from ..core.engine import run
+    from ..language.program import build
 
     rng = random.Random(seed)
     for _ in range(100):
         source = _draw(rng)
-        result = evaluate(source)
+        result = run(build(source), {})
         g = result.graph
         kinks = [i for i, op in enumerate(g.op)
                  if OPS[op].kink is not None and g.args[i] and _at_kink(OPS[op], [result.values[j] for j in g.args[i]])]

@@ -16,7 +16,7 @@ def grade_backward(expr, file, at, output, allow_nonfinite, tolerance, fmt, digi
     from ...tasks.check.backward_pass import grade, split_program
     from ...views import grade as view
     from ...views.console import make_console
-    from .common import _read
+    from ...language.source import read_text
 
     source, origin = read_program(expr, file)
     if backward == IN_PROGRAM:
@@ -29,7 +29,7 @@ def grade_backward(expr, file, at, output, allow_nonfinite, tolerance, fmt, digi
         backward_origin = origin
     else:
         forward_source = split_program(source, origin)[0]  # a backward part in the program gives way
-        backward_source = _read(backward)
+        backward_source = read_text(backward)
         backward_origin = "<stdin>" if backward == "-" else backward
     point = parse_at(at)
     graph = build_graph(forward_source, origin, point, output, expr=expr, file=file)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 
 import click
 
-from ...base.errors import BackpropError, InputError
+from ...base.errors import InputError
 from ...base.text import printable
 from ...base.numbers import DEFAULT_DIGITS
+from ...views.graphviz import INSTALL_HINT, ToolMissing, render
 from .common import ExpressionCommand, complete_file, collapse_option, load, program_options, read_program, warn
 
 #: -o suffix -> (the text format written, Graphviz's -T output format or None for text)
@@ -18,17 +18,6 @@ SUFFIXES = {
     ".dot": ("dot", None), ".gv": ("dot", None), ".mmd": ("mermaid", None),
     ".svg": ("dot", "svg"), ".png": ("dot", "png"), ".pdf": ("dot", "pdf"),
 }
-
-INSTALL_HINT = ("Install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; Fedora: sudo dnf install "
-                "graphviz; macOS: brew install graphviz; Windows: winget install graphviz), or write the "
-                "graph as text with --format dot (no Graphviz needed) and render it elsewhere.")
-
-
-class ToolMissing(BackpropError):
-    """A program we render with is not installed (exit 1: nothing was wrong with the input)."""
-
-    exit_code = 1
-
 
 @click.command(cls=ExpressionCommand, short_help="Draw the graph as DOT or Mermaid (or a picture).")
 @program_options
@@ -101,7 +90,7 @@ def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits)
 
         write_lines(out, text)
     else:
-        _draw(dot_program, target, "".join(text), out)
+        render(dot_program, target, "".join(text), out)
 
 
 def _needs_a_point(expr, file, output) -> bool:
@@ -126,22 +115,3 @@ def _structure(expr, file, output, collapse):
 
         graph = rewrite(graph, collapse)
     return Structure(graph)
-
-
-
-def _draw(dot_program: str, target: str, text: str, path: str) -> None:
-    # dot writes the picture to its standard output, and we write it to the file as every command
-    # does (a temporary name, renamed when complete), so that a failed run leaves no half picture.
-    from ...base.files import write_output
-
-    try:
-        done = subprocess.run([dot_program, f"-T{target}"], input=text.encode("utf-8"),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except OSError as e:
-        raise ToolMissing(f"cannot run {dot_program}: {e.strerror or e}", INSTALL_HINT) from None
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise BackpropError(f"Graphviz's dot could not draw {printable(path, 200)} (exit {done.returncode})"
-                            + (f": {printable(message[-1], 200)}" if message else ""),
-                            "--format dot shows the DOT text.")
-    write_output(path, done.stdout, "wb")

@@ -130,9 +130,9 @@ def view_print(console, lines):
 def _reader(answers, talk: bool):
     """A function returning the next answer (None when there are no more)."""
     if answers is not None:
-        from .common import _read
+        from ...language.source import read_text
 
-        lines = iter(_read(answers).splitlines())
+        lines = iter(read_text(answers).splitlines())
         return _scripted(lines, talk)
     stdin = sys.stdin
     if not stdin.isatty():

@@ -19,7 +19,7 @@ kink (or a singularity): then the step is made smaller until it does not, and on
 
 Each input's check is a generator (``_check_probe``) that asks for the points it needs, round by
 round; ``_drive`` gathers a round's points of every input and has them evaluated together
-(``check_points.py``: the scalar engine for small programs, numpy arrays for big ones).  A program
+(``points.py``: the scalar engine for small programs, numpy arrays for big ones).  A program
 too big to check input by input (inputs x nodes above EACH_INPUT_WORK) is checked along random
 directions through the point instead, with the same steps and verdicts, as JAX's check_grads does.
 """
@@ -36,6 +36,7 @@ from ...core.engine import Result
 from ...core.graph import Graph
 from ...base.numbers import show
 from ...core.ops import NO_KINK, OPS
+from .directions import direction, direction_scale
 
 EPS = sys.float_info.epsilon
 #: the spacing of doubles near 0 (the smallest subnormal): no value is known better than this.
@@ -185,24 +186,6 @@ def check(result: Result, tolerance: float = DEFAULT_TOLERANCE, method: str = "a
     report.inputs = _drive([_check_probe(result, p, pieces, noise, tolerance) for p in probes], probes,
                            evaluate, progress)
     return report
-
-
-def direction(result: Result, which: tuple, scale=None):
-    """The k-th random direction through the point: a standard normal coefficient for each input (in
-    the order of the graph's inputs), scaled by max(1, |x|) so that every input moves by about the step
-    it would have on its own.  ``which`` is (seed, k): the directions are made one at a time, when
-    needed, and never all kept.  ``scale``: ``direction_scale(result)``, if already made."""
-    import numpy as np
-
-    if scale is None:
-        scale = direction_scale(result)
-    return np.random.default_rng(list(which)).standard_normal(len(scale)) * scale
-
-
-def direction_scale(result: Result):
-    import numpy as np
-
-    return np.maximum(1.0, np.abs(np.array([result.at[name] for name in result.graph.inputs], dtype=float)))
 
 
 def _drive(checks: list, probes: list, evaluate, progress) -> list:

@@ -111,7 +111,7 @@ def true_number(result: Result, kind: str, node: int) -> float:
 
 def parse_expect(items) -> list:
     """``--expect dx=-4,f=-12`` (repeatable) to [(name, value, text)] in the order given."""
-    from ...api import split_top_level, constant
+    from ...language.values import constant, split_top_level
 
     out = []
     for item in items:
@@ -157,9 +157,9 @@ def parse_formulas(grads, grad_file: Optional[str]) -> list:
     """--grad "dx = ..." (repeatable) and --grad-file FILE (one ``d<name> = formula`` a line, '#' comments)."""
     lines = [(text, "--grad") for text in grads]
     if grad_file is not None:
-        from ...cli.commands.common import _read
+        from ...language.source import read_text
 
-        source = _read(grad_file)
+        source = read_text(grad_file)
         for k, line in enumerate(source.splitlines(), 1):
             text = line.split("#", 1)[0].strip()
             if text:
@@ -179,7 +179,7 @@ def parse_formulas(grads, grad_file: Optional[str]) -> list:
 
 def bind_formulas(result: Result, formulas: list) -> None:
     """Parse each formula over the program's names; an unknown name is an input error."""
-    from ...api import build
+    from ...language.program import build
     from ...base.suggest import nearest
 
     names = list(result.graph.bindings)

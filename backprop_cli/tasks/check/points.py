@@ -18,7 +18,7 @@ from typing import Iterator
 
 from ...core.engine import Result, forward
 from ...core.ops import OPS
-from .numeric import direction, direction_scale
+from .directions import direction, direction_scale
 
 #: bytes the array evaluator may spend on one chunk's node values
 MEMORY_BUDGET = 256 * 2**20

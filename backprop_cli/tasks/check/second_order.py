@@ -21,7 +21,7 @@ KINK_NOTE = ("the first derivative has a kink here, so the second derivative is 
 
 def check_hessian(result: Result, tolerance: float, seed: int = 0, progress=None) -> CheckReport:
     """Every entry d²f/dxdy of the Hessian against a centred difference of df/dx along y."""
-    from ...api import build
+    from ...language.program import build
     from ...transforms.diff import derivative_program
 
     g = result.graph
