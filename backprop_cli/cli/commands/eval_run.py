@@ -20,13 +20,14 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
     result = load(expr, file, at, output, allow_nonfinite, record=record, collapse=collapse)
     for message in result.warnings:
         warn(message)
-    for message in kink_notes(result):
+    notes = kink_notes(result)
+    for message in notes:
         echo(f"Note: {message}", err=True)
     second = None
     if jvp or hessian or hvp:
         from .eval_second import second_order
 
-        second = second_order(result, jvp, hessian, hvp, get)
+        second = second_order(result, jvp, hessian, hvp, get, bool(notes))
     with result_stream(out) as stream:
         if get:
             from ...base.numbers import exact

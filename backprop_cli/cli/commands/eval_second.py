@@ -6,7 +6,7 @@ from ...base.errors import InputError
 from ..output import echo
 
 
-def second_order(result, jvp, hessian, hvp, get) -> dict:
+def second_order(result, jvp, hessian, hvp, get, at_kink: bool) -> dict:
     """{"jvp": ..., "hessian": ..., "hvp": ...} for the options given (the others None)."""
     from ... import api
 
@@ -20,12 +20,9 @@ def second_order(result, jvp, hessian, hvp, get) -> dict:
         out["hvp"] = api.hvp(result, api.direction(tangent=hvp, option="--hvp"))
     if hessian:
         out["hessian"] = api.hessian(result)
-    if (hessian or hvp) and type(result.value) is float:
-        from .eval_run import kink_notes
-
-        if kink_notes(result):
-            echo("Note: second derivatives are undefined at a kink: backprop differentiates the "
-                 "convention there (relu'' = step' = 0, as away from the kink)", err=True)
+    if (hessian or hvp) and at_kink:
+        echo("Note: second derivatives are undefined at a kink: backprop differentiates the "
+             "convention there (relu'' = step' = 0, as away from the kink)", err=True)
     return out
 
 
