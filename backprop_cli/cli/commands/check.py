@@ -37,7 +37,7 @@ def _not_negative(ctx, param, value):
               help="With --grad: compare the formulas over a range of one input, e.g. --over x=-3:3.")
 @click.option("--backward", metavar="[FILE]", is_flag=False, flag_value="-program-",
               help="Grade a backward pass: the d<name> lines in FILE, or (with no FILE) in the program.")
-@click.option("--order", type=click.IntRange(1, 2), default=1, show_default=True,
+@click.option("--order", type=click.Choice(["1", "2"]), default="1", show_default=True,
               help="2: check the Hessian (every d2f/dxdy) against finite differences of the gradient.")
 def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, method, directions, expect,
             grads, grad_file, over, backward, order):
@@ -46,7 +46,7 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, met
     backprop check -f samples/neuron.bp
     backprop check "relu(x)*y" --at x=0,y=2          (a kink: flagged, not a failure)
     backprop check -f model.bp --tolerance 1e-8 --format json
-    backprop check "x^2*y + sin(x*y)" --at x=1,y=2 --order 2   (the Hessian)
+    backprop check "x^2*y + sin(x*y)" --at x=1,y=2 --order 2
 
     Compare backprop's gradient with a centred finite difference for every input,
     as the lecture advises before trusting a gradient.  Each input gets its own step,
@@ -68,7 +68,7 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, met
     backprop check -f samples/exercises/simple-mistakes.bp --backward
     backprop check -f samples/simple.bp --backward my-backward.txt
     """
-    if order == 2:
+    if order == "2":
         from .check_second import check_second_order
 
         return check_second_order(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits,

@@ -38,6 +38,7 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
     backprop trace -f samples/neuron.bp --collapse sigmoid
     backprop trace -f samples/staged.bp --step
     backprop trace "2*(x*y + max(z, w))" --at x=3,y=-4,z=2,w=-1 --delay 1.5
+    backprop trace "(x+y)*z" --at x=-2,y=5,z=-4 --mode forward --wrt x
 
     The forward pass node by node, then the backward pass gate by gate in reverse
     topological order.  For every edge: the upstream gradient, the local gradient as a
@@ -51,6 +52,10 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
     --step and --delay are for a live demo; without a terminal they are ignored and
     everything prints at once.  --format json gives the same forward entries and
     backward steps to a script (see docs/commands.md).
+
+    --mode forward runs forward mode instead (docs/forward-mode.md): every node's value
+    and tangent along --wrt NAME or --tangent x=1,y=0.5, each gate's tangent as local
+    x incoming tangent, then what the whole gradient costs in each mode.
     """
     from ...views.console import make_console
     from ...views.styled import writer_for
