@@ -14,13 +14,17 @@ from .common import ExpressionCommand, read_program, source_options, out_option,
 @click.option("--name", default="f", show_default=True, metavar="NAME", help="The function's name.")
 @click.option("--format", "fmt", type=click.Choice(["code", "json"]), default="code", show_default=True,
               help="code: the source file; json: {language, function, inputs, code} for scripts.")
+@click.option("--hvp", is_flag=True,
+              help="numpy: also the Hessian times a direction v (forward over reverse): "
+                   "f(x, y, x_dot, y_dot) returns the value, the gradient and H·v.")
 @out_option
-def command(expr, file, lang, name, fmt, output, out):
+def command(expr, file, lang, name, fmt, output, out, hvp):
     """\b
     backprop codegen "(x+y)*z"
     backprop codegen -f samples/staged.bp --lang numpy
     backprop codegen "1/(1+exp(-(w0*x0+w1*x1+w2)))" --lang c --name neuron
     backprop codegen "max(x, y)*z" --lang js > f.js
+    backprop codegen "x^2*sin(y)" --lang numpy --hvp
 
     Write a function that computes EXPR and its gradient the way CS231n's "flat"
     backprop code does: the forward pass as one assignment per node, then the backward
@@ -42,7 +46,11 @@ def command(expr, file, lang, name, fmt, output, out):
 
     source, origin = read_program(expr, file)
     graph = build(source, output=output, origin=origin)
-    if graph.tensor and lang == "numpy":
+    if hvp:
+        from .codegen_hvp import hvp_code
+
+        text = hvp_code(graph, lang, name)
+    elif graph.tensor and lang == "numpy":
         from ...transforms.tensor_codegen import generate_tensor
 
         text = generate_tensor(graph, name)

@@ -13,12 +13,15 @@ from .common import ExpressionCommand, read_program, source_options, out_option,
               help="The input to differentiate with respect to (needed when there are several).")
 @click.option("--format", "fmt", type=click.Choice(["program", "json"]), default="program", show_default=True,
               help="program: backprop's language; json: {of, wrt, inputs, program} for scripts.")
+@click.option("--order", type=click.Choice(["1", "2"]), default="1", show_default=True,
+              help="2: the second derivative, d2f/dx2 (--wrt x) or d2f/dxdy (--wrt x,y).")
 @out_option
-def command(expr, file, wrt, fmt, output, out):
+def command(expr, file, wrt, fmt, output, out, order):
     """\b
     backprop diff "x^3 + sin(x)*y" --wrt x
     backprop diff -f samples/neuron.bp --wrt w0 | backprop eval -
-    backprop diff "x^3" --wrt x | backprop diff - --wrt x      (the second derivative)
+    backprop diff "x^3" --wrt x --order 2                       (the second derivative)
+    backprop diff "x^2*sin(y)" --wrt x,y --order 2
     backprop diff "relu(x)*y" --wrt x | backprop eval - --at x=2,y=3
 
     Write d(output)/d(NAME) as a program that backprop reads: the original inputs
@@ -47,7 +50,15 @@ def command(expr, file, wrt, fmt, output, out):
             raise InputError("--wrt is needed: which input should the derivative be taken with respect to?",
                              f"The inputs: {names}; e.g. --wrt {next(iter(graph.inputs), 'x')}.")
         wrt = next(iter(graph.inputs))
-    text = derivative_program(graph, wrt)
+    if order == "2":
+        from .diff_second import second_order_program
+
+        text = second_order_program(graph, wrt)
+    else:
+        if wrt is not None and "," in wrt:
+            raise InputError(f"--wrt {wrt}: one input for a first derivative",
+                             "Two inputs, --wrt x,y, are for --order 2 (d2f/dxdy).")
+        text = derivative_program(graph, wrt)
     if fmt == "json":
         import json
 
