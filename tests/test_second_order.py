@@ -254,3 +254,69 @@ def test_optimize_newton_from_the_command_line(cli):
 def test_optimize_newton_refuses_a_tensor_program(cli):
     out = cli("optimize", "sum(W*W)", "--at", "W=[[1,2]]", "--method", "newton")
     assert out.exit_code == 2 and "scalar programs" in out.stderr
+
+
+def _second_program_value(source, at, a, b):
+    from backprop_cli.transforms.second_diff import second_derivative_program
+
+    graph = api.build(source, at=list(at))
+    program = second_derivative_program(graph, a, b)
+    return evaluate(program, at={k: v for k, v in at.items() if k in api.build(program).inputs}).value
+
+
+@SETTINGS
+@given(expressions(kinks=False, max_leaves=6), points)
+def test_diff_order_2_programs_compute_the_hessian(expr, at):
+    text, _ = expr
+    try:
+        r = evaluate(text, at=at)
+        table = api.hessian(r)
+    except MathError:
+        assume(False)
+    assume(all(math.isfinite(v) and abs(v) < 1e6 for v in r.values + r.grads))
+    for a, row in table.items():
+        for b, value in row.items():
+            assume(math.isfinite(value) and abs(value) < 1e8)
+            try:
+                got = _second_program_value(text, at, a, b)
+            except MathError:
+                assume(False)
+            assert got == pytest.approx(value, rel=1e-9, abs=1e-9 * (1 + abs(value))), (text, a, b)
+
+
+def test_diff_order_2_from_the_command_line(cli):
+    out = cli("diff", "x^2*sin(y)", "--wrt", "x,y", "--order", "2")
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout.splitlines()[0].startswith("# d2f/dxdy")
+    assert out.stdout.splitlines()[-1] == "d2f_dxdy = cos(y) * (2 * x)"
+    assert cli("diff", "x*y", "--wrt", "x,y").exit_code == 2
+    assert cli("diff", "x*y", "--wrt", "x,q", "--order", "2").exit_code == 2
+
+
+@SETTINGS
+@given(expressions(kinks=True, max_leaves=8), points)
+def test_generated_numpy_hvp_equals_the_engines(expr, at):
+    from backprop_cli.transforms.hvp_codegen import generate_hvp
+
+    text, _ = expr
+    try:
+        r = evaluate(text, at=at)
+    except MathError:
+        assume(False)
+    assume(all(math.isfinite(v) and abs(v) < 1e6 for v in r.values + r.grads))
+    v = {name: 0.5 + k for k, name in enumerate(r.graph.inputs)}
+    want = api.hvp(r, v)
+    assume(all(math.isfinite(x) for x in want.values()))
+    namespace = {}
+    exec(compile(generate_hvp(r.graph), "<generated hvp>", "exec"), namespace)
+    names = list(r.graph.inputs)
+    value, grads, hv = namespace["f"](*[at[n] for n in names], *[v[n] for n in names])
+    assert float(value) == pytest.approx(r.value, rel=1e-12, abs=1e-12)
+    for k, n in enumerate(names):
+        assert float(grads[k]) == pytest.approx(r.gradients[n], rel=1e-9, abs=1e-9)
+        assert float(hv[k]) == pytest.approx(want[n], rel=1e-9, abs=1e-9 * (1 + abs(want[n]))), (text, n)
+
+
+def test_codegen_hvp_is_numpy_only(cli):
+    out = cli("codegen", "x*y", "--lang", "c", "--hvp")
+    assert out.exit_code == 2 and "numpy" in out.stderr
