@@ -1,0 +1,127 @@
+"""H·v for tensor programs: forward over reverse on the tensor engine's result.
+
+The same two passes as ``hessian.py``, over arrays:
+
+- forward, each node's tangent: an elementwise gate's is the sum of local x incoming tangent (numpy
+  broadcasting); an array gate that is linear in its input (transpose, sum, mean, reshape, index) maps
+  the tangent as it maps the value; matmul, bilinear, gives dx @ y + x @ dy;
+- backward, each gradient's tangent: an elementwise edge's contribution sum_to(upstream * local)
+  moves by sum_to(dupstream * local + upstream * dlocal), dlocal from the gate's second derivatives
+  (``second.py``, numpy closures); an array gate's vector-Jacobian product is linear in the upstream,
+  and for matmul also in the other input, so its tangent is the same product with the tangents put in.
+
+Gates that are neither (softmax, log_softmax, logsumexp, cross_entropy, amax, amin) have no tangent
+rule derived yet: the product refuses them with one message.  Plain loops, no recursion.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..base.errors import InputError
+from .engine import Result
+from .library import sum_to
+from .ops import ARRAY_OPS, Column
+from .second import second_local
+
+#: array gates linear in their (first) input: the tangent goes through the gate itself
+LINEAR = {"transpose", "sum", "mean", "reshape", "index"}
+#: array gates linear in each input separately
+BILINEAR = {"matmul"}
+
+
+def tensor_hvp(result: Result, vector: dict) -> dict:
+    """{input: its part of H·v, in the input's shape} for ``vector`` (input -> array or number)."""
+    g = result.graph
+    values, grads = result.values, result.grads
+    n = len(g)
+    live = g.live()
+    unsupported = sorted({g.op[i] for i in range(g.output + 1)
+                          if live[i] and g.op[i] in ARRAY_OPS and g.op[i] not in LINEAR | BILINEAR})
+    if unsupported:
+        raise InputError(f"--hvp: no tangent rule yet for {', '.join(unsupported)} (forward over reverse "
+                         "needs one for every array gate)",
+                         "H·v works with elementwise gates, @, transpose, sum, mean, reshape and indexing.")
+    tangent: list = [None] * n
+    for name, v in vector.items():
+        if name not in g.inputs:
+            from ..base.errors import unknown_input
+
+            raise unknown_input("--hvp", name, g.inputs)
+        node = g.inputs[name]
+        v = np.asarray(v, dtype=np.float64)
+        if v.shape != np.shape(values[node]):
+            raise InputError(f"--hvp: {name} has shape {_shape(np.shape(values[node]))}, and its direction "
+                             f"{_shape(v.shape)}", "Give the direction in the input's shape.")
+        tangent[node] = v
+    loc_fns, fwd, vjp_fns = Column("np_local"), Column("np_forward"), Column("np_vjp")
+    with np.errstate(all="ignore"):
+        # forward: the tangents
+        for i in range(g.output + 1):
+            args = g.args[i]
+            if not args or not live[i] or all(tangent[j] is None for j in args):
+                continue
+            op, xs = g.op[i], [values[j] for j in args]
+            statics = g.payload[i] or ()
+            if op in LINEAR:
+                tangent[i] = np.asarray(fwd[op](tangent[args[0]], *statics), dtype=np.float64)
+            elif op in BILINEAR:
+                a, b = args
+                total = 0.0
+                if tangent[a] is not None:
+                    total = total + fwd[op](tangent[a], values[b])
+                if tangent[b] is not None:
+                    total = total + fwd[op](values[a], tangent[b])
+                tangent[i] = np.asarray(total, dtype=np.float64)
+            else:
+                loc = result.local[i] if result.local[i] is not None else loc_fns[op](values[i], *xs)
+                total = None
+                for lk, j in zip(loc, args):
+                    if tangent[j] is not None:
+                        part = lk * tangent[j]
+                        total = part if total is None else total + part
+                tangent[i] = np.broadcast_to(total, np.shape(values[i])) if total is not None else None
+        # backward: the tangents of the gradients
+        dgrads: list = [None] * n
+        for i in range(g.output, -1, -1):
+            args = g.args[i]
+            if not args or not live[i]:
+                continue
+            up, dup = grads[i], dgrads[i]
+            moving = [m for m, j in enumerate(args) if tangent[j] is not None]
+            if dup is None and not moving:
+                continue
+            op, xs = g.op[i], [values[j] for j in args]
+            statics = g.payload[i] or ()
+            if op in ARRAY_OPS:
+                parts = [None] * len(args)
+                if dup is not None:
+                    parts = list(vjp_fns[op](values[i], dup, *xs, *statics))
+                if op in BILINEAR and moving:
+                    dxs = [tangent[j] if tangent[j] is not None else np.zeros(np.shape(values[j])) for j in args]
+                    more = vjp_fns[op](values[i], up, *dxs, *statics)
+                    parts = [m if p is None else p + m for p, m in zip(parts, more)]
+            else:
+                loc = result.local[i] if result.local[i] is not None else loc_fns[op](values[i], *xs)
+                second = second_local(op, len(args), numpy=True)(values[i], *xs) if moving else None
+                parts = []
+                for k, j in enumerate(args):
+                    total = None if dup is None else dup * loc[k]
+                    if second is not None:
+                        for m in moving:
+                            h = second[k][m]
+                            if h is not None:
+                                part = up * (h * tangent[args[m]])
+                                total = part if total is None else total + part
+                    parts.append(None if total is None else sum_to(total, np.shape(values[j])))
+            for j, p in zip(args, parts):
+                if p is not None:
+                    dgrads[j] = p if dgrads[j] is None else dgrads[j] + p
+    return {name: np.zeros(np.shape(values[i])) if dgrads[i] is None else np.asarray(dgrads[i], dtype=np.float64)
+            for name, i in g.inputs.items()}
+
+
+def _shape(shape) -> str:
+    from .ops import shape_text
+
+    return shape_text(shape)
