@@ -44,7 +44,7 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
             if second:
                 from ...views.second_order import document, with_keys
 
-                text = with_keys(text, document(**second))
+                text = with_keys(text, document(second["jvp"], second["hessian"], second["hvp"]))
             if stream is sys.stdout:
                 echo_pieces(text)
             else:
@@ -54,7 +54,7 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
             from ...views import tree
             from ...views.console import make_console
 
-            tree.render(result, make_console(file=stream), digits, labels)
+            tree.render(result, make_console(file=stream), digits, labels, second and second["tangents"])
             if second:
                 from .eval_second import write_lines
 

@@ -7,15 +7,17 @@ from ..output import echo
 
 
 def second_order(result, jvp, hessian, hvp, get, at_kink: bool) -> dict:
-    """{"jvp": ..., "hessian": ..., "hvp": ...} for the options given (the others None)."""
+    """{"jvp": ..., "hessian": ..., "hvp": ..., "tangents": every node's tangent (--jvp)} for the
+    options given (the others None)."""
     from ... import api
 
     if get:
         raise InputError("--get prints single numbers, without --jvp, --hessian or --hvp",
                          "For one second derivative: --get d2f/dxdy or --get d2f/dx2.")
-    out = {"jvp": None, "hessian": None, "hvp": None}
+    out = {"jvp": None, "hessian": None, "hvp": None, "tangents": None}
     if jvp:
-        out["jvp"] = api.jvp(result, api.direction(tangent=jvp, option="--jvp"))
+        tangents = api.forward_mode(result, api.direction(tangent=jvp, option="--jvp"), "--jvp")
+        out["jvp"], out["tangents"] = tangents.jvp, tangents.tangents
     if hvp:
         out["hvp"] = api.hvp(result, api.direction(tangent=hvp, option="--hvp"))
     if hessian:
