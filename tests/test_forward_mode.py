@@ -120,3 +120,17 @@ def test_unreached_nodes_have_no_tangent_not_zero_times_inf():
     # d/dy of log(y) at y = 0 is inf; along x only, the log node gets no tangent at all.
     r = evaluate("x*2 + log(y)", at={"x": 1, "y": 0}, allow_nonfinite=True)
     assert tangent_pass(r, {"x": 1.0}).jvp == 2.0
+
+
+def test_the_tree_shows_tangents_next_to_gradients(cli):
+    out = cli("eval", "-f", "samples/neuron.bp", "--format", "tree", "--jvp", "w0=1,w1=0.5")
+    assert out.exit_code == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].split() == ["node", "op", "value", "gradient", "tangent"]
+    # the output's row: value, gradient 1, tangent = J·v = -0.1966 - 0.5 * 0.3932
+    assert lines[1].split()[-3:] == ["0.7311", "1", "-0.3932"]
+    assert "J·v = df/dv = -0.3932" in out.stdout
+    narrow = cli("eval", "-f", "samples/neuron.bp", "--format", "tree", "--jvp", "w0=1", env={"COLUMNS": "60"})
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 60
+    plain = cli("eval", "-f", "samples/neuron.bp", "--format", "tree").stdout
+    assert "tangent" not in plain

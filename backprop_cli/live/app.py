@@ -34,6 +34,7 @@ backprop live: the graph of an expression, its values (green) and gradients (red
   n / b            step the backward pass one gate on / back
   c                collapse 1/(1+exp(-z)) into one sigmoid gate (on/off)
   l                full labels (the source text) instead of the short names
+  t                forward mode: each node's tangent d(node)/d(selected input) (on/off)
   p                plot f and df/dx over the selected input (on/off)
   s                save the program with the current inputs as its 'input' defaults
   e                export the graph: .json, .dot, .svg, .png or .pdf
@@ -149,6 +150,7 @@ class LiveApp(App):
         Binding("b", "step(-1)", "back"),
         Binding("c", "collapse", "sigmoid"),
         Binding("l", "labels", "labels"),
+        Binding("t", "tangents", "tangents", show=False),
         Binding("p", "plot", "plot"),
         Binding("s", "save", "save"),
         Binding("e", "export", "export"),
@@ -392,6 +394,10 @@ class LiveApp(App):
 
     def action_collapse(self) -> None:
         self.session.toggle_collapse()
+        self.refresh_all()
+
+    def action_tangents(self) -> None:
+        self.session.forward = not self.session.forward
         self.refresh_all()
 
     def action_labels(self) -> None:

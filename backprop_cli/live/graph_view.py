@@ -1,5 +1,5 @@
-"""The graph panel of `backprop live`: one line per node (name, value in green, gradient in red, the
-gate over its inputs), drawn with Textual's line API so that only the lines on screen are rendered.
+"""The graph panel of `backprop live`: one line per node (name, value in green, gradient in red, in
+forward mode the tangent d(node)/d(selected input), the gate over its inputs), drawn with Textual's line API so that only the lines on screen are rendered.
 A 1,000-node graph then costs a few milliseconds a keystroke instead of a table re-layout."""
 
 from __future__ import annotations
@@ -35,10 +35,12 @@ class GraphView(ScrollView, can_focus=True):
         self.gate = None
         self.inputs: tuple = ()
         self.widths = [len(h) for h in HEADER]
+        self.tangent_header = None  # forward mode's column, d·/dx
 
     def show(self, rows, gate=None, inputs: tuple = ()) -> None:
         """``rows``: a model.Rows (made on demand, so only the lines on screen cost anything)."""
         self.rows, self.gate, self.inputs = rows, gate, inputs
+        self.tangent_header = getattr(rows, "tangent_header", None)
         self.widths = [max(len(HEADER[0]), min(NAME_WIDTH, rows.name_width())), NUMBER_WIDTH,
                        NUMBER_WIDTH, len(HEADER[3])]
         self.virtual_size = Size(self.size.width, len(rows) + 1)
@@ -55,13 +57,16 @@ class GraphView(ScrollView, can_focus=True):
     def _pieces(self, index: int) -> list:
         w = self.widths
         if index == 0:
+            tangent = (self.tangent_header.rjust(w[2]),) if self.tangent_header else ()
             return [(GAP.join((HEADER[0].ljust(w[0]), HEADER[1].rjust(w[1]), HEADER[2].rjust(w[2]),
-                               HEADER[3])), _HEAD)]
+                               *tangent, HEADER[3])), _HEAD)]
         row = self.rows[index - 1]
         name = row.name if len(row.name) <= w[0] else row.name[: w[0] - 1] + "…"
         mark = _GATE if row.node == self.gate else _INPUT if row.node in self.inputs else None
         pieces = [(name.ljust(w[0]), mark), (GAP, None), (row.value.rjust(w[1]), _VALUE),
                   (GAP, None), (row.gradient.rjust(w[2]), _GRAD), (GAP, None), (row.expression, mark)]
+        if self.tangent_header:
+            pieces[5:5] = [(row.tangent.rjust(w[2]), None), (GAP, None)]
         if mark is not None:
             pieces = [(t, (s + mark) if s is not None else mark) for t, s in pieces]
         return pieces
