@@ -34,7 +34,7 @@ backprop live: the graph of an expression, its values (green) and gradients (red
   n / b            step the backward pass one gate on / back
   c                collapse 1/(1+exp(-z)) into one sigmoid gate (on/off)
   l                full labels (the source text) instead of the short names
-  t                forward mode: each node's tangent d(node)/d(selected input) (on/off)
+  t                tangents d(node)/d(selected input), forward mode (on/off)
   p                plot f and df/dx over the selected input (on/off)
   s                save the program with the current inputs as its 'input' defaults
   e                export the graph: .json, .dot, .svg, .png or .pdf
