@@ -69,7 +69,12 @@ def forward_mode(result: Result, along: Mapping, option: str = "--tangent"):
 
 
 def jvp(result: Result, along: Mapping) -> float:
-    """J·v: the output's derivative along ``along`` (input -> component), by one forward pass."""
+    """J·v: the output's derivative along ``along`` (input -> component), by one forward pass (an
+    array in the output's shape for a tensor program)."""
+    if type(result.value) is not float:
+        from .core.tensor_hvp import tensor_jvp
+
+        return tensor_jvp(result, along)
     return forward_mode(result, along, "--jvp").jvp
 
 

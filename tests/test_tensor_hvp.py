@@ -94,9 +94,20 @@ def test_eval_hvp_from_the_command_line(cli):
     (("sum(softmax(x))", "--at", "x=[1,2]", "--hvp", "x=[1,0]"), "no tangent rule yet for softmax"),
     (("sum(x*x)", "--at", "x=[1,2]", "--hvp", "x=[1,0,0]"), "its direction (3,)"),
     (("sum(x*x)", "--at", "x=[1,2]", "--hessian"), "scalar programs"),
-    (("sum(x*x)", "--at", "x=[1,2]", "--jvp", "x=[1,0]"), "scalar programs"),
+    (("sum(softmax(x))", "--at", "x=[1,2]", "--jvp", "x=[1,0]"), "--jvp: no tangent rule yet for softmax"),
 ])
 def test_tensor_second_order_refusals_are_one_message(cli, args, message):
     out = cli("eval", *args)
     assert out.exit_code == 2
     assert message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_tensor_jvp_is_the_outputs_tangent_in_its_shape(cli):
+    W, x = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([0.5, -1.5])
+    r = evaluate("tanh(W@x)", at={"W": W, "x": x})
+    got = api.jvp(r, {"x": np.array([1.0, 0.0])})
+    # d tanh(Wx) = (1 - tanh²) * (W v)
+    np.testing.assert_allclose(got, (1 - np.tanh(W @ x) ** 2) * (W @ np.array([1.0, 0.0])), rtol=1e-12)
+    doc = json.loads(cli("eval", "tanh(W@x)", "--at", "W=[[1,2],[3,-1]],x=[0.5,-1.5]", "--jvp", "x=[1,0]",
+                         "--format", "json").stdout)
+    np.testing.assert_allclose(doc["jvp"], got, rtol=1e-15)

@@ -1,4 +1,4 @@
-"""H·v for tensor programs: forward over reverse on the tensor engine's result.
+"""J·v and H·v for tensor programs: forward mode, and forward over reverse, on the tensor engine's result.
 
 The same two passes as ``hessian.py``, over arrays:
 
@@ -30,57 +30,22 @@ LINEAR = {"transpose", "sum", "mean", "reshape", "index"}
 BILINEAR = {"matmul"}
 
 
+def tensor_jvp(result: Result, vector: dict):
+    """J·v: the output's tangent along ``vector``, in the output's shape."""
+    tangent = _tangents(result, vector, "--jvp")
+    t = tangent[result.graph.output]
+    return np.zeros(np.shape(result.value)) if t is None else np.asarray(t, dtype=np.float64)
+
+
 def tensor_hvp(result: Result, vector: dict) -> dict:
     """{input: its part of H·v, in the input's shape} for ``vector`` (input -> array or number)."""
     g = result.graph
     values, grads = result.values, result.grads
     n = len(g)
     live = g.live()
-    unsupported = sorted({g.op[i] for i in range(g.output + 1)
-                          if live[i] and g.op[i] in ARRAY_OPS and g.op[i] not in LINEAR | BILINEAR})
-    if unsupported:
-        raise InputError(f"--hvp: no tangent rule yet for {', '.join(unsupported)} (forward over reverse "
-                         "needs one for every array gate)",
-                         "H·v works with elementwise gates, @, transpose, sum, mean, reshape and indexing.")
-    tangent: list = [None] * n
-    for name, v in vector.items():
-        if name not in g.inputs:
-            from ..base.errors import unknown_input
-
-            raise unknown_input("--hvp", name, g.inputs)
-        node = g.inputs[name]
-        v = np.asarray(v, dtype=np.float64)
-        if v.shape != np.shape(values[node]):
-            raise InputError(f"--hvp: {name} has shape {_shape(np.shape(values[node]))}, and its direction "
-                             f"{_shape(v.shape)}", "Give the direction in the input's shape.")
-        tangent[node] = v
-    loc_fns, fwd, vjp_fns = Column("np_local"), Column("np_forward"), Column("np_vjp")
+    tangent = _tangents(result, vector, "--hvp")
+    loc_fns, vjp_fns = Column("np_local"), Column("np_vjp")
     with np.errstate(all="ignore"):
-        # forward: the tangents
-        for i in range(g.output + 1):
-            args = g.args[i]
-            if not args or not live[i] or all(tangent[j] is None for j in args):
-                continue
-            op, xs = g.op[i], [values[j] for j in args]
-            statics = g.payload[i] or ()
-            if op in LINEAR:
-                tangent[i] = np.asarray(fwd[op](tangent[args[0]], *statics), dtype=np.float64)
-            elif op in BILINEAR:
-                a, b = args
-                total = 0.0
-                if tangent[a] is not None:
-                    total = total + fwd[op](tangent[a], values[b])
-                if tangent[b] is not None:
-                    total = total + fwd[op](values[a], tangent[b])
-                tangent[i] = np.asarray(total, dtype=np.float64)
-            else:
-                loc = result.local[i] if result.local[i] is not None else loc_fns[op](values[i], *xs)
-                total = None
-                for lk, j in zip(loc, args):
-                    if tangent[j] is not None:
-                        part = lk * tangent[j]
-                        total = part if total is None else total + part
-                tangent[i] = np.broadcast_to(total, np.shape(values[i])) if total is not None else None
         # backward: the tangents of the gradients
         dgrads: list = [None] * n
         for i in range(g.output, -1, -1):
@@ -119,6 +84,60 @@ def tensor_hvp(result: Result, vector: dict) -> dict:
                     dgrads[j] = p if dgrads[j] is None else dgrads[j] + p
     return {name: np.zeros(np.shape(values[i])) if dgrads[i] is None else np.asarray(dgrads[i], dtype=np.float64)
             for name, i in g.inputs.items()}
+
+
+def _tangents(result: Result, vector: dict, option: str) -> list:
+    """Forward mode over the tensor result: every node's tangent (None where none reaches)."""
+    g = result.graph
+    values = result.values
+    n = len(g)
+    live = g.live()
+    unsupported = sorted({g.op[i] for i in range(g.output + 1)
+                          if live[i] and g.op[i] in ARRAY_OPS and g.op[i] not in LINEAR | BILINEAR})
+    if unsupported:
+        raise InputError(f"{option}: no tangent rule yet for {', '.join(unsupported)} (forward over reverse "
+                         "needs one for every array gate)",
+                         "Tangents go through elementwise gates, @, transpose, sum, mean, reshape and indexing.")
+    tangent: list = [None] * n
+    for name, v in vector.items():
+        if name not in g.inputs:
+            from ..base.errors import unknown_input
+
+            raise unknown_input(option, name, g.inputs)
+        node = g.inputs[name]
+        v = np.asarray(v, dtype=np.float64)
+        if v.shape != np.shape(values[node]):
+            raise InputError(f"{option}: {name} has shape {_shape(np.shape(values[node]))}, and its direction "
+                             f"{_shape(v.shape)}", "Give the direction in the input's shape.")
+        tangent[node] = v
+    loc_fns, fwd = Column("np_local"), Column("np_forward")
+    with np.errstate(all="ignore"):
+        # forward: the tangents
+        for i in range(g.output + 1):
+            args = g.args[i]
+            if not args or not live[i] or all(tangent[j] is None for j in args):
+                continue
+            op, xs = g.op[i], [values[j] for j in args]
+            statics = g.payload[i] or ()
+            if op in LINEAR:
+                tangent[i] = np.asarray(fwd[op](tangent[args[0]], *statics), dtype=np.float64)
+            elif op in BILINEAR:
+                a, b = args
+                total = 0.0
+                if tangent[a] is not None:
+                    total = total + fwd[op](tangent[a], values[b])
+                if tangent[b] is not None:
+                    total = total + fwd[op](values[a], tangent[b])
+                tangent[i] = np.asarray(total, dtype=np.float64)
+            else:
+                loc = result.local[i] if result.local[i] is not None else loc_fns[op](values[i], *xs)
+                total = None
+                for lk, j in zip(loc, args):
+                    if tangent[j] is not None:
+                        part = lk * tangent[j]
+                        total = part if total is None else total + part
+                tangent[i] = np.broadcast_to(total, np.shape(values[i])) if total is not None else None
+    return tangent
 
 
 def _shape(shape) -> str:

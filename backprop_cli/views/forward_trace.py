@@ -44,10 +44,10 @@ def cost_lines(c: dict) -> list:
     s = "s" if n != 1 else ""
     gs = "s" if g != 1 else ""
     return [
-        prose(f"Cost of the whole gradient ({g} gate{gs}, {n} input{s}), in gate evaluations:", HEAD_STYLE),
-        prose(f"  forward mode: {n} pass{'es' if n != 1 else ''} (one per input) x {g} gate{gs} = "
+        prose(f"Cost of the whole gradient ({g:,} gate{gs}, {n:,} input{s}), in gate evaluations:", HEAD_STYLE),
+        prose(f"  forward mode: {n:,} pass{'es' if n != 1 else ''} (one per input) x {g:,} gate{gs} = "
               f"{c['forward_gate_evaluations']:,}"),
-        prose(f"  reverse mode: 1 backward pass x {g} gate{gs} = {c['reverse_gate_evaluations']:,}"),
+        prose(f"  reverse mode: 1 backward pass x {g:,} gate{gs} = {c['reverse_gate_evaluations']:,}"),
     ]
 
 

@@ -14,6 +14,9 @@ from ...core.engine import Result, run
 from ...core.hessian import hessian
 from .numeric import CheckReport, check
 
+#: the most inputs checked at second order: n derivative programs, each checked along n inputs
+MOST_INPUTS = 200
+
 #: what a kink note says at second order
 KINK_NOTE = ("the first derivative has a kink here, so the second derivative is undefined; backprop "
              "gives the derivative of the convention (relu'' = step' = 0)")
@@ -25,6 +28,12 @@ def check_hessian(result: Result, tolerance: float, seed: int = 0, progress=None
     from ...transforms.diff import derivative_program
 
     g = result.graph
+    if len(g.inputs) > MOST_INPUTS:
+        from ...base.errors import InputError
+
+        raise InputError(f"check --order 2: {len(g.inputs):,} inputs make {len(g.inputs) ** 2:,} second "
+                         f"derivatives to check, more than the {MOST_INPUTS ** 2:,} checked at most",
+                         "Check the gradient (without --order 2), or a smaller program.")
     table = hessian(result)
     names = list(g.inputs)
     report = CheckReport(result, tolerance, method="each input")
