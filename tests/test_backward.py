@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from backprop_cli import evaluate
-from backprop_cli.core.ops import OPS
+from backprop_cli.core.ops import GATES
 from backprop_cli.tasks.check.backward_pass import grade, split_program
 from conftest import SAMPLES, lecture_cases, run
 from random_programs import points, programs
@@ -21,7 +21,7 @@ from random_programs import points, programs
 EXERCISES = SAMPLES / "exercises"
 
 SIMPLE = "input x = -2, y = 5, z = -4\nq = x + y\nf = q * z\n"
-GATES = "input x = 3, y = -4, z = 2, w = -1\na = x * y\nm = max(z, w)\ns = a + m\nf = 2 * s\n"
+GATE_PROGRAM = "input x = 3, y = -4, z = 2, w = -1\na = x * y\nm = max(z, w)\ns = a + m\nf = 2 * s\n"
 GATES_RIGHT = "ds = 2\nda = ds\ndm = ds\ndz = dm\ndw = 0\ndx = y * da\ndy = x * da\n"
 
 
@@ -81,15 +81,15 @@ def test_missing_upstream_factor():
 def test_own_value_instead_of_the_other_inputs_at_a_mul_gate():
     r = graded(SIMPLE, "dq = z\ndz = z\ndx = dq\ndy = dq\n")
     assert line(r, "dz").diagnosis == "own-value" and line(r, "dz").expected_total == 3
-    r = graded(GATES, GATES_RIGHT.replace("dx = y * da", "dx = x * da"))
+    r = graded(GATE_PROGRAM, GATES_RIGHT.replace("dx = y * da", "dx = x * da"))
     assert line(r, "dx").diagnosis == "own-value"
     assert [g.statement.target for g in r.lines if not g.right] == ["dx"]
 
 
 def test_routed_to_the_wrong_input_at_a_max():
-    r = graded(GATES, GATES_RIGHT.replace("dw = 0", "dw = dm"))
+    r = graded(GATE_PROGRAM, GATES_RIGHT.replace("dw = 0", "dw = dm"))
     assert line(r, "dw").diagnosis == "routing"
-    r = graded(GATES, GATES_RIGHT.replace("dz = dm", "dz = 0"))
+    r = graded(GATE_PROGRAM, GATES_RIGHT.replace("dz = dm", "dz = 0"))
     assert line(r, "dz").diagnosis == "routing"
     r = graded("input a = 1, b = 4\nm = min(a, b)\nf = 3 * m\n", "dm = 3\ndb = dm\nda = 0\n")
     assert line(r, "db").diagnosis == "routing" and line(r, "da").diagnosis == "routing"
@@ -219,7 +219,7 @@ def staged(source: str):
             names[i] = f"({g.payload[i]!r})"
             continue
         args = [names[j] for j in g.args[i]]
-        spec = OPS[op]
+        spec = GATES[op]
         if spec.notation == "infix":
             text = f"{args[0]} {spec.symbol} {args[1]}"
         elif spec.notation == "prefix":

@@ -11,13 +11,14 @@ from hypothesis import HealthCheck, assume, given, settings
 
 from backprop_cli import api, evaluate
 from backprop_cli.base.errors import MathError
-from backprop_cli.core.ops import OPS
+from backprop_cli.core.ops import elementwise_gates
 from backprop_cli.core.second import second_local
 from exprgen import SYMBOLS, expressions, points
 from gate_oracle import NoOracle, forward as sympy_forward
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+OPS = elementwise_gates()
 GATES = [name for name, op in OPS.items() if op.forward_expr is not None]
 
 
@@ -320,3 +321,10 @@ def test_generated_numpy_hvp_equals_the_engines(expr, at):
 def test_codegen_hvp_is_numpy_only(cli):
     out = cli("codegen", "x*y", "--lang", "c", "--hvp")
     assert out.exit_code == 2 and "numpy" in out.stderr
+
+
+def test_check_methods_are_the_tasks():
+    from backprop_cli.cli import options
+    from backprop_cli.tasks.check.numeric import METHODS
+
+    assert tuple(options.CHECK_METHOD.choices) == tuple(METHODS)

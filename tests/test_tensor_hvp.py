@@ -102,12 +102,16 @@ def test_tensor_second_order_refusals_are_one_message(cli, args, message):
     assert message in out.stderr and "Traceback" not in out.stderr
 
 
-def test_a_tensor_jvp_is_the_outputs_tangent_in_its_shape(cli):
+def test_a_tensor_jvp_is_the_directional_derivative(cli):
     W, x = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([0.5, -1.5])
-    r = evaluate("tanh(W@x)", at={"W": W, "x": x})
-    got = api.jvp(r, {"x": np.array([1.0, 0.0])})
-    # d tanh(Wx) = (1 - tanh²) * (W v)
-    np.testing.assert_allclose(got, (1 - np.tanh(W @ x) ** 2) * (W @ np.array([1.0, 0.0])), rtol=1e-12)
-    doc = json.loads(cli("eval", "tanh(W@x)", "--at", "W=[[1,2],[3,-1]],x=[0.5,-1.5]", "--jvp", "x=[1,0]",
-                         "--format", "json").stdout)
-    np.testing.assert_allclose(doc["jvp"], got, rtol=1e-15)
+    r = evaluate("sum(tanh(W@x))", at={"W": W, "x": x})
+    v = {"x": np.array([1.0, 0.0]), "W": np.array([[0.5, 0.0], [0.0, -1.0]])}
+    got = api.jvp(r, v)
+    # d sum(tanh(Wx)) = sum((1 - tanh²) * (W dx + dW x)), and the gradient dotted with v
+    want = np.sum((1 - np.tanh(W @ x) ** 2) * (W @ v["x"] + v["W"] @ x))
+    assert float(got) == pytest.approx(want, rel=1e-12)
+    assert float(got) == pytest.approx(float(np.sum(r.gradients["x"] * v["x"]) + np.sum(r.gradients["W"] * v["W"])),
+                                       rel=1e-12)
+    doc = json.loads(cli("eval", "sum(tanh(W@x))", "--at", "W=[[1,2],[3,-1]],x=[0.5,-1.5]",
+                         "--jvp", "x=[1,0],W=[[0.5,0],[0,-1]]", "--format", "json").stdout)
+    assert doc["jvp"] == pytest.approx(want, rel=1e-15)

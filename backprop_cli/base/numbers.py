@@ -5,6 +5,10 @@ from __future__ import annotations
 import math
 
 DEFAULT_DIGITS = 4
+#: the largest relative error between backprop's gradient and a finite difference that passes (check)
+CHECK_TOLERANCE = 1e-6
+#: how close a quiz answer must be (relative, or absolute near 0)
+QUIZ_TOLERANCE = 0.01
 
 
 def show(x: float, digits: int = DEFAULT_DIGITS) -> str:

@@ -28,15 +28,15 @@ from __future__ import annotations
 
 from .expr import E, arg, both_values, compile_expr, eq, lift, numpy_pick
 from . import library
-from .ops import OPS
+from .ops import GATES
 
 _CACHE: dict = {}
 
 
 def _op(name: str):
-    op = OPS.get(name)
-    if op is None or op.forward_expr is None:
-        raise KeyError(f"no gate named {name!r} to differentiate")
+    op = GATES.get(name)
+    if op is None or op.forward_expr is None or not op.elementwise:
+        raise KeyError(f"no elementwise gate named {name!r} to differentiate")
     return op
 
 
@@ -162,12 +162,12 @@ def second_exprs(gate: str, n: int) -> tuple:
 
 
 def _scalar_call(name):
-    op = OPS.get(name)
+    op = GATES.get(name)
     return op.forward if op is not None else library.LIBRARY[name].scalar
 
 
 def _numpy_call(name):
-    op = OPS.get(name)
+    op = GATES.get(name)
     return op.np_forward if op is not None else library.LIBRARY[name].numpy
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from ..base.errors import InputError
 from .engine import Result
 from .library import sum_to
-from .ops import ARRAY_OPS, Column
+from .ops import GATES, Column
 from .second import second_local
 
 #: array gates linear in their (first) input: the tangent goes through the gate itself
@@ -58,7 +58,7 @@ def tensor_hvp(result: Result, vector: dict) -> dict:
                 continue
             op, xs = g.op[i], [values[j] for j in args]
             statics = g.payload[i] or ()
-            if op in ARRAY_OPS:
+            if not GATES[op].elementwise:
                 parts = [None] * len(args)
                 if dup is not None:
                     parts = list(vjp_fns[op](values[i], dup, *xs, *statics))
@@ -93,7 +93,7 @@ def _tangents(result: Result, vector: dict, option: str) -> list:
     n = len(g)
     live = g.live()
     unsupported = sorted({g.op[i] for i in range(g.output + 1)
-                          if live[i] and g.op[i] in ARRAY_OPS and g.op[i] not in LINEAR | BILINEAR})
+                          if live[i] and not GATES[g.op[i]].elementwise and g.op[i] not in LINEAR | BILINEAR})
     if unsupported:
         raise InputError(f"{option}: no tangent rule yet for {', '.join(unsupported)} (forward over reverse "
                          "needs one for every array gate)",

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 from ..core.engine import Result, run
 from ..core.graph import Graph
-from ..core.ops import OPS
+from ..core.ops import GATES
 from ..base.errors import BackpropError, InputError, SourceError
 from ..language import limits
 from ..base.numbers import show
@@ -29,20 +29,6 @@ FOLD_AT = 2000
 #: how many rows a folded graph shows
 FOLD_ROWS = 200
 DIGITS = 4
-
-
-def gate_text(g: Graph, i: int, names: list) -> str:
-    """Node ``i`` as its gate over its inputs' short names: t1 * z, -t3, exp(t4), max(z, w)."""
-    args = g.args[i]
-    if not args:
-        return ""
-    op = OPS[g.op[i]]
-    parts = [names[j] for j in args]
-    if op.notation == "infix" and len(parts) == 2:
-        return f"{parts[0]} {op.symbol} {parts[1]}"
-    if op.notation == "prefix" and len(parts) == 1:
-        return f"{op.symbol}{parts[0]}"
-    return f"{op.name}({', '.join(parts)})"
 
 
 class Row:
@@ -106,6 +92,13 @@ class Session:
         self._recompute()
         if self.error is not None:
             raise self.error
+
+    @classmethod
+    def of(cls, program, collapse: bool = False) -> "Session":
+        """A session on a program loaded by api.load (its text, inputs and options)."""
+        program.scalar_only("live")
+        return cls(program.source, program.point, origin=program.origin, output=program.output,
+                   collapse=collapse, allow_nonfinite=program.allow_nonfinite)
 
     # ---- changes ------------------------------------------------------------------------------
 
@@ -261,9 +254,9 @@ class Session:
         i = gates[self.stepped - 1]
         names = self.names
         f = g.output_name
-        op = OPS[g.op[i]]
+        op = GATES[g.op[i]]
         step = Step(self.stepped, len(gates), i)
-        expression = gate_text(g, i, names)
+        expression = describe(g, i, names)
         step.title = f"{names[i]} = {expression}   ({op.name} gate)" if names[i] != expression else (
             f"{names[i]}   ({op.name} gate)")
         step.pattern = op.pattern
@@ -375,7 +368,7 @@ class Rows:
         g = r.graph
         i = self.nodes[k]
         if g.args[i]:
-            expression = describe(g, i) if s.full_labels else gate_text(g, i, self.names)
+            expression = describe(g, i, None if s.full_labels else self.names)
         else:
             expression = "input" if g.op[i] == "input" else ""
         if self.grads is None:

@@ -14,12 +14,12 @@ from typing import Optional
 
 from ..core.names import short_names
 from ..core.engine import Result
-from ..core.ops import OPS
-from ..base.numbers import show
+from ..core.ops import GATES
+from ..base.numbers import QUIZ_TOLERANCE, show
 from .check.backward_pass import MISTAKES, Gates, diagnose, gates_of
 from .check.own_work import same
 
-DEFAULT_TOLERANCE = 0.01
+DEFAULT_TOLERANCE = QUIZ_TOLERANCE
 TRIES = 2
 
 
@@ -50,7 +50,7 @@ def gate_text(result: Result, names: dict, i: int, values: bool = False) -> str:
         args = [number(result.values[j]) for j in g.args[i]]
     else:
         args = [operand(result, names, j) for j in g.args[i]]
-    op = OPS[g.op[i]]
+    op = GATES[g.op[i]]
     if op.notation == "infix":
         return f"{args[0]} {op.symbol} {args[1]}"
     if op.notation == "prefix":
@@ -181,7 +181,7 @@ def random_exercise(seed: int) -> str:
         result = run(build(source), {})
         g = result.graph
         kinks = [i for i, op in enumerate(g.op)
-                 if OPS[op].kink is not None and g.args[i] and _at_kink(OPS[op], [result.values[j] for j in g.args[i]])]
+                 if GATES[op].kink is not None and g.args[i] and _at_kink(GATES[op], [result.values[j] for j in g.args[i]])]
         if not kinks:
             return source
     return source

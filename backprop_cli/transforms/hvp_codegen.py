@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ..core.expr import build
 from ..core.graph import Graph
-from ..core.ops import OPS
+from ..core.ops import GATES
 from ..core.second import second_exprs
 from .codegen import check_function_name, depends_on_inputs
 from .expressions import Dag, Namer, Spell, is_identifier
@@ -67,7 +67,7 @@ class _HvpWriter:
     def _operands(self, i: int) -> list:
         g, dag = self.g, self.dag
         args = [self.leaf(j) for j in g.args[i]]
-        op = OPS[g.op[i]]
+        op = GATES[g.op[i]]
         if op.defaults and len(args) < len(op.params):
             args += [dag.num(d) for d in op.defaults[len(args) - len(op.params):]]
         return args

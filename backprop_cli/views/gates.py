@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
-from ..core.ops import OPS
+from ..core.ops import GATES
 from .notation import applied, formula, label_piece
 
 MIN_WIDTH = 60
@@ -49,7 +49,7 @@ def describe_gate(op) -> dict:
 
 
 def gate_table() -> list:
-    return [describe_gate(op) for op in OPS.values() if op.forward_expr is not None]
+    return [describe_gate(op) for op in GATES.values() if op.forward_expr is not None and op.elementwise]
 
 
 def as_json(rows: list) -> list:

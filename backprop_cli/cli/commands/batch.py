@@ -9,22 +9,18 @@ import click
 
 from ...base.errors import InputError
 from ...base.text import printable
-from .common import ExpressionCommand, build_graph, program_options_no_values, read_program, warn
+from .. import options
+from .common import ExpressionCommand, program_options_no_values, warn, click_option
 
 
-FORMAT_CHOICE = ["csv", "jsonl", "parquet", "feather"]
+FORMAT_CHOICE = list(options.FORMATS["batch"].choices)
 
 
 @click.command(cls=ExpressionCommand, short_help="Value and gradient at every row of a data file.")
 @program_options_no_values
-@click.option("-i", "--input", "input_path", required=True, metavar="FILE|DIR|GLOB",
-              help="The points: CSV with a header naming the inputs, JSON lines, Parquet or Arrow IPC "
-                   "(Feather); a directory or a quoted glob reads many files ('-' reads standard input).")
-@click.option("-o", "--out", "out_path", default="-", metavar="FILE|DIR/", show_default=True,
-              help="Where to write the rows ('-' is standard output; a directory: one file per input).")
-@click.option("--format", "--out-format", "fmt", type=click.Choice(FORMAT_CHOICE), default=None,
-              help="Output format.  Default: from -o's suffix (.csv, .jsonl/.ndjson, .parquet, "
-                   ".feather/.arrow), else the input's format.")
+@click_option(options.BATCH_INPUT, required=True)
+@click_option(options.BATCH_OUT)
+@click_option(options.FORMATS["batch"])
 @click.option("--in-format", type=click.Choice(FORMAT_CHOICE), default=None,
               help="Input format.  Default: from the file's suffix, else its first bytes.")
 @click.option("--chunk-size", type=click.IntRange(1, None), default=65536, show_default=True,
@@ -44,7 +40,7 @@ FORMAT_CHOICE = ["csv", "jsonl", "parquet", "feather"]
 @click.option("--partition-size", type=click.IntRange(1, None), default=64 * 2**20, show_default=True,
               metavar="BYTES", help="With --engine dask: bytes of CSV or JSON lines per partition "
                                     "(Parquet: one partition per row group; Arrow: per record batch).")
-def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, in_format, chunk_size,
+def command(program, input_path, out_path, fmt, in_format, chunk_size,
             skip_bad, rejects_path, engine, scheduler, workers, partition_size):
     """\b
     backprop batch "1/(1+exp(-(w0*x0+w1*x1+w2)))" -i points.csv -o grads.csv
@@ -66,11 +62,11 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
     rows out and lists them (on stderr, or in --rejects FILE); --allow-nonfinite writes inf
     and nan for undefined values.  Numbers are written in full precision.
     """
-    from ...api import parse_at
+    from ...api import read_point
     from ...tasks.batch import job as batch_job
     from ...tasks.batch.read import shown
 
-    source, origin = read_program(expr, file)
+    source, origin = program.read_source()
     if input_path == "-" and origin == "<stdin>":
         raise InputError("the program and the points can't both come from standard input",
                          "Give the program as EXPR or with -f FILE.")
@@ -78,10 +74,10 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
         raise InputError("--rejects lists the rows --skip-bad leaves out", "Add --skip-bad.")
     if engine != "dask" and (scheduler or workers):
         raise InputError("--scheduler and --workers are for --engine dask", "Add --engine dask.")
-    point = parse_at(at)
+    point = read_point(program.at)  # before the data is opened: a bad --at is said first
     _exit_cleanly_on_sigterm()
     inputs = batch_job.resolve(input_path)
-    job = batch_job.Job(inputs, out_path, in_format, fmt, chunk_size, skip_bad, allow_nonfinite,
+    job = batch_job.Job(inputs, out_path, in_format, fmt, chunk_size, skip_bad, program.allow_nonfinite,
                         rejects_path, point)
     batch_job.check_not_same_file(inputs, out_path)
     if rejects_path:
@@ -95,10 +91,8 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
     try:
         for path in inputs:
             readers.append(batch_job.open_input(path, in_format))
-        graph = build_graph(source, origin, point, output, expr, file, also_bound=readers[0].columns)
-        from .common import scalar_only
-
-        scalar_only(graph, point, "batch")
+        graph = program.load(source=source, origin=origin, at=[point],
+                             also_bound=readers[0].columns).scalar_only("batch").graph
         plan = batch_job.plan_all(graph, readers, point)
         for name in plan.overridden:
             warn(f"--at {name} overrides the column {name} of {shown(readers[0].origin)}")

@@ -5,27 +5,24 @@ from __future__ import annotations
 import click
 
 from ...base.errors import InputError, MathError
-from .common import load, warn
+from .common import warn
 
 
-def check_second_order(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, grading) -> None:
+def check_second_order(program, tolerance, fmt, digits, grading) -> None:
     from ... import api
     from ...base.numbers import show
     from ..output import Progress
-    from .common import SEED
 
     if grading:
         raise InputError("--order 2 checks the Hessian; --expect, --grad, --over and --backward grade "
                          "first derivatives", "Leave out --order 2 to grade your own work.")
-    result = load(expr, file, at, output, allow_nonfinite)
-    for message in result.warnings:
-        warn(message)
+    result = program.run()
     if type(result.value) is not float:
         raise InputError("check --order 2 takes scalar programs for now, and this one uses vectors or matrices",
                          "eval --hvp gives Hessian-vector products of a tensor program.")
     progress = Progress("checking the Hessian")
     try:
-        report = api.check_hessian(result, tolerance, 0 if SEED is None else SEED, progress)
+        report = api.check_hessian(result, tolerance, 0 if program.seed is None else program.seed, progress)
     finally:
         progress.done()
     if fmt == "json":

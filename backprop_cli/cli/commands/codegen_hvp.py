@@ -5,13 +5,11 @@ from __future__ import annotations
 from ...base.errors import InputError
 
 
-def hvp_code(graph, lang: str, name: str) -> str:
+def hvp_code(program, lang: str, name: str) -> str:
+    """``program``: the api.Program loaded."""
     if lang != "numpy":
         raise InputError(f"--hvp writes numpy code, not {lang}", "Add --lang numpy.")
-    if graph.tensor:
-        from .common import scalar_only
-
-        scalar_only(graph, {}, "codegen --hvp")
+    program.scalar_only("codegen --hvp")
     from ...transforms.hvp_codegen import generate_hvp
 
-    return generate_hvp(graph, name)
+    return generate_hvp(program.graph, name)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from .. import options
-from .common import ExpressionCommand, click_option, collapse_option, labels_option, out_option, program_options
-from .eval_run import run
+from .common import ExpressionCommand, click_option, collapse_option, complete_file, labels_option, program_options
+from .eval_run import show
 
 
 @click.command(cls=ExpressionCommand, short_help="Show every node's value and gradient.")
@@ -22,11 +22,9 @@ from .eval_run import run
 @click.option("--jvp", "jvp", multiple=True, metavar="NAME=VALUE,...",
               help="Also J·v, the derivative along the direction v, by forward mode, e.g. --jvp x=1,y=0.5.")
 @click.option("--hessian", is_flag=True, help="Also the Hessian (every d2f/dxdy), by forward over reverse.")
-@click.option("--hvp", "hvp", multiple=True, metavar="NAME=VALUE,...",
-              help="Also H·v, the Hessian times v (arrays for a tensor program: --hvp W=[[1,0],[0,1]]).")
-@out_option
-def command(expr, file, at, output, allow_nonfinite, fmt, digits, no_nodes, collapse, labels, get, out, jvp,
-            hessian, hvp):
+@click_option(options.EVAL_HVP)
+@click_option(options.EVAL_OUT, shell_complete=complete_file)
+def command(program, fmt, digits, no_nodes, collapse, labels, get, out, jvp, hessian, hvp):
     """\b
     backprop eval "(x+y)*z" --at x=-2,y=5,z=-4
     backprop eval "-x^2" --at x=3
@@ -50,5 +48,4 @@ def command(expr, file, at, output, allow_nonfinite, fmt, digits, no_nodes, coll
     Second order (docs/forward-mode.md): --jvp gives J·v by forward mode, --hessian the
     Hessian, --hvp H·v (forward over reverse), --get d2f/dxdy and d2f/dx2 one entry.
     """
-    run(expr, file, at, output, allow_nonfinite, fmt, digits, no_nodes, collapse, labels, get, out,
-        jvp=jvp, hessian=hessian, hvp=hvp)
+    show(program, fmt, digits, no_nodes, collapse, labels, get, out, jvp=jvp, hessian=hessian, hvp=hvp)

@@ -10,9 +10,8 @@ import time
 import click
 
 from ...base.errors import InputError, MathError
-from ...base.numbers import DEFAULT_DIGITS
-from . import common
-from .common import ExpressionCommand, build_graph, program_options, read_program, warn
+from .. import options
+from .common import ExpressionCommand, out_option, output_to, program_options, warn, click_option
 
 #: the table keeps at most this many rows (the last ones) however many steps --every selects
 ROW_LIMIT = 10_000
@@ -20,24 +19,19 @@ ROW_LIMIT = 10_000
 
 @click.command(cls=ExpressionCommand, short_help="Minimise the output by gradient descent.")
 @program_options
-@click.option("--wrt", multiple=True, metavar="NAME[,NAME...]",
-              help="Inputs to move (repeatable); the others stay fixed.  Default: all of them.")
+@click_option(options.OPTIMIZE_WRT)
 @click.option("--lr", type=float, default=0.1, show_default=True, help="Learning rate: the step is -lr * gradient.")
 @click.option("--steps", type=click.IntRange(0, 10_000_000), default=100, show_default=True,
               help="How many updates.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table (live in a terminal) and the loss curve for people; json for scripts.")
+@click_option(options.FORMATS["optimize"])
 @click.option("--every", type=click.IntRange(1, None), default=None,
               help="Show every N-th step in the table (default: about 20 rows).")
-@click.option("--delay", type=click.FloatRange(0, 10), default=0.0,
-              help="Seconds to wait after each step in a terminal, to watch the descent.")
-@click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
-              help="Significant digits in the table (JSON always has full precision).")
+@click_option(options.OPTIMIZE_DELAY)
+@click_option(options.OPTIMIZE_DIGITS)
 @click.option("--log-y", is_flag=True, help="Draw the loss curve with a logarithmic value axis.")
-@click.option("--method", type=click.Choice(["gd", "newton"]), default="gd", show_default=True,
-              help="gd: gradient descent; newton: damped Newton steps with a line search (the loss "
-                   "curve then shows gradient descent from the same start too).")
-def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every, delay, digits, log_y, method):
+@click_option(options.OPTIMIZE_METHOD)
+@out_option
+def command(program, wrt, lr, steps, fmt, every, delay, digits, log_y, out, method):
     """\b
     backprop optimize "(x-3)^2" --at x=0
     backprop optimize "(x-1)^2 + 10*(y-x^2)^2" --at x=-1,y=1 --lr 0.01 --steps 2000
@@ -59,15 +53,18 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
     not positive definite) and halves the step until f decreases enough; it stops
     when no step decreases f.  Scalar programs only.
     """
-    from ...api import parse_at
+    with output_to(out):
+        return _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y, method)
+
+
+def _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y, method="gd"):
     from ...tasks.optimize import choose_inputs, descend
     from ...views import optimize as view
 
     if not math.isfinite(lr) or lr <= 0:
         raise InputError(f"--lr {lr}: the learning rate must be a positive number")
-    source, origin = read_program(expr, file)
-    point = parse_at(at)
-    graph = build_graph(source, origin, point, output, expr, file)
+    loaded = program.load()
+    graph, point, allow_nonfinite, seed = loaded.graph, loaded.point, loaded.allow_nonfinite, loaded.seed
     names = choose_inputs(graph, [n.strip() for item in wrt for n in item.split(",") if n.strip()])
     out_name = graph.output_name
     if method == "newton":
@@ -76,7 +73,7 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
         return run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digits, log_y)
 
     if fmt == "json":
-        history = descend(graph, point, names, lr, steps, allow_nonfinite, seed=common.SEED)
+        history = descend(graph, point, names, lr, steps, allow_nonfinite, seed=seed)
         click.echo(view.render_json(history, names, out_name, lr))
         return
 
@@ -121,14 +118,14 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
 
             try:
                 history = descend(graph, point, names, lr, steps, allow_nonfinite, on_step, keep_all=False,
-                                  seed=common.SEED)
+                                  seed=seed)
             except MathError as e:
                 error = e
             live.update(view.table(rows()[-tail:], names, out_name, digits), refresh=True)
     else:
         try:
             history = descend(graph, point, names, lr, steps, allow_nonfinite, keep, keep_all=False,
-                              seed=common.SEED)
+                              seed=seed)
         except MathError as e:
             error = e
         if shown or last:

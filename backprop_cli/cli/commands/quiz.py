@@ -6,23 +6,23 @@ import sys
 
 import click
 
-from .common import ExpressionCommand, program_options_own_seed, warn
+from .. import options
+
+from .common import ExpressionCommand, click_option, out_option, output_to, program_options_own_seed, warn
 
 
 @click.command(cls=ExpressionCommand, short_help="Practise the forward and backward pass by hand.")
 @program_options_own_seed
 @click.option("--random", "random_", is_flag=True, help="A small random exercise (see --seed).")
-@click.option("--seed", type=click.IntRange(0), metavar="N", help="Repeat random exercise N (implies --random).")
+@click_option(options.QUIZ_SEED)
 @click.option("--answers", metavar="FILE", help="Read the answers from FILE, one a line ('-': standard input).")
 @click.option("--only", type=click.Choice(["all", "forward", "backward"]), default="all", show_default=True,
               help="Ask only the forward values or only the gradients.")
-@click.option("--tolerance", type=click.FloatRange(0, min_open=True), default=0.01, show_default=True,
-              help="How close an answer must be (relative, or absolute near 0).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: the session as it goes; json: only the result, for scripts.")
-@click.option("--digits", type=click.IntRange(1, 17), default=6, show_default=True,
-              help="Significant digits in the answers shown.")
-def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, only, tolerance, fmt, digits):
+@click_option(options.QUIZ_TOLERANCE_OPTION)
+@click_option(options.FORMATS["quiz"])
+@click_option(options.QUIZ_DIGITS)
+@out_option
+def command(program, random_, seed, answers, only, tolerance, fmt, digits, out):
     """\b
     backprop quiz -f samples/neuron.bp
     backprop quiz "(x+y)*z" --at x=-2,y=5,z=-4 --only backward
@@ -39,18 +39,21 @@ def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, onl
     (a wrong answer's retry on the next line).  The score is in the output, not
     the exit status: 0 when the quiz ran, 2 for bad input.
     """
+    with output_to(out):
+        return _quiz(program, random_, seed, answers, only, tolerance, fmt, digits)
+
+
+def _quiz(program, random_, seed, answers, only, tolerance, fmt, digits):
     from ...base.errors import BackpropError
     from ...tasks import quiz
     from ...views import quiz as view
-    from .common import read_program
-
-    if answers == "-" and "-" in (expr, file):
+    if answers == "-" and "-" in (program.expr, program.file):
         from ...base.errors import InputError
 
         raise InputError("the program and the answers cannot both come from standard input",
                          "Give the answers in a file: --answers FILE.")
     if random_ or seed is not None:
-        if expr is not None or file is not None:
+        if program.expr is not None or program.file is not None:
             from ...base.errors import InputError
 
             raise InputError("--random makes its own exercise: give it no EXPR or -f FILE")
@@ -64,17 +67,11 @@ def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, onl
         result = evaluate(source, origin=f"exercise {seed}")
         shown = source.strip().splitlines()
     else:
-        from ...api import parse_at
-        from ...core.engine import run
-        from .common import build_graph
-
-        source, origin = read_program(expr, file)
-        point = parse_at(at)
-        result = run(build_graph(source, origin, point, output, expr=expr, file=file), point,
-                     allow_nonfinite=allow_nonfinite)
+        loaded = program.load().scalar_only("quiz")
+        result = loaded.run()
         for message in result.warnings:
             warn(message)
-        shown = [line.split("#", 1)[0].rstrip() for line in source.splitlines()]
+        shown = [line.split("#", 1)[0].rstrip() for line in loaded.source.splitlines()]
         shown = [line for line in shown if line.strip()]
         if len(shown) == 1 and "=" not in shown[0]:
             shown = [f"{result.output_name} = {shown[0].strip()}"]

@@ -7,32 +7,27 @@ import time
 
 import click
 
-from ...base.numbers import DEFAULT_DIGITS
-from .common import (ExpressionCommand, collapse_option, labels_option, load, out_option, program_options,
-                     result_stream, warn)
+from .. import options
+from .common import ExpressionCommand, collapse_option, labels_option, out_option, program_options, result_stream, click_option
 
 
 @click.command(cls=ExpressionCommand, short_help="Walk the forward and backward pass step by step.")
 @program_options
 @collapse_option
-@click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
-              help="Significant digits shown.")
+@click_option(options.DIGITS_SHOWN)
 @click.option("--step", is_flag=True,
               help="On a terminal, wait for Enter before each backward step (q then Enter: show the rest).")
-@click.option("--delay", type=click.FloatRange(0, 3600), default=0, metavar="SECONDS",
-              help="On a terminal, wait SECONDS before each backward step.")
+@click_option(options.TRACE_DELAY)
 @labels_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people; json: the same steps with full-precision numbers, for scripts.")
+@click_option(options.FORMATS["trace"])
 @click.option("--mode", type=click.Choice(["reverse", "forward"]), default="reverse", show_default=True,
               help="reverse: the forward pass then the backward pass; forward: forward mode, each node's "
                    "value and tangent along --wrt or --tangent, then the cost of both modes.")
-@click.option("--wrt", metavar="NAME", help="Forward mode: the tangents d(node)/dNAME.")
+@click_option(options.TRACE_WRT)
 @click.option("--tangent", "tangent", multiple=True, metavar="NAME=VALUE,...",
               help="Forward mode: the direction, e.g. --tangent x=1,y=0.5 (inputs left out: 0).")
 @out_option
-def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, delay, labels, fmt, out, mode,
-            wrt, tangent):
+def command(program, collapse, digits, step, delay, labels, fmt, out, mode, wrt, tangent):
     """\b
     backprop trace "(x+y)*z" --at x=-2,y=5,z=-4
     backprop trace -f samples/neuron.bp --collapse sigmoid
@@ -66,9 +61,7 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
 
         raise InputError("--wrt and --tangent choose the direction of forward mode",
                          "Add --mode forward, e.g. backprop trace \"x*y\" --at x=2,y=3 --mode forward --wrt x.")
-    result = load(expr, file, at, output, allow_nonfinite, collapse=collapse)
-    for message in result.warnings:
-        warn(message)
+    result = program.run(collapse=collapse)
     if mode == "forward":
         return _forward_mode(result, wrt, tangent, fmt, digits, labels, out)
     if fmt == "json":

@@ -21,7 +21,7 @@ from typing import Optional
 
 from ...core.engine import Result
 from ...base.errors import InputError, SourceError
-from ...base.numbers import show
+from ...base.numbers import CHECK_TOLERANCE, DEFAULT_DIGITS, show
 from .own_work import same
 
 _NAME_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
@@ -248,7 +248,7 @@ class BackwardReport:
         return [g for g in self.lines if g.verdict != "helper"]
 
 
-def grade(result: Result, source: str, origin: str = "", tolerance: float = 1e-6, digits: int = 4) -> BackwardReport:
+def grade(result: Result, source: str, origin: str = "", tolerance: float = CHECK_TOLERANCE, digits: int = DEFAULT_DIGITS) -> BackwardReport:
     gates = gates_of(result)
     statements, values, initial = read_backward(source, origin, gates)
     return grade_statements(gates, statements, values, initial, tolerance, digits)
