@@ -3,15 +3,13 @@
 The same two passes as ``hessian.py``, over arrays:
 
 - forward, each node's tangent: an elementwise gate's is the sum of local x incoming tangent (numpy
-  broadcasting); an array gate that is linear in its input (transpose, sum, mean, reshape, index) maps
-  the tangent as it maps the value; matmul, bilinear, gives dx @ y + x @ dy;
+  broadcasting); an array gate's comes from ``array_tangents.forward_tangent``;
 - backward, each gradient's tangent: an elementwise edge's contribution sum_to(upstream * local)
   moves by sum_to(dupstream * local + upstream * dlocal), dlocal from the gate's second derivatives
-  (``second.py``, numpy closures); an array gate's vector-Jacobian product is linear in the upstream,
-  and for matmul also in the other input, so its tangent is the same product with the tangents put in.
+  (``second.py``, numpy closures); an array gate's vector-Jacobian product moves as its expression
+  in the table says when the upstream, the inputs and the output move (``array_tangents``).
 
-Gates that are neither (softmax, log_softmax, logsumexp, cross_entropy, amax, amin) have no tangent
-rule derived yet: the product refuses them with one message.  Plain loops, no recursion.
+Plain loops over the nodes, no recursion.
 """
 
 from __future__ import annotations
@@ -19,15 +17,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..base.errors import InputError
+from .array_tangents import forward_tangent, supported, vjp_tangents
 from .engine import Result
 from .library import sum_to
 from .ops import GATES, Column
 from .second import second_local
-
-#: array gates linear in their (first) input: the tangent goes through the gate itself
-LINEAR = {"transpose", "sum", "mean", "reshape", "index"}
-#: array gates linear in each input separately
-BILINEAR = {"matmul"}
 
 
 def tensor_jvp(result: Result, vector: dict):
@@ -44,7 +38,7 @@ def tensor_hvp(result: Result, vector: dict) -> dict:
     n = len(g)
     live = g.live()
     tangent = _tangents(result, vector, "--hvp")
-    loc_fns, vjp_fns = Column("np_local"), Column("np_vjp")
+    loc_fns = Column("np_local")
     with np.errstate(all="ignore"):
         # backward: the tangents of the gradients
         dgrads: list = [None] * n
@@ -59,13 +53,8 @@ def tensor_hvp(result: Result, vector: dict) -> dict:
             op, xs = g.op[i], [values[j] for j in args]
             statics = g.payload[i] or ()
             if not GATES[op].elementwise:
-                parts = [None] * len(args)
-                if dup is not None:
-                    parts = list(vjp_fns[op](values[i], dup, *xs, *statics))
-                if op in BILINEAR and moving:
-                    dxs = [tangent[j] if tangent[j] is not None else np.zeros(np.shape(values[j])) for j in args]
-                    more = vjp_fns[op](values[i], up, *dxs, *statics)
-                    parts = [m if p is None else p + m for p, m in zip(parts, more)]
+                parts = vjp_tangents(op, values[i], tangent[i], up, dup, xs, statics,
+                                     [tangent[j] for j in args])
             else:
                 loc = result.local[i] if result.local[i] is not None else loc_fns[op](values[i], *xs)
                 second = second_local(op, len(args), numpy=True)(values[i], *xs) if moving else None
@@ -92,12 +81,12 @@ def _tangents(result: Result, vector: dict, option: str) -> list:
     values = result.values
     n = len(g)
     live = g.live()
-    unsupported = sorted({g.op[i] for i in range(g.output + 1)
-                          if live[i] and not GATES[g.op[i]].elementwise and g.op[i] not in LINEAR | BILINEAR})
+    unsupported = sorted({g.op[i] for i in range(g.output + 1) if live[i] and not supported(g.op[i])})
     if unsupported:
         raise InputError(f"{option}: no tangent rule yet for {', '.join(unsupported)} (forward over reverse "
                          "needs one for every array gate)",
-                         "Tangents go through elementwise gates, @, transpose, sum, mean, reshape and indexing.")
+                         "Tangents go through every elementwise gate and @, transpose, sum, mean, reshape, "
+                         "indexing, softmax, log_softmax, logsumexp, amax, amin and cross_entropy.")
     tangent: list = [None] * n
     for name, v in vector.items():
         if name not in g.inputs:
@@ -110,7 +99,7 @@ def _tangents(result: Result, vector: dict, option: str) -> list:
             raise InputError(f"{option}: {name} has shape {_shape(np.shape(values[node]))}, and its direction "
                              f"{_shape(v.shape)}", "Give the direction in the input's shape.")
         tangent[node] = v
-    loc_fns, fwd = Column("np_local"), Column("np_forward")
+    loc_fns = Column("np_local")
     with np.errstate(all="ignore"):
         # forward: the tangents
         for i in range(g.output + 1):
@@ -119,16 +108,8 @@ def _tangents(result: Result, vector: dict, option: str) -> list:
                 continue
             op, xs = g.op[i], [values[j] for j in args]
             statics = g.payload[i] or ()
-            if op in LINEAR:
-                tangent[i] = np.asarray(fwd[op](tangent[args[0]], *statics), dtype=np.float64)
-            elif op in BILINEAR:
-                a, b = args
-                total = 0.0
-                if tangent[a] is not None:
-                    total = total + fwd[op](tangent[a], values[b])
-                if tangent[b] is not None:
-                    total = total + fwd[op](values[a], tangent[b])
-                tangent[i] = np.asarray(total, dtype=np.float64)
+            if not GATES[op].elementwise:
+                tangent[i] = forward_tangent(op, values[i], xs, statics, [tangent[j] for j in args])
             else:
                 loc = result.local[i] if result.local[i] is not None else loc_fns[op](values[i], *xs)
                 total = None
