@@ -70,7 +70,7 @@ def test_each_default_has_one_owner():
     from backprop_cli.tasks.check import numeric
 
     assert options.CHECK_TOLERANCE_OPTION.default is numbers.CHECK_TOLERANCE is numeric.DEFAULT_TOLERANCE
-    assert options.QUIZ_TOLERANCE_OPTION.default is numbers.QUIZ_TOLERANCE is quiz.DEFAULT_TOLERANCE
+    assert options.QUIZ_SIGNIFICANT_OPTION.default is numbers.QUIZ_SIGNIFICANT is quiz.DEFAULT_SIGNIFICANT
     commands = _commands()
     tolerance = {p.name: p.default for p in commands["check"].params}["tolerance"]
     assert tolerance == numeric.DEFAULT_TOLERANCE == 1e-6  # the library's default, loosened 1000x once

@@ -33,3 +33,31 @@ def line_col(source: str, pos: int) -> tuple:
     line = source.count("\n", 0, pos) + 1
     col = pos - (source.rfind("\n", 0, pos) + 1) + 1
     return line, col
+
+
+_LONG_WORD = re.compile(r"\S{201,}")
+
+
+def cut_long_words(text: str, keep: int = 60) -> str:
+    """Text with every word of more than 200 characters (a 100,000-digit value echoed back) cut to its
+    first ``keep`` characters and its length."""
+    return _LONG_WORD.sub(lambda m: f"{m.group()[:keep]}… ({len(m.group()):,} characters)", text)
+
+
+class LineIndex:
+    """``line_col`` for many offsets of one source: the line starts found once, each lookup a binary
+    search (line_col per line of a long program is quadratic in its length)."""
+
+    def __init__(self, source: str) -> None:
+        self.starts = [0]
+        find = source.find
+        k = find("\n")
+        while k >= 0:
+            self.starts.append(k + 1)
+            k = find("\n", k + 1)
+
+    def line_col(self, pos: int) -> tuple:
+        from bisect import bisect_right
+
+        line = bisect_right(self.starts, pos)
+        return line, pos - self.starts[line - 1] + 1

@@ -14,7 +14,7 @@ parameters and fails on a shared option that is not built from this table.
 
 from __future__ import annotations
 
-from ..base.numbers import CHECK_TOLERANCE, DEFAULT_DIGITS, QUIZ_TOLERANCE
+from ..base.numbers import CHECK_TOLERANCE, DEFAULT_DIGITS, QUIZ_SIGNIFICANT
 
 
 class Option:
@@ -129,8 +129,9 @@ QUIZ_DIGITS = Option("digits", ("--digits",), int_range=(1, 17), default=6,
 
 CHECK_TOLERANCE_OPTION = Option("tolerance", ("--tolerance",), default=CHECK_TOLERANCE, float_range=(None, None, False),
                                 help="Largest relative error that passes.")
-QUIZ_TOLERANCE_OPTION = Option("tolerance", ("--tolerance",), default=QUIZ_TOLERANCE, float_range=(0, None, True),
-                               help="How close an answer must be (relative, or absolute near 0).")
+QUIZ_SIGNIFICANT_OPTION = Option("significant", ("--significant",), default=QUIZ_SIGNIFICANT, int_range=(1, 15),
+                                 metavar="N", help="An answer counts when its first N significant digits are "
+                                 "right (2: -0.20 for -0.1966, as the lecture writes).")
 
 OUT = Option("out", ("-o", "--out"), metavar="FILE", show_default=False,
              help="Write the result to FILE instead of standard output ('-': standard output).")

@@ -179,13 +179,13 @@ class Gate:
     __slots__ = ("name", "params", "defaults", "arity", "forward_expr", "local_exprs", "pattern",
                  "shown", "reads", "notation", "symbol", "precedence", "callable", "undefined",
                  "kink", "piece", "fast", "collapses", "static", "shape", "vjp_exprs", "vjp_shown",
-                 "elementwise", "commutative", "associativity", "spellings", "one_array") + _LAZY
+                 "elementwise", "commutative", "associativity", "spellings", "one_array", "mistakes") + _LAZY
 
     def __init__(self, name, params, forward_expr, local_exprs, pattern, *, defaults=(),
                  variadic=None, shown=None, reads=None, notation="call", symbol="", precedence=100,
                  callable=True, undefined=_defined, kink=_no_kink, piece=None, fast=None,
                  collapses=None, static=0, shape=None, vjp=None, vjp_shown=None, commutative=False,
-                 associativity="left", spellings=(), one_array=None):
+                 associativity="left", spellings=(), one_array=None, mistakes=()):
         self.name = name
         #: names of the inputs (for the cheat sheet); the last ``len(defaults)`` may be left out.
         self.params = tuple(params)
@@ -239,6 +239,10 @@ class Gate:
         self.vjp_exprs = tuple(vjp) if vjp is not None else None
         #: the VJPs as the trace shows them, e.g. "dOUT @ Yᵀ".
         self.vjp_shown = vjp_shown
+        #: the learners' mistakes at this gate that the grader (check --backward, the quiz) names:
+        #: (code, words, one wrong local gradient per input in the form above, None where the
+        #: mistake does not apply), beside the right local gradients.
+        self.mistakes = tuple(mistakes)
 
     def __getattr__(self, attr):
         if attr not in _LAZY:
@@ -387,10 +391,12 @@ _gate("sub", "x y", lib(2), (1, -1),
       symbol="-", precedence=1, **_INFIX)
 _gate("mul", "x y", lib(2), (Y, X),
       "the mul gate swaps its inputs and scales: each input gets the upstream times the other input",
-      symbol="*", precedence=2, commutative=True, **_INFIX)
+      symbol="*", precedence=2, commutative=True,
+      mistakes=(("own-value", "own value instead of the other input's", (X, Y)),), **_INFIX)
 _gate("div", "x y", lib(2), (1 / Y, -OUT / Y),
       "the div gate scales by 1/b, and sends -a/b^2 times the upstream to the divisor",
       shown=(1 / Y, -X / Y ** 2), symbol="/", precedence=2,
+      mistakes=(("div-square", "-a/b instead of -a/b^2 at the divisor (-1/q for -1/q^2)", (None, -X / Y)),),
       undefined=lambda a, b: "division by zero" if b == 0 else None,
       piece=lambda a, b: _sign_piece(b), **_INFIX)
 _gate("neg", "x", lib(1), (-1,),
@@ -405,7 +411,8 @@ _gate("pow", "x y", lib(2),
       fast={"local": _pow_local, "np_local": _np_pow_local})
 
 # Functions.
-_gate("exp", "x", lib(1), (OUT,), "the exp gate scales by its own output: d/dx e^x = e^x")
+_gate("exp", "x", lib(1), (OUT,), "the exp gate scales by its own output: d/dx e^x = e^x",
+      mistakes=(("exp-as-log", "d/dx e^x written as 1/x (that is d/dx log x)", (1 / X,)),))
 _gate("expm1", "x", lib(1), (F.exp(X),), "the expm1 gate scales by exp(x): e^x - 1, exact near 0")
 _gate("log", "x", lib(1), (1 / X,), "the log gate scales by 1/x",
       undefined=lambda a: "log of a non-positive number" if a <= 0 else None, piece=lambda a: a > 0)
@@ -474,12 +481,14 @@ _gate("abs", "x", lib(1), (F.sign(X),),
       kink=lambda a: a == 0, piece=_sign_piece)
 _gate("max", "x", lib(0), (F.share(I, OUT, ALL),),
       "the max gate routes: the largest input gets all of the gradient, the others 0 (a tie splits it)",
+      mistakes=(("routing", "routed to the wrong input", (1 - F.share(I, OUT, ALL),)),),
       variadic=1, reads="1 if {i} is the largest else 0", commutative=True, one_array="amax",
       kink=lambda *xs: _tied(xs, maximum(*xs)), piece=lambda *xs: _winners(maximum(*xs), xs),
       fast={"local": lambda out, *xs: _tie_split(out, xs),
             "np_local": lambda out, *xs: _np_tie_split(out, xs)})
 _gate("min", "x", lib(0), (F.share(I, OUT, ALL),),
       "the min gate routes: the smallest input gets all of the gradient, the others 0 (a tie splits it)",
+      mistakes=(("routing", "routed to the wrong input", (1 - F.share(I, OUT, ALL),)),),
       variadic=1, reads="1 if {i} is the smallest else 0", commutative=True, one_array="amin",
       kink=lambda *xs: _tied(xs, minimum(*xs)), piece=lambda *xs: _winners(minimum(*xs), xs),
       fast={"local": lambda out, *xs: _tie_split(out, xs),

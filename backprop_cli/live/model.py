@@ -297,12 +297,18 @@ class Session:
         i = self.gates()[self.stepped - 1]
         return i, tuple(self.result.graph.args[i])
 
-    def error_text(self) -> str:
-        """The error as `eval` says it (with the caret under the place), one message and hint."""
+    def error_text(self, brief: bool = False) -> str:
+        """The error as `eval` says it (with the caret under the place), one message and hint;
+        ``brief``: the message and the caret only (the panels keep their room)."""
         e = self.error
         if e is None:
             return ""
-        return str(e)
+        text = str(e)
+        if brief:
+            lines = text.splitlines()
+            keep = lines[:1] + [ln for ln in lines[1:3] if ln.startswith("  ")]
+            text = "\n".join(keep)
+        return text
 
     # ---- internals ----------------------------------------------------------------------------
 
@@ -383,6 +389,17 @@ class Rows:
         if self._index is None:
             self._index = {i: k for k, i in enumerate(self.nodes)}
         return self._index.get(node)
+
+    def numbers(self, gradients: bool):
+        """The values (or gradients) as the rows show them, made without making the rows."""
+        r = self.session.result
+        for i in self.nodes:
+            if not gradients:
+                yield show(r.values[i], DIGITS)
+            elif self.grads is None:
+                yield show(r.grads[i], DIGITS)
+            elif self.grads[i] is not None:
+                yield show(self.grads[i], DIGITS)
 
     def name_width(self) -> int:
         facts = self.session._facts()

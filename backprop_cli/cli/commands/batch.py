@@ -40,8 +40,10 @@ FORMAT_CHOICE = list(options.FORMATS["batch"].choices)
 @click.option("--partition-size", type=click.IntRange(1, None), default=64 * 2**20, show_default=True,
               metavar="BYTES", help="With --engine dask: bytes of CSV or JSON lines per partition "
                                     "(Parquet: one partition per row group; Arrow: per record batch).")
+@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True, metavar="SECONDS",
+              help="With --scheduler: how long to wait for the scheduler to connect and answer.")
 def command(program, input_path, out_path, fmt, in_format, chunk_size,
-            skip_bad, rejects_path, engine, scheduler, workers, partition_size):
+            skip_bad, rejects_path, engine, scheduler, workers, partition_size, timeout):
     """\b
     backprop batch "1/(1+exp(-(w0*x0+w1*x1+w2)))" -i points.csv -o grads.csv
     backprop batch "(x+y)*z" -i points.parquet --at z=-4 -o grads.parquet
@@ -75,13 +77,9 @@ def command(program, input_path, out_path, fmt, in_format, chunk_size,
     if engine != "dask" and (scheduler or workers):
         raise InputError("--scheduler and --workers are for --engine dask", "Add --engine dask.")
     point = read_point(program.at)  # before the data is opened: a bad --at is said first
-    _exit_cleanly_on_sigterm()
     inputs = batch_job.resolve(input_path)
     job = batch_job.Job(inputs, out_path, in_format, fmt, chunk_size, skip_bad, program.allow_nonfinite,
                         rejects_path, point)
-    batch_job.check_not_same_file(inputs, out_path)
-    if rejects_path:
-        batch_job.check_not_same_file(inputs, rejects_path)
     if job.per_file and not os.path.isdir(out_path):
         try:
             os.makedirs(out_path, exist_ok=True)
@@ -91,6 +89,8 @@ def command(program, input_path, out_path, fmt, in_format, chunk_size,
     try:
         for path in inputs:
             readers.append(batch_job.open_input(path, in_format))
+        batch_job.check_outputs(job, readers)
+        batch_job.check_terminal(job, readers)
         graph = program.load(source=source, origin=origin, at=[point],
                              also_bound=readers[0].columns).scalar_only("batch").graph
         plan = batch_job.plan_all(graph, readers, point)
@@ -107,7 +107,8 @@ def command(program, input_path, out_path, fmt, in_format, chunk_size,
                 reader.close()
             with _progress(None) as progress:
                 results = batch_dask.run(job, graph, plan, scheduler=scheduler, workers=workers,
-                                         partition_size=partition_size, progress=progress)
+                                         partition_size=partition_size, progress=progress,
+                                         timeout=timeout)
         else:
             total = sum(r.total or 0 for r in readers) or None
             with _progress(total) as progress:
@@ -116,24 +117,6 @@ def command(program, input_path, out_path, fmt, in_format, chunk_size,
         for reader in readers:
             reader.close()
     _report(results, rejects_path)
-
-
-def _exit_cleanly_on_sigterm() -> None:
-    """SIGTERM unwinds like Ctrl-C (SystemExit 143), so the output's temporary file is removed and an
-    old output stays whole, instead of the process dying where it stands."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return
-
-    def terminate(signum, frame):
-        raise SystemExit(128 + signum)
-
-    try:
-        signal.signal(signal.SIGTERM, terminate)
-    except (ValueError, OSError):
-        pass
 
 
 def _report(results, rejects_path) -> None:

@@ -269,7 +269,7 @@ def labels_option(f):
 
 class result_stream:
     """``with result_stream(out) as stream:`` standard output for None or '-', else FILE written through
-    base/files.py's atomic writing (a temporary name beside it, renamed when complete).  ``binary``:
+    files.output_file (a regular file atomically; a device, FIFO or link as what it is).  ``binary``:
     a byte stream.  A MathError (a failed check: the report is whole) keeps the file; any other
     error leaves what was at FILE as it was."""
 
@@ -281,26 +281,19 @@ class result_stream:
     def __enter__(self):
         if self.out is None:
             return sys.stdout.buffer if self.binary else sys.stdout
-        from ...base.files import atomic_write, write_error
+        from ...base.files import output_file
 
-        self.writer = atomic_write(self.out, "wb") if self.binary else atomic_write(self.out, "w", encoding="utf-8")
-        try:
-            return self.writer.__enter__()
-        except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
-            raise write_error(self.out, e) from None
+        self.writer = output_file(self.out, "wb") if self.binary else output_file(self.out, "w", encoding="utf-8")
+        return self.writer.__enter__()
 
     def __exit__(self, kind, error, traceback):
         if self.writer is None:
             return False
         from ...base.errors import MathError
-        from ...base.files import write_error
 
         if kind is not None and issubclass(kind, MathError):
             kind = error = traceback = None  # the result is whole; the error still goes on
-        try:
-            self.writer.__exit__(kind, error, traceback)
-        except OSError as e:
-            raise write_error(self.out, e) from None
+        self.writer.__exit__(kind, error, traceback)  # output_file: its errors name FILE
         return False
 
 

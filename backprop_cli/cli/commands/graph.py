@@ -44,6 +44,8 @@ def command(program, collapse, fmt, out, digits):
     target = None
     if out is not None:
         suffix = os.path.splitext(out)[1].lower()
+        if suffix not in SUFFIXES and fmt is not None:
+            suffix = {"dot": ".dot", "mermaid": ".mmd"}[fmt]  # -o /dev/stdout, a FIFO: --format decides
         if suffix not in SUFFIXES:
             raise InputError(f"-o {printable(out, 200)}: unknown suffix '{printable(suffix)}'",
                              "Use .dot or .gv (DOT text), .mmd (Mermaid text), or .svg, .png, .pdf (a picture "

@@ -18,11 +18,11 @@ from .common import ExpressionCommand, click_option, out_option, output_to, prog
 @click.option("--answers", metavar="FILE", help="Read the answers from FILE, one a line ('-': standard input).")
 @click.option("--only", type=click.Choice(["all", "forward", "backward"]), default="all", show_default=True,
               help="Ask only the forward values or only the gradients.")
-@click_option(options.QUIZ_TOLERANCE_OPTION)
+@click_option(options.QUIZ_SIGNIFICANT_OPTION)
 @click_option(options.FORMATS["quiz"])
 @click_option(options.QUIZ_DIGITS)
 @out_option
-def command(program, random_, seed, answers, only, tolerance, fmt, digits, out):
+def command(program, random_, seed, answers, only, significant, fmt, digits, out):
     """\b
     backprop quiz -f samples/neuron.bp
     backprop quiz "(x+y)*z" --at x=-2,y=5,z=-4 --only backward
@@ -36,14 +36,16 @@ def command(program, random_, seed, answers, only, tolerance, fmt, digits, out):
     steps to review.
 
     Answers come from the terminal, or one a line from --answers FILE or a pipe
-    (a wrong answer's retry on the next line).  The score is in the output, not
-    the exit status: 0 when the quiz ran, 2 for bad input.
+    (a wrong answer's retry on the next line).  An answer counts when its first
+    --significant digits are right; one that is not a number is asked again.
+    The score is in the output, not the exit status: 0 when the quiz ran, 2 for
+    bad input.
     """
     with output_to(out):
-        return _quiz(program, random_, seed, answers, only, tolerance, fmt, digits)
+        return _quiz(program, random_, seed, answers, only, significant, fmt, digits)
 
 
-def _quiz(program, random_, seed, answers, only, tolerance, fmt, digits):
+def _quiz(program, random_, seed, answers, only, significant, fmt, digits):
     from ...base.errors import BackpropError
     from ...tasks import quiz
     from ...views import quiz as view
@@ -76,14 +78,14 @@ def _quiz(program, random_, seed, answers, only, tolerance, fmt, digits):
         if len(shown) == 1 and "=" not in shown[0]:
             shown = [f"{result.output_name} = {shown[0].strip()}"]
     questions = quiz.questions(result, only)
-    judge = quiz.Judge(result, tolerance)
+    judge = quiz.Judge(result, significant)
     talk = fmt == "text"
     console = None
     if talk:
         from ...views.console import make_console
 
         console = make_console()
-        view_print(console, view.introduction(result, shown, len(questions), tolerance, only))
+        view_print(console, view.introduction(result, shown, len(questions), significant, only))
         if seed is not None:
             view_print(console, [(f"(exercise {seed}: repeat it with --seed {seed})", None)])
     read = _reader(answers, talk)
@@ -105,13 +107,17 @@ def _quiz(program, random_, seed, answers, only, tolerance, fmt, digits):
                 not_number = False
             except BackpropError:
                 value, not_number = None, True
+            if not_number:  # a typo: asked again, no try used up
+                if talk:
+                    view_print(console, view.not_a_number(text))
+                continue
             outcome = quiz.answer(judge, q, value, text)
             if talk:
                 view_print(console, view.feedback(q, outcome, digits, not_number))
             if outcome != "retry":
                 break
     if fmt == "json":
-        click.echo(view.dumps(view.document(questions, tolerance, seed)))
+        click.echo(view.dumps(view.document(questions, significant, seed)))
     else:
         if stopped:
             view_print(console, [("", None), ("(no more answers)", "yellow")])
@@ -138,7 +144,9 @@ def _reader(answers, talk: bool):
     def interactive():
         try:
             return click.prompt("", prompt_suffix="> ", default="", show_default=False)
-        except (EOFError, click.exceptions.Abort):
+        except (EOFError, click.exceptions.Abort) as e:
+            if isinstance(e.__context__, KeyboardInterrupt):
+                raise KeyboardInterrupt from None  # Ctrl-C leaves (exit 130); end of input ends the quiz
             return None
 
     return interactive
