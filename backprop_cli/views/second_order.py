@@ -62,6 +62,8 @@ def lines(out_name: str, jvp=None, hessian=None, hvp=None, digits: int = DEFAULT
 def hessian_lines(out_name: str, table: dict, digits: int, width: int) -> list:
     """The Hessian as a symmetric table, or (too wide for ``width``) its upper triangle one entry a line."""
     names = list(table)
+    if not names:
+        return [f"Hessian d²{out_name}: none (the program has no inputs)"]
     cells = [[show(table[a][b], digits) for b in names] for a in names]
     left = max(len(n) for n in names) if names else 0
     widths = [max(len(n), *(len(row[k]) for row in cells)) for k, n in enumerate(names)]
