@@ -49,6 +49,7 @@ def test_a_three_axis_array_is_every_row_of_its_last_axis():
 
     assert text(np.arange(8.0).reshape(2, 2, 2)) == "0 1\n2 3\n4 5\n6 7\n"
     assert text(np.float64(0.1)) == "0.1\n" and text(0.1) == "0.1\n"
+    assert text(np.zeros((0,))) == "\n"
 
 
 def test_out_npz_holds_every_value_and_gradient(tmp_path):
@@ -107,3 +108,46 @@ def test_a_failed_check_still_writes_its_report(tmp_path):
 def test_out_into_a_missing_folder_is_one_message(tmp_path):
     r = run("gates", "-o", str(tmp_path / "no" / "such" / "file.txt"))
     assert r.exit_code == 2 and r.stderr.startswith("Error: cannot write") and "Traceback" not in r.stderr
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+FINITE = st.floats(allow_nan=False, allow_infinity=False, width=64)
+
+
+@settings(max_examples=60, deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4), elements=FINITE))
+def test_get_text_reads_back_exactly(array):
+    from backprop_cli.views.get import text
+
+    printed = text(array)
+    back = np.array([[float(v) for v in line.split()] for line in printed.splitlines()])
+    assert back.size == array.size
+    np.testing.assert_array_equal(back.reshape(array.shape), array)  # full precision, row by row
+    assert printed.count("\n") == (1 if array.ndim == 0 else array.size // array.shape[-1])  # a row a line
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**32 - 1))
+def test_get_of_a_matrix_gradient_is_numpys(rows, cols, seed):
+    """df/dW of sum(square(W @ x)) through --get, against the formula 2 (W x) xᵀ in numpy."""
+    rng = np.random.default_rng(seed)
+    W, x = rng.standard_normal((rows, cols)), rng.standard_normal(cols)
+    at = f"W={json.dumps(W.tolist())},x={json.dumps(x.tolist())}"
+    r = run("eval", PROGRAM, "--at", at, "--get", "df/dW")
+    assert r.exit_code == 0, r.stderr
+    got = np.array([[float(v) for v in line.split()] for line in r.stdout.splitlines()])
+    np.testing.assert_allclose(got, 2 * np.outer(W @ x, x), rtol=1e-12, atol=1e-12)
+
+
+def test_the_api_loads_once_from_a_mapping_or_from_at_items(tmp_path):
+    from backprop_cli import api
+
+    values = tmp_path / "v.json"
+    values.write_text('{"x": -2, "y": 5}')
+    a = api.load("(x+y)*z", at={"x": -2, "y": 5, "z": "-4"}).run()
+    b = api.load("(x+y)*z", at=["z=-4"], values=str(values)).run()
+    assert a.value == b.value == -12 and a.gradients == b.gradients == {"x": -4.0, "y": -4.0, "z": 3.0}
+    program = api.load("(x+y)*z", at=["x=1,y=2,z=3,w=4"])
+    assert program.notes and "w" in program.notes[0] and program.point == {"x": 1, "y": 2, "z": 3, "w": 4}

@@ -54,7 +54,8 @@ def _values(command: str, param, kind: str, tmp) -> list:
         "output": [out_name],
         "output_alias": [out_name],
         "get": [out_name, f"d{out_name}/d{input_name}"],
-        "out": ["out.txt", "out.json", "out.npz", "g.dot", "g.mmd"] if command in ("eval", "graph") else ["out.txt"],
+        "out": ["out.txt", "out.json", "out.npz", "g.dot", "g.mmd"] if command in ("eval", "graph")
+        else ["out.txt", "out.npz"],
         "out_path": ["-", str(tmp / "rows.csv")],
         "input_path": [str(_file(tmp, "points.csv", f"{input_name},y,z\n1,2,3\n0,0,0\n"))],
         "wrt": [input_name],

@@ -35,6 +35,41 @@ def line_col(source: str, pos: int) -> tuple:
     return line, col
 
 
+def nesting(text: str, stops: str = "", opening: str = "([", closing: str = ")]", comment: str = ""):
+    """The one bracket-depth scanner: yields (position, character, depth) for every bracket and every
+    character of ``stops`` in ``text``, in order; ``depth`` is the nesting there (after an opening
+    bracket, before a closing one's effect: "(" at the top yields 1, its ")" yields 0).  From a
+    ``comment`` character to the end of its line nothing is yielded.  No recursion and no
+    per-character Python loop: only the characters of interest are visited."""
+    wanted = set(stops + opening + closing + comment)
+    if not wanted:
+        return
+    pattern = _NESTING.get(wanted_key := "".join(sorted(wanted)))
+    if pattern is None:
+        pattern = _NESTING[wanted_key] = re.compile("[" + re.escape(wanted_key) + ("\n" if comment else "") + "]")
+    depth = 0
+    in_comment = False
+    for m in pattern.finditer(text):
+        ch = m.group()
+        if ch == "\n" and comment and ch not in wanted:
+            in_comment = False
+            continue
+        if in_comment:
+            continue
+        if comment and ch in comment:
+            in_comment = True
+            yield m.start(), ch, depth
+            continue
+        if ch in opening:
+            depth += 1
+        elif ch in closing:
+            depth -= 1
+        yield m.start(), ch, depth
+
+
+_NESTING: dict = {}
+
+
 _LONG_WORD = re.compile(r"\S{201,}")
 
 

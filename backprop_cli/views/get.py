@@ -74,7 +74,7 @@ def text(value) -> str:
     array = np.asarray(value, dtype=float)
     if array.ndim == 0:
         return exact(float(array)) + "\n"
-    rows = array.reshape(-1, array.shape[-1]) if array.size else array.reshape(-1, max(array.shape[-1], 0))
+    rows = array.reshape(-1, array.shape[-1]) if array.size else [[]]  # an empty array: one empty line
     return "".join(" ".join(exact(float(x)) for x in row) + "\n" for row in rows)
 
 

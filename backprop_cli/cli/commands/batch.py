@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
@@ -105,14 +104,14 @@ def command(program, input_path, out_path, fmt, in_format, chunk_size,
 
             for reader in readers:
                 reader.close()
-            with _progress(None) as progress:
+            with _progress(None) as bar:
                 results = batch_dask.run(job, graph, plan, scheduler=scheduler, workers=workers,
-                                         partition_size=partition_size, progress=progress,
+                                         partition_size=partition_size, progress=bar.advance,
                                          timeout=timeout)
         else:
             total = sum(r.total or 0 for r in readers) or None
-            with _progress(total) as progress:
-                results = batch_job.run_local(job, graph, readers, plan, progress=progress)
+            with _progress(total) as bar:
+                results = batch_job.run_local(job, graph, readers, plan, progress=bar.advance)
     finally:
         for reader in readers:
             reader.close()
@@ -143,44 +142,8 @@ def _report(results, rejects_path) -> None:
                  f"(first: {result.unit} {summary.first_nonfinite_gradient})")
 
 
-class _NoProgress:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
-
-
 def _progress(size):
-    """A Rich progress bar on stderr, only when stderr is a terminal."""
-    if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
-        return _NoProgress()
-    return _RichProgress(size)
+    """The batch's progress bar on stderr (a terminal only): bytes read of ``size``, and rows."""
+    from ..output import Progress
 
-
-class _RichProgress:
-    def __init__(self, size) -> None:
-        self.size = size
-
-    def __enter__(self):
-        from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
-
-        from ...views.console import make_console
-
-        columns = [TextColumn("[progress.description]{task.description}"), BarColumn(),
-                   TaskProgressColumn(), TextColumn("{task.fields[rows]:,} rows"),
-                   TimeElapsedColumn(), TimeRemainingColumn()]
-        self.bar = Progress(*columns, console=make_console(stderr=True), transient=True)
-        self.bar.__enter__()
-        self.task = self.bar.add_task("batch", total=self.size, rows=0)
-        self.rows = 0
-
-        def advance(chars: int, rows: int) -> None:
-            self.rows += rows
-            self.bar.update(self.task, advance=chars, rows=self.rows)
-
-        return advance
-
-    def __exit__(self, *exc):
-        return self.bar.__exit__(*exc)
+    return Progress("batch", delay=0.0, total=size, rows=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ...language import limits
-from ...base.text import escape_controls
+from ...base.text import escape_controls, printable
 from ...base.errors import InputError
 from ..output import echo
 from ...language.source import read_program
@@ -277,6 +277,10 @@ class result_stream:
         self.out = None if out in (None, "-") else out
         self.binary = binary
         self.writer = None
+        if self.out is not None and not binary and self.out.lower().endswith((".npz", ".npy")):
+            raise InputError(f"-o {printable(self.out, 200)}: this command writes text, not numpy arrays",
+                             "backprop eval -o FILE.npz writes values and gradients as arrays; here use "
+                             "another suffix (.txt, .json).")
 
     def __enter__(self):
         if self.out is None:

@@ -30,7 +30,6 @@ def command(fmt, width, out):
 
 def _gates(fmt, width):
     import json
-    import shutil
 
     from ...views.gates import as_json, gate_table, render
 
@@ -39,5 +38,9 @@ def _gates(fmt, width):
         click.echo(json.dumps(as_json(rows), indent=2, ensure_ascii=False))
         return
     if width is None:
-        width = shutil.get_terminal_size((100, 24)).columns
+        import sys
+
+        from ...views.console import view_width
+
+        width = view_width(stream=sys.stdout)
     click.echo(render(rows, width), nl=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import sys
 import time
 
@@ -86,7 +85,7 @@ def _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y, method=
         document.finish()
         return
 
-    from ...views.console import make_console
+    from ...views.console import make_console, view_height, view_width
 
     console = make_console()
     every = every or view.stride(steps)
@@ -112,7 +111,7 @@ def _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y, method=
     if console.is_terminal:
         from rich.live import Live
 
-        tail = max(5, shutil.get_terminal_size((80, 24)).lines - 8)
+        tail = max(5, view_height(console.file) - 8)
         with Live(console=console, auto_refresh=False) as live:
             drawn = [0.0]
 
@@ -144,7 +143,7 @@ def _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y, method=
 
     console.print(view.final_line(history[-1], names, out_name, digits))
     if steps:
-        width = max(40, min(shutil.get_terminal_size((80, 24)).columns, 100)) if console.is_terminal else 72
+        width = max(40, min(view_width(console), 100))
         color = console.is_terminal and "NO_COLOR" not in os.environ
         curve.finish(history[-1])
         values = curve.values

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 
 import click
@@ -75,7 +74,9 @@ def command(program, over, fmt, width, height, out):
             stream.write("".join(note + "\n" for note in plot.notes(graph, result)))
             return
     terminal = sys.stdout.isatty()
-    columns, lines = shutil.get_terminal_size((80, 30))  # $COLUMNS when piped
+    from ...views.console import view_height, view_width
+
+    columns, lines = view_width(stream=sys.stdout), view_height(sys.stdout, 30)
     width = width or max(40, min(columns, 120))
     height = height or max(16, min(lines - 4, 34))
     color = terminal and "NO_COLOR" not in os.environ

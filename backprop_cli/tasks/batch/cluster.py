@@ -105,7 +105,7 @@ def _part_reader(part: Part):
 
 def run_part(graph, plan, part: Part, out_format: str, folder: str, options: dict) -> PartResult:
     """One task: a partition through batch.run into ``folder/part-NNNNNN``, renamed when complete."""
-    from .write import open_writer
+    from .lazy_writer import LazyWriter
 
     reader = _part_reader(part)
     final = os.path.join(folder, f"part-{part.index:06d}")
@@ -115,7 +115,7 @@ def run_part(graph, plan, part: Part, out_format: str, folder: str, options: dic
     try:
         with open(temporary, "wb") as out:
             extra_schema = reader.extra_schema(plan.extra) if plan.extra else None
-            writer = _PartWriter(open_writer, out_format, out, batch.output_names(graph), extra_schema)
+            writer = LazyWriter(out_format, out, batch.output_names(graph), extra_schema, headerless=True)
             try:
                 summary = batch.run(graph, reader, writer, plan, chunk_size=options["chunk_size"],
                                     skip_bad=options["skip_bad"], allow_nonfinite=options["allow_nonfinite"],
@@ -137,41 +137,6 @@ def run_part(graph, plan, part: Part, out_format: str, folder: str, options: dic
         reader.close()
     return PartResult(part.index, summary.rows, getattr(reader, "line", 0), skipped,
                       summary.nonfinite_gradients, summary.first_nonfinite_gradient, bad)
-
-
-class _PartWriter:
-    """A part of text output has no header (the client writes it once); a columnar part is a whole
-    file, made at the first block (or at the end, with no rows)."""
-
-    def __init__(self, open_writer, fmt, out, names, extra_schema) -> None:
-        self.args = (fmt, out, names, extra_schema)
-        self.open_writer = open_writer
-        self.writer = None
-
-    def _make(self, schema):
-        fmt, out, names, extra_schema = self.args
-        position = out.tell()
-        writer = self.open_writer(fmt, out, names, extra_schema if extra_schema is not None else schema)
-        if fmt in ("csv", "jsonl"):  # drop the CSV header the writer wrote
-            out.seek(position)
-            out.truncate()
-        return writer
-
-    def write(self, block, extra=None) -> None:
-        if self.writer is None:
-            self.writer = self._make(extra.schema if extra is not None else None)
-        self.writer.write(block, extra)
-
-    def drain(self) -> None:
-        drain = getattr(self.writer, "drain", None)
-        if drain is not None:
-            drain()
-
-    def close(self) -> None:
-        if self.writer is None:
-            self.writer = self._make(None)
-        if hasattr(self.writer, "close"):
-            self.writer.close()
 
 
 CONNECT_HINT = ("Start one with `dask scheduler` (and workers with `dask worker ADDRESS`), "

@@ -16,8 +16,8 @@ from typing import Callable, List, Mapping, Optional
 from ...base.errors import InputError
 from ...base.files import output_file
 from . import chunks as batch
+from .lazy_writer import LazyWriter
 from .read import expand_inputs, format_of, open_reader, shown, Reader
-from .write import open_writer
 
 EXTENSIONS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "feather": ".feather"}
 
@@ -231,14 +231,14 @@ def run_local(job: Job, graph, readers: List[Reader], plan: batch.Plan, progress
         if not job.per_file:
             fmt = job.out_format or format_of(job.out_path) or readers[0].format
             single = Output(stack, job.out_path)
-            writer = _lazy_writer(fmt, single.stream, names, extra_schema, lazy)
+            writer = LazyWriter(fmt, single.stream, names, extra_schema, eager=not lazy)
         for reader in readers:
             with ExitStack() as inner:
                 inner.callback(reader.close)
                 if job.per_file:
                     fmt = job.out_format or reader.format
                     out = Output(inner, output_for(job, reader.origin, fmt))
-                    writer = _lazy_writer(fmt, out.stream, names, extra_schema, lazy)
+                    writer = LazyWriter(fmt, out.stream, names, extra_schema, eager=not lazy)
                 summary = batch.run(graph, reader, writer, plan, chunk_size=job.chunk_size,
                                     skip_bad=job.skip_bad, allow_nonfinite=job.allow_nonfinite,
                                     progress=progress, rejected=rejects.for_reader(reader))
@@ -248,36 +248,6 @@ def run_local(job: Job, graph, readers: List[Reader], plan: batch.Plan, progress
         if single is not None:
             writer.close()
     return results
-
-
-class _lazy_writer:
-    """A writer made at the first block (a JSON-lines input's passed-through types are known then),
-    that also closes cleanly when no row came."""
-
-    def __init__(self, fmt, stream, names, extra_schema, lazy: bool = False) -> None:
-        self.args = (fmt, stream, names, extra_schema)
-        self.writer = None if lazy else open_writer(fmt, stream, names, extra_schema)
-
-    def write(self, block, extra=None) -> None:
-        if self.writer is None:
-            fmt, stream, names, schema = self.args
-            if schema is None and extra is not None:
-                schema = extra.schema
-            self.writer = open_writer(fmt, stream, names, schema)
-        self.writer.write(block, extra)
-
-    def drain(self) -> None:
-        drain = getattr(self.writer, "drain", None)
-        if drain is not None:
-            drain()
-
-    def close(self) -> None:
-        if self.writer is None:
-            fmt, stream, names, schema = self.args
-            self.writer = open_writer(fmt, stream, names, schema)
-        close = getattr(self.writer, "close", None)
-        if close is not None:
-            close()
 
 
 def ranges(positions) -> str:
