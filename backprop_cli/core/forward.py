@@ -21,10 +21,9 @@ from .ops import Column
 class Tangents:
     """Every node's tangent along ``direction``, with each edge's local gradient and share."""
 
-    __slots__ = ("result", "direction", "tangents", "local", "shares", "gates")
+    __slots__ = ("result", "direction", "tangents", "local", "shares")
 
-    def __init__(self, result: Result, direction: dict, tangents: list, local: list, shares: list,
-                 gates: int) -> None:
+    def __init__(self, result: Result, direction: dict, tangents: list, local: list, shares: list) -> None:
         self.result = result
         #: input name -> its tangent (the inputs not named have none)
         self.direction = direction
@@ -34,8 +33,6 @@ class Tangents:
         self.local = local
         #: per node: local x incoming tangent per input, None where that input has no tangent
         self.shares = shares
-        #: gates evaluated by this pass (every gate the output depends on that the direction reaches)
-        self.gates = gates
 
     @property
     def jvp(self) -> float:
@@ -78,7 +75,6 @@ def tangent_pass(result: Result, direction: dict) -> Tangents:
     local: list = [None] * n
     shares: list = [None] * n
     seeds = {g.inputs[name]: float(v) for name, v in direction.items()}
-    gates = 0
     for i in range(g.output + 1):
         args = g.args[i]
         if not args:
@@ -87,7 +83,6 @@ def tangent_pass(result: Result, direction: dict) -> Tangents:
             continue
         if not live[i] or all(tangents[j] is None for j in args):
             continue
-        gates += 1
         loc = recorded[i] if recorded[i] is not None else \
             loc_fns[g.op[i]](values[i], *[values[j] for j in args])
         parts = tuple(None if tangents[j] is None else lk * tangents[j] for lk, j in zip(loc, args))
@@ -96,7 +91,7 @@ def tangent_pass(result: Result, direction: dict) -> Tangents:
             if p is not None:
                 total = p if total is None else total + p
         tangents[i], local[i], shares[i] = total, loc, parts
-    return Tangents(result, direction, tangents, local, shares, gates)
+    return Tangents(result, direction, tangents, local, shares)
 
 
 def gate_count(result: Result) -> int:

@@ -26,7 +26,7 @@ here recurse, as those in ``expr.py`` do.
 
 from __future__ import annotations
 
-from .expr import E, arg, both_values, compile_expr, eq, lift, numpy_pick
+from .expr import E, arg, compile_expr, eq, lift, numpy_pick
 from . import library
 from .ops import GATES
 
@@ -197,5 +197,3 @@ def second_local(gate: str, n: int, numpy: bool = False):
         _CACHE[key] = fn
     return fn
 
-
-__all__ = ["second_exprs", "second_local", "derivative", "local_expr", "both_values"]
