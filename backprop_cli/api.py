@@ -225,11 +225,12 @@ def _scalar_only(result: Result, option: str) -> None:
 
 
 def newton(graph: Graph, start: Mapping, wrt: list, steps: int, allow_nonfinite: bool = False,
-           on_step=None, keep_all: bool = True, kinds: Optional[dict] = None) -> list:
-    """Damped Newton's method on ``wrt`` from ``start`` (tasks/newton.py): the Steps visited."""
+           on_step=None, keep_all: bool = True, kinds: Optional[dict] = None, seed=None) -> list:
+    """Damped Newton's method on ``wrt`` from ``start`` (tasks/newton.py; Newton-CG with H·v products
+    for a tensor program): the Steps visited."""
     from .tasks.newton import newton as run_newton
 
-    return run_newton(graph, start, wrt, steps, allow_nonfinite, on_step, keep_all, kinds)
+    return run_newton(graph, start, wrt, steps, allow_nonfinite, on_step, keep_all, kinds, seed)
 
 
 def descend(graph: Graph, start: Mapping, wrt: list, lr: float, steps: int, allow_nonfinite: bool = False,

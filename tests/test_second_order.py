@@ -252,9 +252,27 @@ def test_optimize_newton_from_the_command_line(cli):
     assert len(doc["steps"]) <= 50
 
 
-def test_optimize_newton_refuses_a_tensor_program(cli):
-    out = cli("optimize", "sum(W*W)", "--at", "W=[[1,2]]", "--method", "newton")
-    assert out.exit_code == 2 and "scalar programs" in out.stderr
+def test_newton_cg_solves_a_tensor_least_squares_in_one_step():
+    import numpy as np
+
+    A = np.array([[1.0, 2, 0], [0, 1, 1], [1, 0, -1], [2, 1, 1]])
+    b = np.array([1.0, 0, 2, -1])
+    graph = api.build("sum((A@w - b)^2) + sum(w*w)", at=["A", "b", "w"])
+    kinds = {}
+    steps = api.newton(graph, {"A": A, "b": b, "w": np.zeros(3)}, ["w"], 5, kinds=kinds)
+    want = np.linalg.solve(A.T @ A + np.eye(3), A.T @ b)
+    np.testing.assert_allclose(steps[1].at["w"], want, rtol=1e-12)  # a quadratic: one Newton step
+    assert kinds["newton"] >= 1 and "gradient" not in kinds
+
+
+def test_optimize_newton_on_a_tensor_classifier(cli):
+    out = cli("optimize", "cross_entropy(X@W, y) + 0.01*sum(W*W)", "--at",
+              "X=[[1,2],[0,-1],[3,1],[-1,-1]],W=[[0,0,0],[0,0,0]],y=[0,2,1,0]", "--wrt", "W",
+              "--method", "newton", "--steps", "20", "--format", "json")
+    assert out.exit_code == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["method"] == "newton" and doc["gradient_steps"] == 0
+    assert max(abs(v) for row in doc["final"]["gradients"]["W"] for v in row) < 1e-12
 
 
 def _second_program_value(source, at, a, b):

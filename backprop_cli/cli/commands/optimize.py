@@ -52,7 +52,8 @@ def command(program, wrt, lr, steps, fmt, every, delay, digits, log_y, out, meth
 
     --method newton solves H p = -g with the Hessian (falling back to -g where H is
     not positive definite) and halves the step until f decreases enough; it stops
-    when no step decreases f.  Scalar programs only.
+    when no step decreases f.  A tensor program solves H p = -g by conjugate
+    gradients with Hessian-vector products (Newton-CG), never forming H.
     """
     with output_to(out):
         return _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y, method)
@@ -71,7 +72,7 @@ def _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y, method=
     if method == "newton":
         from .optimize_newton import run_newton
 
-        return run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digits, log_y)
+        return run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digits, log_y, seed)
 
     if fmt == "json":
         # Written as the steps come: memory does not grow with --steps (1M steps were 2.8 GB).

@@ -12,14 +12,14 @@ from ...base.errors import MathError
 from .common import warn
 
 
-def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digits, log_y) -> None:
+def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digits, log_y, seed=None) -> None:
     from ... import api
     from ...views import optimize as view
 
     out_name = graph.output_name
     kinds: dict = {}
     if fmt == "json":
-        history = api.newton(graph, point, names, steps, allow_nonfinite, kinds=kinds)
+        history = api.newton(graph, point, names, steps, allow_nonfinite, kinds=kinds, seed=seed)
         doc = view.document(history, names, out_name, lr)
         del doc["lr"]
         doc = {"method": "newton", **doc, "newton_steps": kinds.get("newton", 0),
@@ -42,7 +42,8 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
         if step.step % every == 0:
             shown.append(step)
 
-    history = api.newton(graph, point, names, steps, allow_nonfinite, keep, keep_all=False, kinds=kinds)
+    history = api.newton(graph, point, names, steps, allow_nonfinite, keep, keep_all=False, kinds=kinds,
+                         seed=seed)
     rows = shown + [s for s in last if not shown or shown[-1] is not s]
     console.print(view.table(rows, names, out_name, digits))
     final = history[-1]
@@ -63,7 +64,7 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
         gd(step)
 
     try:
-        api.descend(graph, point, names, lr, steps, allow_nonfinite, keep_gd, keep_all=False)
+        api.descend(graph, point, names, lr, steps, allow_nonfinite, keep_gd, keep_all=False, seed=seed)
     except MathError as e:
         warn(f"gradient descent (--lr {lr}) stopped: {e.message.splitlines()[0]}")
     if gd_last:
