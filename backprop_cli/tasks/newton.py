@@ -125,9 +125,9 @@ def _newton_tensor(graph, start, wrt, steps, allow_nonfinite, on_step, keep_all,
     gradient step, later ones end the solve with the direction so far (Steihaug's rule)."""
     import numpy as np
 
+    from ..base.errors import InputError
     from ..core.tensor_hvp import tensor_hvp
     from ..core.vectorized import run_tensor, tensor_inputs
-    from ..base.errors import InputError
 
     point = tensor_inputs(graph, start, seed)
     history: list = []
@@ -182,7 +182,7 @@ def _cg_direction(hvp, g: dict, wrt: list) -> tuple:
     rr = _dot(r, r)
     tolerance = 1e-20 * max(rr, 1e-300)
     size = sum(v.size for v in g.values())
-    for it in range(min(CG_ITERATIONS, max(1, size))):
+    for _ in range(min(CG_ITERATIONS, max(1, size))):
         hd_all = hvp(d)
         hd = {k: hd_all[k] for k in wrt}
         curvature = _dot(d, hd)
@@ -202,6 +202,8 @@ def _cg_direction(hvp, g: dict, wrt: list) -> tuple:
 
 
 def _tensor_line_search(graph, point: dict, wrt: list, f0: float, g: dict, p: dict, seed):
+    import numpy as np
+
     from ..core.vectorized import tensor_forward, tensor_inputs
 
     slope = _dot(g, p)
@@ -214,8 +216,6 @@ def _tensor_line_search(graph, point: dict, wrt: list, f0: float, g: dict, p: di
             return None
         trial = dict(point)
         trial.update(moved)
-        import numpy as np
-
         with np.errstate(all="ignore"):
             f = float(tensor_forward(graph, tensor_inputs(graph, trial, seed))[graph.output])
         if f <= f0 + ARMIJO * t * slope:
