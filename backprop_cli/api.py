@@ -167,11 +167,24 @@ def direction(wrt: Optional[str] = None, tangent: Iterable[str] = (), option: st
 
 
 def forward_mode(result: Result, along: Mapping, option: str = "--tangent"):
-    """Forward mode over a scalar result: every node's tangent along ``along`` (input -> tangent).
-    ``.jvp`` is the output's tangent, J·v."""
-    from .core.forward import check_direction, tangent_pass
+    """Forward mode: every node's tangent along ``along`` (input -> tangent; arrays in the inputs'
+    shapes for a tensor program).  ``.jvp`` is the output's tangent, J·v."""
+    from .core.forward import Tangents, check_direction, tangent_pass
 
-    _scalar_only(result, option)
+    if type(result.value) is not float:  # a tensor program: tangents in the nodes' shapes
+        from .core.tensor_hvp import tensor_tangents
+
+        g = result.graph
+        for name, v in along.items():
+            shape = getattr(result.values[g.inputs[name]], "shape", ()) if name in g.inputs else ()
+            if option == "--wrt" and shape:
+                example = "[" + ", ".join(["1"] + ["0"] * (min(shape[-1], 4) - 1)) + "]"
+                raise InputError(f"--wrt {name}: {name} is an array, and forward mode moves it along a direction",
+                                 f"Give one in its shape with --tangent, e.g. --tangent {name}={example}"
+                                 + (" (a vector)" if len(shape) == 1 else f" (... shaped like {name})"))
+
+        n = len(result.graph)
+        return Tangents(result, dict(along), tensor_tangents(result, along, option), [None] * n, [None] * n)
     return tangent_pass(result, check_direction(result.graph, along, option))
 
 

@@ -102,9 +102,25 @@ def test_bad_directions_are_refused_with_one_message(cli, args, message):
     assert message in out.stderr and "Traceback" not in out.stderr
 
 
-def test_a_tensor_program_is_refused_in_forward_mode(cli):
-    out = cli("trace", "sum(W@x)", "--at", "W=[[1,2],[3,4]],x=[1,1]", "--mode", "forward", "--wrt", "x")
-    assert out.exit_code == 2 and "scalar programs" in out.stderr
+def test_forward_mode_over_a_tensor_program(cli):
+    import numpy as np
+
+    args = ("trace", "sum(tanh(W@x - y)^2)", "--at", "W=[[1,2],[3,-1]],x=[0.5,-1.5],y=[1,2]", "--mode", "forward")
+    out = cli(*args, "--tangent", "x=[1,0],W=[[0,1],[0,0]]")
+    assert out.exit_code == 0, out.stderr
+    assert "t1 = W@x  (2,)" in out.stdout
+    # 8 numbers in the input arrays: 8 forward passes for the whole gradient
+    assert "forward mode: 8 passes (one per input number) x 5 gates = 40" in out.stdout
+    doc = json.loads(cli(*args, "--tangent", "x=[1,0],W=[[0,1],[0,0]]", "--format", "json").stdout)
+    r = evaluate("sum(tanh(W@x - y)^2)", at={"W": np.array([[1.0, 2], [3, -1]]), "x": np.array([0.5, -1.5]),
+                                             "y": np.array([1.0, 2])})
+    want = r.gradients["x"][0] + r.gradients["W"][0][1]
+    assert doc["jvp"] == pytest.approx(want, rel=1e-12)
+    tangents = {node["name"]: node["tangent"] for node in doc["forward"]}
+    assert tangents["t1"] == [1.0 - 1.5, 3.0]  # W dx + dW x
+    assert tangents["y"] == 0.0
+    refused = cli(*args, "--wrt", "x")
+    assert refused.exit_code == 2 and "--tangent x=[1, 0]" in refused.stderr
 
 
 def test_eval_jvp_in_the_table_and_json(cli):

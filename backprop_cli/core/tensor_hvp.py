@@ -75,8 +75,12 @@ def tensor_hvp(result: Result, vector: dict) -> dict:
             for name, i in g.inputs.items()}
 
 
-def _tangents(result: Result, vector: dict, option: str) -> list:
+def tensor_tangents(result: Result, vector: dict, option: str = "--tangent") -> list:
     """Forward mode over the tensor result: every node's tangent (None where none reaches)."""
+    return _tangents(result, vector, option)
+
+
+def _tangents(result: Result, vector: dict, option: str) -> list:
     g = result.graph
     values = result.values
     n = len(g)

@@ -23,7 +23,7 @@ from .trace import ALIGN_NAMES, HEAD_STYLE, NOTE_STYLE, _d, _paren, _with_values
 def direction_text(tangents) -> str:
     """x for --wrt x; v = (x: 1, y: 0.5) for a direction."""
     d = tangents.direction
-    if len(d) == 1 and next(iter(d.values())) == 1.0:
+    if len(d) == 1 and type(next(iter(d.values()))) in (float, int) and next(iter(d.values())) == 1.0:
         return next(iter(d))
     return "v"
 
@@ -33,26 +33,77 @@ def cost(tangents) -> dict:
     one backward pass, each pass evaluating the gates the output depends on."""
     from ..core.forward import gate_count
 
-    gates = gate_count(tangents.result)
-    n = len(tangents.result.graph.inputs)
-    return {"gates": gates, "inputs": n, "forward_passes": n, "forward_gate_evaluations": n * gates,
-            "reverse_passes": 1, "reverse_gate_evaluations": gates}
+    result = tangents.result
+    gates = gate_count(result)
+    g = result.graph
+    # an array input has one direction (so one forward pass) per element
+    n = sum(int(getattr(result.values[i], "size", 1)) for i in g.inputs.values())
+    out = {"gates": gates, "inputs": n, "forward_passes": n, "forward_gate_evaluations": n * gates,
+           "reverse_passes": 1, "reverse_gate_evaluations": gates}
+    if type(result.value) is not float:
+        out["inputs_are"] = "numbers in the input arrays"
+    return out
 
 
 def cost_lines(c: dict) -> list:
     g, n = c["gates"], c["inputs"]
     s = "s" if n != 1 else ""
     gs = "s" if g != 1 else ""
+    unit = "input number" if "inputs_are" in c else "input"
     return [
-        prose(f"Cost of the whole gradient ({g:,} gate{gs}, {n:,} input{s}), in gate evaluations:", HEAD_STYLE),
-        prose(f"  forward mode: {n:,} pass{'es' if n != 1 else ''} (one per input) x {g:,} gate{gs} = "
+        prose(f"Cost of the whole gradient ({g:,} gate{gs}, {n:,} {unit}{s}), in gate evaluations:", HEAD_STYLE),
+        prose(f"  forward mode: {n:,} pass{'es' if n != 1 else ''} (one per {unit}) x {g:,} gate{gs} = "
               f"{c['forward_gate_evaluations']:,}"),
         prose(f"  reverse mode: 1 backward pass x {g:,} gate{gs} = {c['reverse_gate_evaluations']:,}"),
     ]
 
 
+def _is_tensor(tangents) -> bool:
+    return type(tangents.result.value) is not float
+
+
+def _tensor_parts(tangents, digits: int, labels: str):
+    """A tensor program's tangent trace: each node's shape, value and tangent (small arrays in full)."""
+    import numpy as np
+
+    from ..core.ops import shape_text
+    from .tensor_text import brief
+
+    result = tangents.result
+    g = result.graph
+    name = node_names(g, labels)
+    needed = g.live()
+    wrt = direction_text(tangents)
+    along = ", ".join(tangents.direction)
+    yield "head", [prose(f"Forward mode along v (tangents of {along}; every other input 0)", HEAD_STYLE),
+                   prose("Each node: its shape, value and tangent d(node)/dv, in the node's shape", NOTE_STYLE),
+                   []]
+    for i in range(g.output + 1):
+        if not needed[i] or (g.op[i] == "const" and g.name[i] is None):
+            continue
+        if g.args[i]:
+            expression = describe(g, i, name)
+            head = name[i] if same_text(expression, name[i]) else f"{name[i]} = {expression}"
+        else:
+            head = f"{name[i]}  ({g.op[i]})"
+        t = tangents.tangents[i]
+        yield "node", [prose(f"  {head}  {shape_text(np.shape(result.values[i]))}"),
+                       [("      value   ", None), *prose(brief(result.values[i], digits), VALUE_STYLE)],
+                       [(f"      d/d{wrt}    ", None),
+                        *prose(brief(t, digits) if t is not None else "0 (not in the direction)" if not g.args[i]
+                               else "0 (no input of the direction reaches it)", GRAD_STYLE)]]
+    top = output_symbol(g, name)
+    yield "summary", [[], [(f"{top} = ", None), *prose(brief(result.value, digits), VALUE_STYLE)],
+                      [(f"d{_d(top)}/d{wrt} = ", None), *prose(brief(tangents.jvp, digits), GRAD_STYLE),
+                       *prose("   (the directional derivative J·v, from one forward pass)", NOTE_STYLE)], [],
+                      *cost_lines(cost(tangents))]
+
+
 def parts(tangents, digits: int = DEFAULT_DIGITS, labels: str = "short"):
     """The trace as (kind, lines), lines of (text, style) pieces with BREAKs."""
+    if _is_tensor(tangents):
+        yield from _tensor_parts(tangents, digits, labels)
+        return
     result = tangents.result
     g = result.graph
     values, t, local = result.values, tangents.tangents, tangents.local
@@ -144,9 +195,16 @@ def pieces_json(tangents, labels: str = "short"):
     def line(item) -> str:
         return json.dumps(item, ensure_ascii=False, allow_nan=False)
 
-    yield ('{\n  "mode": "forward",\n  "direction": ' + line({k: json_value(v) for k, v in tangents.direction.items()})
-           + ',\n  "output": ' + line({"name": g.output_name, "value": json_value(result.value),
-                                       "tangent": json_value(tangents.jvp)}))
+    def number(v):
+        if type(v) is float or not hasattr(v, "shape"):
+            return json_value(float(v))
+        from .tensor_text import nested
+
+        return nested(v)
+
+    yield ('{\n  "mode": "forward",\n  "direction": ' + line({k: number(v) for k, v in tangents.direction.items()})
+           + ',\n  "output": ' + line({"name": g.output_name, "value": number(result.value),
+                                       "tangent": number(tangents.jvp)}))
     yield ',\n  "forward": ['
     first = True
     for i in range(g.output + 1):
@@ -159,8 +217,8 @@ def pieces_json(tangents, labels: str = "short"):
             if not same_text(expression, name[i]):
                 item["expression"] = expression
             item["inputs"] = [name[j] for j in a]
-        item["value"] = json_value(values[i])
-        item["tangent"] = json_value(0.0 if t[i] is None else t[i])
+        item["value"] = number(values[i])
+        item["tangent"] = number(0.0 if t[i] is None else t[i])
         if a and local[i] is not None:
             item["edges"] = [{"from": name[j], "local_formula": local_formula(g, i, k, name),
                               "local": json_value(local[i][k]),
@@ -169,5 +227,5 @@ def pieces_json(tangents, labels: str = "short"):
                              for k, j in enumerate(a)]
         yield ("\n    " if first else ",\n    ") + line(item)
         first = False
-    yield ('\n  ],\n  "jvp": ' + json.dumps(json_value(tangents.jvp)) + ',\n  "cost": '
+    yield ('\n  ],\n  "jvp": ' + json.dumps(number(tangents.jvp)) + ',\n  "cost": '
            + line(cost(tangents)) + "\n}\n")
