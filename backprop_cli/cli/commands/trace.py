@@ -46,7 +46,8 @@ def command(program, collapse, digits, step, delay, labels, fmt, out, mode, wrt,
 
     --step and --delay are for a live demo; without a terminal they are ignored and
     everything prints at once.  --format json gives the same forward entries and
-    backward steps to a script (see docs/commands.md).
+    backward steps to a script (see docs/commands.md); --format latex an align* block
+    for slides (docs/notebooks.md).
 
     --mode forward runs forward mode instead (docs/forward-mode.md): every node's value
     and tangent along --wrt NAME or --tangent x=1,y=0.5, each gate's tangent as local
@@ -64,17 +65,23 @@ def command(program, collapse, digits, step, delay, labels, fmt, out, mode, wrt,
     result = program.run(collapse=collapse)
     if mode == "forward":
         return _forward_mode(result, wrt, tangent, fmt, digits, labels, out)
-    if fmt == "json":
+    if fmt in ("json", "latex"):
         if type(result.value) is not float:
             from ...base.errors import InputError
 
-            raise InputError("trace --format json: scalar programs only for now",
+            raise InputError(f"trace --format {fmt}: scalar programs only for now",
                              "For a tensor program: backprop eval ... --format json has every node's "
                              "value and gradient; trace without --format shows the steps.")
-        from ...views.trace_json import pieces
+        if fmt == "latex":
+            from ...views.latex import trace as pieces
 
+            document = pieces(result, digits, labels)
+        else:
+            from ...views.trace_json import pieces
+
+            document = pieces(result, labels)
         with result_stream(out) as stream:
-            for piece in pieces(result, labels):
+            for piece in document:
                 stream.write(piece)
         return
     with result_stream(out) as stream:
@@ -92,6 +99,9 @@ def _forward_mode(result, wrt, tangent, fmt, digits, labels, out) -> None:
     from ...api import direction, forward_mode
     from ...base.errors import InputError
 
+    if fmt == "latex":
+        raise InputError("--format latex writes the backward trace; forward mode writes text or json",
+                         "Leave out --mode forward for the LaTeX trace, or use --format json.")
     along = direction(wrt, tangent)
     if not along:
         raise InputError("--mode forward needs a direction: --wrt NAME or --tangent NAME=VALUE,...",
