@@ -24,7 +24,7 @@ import numpy as np
 
 from . import library
 from .expr import OUT, E, F, X, Y, arg, lift
-from .ops import GATES, Column
+from .ops import BLOCKING, GATES, Column, np_times
 
 #: the tangent of input 0 in a forward JVP expression (inputs and statics come first: x, axis or labels)
 T = arg(2)
@@ -49,6 +49,10 @@ MULTILINEAR = {"matmul_dx": (0, 2), "matmul_dy": (0, 1), "transpose": (0,), "exp
                "sum_keep": (0,), "like": (0,), "unindex": (0,), "sum": (0,), "mean": (0,), "sum_to": (0,)}
 #: array primitives that are flat wherever they are defined
 CONSTANT = {"count", "winners"}
+
+
+def _product(a, b):
+    return a * b
 
 
 def supported(gate: str) -> bool:
@@ -124,12 +128,16 @@ def _walk(e: E, out, grad, args: list, dargs: list) -> tuple:
     gate = GATES.get(name)
     if gate is not None and gate.elementwise:
         local = Column("np_local")[name](value, *values)
+        multiply = np_times if name in BLOCKING else _product
         tangent = None
         for lk, (_, d) in zip(local, parts):
             if d is not None:
-                term = lk * d
+                term = multiply(d, lk)
                 tangent = term if tangent is None else tangent + term
         return value, tangent
+    if gate is not None and name in FORWARD_JVP:  # an array gate called in a rule (logsumexp's softmax)
+        n = len(values) - gate.static if gate.static > 0 else 1
+        return value, forward_tangent(name, value, values[:n], tuple(values[n:]), [p[1] for p in parts[:n]])
     if name in CONSTANT:
         return value, None
     if name in MULTILINEAR:

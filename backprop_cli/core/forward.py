@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 from .engine import Result
-from .ops import Column
+from .ops import BLOCKING, Column, times
 
 
 class Tangents:
@@ -85,7 +85,12 @@ def tangent_pass(result: Result, direction: dict) -> Tangents:
             continue
         loc = recorded[i] if recorded[i] is not None else \
             loc_fns[g.op[i]](values[i], *[values[j] for j in args])
-        parts = tuple(None if tangents[j] is None else lk * tangents[j] for lk, j in zip(loc, args))
+        # a blocking gate's zero local gradient passes 0 on, even for an inf or nan tangent (as the
+        # backward pass does with its upstream)
+        if g.op[i] in BLOCKING:
+            parts = tuple(None if tangents[j] is None else times(tangents[j], lk) for lk, j in zip(loc, args))
+        else:
+            parts = tuple(None if tangents[j] is None else lk * tangents[j] for lk, j in zip(loc, args))
         total = None
         for p in parts:
             if p is not None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from .engine import Result
 from .forward import tangent_pass
-from .ops import Column
+from .ops import BLOCKING, Column, times
 from .second import second_local
 
 #: the most inputs a whole Hessian is made for (n products of a pass each, n x n numbers)
@@ -62,8 +62,9 @@ def product(result: Result, direction: dict) -> Product:
         xs = [values[j] for j in args]
         loc = recorded[i] if recorded[i] is not None else loc_fns[g.op[i]](values[i], *xs)
         second = second_local(g.op[i], len(args))(values[i], *xs) if moving else None
+        blocks = g.op[i] in BLOCKING
         for k, j in enumerate(args):
-            total = None if dup is None else dup * loc[k]
+            total = None if dup is None else times(dup, loc[k]) if blocks else dup * loc[k]
             if second is not None:
                 row = second[k]
                 for m in moving:

@@ -20,7 +20,7 @@ from ..base.errors import InputError
 from .array_tangents import forward_tangent, supported, vjp_tangents
 from .engine import Result
 from .library import sum_to
-from .ops import GATES, Column
+from .ops import BLOCKING, GATES, Column, np_times
 from .second import second_local
 
 
@@ -59,8 +59,9 @@ def tensor_hvp(result: Result, vector: dict) -> dict:
                 loc = result.local[i] if result.local[i] is not None else loc_fns[op](values[i], *xs)
                 second = second_local(op, len(args), numpy=True)(values[i], *xs) if moving else None
                 parts = []
+                blocks = op in BLOCKING
                 for k, j in enumerate(args):
-                    total = None if dup is None else dup * loc[k]
+                    total = None if dup is None else np_times(dup, loc[k]) if blocks else dup * loc[k]
                     if second is not None:
                         for m in moving:
                             h = second[k][m]
@@ -119,7 +120,7 @@ def _tangents(result: Result, vector: dict, option: str) -> list:
                 total = None
                 for lk, j in zip(loc, args):
                     if tangent[j] is not None:
-                        part = lk * tangent[j]
+                        part = np_times(tangent[j], lk) if op in BLOCKING else lk * tangent[j]
                         total = part if total is None else total + part
                 tangent[i] = np.broadcast_to(total, np.shape(values[i])) if total is not None else None
     return tangent

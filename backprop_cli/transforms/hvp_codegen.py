@@ -96,8 +96,8 @@ class _HvpWriter:
                 if g.op[i] != "const" else self.spell.num(g.payload[i]).text
             body.append(f"{self.var[i]} = {value}")
             if self.needs[i]:
-                terms = [dag.mul(dag.local(g.op[i], k, self.leaf(i), self._operands(i)[:len(g.args[i])]),
-                                 dag.input(self.tangent[j]))
+                terms = [dag.contribution(g.op[i], k, self.leaf(i), self._operands(i)[:len(g.args[i])],
+                                          dag.input(self.tangent[j]))
                          for k, j in enumerate(g.args[i]) if self.needs[j]]
                 body.append(f"{self.tangent[i]} = {self._tangent_text(i, self._sum(terms))}")
         value = self.text(self.leaf(out))
@@ -119,11 +119,12 @@ class _HvpWriter:
                 if not self.needs[j]:
                     continue
                 local = dag.local(g.op[i], k, self.leaf(i), operands[:len(args)])
-                c = dag.mul(local, up)
+                # a blocking gate's zero local gradient passes 0 on, even for inf or nan (masked_mul)
+                c = dag.contribution(g.op[i], k, self.leaf(i), operands[:len(args)], up)
                 local_dot = self._sum([dag.mul(build(second[k][m], dag, self.leaf(i), operands, None, g.op[i]),
                                                dag.input(self.tangent[args[m]]))
                                        for m in moving if second[k][m] is not None])
-                c_dot = self._sum([dag.mul(local, up_dot)] +
+                c_dot = self._sum([dag.contribution(g.op[i], k, self.leaf(i), operands[:len(args)], up_dot)] +
                                   ([] if dag.const_value(local_dot) == 0 else [dag.mul(up, local_dot)]))
                 for target, expr in ((self.grad[j], c), (self.grad_dot[j], c_dot)):
                     text = self.text(expr)
