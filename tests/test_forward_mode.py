@@ -150,3 +150,12 @@ def test_the_tree_shows_tangents_next_to_gradients(cli):
     assert max(len(line) for line in narrow.stdout.splitlines()) <= 60
     plain = cli("eval", "-f", "samples/neuron.bp", "--format", "tree").stdout
     assert "tangent" not in plain
+
+
+def test_the_tree_of_a_tensor_program_shows_tangents(cli):
+    out = cli("eval", "sum(tanh(W@x))", "--at", "W=[[1,2],[3,-1]],x=[0.5,-1.5]", "--jvp", "x=[1,0]",
+              "--format", "tree")
+    assert out.exit_code == 0, out.stderr
+    assert "(value, gradient and tangent below each node)" in out.stdout
+    assert "tangent [1, 3]" in out.stdout  # t1 = W@x moves at W dx
+    assert "J·v = df/dv = 0.05619" in out.stdout

@@ -158,7 +158,8 @@ def _stacked(drawn: list, width: int) -> list:
     from .styled import fit, prose
 
     indent = INDENTS[-1]
-    out = [[("node  op  (value and gradient below each node)", "bold")]]
+    below = "value, gradient and tangent" if any(len(r) > 5 and r[5] for r in drawn) else "value and gradient"
+    out = [[(f"node  op  ({below} below each node)", "bold")]]
     for k, (path, label, op, value, grad, tangent) in enumerate(drawn):
         prefix = _prefix(path, indent)
         if not op:

@@ -16,12 +16,8 @@ def second_order(result, jvp, hessian, hvp, get, at_kink: bool) -> dict:
                          "For one second derivative: --get d2f/dxdy or --get d2f/dx2.")
     out = {"jvp": None, "hessian": None, "hvp": None, "tangents": None}
     if jvp:
-        along = api.direction(tangent=jvp, option="--jvp")
-        if type(result.value) is float:
-            tangents = api.forward_mode(result, along, "--jvp")
-            out["jvp"], out["tangents"] = tangents.jvp, tangents.tangents
-        else:
-            out["jvp"] = api.jvp(result, along)
+        tangents = api.forward_mode(result, api.direction(tangent=jvp, option="--jvp"), "--jvp")
+        out["jvp"], out["tangents"] = tangents.jvp, tangents.tangents
     if hvp:
         out["hvp"] = api.hvp(result, api.direction(tangent=hvp, option="--hvp"))
     if hessian:
