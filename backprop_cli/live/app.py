@@ -36,7 +36,7 @@ In the inputs
 Anywhere but the editor
  n, b            step the backward pass one gate on, back
  c               collapse 1/(1+exp(-z)) into one sigmoid gate (on/off)
- l               full labels (the source text) instead of short names
+ l, t            full labels; forward-mode tangents d·/dx (each on/off)
  p               plot f and df/dx over the selected input (on/off)
  s               save, with the current inputs as the 'input' defaults
  e               export the graph: .json, .dot, .svg, .png or .pdf
@@ -176,6 +176,7 @@ class LiveApp(App):
         Binding("b", "step(-1)", "back"),
         Binding("c", "collapse", "sigmoid"),
         Binding("l", "labels", "labels"),
+        Binding("t", "tangents", "tangents", show=False),
         Binding("p", "plot", "plot"),
         Binding("s", "save", "save"),
         Binding("e", "export", "export"),
@@ -458,6 +459,10 @@ class LiveApp(App):
     def action_collapse(self) -> None:
         self.settle()
         self.session.toggle_collapse()
+        self.refresh_all()
+
+    def action_tangents(self) -> None:
+        self.session.forward = not self.session.forward
         self.refresh_all()
 
     def action_labels(self) -> None:
