@@ -336,13 +336,15 @@ def _derive(op: Gate, attr: str):
     return lambda out, *xs: tuple(e(out, xs, None) for e in evs)
 
 
-def _derive_vjp(op: Gate):
-    """``np_vjp(out, g, *inputs_and_statics)``: each input's share of the upstream ``g``."""
-    if op.vjp_exprs is None:
+def _derive_vjp(op: Gate, exprs=None):
+    """``np_vjp(out, g, *inputs_and_statics)``: each input's share of the upstream ``g``.  ``exprs``:
+    other VJPs in the same form (a mistake's, ``mistaken_vjp``) instead of the gate's own."""
+    exprs = op.vjp_exprs if exprs is None else exprs
+    if exprs is None:
         return None
     libs = lambda n: library.LIBRARY[n].numpy  # noqa: E731
     evs = [None if e is None else compile_expr(lift(e), _numpy_call, libs, op.name, numpy_pick, numpy_pick)
-           for e in op.vjp_exprs]
+           for e in exprs]
 
     def vjp(out, g, *xs, want=None):
         """``want``: which inputs need their share (None: all); the others get None, uncomputed."""
@@ -350,6 +352,12 @@ def _derive_vjp(op: Gate):
         return tuple(None if ev is None or (want is not None and not want[k]) else ev(out, args, None)
                      for k, ev in enumerate(evs))
     return vjp
+
+
+def mistaken_vjp(op: Gate, m: int):
+    """An array gate's VJP with its m-th mistake (``mistakes``: wrong VJPs, in the form of ``vjp``)
+    in place of the right one: what a learner who made that mistake computes."""
+    return _derive_vjp(op, op.mistakes[m][2])
 
 
 #: every gate, elementwise and array, by name, in table order
@@ -613,9 +621,11 @@ def _index_shape(shapes, statics):
 
 
 _ARRAY = dict(callable=True)
+_NO_MEAN_N = "a missing 1/N of a mean"
 _gate("matmul", "x y", lib(2), (), "the matmul gate sends dOUT @ (right)ᵀ to the left input and (left)ᵀ @ dOUT to the right one",
       notation="infix", symbol="@", precedence=2, callable=False, shape=_matmul_shape,
-      vjp=(F.matmul_dx(G, X, Y), F.matmul_dy(G, X, Y)), vjp_shown=("dOUT @ Yᵀ", "Xᵀ @ dOUT"))
+      vjp=(F.matmul_dx(G, X, Y), F.matmul_dy(G, X, Y)), vjp_shown=("dOUT @ Yᵀ", "Xᵀ @ dOUT"),
+      mistakes=(("no-transpose", "a transpose missing", (F.matmul(G, Y), F.matmul(X, G))),))
 _gate("transpose", "x", lib(1), (), "the transpose gate transposes the gradient back",
       shape=_transpose_shape, vjp=(F.transpose(G),), vjp_shown=("dOUTᵀ",), **_ARRAY)
 _gate("sum", "x axis", lib(2), (), "the sum gate copies the gradient to every element it added",
@@ -623,7 +633,8 @@ _gate("sum", "x axis", lib(2), (), "the sum gate copies the gradient to every el
       vjp_shown=("dOUT spread over x",), **_ARRAY)
 _gate("mean", "x axis", lib(2), (), "the mean gate copies the gradient divided by the count to every element",
       defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) / F.count(X, Y),),
-      vjp_shown=("dOUT spread over x / n",), **_ARRAY)
+      vjp_shown=("dOUT spread over x / n",), mistakes=(("no-mean-n", _NO_MEAN_N, (F.expand(G, X, Y),)),),
+      **_ARRAY)
 _gate("amax", "x axis", lib(2), (), "the amax gate routes the gradient to the largest element (a tie splits it)",
       defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) * F.winners(X, OUT, Y),),
       vjp_shown=("dOUT where x is the largest",), kink=lambda x, axis=None: _tie_along(x, axis, "max"),
@@ -644,7 +655,10 @@ _gate("logsumexp", "x axis", lib(2), (), "the logsumexp gate sends dOUT * softma
 _gate("cross_entropy", "logits labels", lib(2), (),
       "the cross-entropy gate sends (softmax(logits) - onehot(labels)) / N back; labels get none",
       shape=_cross_entropy_shape, vjp=(F.cross_entropy_dx(G, X, Y), None),
-      vjp_shown=("dOUT * (softmax(logits) - onehot(labels)) / N", "none"), **_ARRAY)
+      vjp_shown=("dOUT * (softmax(logits) - onehot(labels)) / N", "none"),
+      mistakes=(("no-onehot", "the softmax gradient without the one-hot subtraction",
+                 (G * F.softmax(X) / F.rows(X), None)),
+                ("no-mean-n", _NO_MEAN_N, (F.cross_entropy_dx(G, X, Y) * F.rows(X), None))), **_ARRAY)
 _gate("reshape", "x shape", lib(0), (), "the reshape gate reshapes the gradient back",
       variadic=2, static=-1, shape=_reshape_shape, vjp=(F.like(G, X),), vjp_shown=("dOUT reshaped like x",),
       **_ARRAY)
@@ -652,7 +666,7 @@ _gate("index", "x key", lib(2), (), "the index gate scatters the gradient back t
       static=1, shape=_index_shape, vjp=(F.unindex(G, X, Y),), vjp_shown=("dOUT scattered into zeros",),
       notation="call", callable=False)
 
-del _INFIX, _y, _x, _ARRAY
+del _INFIX, _y, _x, _ARRAY, _NO_MEAN_N
 
 #: named constants of the language; a binding of the same name shadows them.
 CONSTANTS = {"pi": math.pi, "e": math.e}

@@ -270,11 +270,12 @@ def _leading_to(graph: Graph, names) -> bytearray:
     return need
 
 
-def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None) -> tuple:
+def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None, replace=None) -> tuple:
     """d(output)/d(node) for every node (an array of the node's shape); each edge's local gradient
     (elementwise gates) and contribution.  A non-scalar output seeds ones: the gradient of its sum.
     ``wrt``: only the gradients of these inputs are wanted (others are left as zeros: training
-    needs no gradient of its data)."""
+    needs no gradient of its data).  ``replace``: {node: vjp} to use instead of the gate's own (the
+    grader replays a learner's mistake, ``ops.mistaken_vjp``)."""
     from .library import sum_to
 
     n = len(graph)
@@ -304,7 +305,8 @@ def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None) -> tuple
             local[i] = loc
         else:
             want = None if wrt is None else tuple(live[j] for j in args)
-            cs = vjp_fns[op](values[i], upstream, *xs, *(payload or ()), want=want)
+            vjp = vjp_fns[op] if replace is None or i not in replace else replace[i]
+            cs = vjp(values[i], upstream, *xs, *(payload or ()), want=want)
         contrib[i] = cs
         for j, c in zip(args, cs):
             if c is not None:

@@ -177,3 +177,92 @@ def backward_document(report) -> dict:
         "total": len(report.graded),
         "passed": report.passed,
     }
+
+
+# ---- a tensor program's arrays -----------------------------------------------------------------------
+
+def tensor_comparison_lines(c, digits: int) -> list:
+    """(text, style) lines for one array: its verdict, the worst element and its index, the
+    mistake named and the fix."""
+    from ..core.ops import shape_text
+    from ..tasks.check.tensor_work import TENSOR_MISTAKES, index_text
+    from .tensor_text import SMALL, brief
+
+    shape = shape_text(c.shape)
+    if c.given is None or c.given_shape != c.shape:
+        head = f"{c.name}: WRONG shape" if c.given is not None else f"{c.name}: WRONG, it cannot be computed"
+        lines = [(head + (f", {shape_text(c.given_shape)} for {shape}" if c.given is not None else ""),
+                  WRONG_STYLE)]
+    else:
+        given, expected = c.worst if c.worst is not None else (0.0, 0.0)
+        at = f"{c.name}{index_text(c.where)}" if c.where else c.name
+        if c.verdict == "equal":
+            return [(f"{c.name} {shape}: equal, every element", RIGHT_STYLE)]
+        if c.verdict == "close":
+            return [(f"{c.name} {shape}: close, every element within {show(c.tolerance, 3)} ({c.why}); "
+                     f"the farthest {at} = {show(given, digits)}, backprop {show(expected, digits)}",
+                     RIGHT_STYLE)]
+        lines = [(f"{c.name} {shape}: WRONG at {c.wrong} of {c.given.size} elements; worst {at} = "
+                  f"{show(given, digits)}, backprop gives {show(expected, digits)}", WRONG_STYLE)]
+    if c.diagnosis:
+        for k, part in enumerate(c.explanation.split("\n")):
+            lines.append((f"    {TENSOR_MISTAKES[c.diagnosis]}: {part}" if k == 0 else f"    {part}", "yellow"))
+    elif c.explanation:
+        lines += [(f"    {part}", None) for part in c.explanation.split("\n")]
+    if c.given is not None and c.given.size <= SMALL and c.expected.size <= SMALL:
+        lines.append((f"    yours {brief(c.given, digits)}; backprop {brief(c.expected, digits)}", None))
+    return lines
+
+
+def tensor_heading(result, what: str, digits: int) -> str:
+    """"your formulas for L = 0.5 at W (3x4), X (4x1), D (3x1)": arrays by their shapes."""
+    from ..core.ops import shape_text
+    import numpy as np
+
+    value = result.value
+    shown = show(float(value), digits) if np.ndim(value) == 0 else shape_text(np.shape(value))
+    at = ", ".join(f"{name} {shape_text(np.shape(v))}" if np.ndim(v) else f"{name} = {show(float(v), digits)}"
+                   for name, v in result.at.items())
+    return f"{what} for {result.output_name} = {shown}" + (f" at {at}" if at else "")
+
+
+def tensor_comparisons_lines(result, comparisons: list, what: str, digits: int, noun: str) -> list:
+    lines = [(tensor_heading(result, what, digits), None), ("", None)]
+    for c in comparisons:
+        lines += tensor_comparison_lines(c, digits)
+    right = sum(c.right for c in comparisons)
+    lines += [("", None), summary(right, len(comparisons), noun)]
+    return lines
+
+
+def tensor_comparisons_document(result, comparisons: list) -> dict:
+    from ..tasks.check.tensor_work import TENSOR_MISTAKES
+    from .tensor_text import nested
+
+    checks = []
+    for c in comparisons:
+        worst = c.worst
+        checks.append({
+            "name": c.name, "shape": list(c.shape),
+            "given_shape": None if c.given_shape is None else list(c.given_shape),
+            "given": None if c.given is None else nested(c.given), "expected": nested(c.expected),
+            "verdict": c.verdict, "tolerance": json_value(c.tolerance),
+            "worst": None if worst is None else {"index": list(c.where), "given": json_value(worst[0]),
+                                                 "expected": json_value(worst[1])},
+            "diagnosis": c.diagnosis, "mistake": TENSOR_MISTAKES.get(c.diagnosis) if c.diagnosis else None,
+            "explanation": c.explanation or None,
+        })
+    return {
+        "output": {"name": result.output_name, "value": nested(result.value)},
+        "inputs": {n: {"shape": list(np_shape(v))} for n, v in result.at.items()},
+        "checks": checks,
+        "right": sum(c.right for c in comparisons),
+        "total": len(comparisons),
+        "passed": all(c.right for c in comparisons),
+    }
+
+
+def np_shape(x) -> tuple:
+    import numpy as np
+
+    return np.shape(x)
