@@ -266,3 +266,81 @@ def np_shape(x) -> tuple:
     import numpy as np
 
     return np.shape(x)
+
+
+def tensor_backward_lines(report, digits: int) -> list:
+    """A backward pass over arrays, line by line: ✓ with the value's shape, or ✗ with what it should
+    be and the mistake named."""
+    from ..base.text import printable
+    from ..core.ops import shape_text
+    from ..tasks.check.backward_pass import MISTAKES
+    from ..tasks.check.tensor_work import TENSOR_MISTAKES
+    from .tensor_text import brief
+    import numpy as np
+
+    result = report.result
+    lines = [(tensor_heading(result, "your backward pass", digits), None), ("", None)]
+    for gl in report.lines:
+        st = gl.statement
+        text = printable(st.text, 200)
+        value = "cannot be computed" if gl.value is None else \
+            f"{shape_text(np.shape(gl.value))} {brief(gl.value, digits)}"
+        if gl.verdict == "helper":
+            lines.append((f"  {st.line:>3}: {text}   = {value}, not graded", None))
+            continue
+        if gl.verdict == "unknown":
+            lines += [(f"✗ {st.line:>3}: {text}", WRONG_STYLE), (f"       {gl.explanation}", None)]
+            continue
+        if gl.right:
+            lines.append((f"✓ {st.line:>3}: {text}   {value}", RIGHT_STYLE))
+            continue
+        lines.append((f"✗ {st.line:>3}: {text}   {value}", WRONG_STYLE))
+        lines.append((f"       should be {shape_text(np.shape(gl.expected_total))} "
+                      f"{brief(gl.expected_total, digits)}", None))
+        words = {**MISTAKES, **TENSOR_MISTAKES}.get(gl.diagnosis) if gl.diagnosis else None
+        for k, part in enumerate(gl.explanation.split("\n") if gl.explanation else []):
+            lines.append((f"       {words + ': ' if words and k == 0 else ''}{part}", "yellow"))
+    if report.findings:
+        lines.append(("", None))
+        for f in report.findings:
+            lines.append((f"{'✗' if f.failure else '·'} {f.text}", WRONG_STYLE if f.failure else None))
+    graded = report.graded
+    right = sum(gl.right for gl in graded)
+    failures = [f for f in report.findings if f.failure]
+    lines.append(("", None))
+    if report.passed:
+        lines.append((f"all {len(graded)} lines right", "bold"))
+    else:
+        text = f"{right} of {len(graded)} lines right"
+        if failures:
+            text += f"; {len(failures)} gradient{'s' if len(failures) > 1 else ''} incomplete"
+        lines.append((text, WRONG_STYLE))
+    return lines
+
+
+def tensor_backward_document(report) -> dict:
+    from ..tasks.check.backward_pass import MISTAKES
+    from ..tasks.check.tensor_work import TENSOR_MISTAKES
+    from .tensor_text import nested
+    import numpy as np
+
+    result = report.result
+    words = {**MISTAKES, **TENSOR_MISTAKES}
+    arr = lambda x: None if x is None else nested(x)  # noqa: E731
+    return {
+        "output": {"name": result.output_name, "value": nested(result.value)},
+        "inputs": {n: {"shape": list(np.shape(v))} for n, v in result.at.items()},
+        "lines": [{
+            "line": gl.statement.line, "text": gl.statement.text, "name": gl.statement.target,
+            "op": gl.statement.op, "shape": None if gl.value is None else list(np.shape(gl.value)),
+            "value": arr(gl.value), "expected_total": arr(gl.expected_total) if gl.verdict != "helper" else None,
+            "gates": gl.gates, "verdict": gl.verdict, "diagnosis": gl.diagnosis,
+            "mistake": words.get(gl.diagnosis) if gl.diagnosis else None,
+            "explanation": gl.explanation or None,
+        } for gl in report.lines],
+        "findings": [{"name": f.name, "kind": f.kind, "expected": nested(f.expected), "text": f.text}
+                     for f in report.findings],
+        "right": sum(gl.right for gl in report.graded),
+        "total": len(report.graded),
+        "passed": report.passed,
+    }

@@ -332,7 +332,16 @@ def check_expected(result: Result, expected: list, tolerance: float) -> list:
 
 def evaluate_formula(graph, at: dict) -> tuple:
     """A formula's value over arrays, as written on paper: (value, None), or (None, (code, words))
-    when its shapes do not fit (the gate, both shapes, and a caret under the part).
+    when its shapes do not fit (the gate, both shapes, and a caret under the part)."""
+    values, errors = paper_forward(graph, at)
+    if values[graph.output] is None:
+        return None, errors[min(errors)]
+    return values[graph.output], None
+
+
+def paper_forward(graph, at: dict) -> tuple:
+    """Every node's value over arrays, as written on paper: (values, errors), a value None where
+    the shapes do not fit (and everything computed from it), errors {node: (code, words)}.
 
     On paper a vector is a column and its transpose a row, so here transpose(v) of a vector is a
     1xn row and ``g @ transpose(x)`` of two vectors their outer product (2*(W@x) @ transpose(x) is
@@ -341,6 +350,7 @@ def evaluate_formula(graph, at: dict) -> tuple:
 
     fwd = Column("np_forward")
     values: list = []
+    errors: dict = {}
     for i, (op, args, payload) in enumerate(zip(graph.op, graph.args, graph.payload)):
         if op == "const":
             values.append(np.float64(payload) if type(payload) is float else np.asarray(payload, dtype=float))
@@ -349,6 +359,9 @@ def evaluate_formula(graph, at: dict) -> tuple:
             values.append(np.asarray(at[payload], dtype=float))
             continue
         xs = [values[j] for j in args]
+        if any(x is None for x in xs):
+            values.append(None)
+            continue
         gate = GATES[op]
         statics = tuple(payload or ())
         if gate.one_array is not None and len(xs) == 1 and np.ndim(xs[0]):
@@ -374,8 +387,9 @@ def evaluate_formula(graph, at: dict) -> tuple:
             name = gate.symbol if gate.notation == "infix" else gate.name
             code = "does-not-multiply" if op == "matmul" else "shape"
             where = caret(graph.source, graph.start[i], graph.end[i])
-            return None, (code, f"{name}: {str(e).replace(' — ', ': ', 1)}\n{where}")
-    return values[graph.output], None
+            errors[i] = (code, f"{name}: {str(e).replace(' — ', ': ', 1)}\n{where}")
+            values.append(None)
+    return values, errors
 
 
 def _paper_matmul(a, b):
