@@ -181,7 +181,7 @@ def backward_document(report) -> dict:
 
 # ---- a tensor program's arrays -----------------------------------------------------------------------
 
-def tensor_comparison_lines(c, digits: int) -> list:
+def tensor_comparison_lines(result, c, digits: int) -> list:
     """(text, style) lines for one array: its verdict, the worst element and its index, the
     mistake named and the fix."""
     from ..core.ops import shape_text
@@ -205,7 +205,8 @@ def tensor_comparison_lines(c, digits: int) -> list:
         lines = [(f"{c.name} {shape}: WRONG at {c.wrong} of {c.given.size} elements; worst {at} = "
                   f"{show(given, digits)}, backprop gives {show(expected, digits)}", WRONG_STYLE)]
     if c.diagnosis:
-        for k, part in enumerate(c.explanation.split("\n")):
+        explanation = _with_rule(result, c.diagnosis, c.node, c.explanation)
+        for k, part in enumerate(explanation.split("\n")):
             lines.append((f"    {TENSOR_MISTAKES[c.diagnosis]}: {part}" if k == 0 else f"    {part}", "yellow"))
     elif c.explanation:
         lines += [(f"    {part}", None) for part in c.explanation.split("\n")]
@@ -229,7 +230,7 @@ def tensor_heading(result, what: str, digits: int) -> str:
 def tensor_comparisons_lines(result, comparisons: list, what: str, digits: int, noun: str) -> list:
     lines = [(tensor_heading(result, what, digits), None), ("", None)]
     for c in comparisons:
-        lines += tensor_comparison_lines(c, digits)
+        lines += tensor_comparison_lines(result, c, digits)
     right = sum(c.right for c in comparisons)
     lines += [("", None), summary(right, len(comparisons), noun)]
     return lines
@@ -250,7 +251,7 @@ def tensor_comparisons_document(result, comparisons: list) -> dict:
             "worst": None if worst is None else {"index": list(c.where), "given": json_value(worst[0]),
                                                  "expected": json_value(worst[1])},
             "diagnosis": c.diagnosis, "mistake": TENSOR_MISTAKES.get(c.diagnosis) if c.diagnosis else None,
-            "explanation": c.explanation or None,
+            "explanation": _with_rule(result, c.diagnosis, c.node, c.explanation) or None,
         })
     return {
         "output": {"name": result.output_name, "value": nested(result.value)},
@@ -298,7 +299,8 @@ def tensor_backward_lines(report, digits: int) -> list:
         lines.append((f"       should be {shape_text(np.shape(gl.expected_total))} "
                       f"{brief(gl.expected_total, digits)}", None))
         words = {**MISTAKES, **TENSOR_MISTAKES}.get(gl.diagnosis) if gl.diagnosis else None
-        for k, part in enumerate(gl.explanation.split("\n") if gl.explanation else []):
+        explanation = _with_rule(result, gl.diagnosis, _node_of(result, st.target), gl.explanation)
+        for k, part in enumerate(explanation.split("\n") if explanation else []):
             lines.append((f"       {words + ': ' if words and k == 0 else ''}{part}", "yellow"))
     if report.findings:
         lines.append(("", None))
@@ -336,7 +338,8 @@ def tensor_backward_document(report) -> dict:
             "value": arr(gl.value), "expected_total": arr(gl.expected_total) if gl.verdict != "helper" else None,
             "gates": gl.gates, "verdict": gl.verdict, "diagnosis": gl.diagnosis,
             "mistake": words.get(gl.diagnosis) if gl.diagnosis else None,
-            "explanation": gl.explanation or None,
+            "explanation": _with_rule(result, gl.diagnosis, _node_of(result, gl.statement.target),
+                                      gl.explanation) or None,
         } for gl in report.lines],
         "findings": [{"name": f.name, "kind": f.kind, "expected": nested(f.expected), "text": f.text}
                      for f in report.findings],
@@ -344,3 +347,47 @@ def tensor_backward_document(report) -> dict:
         "total": len(report.graded),
         "passed": report.passed,
     }
+
+
+def transpose_rules(result, node: int) -> list:
+    """The rule that makes the gradient of ``node`` at each matmul that reads it, printed from the
+    matmul gate's VJP in the language (Xᵀ as transpose(X)), with the shapes it multiplies:
+    "dW = dY @ transpose(X): (3x4) = (3x1) @ (1x4)".  This is where a transpose goes."""
+    import re
+
+    import numpy as np
+
+    from ..core.ops import GATES
+    from ..tasks.check.tensor_work import matmul_uses
+    from .notation import vjp_formula
+    from .tensor_trace import d_name, matmul_shapes
+
+    g = result.graph
+    out = []
+    for i, k in matmul_uses(result, node):
+        names = [g.label(j, 20) for j in g.args[i]]
+        name = g.label(i, 20)
+        shown = vjp_formula(GATES["matmul"], k, names, name, d_name(name), g.payload[i] or ())
+        shown = re.sub(r"(\([^()]*\)|[A-Za-z_]\w*)ᵀ", lambda m: f"transpose({m.group(1).strip('()')})", shown)
+        shapes = [tuple(np.shape(result.values[j])) for j in g.args[i]]
+        out.append(f"{d_name(names[k])} = {shown}: {matmul_shapes(k, shapes)}")
+    return out
+
+
+def _with_rule(result, code, node: int, explanation: str) -> str:
+    """The explanation, and where the diagnosis is about a transpose or a shape, the right rule."""
+    from ..tasks.check.tensor_work import SHOW_RULE
+
+    if code not in SHOW_RULE or node is None or node < 0:
+        return explanation
+    rules = transpose_rules(result, node)
+    return explanation + ("\nthe rule: " + "; ".join(rules) if rules else "")
+
+
+def _node_of(result, target: str):
+    """The node whose gradient d<name> is, or None."""
+    g = result.graph
+    name = target[1:]
+    if name in g.bindings:
+        return g.bindings[name]
+    return g.output if name == result.output_name else None

@@ -20,7 +20,7 @@ def _t(shape: tuple) -> tuple:
     return shape[:-2] + shape[-2:][::-1] if len(shape) >= 2 else shape
 
 
-def _matmul_shapes(k: int, shapes: list) -> str:
+def matmul_shapes(k: int, shapes: list) -> str:
     """The shapes the rule for input k of X @ Y multiplies.  numpy reads a vector as a row on the
     left of @ and as a column on the right; the shapes shown are those."""
     xs, ys = shapes
@@ -32,7 +32,7 @@ def _matmul_shapes(k: int, shapes: list) -> str:
     return f"{shape_text(ys)} = {shape_text(_t(xm))} @ {shape_text(gm)}"
 
 
-def _d(label: str) -> str:
+def d_name(label: str) -> str:
     """dW for a name, d(Y * D) for an expression."""
     return f"d{label}" if label.isidentifier() else f"d({label})"
 
@@ -69,16 +69,16 @@ def lines(result, digits: int = DEFAULT_DIGITS) -> list:
                 out.append(f"      {names[k]}: no gradient ({'labels' if gate.name == 'cross_entropy' else 'static'})")
                 continue
             if gate.vjp_exprs is not None:  # the rule written from the gate's own description
-                shown = vjp_formula(gate, k, names, name, _d(name), g.payload[i] or ())
+                shown = vjp_formula(gate, k, names, name, d_name(name), g.payload[i] or ())
                 if gate.name == "matmul":
-                    rule = f"{_d(names[k])} = {shown}: {_matmul_shapes(k, shapes)}"
+                    rule = f"{d_name(names[k])} = {shown}: {matmul_shapes(k, shapes)}"
                 else:
-                    rule = (f"{_d(names[k])} += {shown}: "
-                            f"{shape_text(shapes[k])} from {_d(name)} {shape_text(gshape)}")
+                    rule = (f"{d_name(names[k])} += {shown}: "
+                            f"{shape_text(shapes[k])} from {d_name(name)} {shape_text(gshape)}")
             else:
                 summed = tuple(np.broadcast_shapes(gshape, *[_shape(x) for x in local[i]])) != shapes[k]
-                term = f"{_d(name)} * ∂{_d(name)[1:]}/∂{_d(names[k])[1:]}"
-                rule = (f"{_d(names[k])} += {'sum_to(' if summed else ''}{term}"
+                term = f"{d_name(name)} * ∂{d_name(name)[1:]}/∂{d_name(names[k])[1:]}"
+                rule = (f"{d_name(names[k])} += {'sum_to(' if summed else ''}{term}"
                         f"{') summed over the broadcast axes' if summed else ''}: {shape_text(shapes[k])}")
             out.append(f"      {rule}")
             if np.size(c) <= SMALL:

@@ -18,7 +18,7 @@ import numpy as np
 from ...base.errors import InputError, SourceError
 from ...core.engine import Result
 from .backward_pass import BackwardReport, Finding, Graded, Statement, statement_end, _reads
-from .tensor_work import _close, diagnose, paper_forward, right_formulas
+from .tensor_work import _close, diagnose, paper_forward
 
 
 class TensorGates:
@@ -144,9 +144,7 @@ def grade(result: Result, source: str, origin: str, tolerance: float) -> Backwar
         if new is None:
             failed = [i for i in errors if g.start[i] >= st.start and g.end[i] <= statement_end(g.source, st.start)]
             code, words = errors[failed[0]] if failed else ("shape", "its shapes do not fit")
-            where = right_formulas(result, node)
-            explanation = words.replace("\n", "\n    ") + (f"\n{st.target} = " + "; ".join(w.split(" = ", 1)[1]
-                                                                                     for w in where) if where else "")
+            explanation = words.replace("\n", "\n    ")
             lines.append(Graded(st, "wrong", None, expected_total=true, gates=[gates.name_of[G] for G in remaining],
                                 diagnosis=code, explanation=explanation))
             current[st.target] = None

@@ -56,6 +56,7 @@ class TensorComparison:
     diagnosis: Optional[str] = None  # a key of TENSOR_MISTAKES
     explanation: str = ""
     written: str = ""
+    node: int = -1  # the program's node whose value or gradient this is
     wrong: int = 0  # how many elements are wrong (same shapes only)
 
     @property
@@ -82,59 +83,16 @@ def index_text(where: tuple) -> str:
     return "[" + ", ".join(map(str, where)) + "]"
 
 
-# ---- names as the program writes them ----------------------------------------------------------------
-
-def _names(result: Result) -> list:
-    from ...core.names import short_names
-
-    return short_names(result.graph)
+#: the diagnoses after which the views print the rule that makes the gradient at each matmul that
+#: reads the value (dW = dY @ transpose(X), from the matmul gate's VJP): where the transpose goes
+SHOW_RULE = ("transposed", "does-not-multiply", "shape", "no-transpose")
 
 
-def _label(result: Result, names: list, i: int) -> str:
+def matmul_uses(result: Result, node: int) -> list:
+    """(gate node, input index) for each matmul that reads ``node``: where its gradient is made
+    by a product, and a transpose goes."""
     g = result.graph
-    if g.op[i] in ("input", "const") or g.name[i] is not None or i == g.output:
-        return names[i]
-    return g.label(i, 40)
-
-
-def _upstream_name(result: Result, names: list, i: int) -> str:
-    text = _label(result, names, i)
-    return "d" + text if re.fullmatch(r"[A-Za-z_]\w*", text) else f"d({text})"
-
-
-def _operand(text: str) -> str:
-    return text if re.fullmatch(r"[A-Za-z_]\w*|\w+\([^()]*\)", text) else f"({text})"
-
-
-def right_formulas(result: Result, node: int) -> list:
-    """How the gradient of ``node`` is made at each array gate that reads it, from the gate's VJP as
-    the gate table shows it ("dOUT @ Yᵀ"), in the program's names: ["dW = dY @ transpose(X)
-    (3x1) @ (1x4) = (3x4)"].  This is where a transpose goes."""
-    g = result.graph
-    names = _names(result)
-    out = []
-    for i, args in enumerate(g.args):
-        gate = GATES[g.op[i]]
-        if node not in args or gate.vjp_shown is None or g.op[i] != "matmul":
-            continue
-        k = args.index(node)
-        up = _upstream_name(result, names, i)
-        x, y = (_label(result, names, j) for j in args[:2])
-        shown = gate.vjp_shown[k]
-        plain = {"dOUT": up, "X": x, "Y": y}
-        text = re.sub(r"(dOUT|X|Y)(ᵀ?)", lambda m: f"transpose({plain[m.group(1)]})" if m.group(2)
-                      else _operand(plain[m.group(1)]), shown)
-        up_shape, x_shape, y_shape = (_column(np.shape(result.grads[i])),
-                                      *(_column(np.shape(result.values[j])) for j in args[:2]))
-        left, right = (up_shape, _t(y_shape)) if k == 0 else (_t(x_shape), up_shape)
-        out.append(f"d{names[node]} = {text}: {shape_text(left)} @ {shape_text(right)} = "
-                   f"{shape_text(np.shape(result.grads[node]))}")
-    return out
-
-
-def _column(shape: tuple) -> tuple:
-    """A vector's shape as written on paper, a column."""
-    return (shape[0], 1) if len(shape) == 1 else shape
+    return [(i, args.index(node)) for i, args in enumerate(g.args) if g.op[i] == "matmul" and node in args]
 
 
 def _t(shape: tuple) -> tuple:
@@ -199,13 +157,12 @@ def diagnose(result: Result, node: int, given, expected, tolerance: float, name:
     gshape = np.shape(given)
     value = result.graph.label(node, 30) if name[1:] not in result.graph.bindings else name[1:]
     must = f"{name} must have {value}'s shape {shape_text(shape)}"
-    where = right_formulas(result, node)
     if gshape != shape:
         if len(shape) == 2 and gshape == _t(shape):
             text = f"{must}; yours is {shape_text(gshape)}, the transpose"
             if _close(np.transpose(given), expected, tolerance):
                 text += " of the right answer"
-            return "transposed", text + (f": {'; '.join(where)}" if where else "")
+            return "transposed", text
         if np.size(given) == np.size(expected) and tuple(n for n in gshape if n != 1) == \
                 tuple(n for n in shape if n != 1):
             kind = "row" if len(gshape) == 2 and gshape[0] == 1 else "column" if len(gshape) == 2 else "array"
@@ -223,7 +180,7 @@ def diagnose(result: Result, node: int, given, expected, tolerance: float, name:
             if _close(summed, expected, tolerance):
                 text += " (summed, yours is right)"
             return "not-summed", text
-        return "shape", f"{must}; yours is {shape_text(gshape)}" + (f": {'; '.join(where)}" if where else "")
+        return "shape", f"{must}; yours is {shape_text(gshape)}"
     if _close(given, -np.asarray(expected), tolerance) and np.any(np.asarray(expected) != 0):
         return "sign", f"yours is -{name} (every element's sign flipped)"
     for code, words, i, wrong in mistaken_gradients(result, node):
@@ -232,13 +189,10 @@ def diagnose(result: Result, node: int, given, expected, tolerance: float, name:
         if np.shape(wrong) == shape and _close(given, wrong, tolerance) and not _close(wrong, expected, tolerance):
             gate = GATES[result.graph.op[i]]
             at = result.graph.label(i, 40)
-            text = f"at {at}, {gate.pattern}"
-            if code == "no-transpose" and where:
-                text += f": {'; '.join(where)}"
-            return code, text
+            return code, f"at {at}, {gate.pattern}"
     if len(shape) == 2 and shape[0] == shape[1] and _close(np.transpose(given), expected, tolerance) \
             and not _close(given, expected, tolerance):
-        return "transposed", (f"yours is the transpose of {name}" + (f": {'; '.join(where)}" if where else ""))
+        return "transposed", f"yours is the transpose of {name}"
     return None, ""
 
 
@@ -247,7 +201,7 @@ def compare_arrays(result: Result, name: str, node: int, given, expected, tolera
     """The student's array against backprop's: the shape first, then element by element."""
     expected = np.asarray(expected, dtype=float)
     c = TensorComparison(name, expected, None if given is None else np.asarray(given, dtype=float), "wrong",
-                         written=written)
+                         written=written, node=node if diagnose_it else -1)
     if c.given is None:
         return c
     if c.given_shape != c.shape:
@@ -420,14 +374,12 @@ def check_formulas(result: Result, formulas: list, tolerance: float) -> list:
             c.diagnosis = code
             shape = np.shape(truth)
             words = words.replace("\n", "\n    ")
-            c.explanation = f"{words}\n{f.name} must have the shape {shape_text(shape)}"
-            where = right_formulas(result, f.node) if f.kind == "gradient" else []
-            if where:
-                c.explanation += ": " + "; ".join(where)
+            whose = f"{f.name[1:]}'s shape" if f.kind == "gradient" and f.name[1:] in g.bindings else "the shape"
+            c.explanation = f"{words}\n{f.name} must have {whose} {shape_text(shape)}"
         out.append(c)
     return out
 
 
 __all__ = ["TENSOR_MISTAKES", "TensorComparison", "check_expected", "check_formulas", "compare_arrays",
            "diagnose", "index_text", "mistaken_gradients", "parse_expect", "parse_formulas",
-           "right_formulas"]
+           "matmul_uses", "SHOW_RULE"]
