@@ -49,15 +49,26 @@ class TensorGates:
                         seen.add(j)
                         stack.append(j)
             shares: dict = {}
-            for i in inside:
+            for i in sorted(inside, reverse=True):
                 for j, c in zip(g.args[i], result.contrib[i] or ()):
                     if j in self.name_of and j != gate and c is not None:
-                        shares[j] = c if j not in shares else shares[j] + c
+                        shares.setdefault(j, []).append(c)
             self.shares[gate] = shares
             for j in shares:
                 self.consumers[j].append(gate)
         for node in self.consumers:
             self.consumers[node].sort(reverse=True)
+
+    def units(self, node: int, gates: list) -> list:
+        """Every (gate, share) the gates send node: one a recorded edge into it inside the gate
+        (L = sum(h*h) + sum(h) sends h the shares 2h and 1)."""
+        return [(G, s) for G in gates for s in range(len(self.shares[G][node]))]
+
+    def amount(self, node: int, units) -> np.ndarray:
+        total = np.zeros(np.shape(self.result.grads[node]))
+        for G, s in units:
+            total = total + self.shares[G][node][s]
+        return total
 
 
 def read_backward(source: str, origin: str, gates: TensorGates) -> tuple:
@@ -139,13 +150,14 @@ def grade(result: Result, source: str, origin: str, tolerance: float) -> Backwar
         prev = current.get(st.target, initial.get(st.target, np.zeros(np.shape(result.values[node]))))
         true = result.grads[node]
         handled = spent.setdefault(node, [])
-        remaining = [G for G in gates.consumers[node] if G not in handled]
+        remaining = [u for u in gates.units(node, gates.consumers[node]) if u not in handled]
         reads_gates = [G for G in gates.consumers[node] if "d" + gates.name_of[G] in st.reads]
         if new is None:
             failed = [i for i in errors if g.start[i] >= st.start and g.end[i] <= statement_end(g.source, st.start)]
             code, words = errors[failed[0]] if failed else ("shape", "its shapes do not fit")
             explanation = words.replace("\n", "\n    ")
-            lines.append(Graded(st, "wrong", None, expected_total=true, gates=[gates.name_of[G] for G in remaining],
+            lines.append(Graded(st, "wrong", None, expected_total=true,
+                                gates=list(dict.fromkeys(gates.name_of[G] for G, _ in remaining)),
                                 diagnosis=code, explanation=explanation))
             current[st.target] = None
             continue
@@ -163,12 +175,12 @@ def grade(result: Result, source: str, origin: str, tolerance: float) -> Backwar
         else:
             chosen = _choose(gates, node, reads_gates, remaining, contribution, tolerance,
                              last_line[st.target] == k)
-            expected_c = sum((gates.shares[G][node] for G in chosen), np.zeros(np.shape(true)))
-        total = sum((gates.shares[G][node] for G in handled + chosen), np.zeros(np.shape(true))) \
-            if node != fwd.output else expected_c
-        graded = Graded(st, "right", new, contribution, expected_c, total, [gates.name_of[G] for G in chosen])
-        if len(chosen) == 1:
-            graded.upstream = result.grads[chosen[0]]
+            expected_c = gates.amount(node, chosen)
+        total = gates.amount(node, handled + chosen) if node != fwd.output else expected_c
+        chosen_gates = list(dict.fromkeys(G for G, _ in chosen))
+        graded = Graded(st, "right", new, contribution, expected_c, total, [gates.name_of[G] for G in chosen_gates])
+        if len(chosen_gates) == 1:
+            graded.upstream = result.grads[chosen_gates[0]]
         contribution_right = contribution is not None and _close(contribution, expected_c, tolerance)
         total_right = _close(new, total, tolerance)
         if not contribution_right or not total_right and (overwrote or last_line[st.target] == k):
@@ -199,22 +211,26 @@ def grade(result: Result, source: str, origin: str, tolerance: float) -> Backwar
 
 def _choose(gates: TensorGates, node: int, reads_gates: list, remaining: list, c, tolerance: float,
             last: bool) -> list:
-    """The gates whose share a line adding ``c`` to d<node> sends: those it reads d<gate> of, else
-    the one (or all remaining) whose share it matches, else all remaining at the last line, else the
-    next gate in backward order."""
-    pool = [G for G in remaining if G in reads_gates] if reads_gates else remaining
+    """The (gate, share)s a line adding ``c`` to d<node> sends: those of the gates it reads d<gate>
+    of (all, or the part it matches), else the share(s) it matches, else all remaining at the last
+    line, else the next gate's in backward order."""
+    from itertools import combinations
+
+    pool = [u for u in remaining if u[0] in reads_gates] if reads_gates else remaining
     if not pool:
         return []
-    if reads_gates:
-        return pool
-    shape = np.shape(gates.result.grads[node])
     if c is not None:
-        for G in pool:
-            if _close(c, gates.shares[G][node], tolerance):
-                return [G]
-        if _close(c, sum((gates.shares[G][node] for G in pool), np.zeros(shape)), tolerance):
+        if _close(c, gates.amount(node, pool), tolerance):
             return pool
-    return pool if last else pool[:1]
+        sizes = range(1, len(pool)) if len(pool) <= 8 else range(1, 2)
+        for n in sizes:
+            for part in combinations(pool, n):
+                if _close(c, gates.amount(node, part), tolerance):
+                    return list(part)
+    if reads_gates or last:
+        return pool
+    first = pool[0][0]
+    return [u for u in pool if u[0] == first]
 
 
 def _findings(gates: TensorGates, current: dict, lines: list, tolerance: float) -> list:
