@@ -213,3 +213,44 @@ def test_no_internal_error_on_tensor_own_work_options(tmp_path):
                  ("--grad", "dW = softmax(W) @ X")):
         r = run("check", "-f", f, *args)
         assert r.exit_code in (0, 1, 2) and "Internal error" not in r.stderr, (args, r.stderr)
+
+
+# ---- the quiz on a tensor program -----------------------------------------------------------------------
+
+def test_quiz_asks_each_gradients_shape_first_then_elements(tmp_path):
+    f = program(tmp_path, CS231N)
+    r = run("quiz", "-f", f, "--only", "backward", "--format", "json", input="3x1\n3x1\n4x1\n4x3\n4x3\n")
+    assert r.exit_code == 0, r.stderr
+    qs = json.loads(r.stdout)["questions"]
+    kinds = [q["kind"] for q in qs]
+    assert kinds[:4] == ["shape"] * 4 and set(kinds[4:]) == {"gradient"}
+    assert [q["prompt"] for q in qs[:4]] == ["shape of dY = ∂L/∂Y", "shape of dD = ∂L/∂D",
+                                             "shape of dX = ∂L/∂X", "shape of dW = ∂L/∂W"]
+    assert [q["verdict"] for q in qs[:3]] == ["right", "right", "right"]
+    dw = qs[3]
+    assert dw["verdict"] == "wrong" and dw["diagnosis"] == "transposed" and dw["expected"] == [3, 4]
+    for q in qs[4:]:  # every element asked is the engine's
+        grads = {"Y": [[1], [0.5], [-1]], "D": [[1], [1], [1]], "X": [[-1], [2.5], [2], [3.5]],
+                 "W": [[1, 2, 0, -1], [0.5, 1, 0, -0.5], [-1, -2, 0, 1]]}[q["node"]]
+        assert q["expected"] == np.asarray(grads)[tuple(q["index"])]
+
+
+@pytest.mark.parametrize("text, shape", [("3x4", (3, 4)), ("(3, 4)", (3, 4)), ("3 by 4", (3, 4)), ("[3,4]", (3, 4)),
+                                         ("3", (3,)), ("(3,)", (3,)), ("()", ()), ("scalar", ()),
+                                         ("three", None), ("3x", None)])
+def test_quiz_reads_shapes(text, shape):
+    from backprop_cli.tasks.quiz import parse_shape
+
+    assert parse_shape(text) == shape
+
+
+def test_quiz_element_answers_are_diagnosed_with_the_gate_tables_mistakes(tmp_path):
+    f = program(tmp_path, "input W = [[1, 2], [3, 4]]; input x = [1, -1]; L = mean(square(W @ x))")
+    # dx's shape, dW's shape (a wrong one asked again: "2x" is not a shape), then dx[1] without the mean's 1/N
+    r = run("quiz", "-f", f, "--only", "backward", "--format", "json", input="2\n2x\n2x2\n-12\n-12\n")
+    qs = json.loads(r.stdout)["questions"]
+    assert [q["verdict"] for q in qs[:2]] == ["right", "right"]
+    element = qs[2]
+    assert element["prompt"] == "dx[1] = ∂L/∂x[1]" and element["expected"] == -6
+    assert element["verdict"] == "wrong" and element["diagnosis"] == "no-mean-n"
+    assert "a missing 1/N of a mean" in element["explanation"]

@@ -24,20 +24,21 @@ from ...base.errors import InputError, SourceError, caret
 from ...base.numbers import show
 from ...core.engine import Result
 from ...core.ops import GATES, ShapeError, mistaken_vjp, shape_text
+from .backward_pass import MISTAKES
 from .own_work import EQUAL_NOISE, parse_formulas, resolve, rounding
 
-#: the mistakes of matrix calculus, beside those the gate table lists (core/ops.py, ``mistakes``)
-TENSOR_MISTAKES = {
+#: the mistakes of matrix calculus, beside the chain rule's (backward_pass.MISTAKES, which holds these
+#: too, so that the grader and the quiz word them alike) and those the gate table lists at the array
+#: gates (core/ops.py, ``mistakes``: a transpose missing, a mean's 1/N, softmax without one-hot)
+for _code, _words in {
     "transposed": "transposed (a transpose missing or on the wrong side)",
     "does-not-multiply": "a product that does not multiply (a transpose missing or on the wrong side)",
     "not-summed": "a broadcast not summed back",
     "shape": "a gradient of the wrong shape",
-    "sign": "sign flipped",
-}
-for _op in GATES.values():
-    for _code, _words, _exprs in _op.mistakes:
-        TENSOR_MISTAKES.setdefault(_code, _words)
-del _op, _code, _words, _exprs
+}.items():
+    MISTAKES.setdefault(_code, _words)
+del _code, _words
+TENSOR_MISTAKES = MISTAKES
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
