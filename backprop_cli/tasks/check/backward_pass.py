@@ -211,6 +211,7 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
     from ...core.engine import forward
     from ...base.text import LineIndex
     from ...language.parser import parse_statements
+    from ...language.values import first_array
     from ...base.suggest import nearest
 
     result = gates.result
@@ -219,6 +220,10 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
     forward_names.setdefault(result.output_name, fwd.output)
     bound = list(forward_names) + ["d" + n for n in forward_names]
     g, raw = parse_statements(source, origin, bound)
+    array = first_array(g)
+    if array is not None and not getattr(result.value, "ndim", 0):
+        raise SourceError("an array in the backward pass of a scalar program: every gradient is one number",
+                          source, g.start[array], g.end[array], origin)
     if any(st[0] == "input" for st in raw):
         raise InputError(f"{origin or 'the backward pass'}: an 'input' line in the backward pass",
                          "Declare inputs in the forward pass.")

@@ -179,8 +179,10 @@ def parse_formulas(grads, grad_file: Optional[str]) -> list:
 
 def bind_formulas(result: Result, formulas: list) -> None:
     """Parse each formula over the program's names; an unknown name is an input error."""
-    from ...language.program import build
     from ...base.suggest import nearest
+    from ...base.text import printable
+    from ...language.program import build
+    from ...language.values import first_array
 
     names = list(result.graph.bindings)
     for f in formulas:
@@ -189,6 +191,12 @@ def bind_formulas(result: Result, formulas: list) -> None:
             f.graph = build(f.text, at=names, origin=f"{f.origin} ({f.name})")
         except SourceError as e:
             raise InputError(f"{f.origin}: {f.name} = {e.message}\n{caret(f.text, e.start, e.end)}", e.hint) from None
+        array = first_array(f.graph)
+        if array is not None and not getattr(result.value, "ndim", 0):
+            raise InputError(f"{f.origin}: the formula for {f.name} makes an array "
+                             f"({printable(f.graph.text(array), 40)}), and the program is scalar: "
+                             f"{f.name} is one number", "Write a formula of the program's numbers, e.g. "
+                             "--grad \"dx = 2*x\".")
         unknown = [n for n in f.graph.inputs if n not in result.graph.bindings]
         if unknown:
             close = nearest(unknown[0], names)
