@@ -254,3 +254,53 @@ def test_quiz_element_answers_are_diagnosed_with_the_gate_tables_mistakes(tmp_pa
     assert element["prompt"] == "dx[1] = ∂L/∂x[1]" and element["expected"] == -6
     assert element["verdict"] == "wrong" and element["diagnosis"] == "no-mean-n"
     assert "a missing 1/N of a mean" in element["explanation"]
+
+
+# ---- one look (issue #22.4) ----------------------------------------------------------------------------
+
+def test_tensor_check_has_the_scalar_checks_json_schema(tmp_path):
+    scalar = json.loads(run("check", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--format", "json").stdout)
+    tensor = json.loads(run("check", "-f", program(tmp_path, CS231N), "--format", "json").stdout)
+    for key in ("output", "inputs", "method", "tolerance", "probes", "checks", "passed", "verdict"):
+        assert key in scalar and key in tensor
+    assert set(scalar) - {"directions"} <= set(tensor)
+    assert set(scalar["checks"][0]) <= set(tensor["checks"][0])
+    assert scalar["method"] == tensor["method"]
+    assert tensor["output"] == {"name": "L", "value": 0.5} and tensor["inputs"]["W"] == {"shape": [3, 4]}
+    assert tensor["passed"] is True and tensor["verdict"] == "all 3 gradients pass"
+    assert [c["input"] for c in tensor["checks"]] == ["W", "X", "D"]
+
+
+def test_tensor_check_has_the_scalar_checks_title_notes_and_verdict(tmp_path):
+    r = run("check", "-f", program(tmp_path, CS231N), env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "gradient check of L = 0.5 at W (3x4), X (4x1), D (3x1)"
+    assert lines[-1] == "all 3 gradients pass"
+    assert any(line.startswith("numeric: centred difference") for line in lines)
+    assert any(line.startswith("rel. error:") for line in lines)
+    r = run("check", "sum(relu(W))", "--at", "W=[0,1,-1]")
+    assert r.stdout.splitlines()[-1] == "0 of 1 pass; kink nearby: W; no failures"
+
+
+def test_tensor_trace_speaks_in_short_names_and_prints_each_shape_once():
+    r = run("trace", "L = sum(relu(W @ x))", "--at", "W=[[1,2],[3,-4],[0,1]],x=[1,-1]", env={"COLUMNS": "100"})
+    assert r.exit_code == 0, r.stderr
+    out = r.stdout
+    assert "relu(W @ x) = relu(W @ x)" not in out
+    assert "  t1 = W@x   (3,) = [-1, 7, -1]" in out and "  t2 = relu(t1)   (3,) = [0, 7, 0]" in out
+    assert "step 3: t1 = W@x   (matmul gate, (3,))" in out
+    assert "dW = dt1 @ xᵀ: (3x2) = (3x1) @ (1x2)" in out and "dt1 += dt2 * ∂t2/∂t1: (3,)" in out
+    for line in out.splitlines():  # a shape once a line
+        assert line.count("(3,)") <= 1, line
+    full = run("trace", "L = sum(relu(W @ x))", "--at", "W=[[1,2],[3,-4],[0,1]],x=[1,-1]", "--labels", "full").stdout
+    assert "d(W @ x) += d(relu(W @ x)) * ∂relu(W @ x)/∂(W @ x)" in " ".join(full.split())
+
+
+def test_the_table_tree_and_trace_name_nodes_alike():
+    args = ("L = sum(relu(W @ x))", "--at", "W=[[1,2],[3,-4],[0,1]],x=[1,-1]")
+    table = run("eval", *args).stdout
+    tree = run("eval", *args, "--format", "tree").stdout
+    trace = run("trace", *args).stdout
+    for text in (table, tree, trace):
+        assert "t1" in text and "t2 = relu(t1)" in text
