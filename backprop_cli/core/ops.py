@@ -421,9 +421,9 @@ _gate("mul", "x y", lib(2), (Y, X),
       symbol="*", precedence=2, commutative=True,
       mistakes=(("own-value", "own value instead of the other input's", (X, Y)),), **_INFIX)
 _gate("div", "x y", lib(2), (1 / Y, -OUT / Y),
-      "the div gate scales by 1/b, and sends -a/b^2 times the upstream to the divisor",
+      "the div gate scales by 1/y, and sends -x/y^2 times the upstream to the divisor",
       shown=(1 / Y, -X / Y ** 2), symbol="/", precedence=2,
-      mistakes=(("div-square", "-a/b instead of -a/b^2 at the divisor (-1/q for -1/q^2)", (None, -X / Y)),),
+      mistakes=(("div-square", "-x/y instead of -x/y^2 at the divisor (-1/q for -1/q^2)", (None, -X / Y)),),
       undefined=lambda a, b: "division by zero" if b == 0 else None,
       piece=lambda a, b: _sign_piece(b), **_INFIX)
 _gate("neg", "x", lib(1), (-1,),
@@ -432,7 +432,7 @@ _gate("neg", "x", lib(1), (-1,),
 _gate("pow", "x y", lib(2),
       # PyTorch's conventions: d/dx is 0 when y == 0; d/dy is 0 when x == 0 and y >= 0.
       (at(eq(Y, 0), 0, Y * X ** (Y - 1)), at(both(eq(X, 0), ge(Y, 0)), 0, OUT * F.log(X))),
-      "the power gate scales by b*a^(b-1); the exponent gets a^b*log(a)",
+      "the power gate scales by y*x^(y-1); the exponent gets x^y*log(x)",
       symbol="^", spellings=("**",), associativity="right", precedence=4, notation="infix",
       undefined=_pow_undefined, piece=_pow_piece,
       fast={"local": _pow_local, "np_local": _np_pow_local})
