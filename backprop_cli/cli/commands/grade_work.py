@@ -93,7 +93,8 @@ def _tensor_work(loaded, tolerance, fmt, digits, expect, grads, grad_file):
         view.print_lines(make_console(), view.tensor_comparisons_lines(result, comparisons, what, digits, noun))
     wrong = [c.name for c in comparisons if not c.right]
     if wrong:
-        raise MathError(f"{', '.join(wrong)} {'are' if len(wrong) > 1 else 'is'} wrong "
+        names = list(dict.fromkeys(wrong))
+        raise MathError(f"{', '.join(names)} {'are' if len(names) > 1 else 'is'} wrong "
                         f"({len(wrong)} of {len(comparisons)})")
 
 
