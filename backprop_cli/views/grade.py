@@ -197,20 +197,26 @@ def tensor_comparison_lines(result, c, digits: int) -> list:
         given, expected = c.worst if c.worst is not None else (0.0, 0.0)
         at = f"{c.name}{index_text(c.where)}" if c.where else c.name
         if c.verdict == "equal":
+            if not c.shape:
+                return [(f"{c.name} = {c.written or show(float(c.given), digits)}: equal", RIGHT_STYLE)]
             return [(f"{c.name} {shape}: equal, every element", RIGHT_STYLE)]
         if c.verdict == "close":
             return [(f"{c.name} {shape}: close, every element within {show(c.tolerance, 3)} ({c.why}); "
                      f"the farthest {at} = {show(given, digits)}, backprop {show(expected, digits)}",
                      RIGHT_STYLE)]
-        lines = [(f"{c.name} {shape}: WRONG at {c.wrong} of {c.given.size} elements; worst {at} = "
-                  f"{show(given, digits)}, backprop gives {show(expected, digits)}", WRONG_STYLE)]
+        if not c.shape:
+            lines = [(f"{c.name} = {c.written or show(given, digits)}: WRONG, backprop gives "
+                      f"{show(expected, digits)} (yours is off by {show(given - expected, digits)})", WRONG_STYLE)]
+        else:
+            lines = [(f"{c.name} {shape}: WRONG at {c.wrong} of {c.given.size} elements; worst {at} = "
+                      f"{show(given, digits)}, backprop gives {show(expected, digits)}", WRONG_STYLE)]
     if c.diagnosis:
         explanation = _with_rule(result, c.diagnosis, c.node, c.explanation)
         for k, part in enumerate(explanation.split("\n")):
             lines.append((f"    {TENSOR_MISTAKES[c.diagnosis]}: {part}" if k == 0 else f"    {part}", "yellow"))
     elif c.explanation:
         lines += [(f"    {part}", None) for part in c.explanation.split("\n")]
-    if c.given is not None and c.given.size <= SMALL and c.expected.size <= SMALL:
+    if c.given is not None and c.given.size <= SMALL and c.expected.size <= SMALL and c.shape:
         lines.append((f"    yours {brief(c.given, digits)}; backprop {brief(c.expected, digits)}", None))
     return lines
 

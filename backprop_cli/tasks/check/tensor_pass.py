@@ -185,9 +185,15 @@ def grade(result: Result, source: str, origin: str, tolerance: float) -> Backwar
         total_right = _close(new, total, tolerance)
         if not contribution_right or not total_right and (overwrote or last_line[st.target] == k):
             graded.verdict = "wrong"
+            early = [n for n in st.reads if n.startswith("d") and n[1:] in gates.node_of and n not in current
+                     and gates.node_of[n[1:]] != fwd.output]
             used = [(G, current.get("d" + gates.name_of[G])) for G in reads_gates]
             bad_up = [G for G, v in used if v is not None and not _close(v, result.grads[G], tolerance)]
-            if overwrote and contribution_right:
+            if early:
+                graded.diagnosis = "used-before"
+                graded.explanation = (f"{early[0]} is used before any line computes it (it is zeros here): go "
+                                      "backwards from the output, computing d<gate> before the gate's inputs")
+            elif overwrote and contribution_right:
                 graded.diagnosis = "overwritten"
                 graded.explanation = (f"{base} feeds more than one gate: '=' threw away what the lines above "
                                       "gathered; use +=")
