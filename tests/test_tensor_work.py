@@ -308,3 +308,15 @@ def test_the_table_tree_and_trace_name_nodes_alike():
     trace = run("trace", *args).stdout
     for text in (table, tree, trace):
         assert "t1" in text and "t2 = relu(t1)" in text
+
+
+@pytest.mark.parametrize("program, at, answer, code", [
+    ("L = sum(W * x)", "W=[[1,2],[3,4]],x=[5,-1]", "--grad=dW = W", "own-value"),
+    ("L = sum(exp(W))", "W=[1,2]", "--grad=dW = 1/W", "exp-as-log"),
+    ("L = sum(max(W, V))", "W=[1,5],V=[3,2]", "--expect=dW=[1,0]", "routing"),
+    ("L = sum(W / V)", "W=[1,5],V=[3,2]", "--expect=dV=[-0.3333333333333333,-2.5]", "div-square"),
+])
+def test_the_elementwise_gates_mistakes_are_named_over_arrays(program, at, answer, code):
+    """The scalar grader's gate-table mistakes, replayed element by element through the tensor engine."""
+    code_, doc = check_json(program, "--at", at, answer)
+    assert code_ == 1 and doc["checks"][0]["diagnosis"] == code

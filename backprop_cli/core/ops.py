@@ -374,9 +374,24 @@ def _derive_vjp(op: Gate, exprs=None):
 
 
 def mistaken_vjp(op: Gate, m: int):
-    """An array gate's VJP with its m-th mistake (``mistakes``: wrong VJPs, in the form of ``vjp``)
-    in place of the right one: what a learner who made that mistake computes."""
-    return _derive_vjp(op, op.mistakes[m][2])
+    """What a learner who makes the gate's m-th mistake computes: an array gate's VJP (``mistakes``:
+    wrong VJPs, in the form of ``vjp``), or an elementwise gate's ``np_local`` (wrong local
+    gradients; an input the mistake leaves alone keeps the right one)."""
+    if not op.elementwise:
+        return _derive_vjp(op, op.mistakes[m][2])
+    libs = lambda n: library.LIBRARY[n].numpy  # noqa: E731
+    wrong = op.mistakes[m][2]
+    if op.arity[1] is None:
+        ev = compile_expr(lift(wrong[0]), _numpy_call, libs, op.name, numpy_pick, numpy_pick)
+        return lambda out, *xs: tuple(ev(out, xs, k) for k in range(len(xs)))
+    evs = [compile_expr(lift(w if w is not None else r), _numpy_call, libs, op.name, numpy_pick, numpy_pick)
+           for w, r in zip(wrong, op.local_exprs)]
+    n, defaults = len(op.params), op.defaults
+
+    def local(out, *xs):
+        full = xs if len(xs) == n or not defaults else xs + defaults[len(xs) - n:]
+        return tuple(e(out, full, None) for e in evs[:len(xs)])
+    return local
 
 
 #: every gate, elementwise and array, by name, in table order

@@ -128,18 +128,25 @@ def _summed_axes(given_shape: tuple, shape: tuple) -> Optional[tuple]:
     return tuple(axes)
 
 
+#: the gates whose mistakes are replayed for one diagnosis (each a backward pass over the program)
+REPLAYS = 200
+
+
 def mistaken_gradients(result: Result, node: int):
     """(code, words, gate node, the gradient of ``node`` a learner making that mistake gets), for
-    every mistake the gate table lists at an array gate of the program."""
+    every mistake the gate table lists at a gate of the program (an array gate's wrong VJP, an
+    elementwise gate's wrong local gradient), one gate at a time, at most REPLAYS of them."""
     from ...core.vectorized import tensor_backward
 
     g = result.graph
     shapes = [np.shape(v) for v in result.values]
     live = g.live()
+    replays = 0
     for i, op in enumerate(g.op):
         gate = GATES[op]
-        if gate.elementwise or not gate.mistakes or not live[i]:
+        if not gate.mistakes or not live[i] or not g.args[i] or replays >= REPLAYS:
             continue
+        replays += 1
         for m, (code, words, _exprs) in enumerate(gate.mistakes):
             try:
                 with np.errstate(all="ignore"):
