@@ -89,7 +89,7 @@ def command(program, collapse, digits, step, delay, labels, fmt, out, mode, wrt,
         if type(result.value) is not float:  # a tensor program
             from ...views import tensor_trace
 
-            tensor_trace.render(result, console, digits)
+            tensor_trace.render(result, console, digits, labels)
             return
         pace = Pacer(step, delay, console)
         write(result, writer_for(console), digits, labels, before_step=pace if pace.active else None)
