@@ -44,8 +44,12 @@ FORMAT_CHOICE = ["csv", "jsonl", "parquet", "feather"]
 @click.option("--partition-size", type=click.IntRange(1, None), default=64 * 2**20, show_default=True,
               metavar="BYTES", help="With --engine dask: bytes of CSV or JSON lines per partition "
                                     "(Parquet: one partition per row group; Arrow: per record batch).")
+@click.option("--csv-engine", type=click.Choice(["auto", "numpy", "pyarrow"]), default="auto",
+              show_default=True,
+              help="Who reads and writes CSV: pyarrow's multi-threaded reader (the data extra: "
+                   "pip install 'backprop-cli[data]'), numpy, or auto (pyarrow when installed).")
 def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, in_format, chunk_size,
-            skip_bad, rejects_path, engine, scheduler, workers, partition_size):
+            skip_bad, rejects_path, engine, scheduler, workers, partition_size, csv_engine):
     """\b
     backprop batch "1/(1+exp(-(w0*x0+w1*x1+w2)))" -i points.csv -o grads.csv
     backprop batch "(x+y)*z" -i points.parquet --at z=-4 -o grads.parquet
@@ -55,7 +59,8 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
 
     Evaluate EXPR and its gradient at every row of FILE.  CSV input has a header row naming
     the inputs; JSON lines are objects such as {"x": 1, "y": 2}; Parquet and Arrow IPC
-    (Feather) columns of integers or floats are read as float64.  Each output row has the
+    (Feather) columns of integers or floats are read as float64 (Parquet and Arrow need the data
+    extra: pip install 'backprop-cli[data]').  Each output row has the
     input's other columns first (passed through, so rows join back), then the inputs, the
     output (f), and df/d<input> for every input.
 
@@ -82,7 +87,7 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
     _exit_cleanly_on_sigterm()
     inputs = batch_job.resolve(input_path)
     job = batch_job.Job(inputs, out_path, in_format, fmt, chunk_size, skip_bad, allow_nonfinite,
-                        rejects_path, point)
+                        rejects_path, point, csv_engine)
     batch_job.check_not_same_file(inputs, out_path)
     if rejects_path:
         batch_job.check_not_same_file(inputs, rejects_path)
@@ -94,7 +99,8 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
     readers = []
     try:
         for path in inputs:
-            readers.append(batch_job.open_input(path, in_format))
+            readers.append(batch_job.open_input(path, in_format, csv_engine))
+        batch_job.check_output_format(job, readers)
         graph = build_graph(source, origin, point, output, expr, file, also_bound=readers[0].columns)
         from .common import scalar_only
 

@@ -17,7 +17,8 @@ from ...base.errors import InputError
 from ...base.files import atomic_write
 from . import chunks as batch
 from .read import expand_inputs, format_of, open_reader, shown, Reader
-from .write import open_writer
+from .cells import arrow
+from .write import COLUMNAR_FORMATS, open_writer
 
 EXTENSIONS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "feather": ".feather"}
 
@@ -33,6 +34,7 @@ class Job:
     allow_nonfinite: bool = False
     rejects_path: Optional[str] = None
     at: Mapping[str, float] = field(default_factory=dict)
+    csv_engine: str = "auto"  # read.CSV_ENGINES: who reads and writes CSV
 
     @property
     def per_file(self) -> bool:
@@ -51,10 +53,18 @@ def resolve(input_path: str) -> List[str]:
     return expand_inputs(input_path)
 
 
-def open_input(path: str, fmt: Optional[str]) -> Reader:
+def open_input(path: str, fmt: Optional[str], csv_engine: str = "auto") -> Reader:
     if path == "-":
-        return open_reader("-", stream=sys.stdin.buffer, fmt=fmt, origin="<stdin>")
-    return open_reader(path, fmt=fmt)
+        return open_reader("-", stream=sys.stdin.buffer, fmt=fmt, origin="<stdin>", csv_engine=csv_engine)
+    return open_reader(path, fmt=fmt, csv_engine=csv_engine)
+
+
+def check_output_format(job: "Job", readers: List[Reader]) -> None:
+    """A columnar output needs the data extra: say so before any row is read."""
+    for reader in readers if job.per_file else readers[:1]:
+        fmt = job.out_format or (None if job.per_file else format_of(job.out_path)) or reader.format
+        if fmt in COLUMNAR_FORMATS:
+            arrow(f"writing {'Parquet' if fmt == 'parquet' else 'Arrow IPC (Feather)'}")
 
 
 def check_not_same_file(inputs: List[str], out_path: str) -> None:
@@ -131,10 +141,12 @@ def plan_all(graph, readers: List[Reader], at) -> batch.Plan:
 
 
 def check_numeric(reader: Reader, name: str) -> None:
+    t = reader.column_type(name)
+    if t is None:
+        return
     import pyarrow as pa
 
-    t = reader.column_type(name)
-    if t is not None and not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
+    if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
         raise InputError(f"{shown(reader.origin)}: column {name} holds {t}, not numbers",
                          "The expression's inputs must be integer or floating-point columns.")
 
@@ -151,14 +163,14 @@ def run_local(job: Job, graph, readers: List[Reader], plan: batch.Plan, progress
         if not job.per_file:
             fmt = job.out_format or format_of(job.out_path) or readers[0].format
             single = Output(stack, job.out_path)
-            writer = _lazy_writer(fmt, single.stream, names, extra_schema, lazy)
+            writer = _lazy_writer(fmt, single.stream, names, extra_schema, lazy, job.csv_engine)
         for reader in readers:
             with ExitStack() as inner:
                 inner.callback(reader.close)
                 if job.per_file:
                     fmt = job.out_format or reader.format
                     out = Output(inner, output_for(job, reader.origin, fmt))
-                    writer = _lazy_writer(fmt, out.stream, names, extra_schema, lazy)
+                    writer = _lazy_writer(fmt, out.stream, names, extra_schema, lazy, job.csv_engine)
                 summary = batch.run(graph, reader, writer, plan, chunk_size=job.chunk_size,
                                     skip_bad=job.skip_bad, allow_nonfinite=job.allow_nonfinite,
                                     progress=progress, rejected=rejects.for_reader(reader))
@@ -174,16 +186,17 @@ class _lazy_writer:
     """A writer made at the first block (a JSON-lines input's passed-through types are known then),
     that also closes cleanly when no row came."""
 
-    def __init__(self, fmt, stream, names, extra_schema, lazy: bool = False) -> None:
+    def __init__(self, fmt, stream, names, extra_schema, lazy: bool = False, csv_engine: str = "auto") -> None:
         self.args = (fmt, stream, names, extra_schema)
-        self.writer = None if lazy else open_writer(fmt, stream, names, extra_schema)
+        self.csv_engine = csv_engine
+        self.writer = None if lazy else open_writer(fmt, stream, names, extra_schema, csv_engine)
 
     def write(self, block, extra=None) -> None:
         if self.writer is None:
             fmt, stream, names, schema = self.args
             if schema is None and extra is not None:
                 schema = extra.schema
-            self.writer = open_writer(fmt, stream, names, schema)
+            self.writer = open_writer(fmt, stream, names, schema, self.csv_engine)
         self.writer.write(block, extra)
 
     def drain(self) -> None:
@@ -194,7 +207,7 @@ class _lazy_writer:
     def close(self) -> None:
         if self.writer is None:
             fmt, stream, names, schema = self.args
-            self.writer = open_writer(fmt, stream, names, schema)
+            self.writer = open_writer(fmt, stream, names, schema, self.csv_engine)
         close = getattr(self.writer, "close", None)
         if close is not None:
             close()
