@@ -38,6 +38,7 @@ def command(expr, file, at, output, allow_nonfinite, collapse, screenshot, size,
     from ...base.errors import InputError
     from .common import read_program
 
+    _need_textual()
     source, origin = read_program(expr, file)
     point = parse_at(at)
     shot = None
@@ -62,6 +63,21 @@ def command(expr, file, at, output, allow_nonfinite, collapse, screenshot, size,
         _screenshot(app, *shot)
     if app.failure is not None:
         raise app.failure
+
+
+def _need_textual() -> None:
+    """textual is the live extra (about 10 MB with its own dependencies): say what to install."""
+    import importlib.util
+
+    from ...base.errors import InputError
+
+    try:
+        found = importlib.util.find_spec("textual") is not None
+    except (ImportError, ValueError):  # ValueError: blocked in sys.modules
+        found = False
+    if not found:
+        raise InputError("backprop live needs textual, which the default install leaves out",
+                         "Install the live extra: pip install 'backprop-cli[live]'.")
 
 
 KEY_NAMES = {"up", "down", "left", "right", "enter", "escape", "tab", "space", "backspace", "home", "end",
