@@ -174,3 +174,34 @@ def test_stale_tables_fall_back_to_lark(monkeypatch):
     g = parser.parse("(x+y)*z")
     assert g.op == ["input", "input", "add", "input", "mul"]
     monkeypatch.setattr(parser, "_tables", None)
+
+
+def test_the_table_generator_uses_only_larks_public_api():
+    """tablegen builds the LALR table and the scanner itself from the grammar Lark compiles: no Lark
+    submodule is imported and no private attribute is read, so the pin can follow Lark's releases."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(lalr_gen))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("lark"):
+            assert node.module == "lark", f"line {node.lineno}: from {node.module} import ..."
+        if isinstance(node, ast.Import):
+            assert all(a.name == "lark" or not a.name.startswith("lark") for a in node.names), node.lineno
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and node.attr != "__version__":
+            assert False, f"line {node.lineno}: .{node.attr}"
+
+
+def test_the_lalr_construction_on_a_textbook_grammar():
+    """The dragon book's S -> C C, C -> c C | d (LALR(1): 7 states after merging), against Lark."""
+    from lark import Lark
+
+    toy = Lark('start: c c\nc: "c" c | "d"\n', parser="lalr")
+    states, start, end = lalr_gen._lalr_table(toy.rules, "start")
+    assert len(states) == 7  # the state after `start` among them
+    kinds = {tuple(sorted((sym, a) for sym, (a, _) in row.items())) for row in states}
+    reduce_on_all = (("$END", "reduce"), ("C", "reduce"), ("D", "reduce"))
+    assert reduce_on_all in kinds  # C -> d . reduces on c, d and $END after merging
+    assert states[end] == {} and start == 0
+    for text in ("dd", "cdcd", "ccdd"):
+        toy.parse(text)

@@ -696,7 +696,7 @@ STRICT = False
 
 
 def _parse_with_lark(source: str, origin: str, bound: Iterable[str]) -> list:
-    from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+    from lark import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
     lark = _parser()
     _builder.reset(source, origin, bound)
