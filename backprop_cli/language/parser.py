@@ -532,18 +532,10 @@ def _load_tables():
     return _tables
 
 
-_RULE_GOTOS: dict = {}
-
-
 def _rule_gotos(tables) -> list:
-    """For each rule, the state to go to after reducing it, by the state below: made once (a
-    thousand states times the rules), not on every parse (--at with 100,000 values parses each)."""
-    cached = _RULE_GOTOS.get("tables")
-    if cached is None or cached[0] is not tables:
-        table, gotos, rule_specs = tables[0], tables[1], tables[2]
-        cached = _RULE_GOTOS["tables"] = (tables, [[gotos[spec[0]].get(state, {}) for state in range(len(table))]
-                                                   for spec in rule_specs])
-    return cached[1]
+    """For each rule, its nonterminal's gotos: state below -> lookahead -> the state to go to."""
+    gotos = tables[1]
+    return [gotos[spec[0]] for spec in tables[2]]
 
 
 def _drive(tables, source: str, builder, progress=None) -> list:
