@@ -34,9 +34,9 @@ def warm_up() -> None:
 
     for module, _ in COMMANDS.values():
         importlib.import_module(f"backprop_cli.cli.commands.{module}")
-    for package, names in (("tasks", "batch check optimize plot"),
-                           ("views", "as_json check console dot mermaid optimize plot table trace tree"),
-                           ("transforms", "codegen diff"), ("language", "parser tables suggest")):
+    for package, names in (("tasks", "batch.chunks check.numeric optimize plot"),
+                           ("views", "as_json check_report console dot mermaid optimize plot table trace tree"),
+                           ("transforms", "codegen diff"), ("language", "parser tables"), ("base", "suggest")):
         for name in names.split():
             importlib.import_module(f"backprop_cli.{package}.{name}")
 

@@ -155,16 +155,16 @@ def test_random_programs_with_a_broken_op_are_caught(source, point):
 
 
 def test_the_graph_is_parsed_once(monkeypatch):
-    import backprop_cli.api as api
+    import backprop_cli.language.program as program
 
     calls = []
-    real = api.parse
+    real = program.parse
 
     def counting(*args, **kwargs):
         calls.append(args[0])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(api, "parse", counting)
+    monkeypatch.setattr(program, "parse", counting)
     result = run("check", "x*y*z + sin(x)", "--at", "x=1,y=2,z=3")
     assert result.exit_code == 0
     assert calls.count("x*y*z + sin(x)") == 1

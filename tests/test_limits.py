@@ -39,7 +39,8 @@ def no_parsing(monkeypatch):
         raise AssertionError("the parser ran on an input that should have been refused before it")
 
     monkeypatch.setattr(backprop_cli.language.parser, "parse", parse)
-    monkeypatch.setattr(backprop_cli.api, "parse", parse)
+    monkeypatch.setattr(backprop_cli.language.program, "parse", parse)
+    monkeypatch.setattr(backprop_cli.language.values, "parse", parse)
 
 
 # ---- the inputs of the issue -------------------------------------------------------------------

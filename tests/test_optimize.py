@@ -100,13 +100,15 @@ def test_every_picks_the_rows():
 
 def test_the_graph_is_built_once(monkeypatch):
     calls = []
-    real = api.parse
+    import backprop_cli.language.program as program
+
+    real = program.parse
 
     def counting(source, *args, **kwargs):
         calls.append(source)
         return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(api, "parse", counting)
+    monkeypatch.setattr(program, "parse", counting)
     optimize_json("(x-3)^2 + (y+1)^2", "--at", "x=0,y=0", "--steps", "30")
     assert calls.count("(x-3)^2 + (y+1)^2") == 1
 

@@ -1,7 +1,7 @@
 """Practice: ask for every node's forward value in order, then every gradient in backward order.
 
 The questions, the judging of an answer (within the stated tolerance) and the diagnosis of a wrong
-gradient (the mistakes of tasks/backward.py, at the node's own gates) live here, apart from any
+gradient (the mistakes of tasks/check/backward_pass.py, at the node's own gates) live here, apart from any
 terminal: the command asks, this module answers.
 """
 

@@ -1,9 +1,9 @@
 """Value and gradients at many points: rows in, rows out, a chunk at a time.
 
-Readers (batch_read.py) parse a block of rows (CSV, JSON lines, Parquet, Arrow IPC) into one float64
+Readers (read.py) parse a block of rows (CSV, JSON lines, Parquet, Arrow IPC) into one float64
 array per input; the numpy engine computes value and gradients over the block; writers
-(batch_write.py) write it, so memory stays bounded whatever the file's size.  The Dask engine
-(batch_dask.py) runs this same loop over each partition of the input.
+(write.py) write it, so memory stays bounded whatever the file's size.  The Dask engine
+(cluster.py) runs this same loop over each partition of the input.
 
 Each output row has the input's other columns first (passed through untouched, so rows join back),
 then the expression's inputs (in order of first appearance, including those fixed with --at), then

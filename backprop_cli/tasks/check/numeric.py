@@ -19,7 +19,7 @@ kink (or a singularity): then the step is made smaller until it does not, and on
 
 Each input's check is a generator (``_check_probe``) that asks for the points it needs, round by
 round; ``_drive`` gathers a round's points of every input and has them evaluated together
-(``check_points.py``: the scalar engine for small programs, numpy arrays for big ones).  A program
+(``points.py``: the scalar engine for small programs, numpy arrays for big ones).  A program
 too big to check input by input (inputs x nodes above EACH_INPUT_WORK) is checked along random
 directions through the point instead, with the same steps and verdicts, as JAX's check_grads does.
 """
