@@ -32,8 +32,9 @@ def backprop(*args, arrow: bool, input: bytes = None, cwd=None):
 
 
 def both(*args, input: bytes = None):
-    """The run with pyarrow (auto) and without it: same exit code, output and messages."""
-    with_arrow = backprop(*args, arrow=True, input=input)
+    """The run with pyarrow (asked for: auto takes numpy for a small file) and without it: the same
+    exit code, output and messages."""
+    with_arrow = backprop(*args, "--csv-engine", "pyarrow", arrow=True, input=input)
     without = backprop(*args, arrow=False, input=input)
     assert b"Traceback" not in without.stderr, without.stderr.decode()
     assert (without.returncode, without.stdout, without.stderr) == \
@@ -155,7 +156,18 @@ def test_what_needs_the_data_extra_says_what_to_install(tmp_path, args, needs):
 
 def test_numpy_engine_chosen_with_pyarrow_installed_gives_the_same_bytes(tmp_path):
     src = random_csv(tmp_path / "p.csv", 1500, seed=3, extra=True)
-    auto = backprop("batch", NEURON, "-i", src, "--allow-nonfinite", arrow=True)
+    auto = backprop("batch", NEURON, "-i", src, "--allow-nonfinite", "--csv-engine", "pyarrow", arrow=True)
     forced = backprop("batch", NEURON, "-i", src, "--allow-nonfinite", "--csv-engine", "numpy", arrow=True)
     assert auto.returncode == forced.returncode == 0
     assert auto.stdout == forced.stdout
+
+
+def test_auto_leaves_pyarrow_unloaded_for_a_small_file(tmp_path):
+    src = tmp_path / "p.csv"
+    src.write_text("x\n1\n")
+    probe = ("import sys\nfrom backprop_cli.cli.entry import main\ncode = main()\n"
+             "sys.stderr.write('pyarrow' in sys.modules and 'LOADED' or 'not loaded')\nsys.exit(code)\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-c", probe, "batch", "x^2", "-i", str(src)],
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 0 and result.stderr.endswith("not loaded"), result.stderr

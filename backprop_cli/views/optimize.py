@@ -96,7 +96,9 @@ def curve(steps: list, values: list, out_name: str, width: int, height: int, col
           log_y: bool = False) -> str:
     """The loss curve: the output's value by step (whole-number steps on the x axis; ``log_y``: a
     logarithmic value axis, for values > 0)."""
-    import plotext as plt
+    from .plotext_loader import plotext
+
+    plt = plotext()
 
     fig = plt.figure
     fig.clear()

@@ -16,8 +16,8 @@ from typing import Callable, List, Mapping, Optional
 from ...base.errors import InputError
 from ...base.files import atomic_write
 from . import chunks as batch
-from .read import expand_inputs, format_of, open_reader, shown, Reader
-from .cells import arrow
+from .read import CsvReader, expand_inputs, format_of, open_reader, shown, Reader
+from .cells import arrow, have_arrow
 from .write import COLUMNAR_FORMATS, open_writer
 
 EXTENSIONS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "feather": ".feather"}
@@ -154,6 +154,9 @@ def check_numeric(reader: Reader, name: str) -> None:
 def run_local(job: Job, graph, readers: List[Reader], plan: batch.Plan, progress=None) -> List[FileResult]:
     """Every input through the numpy engine, in order, into one output or one per input."""
     names = batch.output_names(graph)
+    csv_engine = job.csv_engine
+    if csv_engine == "auto":  # write as the input is read: pyarrow only where it is loaded anyway
+        csv_engine = "pyarrow" if any(_uses_arrow(r) for r in readers) else "numpy"
     extra_schema = readers[0].extra_schema(plan.extra) if plan.extra else None
     lazy = bool(plan.extra) and extra_schema is None
     results = []
@@ -163,14 +166,14 @@ def run_local(job: Job, graph, readers: List[Reader], plan: batch.Plan, progress
         if not job.per_file:
             fmt = job.out_format or format_of(job.out_path) or readers[0].format
             single = Output(stack, job.out_path)
-            writer = _lazy_writer(fmt, single.stream, names, extra_schema, lazy, job.csv_engine)
+            writer = _lazy_writer(fmt, single.stream, names, extra_schema, lazy, csv_engine)
         for reader in readers:
             with ExitStack() as inner:
                 inner.callback(reader.close)
                 if job.per_file:
                     fmt = job.out_format or reader.format
                     out = Output(inner, output_for(job, reader.origin, fmt))
-                    writer = _lazy_writer(fmt, out.stream, names, extra_schema, lazy, job.csv_engine)
+                    writer = _lazy_writer(fmt, out.stream, names, extra_schema, lazy, csv_engine)
                 summary = batch.run(graph, reader, writer, plan, chunk_size=job.chunk_size,
                                     skip_bad=job.skip_bad, allow_nonfinite=job.allow_nonfinite,
                                     progress=progress, rejected=rejects.for_reader(reader))
@@ -180,6 +183,17 @@ def run_local(job: Job, graph, readers: List[Reader], plan: batch.Plan, progress
         if single is not None:
             writer.close()
     return results
+
+
+def _uses_arrow(reader: Reader) -> bool:
+    """Whether reading ``reader`` loads pyarrow (then the CSV writer may as well use it)."""
+    if reader.format in COLUMNAR_FORMATS:
+        return True
+    if isinstance(reader, CsvReader):
+        if reader.use_arrow is None:
+            reader.use_arrow = have_arrow()
+        return reader.use_arrow
+    return False
 
 
 class _lazy_writer:
