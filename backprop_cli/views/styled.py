@@ -127,20 +127,27 @@ def plain(line: list) -> str:
     return "".join(t for t, _ in line)
 
 
+#: each style's opening escape
+_OPEN = {style: f"\x1b[{code}m" for style, code in _SGR.items()}
+
+
 def ansi(line: list) -> str:
     """The line with each run of one style wrapped in its SGR code (as Rich writes it)."""
-    out, run, code = [], [], None
+    out = []
+    code = None
     for text, style in line:
         if not text:
             continue
-        new = _SGR.get(style) if style else None
+        new = _OPEN.get(style) if style else None
         if new != code:
-            if run:
-                out.append(f"\x1b[{code}m{''.join(run)}\x1b[0m" if code else "".join(run))
-            run, code = [], new
-        run.append(text)
-    if run:
-        out.append(f"\x1b[{code}m{''.join(run)}\x1b[0m" if code else "".join(run))
+            if code:
+                out.append("\x1b[0m")
+            if new:
+                out.append(new)
+            code = new
+        out.append(text)
+    if code:
+        out.append("\x1b[0m")
     return "".join(out)
 
 
