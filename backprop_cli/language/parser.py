@@ -549,6 +549,7 @@ def _drive(tables, source: str, builder, progress=None) -> list:
         if fn is None and kind != _SPLICE:
             fn = _no_callback
         rules.append((size, kind, fn, lhs_goto, (include, nones_after, expand1)))
+    rules.reverse()  # rules[code] for a reduce code (-1 - rule number): no arithmetic in the loop
     # Terminals the loop must look at before shifting: the rest are shifted as they come.
     special = set(ignore) | {"LPAR", "RPAR", "_SEP", _OTHER, _EOF}
     states = [start]
@@ -578,7 +579,7 @@ def _drive(tables, source: str, builder, progress=None) -> list:
                 kind = keyword_states[state].get(m.group(), kind)
             code = table[state][kind]
             while code < 0:
-                size, rkind, fn, lhs_goto, shape = rules[-1 - code]
+                size, rkind, fn, lhs_goto, shape = rules[code]
                 if rkind == _ALL:
                     if size == 1:
                         value = values[-1] = fn([values[-1]])
