@@ -205,3 +205,45 @@ def test_the_lalr_construction_on_a_textbook_grammar():
     assert states[end] == {} and start == 0
     for text in ("dd", "cdcd", "ccdd"):
         toy.parse(text)
+
+
+_SCANNER_ALPHABET = "@.npycsvjson aAzZ_019eE+-*/^=;\n\r\t\x0c\x0b\x1c#()[]:,x$\"'!?\\"
+
+
+def _tokens(matches) -> list:
+    return [(m.lastgroup, m.group(), m.start(), m.end()) for m in matches]
+
+
+def _expression_tokens(text: str) -> list:
+    import re
+
+    pattern = f"{_lalr_tables.SCANNER[0]}|(?P<__OTHER>(?s:.))|(?P<__EOF>\\Z)"
+    return _tokens(re.finditer(pattern, text))
+
+
+def test_the_small_scanner_follows_the_grammars_expression():
+    """The re-free scanner of short programs is used only while the tables' expression is the one
+    it was written for: a grammar change shows here first."""
+    from backprop_cli.language import small_scanner
+
+    assert small_scanner.PATTERN == _lalr_tables.SCANNER[0], \
+        "the grammar's terminals changed: update language/small_scanner.py (PATTERN and the loop)"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_SCANNER_ALPHABET, max_size=40))
+def test_the_small_scanner_finds_the_expressions_tokens(text):
+    from backprop_cli.language import small_scanner
+
+    assert _tokens(small_scanner.scan(text, "__OTHER", "__EOF")) == _expression_tokens(text)
+
+
+@pytest.mark.parametrize("text", [
+    "@a.csv", "@a.csv.npy", "@.csv", "@a.csvx", "@a.json;", "@a.b.json.npy(", "@@x.npy", "@a.cs", "@x.npyz.csv",
+    "1.5e-3", "1.e5", ".5", ".e5", "1e", "1e+", "2.5E+10x", "x**=2", "x*=2", "a^-1", "\r\n", "a\r\n#c(\n",
+    "input x = 1", "x\x0b@y.csv", "1..2", "3.14.15",
+])
+def test_the_small_scanner_on_corner_cases(text):
+    from backprop_cli.language import small_scanner
+
+    assert _tokens(small_scanner.scan(text, "__OTHER", "__EOF")) == _expression_tokens(text)

@@ -507,11 +507,7 @@ def _load_tables():
             # are spelled by a terminal other than NAME: beyond this driver.
             _tables = False
             return _tables
-        import re
-
-        # Every character belongs to some match, so a gap in the terminals shows as _OTHER, and the
-        # empty match at the end of the text stands for the end of input.
-        scan = re.compile(f"{pattern}|(?P<{_OTHER}>(?s:.))|(?P<{_EOF}>\\Z)").finditer
+        scan = _scanner(pattern)
         keywords = unless.get("NAME", {})
         # The states where a keyword may come next: only there does a NAME spelled like it change kind.
         keyword_states = {}
@@ -530,6 +526,29 @@ def _load_tables():
                  for lhs, by_state in t.GOTO.items()}
         _tables = (table, gotos, rules, scan, keyword_states, frozenset(t.IGNORE), t.START, t.END)
     return _tables
+
+
+def _scanner(pattern: str):
+    """source -> its tokens: the generated expression's matches, or for a short ASCII program the
+    same tokens from small_scanner (no ``re`` at start-up) while it follows the same expression."""
+    from . import small_scanner
+
+    compiled = None
+
+    def scan(source: str):
+        nonlocal compiled
+        if hand and len(source) <= small_scanner.MAX_LENGTH and source.isascii():
+            return small_scanner.scan(source, _OTHER, _EOF)
+        if compiled is None:
+            import re
+
+            # Every character belongs to some match, so a gap in the terminals shows as _OTHER, and
+            # the empty match at the end of the text stands for the end of input.
+            compiled = re.compile(f"{pattern}|(?P<{_OTHER}>(?s:.))|(?P<{_EOF}>\\Z)").finditer
+        return compiled(source)
+
+    hand = pattern == small_scanner.PATTERN
+    return scan
 
 
 def _rule_gotos(tables) -> list:
