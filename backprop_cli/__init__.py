@@ -2,12 +2,12 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["build", "evaluate", "parse_at", "Result", "BackpropError", "InputError", "MathError",
+__all__ = ["build", "evaluate", "load", "parse_at", "Result", "BackpropError", "InputError", "MathError",
            "__version__"]
 
 # The names above load on first use (PEP 562), so `backprop --help` and the fast entry point
 # import only the modules they need.
-_WHERE = {"build": "api", "evaluate": "api", "parse_at": "api", "Result": "core.engine",
+_WHERE = {"build": "api", "evaluate": "api", "load": "api", "parse_at": "api", "Result": "core.engine",
           "BackpropError": "base.errors", "InputError": "base.errors", "MathError": "base.errors"}
 
 

@@ -15,7 +15,7 @@ from typing import Optional
 
 import click
 
-from backprop_cli.core.ops import OPS, function_names
+from backprop_cli.core.ops import GATES, function_names
 
 FUNCTIONS = function_names()
 INPUTS = ["x", "y", "z", "w0", "x0"]
@@ -125,7 +125,7 @@ def expression(rng: random.Random, depth: int, names: list) -> str:
     if kind < 0.65:
         return f"({sub()})"
     fname = rng.choice(FUNCTIONS)
-    lo, hi = OPS[fname].arity
+    lo, hi = GATES[fname].arity
     n = rng.randint(lo, hi if hi is not None else lo + 3)
     return f"{fname}({', '.join(sub() for _ in range(n))})"
 

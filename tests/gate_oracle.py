@@ -1,9 +1,9 @@
 """SymPy versions of the gates, built from each gate's forward description (never from its local
 gradients), so that SymPy's own derivative is an independent oracle for them.
 
-Library functions map to SymPy by the name ``core/library.py`` gives (``Lib.sympy``); the few that
-SymPy spells differently are aliased here.  Conventions at special points (``at``) are left out:
-the oracle is used away from them.
+Library functions map to SymPy by what ``core/library.py`` gives (``Lib.sympy``): a SymPy name, or
+an expression over the arguments {0}, {1}, ... ("log({0}, 2)"), so that a new gate needs nothing
+here.  Conventions at special points (``at``) are left out: the oracle is used away from them.
 """
 
 from __future__ import annotations
@@ -11,16 +11,8 @@ from __future__ import annotations
 import sympy as sp
 
 from backprop_cli.core import library
-from backprop_cli.core.ops import OPS
+from backprop_cli.core.ops import GATES
 
-_ALIAS = {
-    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b, "neg": lambda a: -a,
-    # |x| as its two pieces, x >= 0 first: SymPy's Abs has derivative sign(x), 0 at x = 0, which
-    # would make 1/(1 + exp(-|x|)) (sigmoid's stable branch for x >= 0) flat at 0.
-    "abs": lambda a: sp.Piecewise((a, a >= 0), (-a, True)),
-    "log2": lambda a: sp.log(a, 2), "log10": lambda a: sp.log(a, 10), "log1p": lambda a: sp.log(1 + a),
-}
 _CMP = {">": sp.Gt, ">=": sp.Ge, "<": sp.Lt, "<=": sp.Le, "==": sp.Eq}
 
 
@@ -29,17 +21,23 @@ class NoOracle(Exception):
 
 
 def sympy_function(name: str):
-    if name in _ALIAS:
-        return _ALIAS[name]
     spelled = library.LIBRARY[name].sympy
     if not spelled:
         raise NoOracle(name)
-    return getattr(sp, spelled)
+    if "{" not in spelled:
+        return getattr(sp, spelled)
+
+    def expression(*args):
+        # The library's own text (never user input), over placeholder symbols, then the arguments.
+        holders = sp.symbols(f"_arg0:{len(args)}", real=True)
+        e = sp.sympify(spelled.format(*[str(h) for h in holders]), locals={str(h): h for h in holders})
+        return e.subs(dict(zip(holders, args)), simultaneous=True)
+    return expression
 
 
 def forward(name: str, args: list):
     """Gate ``name`` over SymPy expressions ``args``, from its forward description."""
-    op = OPS[name]
+    op = GATES[name]
     if op.defaults and len(args) < len(op.params):
         args = list(args) + [sp.Float(d) for d in op.defaults[len(args) - len(op.params):]]
     return _convert(op.forward_expr, name, args)
@@ -60,7 +58,7 @@ def _convert(e, name: str, args: list):
                 parts.append(_convert(a, name, args))
         if kind == "lib":
             return sympy_function(name)(*parts)
-        if e.value in OPS and OPS[e.value].forward_expr.kind != "lib":
+        if e.value in GATES and GATES[e.value].forward_expr.kind != "lib":
             return forward(e.value, parts)
         return sympy_function(e.value)(*parts)
     parts = [_convert(a, name, args) for a in e.args]

@@ -13,15 +13,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from backprop_cli import evaluate
-from backprop_cli.core.ops import OPS
-from backprop_cli.tasks.check.backward_pass import grade, split_program
+from backprop_cli.core.ops import GATES
+from backprop_cli.tasks.check.backward_pass import MISTAKES, grade, split_program
 from conftest import SAMPLES, lecture_cases, run
 from random_programs import points, programs
 
 EXERCISES = SAMPLES / "exercises"
 
 SIMPLE = "input x = -2, y = 5, z = -4\nq = x + y\nf = q * z\n"
-GATES = "input x = 3, y = -4, z = 2, w = -1\na = x * y\nm = max(z, w)\ns = a + m\nf = 2 * s\n"
+GATE_PROGRAM = "input x = 3, y = -4, z = 2, w = -1\na = x * y\nm = max(z, w)\ns = a + m\nf = 2 * s\n"
 GATES_RIGHT = "ds = 2\nda = ds\ndm = ds\ndz = dm\ndw = 0\ndx = y * da\ndy = x * da\n"
 
 
@@ -81,15 +81,15 @@ def test_missing_upstream_factor():
 def test_own_value_instead_of_the_other_inputs_at_a_mul_gate():
     r = graded(SIMPLE, "dq = z\ndz = z\ndx = dq\ndy = dq\n")
     assert line(r, "dz").diagnosis == "own-value" and line(r, "dz").expected_total == 3
-    r = graded(GATES, GATES_RIGHT.replace("dx = y * da", "dx = x * da"))
+    r = graded(GATE_PROGRAM, GATES_RIGHT.replace("dx = y * da", "dx = x * da"))
     assert line(r, "dx").diagnosis == "own-value"
     assert [g.statement.target for g in r.lines if not g.right] == ["dx"]
 
 
 def test_routed_to_the_wrong_input_at_a_max():
-    r = graded(GATES, GATES_RIGHT.replace("dw = 0", "dw = dm"))
+    r = graded(GATE_PROGRAM, GATES_RIGHT.replace("dw = 0", "dw = dm"))
     assert line(r, "dw").diagnosis == "routing"
-    r = graded(GATES, GATES_RIGHT.replace("dz = dm", "dz = 0"))
+    r = graded(GATE_PROGRAM, GATES_RIGHT.replace("dz = dm", "dz = 0"))
     assert line(r, "dz").diagnosis == "routing"
     r = graded("input a = 1, b = 4\nm = min(a, b)\nf = 3 * m\n", "dm = 3\ndb = dm\nda = 0\n")
     assert line(r, "db").diagnosis == "routing" and line(r, "da").diagnosis == "routing"
@@ -219,7 +219,7 @@ def staged(source: str):
             names[i] = f"({g.payload[i]!r})"
             continue
         args = [names[j] for j in g.args[i]]
-        spec = OPS[op]
+        spec = GATES[op]
         if spec.notation == "infix":
             text = f"{args[0]} {spec.symbol} {args[1]}"
         elif spec.notation == "prefix":
@@ -325,3 +325,156 @@ def test_a_dropped_upstream_or_an_overwrite_in_a_correct_pass_is_named(source, a
         text = write(lines[:k]) + write([lines[k]], op="=") + write(lines[k + 1:])
         bad = grade(result, text).lines[k]
         assert bad.verdict == "wrong" and bad.diagnosis == "overwritten"
+
+
+# ---- a gradient accumulated over several lines: each line one edge's share ---------------------------
+
+ACCUMULATED = "input x = -2, y = 5, z = -4\nq = x + y\nf = q * z + q\n"
+
+
+@pytest.mark.parametrize("backward", [
+    "dz = q\ndq = z\ndq += 1\ndx = dq\ndy = dq\n",
+    "dz = q\ndq = 1\ndq += z\ndx = dq\ndy = dq\n",
+    "dq = 1\ndz = q\ndq += z * df\ndy = dq\ndx = dq\n",
+    "dz = q\ndq = z + 1\ndx = dq\ndy = dq\n",
+])
+def test_a_gradient_accumulated_over_lines_is_right(backward):
+    r = graded(ACCUMULATED, backward)
+    assert r.passed and all(g.verdict == "right" for g in r.lines), [(g.statement.text, g.explanation) for g in r.lines]
+    assert line(r, "dx").value == -3
+
+
+def test_the_issue_example_passes_on_the_command_line(tmp_path):
+    back = tmp_path / "back.bp"
+    back.write_text("dz = q; dq = z; dq += 1; dx = dq; dy = dq\n")
+    forward = tmp_path / "f.bp"
+    forward.write_text("q = x + y\nf = q * z + q\n")
+    result = run("check", "-f", forward, "--at", "x=-2,y=5,z=-4", "--backward", back)
+    assert result.exit_code == 0, result.stdout
+    assert "all 5 lines right" in result.stdout
+
+
+def test_one_share_wrong_in_an_accumulation_is_named_at_its_line():
+    r = graded(ACCUMULATED, "dz = q\ndq = -z\ndq += 1\ndx = dq\ndy = dq\n")
+    bad = line(r, "dq")
+    assert bad.verdict == "wrong" and bad.diagnosis == "sign" and bad.expected == -4
+    last = line(r, "dq", 1)
+    assert last.verdict == "wrong" and last.diagnosis is None and "is right" in last.explanation
+    r = graded(ACCUMULATED, "dz = q\ndq = z\ndq += 1\ndq += 1\ndx = dq\ndy = dq\n")
+    assert [g.verdict for g in r.lines][:4] == ["right", "right", "right", "wrong"]
+
+
+def _shares(result):
+    """Every (input name, gate name, d gate / d input along one engine edge) of the program's
+    statements, by a reverse sweep inside each statement written here, apart from the grader's."""
+    g = result.graph
+    named: dict = {}
+    for name, node in g.bindings.items():  # a value's first name, as the student's view has it
+        named.setdefault(node, name)
+    named.setdefault(g.output, result.output_name)
+    out = []
+    live = g.live()
+    for gate in sorted(named, reverse=True):
+        if not g.args[gate] or not live[gate]:
+            continue
+        acc = {gate: 1.0}
+        for i in range(gate, -1, -1):
+            if i not in acc or result.local[i] is None or (i != gate and (i in named or not g.args[i])):
+                continue
+            for j, local in zip(g.args[i], result.local[i]):
+                if j in named or g.op[j] == "input":
+                    if g.op[j] != "const":
+                        out.append((named.get(j, g.label(j)), named[gate], acc[i] * local))
+                else:
+                    acc[j] = acc.get(j, 0.0) + acc[i] * local
+    return out
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=programs(), at=points(), data=st.data())
+def test_every_correct_pass_split_over_lines_in_any_order_is_right(source, at, data):
+    program = "input " + ", ".join(f"{n} = {v!r}" for n, v in at.items()) + "\n" + source
+    try:
+        result = evaluate(program)
+    except Exception:
+        assume(False)
+    assume(all(math.isfinite(v) for v in result.values))
+    assume(all(all(math.isfinite(l) for l in loc) for loc in result.local if loc))
+    shares = _shares(result)
+    assume(shares)
+    by_gate: dict = {}
+    for x, gate, local in shares:
+        by_gate.setdefault(gate, []).append((x, gate, local))
+    text, seen = "", set()
+    for gate in by_gate:  # gates in backward order; a gate's shares in any order, = or += to start
+        for x, gate_, local in data.draw(st.permutations(by_gate[gate])):
+            op = "+=" if x in seen or data.draw(st.booleans()) else "="
+            seen.add(x)
+            text += f"d{x} {op} d{gate_} * ({local!r})\n"
+    report = grade(result, text)
+    assert report.passed, [(g.statement.text, g.verdict, g.expected, g.explanation) for g in report.lines]
+    assert not any(g.diagnosis for g in report.lines)
+
+
+# ---- the mistakes of the gate table, and two slips at once -------------------------------------------
+
+NEURON_STAGED = (EXERCISES / "neuron-backward.bp").read_text().split("\ndden")[0] + "\n"
+NEURON_RIGHT = "dden = -1 / den^2\ndex = 1 * dden\nds = -ex * dex\nda0 = ds\nda1 = ds\ndw2 = ds\n" \
+               "dw0 = x0 * da0\ndx0 = w0 * da0\ndw1 = x1 * da1\ndx1 = w1 * da1\n"
+
+
+def test_the_right_staged_neuron_is_right():
+    assert graded(NEURON_STAGED, NEURON_RIGHT).passed
+
+
+def test_exp_differentiated_as_log_the_notes_slip():
+    r = graded(NEURON_STAGED, NEURON_RIGHT.replace("ds = -ex * dex", "ds = dex / s"))
+    bad = line(r, "ds")
+    assert bad.diagnosis == "exp-as-log" and "1/x" in r.lines[0].__class__.__name__ + MISTAKES["exp-as-log"]
+    assert [g.statement.target for g in r.lines if g.diagnosis and g.diagnosis != "upstream"] == ["ds"]
+
+
+def test_a_forgotten_local_gradient_passes_the_upstream_on():
+    r = graded(NEURON_STAGED, NEURON_RIGHT.replace("dx0 = w0 * da0", "dx0 = da0"))
+    assert line(r, "dx0").diagnosis == "no-local"
+    assert "the upstream da0" in line(r, "dx0").explanation
+
+
+def test_minus_one_over_q_at_a_division():
+    r = graded(NEURON_STAGED, NEURON_RIGHT.replace("dden = -1 / den^2", "dden = -1 / den"))
+    assert line(r, "dden").diagnosis == "div-square"
+    assert line(r, "dex").diagnosis == "upstream"
+
+
+def test_a_mul_inputs_own_value_inside_a_one_line_gate():
+    program = "input w0 = 2, x0 = -1, w1 = -3, x1 = -2, w2 = -3\nf = w0*x0 + w1*x1 + w2\n"
+    right = "dw0 = x0\ndx0 = w0\ndw1 = x1\ndx1 = w1\ndw2 = 1\n"
+    assert graded(program, right).passed
+    r = graded(program, right.replace("dw0 = x0", "dw0 = w0"))
+    assert line(r, "dw0").diagnosis == "own-value" and "w0*x0" in line(r, "dw0").explanation
+    neuron = "input w0 = 2, x0 = -1, w1 = -3, x1 = -2, w2 = -3\nf = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))\n"
+    result = evaluate(neuron)
+    g = result.graph
+    dx1 = result.grads[g.bindings["x1"]]
+    r = graded(neuron, f"dx1 = {dx1 / -3 * -2!r}\n")  # x1's own value in place of w1
+    assert line(r, "dx1").diagnosis == "own-value"
+
+
+def test_a_sign_error_together_with_a_wrong_upstream():
+    r = graded(SIMPLE, "dq = 2 * z\ndz = q\ndx = -dq\ndy = dq\n")
+    assert line(r, "dq").verdict == "wrong"
+    assert line(r, "dx").diagnosis == "sign+upstream"
+    assert MISTAKES["sign+upstream"] == "sign flipped, and wrong upstream (an earlier line)"
+    assert line(r, "dy").diagnosis == "upstream"
+
+
+def test_every_gate_table_mistake_has_words_and_one_wrong_local_per_input():
+    from backprop_cli.core.ops import GATES
+
+    codes = set()
+    for op in GATES.values():
+        for code, words, wrong in op.mistakes:
+            assert MISTAKES[code] == words and words
+            assert len(wrong) == (1 if op.arity[1] is None else len(op.params))
+            codes.add(code)
+    assert {"own-value", "routing", "div-square", "exp-as-log"} <= codes

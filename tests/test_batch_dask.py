@@ -132,3 +132,37 @@ def test_a_worker_killed_mid_job_leaves_the_output_complete_or_absent(tmp_path, 
     else:
         assert not out.exists()
     client.wait_for_workers(2, timeout=60)
+
+
+def test_a_scheduler_address_that_never_answers_times_out(tmp_path):
+    # A local socket (127.0.0.1 only) that accepts and stays silent: distributed's own timeout covers
+    # the connection, not the handshake, and batch waited forever (issue #24).
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held = []
+
+    def accept():
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    address = "tcp://127.0.0.1:%d" % server.getsockname()[1]
+    src = tmp_path / "p.csv"
+    src.write_text("x,y\n1,2\n")
+    try:
+        start = time.monotonic()
+        result = run("batch", "x*y", "-i", src, "--engine", "dask", "--scheduler", address, "--timeout", "2")
+        took = time.monotonic() - start
+    finally:
+        server.close()
+        for connection in held:
+            connection.close()
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith(f"Error: the Dask scheduler at {address} did not answer within 2 s")
+    assert took < 20, took

@@ -220,7 +220,7 @@ def test_refuses_when_standard_input_is_the_output(tmp_path):
     with open(big, "rb") as stdin:
         proc = _cli("batch", "x^2", "-i", "-", "-o", big, stdin=stdin)
         _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 2 and b"is standard input" in err
+    assert proc.returncode == 2 and b"would write over standard input" in err
     assert big.read_text() == "x\n1\n2\n"
 
 

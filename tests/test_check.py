@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from backprop_cli import evaluate
 from backprop_cli.tasks.check.numeric import STEP_FACTOR, check
-from backprop_cli.core.ops import OPS
+from backprop_cli.core.ops import GATES
 from conftest import SAMPLES, lecture_cases, run
 from random_programs import finite_result, points, programs
 
@@ -92,7 +92,7 @@ def test_a_kink_closer_than_any_step_is_near_a_kink_not_a_failure():
 
 
 def _broken(monkeypatch, name, local):
-    monkeypatch.setitem(OPS, name, OPS[name].replace(local=local))
+    monkeypatch.setitem(GATES, name, GATES[name].replace(local=local))
 
 
 def test_a_wrong_local_gradient_fails_with_exit_1_and_one_message(monkeypatch):
@@ -134,16 +134,16 @@ def test_random_programs_never_fail(source, point):
 def test_random_programs_with_a_broken_op_are_caught(source, point):
     if "exp(" not in source:
         return
-    saved = OPS["exp"]
+    saved = GATES["exp"]
     try:
         try:
             good = evaluate(source, at=point)
         except Exception:
             return
-        OPS["exp"] = saved.replace(local=lambda out, a: (2 * out,))
+        GATES["exp"] = saved.replace(local=lambda out, a: (2 * out,))
         bad = evaluate(source, at=point)
     finally:
-        OPS["exp"] = saved
+        GATES["exp"] = saved
     changed = [n for n in good.gradients
                if not math.isclose(good.gradients[n], bad.gradients[n], rel_tol=1e-3, abs_tol=1e-6)]
     if not changed:

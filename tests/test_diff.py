@@ -12,7 +12,7 @@ from backprop_cli import evaluate
 from backprop_cli.api import build
 from backprop_cli.transforms.diff import derivative_program
 from backprop_cli.base.errors import MathError
-from backprop_cli.core.ops import OPS, maximum, minimum, relu, sign, share, step
+from backprop_cli.core.ops import GATES, maximum, minimum, relu, sign, share, step
 from conftest import SAMPLES, run, run_json
 from random_programs import INPUTS, points, programs, smooth_values
 
@@ -210,22 +210,22 @@ def test_bad_input_is_one_message_and_exit_2(args, words):
 
 @pytest.mark.parametrize("x", [-2.0, -0.0, 0.0, 1e-300, 3.0, math.nan])
 def test_step_is_relus_local_gradient_and_sign_is_abs(x):
-    assert step(x) == OPS["relu"].local(relu(x), x)[0]
-    expected = OPS["abs"].local(abs(x), x)[0]
+    assert step(x) == GATES["relu"].local(relu(x), x)[0]
+    expected = GATES["abs"].local(abs(x), x)[0]
     assert (sign(x) == expected) or (math.isnan(sign(x)) and math.isnan(expected))
-    assert OPS["step"].local(step(x), x) == (0.0,) and OPS["sign"].local(sign(x), x) == (0.0,)
-    assert OPS["step"].kink(x) == OPS["sign"].kink(x) == (x == 0)
+    assert GATES["step"].local(step(x), x) == (0.0,) and GATES["sign"].local(sign(x), x) == (0.0,)
+    assert GATES["step"].kink(x) == GATES["sign"].kink(x) == (x == 0)
 
 
 @pytest.mark.parametrize("xs", [(1.0, 2.0), (2.0, 2.0), (3.0, 3.0, 1.0), (5.0,), (1.0, math.nan), (-1.0, -1.0, -1.0)])
 def test_share_is_the_max_and_min_gates_routing(xs):
     for fn, name in ((maximum, "max"), (minimum, "min")):
         m = fn(*xs)
-        routed = OPS[name].local(m, *xs)
+        routed = GATES[name].local(m, *xs)
         shares = tuple(share(x, m, *xs) for x in xs)
         assert all((a == b) or (math.isnan(a) and math.isnan(b)) for a, b in zip(shares, routed))
-    assert OPS["share"].local(0.5, 1.0, 1.0, 1.0, 1.0) == (0.0, 0.0, 0.0, 0.0)
-    assert OPS["share"].kink(1.0, 1.0, 1.0, 1.0) and not OPS["share"].kink(1.0, 1.0, 1.0, 0.0)
+    assert GATES["share"].local(0.5, 1.0, 1.0, 1.0, 1.0) == (0.0, 0.0, 0.0, 0.0)
+    assert GATES["share"].kink(1.0, 1.0, 1.0, 1.0) and not GATES["share"].kink(1.0, 1.0, 1.0, 0.0)
 
 
 def test_the_new_functions_are_in_the_language():

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 from backprop_cli import api
 
 from backprop_cli.core import engine
-from backprop_cli.core.ops import OPS
+from backprop_cli.core.ops import GATES
 
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e308, -1e308, 1e-320, math.inf, -math.inf, math.nan]
 
@@ -29,7 +29,7 @@ def reference_forward(graph, point):
         elif op == "input":
             values.append(float(point[payload]))
         else:
-            values.append(OPS[op].forward(*[values[j] for j in args]))
+            values.append(GATES[op].forward(*[values[j] for j in args]))
     return values
 
 

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SAMPLES, run as cli_run
+from conftest import ROOT, SAMPLES, command_params, run as cli_run
 
 
 @pytest.fixture
@@ -449,3 +449,454 @@ def test_out_of_memory_is_the_documented_message_on_every_command(tmp_path):
              for argv in MEMORY_COMMANDS.values()]
     for name, got in zip(MEMORY_COMMANDS, drive(cases)):
         assert (got["status"], got["stderr"]) == (2, OUT_OF_MEMORY), name
+
+
+# --- what stands at -o's path is respected (issue #24) --------------------------------------------
+
+#: every command that writes -o FILE, with a short run of it
+WRITERS = {
+    "eval": ["eval", "x*y", "--at", "x=1,y=2"],
+    "eval-json": ["eval", "x*y", "--at", "x=1,y=2", "--format", "json"],
+    "batch": ["batch", "x*y", "-i", str(POINTS)],
+    "codegen": ["codegen", "x*y"],
+    "diff": ["diff", "x^3", "--wrt", "x"],
+    "graph": ["graph", "x*y", "--at", "x=1,y=2", "--format", "dot"],
+    "plot": ["plot", "x^2", "--over", "x=-1:1:5", "--format", "csv"],
+    "trace": ["trace", "x*y", "--at", "x=1,y=2"],
+    "live": ["live", "x*y", "--at", "x=1,y=2", "--screenshot"],
+}
+
+
+def writing(name: str, path) -> list:
+    """The command's arguments writing to ``path``."""
+    args = list(WRITERS[name])
+    return args + [str(path)] if name == "live" else args + ["-o", str(path)]
+
+
+def character_device(folder, name: str, minor: int):
+    """A character device node made in ``folder`` (1,3 is null, 1,7 full), or None where mknod is
+    not allowed.  The system's /dev/null and /dev/full are never touched."""
+    import stat
+
+    path = folder / name
+    try:
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+    except (OSError, AttributeError):
+        return None
+    return path
+
+
+def is_character_device(path) -> bool:
+    import stat
+
+    try:
+        return stat.S_ISCHR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def devices(tmp_path):
+    null = character_device(tmp_path, "null", 3)
+    full = character_device(tmp_path, "full", 7)
+    if null is None or full is None:
+        pytest.skip("mknod is not allowed here")
+    return null, full
+
+
+@pytest.mark.parametrize("name", command_params(WRITERS))
+def test_a_device_node_at_the_output_path_is_written_not_replaced(devices, name):
+    null, full = devices
+    proc = backprop(writing(name, null))
+    assert proc.returncode == 0, proc.stderr
+    assert is_character_device(null)
+    # A full device: the write fails, exit 1, naming the file; the node stays.
+    proc = backprop(writing(name, full))
+    assert (proc.returncode, proc.stderr.decode()) == (1, f"Error: cannot write {full}: No space left on device\n")
+    assert is_character_device(full)
+    assert leftovers(full.parent) == []
+
+
+def test_the_system_full_device_is_an_io_error():
+    # Only when /dev/full is the character device it should be (never made here).
+    if not is_character_device("/dev/full"):
+        pytest.skip("/dev/full is not a character device on this machine")
+    for name in ("eval", "batch"):
+        proc = backprop(writing(name, "/dev/full"))
+        assert (proc.returncode, proc.stderr.decode()) == (1, "Error: cannot write /dev/full: No space left on device\n")
+    assert is_character_device("/dev/full")
+
+
+def read_fifo_in_thread(path):
+    import threading
+
+    got = {}
+
+    def read():
+        with open(path, "rb") as fh:
+            got["data"] = fh.read()
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread, got
+
+
+@pytest.mark.parametrize("name", ["eval", "batch", "graph"])
+def test_a_fifo_at_the_output_path_is_written_through(tmp_path, name):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    thread, got = read_fifo_in_thread(fifo)
+    proc = backprop(writing(name, fifo))
+    thread.join(30)
+    assert proc.returncode == 0, proc.stderr
+    expected = backprop(WRITERS[name]).stdout
+    assert got["data"] == expected
+    import stat
+
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and leftovers(tmp_path) == []
+
+
+def test_a_fifo_whose_reader_leaves_is_an_io_error(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    import threading
+
+    def read_a_little():
+        with open(fifo, "rb") as fh:
+            fh.read(10)
+
+    thread = threading.Thread(target=read_a_little, daemon=True)
+    thread.start()
+    proc = backprop(["graph", big_program(3000), "--at", "x=1", "--format", "dot", "-o", str(fifo)])
+    thread.join(30)
+    assert (proc.returncode, proc.stderr.decode()) == (1, f"Error: cannot write {fifo}: Broken pipe\n")
+
+
+def test_a_unix_socket_at_the_output_path_is_connected_to(tmp_path):
+    import socket
+    import threading
+
+    path = tmp_path / "sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(1)
+    got = []
+
+    def serve():
+        connection, _ = server.accept()
+        with connection:
+            while True:
+                data = connection.recv(65536)
+                if not data:
+                    break
+                got.append(data)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        proc = backprop(writing("eval", path))
+        thread.join(30)
+    finally:
+        server.close()
+    assert proc.returncode == 0, proc.stderr
+    assert b"".join(got) == backprop(WRITERS["eval"]).stdout
+
+
+@pytest.mark.parametrize("name", command_params(["eval", "batch", "codegen", "live"]))
+def test_a_symlink_is_followed_and_kept(tmp_path, name):
+    folder = tmp_path / "real"
+    folder.mkdir()
+    target = folder / "result.txt"
+    target.write_text("old\n")
+    os.chmod(target, 0o640)
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    proc = backprop(writing(name, link))
+    assert proc.returncode == 0, proc.stderr
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text() != "old\n" and (target.stat().st_mode & 0o777) == 0o640
+    assert leftovers(folder) == [] and leftovers(tmp_path) == []
+    if name != "live":
+        assert target.read_bytes() == backprop(WRITERS[name]).stdout
+
+
+def test_a_dangling_symlink_makes_its_target(tmp_path):
+    link = tmp_path / "link.txt"
+    link.symlink_to(tmp_path / "made.txt")
+    proc = backprop(writing("eval", link))
+    assert proc.returncode == 0, proc.stderr
+    assert link.is_symlink() and (tmp_path / "made.txt").read_bytes() == backprop(WRITERS["eval"]).stdout
+
+
+@pytest.mark.parametrize("name", ["eval", "batch", "plot"])
+def test_a_regular_file_keeps_its_permission_bits(tmp_path, name):
+    target = tmp_path / "out.txt"
+    target.write_text("old\n")
+    os.chmod(target, 0o604)
+    proc = backprop(writing(name, target))
+    assert proc.returncode == 0, proc.stderr
+    assert (target.stat().st_mode & 0o777) == 0o604 and target.read_text() != "old\n"
+
+
+def test_dev_stdout_is_standard_output():
+    proc = backprop(writing("batch", "/dev/stdout"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == backprop(WRITERS["batch"]).stdout
+
+
+def test_a_directory_at_the_output_path_is_refused(tmp_path):
+    proc = backprop(writing("eval", tmp_path))
+    assert proc.returncode == 2 and proc.stderr.decode().startswith(f"Error: cannot write {tmp_path}:")
+
+
+# --- batch never writes over its inputs (issue #24) ------------------------------------------------
+
+IMPORTANT = "id,x,y,f\n007,0.10000000000000000001,2,important-data\n"
+
+
+@pytest.mark.parametrize("args", [["-i", "*.csv", "-o", "./"], ["-i", ".", "-o", "."], ["-i", "data.csv", "-o", "./"],
+                                  ["-i", "link.csv", "-o", "data.csv"], ["-i", "data.csv", "-o", "link.csv"],
+                                  ["-i", "data.csv", "-o", "hard.csv"]],
+                         ids=["glob", "dir", "file-to-dir", "link-in", "link-out", "hard-link"])
+def test_an_output_that_is_an_input_is_refused(tmp_path, args):
+    data = tmp_path / "data.csv"
+    data.write_text(IMPORTANT)
+    (tmp_path / "link.csv").symlink_to(data)
+    os.link(data, tmp_path / "hard.csv")
+    proc = backprop(["batch", "x*y", *args], cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    message = proc.stderr.decode()
+    assert message.count("\n") == 2 and "batch never writes over its inputs" in message
+    assert data.read_text() == IMPORTANT and leftovers(tmp_path) == []
+
+
+def test_an_output_that_is_standard_input_is_refused(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text(IMPORTANT)
+    with open(data) as stdin:
+        proc = backprop(["batch", "x*y", "-i", "-", "-o", str(data)], stdin=stdin)
+    assert proc.returncode == 2 and "standard input" in proc.stderr.decode()
+    assert data.read_text() == IMPORTANT
+
+
+def test_an_output_directory_that_holds_the_inputs_gets_only_new_files(tmp_path):
+    (tmp_path / "a.csv").write_text("x,y\n1,2\n")
+    (tmp_path / "b.csv").write_text("x,y\n3,4\n")
+    proc = backprop(["batch", "x*y", "-i", str(tmp_path), "-o", f"{tmp_path}/", "--format", "jsonl"])
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(os.listdir(tmp_path)) == ["a.csv", "a.jsonl", "b.csv", "b.jsonl"]
+    assert (tmp_path / "a.csv").read_text() == "x,y\n1,2\n"
+    first = (tmp_path / "a.jsonl").read_text()
+    assert json.loads(first) == {"x": 1.0, "y": 2.0, "f": 2.0, "df/dx": 2.0, "df/dy": 1.0}
+    # Again: the directory now holds a.jsonl, an input whose output would be itself: refused.
+    proc = backprop(["batch", "x*y", "-i", str(tmp_path), "-o", f"{tmp_path}/", "--format", "jsonl"])
+    assert proc.returncode == 2 and "never writes over its inputs" in proc.stderr.decode()
+    assert (tmp_path / "a.jsonl").read_text() == first
+
+
+def test_rejects_and_output_must_differ_and_a_failed_run_changes_neither(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("x,y\n1,2\nbad,3\n")
+    rejects = tmp_path / "r.csv"
+    rejects.write_text("old rejects\n")
+    proc = backprop(["batch", "x*y", "-i", str(data), "--skip-bad", "--rejects", str(rejects), "-o", str(rejects)])
+    assert proc.returncode == 2 and "two outputs of a run must differ" in proc.stderr.decode()
+    assert rejects.read_text() == "old rejects\n"
+    # A run that fails half-way (its output a full device) leaves the rejects file as it was.
+    full = character_device(tmp_path, "full", 7)
+    if full is None:
+        pytest.skip("mknod is not allowed here")
+    proc = backprop(["batch", "x*y", "-i", str(data), "--skip-bad", "--rejects", str(rejects), "-o", str(full)])
+    assert proc.returncode == 1, proc.stderr
+    assert rejects.read_text() == "old rejects\n" and leftovers(tmp_path) == []
+
+
+# --- Ctrl-C and SIGTERM: one line, exit 130 (143) (issue #24) -------------------------------------
+
+
+def long_runs(tmp_path) -> dict:
+    """A run of every command that takes well over a second."""
+    program = tmp_path / "big.bp"
+    program.write_text(big_program(20_000))
+    points = tmp_path / "points.csv"
+    with open(points, "w") as fh:
+        fh.write("x,y\n")
+        fh.writelines(f"{k},{k + 1}\n" for k in range(2_000_000))
+    f = ["-f", str(program)]
+    return {
+        "eval": ["eval", *f, "--at", "x=1"], "trace": ["trace", *f, "--at", "x=1"],
+        "graph": ["graph", *f, "--at", "x=1"], "check": ["check", *f, "--at", "x=1"],
+        "codegen": ["codegen", *f], "diff": ["diff", *f, "--wrt", "x"],
+        "batch": ["batch", "x*y+sin(x)", "-i", str(points)],
+        "plot": ["plot", "sin(x)*x", "--over", "x=0:10:5000000", "--format", "csv"],
+        "optimize": ["optimize", "(x-3)^2", "--at", "x=0", "--steps", "5000000"],
+    }
+
+
+@pytest.mark.slow
+def test_every_command_leaves_on_ctrl_c_with_one_line_and_exit_130(tmp_path):
+    import signal
+    import time
+
+    for name, args in long_runs(tmp_path).items():
+        for delay in (0.15, 0.6):  # while modules load, and while the command runs
+            proc = subprocess.Popen([sys.executable, "-m", "backprop_cli", *args], env=env(),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            time.sleep(delay)
+            proc.send_signal(signal.SIGINT)
+            _, stderr = proc.communicate(timeout=120)
+            assert (proc.returncode, stderr.decode()) == (130, "Interrupted.\n"), (name, delay)
+
+
+@pytest.mark.slow
+def test_sigterm_during_batch_says_terminated_and_keeps_the_old_output(tmp_path):
+    import signal
+    import time
+
+    args = long_runs(tmp_path)["batch"]
+    out = tmp_path / "out.csv"
+    out.write_text("old\n")
+    proc = subprocess.Popen([sys.executable, "-m", "backprop_cli", *args, "-o", str(out)], env=env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert (proc.returncode, stderr.decode()) == (143, "Terminated.\n")
+    assert out.read_text() == "old\n" and leftovers(tmp_path) == []
+
+
+def on_a_terminal_press_ctrl_c(args, wait: float = 2.0, ctrl_c: bool = True):
+    """Run the command on a pseudo-terminal, press Ctrl-C after ``wait`` seconds: (exit status, output)."""
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ.update(env())
+        os.execv(sys.executable, [sys.executable, "-m", "backprop_cli", *args])
+    output = b""
+
+    def read(seconds):
+        nonlocal output
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if select.select([fd], [], [], 0.05)[0]:
+                try:
+                    output += os.read(fd, 65536)
+                except OSError:
+                    return
+
+    read(wait)
+    if ctrl_c:
+        os.write(fd, b"\x03")
+    read(2.0)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), output.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("args", [["quiz", "x*y", "--at", "x=1,y=2"], ["quiz", "--seed", "7"],
+                                  ["trace", "x*y", "--at", "x=1,y=2", "--step"]], ids=["quiz", "quiz-random", "trace-step"])
+def test_ctrl_c_at_a_prompt_is_exit_130(args):
+    status, output = on_a_terminal_press_ctrl_c(args)
+    assert status == 130, output
+    assert output.rstrip().endswith("Interrupted.") and "Aborted!" not in output and "score" not in output
+
+
+@pytest.mark.parametrize("command", ["check", "quiz", "optimize", "eval"])
+def test_a_huge_seed_is_not_echoed_whole(command):
+    args = {"check": ["check", "x", "--at", "x=1"], "quiz": ["quiz"], "optimize": ["optimize", "x^2", "--at", "x=1"],
+            "eval": ["eval", "x", "--at", "x=1"]}[command]
+    proc = backprop([*args, "--seed", "9" * 100_000])
+    assert proc.returncode == 2 and len(proc.stderr) < 500, proc.stderr[:500]
+    assert b"100,000 characters" in proc.stderr or b"100,002 characters" in proc.stderr
+
+
+# --- batch's data on a terminal (issue #24) -------------------------------------------------------
+
+
+def test_batch_escapes_control_characters_in_data_on_a_terminal_only(tmp_path):
+    data = tmp_path / "osc.csv"
+    data.write_bytes(b'id,x\n"\x1b]0;pwned\x07",1\n\xc2\x9b31m,2\n')
+    status, output = on_a_terminal_press_ctrl_c(["batch", "x^2", "-i", str(data)], wait=6, ctrl_c=False)
+    assert status == 0, output
+    assert "\\x1b]0;pwned\\x07,1.0,1.0,2.0" in output and "\\x9b31m,2.0,4.0,4.0" in output
+    assert "\x1b]" not in output and "\x9b" not in output
+    # A pipe gets the cells as they are.
+    piped = backprop(["batch", "x^2", "-i", str(data)]).stdout
+    assert piped.splitlines()[1:] == [b"\x1b]0;pwned\x07,1.0,1.0,2.0", b"\xc2\x9b31m,2.0,4.0,4.0"]
+
+
+def test_batch_refuses_parquet_on_a_terminal_and_escapes_its_column_names(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "evil.parquet"
+    pq.write_table(pa.table({"\x1b[2Jname": ["a\x1b[31m"], "x": [1.0]}), source)
+    status, output = on_a_terminal_press_ctrl_c(["batch", "x^2", "-i", str(source)], wait=6, ctrl_c=False)
+    assert status == 2 and "parquet is binary: batch will not write it to a terminal" in output
+    assert "PAR1" not in output
+    status, output = on_a_terminal_press_ctrl_c(["batch", "x^2", "-i", str(source), "--format", "csv"],
+                                                wait=6, ctrl_c=False)
+    assert status == 0 and "\\x1b[2Jname,x,f,df/dx" in output and "a\\x1b[31m,1.0" in output
+    assert "\x1b[2J" not in output
+    assert backprop(["batch", "x^2", "-i", str(source)]).stdout.startswith(b"PAR1")
+
+
+# --- memory and time bounded on the paths of issue #24 ----------------------------------------------
+
+
+def peak_rss_kb_any(args) -> int:
+    """peak_rss_kb for a run that may exit non-zero (the peak is what counts)."""
+    code = ("import resource, subprocess, sys; "
+            "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    proc = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "backprop_cli", *args],
+                          capture_output=True, text=True, env=env(), timeout=600)
+    return int(proc.stdout)
+
+
+@pytest.mark.slow
+def test_optimize_json_memory_does_not_grow_with_steps():
+    small = peak_rss_kb(["optimize", "(x-3)^2 + (y+1)^2", "--at", "x=0,y=0", "--steps", "1000", "--format", "json"])
+    large = peak_rss_kb(["optimize", "(x-3)^2 + (y+1)^2", "--at", "x=0,y=0", "--steps", "200000", "--format", "json"])
+    # Before: 2.8 KB a step (200,000 steps: 560 MB).  Now one step at a time.
+    assert large - small < 8_000, (small, large)
+    spiral = str(SAMPLES / "spiral" / "train.bp")
+    small = peak_rss_kb(["optimize", "-f", spiral, "--steps", "10", "--format", "json"])
+    large = peak_rss_kb(["optimize", "-f", spiral, "--steps", "300", "--format", "json"])
+    assert large - small < 8_000, (small, large)  # before: about 0.5 MB a step
+
+
+def test_optimize_json_streamed_is_the_document_and_a_failed_step_closes_it(cli):
+    out = cli("optimize", "(x-3)^2", "--at", "x=0", "--steps", "4", "--format", "json")
+    document = json.loads(out.stdout)
+    assert [s["step"] for s in document["steps"]] == [0, 1, 2, 3] and document["final"]["at"]["x"] == pytest.approx(3 - 3 * 0.8 ** 4)
+    out = cli("optimize", "(x-3)^2", "--at", "x=0", "--lr", "1.5", "--steps", "3000", "--format", "json")
+    assert out.exit_code == 1 and "step 511" in out.stderr
+    document = json.loads(out.stdout)
+    assert len(document["steps"]) == 511 and document["final"] is None and document["error"].startswith("step 511")
+
+
+@pytest.mark.slow
+def test_check_over_memory_does_not_grow_with_points():
+    small = peak_rss_kb(["check", "x^2", "--grad", "dx = 2*x", "--over", "x=-3:3:100000"])
+    large = peak_rss_kb(["check", "x^2", "--grad", "dx = 2*x", "--over", "x=-3:3:5000000"])
+    assert large - small < 30_000, (small, large)  # before: about 68 bytes a point (340 MB here)
+
+
+def test_check_over_counts_across_chunks(cli):
+    import numpy as np
+
+    from backprop_cli.tasks.plot import grid
+
+    n = 300_001  # several chunks: the first wrong point is in a later one
+    out = cli("check", "x^2", "--grad", "dx = 2*x + relu(x-2.5)", "--over", f"x=-3:3:{n}", "--format", "json")
+    assert out.exit_code == 1
+    check = json.loads(out.stdout)["checks"][0]
+    xs = grid(-3.0, 3.0, n)
+    tolerance = 1e-6  # check's default: relative, or absolute near 0
+    wrong = np.abs(np.maximum(xs - 2.5, 0)) > tolerance * np.maximum(1.0, np.abs(2 * xs))
+    assert check["points"] == n and check["differ"] == int(wrong.sum())
+    assert check["first"]["x"] == float(xs[np.flatnonzero(wrong)[0]])

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backprop_cli.core.ops import OPS
+from backprop_cli.core.ops import GATES
 from conftest import command_params, run
 from fuzzgen import (FAST, FUNCTIONS, INPUTS, STEPS, TOKENS, at_argument, check_outcome, deliver,
                      group_options, load_commands, random_bytes, random_options, recipe, run_entry)
@@ -62,7 +62,7 @@ leaf = st.one_of(st.sampled_from(INPUTS[:3]), st.sampled_from(["pi", "e"]),
 
 def _call(children):
     def build(fname):
-        lo, hi = OPS[fname].arity
+        lo, hi = GATES[fname].arity
         return st.lists(children, min_size=lo, max_size=hi if hi is not None else lo + 3).map(
             lambda args: f"{fname}({', '.join(args)})")
     return st.sampled_from(FUNCTIONS).flatmap(build)

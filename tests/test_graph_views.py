@@ -56,11 +56,11 @@ def test_dot_gates_are_marked_by_their_symbol(name):
     r = result_of(name)
     g = r.graph
     text = dot_view.render(r)
-    from backprop_cli.core.ops import OPS
+    from backprop_cli.core.ops import GATES
 
     for i in range(g.output + 1):
         if g.args[i]:
-            op = OPS[g.op[i]]
+            op = GATES[g.op[i]]
             mark = op.symbol or op.name
             assert re.search(rf"^  n{i} \[label=<{re.escape(mark.replace('<', '&lt;'))}[<>].*shape=circle",
                              text, re.M), (i, mark)

@@ -3,7 +3,7 @@
 import pytest
 
 from backprop_cli import evaluate
-from backprop_cli.core.ops import OPS
+from backprop_cli.core.ops import GATES
 
 
 def g(src, **at):
@@ -41,11 +41,11 @@ def test_max_of_a_value_with_itself_gets_the_whole_gradient():
 
 
 def test_kink_predicate_in_the_op_table():
-    assert OPS["relu"].kink(0.0) and not OPS["relu"].kink(0.5)
-    assert OPS["abs"].kink(0.0) and not OPS["abs"].kink(-1.0)
-    assert OPS["max"].kink(1.0, 1.0) and not OPS["max"].kink(1.0, 2.0)
-    assert OPS["min"].kink(3.0, 3.0, 4.0) and not OPS["min"].kink(3.0, 4.0)
-    assert not OPS["exp"].kink(0.0)
+    assert GATES["relu"].kink(0.0) and not GATES["relu"].kink(0.5)
+    assert GATES["abs"].kink(0.0) and not GATES["abs"].kink(-1.0)
+    assert GATES["max"].kink(1.0, 1.0) and not GATES["max"].kink(1.0, 2.0)
+    assert GATES["min"].kink(3.0, 3.0, 4.0) and not GATES["min"].kink(3.0, 4.0)
+    assert not GATES["exp"].kink(0.0)
 
 
 def test_sqrt_at_zero_has_an_infinite_gradient_and_finite_value():

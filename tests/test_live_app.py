@@ -382,3 +382,108 @@ def test_a_screenshot_path_that_cannot_be_written_is_one_message(tmp_path, monke
     assert result.exit_code == 2, result.stderr
     assert result.stderr.startswith("Error: cannot write ") and "\x00" not in result.stderr
     assert "\x1c" not in result.stderr and "Traceback" not in result.stderr
+
+
+# ---- the teacher's screen: help, step mode, long values, narrow terminals, errors, ctrl+c ----------
+
+def test_help_closes_once_however_many_keys_arrive():
+    app = LiveApp(Session((SAMPLES / "neuron.bp").read_text()))
+
+    async def script(pilot):
+        await pilot.press("question_mark")
+        await pilot.pause()
+        from backprop_cli.live.app import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)
+        box = app.screen.query_one("#help")
+        # at 80x24 the whole help shows, its last line too
+        from backprop_cli.live.app import HELP
+
+        assert box.content_size.height >= len(HELP.splitlines()) and box.content_size.width >= max(
+            len(line) for line in HELP.splitlines())
+        await pilot.press("down", "down", "right")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen) and app.failure is None
+        assert app.is_running
+
+    _drive(app, script)
+
+
+def test_ctrl_c_quits():
+    app = LiveApp(Session("(x+y)*z", {"x": -2.0, "y": 5.0, "z": -4.0}))
+
+    async def script(pilot):
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert not app.is_running or app._exit
+
+    _drive(app, script)
+    assert app.failure is None and app.return_code in (0, None)
+
+
+def _on_screen(view, node) -> bool:
+    k = view.rows.index(node)
+    return k is not None and view.scroll_offset.y < k + 1 <= view.scroll_offset.y + view.size.height - 1
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 24), (120, 40)])
+def test_step_mode_keeps_the_gate_and_its_inputs_in_view(size):
+    app = LiveApp(Session((SAMPLES / "neuron.bp").read_text()))
+
+    async def script(pilot):
+        view = app.query_one("#graph")
+        total = len(app.session.gates())
+        for n in range(1, total + 1):
+            await pilot.press("n")
+            await pilot.pause()
+            gate, inputs = app.session.highlighted()
+            assert _on_screen(view, gate), (n, gate)
+            for j in inputs:
+                if view.rows.index(j) is not None:  # the constant 1 has no row
+                    assert _on_screen(view, j), (n, j)
+        for n in range(total, 0, -1):
+            gate, _ = app.session.highlighted()
+            assert _on_screen(view, gate)
+            await pilot.press("b")
+            await pilot.pause()
+
+    _drive(app, script, size=size)
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_a_long_value_and_a_narrow_terminal_keep_the_gradient_columns(width):
+    import math
+
+    app = LiveApp(Session("sin(x)*y", {"x": math.pi / 4, "y": 2.0}))
+
+    async def script(pilot):
+        inputs = app.query_one("#inputs")
+        assert inputs.get_cell("x", "value").plain == "0.7854"
+        assert inputs.virtual_size.width <= inputs.content_size.width  # every column shows
+        view = app.query_one("#graph")
+        w = view.widths
+        assert sum(w[:3]) + 4 <= view.content_size.width, (w, view.content_size)
+        assert view.line_text(1).split()[2] == show(app.session.result.grads[app.session.result.graph.inputs["x"]])
+        # a nudge by a small step shows in the value
+        await pilot.press("minus", "minus", "minus", "minus", "right")
+        await pilot.pause()
+        assert inputs.get_cell("x", "value").plain == "0.7855"
+        await pilot.press("minus", "right")
+        await pilot.pause()
+        assert inputs.get_cell("x", "value").plain == "0.78551"
+
+    _drive(app, script, size=(width, 24))
+
+
+def test_an_overflow_error_leaves_both_panels_in_view():
+    app = LiveApp(Session((SAMPLES / "neuron.bp").read_text()))
+
+    async def script(pilot):
+        await pilot.press("n", "n", "enter", "backspace", *"1000", "enter")
+        await pilot.pause()
+        assert app.session.error is not None and app.query_one("#error").display
+        assert "overflows" in str(app.query_one("#error").render())
+        for panel in ("#graph", "#inputs"):
+            assert app.query_one(panel).content_size.height >= 3, panel
+
+    _drive(app, script)

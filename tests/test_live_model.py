@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from backprop_cli.base.errors import InputError
 from backprop_cli.live.files import export, save_program, with_defaults
 from backprop_cli.core.names import short_names
-from backprop_cli.live.model import FOLD_ROWS, Session, gate_text
+from backprop_cli.live.model import FOLD_ROWS, Session
+from backprop_cli.views.notation import describe
 from backprop_cli.base.numbers import show
 
 from conftest import SAMPLES, lecture_cases, run, run_json
@@ -42,7 +43,9 @@ def test_short_names_name_the_unnamed_gates_in_order():
     g = s.result.graph
     names = short_names(g)
     assert [r.name for r in s.rows()] == ["x", "y", "t1", "z", "f"]
-    assert gate_text(g, g.output, names) == "t1 * z"
+    # the views' printer: what eval's table shows (t1*z), not a second spelling (t1 * z)
+    assert describe(g, g.output, names) == "t1*z"
+    assert s.rows()[-1].expression == "t1*z"
     s.full_labels = True
     assert [r.name for r in s.rows()] == ["x", "y", "x+y", "z", "f"]
 

@@ -112,3 +112,25 @@ def test_installed_live_with_a_bad_program_says_so_in_one_message():
     text = term.output.decode("utf-8", "replace")
     assert "Error:" in text and "never closed" in text
     assert LEAVE_ALT_SCREEN not in term.output  # it never took the screen
+
+
+@pytest.mark.slow
+def test_help_then_two_quick_arrows_and_ctrl_c_quit_cleanly():
+    term = Terminal([_installed_command(), "live", "-f", str(SAMPLES / "neuron.bp")])
+    try:
+        assert term.read_until(b"inputs"), term.output[-2000:]
+        term.send(b"?")
+        assert term.read_until(b"any key closes")
+        term.send(b"\x1b[B\x1b[B")  # two arrows at once: the second arrives while help closes
+        time.sleep(0.5)
+        term.send(b"n")
+        assert term.read_until(b"backward pass")
+        term.send(b"\x03")  # ctrl+c quits, as a teacher expects (no 'press ctrl+q' prompt)
+        code = term.finish()
+    finally:
+        if term.process.poll() is None:
+            term.process.kill()
+    assert code == 0, term.output[-2000:]
+    assert b"Internal error" not in term.output and b"ScreenStackError" not in term.output
+    tail = term.output[term.output.rfind(LEAVE_ALT_SCREEN):]
+    assert LEAVE_ALT_SCREEN in term.output and SHOW_CURSOR in tail

@@ -9,9 +9,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import gate_oracle
-from backprop_cli.core.ops import OPS
+from backprop_cli.core.ops import GATES, gate_names
 
-GATES = sorted(name for name, op in OPS.items() if op.forward is not None)
+NAMES = sorted(gate_names())
 
 X, Y = sp.symbols("x y", real=True)
 NOT_GENERIC = {"share"}  # three or more arguments, flat between its jumps: checked in test_diff.py
@@ -43,18 +43,18 @@ def _arity(op):
 
 def test_every_gate_has_a_sympy_reference():
     # Built from the gate's forward description: a new gate needs nothing here.
-    for name in GATES:
+    for name in NAMES:
         if name not in NOT_GENERIC:
-            assert _reference(name, _arity(OPS[name])) is not None
+            assert _reference(name, _arity(GATES[name])) is not None
 
 
-@pytest.mark.parametrize("name", GATES)
+@pytest.mark.parametrize("name", NAMES)
 @settings(max_examples=60, deadline=None)
 @given(xs=st.lists(st.floats(-4, 4, allow_nan=False), min_size=2, max_size=2))
 def test_local_gradients_match_sympy_and_finite_differences(name, xs):
     if name in NOT_GENERIC:
         return
-    op = OPS[name]
+    op = GATES[name]
     xs = xs[:_arity(op)]
     out = op.forward(*xs)
     assume(math.isfinite(out) and abs(out) < 1e6)
@@ -76,6 +76,8 @@ def test_local_gradients_match_sympy_and_finite_differences(name, xs):
             continue  # e.g. sqrt'(0): SymPy has no number there
         if expected.imag != 0 or not math.isfinite(expected.real):
             continue  # e.g. d/dy x^y for x < 0: undefined in the reals
+        if 0 < abs(out) < 2.2250738585072014e-308 and name == "hypot":
+            continue  # the output itself is subnormal (a few bits): x/hypot(x, y) as PyTorch computes it
         if not math.isfinite(local[k]) and 0 < min([abs(x) for x in xs if x] or [1]) < 1e-150:
             continue  # x^2 + y^2 underflows at atan2(0, 1e-286) (as in PyTorch): the true gradient is huge
         assert local[k] == pytest.approx(expected.real, rel=1e-9, abs=1e-9), (name, xs, k)
@@ -97,16 +99,16 @@ def test_local_gradients_match_sympy_and_finite_differences(name, xs):
 def test_exp_local_gradient_is_its_output_not_one_over_x():
     # The lecture notes' slip: d/dx e^x written as 1/x.
     for x in (-1.0, 0.5, 2.0):
-        out = OPS["exp"].forward(x)
-        assert OPS["exp"].local(out, x) == (math.exp(x),)
-        assert OPS["exp"].local(out, x)[0] != pytest.approx(1 / x)
+        out = GATES["exp"].forward(x)
+        assert GATES["exp"].local(out, x) == (math.exp(x),)
+        assert GATES["exp"].local(out, x)[0] != pytest.approx(1 / x)
 
 
 def test_forwards_are_total_over_ieee_doubles():
     inf, nan = math.inf, math.nan
     specials = [0.0, -0.0, 1.0, -1.0, inf, -inf, nan, 1e308, -1e308, 5e-324]
-    for name in GATES:
-        op = OPS[name]
+    for name in NAMES:
+        op = GATES[name]
         n = _arity(op)
         for a in specials:
             for b in specials if n >= 2 else [None]:
@@ -117,6 +119,6 @@ def test_forwards_are_total_over_ieee_doubles():
 
 
 def test_patterns_use_the_lectures_words():
-    assert "distributes" in OPS["add"].pattern
-    assert "swaps" in OPS["mul"].pattern
-    assert "routes" in OPS["max"].pattern
+    assert "distributes" in GATES["add"].pattern
+    assert "swaps" in GATES["mul"].pattern
+    assert "routes" in GATES["max"].pattern

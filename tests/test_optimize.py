@@ -66,7 +66,10 @@ def test_zero_steps_is_the_starting_point():
 def test_a_diverging_descent_stops_with_exit_1():
     result = run("optimize", "x^4", "--at", "x=3", "--lr", "1", "--steps", "50", "--format", "json")
     assert result.exit_code == 1
-    assert result.stdout == ""
+    # The steps are streamed as they come (memory does not grow with --steps): the document is
+    # closed with the steps made, "final": null and the error.
+    doc = json.loads(result.stdout)
+    assert len(doc["steps"]) == 5 and doc["final"] is None and doc["error"].startswith("step 5: the value is not finite")
     assert "step 5: the value is not finite" in result.stderr
     assert "smaller --lr" in result.stderr
     assert result.stderr.count("Error:") == 1

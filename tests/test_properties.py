@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, assume, given, settings
 
 from backprop_cli import MathError, evaluate
 from backprop_cli.core.engine import forward
-from backprop_cli.core.ops import OPS
+from backprop_cli.core.ops import GATES
 from exprgen import SYMBOLS, expressions, points
 
 SETTINGS = settings(max_examples=80, deadline=None,
@@ -29,7 +29,7 @@ def _at_a_kink(r):
     g = r.graph
     for i in range(len(g)):
         xs = [r.values[j] for j in g.args[i]]
-        if xs and (OPS[g.op[i]].kink(*xs) or (g.op[i] == "pow" and xs[0] == 0)):
+        if xs and (GATES[g.op[i]].kink(*xs) or (g.op[i] == "pow" and xs[0] == 0)):
             return True
     return False
 

@@ -59,7 +59,7 @@ def test_only_backward_with_an_expression_and_answers_as_expressions():
 def test_answers_within_the_tolerance_count_and_others_do_not():
     r = evaluate((SAMPLES / "neuron.bp").read_text())
     qs = questions(r, "backward")
-    judge = Judge(r, 0.01)
+    judge = Judge(r)
     last = qs[-1]  # dw0 = -0.1966
     assert answer(judge, last, -0.20, "-0.20") == "right"
     other = qs[-2]
@@ -69,7 +69,7 @@ def test_answers_within_the_tolerance_count_and_others_do_not():
 
 def test_missing_upstream_and_a_forgotten_branch_are_named():
     r = evaluate("input x = 3\na = x * x\nb = sin(x)\nf = 5 * (a + b)")
-    judge = Judge(r, 0.01)
+    judge = Judge(r)
     by = {(q.name, q.kind): q for q in questions(r)}
     da = by[("a", "gradient")]
     assert answer(judge, da, 1.0, "1") == "retry" and da.diagnosis == "no-upstream"
@@ -130,7 +130,7 @@ def test_the_transcript_fits_sixty_columns(monkeypatch):
     out = StringIO()
     console = make_console(out)
     console.width, console.soft_wrap = 60, False
-    print_lines(console, introduction(r, ["f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))"], len(qs), 0.01, "backward"))
+    print_lines(console, introduction(r, ["f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))"], len(qs), 2, "backward"))
     print_lines(console, score_lines(qs, 6))
     assert max(len(line) for line in out.getvalue().splitlines()) <= 60
 
@@ -141,3 +141,31 @@ def test_bad_input_is_exit_status_2(tmp_path):
     assert run("quiz", "-f", SIMPLE, "--answers", tmp_path / "missing.txt").exit_code == 2
     assert run("quiz", "x*y", input="").exit_code == 2  # no value for x and y
     assert run("quiz", "--seed", "-1").exit_code == 2
+
+
+def test_answers_are_judged_by_significant_digits_relative_to_their_size():
+    from backprop_cli.tasks.quiz import Significant
+
+    two = Significant(2)
+    assert two(-0.20, -0.19661193) and two(0.73, 0.7310586) and two(0.39, 0.39322387)
+    assert not two(0, 0.00247875) and two(0.0025, 0.00247875) and not two(0.0024, 0.00247875)
+    assert not two(0.41, 0.3932) and two(12000, 12345) and not two(13000, 12345)
+    assert two(0, 0) and not two(1e-3, 0)
+    three = Significant(3)
+    assert not three(0.73, 0.7310586) and three(0.731, 0.7310586)
+
+
+def test_zero_for_a_small_exp_is_wrong_twice():
+    doc, _ = quiz_json("f = exp(x)", "--at", "x=-6", input="0\n0\n0\n0\n", code=0)
+    assert doc["significant_digits"] == 2
+    assert [q["verdict"] for q in doc["questions"]] == ["wrong", "wrong"]
+
+
+def test_a_typo_is_asked_again_without_using_a_try():
+    doc, _ = quiz_json("f = exp(x)", "--at", "x=-6", input="abc\n1\n0.0025\n0.0025\n", code=0)
+    first = doc["questions"][0]
+    assert first["answers"] == [1.0, 0.0025] and first["verdict"] == "right on retry"
+    result = run("quiz", "f = exp(x)", "--at", "x=-6", input="abc\n0.0025\n0.0025\n")
+    assert "'abc' is not a number: try again" in result.stdout and "score: 2 of 2" in result.stdout
+    three = run("quiz", "f = exp(x)", "--at", "x=-6", "--significant", "3", input="0.0025\n0.00248\n0.00248\n")
+    assert "(right on retry)" in three.stdout and "not quite" in three.stdout

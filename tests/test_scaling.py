@@ -99,3 +99,41 @@ def test_the_limit_checks_scale_linearly():
             times.append(best)
         # Below a few milliseconds, caches and timer noise decide; the floor keeps that out.
         assert times[1] < BOUND * max(times[0], 0.005), (what, times)
+
+
+def backward_exercise(n: int) -> str:
+    """A forward pass of n steps and its backward pass, one line each (2n + 3 lines)."""
+    lines = ["input x = 0.5"] + [f"a{k} = {'x' if k == 0 else f'a{k - 1}'} * 1.0001" for k in range(n)]
+    lines += [f"f = a{n - 1}", f"da{n - 1} = df"]
+    lines += [f"da{k - 1} = da{k} * 1.0001" for k in range(n - 1, 0, -1)] + ["dx = da0 * 1.0001"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.slow
+def test_check_backward_scales_linearly_in_lines(tmp_path):
+    # Each line's number was counted from the start of the file: 17.5 s at 64k lines (issue #24).
+    growth = 16
+    times = []
+    for n in (1000, 1000 * growth):
+        path = tmp_path / f"b{n}.bp"
+        path.write_text(backward_exercise(n))
+        best = float("inf")
+        for _ in range(2):
+            start = time.perf_counter()
+            result = run("check", "-f", str(path), "--backward")
+            best = min(best, time.perf_counter() - start)
+            assert result.exit_code == 0, result.stderr[:500]
+        times.append(best)
+    assert times[1] < growth * 3.5 * times[0], times
+
+
+def test_line_index_agrees_with_line_col():
+    import random
+
+    from backprop_cli.base.text import LineIndex, line_col
+
+    rng = random.Random(24)
+    for _ in range(20):
+        source = "".join(rng.choice("ab\n") for _ in range(rng.randrange(0, 300)))
+        index = LineIndex(source)
+        assert all(index.line_col(p) == line_col(source, p) for p in range(len(source) + 1))

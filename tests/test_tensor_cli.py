@@ -145,7 +145,7 @@ def test_live_refuses_a_tensor_program_with_one_message(tmp_path):
     for program in ("W @ x", "0@0"):  # 0@0 reached the scalar engine and exited 70 (found by fuzzing)
         r = run("live", program, "--at", "W=[[1,2]],x=[1,2]", "--screenshot", tmp_path / "live.svg")
         assert r.exit_code == 2, r.stderr
-        assert "live shows scalar programs" in r.stderr and "Internal error" not in r.stderr
+        assert "live takes scalar programs only" in r.stderr and "Internal error" not in r.stderr
 
 
 TENSOR_SAMPLES = sorted((SAMPLES / "tensors").glob("*.bp")) + [SAMPLES / "spiral" / "train.bp"]

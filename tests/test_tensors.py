@@ -198,8 +198,9 @@ def test_literals_randn_and_at_arrays():
 
 
 def test_scalar_max_stays_elementwise_and_one_array_reduces():
-    r = run("L = max(x, 0)", x=np.array([-1.0, 2.0]))
-    np.testing.assert_allclose(r.value, [0, 2])
+    r = run("L = sum(max(x, 0))", x=np.array([-1.0, 2.0]))
+    assert r.value == 2
+    np.testing.assert_allclose(r.gradients["x"], [0, 1])
     r = run("L = max(x)", x=np.array([-1.0, 2.0, 2.0]))
     assert r.value == 2
     np.testing.assert_allclose(r.gradients["x"], [0, 0.5, 0.5])
@@ -236,3 +237,17 @@ def test_api_evaluate_takes_arrays():
     assert r.value == 3
     np.testing.assert_array_equal(r.gradients["W"], [[1, 2], [1, 2]])
     assert evaluate("(x+y)*z", at={"x": -2, "y": 5, "z": -4}).gradients == {"x": -4.0, "y": -4.0, "z": 3.0}
+
+
+@pytest.mark.parametrize("source", ["W @ x", "y = W @ x", "y = W @ x\nz = 2*y"])
+def test_a_non_scalar_output_is_refused_with_the_fix(source):
+    from backprop_cli.base.errors import InputError
+
+    with pytest.raises(InputError) as e:
+        run(source, W=np.eye(2), x=np.array([1.0, -1.0]))
+    assert "shape (2,)" in e.value.message and "sum(" in e.value.hint and "mean(" in e.value.hint
+
+
+def test_a_one_element_output_is_a_number():
+    r = run("W @ x", W=np.array([[1.0, 2.0]]), x=np.array([3.0, 4.0]))
+    np.testing.assert_allclose(r.gradients["W"], [[3, 4]])

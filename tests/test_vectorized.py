@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from backprop_cli.core import engine, vectorized
 from backprop_cli.api import build
 from backprop_cli.base.errors import MathError
-from backprop_cli.core.ops import OPS
+from backprop_cli.core.ops import GATES, elementwise_gates
 from conftest import lecture_cases
 
 inf, nan = math.inf, math.nan
@@ -21,7 +21,7 @@ inf, nan = math.inf, math.nan
 #: ops whose numpy version must give the scalar version's double exactly (sign of zero included).
 EXACT = {"add", "sub", "mul", "div", "neg", "relu", "abs", "max", "min", "sqrt", "step", "sign", "share"}
 #: numpy has its own exp, tanh, ... (SIMD): they may differ from libm in the last bits.
-TRANSCENDENTAL = sorted(name for name, op in OPS.items() if op.np_forward and name not in EXACT)
+TRANSCENDENTAL = sorted(name for name, op in elementwise_gates().items() if op.np_forward and name not in EXACT)
 
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0, 1e-300, -1e-300, 1e300, -1e300, 1e-310,
            709.0, 710.0, -745.0, 40.0, -40.0, math.pi / 2, inf, -inf, nan]
@@ -63,13 +63,13 @@ def points(arity: int):
 
 def test_every_gate_has_a_numpy_twin():
     # A new op without np_forward/np_local would break batch and plot: this names it.
-    missing = [name for name, op in OPS.items() if op.forward and not (op.np_forward and op.np_local)]
+    missing = [name for name, op in elementwise_gates().items() if op.forward and not (op.np_forward and op.np_local)]
     assert missing == []
 
 
-@pytest.mark.parametrize("name", [n for n, op in OPS.items() if op.np_forward])
+@pytest.mark.parametrize("name", [n for n, op in elementwise_gates().items() if op.np_forward])
 def test_every_op_has_a_numpy_twin_that_agrees(name):
-    op = OPS[name]
+    op = GATES[name]
     ulps = 0 if name in EXACT else 4
     lo, hi = op.arity
     arities = [lo, lo + 1, lo + 2] if hi is None else [lo]
@@ -89,7 +89,7 @@ def test_every_op_has_a_numpy_twin_that_agrees(name):
 def test_the_numpy_sigmoid_is_stable():
     x = np.array([-1000.0, -745.0, -40.0, 0.0, 40.0, 1000.0])
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # no overflow, no nan
-        y = OPS["sigmoid"].np_forward(x)
+        y = GATES["sigmoid"].np_forward(x)
     assert y.tolist()[3] == 0.5 and y.tolist()[-1] == 1.0 and y.tolist()[0] == 0.0
     assert np.all(np.isfinite(y))
 
@@ -130,8 +130,8 @@ def numpy_elementary_functions(monkeypatch):
     convention (kinks, ties, inf and nan).  Each op's two versions are compared above.
     """
     for name in TRANSCENDENTAL:
-        op = OPS[name]
-        monkeypatch.setitem(OPS, name, op.replace(
+        op = GATES[name]
+        monkeypatch.setitem(GATES, name, op.replace(
             forward=lambda *xs, op=op: numpy_call(op.np_forward, *xs),
             local=lambda out, *xs, op=op: numpy_call(op.np_local, out, *xs)))
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 import math
 
 DEFAULT_DIGITS = 4
+#: the largest relative error between backprop's gradient and a finite difference that passes (check)
+CHECK_TOLERANCE = 1e-6
+#: how close a quiz answer must be (relative, or absolute near 0)
+#: the quiz: an answer counts when its first QUIZ_SIGNIFICANT significant digits are right
+QUIZ_SIGNIFICANT = 2
 
 
 def show(x: float, digits: int = DEFAULT_DIGITS) -> str:

@@ -37,3 +37,72 @@ def line_col(source: str, pos: int) -> tuple:
     line = source.count("\n", 0, pos) + 1
     col = pos - (source.rfind("\n", 0, pos) + 1) + 1
     return line, col
+
+
+def nesting(text: str, stops: str = "", opening: str = "([", closing: str = ")]", comment: str = ""):
+    """The one bracket-depth scanner: yields (position, character, depth) for every bracket and every
+    character of ``stops`` in ``text``, in order; ``depth`` is the nesting there (after an opening
+    bracket, before a closing one's effect: "(" at the top yields 1, its ")" yields 0).  From a
+    ``comment`` character to the end of its line nothing is yielded.  No recursion and no
+    per-character Python loop: only the characters of interest are visited."""
+    wanted = set(stops + opening + closing + comment)
+    if not wanted:
+        return
+    pattern = _NESTING.get(wanted_key := "".join(sorted(wanted)))
+    if pattern is None:
+        import re
+
+        pattern = _NESTING[wanted_key] = re.compile("[" + re.escape(wanted_key) + ("\n" if comment else "") + "]")
+    depth = 0
+    in_comment = False
+    for m in pattern.finditer(text):
+        ch = m.group()
+        if ch == "\n" and comment and ch not in wanted:
+            in_comment = False
+            continue
+        if in_comment:
+            continue
+        if comment and ch in comment:
+            in_comment = True
+            yield m.start(), ch, depth
+            continue
+        if ch in opening:
+            depth += 1
+        elif ch in closing:
+            depth -= 1
+        yield m.start(), ch, depth
+
+
+_NESTING: dict = {}
+
+
+_LONG_WORD = r"\S{201,}"  # compiled (re caches it) when text is long enough to hold such a word
+
+
+def cut_long_words(text: str, keep: int = 60) -> str:
+    """Text with every word of more than 200 characters (a 100,000-digit value echoed back) cut to its
+    first ``keep`` characters and its length."""
+    if len(text) <= 200:
+        return text
+    import re
+
+    return re.compile(_LONG_WORD).sub(lambda m: f"{m.group()[:keep]}… ({len(m.group()):,} characters)", text)
+
+
+class LineIndex:
+    """``line_col`` for many offsets of one source: the line starts found once, each lookup a binary
+    search (line_col per line of a long program is quadratic in its length)."""
+
+    def __init__(self, source: str) -> None:
+        self.starts = [0]
+        find = source.find
+        k = find("\n")
+        while k >= 0:
+            self.starts.append(k + 1)
+            k = find("\n", k + 1)
+
+    def line_col(self, pos: int) -> tuple:
+        from bisect import bisect_right
+
+        line = bisect_right(self.starts, pos)
+        return line, pos - self.starts[line - 1] + 1

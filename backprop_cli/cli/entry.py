@@ -84,16 +84,30 @@ def run_plain(argv: list):
 
 
 def main(argv=None):
-    from .output import finish, leave_if_threads, start_up
+    try:
+        from .output import finish, start_up
 
-    start_up()
-    code = run_plain(sys.argv[1:] if argv is None else list(argv))
-    if code is None:
-        code = run_click(None if argv is None else list(argv))
-    code = finish(code)
-    if argv is None:  # the process itself (not a test calling main in-process)
-        leave_if_threads(code)
+        start_up()
+        code = run_plain(sys.argv[1:] if argv is None else list(argv))
+        if code is None:
+            code = run_click(None if argv is None else list(argv))
+        code = finish(code)
+    except KeyboardInterrupt as e:  # Ctrl-C while modules load, before a command runs
+        code = _interrupted(e)
+    if argv is None and "backprop_cli.cli.output" in sys.modules:  # the process itself, not a test
+        sys.modules["backprop_cli.cli.output"].leave_if_threads(code)
     return code
+
+
+def _interrupted(error: KeyboardInterrupt) -> int:
+    """One line and exit 130 (143 for SIGTERM), as output.report says it, without importing anything
+    that a second Ctrl-C could interrupt."""
+    number = getattr(error, "signal", None)
+    try:
+        os.write(2, b"Terminated.\n" if number else b"Interrupted.\n")
+    except OSError:
+        pass
+    return 128 + number if number else 130
 
 
 def run_click(args=None) -> int:

@@ -63,13 +63,25 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl([(name, text) for name, (_, text) in COMMANDS.items()])
 
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt as e:  # Ctrl-C while the arguments are read: exit 130, not click's 1
+            from .output import report
+
+            raise click.exceptions.Exit(report(e)) from None
+
     def invoke(self, ctx):
         from ..language import limits
         from .output import report
 
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except click.exceptions.Abort as e:
+            if isinstance(e.__context__, KeyboardInterrupt):  # Ctrl-C in a click prompt: exit 130
+                ctx.exit(report(KeyboardInterrupt()))
+            raise
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except (Exception, KeyboardInterrupt) as e:
             # Worded in output.report, which the fast entry point (entry.py) shares.

@@ -6,21 +6,25 @@ drift apart.  ``EVAL`` lists every option of `eval` the fast path reads; ``EVAL_
 with the reason, every other option of `eval`, which the fast path leaves to click.
 tests/test_entry.py walks click's parameters of every command and fails when an option of `eval` is
 in neither list.
+
+Every option that more than one command offers is an entry here, and each default has one owner (a
+constant of base/numbers.py, or the entry itself); tests/test_options.py walks every command's click
+parameters and fails on a shared option that is not built from this table.
 """
 
 from __future__ import annotations
 
-from ..base.numbers import DEFAULT_DIGITS
+from ..base.numbers import CHECK_TOLERANCE, DEFAULT_DIGITS, QUIZ_SIGNIFICANT
 
 
 class Option:
     """One command-line option: its parameter name (``dest``), its flags, and what it accepts."""
 
     __slots__ = ("dest", "flags", "help", "metavar", "default", "choices", "int_range", "multiple",
-                 "is_flag")
+                 "is_flag", "float_range", "show_default")
 
     def __init__(self, dest, flags, help, metavar=None, default=None, choices=None, int_range=None,
-                 multiple=False, is_flag=False):
+                 multiple=False, is_flag=False, float_range=None, show_default=True):
         self.dest = dest
         self.flags = flags
         self.help = help
@@ -30,6 +34,9 @@ class Option:
         self.int_range = int_range
         self.multiple = multiple
         self.is_flag = is_flag
+        #: (low, high, low_open): a float in that range (high None: no upper bound)
+        self.float_range = float_range
+        self.show_default = show_default
 
     def initial(self):
         """The parameter's value when the option is not given."""
@@ -42,7 +49,7 @@ class Option:
             return text if text in self.choices else None
         if self.int_range is not None:
             low, high = self.int_range
-            if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+            if not (text.isascii() and text.isdigit()) or int(text) < low or (high is not None and int(text) > high):
                 return None
             return int(text)
         return text
@@ -66,7 +73,7 @@ OUTPUT_ALIAS = Option("output_alias", ("--output",), metavar="NAME",
                       help="The old spelling of --of (hidden); a value that can only be a file goes to -o.")
 ALLOW_NONFINITE = Option("allow_nonfinite", ("--allow-nonfinite",), is_flag=True,
                          help="Let inf and nan flow through (IEEE) instead of stopping at an undefined value.")
-SEED = Option("seed", ("--seed",), metavar="N",
+SEED = Option("seed", ("--seed",), metavar="N", int_range=(0, None),
               help="Seed for randn(...) starting values of tensor inputs (default 0).")
 DEBUG = Option("debug", ("--debug",), is_flag=True, help="Show the Python traceback of an internal error.")
 
@@ -78,6 +85,94 @@ DIGITS = Option("digits", ("--digits",), int_range=(1, 17), default=DEFAULT_DIGI
                 help="Significant digits shown in the table (JSON always has full precision).")
 NO_NODES = Option("no_nodes", ("--no-nodes",), is_flag=True,
                   help="JSON: leave out the per-node list (for big graphs).")
+
+
+# ---- options several commands share, each command's variant named for it -----------------------------
+
+def _format(choices, help, default=None):
+    return Option("fmt", ("--format",), choices=choices, default=choices[0] if default is None else default,
+                  help=help)
+
+
+FORMATS = {
+    "eval": FORMAT,
+    "trace": _format(("text", "json"), "text for people; json: the same steps with full-precision numbers, "
+                                       "for scripts."),
+    "check": _format(("table", "json"), "table for people, json for scripts."),
+    "optimize": _format(("table", "json"), "table (live in a terminal) and the loss curve for people; json "
+                                           "for scripts."),
+    "quiz": _format(("text", "json"), "text: the session as it goes; json: only the result, for scripts."),
+    "gates": _format(("text", "json"), "text: the cheat sheet; json: [{name, arity, forward, local, pattern}] "
+                                       "for scripts."),
+    "plot": _format(("plot", "csv"), "plot draws it; csv prints the columns x, f, df/dx."),
+    "diff": _format(("program", "json"), "program: backprop's language; json: {of, wrt, inputs, program} for "
+                                         "scripts."),
+    "codegen": _format(("code", "json"), "code: the source file; json: {language, function, inputs, code} for "
+                                         "scripts."),
+    "batch": Option("fmt", ("--format", "--out-format"), choices=("csv", "jsonl", "parquet", "feather"),
+                    show_default=False, help="Output format.  Default: from -o's suffix (.csv, .jsonl/.ndjson, "
+                                             ".parquet, .feather/.arrow), else the input's format."),
+    "graph": Option("fmt", ("--format",), choices=("dot", "mermaid"), show_default=False,
+                    help="dot (Graphviz) or mermaid.  [default: from -o's suffix, else dot]"),
+}
+
+DIGITS_SHOWN = Option("digits", ("--digits",), int_range=(1, 17), default=DEFAULT_DIGITS,
+                      help="Significant digits shown.")
+GRAPH_DIGITS = Option("digits", ("--digits",), int_range=(1, 17), default=DEFAULT_DIGITS,
+                      help="Significant digits on the wires.")
+OPTIMIZE_DIGITS = Option("digits", ("--digits",), int_range=(1, 17), default=DEFAULT_DIGITS,
+                         help="Significant digits in the table (JSON always has full precision).")
+CHECK_DIGITS = Option("digits", ("--digits",), int_range=(1, 17), default=8,
+                      help="Significant digits shown in the table (JSON always has full precision).")
+QUIZ_DIGITS = Option("digits", ("--digits",), int_range=(1, 17), default=6,
+                     help="Significant digits in the answers shown.")
+
+CHECK_TOLERANCE_OPTION = Option("tolerance", ("--tolerance",), default=CHECK_TOLERANCE, float_range=(None, None, False),
+                                help="Largest relative error that passes.")
+QUIZ_SIGNIFICANT_OPTION = Option("significant", ("--significant",), default=QUIZ_SIGNIFICANT, int_range=(1, 15),
+                                 metavar="N", help="An answer counts when its first N significant digits are "
+                                 "right (2: -0.20 for -0.1966, as the lecture writes).")
+
+OUT = Option("out", ("-o", "--out"), metavar="FILE", show_default=False,
+             help="Write the result to FILE instead of standard output ('-': standard output).")
+GRAPH_OUT = Option("out", ("-o", "--out"), metavar="FILE", show_default=False,
+                   help="Write to FILE: .dot/.gv or .mmd as text; .svg, .png or .pdf rendered by Graphviz's dot "
+                        "('-': standard output).")
+EVAL_OUT = Option("out", ("-o", "--out"), metavar="FILE", show_default=False,
+                  help="Write the result to FILE instead of standard output ('-': standard output); "
+                       "FILE.npz (or FILE.npy with one --get): numpy arrays, every value and gradient by name.")
+BATCH_OUT = Option("out_path", ("-o", "--out"), metavar="FILE|DIR/", default="-",
+                   help="Where to write the rows ('-' is standard output; a directory: one file per input).")
+BATCH_INPUT = Option("input_path", ("-i", "--input"), metavar="FILE|DIR|GLOB",
+                     help="The points: CSV with a header naming the inputs, JSON lines, Parquet or Arrow IPC "
+                          "(Feather); a directory or a quoted glob reads many files ('-' reads standard input).")
+
+LABELS = Option("labels", ("--labels",), choices=("short", "full"), default="short",
+                help="short: name every node as the lecture does (q, f, t1, t2, ...); "
+                     "full: write out each node's whole subexpression.")
+#: its choices (none and the gates with a pattern to fold) come from transforms/collapse.py
+COLLAPSE = Option("collapse", ("--collapse",), default="none",
+                  help="Fold 1/(1+exp(-z)) into one sigmoid gate, as the lecture does.")
+
+TRACE_DELAY = Option("delay", ("--delay",), float_range=(0, 3600, False), default=0, metavar="SECONDS",
+                     show_default=False, help="On a terminal, wait SECONDS before each backward step.")
+OPTIMIZE_DELAY = Option("delay", ("--delay",), float_range=(0, 10, False), default=0.0, show_default=False,
+                        help="Seconds to wait after each step in a terminal, to watch the descent.")
+PLOT_WIDTH = Option("width", ("--width",), int_range=(20, None), show_default=False,
+                    help="Width of the picture in characters (default: the terminal's, or 80).")
+GATES_WIDTH = Option("width", ("--width",), int_range=(60, 1000), metavar="COLUMNS", show_default=False,
+                     help="Width of the text (default: the terminal's, at least 60).")
+PLOT_OVER = Option("over", ("--over",), metavar="NAME=FROM:TO[:POINTS]",
+                   help="The input to vary and its range, e.g. x=-5:5 or x=-pi:pi:401.  Points default "
+                        "to 201 for the picture, 101 for CSV.")
+CHECK_OVER = Option("over", ("--over",), metavar="NAME=FROM:TO[:POINTS]",
+                    help="With --grad: compare the formulas over a range of one input, e.g. --over x=-3:3.")
+DIFF_WRT = Option("wrt", ("--wrt",), metavar="NAME",
+                  help="The input to differentiate with respect to (needed when there are several).")
+OPTIMIZE_WRT = Option("wrt", ("--wrt",), multiple=True, metavar="NAME[,NAME...]",
+                      help="Inputs to move (repeatable); the others stay fixed.  Default: all of them.")
+QUIZ_SEED = Option("seed", ("--seed",), int_range=(0, None), metavar="N",
+                   help="Repeat random exercise N (implies --random).")
 
 #: the options of `backprop eval` that the fast path reads (besides EXPR)
 EVAL = (FILE, AT, OUTPUT, ALLOW_NONFINITE, DEBUG, FORMAT, DIGITS, NO_NODES)

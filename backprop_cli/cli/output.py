@@ -375,32 +375,70 @@ def ascii_fallback(stream) -> None:
 
 
 class Progress:
-    """A progress bar on stderr for a slow step: drawn only on a terminal, and only once the step
-    has taken more than ``delay`` seconds; ``done()`` wipes it."""
+    """Rich's progress bar on stderr for a slow step, the one progress bar of every command: drawn only
+    when the stream is a terminal, and only once the step has taken ``delay`` seconds (Rich is not
+    even imported before); ``done()`` wipes it.  Called with a fraction done (``progress(0.4)``:
+    parsing, checking), or advanced by amounts of ``total`` (``progress.advance(bytes, rows)``: batch,
+    whose bar also counts rows; ``total`` None: a count without an end)."""
 
-    def __init__(self, what: str, delay: float = 1.0, stream=None) -> None:
+    def __init__(self, what: str, delay: float = 1.0, stream=None, total=1.0, rows: bool = False) -> None:
         self.what = what
         self.stream = stream or sys.stderr
         self.start = time.monotonic() + delay
         self.active = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.shown = False
-        self.last = ""
+        self.total = total
+        self.rows = rows
+        self.completed = 0.0
+        self.row_count = 0
+        self.bar = None
+        self.drawn = 0.0
 
     def __call__(self, fraction: float) -> None:
-        if not self.active or time.monotonic() < self.start:
+        self.completed = min(max(fraction, 0.0), 1.0) * (self.total or 1.0)
+        self._draw()
+
+    def advance(self, amount: float, rows: int = 0) -> None:
+        self.completed += amount
+        self.row_count += rows
+        self._draw()
+
+    def _draw(self) -> None:
+        if not self.active:
             return
-        width = 30
-        filled = int(min(max(fraction, 0.0), 1.0) * width)
-        text = f"\r{self.what} {fraction:4.0%} [{'#' * filled}{'.' * (width - filled)}]"
-        if text != self.last:  # a terminal is slow: redraw only when the bar changes
-            self.stream.write(text)
-            self.stream.flush()
-            self.last = text
-        self.shown = True
+        now = time.monotonic()
+        if now < self.start:
+            return
+        if self.bar is None:
+            self._open()
+        elif now - self.drawn < 0.1 and (self.total is None or self.completed < self.total):
+            return  # a terminal is slow: at most ten redraws a second
+        self.bar.update(self.task, completed=self.completed, rows=self.row_count)
+        self.bar.refresh()
+        self.drawn = now
+
+    def _open(self) -> None:
+        from rich.progress import (BarColumn, Progress as Bar, TaskProgressColumn, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
+        from ..views.console import make_console
+
+        columns = [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn()]
+        if self.rows:
+            columns.append(TextColumn("{task.fields[rows]:,} rows"))
+        columns += [TimeElapsedColumn(), TimeRemainingColumn()]
+        console = make_console(file=self.stream, stderr=True)
+        self.bar = Bar(*columns, console=console, transient=True, auto_refresh=False)
+        self.bar.start()
+        self.task = self.bar.add_task(self.what, total=self.total, rows=0)
 
     def done(self) -> None:
-        if self.shown:
-            self.stream.write("\r" + " " * (len(self.what) + 40) + "\r")
-            self.stream.flush()
-            self.shown = False
-            self.last = ""
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.done()
+        return False

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 from ..base.errors import InputError, MathError, caret, listing
 from .graph import Graph
 from ..base.numbers import exact, show
-from .ops import OPS, Column
+from .ops import GATES, Column
 
 
 class Result:
@@ -77,7 +77,7 @@ def forward(graph: Graph, at: Mapping[str, float], allow_nonfinite: bool = False
     fwd = Column("forward")
     values: list = []
     push = values.append
-    # The arithmetic gates are written out (same IEEE operations as their entries in OPS): a
+    # The arithmetic gates are written out (same IEEE operations as their entries in GATES): a
     # million-node graph spends its time here, and a call per node would double it.
     for op, args, payload in zip(graph.op, graph.args, graph.payload):
         if op == "add":
@@ -109,7 +109,7 @@ def _check_finite(graph: Graph, values: list) -> None:
         if math.isfinite(v):
             continue
         args = graph.args[i]
-        op = OPS[graph.op[i]]
+        op = GATES[graph.op[i]]
         xs = [values[j] for j in args]
         why = op.undefined(*xs) or "the result overflows a double"
         line, col = graph.line_col(i)
@@ -172,7 +172,7 @@ def backward(graph: Graph, values: list, record: bool = True) -> tuple:
 
 def _backward_fast(ops: list, all_args: list, values: list, grads: list, out: int, loc_fns: dict) -> None:
     """The backward pass without recording edges.  Each written-out gate multiplies the upstream
-    gradient by exactly the local gradient its entry in OPS returns, in the same order, so the
+    gradient by exactly the local gradient its entry in GATES returns, in the same order, so the
     gradients are bit for bit those of the recording loop (tests/test_engine_fast.py checks).
     Which nodes are live (Graph.live) is worked out on the way, in the same pass."""
     live = bytearray(len(ops))
@@ -257,7 +257,7 @@ def _first_nonfinite_local(graph: Graph, values: list, grads: list):
     for i in range(graph.output, -1, -1):
         args = graph.args[i]
         if args and live[i] and math.isfinite(values[i]) and all(math.isfinite(values[j]) for j in args):
-            loc = OPS[graph.op[i]].local(values[i], *[values[j] for j in args])
+            loc = GATES[graph.op[i]].local(values[i], *[values[j] for j in args])
             for lk in loc:
                 if not math.isfinite(lk):
                     return i, lk

@@ -1,6 +1,6 @@
 """The computational graph: nodes in topological order, kept as flat parallel lists.
 
-Node ``i`` has ``op[i]`` (a name in ``ops.OPS``), ``args[i]`` (input node ids, all < i), ``name[i]``
+Node ``i`` has ``op[i]`` (a name in ``ops.GATES``), ``args[i]`` (input node ids, all < i), ``name[i]``
 (the name it was assigned to, or None), and a source span ``start[i]:end[i]``.  Leaves carry their
 payload: an input's name or a constant's value.  Flat lists keep a million-node graph small.
 """

@@ -78,6 +78,25 @@ def sqrt(x: float) -> float:
     return math.sqrt(x) if x >= 0 else nan
 
 
+def expm1(x: float) -> float:
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        return inf
+
+
+def cbrt(x: float) -> float:
+    """The real cube root (math.cbrt is Python 3.11+): x^(1/3) by pow, then one Newton step."""
+    if x == 0 or x != x or x == math.inf or x == -math.inf:
+        return x
+    y = math.copysign(abs(x) ** (1.0 / 3.0), x)
+    return y - (y - x / (y * y)) / 3.0
+
+
+def hypot(x: float, y: float) -> float:
+    return math.hypot(x, y)
+
+
 def _total(f):
     """math.sin and friends raise ValueError where IEEE says nan (sin(inf), asin(2))."""
 
@@ -189,6 +208,12 @@ def np_share(a, m, *xs):
     return np.where(undefined, np.nan, np.where(a == m, np.divide(1.0, winners), 0.0))
 
 
+def np_erf(x):
+    # numpy has no erf (SciPy's is scipy.special.erf): Python's, element by element.
+    out = np.vectorize(math.erf, otypes=[float])(x)
+    return out[()] if out.ndim == 0 else out
+
+
 def _numpy(name):
     """numpy's function ``name``, looked up when first called."""
 
@@ -234,18 +259,27 @@ def _share_code(lang: str):
 class Lib:
     """One elementary function: ``scalar`` and ``numpy`` implementations, and ``code``: per language
     ("python", "numpy", "c", "js") the function generated code calls, or a function of the argument
-    texts.  ``infix``: (symbol, precedence) for the arithmetic operators, the same in every language."""
+    texts, or None where the language lacks it (``lacks`` says why, and generating code that needs
+    it is refused).  ``helper``: per language, a Python function of this module whose source the
+    generated code carries (``code`` then names it).  ``infix``: (symbol, precedence) for the
+    arithmetic operators, the same in every language."""
 
-    __slots__ = ("name", "scalar", "numpy", "code", "infix", "prec", "sympy")
+    __slots__ = ("name", "scalar", "numpy", "code", "infix", "prec", "sympy", "helper", "lacks")
 
-    def __init__(self, name, scalar, numpy, code=None, infix=None, sympy=None, prec=5):
+    def __init__(self, name, scalar, numpy, code=None, infix=None, sympy=None, prec=5, helper=None,
+                 lacks=None):
         self.name, self.scalar, self.numpy = name, scalar, numpy
-        self.code = code if code is not None else {
-            "python": f"math.{name}", "numpy": f"np.{name}", "c": name, "js": f"Math.{name}"}
+        self.code = {"python": f"math.{name}", "numpy": f"np.{name}", "c": name, "js": f"Math.{name}"}
+        self.code.update(code or {})
         self.infix = infix
         #: precedence of a ``code`` function's text (5: an atom, like a call).
         self.prec = prec
+        #: SymPy's version, for the tests' oracle: a SymPy name, or an expression over {0}, {1}, ...
+        #: ("log({0}, 2)"); "" for none.
         self.sympy = sympy if sympy is not None else name
+        self.helper = helper or {}
+        #: language -> why it has no version of this function.
+        self.lacks = lacks or {}
 
 
 LIBRARY: dict = {}
@@ -255,19 +289,29 @@ def _lib(name, scalar, numpy=None, **kw) -> None:
     LIBRARY[name] = Lib(name, scalar, numpy if numpy is not None else _numpy(name), **kw)
 
 
-_lib("add", operator.add, operator.add, infix=("+", 1))
-_lib("sub", operator.sub, operator.sub, infix=("-", 1))
-_lib("mul", operator.mul, operator.mul, infix=("*", 2))
-_lib("div", div, _numpy("divide"), infix=("/", 2))
-_lib("neg", operator.neg, operator.neg, infix=("-", 3))
+_lib("add", operator.add, operator.add, infix=("+", 1), sympy="{0} + {1}")
+_lib("sub", operator.sub, operator.sub, infix=("-", 1), sympy="{0} - {1}")
+_lib("mul", operator.mul, operator.mul, infix=("*", 2), sympy="{0} * {1}")
+_lib("div", div, _numpy("divide"), infix=("/", 2), sympy="{0} / {1}")
+_lib("neg", operator.neg, operator.neg, infix=("-", 3), sympy="-{0}")
 _lib("pow", power, np_power,
      code={"python": "math.pow", "numpy": "np.power", "c": "pow", "js": "Math.pow"}, sympy="Pow")
-for _name in ("exp", "log", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "log2", "log10", "log1p"):
-    _lib(_name, globals()[_name])
+for _name in ("exp", "log", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "expm1", "hypot"):
+    _lib(_name, globals()[_name], sympy={"expm1": "exp({0}) - 1", "hypot": "sqrt({0}**2 + {1}**2)"}.get(_name))
+_lib("log2", log2, sympy="log({0}, 2)")
+_lib("log10", log10, sympy="log({0}, 10)")
+_lib("log1p", log1p, sympy="log(1 + {0})")
+_lib("cbrt", cbrt, code={"python": "cbrt"}, helper={"python": cbrt},
+     sympy="sign({0}) * Abs({0})**Rational(1, 3)")
+_lib("erf", math.erf, np_erf, code={"numpy": None, "js": None},
+     lacks={"numpy": "numpy has no erf (SciPy's is scipy.special.erf)", "js": "JavaScript's Math has no erf"})
 _lib("tanh", math.tanh)
 for _name in ("asin", "acos", "atan", "atan2"):
     _lib(_name, globals().get(_name) or getattr(math, _name), _numpy("arc" + _name[1:]))
-_lib("abs", abs, code={"python": "abs", "numpy": "np.abs", "c": "fabs", "js": "Math.abs"}, sympy="Abs")
+# |x| as its two pieces, x >= 0 first: SymPy's Abs has derivative sign(x), 0 at x = 0, which would
+# make 1/(1 + exp(-|x|)) (sigmoid's stable branch for x >= 0) flat at 0.
+_lib("abs", abs, code={"python": "abs", "numpy": "np.abs", "c": "fabs", "js": "Math.abs"},
+     sympy="Piecewise(({0}, {0} >= 0), (-{0}, True))")
 _lib("max", maximum, np_maximum, sympy="Max", code={
     "python": lambda *a: f"max({', '.join(a)})" if len(a) > 1 else a[0],
     "numpy": lambda *a: _nest("np.maximum", a), "c": lambda *a: _nest("fmax", a),

@@ -7,8 +7,8 @@ by side as in micrograd, in a table as in HIPS autograd's ``defvjp``.  A forward
 the library function of the gate's own name (``library.py`` spells it for every backend).  Every
 consumer derives what it needs from that one description:
 
-- ``Op.forward`` / ``Op.local``: closures for the scalar engine (``engine.py``);
-- ``Op.np_forward`` / ``Op.np_local``: the same over numpy arrays (``vectorized.py``);
+- ``Gate.forward`` / ``Gate.local``: closures for the scalar engine (``engine.py``);
+- ``Gate.np_forward`` / ``Gate.np_local``: the same over numpy arrays (``vectorized.py``);
 - the generated code in every language and ``diff``'s programs (``transforms/expressions.py`` replays
   the expressions through one simplifying DAG and prints it per language);
 - the trace's formulas and ``backprop gates`` (``views/notation.py`` prints them);
@@ -25,13 +25,12 @@ relu'(0) = 0, abs'(0) = 0, leaky_relu'(0) = a, a tie in max/min splits the gradi
 says whether a point is one of those, ``piece`` which smooth piece of the domain a point is in.
 
 Adding a gate is one entry below and nothing else: the parser, the engines, codegen, diff, the
-trace, ``backprop gates`` and the table-driven tests pick it up by iterating ``OPS``.
+trace, ``backprop gates`` and the table-driven tests pick it up by iterating ``GATES``.
 
 Tensors add entries, not an engine: an elementwise gate is already one, since every backend
 applies its expression with numpy broadcasting; a gate over whole arrays (matmul, sum over an axis,
-softmax, cross_entropy...) is an entry in ``ARRAY_OPS`` (kept apart from ``OPS`` so that the scalar
-consumers see exactly the gates they had; ``GATES`` has both) with a ``shape`` rule beside
-``arity``, ``static`` parameters fixed at parse time (an axis, a shape, an index), and ``vjp``: one
+softmax, cross_entropy...) is an entry whose ``elementwise`` is False (the scalar consumers skip
+those: ``elementwise_gates()``), with a ``shape`` rule beside ``arity``, ``static`` parameters fixed at parse time (an axis, a shape, an index), and ``vjp``: one
 vector-Jacobian product per input written in the same form, ``G`` the upstream gradient, with array
 primitives from the library (``F.matmul_dx(G, X, Y)`` is G Yᵀ).  ``vectorized.run_tensor`` runs them.
 
@@ -148,6 +147,15 @@ def _pow_piece(a: float, b: float):
     return _sign_piece(a)
 
 
+def _tie_along(x, axis=None, extreme="max") -> bool:
+    """Do two or more elements share the largest (smallest) value along ``axis``: amax's kink."""
+    x = np.asarray(x)
+    if x.size == 0:
+        return False
+    best = (np.max if extreme == "max" else np.min)(x, axis=axis, keepdims=True)
+    return bool(np.any(np.sum(x == best, axis=axis) > 1))
+
+
 def _no_kink(*xs) -> bool:
     return False
 
@@ -164,18 +172,20 @@ NO_KINK = _no_kink
 _LAZY = ("forward", "local", "np_forward", "np_local", "np_vjp")
 
 
-class Op:
+class Gate:
     """One gate.  ``forward``, ``local``, ``np_forward`` and ``np_local`` are derived from the
     description on first use (so start-up pays for none of them)."""
 
     __slots__ = ("name", "params", "defaults", "arity", "forward_expr", "local_exprs", "pattern",
                  "shown", "reads", "notation", "symbol", "precedence", "callable", "undefined",
-                 "kink", "piece", "fast", "collapses", "static", "shape", "vjp_exprs", "vjp_shown") + _LAZY
+                 "kink", "piece", "fast", "collapses", "static", "shape", "vjp_exprs", "vjp_shown",
+                 "elementwise", "commutative", "associativity", "spellings", "one_array", "mistakes") + _LAZY
 
     def __init__(self, name, params, forward_expr, local_exprs, pattern, *, defaults=(),
                  variadic=None, shown=None, reads=None, notation="call", symbol="", precedence=100,
                  callable=True, undefined=_defined, kink=_no_kink, piece=None, fast=None,
-                 collapses=None, static=0, shape=None, vjp=None, vjp_shown=None):
+                 collapses=None, static=0, shape=None, vjp=None, vjp_shown=None, commutative=False,
+                 associativity="left", spellings=(), one_array=None, mistakes=()):
         self.name = name
         #: names of the inputs (for the cheat sheet); the last ``len(defaults)`` may be left out.
         self.params = tuple(params)
@@ -195,6 +205,14 @@ class Op:
         self.reads = reads
         #: how the gate prints: "infix" with ``symbol`` and ``precedence``, "prefix", "call", "leaf".
         self.notation, self.symbol, self.precedence = notation, symbol, precedence
+        #: infix gates: "left" (a - b - c is (a - b) - c) or "right" (2^3^2 is 2^(3^2)).
+        self.associativity = associativity
+        #: every symbol the language reads for it (``**`` is ``^`` too); the first is ``symbol``.
+        self.spellings = ((symbol,) if symbol else ()) + tuple(spellings)
+        #: f(x, y) == f(y, x), value and gradients alike (the collapse matches either order).
+        self.commutative = commutative
+        #: called on one array, the gate is this reduction of it: max(X) is amax(X), X's largest element.
+        self.one_array = one_array
         #: can users call it by name in the language?
         self.callable = callable
         #: given finite inputs that gave a non-finite output, why (None: the result overflowed).
@@ -214,15 +232,17 @@ class Op:
         #: array gates: the shape rule, (input shapes, statics) -> output shape, or raises
         #: ShapeError with the rule broken.  None: elementwise, numpy's broadcasting.
         self.shape = shape
+        #: False for an array gate (one with a shape rule); elementwise gates also run on scalars.
+        self.elementwise = shape is None
         #: array gates: one vector-Jacobian product per input, in terms of ``G`` (the upstream
         #: gradient), the inputs, the statics and ``OUT``; None for an input not differentiated.
         self.vjp_exprs = tuple(vjp) if vjp is not None else None
         #: the VJPs as the trace shows them, e.g. "dOUT @ Yᵀ".
         self.vjp_shown = vjp_shown
-
-    @property
-    def elementwise(self) -> bool:
-        return self.shape is None
+        #: the learners' mistakes at this gate that the grader (check --backward, the quiz) names:
+        #: (code, words, one wrong local gradient per input in the form above, None where the
+        #: mistake does not apply), beside the right local gradients.
+        self.mistakes = tuple(mistakes)
 
     def __getattr__(self, attr):
         if attr not in _LAZY:
@@ -231,10 +251,10 @@ class Op:
         setattr(self, attr, value)
         return value
 
-    def replace(self, **changes) -> "Op":
+    def replace(self, **changes) -> "Gate":
         """A copy with some attributes changed (tests plant broken gates with it)."""
-        new = Op.__new__(Op)
-        for slot in Op.__slots__:
+        new = Gate.__new__(Gate)
+        for slot in Gate.__slots__:
             if slot in changes:
                 setattr(new, slot, changes[slot])
             elif slot not in _LAZY or slot in self._lazy_set():
@@ -270,16 +290,16 @@ def _is_set(op, attr) -> bool:
 
 
 def _scalar_call(name):
-    op = OPS.get(name)
+    op = GATES.get(name)
     return op.forward if op is not None else library.LIBRARY[name].scalar
 
 
 def _numpy_call(name):
-    op = OPS.get(name)
+    op = GATES.get(name)
     return op.np_forward if op is not None else library.LIBRARY[name].numpy
 
 
-def _derive(op: Op, attr: str):
+def _derive(op: Gate, attr: str):
     if op.forward_expr is None:
         return None
     if attr == "np_vjp":
@@ -316,7 +336,7 @@ def _derive(op: Op, attr: str):
     return lambda out, *xs: tuple(e(out, xs, None) for e in evs)
 
 
-def _derive_vjp(op: Op):
+def _derive_vjp(op: Gate):
     """``np_vjp(out, g, *inputs_and_statics)``: each input's share of the upstream ``g``."""
     if op.vjp_exprs is None:
         return None
@@ -332,29 +352,25 @@ def _derive_vjp(op: Op):
     return vjp
 
 
-OPS: dict = {}
+#: every gate, elementwise and array, by name, in table order
+GATES: dict = {}
 
 
 class Column(dict):
-    """``Column("forward")[name]`` is ``OPS[name].forward``, derived only for the gates asked for."""
+    """``Column("forward")[name]`` is ``GATES[name].forward``, derived only for the gates asked for."""
 
     def __init__(self, attr: str) -> None:
         super().__init__()
         self.attr = attr
 
     def __missing__(self, name):
-        value = self[name] = getattr(OPS[name] if name in OPS else ARRAY_OPS[name], self.attr)
+        value = self[name] = getattr(GATES[name], self.attr)
         return value
 
 
-#: the array gates (matmul, sum over an axis, softmax...): the same records, kept apart from OPS so
-#: that everything scalar (the scalar engine, codegen, diff, the cheat sheet) sees exactly the gates it had.
-ARRAY_OPS: dict = {}
-
-
-def _gate(name, params, forward, local, pattern, table=None, **kw) -> Op:
-    op = Op(name, params.split() if isinstance(params, str) else params, forward, local, pattern, **kw)
-    (OPS if table is None else table)[name] = op
+def _gate(name, params, forward, local, pattern, **kw) -> Gate:
+    op = Gate(name, params.split() if isinstance(params, str) else params, forward, local, pattern, **kw)
+    GATES[name] = op
     return op
 
 
@@ -369,16 +385,18 @@ _gate("const", (), None, (), "a constant: its gradient is computed but goes nowh
 # Arithmetic gates.
 _gate("add", "x y", lib(2), (1, 1),
       "the add gate distributes: every input gets the upstream gradient unchanged",
-      symbol="+", precedence=1, **_INFIX)
+      symbol="+", precedence=1, commutative=True, **_INFIX)
 _gate("sub", "x y", lib(2), (1, -1),
       "the sub gate distributes: the left input gets the upstream gradient, the right its negative",
       symbol="-", precedence=1, **_INFIX)
 _gate("mul", "x y", lib(2), (Y, X),
       "the mul gate swaps its inputs and scales: each input gets the upstream times the other input",
-      symbol="*", precedence=2, **_INFIX)
+      symbol="*", precedence=2, commutative=True,
+      mistakes=(("own-value", "own value instead of the other input's", (X, Y)),), **_INFIX)
 _gate("div", "x y", lib(2), (1 / Y, -OUT / Y),
       "the div gate scales by 1/b, and sends -a/b^2 times the upstream to the divisor",
       shown=(1 / Y, -X / Y ** 2), symbol="/", precedence=2,
+      mistakes=(("div-square", "-a/b instead of -a/b^2 at the divisor (-1/q for -1/q^2)", (None, -X / Y)),),
       undefined=lambda a, b: "division by zero" if b == 0 else None,
       piece=lambda a, b: _sign_piece(b), **_INFIX)
 _gate("neg", "x", lib(1), (-1,),
@@ -388,20 +406,27 @@ _gate("pow", "x y", lib(2),
       # PyTorch's conventions: d/dx is 0 when y == 0; d/dy is 0 when x == 0 and y >= 0.
       (at(eq(Y, 0), 0, Y * X ** (Y - 1)), at(both(eq(X, 0), ge(Y, 0)), 0, OUT * F.log(X))),
       "the power gate scales by b*a^(b-1); the exponent gets a^b*log(a)",
-      symbol="^", precedence=4, notation="infix", undefined=_pow_undefined, piece=_pow_piece,
+      symbol="^", spellings=("**",), associativity="right", precedence=4, notation="infix",
+      undefined=_pow_undefined, piece=_pow_piece,
       fast={"local": _pow_local, "np_local": _np_pow_local})
 
 # Functions.
-_gate("exp", "x", lib(1), (OUT,), "the exp gate scales by its own output: d/dx e^x = e^x")
+_gate("exp", "x", lib(1), (OUT,), "the exp gate scales by its own output: d/dx e^x = e^x",
+      mistakes=(("exp-as-log", "d/dx e^x written as 1/x (that is d/dx log x)", (1 / X,)),))
+_gate("expm1", "x", lib(1), (F.exp(X),), "the expm1 gate scales by exp(x): e^x - 1, exact near 0")
 _gate("log", "x", lib(1), (1 / X,), "the log gate scales by 1/x",
       undefined=lambda a: "log of a non-positive number" if a <= 0 else None, piece=lambda a: a > 0)
 _gate("log2", "x", lib(1), (1 / (X * F.log(2)),), "the log2 gate scales by 1/(x*log(2))",
       undefined=lambda a: "log2 of a non-positive number" if a <= 0 else None, piece=lambda a: a > 0)
 _gate("log10", "x", lib(1), (1 / (X * F.log(10)),), "the log10 gate scales by 1/(x*log(10))",
       undefined=lambda a: "log10 of a non-positive number" if a <= 0 else None, piece=lambda a: a > 0)
+_gate("log1p", "x", lib(1), (1 / (1 + X),), "the log1p gate scales by 1/(1 + x): log(1 + x), exact near 0",
+      undefined=lambda a: "log1p of a number below -1" if a < -1 else None, piece=lambda a: a > -1)
 _gate("sqrt", "x", lib(1), (0.5 / OUT,), "the sqrt gate scales by 1/(2*sqrt(x))",
       shown=(1 / (2 * F.sqrt(X)),),
       undefined=lambda a: "sqrt of a negative number" if a < 0 else None, piece=lambda a: a > 0)
+_gate("cbrt", "x", lib(1), (1 / (3 * OUT * OUT),), "the cbrt gate scales by 1/(3*cbrt(x)^2)",
+      shown=(1 / (3 * F.cbrt(X) ** 2),), piece=_sign_piece)
 _gate("square", "x", X * X, (2 * X,), "the square gate scales by 2x")
 _gate("sin", "x", lib(1), (F.cos(X),), "the sin gate scales by cos(x)")
 _gate("cos", "x", lib(1), (-F.sin(X),), "the cos gate scales by -sin(x)")
@@ -420,10 +445,19 @@ _gate("atan2", "y x", lib(2), (_x / (_x * _x + _y * _y), -_y / (_x * _x + _y * _
       "the atan2 gate sends x/(x^2 + y^2) to y and -y/(x^2 + y^2) to x",
       # The angle jumps from pi to -pi across the negative x axis; the origin is singular.
       piece=lambda y, x: (x < 0 and y < 0, x == 0 and y == 0) if x == x and y == y else None)
+_gate("hypot", "x y", lib(2),
+      # At the origin (a cone's tip) each input gets 0, as abs'(0) = 0: hypot(x, 0) is |x|.
+      (at(both(eq(X, 0), eq(Y, 0)), 0, X / OUT), at(both(eq(X, 0), eq(Y, 0)), 0, Y / OUT)),
+      "the hypot gate sends x/hypot(x, y) to x and y/hypot(x, y) to y (0 at the origin)", commutative=True,
+      shown=(X / F.hypot(X, Y), Y / F.hypot(X, Y)),
+      kink=lambda x, y: x == 0 and y == 0,
+      piece=lambda x, y: (x == 0 and y == 0) if x == x and y == y else None)
 _gate("sinh", "x", lib(1), (F.cosh(X),), "the sinh gate scales by cosh(x)")
 _gate("cosh", "x", lib(1), (F.sinh(X),), "the cosh gate scales by sinh(x)")
 _gate("tanh", "x", lib(1), (1 - OUT * OUT,), "the tanh gate scales by 1 - tanh(x)^2",
       shown=(1 - F.tanh(X) ** 2,))
+_gate("erf", "x", lib(1), (2 / F.sqrt(math.pi) * F.exp(-(X * X)),),
+      "the erf gate scales by 2/sqrt(pi)*exp(-x^2)", shown=(2 / F.sqrt(math.pi) * F.exp(-X ** 2),))
 _gate("sigmoid", "x",
       # Two branches, neither of which overflows (numpy and generated numpy code compute both).
       where(ge(X, 0), 1 / (1 + F.exp(-F.abs(X))), F.exp(-F.abs(X)) / (1 + F.exp(-F.abs(X)))),
@@ -447,13 +481,15 @@ _gate("abs", "x", lib(1), (F.sign(X),),
       kink=lambda a: a == 0, piece=_sign_piece)
 _gate("max", "x", lib(0), (F.share(I, OUT, ALL),),
       "the max gate routes: the largest input gets all of the gradient, the others 0 (a tie splits it)",
-      variadic=1, reads="1 if {i} is the largest else 0",
+      mistakes=(("routing", "routed to the wrong input", (1 - F.share(I, OUT, ALL),)),),
+      variadic=1, reads="1 if {i} is the largest else 0", commutative=True, one_array="amax",
       kink=lambda *xs: _tied(xs, maximum(*xs)), piece=lambda *xs: _winners(maximum(*xs), xs),
       fast={"local": lambda out, *xs: _tie_split(out, xs),
             "np_local": lambda out, *xs: _np_tie_split(out, xs)})
 _gate("min", "x", lib(0), (F.share(I, OUT, ALL),),
       "the min gate routes: the smallest input gets all of the gradient, the others 0 (a tie splits it)",
-      variadic=1, reads="1 if {i} is the smallest else 0",
+      mistakes=(("routing", "routed to the wrong input", (1 - F.share(I, OUT, ALL),)),),
+      variadic=1, reads="1 if {i} is the smallest else 0", commutative=True, one_array="amin",
       kink=lambda *xs: _tied(xs, minimum(*xs)), piece=lambda *xs: _winners(minimum(*xs), xs),
       fast={"local": lambda out, *xs: _tie_split(out, xs),
             "np_local": lambda out, *xs: _np_tie_split(out, xs)})
@@ -576,9 +612,9 @@ def _index_shape(shapes, statics):
         raise ShapeError(f"{shape_text(x)} — {e}") from None
 
 
-_ARRAY = dict(callable=True, table=ARRAY_OPS)
+_ARRAY = dict(callable=True)
 _gate("matmul", "x y", lib(2), (), "the matmul gate sends dOUT @ (right)ᵀ to the left input and (left)ᵀ @ dOUT to the right one",
-      notation="infix", symbol="@", precedence=2, callable=False, table=ARRAY_OPS, shape=_matmul_shape,
+      notation="infix", symbol="@", precedence=2, callable=False, shape=_matmul_shape,
       vjp=(F.matmul_dx(G, X, Y), F.matmul_dy(G, X, Y)), vjp_shown=("dOUT @ Yᵀ", "Xᵀ @ dOUT"))
 _gate("transpose", "x", lib(1), (), "the transpose gate transposes the gradient back",
       shape=_transpose_shape, vjp=(F.transpose(G),), vjp_shown=("dOUTᵀ",), **_ARRAY)
@@ -590,10 +626,12 @@ _gate("mean", "x axis", lib(2), (), "the mean gate copies the gradient divided b
       vjp_shown=("dOUT spread over x / n",), **_ARRAY)
 _gate("amax", "x axis", lib(2), (), "the amax gate routes the gradient to the largest element (a tie splits it)",
       defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) * F.winners(X, OUT, Y),),
-      vjp_shown=("dOUT where x is the largest",), **_ARRAY)
+      vjp_shown=("dOUT where x is the largest",), kink=lambda x, axis=None: _tie_along(x, axis, "max"),
+      **_ARRAY)
 _gate("amin", "x axis", lib(2), (), "the amin gate routes the gradient to the smallest element (a tie splits it)",
       defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) * F.winners(X, OUT, Y),),
-      vjp_shown=("dOUT where x is the smallest",), **_ARRAY)
+      vjp_shown=("dOUT where x is the smallest",), kink=lambda x, axis=None: _tie_along(x, axis, "min"),
+      **_ARRAY)
 _gate("softmax", "x axis", lib(2), (), "the softmax gate sends s * (dOUT - sum(dOUT * s)) back",
       defaults=(-1,), static=1, shape=_along_shape, vjp=(OUT * (G - F.sum_keep(G * OUT, Y)),),
       vjp_shown=("s * (dOUT - sum(dOUT * s))",), **_ARRAY)
@@ -612,21 +650,23 @@ _gate("reshape", "x shape", lib(0), (), "the reshape gate reshapes the gradient 
       **_ARRAY)
 _gate("index", "x key", lib(2), (), "the index gate scatters the gradient back to the elements picked",
       static=1, shape=_index_shape, vjp=(F.unindex(G, X, Y),), vjp_shown=("dOUT scattered into zeros",),
-      notation="call", callable=False, table=ARRAY_OPS)
+      notation="call", callable=False)
 
 del _INFIX, _y, _x, _ARRAY
-
-#: every gate, elementwise and array, by name
-GATES = {**OPS, **ARRAY_OPS}
 
 #: named constants of the language; a binding of the same name shadows them.
 CONSTANTS = {"pi": math.pi, "e": math.e}
 
 
+def elementwise_gates() -> dict:
+    """The gates a scalar program can use (leaves too): every gate but the array gates."""
+    return {name: gate for name, gate in GATES.items() if gate.elementwise}
+
+
 def function_names() -> list:
-    return sorted(name for name, op in OPS.items() if op.callable)
+    return sorted(name for name, op in GATES.items() if op.callable and op.elementwise)
 
 
 def gate_names() -> list:
-    """Every gate, leaves left out, in table order."""
-    return [name for name, op in OPS.items() if op.forward_expr is not None]
+    """Every elementwise gate, leaves left out, in table order."""
+    return [name for name, op in GATES.items() if op.forward_expr is not None and op.elementwise]

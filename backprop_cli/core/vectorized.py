@@ -19,7 +19,7 @@ import numpy as np
 
 from ..base.errors import InputError
 from .graph import Graph
-from .ops import ARRAY_OPS, Column
+from .ops import GATES, Column
 
 #: bytes a batch may spend on node values and gradients, which decides the rows per chunk.
 MEMORY_BUDGET = 256 * 2**20
@@ -166,11 +166,33 @@ def tensor_inputs(graph: Graph, point: Mapping, seed=None) -> dict:
     return values
 
 
+def one_array_calls(graph: Graph, shapes=None) -> Graph:
+    """The graph with every call of a gate on one array that its entry names a reduction for
+    (``one_array``: max(X) is amax(X), X's largest element) made that reduction, in a copy: the
+    program's own graph is never changed.  ``shapes``: the nodes' shapes, when known (a scalar's
+    max(x) stays max); None: every one-argument call (generated code, for any shape)."""
+    changes = {}
+    for i, (op, args) in enumerate(zip(graph.op, graph.args)):
+        reduction = GATES[op].one_array if len(args) == 1 else None
+        if reduction is not None and (shapes is None or shapes[args[0]]):
+            changes[i] = reduction
+    if not changes:
+        return graph
+    copy = Graph.__new__(Graph)
+    for slot in Graph.__slots__:
+        setattr(copy, slot, getattr(graph, slot))
+    copy.op, copy.payload = list(graph.op), list(graph.payload)
+    for i, reduction in changes.items():
+        copy.op[i], copy.payload[i] = reduction, (None,)
+    return copy
+
+
 def infer_shapes(graph: Graph, inputs: Mapping) -> list:
-    """Every node's shape, from the inputs' shapes and each gate's shape rule, before anything runs.
-    A mismatch raises SourceError naming the gate, both shapes and the rule, at the node's source."""
+    """Every node's shape, from the inputs' shapes and each gate's shape rule, before anything runs
+    (a one-array call, max(X), takes its reduction's rule).  A mismatch raises SourceError naming
+    the gate, both shapes and the rule, at the node's source."""
     from ..base.errors import SourceError
-    from .ops import GATES, ShapeError, shape_text
+    from .ops import ShapeError, shape_text
 
     shapes: list = []
     for i, (op, args, payload) in enumerate(zip(graph.op, graph.args, graph.payload)):
@@ -181,10 +203,9 @@ def infer_shapes(graph: Graph, inputs: Mapping) -> list:
             shapes.append(np.shape(payload))
             continue
         xs = [shapes[j] for j in args]
-        if op in ("max", "min") and len(xs) == 1 and xs[0]:
-            op = graph.op[i] = "a" + op  # max(X) of one array: its largest element
-            payload = graph.payload[i] = (None,)
         gate = GATES[op]
+        if gate.one_array is not None and len(xs) == 1 and xs[0]:
+            gate, payload = GATES[gate.one_array], (None,)
         try:
             if gate.shape is None:
                 try:
@@ -228,7 +249,7 @@ def _tensor_forward(graph: Graph, inputs: Mapping) -> list:
             push(np.float64(payload) if type(payload) is float else payload)
         elif op == "input":
             push(inputs[payload])
-        elif op in ARRAY_OPS:
+        elif not GATES[op].elementwise:
             push(np.asarray(fwd[op](*[values[j] for j in args], *(payload or ())), dtype=np.float64))
         else:
             push(fwd[op](*[values[j] for j in args]))
@@ -255,7 +276,6 @@ def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None) -> tuple
     ``wrt``: only the gradients of these inputs are wanted (others are left as zeros: training
     needs no gradient of its data)."""
     from .library import sum_to
-    from .ops import GATES
 
     n = len(graph)
     grads: list = [None] * n
@@ -275,7 +295,7 @@ def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None) -> tuple
             continue
         op, payload = graph.op[i], graph.payload[i]
         xs = [values[j] for j in args]
-        if op not in ARRAY_OPS:
+        if GATES[op].elementwise:
             loc = loc_fns[op](values[i], *xs)
             # (an add gate's local 1.0 passes the upstream array on as it is: no copy)
             cs = tuple(None if not live[j] and wrt is not None else
@@ -297,12 +317,33 @@ def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None) -> tuple
     return grads, local, contrib
 
 
+def scalar_output(graph: Graph, shape: tuple) -> None:
+    """Gradients are of one number: a non-scalar output is refused (exit 2) with the fix, as PyTorch's
+    backward() and JAX's grad refuse it, rather than differentiating its sum without saying so."""
+    if int(np.prod(shape)) == 1:
+        return
+    from ..base.errors import InputError
+    from .ops import shape_text
+
+    name = graph.output_name
+    if name in graph.bindings:
+        example = f"a last line {'loss' if name != 'loss' else 'total'} = sum({name})"
+    else:
+        example = f"sum({graph.label(graph.output, 40)})"
+    raise InputError(f"the output {name} is an array of shape {shape_text(shape)}, and a gradient is "
+                     "of one number",
+                     f"Reduce it to one with sum(...) or mean(...), as PyTorch's backward() and JAX's grad "
+                     f"ask: e.g. {example}; or differentiate another value with --of NAME.")
+
+
 def run_tensor(graph: Graph, point: Mapping, seed=None, allow_nonfinite: bool = False, wrt=None):
     """Forward then backward over arrays: the engine's Result, its values and gradients arrays."""
     from .engine import Result
 
     inputs = tensor_inputs(graph, point, seed)
     shapes = infer_shapes(graph, inputs)
+    scalar_output(graph, shapes[graph.output])
+    graph = one_array_calls(graph, shapes)
     with np.errstate(all="ignore"):
         values = tensor_forward(graph, inputs)
         if not allow_nonfinite:

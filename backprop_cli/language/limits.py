@@ -47,16 +47,15 @@ _SURROGATE = "[\ud800-\udfff]"
 # In a message every control character is escaped but newline and tab (which a message uses itself).
 # In one piece of user text quoted in a message (a name, a value, a file name), newline and tab too.
 _ASCII_ALLOWED = bytes(b for b in range(128) if b in b"\t\n\x0c\r" or 32 <= b < 127)
-_COMMENT = r"#[^\n]*"
+_NOT_PAREN = bytes(b for b in range(256) if b not in b"()")
+_STEP = [0] * 256
+_STEP[ord("(")], _STEP[ord(")")] = 1, -1
 
 # Byte maps for finding long runs with bytes.find (C speed): a word character (letter, digit, _)
 # becomes 'w', a digit 'd', everything else (including every byte of a non-ASCII character) ' '.
 _WORD_BYTES = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789"
 _WORDS = bytes(ord("w") if b in _WORD_BYTES else 32 for b in range(256))
 _DIGITS = bytes(ord("d") if 48 <= b <= 57 else 32 for b in range(256))
-_NOT_PAREN = bytes(b for b in range(256) if b not in b"()")
-_STEP = [0] * 256
-_STEP[ord("(")], _STEP[ord(")")] = 1, -1
 
 
 def parse_size(text: str) -> int:
@@ -242,36 +241,20 @@ def _control_error(source: str, pos: int, origin: str) -> SourceError:
 def _check_depth(source: str, origin: str) -> None:
     if source.count("(") <= MAX_DEPTH:
         return
-    import re
+    # Most programs with this many parentheses are wide, not deep: a C-speed measure of the depth
+    # first (comments' parentheses count too: it can only over-estimate), then the scanner.
+    parens = source.encode("utf-8", "surrogatepass").translate(None, _NOT_PAREN)
+    if max(accumulate(map(_STEP.__getitem__, parens)), default=0) <= MAX_DEPTH:
+        return
+    from ..base.text import nesting
 
-    code = re.sub(_COMMENT, "", source) if "#" in source else source
-    parens = code.encode("utf-8", "surrogatepass").translate(None, _NOT_PAREN)
-    depth = max(accumulate(map(_STEP.__getitem__, parens)), default=0)
-    if depth > MAX_DEPTH:
-        pos = _position_of_depth(source, MAX_DEPTH + 1)
-        raise SourceError(f"parentheses nest {depth:,} deep here; the limit is {MAX_DEPTH:,}",
-                          source, pos, pos + 1, origin,
+    first, deepest = None, 0
+    for pos, ch, depth in nesting(source, opening="(", closing=")", comment="#"):
+        if depth > deepest:
+            deepest = depth
+            if first is None and depth > MAX_DEPTH:
+                first = pos
+    if first is not None:
+        raise SourceError(f"parentheses nest {deepest:,} deep here; the limit is {MAX_DEPTH:,}",
+                          source, first, first + 1, origin,
                           "Split the expression into named steps (a = ...; b = f(a)).")
-
-
-def _position_of_depth(source: str, target: int) -> int:
-    """Where the parentheses first reach ``target`` deep (outside comments)."""
-    import re
-
-    depth = 0
-    in_comment = False
-    for m in re.finditer(r"[()#\n]", source):
-        ch = m.group()
-        if ch == "\n":
-            in_comment = False
-        elif in_comment:
-            continue
-        elif ch == "#":
-            in_comment = True
-        elif ch == "(":
-            depth += 1
-            if depth >= target:
-                return m.start()
-        else:
-            depth -= 1
-    return 0

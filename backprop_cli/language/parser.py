@@ -17,10 +17,11 @@ if TYPE_CHECKING:
 
 from ..base.errors import InputError, SourceError, listing
 from ..core.graph import Graph
-from ..core.ops import ARRAY_OPS, CONSTANTS, OPS, function_names
+from ..core.ops import CONSTANTS, GATES, function_names
 from ..base.suggest import nearest
 
-_BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow", "@": "matmul"}
+#: operator symbol -> gate, from the gate table (``**`` and ``^`` are both pow)
+_BINARY = {s: name for name, gate in GATES.items() if gate.notation == "infix" for s in gate.spellings}
 
 _TERMINAL_WORDS = {
     "NUMBER": "a number", "NAME": "a name", "LPAR": "'('", "RPAR": "')'",
@@ -151,7 +152,7 @@ class _Builder:
             s, e = tok.start(), rpar.end()
             return (self.add(fname, (args[0][0],), s, e), s, e)
         args = args or []
-        op = OPS.get(fname) or ARRAY_OPS.get(fname)
+        op = GATES.get(fname)
         if fname in ("randn", "zeros") and fname not in self.env:
             return self._randn(tok, args, rpar)
         if op is None or not op.callable:
@@ -361,7 +362,6 @@ class Recipe:
         import numpy as np
 
         from ..core.tensor_io import load_array
-        from ..core.ops import GATES
 
         values = []
         for op, args, payload in zip(self.ops, self.args, self.payload):
@@ -393,7 +393,7 @@ def fold_constant(g: Graph, first: int, node: int) -> Optional[float]:
             return None
         else:
             try:
-                values[i] = OPS[op].forward(*[values[j] for j in g.args[i]])
+                values[i] = GATES[op].forward(*[values[j] for j in g.args[i]])
             except KeyError:  # an argument from before ``first``: not constant
                 return None
     return values[node]
@@ -423,7 +423,7 @@ class _FromLark:
 
 
 #: functions that take one argument (checked once here instead of at every call)
-_ONE_ARGUMENT = frozenset(name for name, op in OPS.items()
+_ONE_ARGUMENT = frozenset(name for name, op in GATES.items()
                           if op.callable and op.accepts(1) and getattr(op, "shape", None) is None)
 
 _lark = None
@@ -728,16 +728,19 @@ def _parse_with_lark(source: str, origin: str, bound: Iterable[str]) -> list:
 
 def _choose_output(g: Graph, statements, output: Optional[str], env: dict, origin: str) -> None:
     g.bindings = dict(env)
+    last = statements[-1] if statements else None
+    if output == "f" and "f" not in env and last is not None and last[0] not in ("input", "="):
+        output = None  # --of f: the unnamed output, which is called f
     if output is not None:
         if output not in env:
             names = [n for n in env]
             close = nearest(output, names)
             raise InputError(f"--of {output}: the program has no name '{output}'",
                              (f"Did you mean '{close}'? " if close else "") +
-                             "Names in the program: " + listing(names) + ".")
+                             ("Names in the program: " + listing(names) + "." if names else
+                              "The program names no values; its output is f."))
         g.output, g.output_name = env[output], output
         return
-    last = statements[-1] if statements else None
     if last is None or not len(g):
         raise InputError(f"{origin or 'the expression'} is empty: nothing to evaluate",
                          "Give an expression such as \"(x+y)*z\".")

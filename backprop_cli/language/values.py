@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     Point = Mapping[str, Union[float, int, str]]
 
 from ..base.errors import BackpropError, InputError, SourceError, caret, listing
-from ..base.text import printable
+from ..base.text import nesting, printable
 from ..core.engine import run
 from . import limits
 from .parser import parse
@@ -123,19 +123,12 @@ def array_value(name: str, text: str):
 def split_top_level(text: str, separator: str = ",", comment: str = "") -> list:
     """``text`` split at each ``separator`` outside parentheses and brackets; from a ``comment``
     character on, the rest is kept whole in the last part."""
-    parts, depth, current = [], 0, []
-    for k, ch in enumerate(text):
-        if ch == comment:
-            current.append(text[k:])
+    parts, start = [], 0
+    for pos, ch, depth in nesting(text, separator + comment):
+        if comment and ch == comment:
             break
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
         if ch == separator and depth <= 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    parts.append("".join(current))
+            parts.append(text[start:pos])
+            start = pos + 1
+    parts.append(text[start:])
     return parts

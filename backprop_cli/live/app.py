@@ -18,43 +18,66 @@ from .graph_view import GraphView
 from .model import DIGITS, Session
 
 HELP = """\
-backprop live: the graph of an expression, its values (green) and gradients (red)
+backprop live: values in green, gradients in red
 
-  tab / shift+tab  move between the editor, the graph and the inputs
-  escape           leave the editor (or the value being typed, or step mode)
+ tab, shift+tab  move between the editor, the graph and the inputs
+ escape          leave the editor, the value being typed, or step mode
+ ctrl+c, q       quit
 
- In the inputs:
-  up / down        select an input
-  left / right     nudge it down / up by the step
-  + / -            make the step 10 times larger / smaller
-  enter            type a value (numbers, pi, e and expressions of them)
-  The arrow after the gradient says which way the output moves when the input rises.
+In the inputs
+ up, down        select an input
+ left, right     nudge it down, up by the step (+ and -: step ×10, ÷10)
+ enter           type a value (numbers, pi, e and expressions of them)
+ f if ↑          which way the output moves when the input rises
 
- Anywhere but the editor:
-  n / b            step the backward pass one gate on / back
-  c                collapse 1/(1+exp(-z)) into one sigmoid gate (on/off)
-  l                full labels (the source text) instead of the short names
-  p                plot f and df/dx over the selected input (on/off)
-  s                save the program with the current inputs as its 'input' defaults
-  e                export the graph: .json, .dot, .svg, .png or .pdf
-  ?                this help        q  quit
+Anywhere but the editor
+ n, b            step the backward pass one gate on, back
+ c               collapse 1/(1+exp(-z)) into one sigmoid gate (on/off)
+ l               full labels (the source text) instead of short names
+ p               plot f and df/dx over the selected input (on/off)
+ s               save, with the current inputs as the 'input' defaults
+ e               export the graph: .json, .dot, .svg, .png or .pdf
+ ?               this help
 
 Press any key to close this help."""
 
 
+def value_text(value: float, step: float) -> str:
+    """An input's value as the table shows it: DIGITS significant digits, more where a nudge by
+    ``step`` would not show (enter shows every digit), so pi/4 does not push the gradient out."""
+    import math
+
+    digits = DIGITS
+    if value and step and math.isfinite(value) and math.isfinite(step):
+        digits = max(DIGITS, math.floor(math.log10(abs(value))) - math.floor(math.log10(abs(step))) + 1)
+    return show(value, min(17, digits))
+
+
 class HelpScreen(ModalScreen):
+    """The keys.  Any key closes it, once: keys that arrive while it closes are dropped (two quick
+    arrows used to dismiss it twice)."""
+
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     #help { width: auto; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
-            background: $surface; padding: 0 1; }
+            background: $surface; padding: 0 1; overflow-y: auto; }
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.closing = False
+
     def compose(self) -> ComposeResult:
-        yield Static(HELP, id="help")
+        box = Static(HELP, id="help")
+        box.border_subtitle = "any key closes"  # seen even where the text is cut
+        yield box
 
     def on_key(self, event) -> None:
         event.stop()
-        self.dismiss()
+        event.prevent_default()
+        if not self.closing and self.is_current:
+            self.closing = True
+            self.dismiss()
 
 
 class PathScreen(ModalScreen):
@@ -134,8 +157,8 @@ class LiveApp(App):
     CSS = """
     Screen { layout: vertical; }
     #editor { height: auto; max-height: 5; border: round $primary; }
-    #error { height: auto; max-height: 7; color: $error; padding: 0 1; }
-    #main { height: 1fr; }
+    #error { height: auto; max-height: 4; color: $error; padding: 0 1; }
+    #main { height: 1fr; min-height: 6; }
     #graph { width: 1fr; border: round $primary; }
     #plot { width: 1fr; height: 100%; border: round $primary; }
     #side { width: 36; }
@@ -154,6 +177,7 @@ class LiveApp(App):
         Binding("e", "export", "export"),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("q", "quit", "quit"),
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True),  # what a teacher expects
         Binding("escape", "stop_stepping", "End steps", show=False),
     ]
 
@@ -188,6 +212,10 @@ class LiveApp(App):
         yield Static("", id="step")
         yield Footer()
 
+    def on_resize(self, event) -> None:
+        # Below 80 columns the inputs give up their spare columns, so the graph keeps its gradients.
+        self.query_one("#side").styles.width = 36 if event.size.width >= 80 else 35
+
     def on_mount(self) -> None:
         editor = self.query_one("#editor", TextArea)
         editor.move_cursor(editor.document.end)  # a long program shows its last lines: the output
@@ -206,7 +234,7 @@ class LiveApp(App):
         s = self.session
         error = self.query_one("#error", Static)
         if s.error is not None:
-            error.update(Text(s.error_text() + "\n(showing the last good graph)"))
+            error.update(Text(s.error_text(brief=True) + "  (showing the last good graph)"))
             error.display = True
         else:
             error.display = False
@@ -245,7 +273,7 @@ class LiveApp(App):
                 sign = Text(f"{f} ▼", style="bold red")
             else:
                 sign = Text(f"{f} =", style="dim")
-            rows.append((name, (name, Text(exact(value), style=VALUE_STYLE, justify="right"),
+            rows.append((name, (name, Text(value_text(value, s.step_size), style=VALUE_STYLE, justify="right"),
                                 Text(show(grad, DIGITS), style=GRAD_STYLE, justify="right"), sign)))
         names = [name for name, _ in rows]
         if names != self._shown_inputs:
@@ -289,15 +317,16 @@ class LiveApp(App):
         panel.border_title = f"backward pass: step {step.number} of {step.total}"
         text = Text()
         text.append(step.title, style="bold")
-        text.append(f"\n{step.pattern}", style="italic")
-        text.append(f"\nupstream {step.upstream.rsplit(' = ', 1)[0]} = ")
+        text.append(f"  upstream {step.upstream.rsplit(' = ', 1)[0]} = ")
         text.append(step.upstream.rsplit(" = ", 1)[1], style=GRAD_STYLE)
+        text.append(f"\n{step.pattern}", style="italic")
         for _, name, loc, product, total in step.edges:
             text.append(f"\n→ {name}: local ")
             text.append(loc, style=GRAD_STYLE)
-            text.append("; upstream × local = ")
+            text.append(", upstream × local = ")
             text.append(product.replace(" * ", " × "), style=GRAD_STYLE)
-            text.append(f"; {total}")
+            if "+=" in total:  # a branch: say how far its sum has got
+                text.append(f"; {total}")
         for line in step.branches:
             text.append(f"\n{line}", style="italic")
         if step.kink:

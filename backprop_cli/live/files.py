@@ -7,7 +7,7 @@ import os
 import re
 
 from ..base.errors import BackpropError, InputError
-from ..base.files import atomic_write
+from ..base.files import atomic_write, write_error
 from ..base.numbers import exact
 
 _INPUT_STATEMENT = re.compile(r"\s*input\b")
@@ -89,13 +89,7 @@ def export(path: str, result) -> str:
     if program is None:
         raise ToolMissing(f"a .{kind} picture needs Graphviz's 'dot' program, which is not installed",
                           INSTALL_HINT)
-    # Graphviz draws into atomic_write's temporary file (nothing is written through the handle),
-    # which is renamed over ``path`` only when dot has succeeded.
-    try:
-        with atomic_write(path, "wb") as fh:
-            render(program, kind, text, fh.name)
-    except OSError as e:
-        raise InputError(f"cannot write {path}: {e.strerror or e}") from None
+    render(program, kind, text, path)  # written through files.atomic_write once dot has succeeded
     return f"a {kind.upper()} picture"
 
 
@@ -103,5 +97,5 @@ def _write(path: str, text: str) -> None:
     try:
         with atomic_write(path, "w", encoding="utf-8") as fh:
             fh.write(text)
-    except OSError as e:
-        raise InputError(f"cannot write {path}: {e.strerror or e}") from None
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
+        raise write_error(path, e) from None

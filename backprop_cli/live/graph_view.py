@@ -13,6 +13,7 @@ from textual.strip import Strip
 from ..views.console import GRAD_STYLE, VALUE_STYLE
 
 HEADER = ("node", "value", "gradient", "gate")
+SHORT_HEADER = ("node", "value", "grad", "gate")  # where the panel is too narrow for "gradient"
 NAME_WIDTH = 24  # longer names (full labels) end in '…'; numbers are never cut
 NUMBER_WIDTH = 10  # show() at 4 digits: -1.234e-05; a longer number widens its own line
 GAP = "  "
@@ -35,18 +36,60 @@ class GraphView(ScrollView, can_focus=True):
         self.gate = None
         self.inputs: tuple = ()
         self.widths = [len(h) for h in HEADER]
+        self.header = HEADER
 
     def show(self, rows, gate=None, inputs: tuple = ()) -> None:
         """``rows``: a model.Rows (made on demand, so only the lines on screen cost anything)."""
         self.rows, self.gate, self.inputs = rows, gate, inputs
         self.widths = [max(len(HEADER[0]), min(NAME_WIDTH, rows.name_width())), NUMBER_WIDTH,
                        NUMBER_WIDTH, len(HEADER[3])]
+        self._fit_numbers()
         self.virtual_size = Size(self.size.width, len(rows) + 1)
-        if gate is not None:
-            index = rows.index(gate)
-            if index is not None:
-                self.scroll_to(y=max(0, index + 1 - self.size.height // 2), animate=False)
+        self.keep_in_view()
+        if gate is not None:  # the step panel may have taken rows from us: again once laid out
+            self.call_after_refresh(self.keep_in_view)
         self.refresh()
+
+    def _fit_numbers(self) -> None:
+        """Number columns as wide as the widest number (at most NUMBER_WIDTH; a longer one widens
+        its own line), and "grad" over the gradients where "gradient" would push them out of a
+        narrow panel: the gradient column always shows."""
+        widest = []
+        for col in (1, 2):
+            n = 0
+            for text in self.rows.numbers(col == 2):
+                n = max(n, len(text))
+                if n >= NUMBER_WIDTH:
+                    break
+            widest.append(n)
+        room = self.size.width - 2  # a scroll bar may take two columns
+        for header in (HEADER, SHORT_HEADER):
+            self.header = header
+            self.widths[1] = min(NUMBER_WIDTH, max(len(header[1]), widest[0]))
+            self.widths[2] = min(NUMBER_WIDTH, max(len(header[2]), widest[1]))
+            if room <= 0 or sum(self.widths[:3]) + 2 * len(GAP) <= room:
+                break
+
+    def keep_in_view(self) -> None:
+        """In step mode: scroll so that the current gate's row and its inputs' rows are on screen
+        (the gate's row, the latest, first if they cannot all be)."""
+        if self.gate is None or not self.rows:
+            return
+        index = self.rows.index(self.gate)
+        if index is None:
+            return
+        wanted = [index] + [k for k in (self.rows.index(j) for j in self.inputs) if k is not None]
+        lo, hi = min(wanted) + 1, max(wanted) + 1  # +1: the header is line 0
+        body = max(1, self.size.height - 1)
+        top = self.scroll_offset.y
+        if lo <= top or hi > top + body:  # not all in view: show them, the gate's row for sure
+            top = max(0, lo - 1 if hi - lo < body else hi - body)
+            self.scroll_to(y=top, animate=False)
+
+    def on_resize(self) -> None:
+        if self.rows:
+            self._fit_numbers()
+        self.keep_in_view()
 
     def line_text(self, index: int) -> str:
         """Row ``index`` (0: the header) as plain text, as drawn."""
@@ -55,8 +98,8 @@ class GraphView(ScrollView, can_focus=True):
     def _pieces(self, index: int) -> list:
         w = self.widths
         if index == 0:
-            return [(GAP.join((HEADER[0].ljust(w[0]), HEADER[1].rjust(w[1]), HEADER[2].rjust(w[2]),
-                               HEADER[3])), _HEAD)]
+            h = self.header
+            return [(GAP.join((h[0].ljust(w[0]), h[1].rjust(w[1]), h[2].rjust(w[2]), h[3])), _HEAD)]
         row = self.rows[index - 1]
         name = row.name if len(row.name) <= w[0] else row.name[: w[0] - 1] + "…"
         mark = _GATE if row.node == self.gate else _INPUT if row.node in self.inputs else None

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 from ..core.engine import Result, run
 from ..core.graph import Graph
-from ..core.ops import OPS
+from ..core.ops import GATES
 from ..base.errors import BackpropError, InputError, SourceError
 from ..language import limits
 from ..base.numbers import show
@@ -29,20 +29,6 @@ FOLD_AT = 2000
 #: how many rows a folded graph shows
 FOLD_ROWS = 200
 DIGITS = 4
-
-
-def gate_text(g: Graph, i: int, names: list) -> str:
-    """Node ``i`` as its gate over its inputs' short names: t1 * z, -t3, exp(t4), max(z, w)."""
-    args = g.args[i]
-    if not args:
-        return ""
-    op = OPS[g.op[i]]
-    parts = [names[j] for j in args]
-    if op.notation == "infix" and len(parts) == 2:
-        return f"{parts[0]} {op.symbol} {parts[1]}"
-    if op.notation == "prefix" and len(parts) == 1:
-        return f"{op.symbol}{parts[0]}"
-    return f"{op.name}({', '.join(parts)})"
 
 
 class Row:
@@ -100,6 +86,13 @@ class Session:
         self._recompute()
         if self.error is not None:
             raise self.error
+
+    @classmethod
+    def of(cls, program, collapse: bool = False) -> "Session":
+        """A session on a program loaded by api.load (its text, inputs and options)."""
+        program.scalar_only("live")
+        return cls(program.source, program.point, origin=program.origin, output=program.output,
+                   collapse=collapse, allow_nonfinite=program.allow_nonfinite)
 
     # ---- changes ------------------------------------------------------------------------------
 
@@ -244,9 +237,9 @@ class Session:
         i = gates[self.stepped - 1]
         names = self.names
         f = g.output_name
-        op = OPS[g.op[i]]
+        op = GATES[g.op[i]]
         step = Step(self.stepped, len(gates), i)
-        expression = gate_text(g, i, names)
+        expression = describe(g, i, names)
         step.title = f"{names[i]} = {expression}   ({op.name} gate)" if names[i] != expression else (
             f"{names[i]}   ({op.name} gate)")
         step.pattern = op.pattern
@@ -287,12 +280,18 @@ class Session:
         i = self.gates()[self.stepped - 1]
         return i, tuple(self.result.graph.args[i])
 
-    def error_text(self) -> str:
-        """The error as `eval` says it (with the caret under the place), one message and hint."""
+    def error_text(self, brief: bool = False) -> str:
+        """The error as `eval` says it (with the caret under the place), one message and hint;
+        ``brief``: the message and the caret only (the panels keep their room)."""
         e = self.error
         if e is None:
             return ""
-        return str(e)
+        text = str(e)
+        if brief:
+            lines = text.splitlines()
+            keep = lines[:1] + [ln for ln in lines[1:3] if ln.startswith("  ")]
+            text = "\n".join(keep)
+        return text
 
     # ---- internals ----------------------------------------------------------------------------
 
@@ -355,7 +354,7 @@ class Rows:
         g = r.graph
         i = self.nodes[k]
         if g.args[i]:
-            expression = describe(g, i) if s.full_labels else gate_text(g, i, self.names)
+            expression = describe(g, i, None if s.full_labels else self.names)
         else:
             expression = "input" if g.op[i] == "input" else ""
         if self.grads is None:
@@ -368,6 +367,17 @@ class Rows:
         if self._index is None:
             self._index = {i: k for k, i in enumerate(self.nodes)}
         return self._index.get(node)
+
+    def numbers(self, gradients: bool):
+        """The values (or gradients) as the rows show them, made without making the rows."""
+        r = self.session.result
+        for i in self.nodes:
+            if not gradients:
+                yield show(r.values[i], DIGITS)
+            elif self.grads is None:
+                yield show(r.grads[i], DIGITS)
+            elif self.grads[i] is not None:
+                yield show(self.grads[i], DIGITS)
 
     def name_width(self) -> int:
         facts = self.session._facts()

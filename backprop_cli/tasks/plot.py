@@ -16,7 +16,7 @@ from ..core.engine import input_values
 from ..base.errors import InputError, unknown_input
 from ..base.text import printable
 from ..core.graph import Graph
-from ..core.ops import NO_KINK, OPS
+from ..core.ops import NO_KINK, GATES
 
 DEFAULT_POINTS = {"csv": 101, "plot": 201}
 MAX_POINTS = 10_000_000
@@ -117,12 +117,12 @@ KINK_SCAN_LIMIT = 2_000_000  # nodes x points; beyond it, kinks are not looked f
 
 def _kinks(graph: Graph, result, xs: np.ndarray) -> list:
     """Sampled points where some node sits exactly on a kink (relu at 0, a tie in max, ...)."""
-    candidates = [i for i, op in enumerate(graph.op) if OPS[op].kink is not NO_KINK]
+    candidates = [i for i, op in enumerate(graph.op) if GATES[op].kink is not NO_KINK]
     if not candidates or len(candidates) * len(xs) > KINK_SCAN_LIMIT:
         return []
     found = []
     for i in candidates:
-        kink = OPS[graph.op[i]].kink
+        kink = GATES[graph.op[i]].kink
         args = [result.full(result.values[j]).tolist() for j in graph.args[i]]
         for k, point in enumerate(zip(*args)):
             if kink(*point):

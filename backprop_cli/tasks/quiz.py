@@ -1,6 +1,6 @@
 """Practice: ask for every node's forward value in order, then every gradient in backward order.
 
-The questions, the judging of an answer (within the stated tolerance) and the diagnosis of a wrong
+The questions, the judging of an answer (to the stated significant digits) and the diagnosis of a wrong
 gradient (the mistakes of tasks/check/backward_pass.py, at the node's own gates) live here, apart from any
 terminal: the command asks, this module answers.
 """
@@ -14,13 +14,33 @@ from typing import Optional
 
 from ..core.names import short_names
 from ..core.engine import Result
-from ..core.ops import OPS
-from ..base.numbers import show
+from ..core.ops import GATES
+from ..base.numbers import QUIZ_SIGNIFICANT, show
 from .check.backward_pass import MISTAKES, Gates, diagnose, gates_of
 from .check.own_work import same
 
-DEFAULT_TOLERANCE = 0.01
+#: an answer is right when it gets this many significant digits of the true value right (the
+#: lecture writes -0.20 for -0.1966 and 0.73 for 0.7311)
+DEFAULT_SIGNIFICANT = QUIZ_SIGNIFICANT
 TRIES = 2
+
+
+class Significant:
+    """``Significant(2)(a, b)``: does a give b to 2 significant digits, i.e. lie within half a unit
+    of b's 2nd significant digit?  Relative to b's own size, so 0 is not 0.00248; b = 0 needs 0."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __call__(self, a: float, b: float) -> bool:
+        import math
+
+        if not (math.isfinite(a) and math.isfinite(b)):
+            return same(a, b, 0.0)
+        if b == 0:
+            return abs(a) <= 1e-12
+        half_unit = 0.5 * 10.0 ** (math.floor(math.log10(abs(b))) - (self.digits - 1))
+        return abs(a - b) <= half_unit * (1 + 1e-9)
 
 
 def _names(result: Result) -> dict:
@@ -50,7 +70,7 @@ def gate_text(result: Result, names: dict, i: int, values: bool = False) -> str:
         args = [number(result.values[j]) for j in g.args[i]]
     else:
         args = [operand(result, names, j) for j in g.args[i]]
-    op = OPS[g.op[i]]
+    op = GATES[g.op[i]]
     if op.notation == "infix":
         return f"{args[0]} {op.symbol} {args[1]}"
     if op.notation == "prefix":
@@ -119,21 +139,22 @@ def questions(result: Result, only: str = "all") -> list:
 
 
 class Judge:
-    """Judges answers: right within ``tolerance`` (relative, or absolute near 0), and for a wrong
-    gradient the known mistake that explains it."""
+    """Judges answers: right to ``significant`` digits of the true value, and for a wrong gradient
+    the known mistake that explains it (to as many digits)."""
 
-    def __init__(self, result: Result, tolerance: float = DEFAULT_TOLERANCE) -> None:
+    def __init__(self, result: Result, significant: int = DEFAULT_SIGNIFICANT) -> None:
         self.result = result
-        self.tolerance = tolerance
+        self.significant = significant
+        self.tolerance = Significant(significant)
         names = _names(result)
         self.gates: Gates = gates_of(result, names)
 
     def right(self, q: Question, value: float) -> bool:
-        return same(value, q.expected, self.tolerance)
+        return self.tolerance(value, q.expected)
 
     def diagnose(self, q: Question, value: float) -> tuple:
         if q.kind == "value":
-            if q.expected != 0 and same(value, -q.expected, self.tolerance):
+            if q.expected != 0 and self.tolerance(value, -q.expected):
                 return None, "the sign is wrong"
             return None, ""
         g = self.result.graph
@@ -181,7 +202,7 @@ def random_exercise(seed: int) -> str:
         result = run(build(source), {})
         g = result.graph
         kinks = [i for i, op in enumerate(g.op)
-                 if OPS[op].kink is not None and g.args[i] and _at_kink(OPS[op], [result.values[j] for j in g.args[i]])]
+                 if GATES[op].kink is not None and g.args[i] and _at_kink(GATES[op], [result.values[j] for j in g.args[i]])]
         if not kinks:
             return source
     return source

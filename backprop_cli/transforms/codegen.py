@@ -13,6 +13,8 @@ the simplifier ``diff`` uses too.  Identifiers avoid ``reserved.RESERVED`` by co
 
 from __future__ import annotations
 
+import inspect
+
 from ..core.graph import Graph
 from ..base.errors import InputError
 from .expressions import LANGUAGES, Dag, Namer, Spell, is_identifier
@@ -214,7 +216,10 @@ class _Generator:
         if lang in ("python", "numpy"):
             head = "import math" if lang == "python" else "import numpy as np"
             tuple_text = f"({', '.join(grads)}{',' if n == 1 else ''})"
-            lines = [head, "", "", f"def {name}({params}):",
+            lines = [head, "", ""]
+            for helper in self.spell.helpers.values():  # e.g. cbrt: math.cbrt is Python 3.11+
+                lines += [inspect.getsource(helper).rstrip(), "", ""]
+            lines += [f"def {name}({params}):",
                      f'    """The value and the gradient ({", ".join(grads) or "none"}): backprop, flat."""']
             lines += ["    " + line for line in body]
             lines.append(f"    return {value}, {tuple_text}")

@@ -29,13 +29,11 @@ if TYPE_CHECKING:
     from typing import Optional
 
 from ..core.graph import Graph
-from ..core.ops import OPS
+from ..core.ops import GATES
 from ..base.errors import InputError
 
 #: what --collapse accepts: every gate that describes the chain it folds.
-CHOICES = tuple(name for name, op in OPS.items() if op.collapses is not None)
-
-_COMMUTATIVE = ("add", "mul")
+CHOICES = tuple(name for name, op in GATES.items() if op.collapses is not None)
 
 
 def collapse(graph: Graph, what: Optional[str]) -> Graph:
@@ -66,7 +64,7 @@ def _match(g: Graph, e, i: int, bound: dict) -> bool:
     if kind != "call" or g.op[i] != e.value or len(g.args[i]) != len(e.args):
         return False
     args = g.args[i]
-    for order in ([args, args[::-1]] if e.value in _COMMUTATIVE else [args]):
+    for order in ([args, args[::-1]] if GATES[e.value].commutative else [args]):
         trial = dict(bound)
         if all(_match(g, a, j, trial) for a, j in zip(e.args, order)):
             bound.update(trial)
@@ -76,7 +74,7 @@ def _match(g: Graph, e, i: int, bound: dict) -> bool:
 
 def match_sigmoid(g: Graph, i: int) -> Optional[int]:
     """If node ``i`` is 1/(1 + exp(-z)) (or 1/(exp(-z) + 1)), the id of ``z``; else None."""
-    found = match(g, i, OPS["sigmoid"].collapses)
+    found = match(g, i, GATES["sigmoid"].collapses)
     return None if found is None else found[0]
 
 
@@ -85,7 +83,7 @@ def collapse_sigmoid(g: Graph) -> Graph:
 
 
 def collapse_gate(g: Graph, gate: str) -> Graph:
-    pattern = OPS[gate].collapses
+    pattern = GATES[gate].collapses
     n = len(g)
     uses = [0] * n
     for args in g.args:

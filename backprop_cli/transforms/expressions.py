@@ -12,6 +12,11 @@ by the name ``core/library.py`` gives it in that language, anything else by repl
 expression (relu becomes ``(0.0 if x <= 0 else x)`` in Python).  Non-finite constants are each
 language's own (math.inf, np.inf, INFINITY, Infinity; nan likewise).
 
+A language may lack a library function (JavaScript and numpy have no erf): ``core/library.py``
+says so and why, and spelling it raises InputError (exit 2) naming the languages that have it.  A
+function a language gets from a helper (Python's cbrt: ``math.cbrt`` is 3.11+) is recorded in
+``Spell.helpers``, whose source the generated code carries.
+
 ``Namer`` hands out identifiers that are unique and not reserved (see ``reserved``).
 """
 
@@ -20,20 +25,22 @@ from __future__ import annotations
 import math
 import re
 
+from ..base.errors import InputError
 from ..core import library
 from ..core.expr import COMPARE, build
-from ..core.ops import OPS
+from ..core.ops import GATES
 from ..base.numbers import exact
 
 ATOM = 5  # precedence of names, literals, calls and parenthesised expressions
 LANGUAGES = ("python", "numpy", "c", "js")
+LANGUAGE_NAMES = {"python": "Python", "numpy": "numpy", "c": "C", "js": "JavaScript"}
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 _CONDITIONS = ("where", "at", "cmp", "and")
 
 
 def scalar_function(name: str):
-    op = OPS.get(name)
+    op = GATES.get(name)
     return op.forward if op is not None else library.LIBRARY[name].scalar
 
 
@@ -176,7 +183,7 @@ class Dag:
 
     def local(self, op_name: str, k: int, out: int, args: list) -> int:
         """The DAG of gate ``op_name``'s local gradient for input ``k``."""
-        op = OPS[op_name]
+        op = GATES[op_name]
         full = list(args) + [self.num(d) for d in op.defaults[len(args) - len(op.params):]] \
             if op.defaults and len(args) < len(op.params) else args
         return build(op.local_expr(k), self, out, full, k, op_name)
@@ -203,10 +210,14 @@ _NONFINITE = {
 class Spell:
     """Writes gates, numbers and conditions in one language, from Code operands."""
 
-    def __init__(self, lang: str, constants: dict = None) -> None:
+    def __init__(self, lang: str, constants: dict = None, choices=LANGUAGES) -> None:
         self.lang = lang
         #: value -> name, for diff: pi and e written by name.
         self.constants = constants or {}
+        #: the languages the user could pick instead, should this one lack a function.
+        self.choices = choices
+        #: the library functions whose helper source the generated code must carry, in order of use.
+        self.helpers: dict = {}
 
     # -- leaves --
 
@@ -241,7 +252,7 @@ class Spell:
         return Code(f"{left} {symbol} {right}", prec)
 
     def node(self, name: str, *args: Code) -> Code:
-        op = OPS.get(name)
+        op = GATES.get(name)
         if self.lang == "backprop":
             return self._backprop(op, name, args)
         if op is None or op.forward_expr.kind == "lib":
@@ -258,11 +269,24 @@ class Spell:
                 (a,) = args
                 return Code(f"{symbol}{a.text}" if a.prec >= 3 else f"{symbol}({a.text})", 3)
             return self._binary(symbol, prec, *args)
-        spelling = fn.code[self.lang]
+        spelling = fn.code.get(self.lang)
+        if spelling is None and self.lang != "backprop":
+            raise self._lacking(fn)
+        if self.lang in fn.helper:
+            self.helpers.setdefault(name, fn.helper[self.lang])
         if callable(spelling):
             texts = [a.text if a.prec >= ATOM else f"({a.text})" for a in args]
             return Code(spelling(*texts), fn.prec)
         return Code(f"{spelling}({', '.join(a.text for a in args)})", ATOM)
+
+    def _lacking(self, fn) -> InputError:
+        lang = LANGUAGE_NAMES[self.lang]
+        why = fn.lacks.get(self.lang) or f"{lang} has no {fn.name}"
+        others = [c for c in self.choices if c != self.lang and fn.code.get(c) is not None]
+        hint = (f"Use {' or '.join('--lang ' + c for c in others)}, or write {fn.name} with "
+                "other functions." if others else
+                f"Write {fn.name} with other functions; backprop eval and batch compute it.")
+        return InputError(f"{fn.name} cannot be written in {lang}: {why}", hint)
 
     def _backprop(self, op, name: str, parts) -> Code:
         if op.notation == "infix":

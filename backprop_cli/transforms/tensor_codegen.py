@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core import library
 from ..core.expr import build, lift
-from ..core.ops import ARRAY_OPS, GATES
+from ..core.ops import GATES
 from .expressions import Code, Namer, Spell
 from .reserved import RESERVED
 
@@ -48,8 +48,10 @@ def _literal(value) -> str:
 
 
 def generate_tensor(graph, name: str = "f") -> str:
-    g = graph
-    spell = Spell("numpy")
+    from ..core.vectorized import one_array_calls
+
+    g = one_array_calls(graph)  # max(X) is amax(X) (and amax of a scalar is the scalar)
+    spell = Spell("numpy", choices=("numpy",))
     live = g.live()
     namer = Namer(RESERVED["numpy"])
     for word in ("bp", "np", "SimpleNamespace") + tuple(f.__name__ for f in _functions()):
@@ -70,7 +72,7 @@ def generate_tensor(graph, name: str = "f") -> str:
             body.append(f"    {var[i]} = {_literal(g.payload[i])}")
             continue
         codes = [Code(var[j]) for j in g.args[i]]
-        statics = [Code(repr(s)) for s in (g.payload[i] or ())] if op in ARRAY_OPS else []
+        statics = [Code(repr(s)) for s in (g.payload[i] or ())] if not GATES[op].elementwise else []
         body.append(f"    {var[i]} = {spell.node(op, *codes, *statics).text}")
     out = g.output
     grad: dict = {out: namer.claim("d" + var[out])}
@@ -86,7 +88,7 @@ def generate_tensor(graph, name: str = "f") -> str:
         for k, j in enumerate(args):
             if g.op[j] == "const":
                 continue
-            if g.op[i] in ARRAY_OPS:
+            if not op.elementwise:
                 e = op.vjp_exprs[k]
                 if e is None:
                     continue

@@ -86,6 +86,34 @@ def terminal_console(file=None):
     return AnsiConsole(stream, _width(), no_color=env.get("NO_COLOR", "") != "")
 
 
+#: narrowest width any view lays itself out for
+MIN_WIDTH = 20
+
+
+def view_width(console=None, stream=None) -> int:
+    """The one width policy of every view: on a terminal, the terminal's width (Rich's, for a Rich
+    console); piped, $COLUMNS; else 80.  Never below MIN_WIDTH.  A view may lay itself out narrower
+    (a plot no wider than is readable), never wider."""
+    if console is not None and console.is_terminal:
+        return max(MIN_WIDTH, console.width)
+    if stream is not None and hasattr(stream, "isatty") and stream.isatty():
+        return max(MIN_WIDTH, _width())
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(MIN_WIDTH, int(columns))
+    return 80
+
+
+def view_height(stream=None, default: int = 24) -> int:
+    """The terminal's lines when ``stream`` is one ($LINES over it), else ``default``."""
+    import shutil
+
+    if stream is not None and hasattr(stream, "isatty") and stream.isatty():
+        return shutil.get_terminal_size((80, default)).lines
+    lines = os.environ.get("LINES", "")
+    return int(lines) if lines.isdigit() and int(lines) > 0 else default
+
+
 def _width() -> int:
     """The terminal's width as Rich's Console.size finds it: the first standard stream that is a
     terminal, COLUMNS over it, 80 when neither says (a pseudo-terminal may report 0)."""

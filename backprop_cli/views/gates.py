@@ -3,10 +3,9 @@ gradients as formulas, and its backward pattern in the lecture's words."""
 
 from __future__ import annotations
 
-import textwrap
-
-from ..core.ops import OPS
+from ..core.ops import GATES
 from .notation import applied, formula, label_piece
+from .styled import wrap
 
 MIN_WIDTH = 60
 
@@ -49,7 +48,7 @@ def describe_gate(op) -> dict:
 
 
 def gate_table() -> list:
-    return [describe_gate(op) for op in OPS.values() if op.forward_expr is not None]
+    return [describe_gate(op) for op in GATES.values() if op.forward_expr is not None and op.elementwise]
 
 
 def as_json(rows: list) -> list:
@@ -63,8 +62,7 @@ def render(rows: list, width: int) -> str:
     out: list = []
 
     def para(text: str, indent: str = "", more: str = "    ") -> None:
-        out.extend(textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + more,
-                                 break_long_words=False, break_on_hyphens=False))
+        out.extend(wrap(indent + text, width, len(more)))
 
     para("Every gate: its forward rule, its local gradient for each input, and the pattern the "
          "gradient follows backward.  + - * / ^ (also **) and unary - are operators; the rest are "

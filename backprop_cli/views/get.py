@@ -1,7 +1,8 @@
-"""`eval --get`: one number by name, for scripts (like `qalc -t`).
+"""`eval --get`: one number (or array) by name, for scripts (like `qalc -t`), and `eval -o FILE.npz`.
 
 NAME is the output's name, any name the program binds (an input, an assignment, a short name such as
-t3), or d<out>/d<name>: the output's gradient with respect to that node.
+t3), or d<out>/d<name>: the output's gradient with respect to that node.  An array is printed row by
+row: its numbers separated by spaces at full precision, one row a line (the last axis is the row).
 """
 
 from __future__ import annotations
@@ -49,3 +50,31 @@ def lookup(result: Result, name: str) -> float:
                              f"To differentiate {top}, add --of {top}.")
         return result.grads[_node(result, wrt, name)]
     return result.values[_node(result, text, name)]
+
+
+def text(value) -> str:
+    """``value`` as --get prints it, ending in a newline: a number at full precision, or an array row
+    by row (a 0-d array is a plain number; more than two axes: every row of the last axis in order)."""
+    from ..base.numbers import exact
+
+    if type(value) is float:
+        return exact(value) + "\n"
+    import numpy as np
+
+    array = np.asarray(value, dtype=float)
+    if array.ndim == 0:
+        return exact(float(array)) + "\n"
+    rows = array.reshape(-1, array.shape[-1]) if array.size else [[]]  # an empty array: one empty line
+    return "".join(" ".join(exact(float(x)) for x in row) + "\n" for row in rows)
+
+
+def named_arrays(result: Result, names=()) -> dict:
+    """{name: value as a numpy array}: the ``names`` asked for (--get's names), or every input's and
+    named value's value and every input's gradient d<out>/d<name> (for `eval -o FILE.npz`)."""
+    import numpy as np
+
+    g = result.graph
+    if not names:
+        names = list(dict.fromkeys([*g.inputs, *g.bindings, g.output_name]))
+        names += [f"d{g.output_name}/d{name}" for name in g.inputs]
+    return {name: np.asarray(lookup(result, name), dtype=float) for name in names}

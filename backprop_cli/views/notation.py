@@ -14,7 +14,7 @@ import re
 from ..core.expr import build
 from ..core.graph import Graph
 from ..core.names import short_names
-from ..core.ops import GATES as OPS
+from ..core.ops import CONSTANTS, GATES
 from ..base.numbers import exact, show
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9#]*\Z")
@@ -98,14 +98,14 @@ def operand(g: Graph, j: int, parent: str, right: bool, label=None) -> str:
         return f"({text})" if text.startswith("-") else text
     if text.endswith("…"):
         return f"({text})"
-    child, op = OPS[g.op[j]], OPS[parent]
+    child, op = GATES[g.op[j]], GATES[parent]
     if child.notation == "prefix":
         return f"({text})"
     if child.notation != "infix" or is_atom(text):
         return text
     if child.precedence < op.precedence or op.notation == "prefix":
         return f"({text})"
-    if child.precedence == op.precedence and (right != (op.symbol == "^")):
+    if child.precedence == op.precedence and (right != (op.associativity == "right")):
         return f"({text})"
     return text
 
@@ -116,7 +116,7 @@ def describe(g: Graph, i: int, label=None) -> str:
     args = g.args[i]
     if not args:
         return g.label(i) if label is None else label[i]
-    op = OPS[g.op[i]]
+    op = GATES[g.op[i]]
     if op.notation == "infix" and len(args) == 2:
         a, b = operand(g, args[0], op.name, False, label), operand(g, args[1], op.name, True, label)
         if op.precedence == 1:
@@ -136,7 +136,7 @@ def same_text(a: str, b: str) -> bool:
 def with_values(g: Graph, i: int, values: list, digits: int) -> list:
     """Node ``i``'s gate over its inputs' values, as pieces (text, is_a_value): 3 * (-4), exp(4)."""
     texts = [show(values[j], digits) for j in g.args[i]]
-    op = OPS[g.op[i]]
+    op = GATES[g.op[i]]
     if op.notation == "infix" and len(texts) == 2:
         a, b = texts
         if op.symbol == "^" and a.startswith("-"):
@@ -175,11 +175,11 @@ class _Formula:
     1 - tanh(x)^2, 1 if x > 0 else 0.  A convention at special points shows its general formula."""
 
     def num(self, v: float) -> _Shown:
-        text = exact(v)
+        text = "pi" if v == CONSTANTS["pi"] else exact(v)
         return _Shown(text, 3 if text.startswith("-") else 5)
 
     def node(self, name: str, *args: _Shown) -> _Shown:
-        op = OPS.get(name)
+        op = GATES.get(name)
         if op is not None and op.notation == "infix":
             a, b = args
             p = op.precedence
@@ -231,7 +231,7 @@ def local_formula(g: Graph, i: int, k: int, label=None) -> str:
     ``label``: the names in use (default: the full labels)."""
     short = label is not None and not isinstance(label, FullNames)
     name = label.__getitem__ if short else g.label
-    op = OPS[g.op[i]]
+    op = GATES[g.op[i]]
     if op.forward_expr is None:
         return ""
     labels = [name(j) for j in g.args[i]]
@@ -244,7 +244,7 @@ def local_formula(g: Graph, i: int, k: int, label=None) -> str:
 
 
 def _out_text(g: Graph, i: int, label=None) -> tuple:
-    op = OPS[g.op[i]]
+    op = GATES[g.op[i]]
     text = label[i] if label is not None else describe(g, i)
     prec = op.precedence if op.notation == "infix" else 3 if op.notation == "prefix" else 5
     return (text, 5 if is_atom(text) else prec, text)

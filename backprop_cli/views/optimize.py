@@ -118,16 +118,17 @@ def curve(steps: list, values: list, out_name: str, width: int, height: int, col
     return "\n".join(line.rstrip() for line in fig.build().string(colorless=not color).splitlines())
 
 
-def document(history: list, wrt: list, out_name: str, lr: float) -> dict:
-    def point(s, with_step=True):
-        d = {"step": s.step} if with_step else {}
-        d.update(value=json_value(s.value), at={k: _json(v) for k, v in s.at.items()},
-                 gradients={k: _json(v) for k, v in s.gradients.items()})
-        return d
+def _point(s, with_step: bool = True) -> dict:
+    d = {"step": s.step} if with_step else {}
+    d.update(value=json_value(s.value), at={k: _json(v) for k, v in s.at.items()},
+             gradients={k: _json(v) for k, v in s.gradients.items()})
+    return d
 
+
+def document(history: list, wrt: list, out_name: str, lr: float) -> dict:
     return {"output": out_name, "wrt": list(wrt), "lr": lr,
-            "steps": [point(s) for s in history[:-1]],
-            "final": point(history[-1], with_step=False)}
+            "steps": [_point(s) for s in history[:-1]],
+            "final": _point(history[-1], with_step=False)}
 
 
 def _json(v):
@@ -140,3 +141,38 @@ def _json(v):
 
 def render_json(history: list, wrt: list, out_name: str, lr: float) -> str:
     return json.dumps(document(history, wrt, out_name, lr), indent=2, allow_nan=False)
+
+
+class JsonSteps:
+    """``render_json``'s text, written a step at a time as the descent makes them, so that memory
+    does not grow with --steps: ``step(s)`` for every step, then ``finish()`` (the last step given is
+    "final"), or ``fail(message)`` when a step failed: the document is closed with "final": null and
+    "error", so that what was written is still one JSON document."""
+
+    def __init__(self, write, wrt: list, out_name: str, lr: float) -> None:
+        self.write = write
+        self.held = None  # the latest step: "final" if no other comes
+        self.items = 0
+        head = json.dumps({"output": out_name, "wrt": list(wrt), "lr": lr}, indent=2, allow_nan=False)
+        write(head[:-2] + ",\n")  # the object left open after "lr"
+
+    def step(self, s) -> None:
+        if self.held is not None:
+            item = json.dumps(_point(self.held), indent=2, allow_nan=False).replace("\n", "\n    ")
+            self.write(('  "steps": [\n    ' if not self.items else ",\n    ") + item)
+            self.items += 1
+        self.held = s
+
+    def _close_steps(self) -> None:
+        self.write("\n  ],\n" if self.items else '  "steps": [],\n')
+
+    def finish(self) -> None:
+        self._close_steps()
+        final = json.dumps(_point(self.held, with_step=False), indent=2, allow_nan=False)
+        self.write('  "final": ' + final.replace("\n", "\n  ") + "\n}\n")
+
+    def fail(self, message: str) -> None:
+        if self.held is not None:
+            self.step(None)  # the last good step is a step, not the final point
+        self._close_steps()
+        self.write('  "final": null,\n  "error": ' + json.dumps(message) + "\n}\n")

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..core.graph import Graph
 from ..base.numbers import show
-from ..core.ops import OPS
+from ..core.ops import GATES
 from ..tasks.plot import Sweep
 
 F_COLOR, GRAD_COLOR = "green", "red"  # as VALUE_STYLE and GRAD_STYLE in the tables
@@ -89,7 +89,7 @@ def notes(graph: Graph, sweep: Sweep) -> list:
             continue
         seen.add((x, graph.op[i]))
         out.append(f"kink at {x_name} = {show(x)}: {graph.label(i, 30)} is not differentiable there; "
-                   f"{d_name} uses the convention{_convention(OPS[graph.op[i]].pattern)}")
+                   f"{d_name} uses the convention{_convention(GATES[graph.op[i]].pattern)}")
     return out
 
 

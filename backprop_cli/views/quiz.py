@@ -10,7 +10,7 @@ from ..tasks.quiz import describe_mistake
 RIGHT, WRONG, NOTE = "green", "bold red", "yellow"
 
 
-def introduction(result, source_lines: list, n: int, tolerance: float, only: str) -> list:
+def introduction(result, source_lines: list, n: int, significant: int, only: str) -> list:
     from ..tasks.quiz import steps
 
     f = result.output_name
@@ -28,10 +28,18 @@ def introduction(result, source_lines: list, n: int, tolerance: float, only: str
              "forward": "each step's value in order",
              "backward": f"each gradient d<name> = ∂{f}/∂<name>, going backwards"}[only]
     lines.append((f"{n} questions: {order}. Unnamed steps are t1, t2, ...; d{f} = 1 to start.", None))
-    lines.append((f"Answers within {show(tolerance, 3)} (relative, or absolute near 0) count; "
+    lines.append((f"An answer counts when its first {significant} significant digits are right "
+                  f"({-0.19661193:#.{significant}g} for -0.19661193); "
                   "a number or an expression like -1/1.37^2. A wrong answer gets one more try; "
                   "an empty line shows the answer.", None))
     return lines
+
+
+def not_a_number(text: str) -> list:
+    from ..base.text import printable
+
+    return [(f"  '{printable(text.strip())}' is not a number: try again (a number, or an expression "
+             "like -1/1.37^2)", NOTE)]
 
 
 def question_line(q, k: int, n: int) -> str:
@@ -75,7 +83,7 @@ def score_lines(questions: list, digits: int) -> list:
     return lines
 
 
-def document(questions: list, tolerance: float, seed=None) -> dict:
+def document(questions: list, significant: int, seed=None) -> dict:
     doc = {
         "questions": [{
             "node": q.name, "kind": q.kind, "prompt": q.prompt, "expected": json_value(q.expected),
@@ -83,7 +91,7 @@ def document(questions: list, tolerance: float, seed=None) -> dict:
             "explanation": describe_mistake(q) or None, "working": q.working,
         } for q in questions],
         "score": {"right": sum(q.right for q in questions), "total": len(questions)},
-        "tolerance": tolerance,
+        "significant_digits": significant,
     }
     if seed is not None:
         doc["seed"] = seed

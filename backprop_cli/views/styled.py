@@ -9,7 +9,7 @@ again (79% of a 100,000-gate trace's time), for the same bytes.
 
 from __future__ import annotations
 
-import os
+from .console import view_width  # noqa: F401 - the one width policy (views import it from here too)
 
 #: a place where a too-wide line may be broken
 BREAK = ("", "break")
@@ -17,9 +17,6 @@ BREAK = ("", "break")
 #: the styles the views use, as SGR parameters
 _SGR = {"green": "32", "red": "31", "bold": "1", "italic": "3", "dim": "2", "yellow": "33",
         "bold red": "1;31", "bold green": "1;32", "cyan": "36"}
-
-#: narrowest width any view lays itself out for
-MIN_WIDTH = 20
 
 
 def cells(text: str) -> int:
@@ -29,20 +26,6 @@ def cells(text: str) -> int:
     from unicodedata import combining, east_asian_width
 
     return sum(0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def view_width(console=None, stream=None) -> int:
-    """The width to lay a view out for: the terminal's, or $COLUMNS when piped (80 without it)."""
-    if console is not None and console.is_terminal:
-        return max(MIN_WIDTH, console.width)
-    if stream is not None and hasattr(stream, "isatty") and stream.isatty():
-        import shutil
-
-        return max(MIN_WIDTH, shutil.get_terminal_size().columns)
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
-        return max(MIN_WIDTH, int(columns))
-    return 80
 
 
 def fit(pieces: list, width: int, indent: int = 4) -> list:
@@ -121,6 +104,12 @@ def prose(text: str, style=None) -> list:
     for word in words[1:]:
         pieces += [BREAK, (" " + word, style)]
     return pieces
+
+
+def wrap(text: str, width: int, indent: int = 4) -> list:
+    """The one wrapper for plain text: ``text`` as lines no wider than ``width``, broken between
+    words (a number is never split), continuations indented ``indent`` past the text's own indent."""
+    return [plain(line) for line in fit(prose(text), width, indent)]
 
 
 def plain(line: list) -> str:

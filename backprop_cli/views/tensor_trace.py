@@ -93,13 +93,9 @@ def lines(result, digits: int = DEFAULT_DIGITS) -> list:
 def render(result, console, digits: int = DEFAULT_DIGITS) -> None:
     """Each line fitted to the terminal (or $COLUMNS when piped): broken at spaces, never inside a
     number, continuation lines indented past the line's own indent."""
-    import textwrap
-
-    from .styled import view_width
+    from .styled import view_width, wrap
 
     width = view_width(console)
     for line in lines(result, digits):
-        indent = " " * (len(line) - len(line.lstrip(" ")) + 4)
-        for piece in textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
-                                   break_on_hyphens=False) or [""]:
+        for piece in wrap(line, width) if line.strip() else [""]:
             console.print(piece, markup=False, highlight=False, soft_wrap=True)

@@ -12,7 +12,7 @@ formatted once and every width measured once.
 from __future__ import annotations
 
 from ..core.engine import Result
-from ..core.ops import OPS
+from ..core.ops import GATES
 from ..base.numbers import DEFAULT_DIGITS, show
 from .console import GRAD_STYLE, VALUE_STYLE
 from .notation import describe, local_formula, names as node_names, output_symbol, same_text
@@ -111,7 +111,7 @@ def parts(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
         if not needed[i] or not a:
             continue
         number += 1
-        op = OPS[ops[i]]
+        op = GATES[ops[i]]
         own = name[i]
         expression = describe(g, i, name)
         head = [(f"step {number}: ", HEAD_STYLE),
@@ -163,7 +163,7 @@ def parts(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
 
 def _with_values(op_name: str, a, shown: list, V) -> list:
     """The gate over its inputs' values: 3 * (-4), exp(4), max(2, -1)."""
-    op = OPS[op_name]
+    op = GATES[op_name]
     if op.notation == "infix" and len(a) == 2:
         left, right = shown[a[0]], shown[a[1]]
         if op.symbol == "^" and left.startswith("-"):

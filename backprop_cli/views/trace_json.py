@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 
 from ..core.engine import Result
-from ..core.ops import OPS
+from ..core.ops import GATES
 from ..base.numbers import json_value
 from .notation import describe, local_formula, names as node_names, same_text
 
@@ -57,7 +57,7 @@ def pieces(result: Result, labels: str = "short"):
         if not needed[i] or not args:
             continue
         step += 1
-        op = OPS[g.op[i]]
+        op = GATES[g.op[i]]
         edges = [{"to": name[j], "local_formula": local_formula(g, i, k, name),
                   "local": json_value(local[i][k]), "flows": json_value(contrib[i][k])}
                  for k, j in enumerate(args)]

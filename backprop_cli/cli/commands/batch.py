@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
 from ...base.errors import InputError
 from ...base.text import printable
-from .common import ExpressionCommand, build_graph, program_options_no_values, read_program, warn
+from .. import options
+from .common import ExpressionCommand, program_options_no_values, warn, click_option
 
 
-FORMAT_CHOICE = ["csv", "jsonl", "parquet", "feather"]
+FORMAT_CHOICE = list(options.FORMATS["batch"].choices)
 
 
 @click.command(cls=ExpressionCommand, short_help="Value and gradient at every row of a data file.")
 @program_options_no_values
-@click.option("-i", "--input", "input_path", required=True, metavar="FILE|DIR|GLOB",
-              help="The points: CSV with a header naming the inputs, JSON lines, Parquet or Arrow IPC "
-                   "(Feather); a directory or a quoted glob reads many files ('-' reads standard input).")
-@click.option("-o", "--out", "out_path", default="-", metavar="FILE|DIR/", show_default=True,
-              help="Where to write the rows ('-' is standard output; a directory: one file per input).")
-@click.option("--format", "--out-format", "fmt", type=click.Choice(FORMAT_CHOICE), default=None,
-              help="Output format.  Default: from -o's suffix (.csv, .jsonl/.ndjson, .parquet, "
-                   ".feather/.arrow), else the input's format.")
+@click_option(options.BATCH_INPUT, required=True)
+@click_option(options.BATCH_OUT)
+@click_option(options.FORMATS["batch"])
 @click.option("--in-format", type=click.Choice(FORMAT_CHOICE), default=None,
               help="Input format.  Default: from the file's suffix, else its first bytes.")
 @click.option("--chunk-size", type=click.IntRange(1, None), default=65536, show_default=True,
@@ -44,12 +39,15 @@ FORMAT_CHOICE = ["csv", "jsonl", "parquet", "feather"]
 @click.option("--partition-size", type=click.IntRange(1, None), default=64 * 2**20, show_default=True,
               metavar="BYTES", help="With --engine dask: bytes of CSV or JSON lines per partition "
                                     "(Parquet: one partition per row group; Arrow: per record batch).")
+@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True, metavar="SECONDS",
+              help="With --scheduler: how long to wait for the scheduler to connect and answer.")
 @click.option("--csv-engine", type=click.Choice(["auto", "numpy", "pyarrow"]), default="auto",
               show_default=True,
               help="Who reads and writes CSV: pyarrow's multi-threaded reader (the data extra: "
-                   "pip install 'backprop-cli[data]'), numpy, or auto (pyarrow when installed).")
-def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, in_format, chunk_size,
-            skip_bad, rejects_path, engine, scheduler, workers, partition_size, csv_engine):
+                   "pip install 'backprop-cli[data]'), numpy, or auto (pyarrow when installed and the "
+                   "input is over 4 MB; the output is the same).")
+def command(program, input_path, out_path, fmt, in_format, chunk_size,
+            skip_bad, rejects_path, engine, scheduler, workers, partition_size, timeout, csv_engine):
     """\b
     backprop batch "1/(1+exp(-(w0*x0+w1*x1+w2)))" -i points.csv -o grads.csv
     backprop batch "(x+y)*z" -i points.parquet --at z=-4 -o grads.parquet
@@ -71,11 +69,11 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
     rows out and lists them (on stderr, or in --rejects FILE); --allow-nonfinite writes inf
     and nan for undefined values.  Numbers are written in full precision.
     """
-    from ...api import parse_at
+    from ...api import read_point
     from ...tasks.batch import job as batch_job
     from ...tasks.batch.read import shown
 
-    source, origin = read_program(expr, file)
+    source, origin = program.read_source()
     if input_path == "-" and origin == "<stdin>":
         raise InputError("the program and the points can't both come from standard input",
                          "Give the program as EXPR or with -f FILE.")
@@ -83,14 +81,10 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
         raise InputError("--rejects lists the rows --skip-bad leaves out", "Add --skip-bad.")
     if engine != "dask" and (scheduler or workers):
         raise InputError("--scheduler and --workers are for --engine dask", "Add --engine dask.")
-    point = parse_at(at)
-    _exit_cleanly_on_sigterm()
+    point = read_point(program.at)  # before the data is opened: a bad --at is said first
     inputs = batch_job.resolve(input_path)
-    job = batch_job.Job(inputs, out_path, in_format, fmt, chunk_size, skip_bad, allow_nonfinite,
-                        rejects_path, point, csv_engine)
-    batch_job.check_not_same_file(inputs, out_path)
-    if rejects_path:
-        batch_job.check_not_same_file(inputs, rejects_path)
+    job = batch_job.Job(inputs, out_path, in_format, fmt, chunk_size, skip_bad, program.allow_nonfinite,
+                        rejects_path, point, csv_engine=csv_engine)
     if job.per_file and not os.path.isdir(out_path):
         try:
             os.makedirs(out_path, exist_ok=True)
@@ -100,11 +94,11 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
     try:
         for path in inputs:
             readers.append(batch_job.open_input(path, in_format, csv_engine))
+        batch_job.check_outputs(job, readers)
         batch_job.check_output_format(job, readers)
-        graph = build_graph(source, origin, point, output, expr, file, also_bound=readers[0].columns)
-        from .common import scalar_only
-
-        scalar_only(graph, point, "batch")
+        batch_job.check_terminal(job, readers)
+        graph = program.load(source=source, origin=origin, at=[point],
+                             also_bound=readers[0].columns).scalar_only("batch").graph
         plan = batch_job.plan_all(graph, readers, point)
         for name in plan.overridden:
             warn(f"--at {name} overrides the column {name} of {shown(readers[0].origin)}")
@@ -117,35 +111,18 @@ def command(expr, file, at, output, allow_nonfinite, input_path, out_path, fmt, 
 
             for reader in readers:
                 reader.close()
-            with _progress(None) as progress:
+            with _progress(None) as bar:
                 results = batch_dask.run(job, graph, plan, scheduler=scheduler, workers=workers,
-                                         partition_size=partition_size, progress=progress)
+                                         partition_size=partition_size, progress=bar.advance,
+                                         timeout=timeout)
         else:
             total = sum(r.total or 0 for r in readers) or None
-            with _progress(total) as progress:
-                results = batch_job.run_local(job, graph, readers, plan, progress=progress)
+            with _progress(total) as bar:
+                results = batch_job.run_local(job, graph, readers, plan, progress=bar.advance)
     finally:
         for reader in readers:
             reader.close()
     _report(results, rejects_path)
-
-
-def _exit_cleanly_on_sigterm() -> None:
-    """SIGTERM unwinds like Ctrl-C (SystemExit 143), so the output's temporary file is removed and an
-    old output stays whole, instead of the process dying where it stands."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return
-
-    def terminate(signum, frame):
-        raise SystemExit(128 + signum)
-
-    try:
-        signal.signal(signal.SIGTERM, terminate)
-    except (ValueError, OSError):
-        pass
 
 
 def _report(results, rejects_path) -> None:
@@ -172,44 +149,8 @@ def _report(results, rejects_path) -> None:
                  f"(first: {result.unit} {summary.first_nonfinite_gradient})")
 
 
-class _NoProgress:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
-
-
 def _progress(size):
-    """A Rich progress bar on stderr, only when stderr is a terminal."""
-    if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
-        return _NoProgress()
-    return _RichProgress(size)
+    """The batch's progress bar on stderr (a terminal only): bytes read of ``size``, and rows."""
+    from ..output import Progress
 
-
-class _RichProgress:
-    def __init__(self, size) -> None:
-        self.size = size
-
-    def __enter__(self):
-        from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
-
-        from ...views.console import make_console
-
-        columns = [TextColumn("[progress.description]{task.description}"), BarColumn(),
-                   TaskProgressColumn(), TextColumn("{task.fields[rows]:,} rows"),
-                   TimeElapsedColumn(), TimeRemainingColumn()]
-        self.bar = Progress(*columns, console=make_console(stderr=True), transient=True)
-        self.bar.__enter__()
-        self.task = self.bar.add_task("batch", total=self.size, rows=0)
-        self.rows = 0
-
-        def advance(chars: int, rows: int) -> None:
-            self.rows += rows
-            self.bar.update(self.task, advance=chars, rows=self.rows)
-
-        return advance
-
-    def __exit__(self, *exc):
-        return self.bar.__exit__(*exc)
+    return Progress("batch", delay=0.0, total=size, rows=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from ...tasks.check.numeric import METHODS
-from .common import ExpressionCommand, load, program_options, warn
+from .. import options
+from .common import ExpressionCommand, out_option, output_to, program_options, warn, click_option
 
 
 def _not_negative(ctx, param, value):
@@ -16,12 +17,9 @@ def _not_negative(ctx, param, value):
 
 @click.command(cls=ExpressionCommand, short_help="Compare the gradients with finite differences.")
 @program_options
-@click.option("--tolerance", type=float, default=1e-6, show_default=True, callback=_not_negative,
-              help="Largest relative error that passes.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="table for people, json for scripts.")
-@click.option("--digits", type=click.IntRange(1, 17), default=8, show_default=True,
-              help="Significant digits shown in the table (JSON always has full precision).")
+@click_option(options.CHECK_TOLERANCE_OPTION, callback=_not_negative)
+@click_option(options.FORMATS["check"])
+@click_option(options.CHECK_DIGITS)
 @click.option("--method", type=click.Choice(METHODS), default="auto",
               show_default=True,
               help="each-input: every input's derivative; directions: f's slope along random directions "
@@ -33,12 +31,12 @@ def _not_negative(ctx, param, value):
 @click.option("--grad", "grads", multiple=True, metavar='"dNAME = FORMULA"',
               help='Your gradient formula to grade, e.g. --grad "dx = 2*x" (repeatable).')
 @click.option("--grad-file", metavar="FILE", help="Formulas to grade, one 'dNAME = formula' a line.")
-@click.option("--over", metavar="NAME=FROM:TO[:POINTS]",
-              help="With --grad: compare the formulas over a range of one input, e.g. --over x=-3:3.")
+@click_option(options.CHECK_OVER)
 @click.option("--backward", metavar="[FILE]", is_flag=False, flag_value="-program-",
               help="Grade a backward pass: the d<name> lines in FILE, or (with no FILE) in the program.")
-def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, method, directions, expect,
-            grads, grad_file, over, backward):
+@out_option
+def command(program, tolerance, fmt, digits, method, directions, expect,
+            grads, grad_file, over, backward, out):
     """\b
     backprop check "(x+y)*z" --at x=-2,y=5,z=-4
     backprop check -f samples/neuron.bp
@@ -65,24 +63,26 @@ def command(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, met
     backprop check -f samples/exercises/simple-mistakes.bp --backward
     backprop check -f samples/simple.bp --backward my-backward.txt
     """
+    with output_to(out):
+        return _check(program, tolerance, fmt, digits, method, directions, expect, grads, grad_file, over, backward)
+
+
+def _check(program, tolerance, fmt, digits, method, directions, expect,
+            grads, grad_file, over, backward):
     if expect or grads or grad_file or over or backward:
         from .grade_work import own_work
 
-        return own_work(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, expect, grads,
+        return own_work(program, tolerance, fmt, digits, expect, grads,
                         grad_file, over, backward)
     from ...base.errors import MathError
     from ...tasks.check.numeric import check, choose_method
     from ...base.numbers import show
     from ..output import Progress
-    from .common import SEED
-
-    result = load(expr, file, at, output, allow_nonfinite)
-    for message in result.warnings:
-        warn(message)
-    if output is None and result.output_name[1:] in result.graph.bindings and result.output_name[:1] == "d":
+    result = program.run()
+    if program.output is None and result.output_name[1:] in result.graph.bindings and result.output_name[:1] == "d":
         warn(f"the program ends with a gradient line ({result.output_name} = ...): to grade its backward "
              "pass, add --backward")
-    seed = 0 if SEED is None else SEED
+    seed = 0 if program.seed is None else program.seed
     if type(result.value) is not float:  # a tensor program
         return _check_tensors(result, tolerance, fmt, digits, seed, method, directions)
     chosen = choose_method(result, method)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .common import ExpressionCommand, read_program, source_options, out_option, result_stream
+from .. import options
+
+from .common import ExpressionCommand, source_options, out_option, result_stream, click_option
 
 
 @click.command(cls=ExpressionCommand, short_help="Write the forward and backward pass as flat code.")
@@ -12,10 +14,9 @@ from .common import ExpressionCommand, read_program, source_options, out_option,
 @click.option("--lang", type=click.Choice(["python", "numpy", "c", "js"]), default="python",
               show_default=True, help="The language to write.")
 @click.option("--name", default="f", show_default=True, metavar="NAME", help="The function's name.")
-@click.option("--format", "fmt", type=click.Choice(["code", "json"]), default="code", show_default=True,
-              help="code: the source file; json: {language, function, inputs, code} for scripts.")
+@click_option(options.FORMATS["codegen"])
 @out_option
-def command(expr, file, lang, name, fmt, output, out):
+def command(program, lang, name, fmt, out):
     """\b
     backprop codegen "(x+y)*z"
     backprop codegen -f samples/staged.bp --lang numpy
@@ -37,20 +38,16 @@ def command(expr, file, lang, name, fmt, output, out):
     The inputs come in order of first appearance.  Kinks follow the engine:
     relu'(0) = 0, abs'(0) = 0, and a tie in max or min splits the gradient evenly.
     """
-    from ...api import build
     from ...transforms.codegen import generate
 
-    source, origin = read_program(expr, file)
-    graph = build(source, output=output, origin=origin)
+    loaded = program.load()
+    graph = loaded.graph
     if graph.tensor and lang == "numpy":
         from ...transforms.tensor_codegen import generate_tensor
 
         text = generate_tensor(graph, name)
     else:
-        if graph.tensor:
-            from .common import scalar_only
-
-            scalar_only(graph, {}, f"codegen --lang {lang}")
+        loaded.scalar_only(f"codegen --lang {lang}")
         text = generate(graph, lang, name)
     if fmt == "json":
         import json

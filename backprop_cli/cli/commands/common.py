@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 from ...language import limits
 from ...base.text import escape_controls, printable
-from ...base.errors import InputError, listing
+from ...base.errors import InputError
 from ..output import echo
-from ...language.source import read_program, read_text
+from ...language.source import read_program
 
 #: the default input-size limit; --max-size and BACKPROP_MAX_SIZE change it (see limits.py).
 MAX_INPUT_BYTES = limits.DEFAULT_MAX_BYTES
@@ -56,13 +55,8 @@ def max_size_option(f):
                              f"or ${limits.ENV_MAX_SIZE}; 0: no limit).")(f)
 
 
-#: --seed for randn(...) in input lines (None: the default seed)
-SEED = None
-
-
 def _set_seed(ctx, param, value):
-    global SEED
-    SEED = value
+    ctx.meta["backprop.seed"] = value
     return value
 
 
@@ -76,75 +70,117 @@ def click_option(option, **extra):
     if option.is_flag:
         kwargs["is_flag"] = True
     elif option.default is not None:
-        kwargs.update(default=option.default, show_default=True)
+        kwargs.update(default=option.default, show_default=option.show_default)
     if option.multiple:
         kwargs["multiple"] = True
     if option.choices is not None:
         kwargs["type"] = click.Choice(list(option.choices))
     if option.int_range is not None:
         kwargs["type"] = click.IntRange(*option.int_range)
+    if option.float_range is not None:
+        low, high, low_open = option.float_range
+        kwargs["type"] = float if low is None and high is None else click.FloatRange(low, high, min_open=low_open)
     kwargs.update(extra)
     return click.option(*option.flags, option.dest, **kwargs)
 
 
 def program_options(f, point: bool = True, seed: bool = True, values: bool = True):
-    """EXPR, -f FILE, --at, -i FILE, --output, --allow-nonfinite, --max-size and --debug (without
-    ``point``: no --at, -i and --allow-nonfinite, for commands that only read the program; without
-    ``values``: no -i, for batch, whose -i is its data)."""
+    """EXPR, -f FILE, --at, -i FILE, --of, --allow-nonfinite, --seed, --max-size and --debug, handed
+    to the command as one ``program`` (a ProgramArgs: ``program.load()`` is the front door).
+    Without ``point``: no --at, -i, --seed and --allow-nonfinite, for commands that only read the
+    program; without ``seed``: the command has a --seed of its own (quiz); without ``values``: no -i,
+    for batch, whose -i is its data."""
     import click
 
     from .. import options
 
-    decorators = [
-        click.argument("expr", required=False, metavar="EXPR"),
-        click_option(options.FILE, shell_complete=complete_file),
-        click_option(options.AT),
-        click_option(options.VALUES, shell_complete=complete_file),
-        click_option(options.OUTPUT),
+    given = [
+        (True, click.argument("expr", required=False, metavar="EXPR")),
+        (True, click_option(options.FILE, shell_complete=complete_file)),
+        (point, click_option(options.AT)),
+        (point and values, click_option(options.VALUES, shell_complete=complete_file)),
+        (True, click_option(options.OUTPUT)),
         # The old spelling of --of, kept working; a value that can only be a file goes to -o.
-        click_option(options.OUTPUT_ALIAS, hidden=True),
-        click_option(options.ALLOW_NONFINITE),
-        max_size_option,
-        click_option(options.SEED, type=int, expose_value=False, callback=_set_seed, is_eager=True),
-        click_option(options.DEBUG, expose_value=False, callback=_set_debug, is_eager=True),
+        (True, click_option(options.OUTPUT_ALIAS, hidden=True)),
+        (point, click_option(options.ALLOW_NONFINITE)),
+        (True, max_size_option),
+        (point and seed, click_option(options.SEED, expose_value=False, callback=_set_seed, is_eager=True)),
+        (True, click_option(options.DEBUG, expose_value=False, callback=_set_debug, is_eager=True)),
     ]
-    if not point:
-        del decorators[8], decorators[6], decorators[3], decorators[2]  # --seed, --allow-nonfinite, -i, --at
-    else:
-        if not seed:
-            del decorators[8]  # the command has a --seed of its own
-        if not values:
-            del decorators[3]
-        else:
-            f = _merge_values_file(f)
-    f = _merge_output_alias(f)
+    decorators = [d for wanted, d in given if wanted]
+    f = _merge_output_alias(_program_args(f))
     for d in reversed(decorators):
         f = d(f)
     return f
 
 
-def program_options_no_values(f):
-    """program_options for batch, whose -i is the data it reads."""
-    return program_options(f, values=False)
+class ProgramArgs:
+    """What the options say about the program and its inputs; ``load()`` reads them once, through
+    the API (api.load), with a progress bar for big inputs and the API's notes as warnings."""
+
+    __slots__ = ("expr", "file", "at", "values", "output", "allow_nonfinite", "seed")
+
+    def __init__(self, expr=None, file=None, at=(), values=None, output=None, allow_nonfinite=False,
+                 seed=None):
+        self.expr = expr
+        self.file = file
+        self.at = at
+        self.values = values
+        self.output = output
+        self.allow_nonfinite = allow_nonfinite
+        self.seed = seed
+
+    def load(self, collapse=None, also_bound=(), at=None, source=None, origin=""):
+        """The api.Program (``at``: other --at items, e.g. a default for a swept input; ``source``:
+        the program's text already read)."""
+        from ...api import load
+        from ..output import Progress
+
+        progress = Progress("parsing")  # on a terminal, once parsing has taken a second
+        try:
+            program = load(None if source is not None else self.expr, file=self.file, source=source,
+                           origin=origin, at=self.at if at is None else at, values=self.values,
+                           output=self.output, collapse=collapse, seed=self.seed,
+                           allow_nonfinite=self.allow_nonfinite, also_bound=also_bound, progress=progress)
+        finally:
+            progress.done()
+        for note in program.notes:
+            warn(note)
+        return program
+
+    def run(self, record=True, collapse=None):
+        """Load and run: the engine's Result, with its warnings said."""
+        result = self.load(collapse=collapse).run(record=record)
+        for message in result.warnings:
+            warn(message)
+        return result
+
+    def read_source(self) -> tuple:
+        """The program's text and its origin, read once (for commands that split it first)."""
+        return read_program(self.expr, self.file)
 
 
-def _merge_values_file(f):
-    """Read -i FILE into the point, before the --at values (which override it)."""
+def _program_args(f):
+    """Hand the program's options to the command as one ``program`` (ProgramArgs)."""
     import functools
 
     @functools.wraps(f)
     def command(*args, **kwargs):
-        path = kwargs.pop("values_path", None)
-        if path is not None:
-            from ..values import read_values
+        import click
 
-            if path == "-" and (kwargs.get("file") == "-" or kwargs.get("expr") == "-"):
-                raise InputError("standard input cannot hold both the program and the values (-i -)",
-                                 "Put one of them in a file.")
-            kwargs["at"] = (read_values(path, read_text(path)), *kwargs.get("at", ()))
+        ctx = click.get_current_context(silent=True)
+        kwargs["program"] = ProgramArgs(
+            kwargs.pop("expr", None), kwargs.pop("file", None), kwargs.pop("at", ()),
+            kwargs.pop("values_path", None), kwargs.pop("output", None), kwargs.pop("allow_nonfinite", False),
+            None if ctx is None else ctx.meta.get("backprop.seed"))
         return f(*args, **kwargs)
 
     return command
+
+
+def program_options_no_values(f):
+    """program_options for batch, whose -i is the data it reads."""
+    return program_options(f, values=False)
 
 
 def program_options_own_seed(f):
@@ -208,107 +244,77 @@ def collapse_option(f):
     import click
 
     from ...transforms.collapse import CHOICES
+    from .. import options
 
-    return click.option("--collapse", "collapse", type=click.Choice(["none", *CHOICES]), default="none",
-                        show_default=True,
-                        help="Fold 1/(1+exp(-z)) into one sigmoid gate, as the lecture does.")(f)
-
-
-def load(expr, file, at, output, allow_nonfinite, record=True, collapse=None):
-    """Read, parse and run the program: the engine's Result.  Warns about unused --at names.
-    ``collapse`` names a graph rewrite (see backprop_cli/collapse.py) done before running."""
-    from ...api import parse_at
-    from ...core.engine import run
-
-    source, origin = read_program(expr, file)
-    point = parse_at(at)
-    graph = build_graph(source, origin, point, output, expr=expr, file=file)
-    if graph.tensor or any(type(v) is not float for v in point.values()):
-        from ...core.vectorized import run_tensor
-
-        return run_tensor(graph, point, SEED, allow_nonfinite)
-    if collapse and collapse != "none":
-        from ...transforms.collapse import collapse as rewrite
-
-        graph = rewrite(graph, collapse)
-    return run(graph, point, allow_nonfinite=allow_nonfinite, record=record)
-
-
-def build_graph(source, origin, point, output, expr=None, file=None, also_bound=()):
-    """Parse the program (with a progress bar on a terminal for big inputs) and warn about --at
-    names it does not use.  ``also_bound``: other names given values from outside (batch columns,
-    plot's --over), which shadow pi and e like --at does."""
-    from ...api import build
-    from ..output import Progress
-
-    progress = Progress("parsing")  # on a terminal, once parsing has taken a second
-    try:
-        graph = build(source, at=[*point, *also_bound], output=output, origin=origin, progress=progress)
-    except InputError as e:
-        if expr is not None and file is None and os.path.isfile(expr):
-            e.hint = f"{e.hint or ''}\nTo read the program from the file {expr}, use -f {expr}.".strip()
-        raise
-    finally:
-        progress.done()
-    unused = [name for name in point if name not in graph.inputs]
-    if unused:
-        s = "s" if len(unused) > 1 else ""
-        warn(f"--at {listing(unused)}: the program has no input{s} of that name; ignored")
-    return graph
-
-
-def scalar_only(graph, point, command: str) -> None:
-    """Commands that work on numbers only refuse a tensor program with one clear message (exit 2)."""
-    if graph.tensor or any(type(v) is not float for v in (point or {}).values()):
-        raise InputError(f"{command} takes scalar programs only, and this one uses vectors or matrices",
-                         "Tensor programs run with eval, trace, check, graph, optimize and "
-                         "codegen --lang numpy.")
+    return click_option(options.COLLAPSE, type=click.Choice(["none", *CHOICES]))(f)
 
 
 def warn(message: str) -> None:
     echo(escape_controls(f"Warning: {message}"), err=True)
 
 
-def out_option(f, help_text: str = "Write the result to FILE instead of standard output ('-': standard output)."):
+def out_option(f, option=None):
     """-o/--out FILE: where the command's result goes (every command spells it the same)."""
-    import click
+    from .. import options
 
-    return click.option("-o", "--out", "out", metavar="FILE", shell_complete=complete_file,
-                        help=help_text)(f)
+    return click_option(option or options.OUT, shell_complete=complete_file)(f)
 
 
 def labels_option(f):
     """--labels short|full: how the views name the nodes."""
-    import click
+    from .. import options
 
-    return click.option("--labels", type=click.Choice(["short", "full"]), default="short", show_default=True,
-                        help="short: name every node as the lecture does (q, f, t1, t2, ...); "
-                             "full: write out each node's whole subexpression.")(f)
+    return click_option(options.LABELS)(f)
 
 
 class result_stream:
-    """``with result_stream(out) as stream:`` standard output for None or '-', else FILE written
-    atomically (a temporary name beside it, renamed when complete)."""
+    """``with result_stream(out) as stream:`` standard output for None or '-', else FILE written through
+    files.output_file (a regular file atomically; a device, FIFO or link as what it is).  ``binary``:
+    a byte stream.  A MathError (a failed check: the report is whole) keeps the file; any other
+    error leaves what was at FILE as it was."""
 
-    def __init__(self, out) -> None:
+    def __init__(self, out, binary: bool = False) -> None:
         self.out = None if out in (None, "-") else out
+        self.binary = binary
         self.writer = None
+        if self.out is not None and not binary and self.out.lower().endswith((".npz", ".npy")):
+            raise InputError(f"-o {printable(self.out, 200)}: this command writes text, not numpy arrays",
+                             "backprop eval -o FILE.npz writes values and gradients as arrays; here use "
+                             "another suffix (.txt, .json).")
 
     def __enter__(self):
         if self.out is None:
-            return sys.stdout
-        from ...base.files import atomic_write
+            return sys.stdout.buffer if self.binary else sys.stdout
+        from ...base.files import output_file
 
-        self.writer = atomic_write(self.out, "w", encoding="utf-8")
-        try:
-            return self.writer.__enter__()
-        except OSError as e:
-            raise InputError(f"cannot write {printable(self.out, 200)}: {e.strerror or e}") from None
+        self.writer = output_file(self.out, "wb") if self.binary else output_file(self.out, "w", encoding="utf-8")
+        return self.writer.__enter__()
 
-    def __exit__(self, *exc):
+    def __exit__(self, kind, error, traceback):
         if self.writer is None:
             return False
-        try:
-            return self.writer.__exit__(*exc)
-        except OSError as e:
-            raise InputError(f"cannot write {printable(self.out, 200)}: {e.strerror or e}") from None
+        from ...base.errors import MathError
+
+        if kind is not None and issubclass(kind, MathError):
+            kind = error = traceback = None  # the result is whole; the error still goes on
+        self.writer.__exit__(kind, error, traceback)  # output_file: its errors name FILE
+        return False
+
+
+class output_to:
+    """``with output_to(out):`` what the command prints on standard output goes to FILE instead (for
+    commands that print through click.echo and Rich consoles: check, optimize, quiz, gates)."""
+
+    def __init__(self, out) -> None:
+        self.stream = result_stream(out)
+        self.saved = None
+
+    def __enter__(self):
+        stream = self.stream.__enter__()
+        self.saved = sys.stdout
+        sys.stdout = stream
+        return stream
+
+    def __exit__(self, *exc):
+        sys.stdout = self.saved
+        return self.stream.__exit__(*exc)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import click
 
-from .common import ExpressionCommand, read_program, source_options, out_option, result_stream
+from .. import options
+
+from .common import ExpressionCommand, source_options, out_option, result_stream, click_option
 
 
 @click.command(cls=ExpressionCommand, short_help="Write d(output)/dx as a program in this language.")
 @source_options
-@click.option("--wrt", metavar="NAME",
-              help="The input to differentiate with respect to (needed when there are several).")
-@click.option("--format", "fmt", type=click.Choice(["program", "json"]), default="program", show_default=True,
-              help="program: backprop's language; json: {of, wrt, inputs, program} for scripts.")
+@click_option(options.DIFF_WRT)
+@click_option(options.FORMATS["diff"])
 @out_option
-def command(expr, file, wrt, fmt, output, out):
+def command(program, wrt, fmt, out):
     """\b
     backprop diff "x^3 + sin(x)*y" --wrt x
     backprop diff -f samples/neuron.bp --wrt w0 | backprop eval -
@@ -31,16 +31,10 @@ def command(expr, file, wrt, fmt, output, out):
     share(a, m, x1, ...), which follow the engine at the kinks.  EXPR '-' reads the
     program from standard input, so diff can be applied twice.
     """
-    from ...api import build
     from ...transforms.diff import derivative_program
     from ...base.errors import InputError
 
-    source, origin = read_program(expr, file)
-    graph = build(source, output=output, origin=origin)
-    if graph.tensor:
-        from .common import scalar_only
-
-        scalar_only(graph, {}, "diff")
+    graph = program.load().scalar_only("diff").graph
     if wrt is None:
         if len(graph.inputs) != 1:
             names = ", ".join(graph.inputs) or "none"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from .. import options
-from .common import ExpressionCommand, click_option, collapse_option, labels_option, out_option, program_options
-from .eval_run import run
+from .common import ExpressionCommand, click_option, collapse_option, complete_file, labels_option, program_options
+from .eval_run import show
 
 
 @click.command(cls=ExpressionCommand, short_help="Show every node's value and gradient.")
@@ -19,8 +19,8 @@ from .eval_run import run
 @click.option("--get", "get", multiple=True, metavar="NAME",
               help="Print only this number, at full precision: the output (f), any named value, or a "
                    "gradient d<out>/d<name> such as df/dx (repeatable: one a line).")
-@out_option
-def command(expr, file, at, output, allow_nonfinite, fmt, digits, no_nodes, collapse, labels, get, out):
+@click_option(options.EVAL_OUT, shell_complete=complete_file)
+def command(program, fmt, digits, no_nodes, collapse, labels, get, out):
     """\b
     backprop eval "(x+y)*z" --at x=-2,y=5,z=-4
     backprop eval "-x^2" --at x=3
@@ -39,4 +39,4 @@ def command(expr, file, at, output, allow_nonfinite, fmt, digits, no_nodes, coll
     --labels full writes out each node's subexpression.  A constant's gradient is left
     out of the table and tree (nothing flows on from it); JSON keeps it.
     """
-    run(expr, file, at, output, allow_nonfinite, fmt, digits, no_nodes, collapse, labels, get, out)
+    show(program, fmt, digits, no_nodes, collapse, labels, get, out)

@@ -8,26 +8,34 @@ from __future__ import annotations
 import sys
 
 from ...base.numbers import DEFAULT_DIGITS
+from ...base.text import printable
 from ..output import echo, echo_pieces
-from .common import load, result_stream, warn
+from .common import ProgramArgs, result_stream
 
 
 def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False,
         collapse=None, labels="short", get=(), out=None):
-    """The command's work, without click: the fast entry point (entry.py) calls this too."""
+    """The fast entry point's call (entry.py): the options as it reads them."""
+    show(ProgramArgs(expr, file, at, output=output, allow_nonfinite=allow_nonfinite), fmt, digits, no_nodes,
+         collapse, labels, get, out)
+
+
+def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=None, labels="short", get=(),
+         out=None):
+    """The command's work once its options are read (``program``: a ProgramArgs), without click."""
     # JSON computes the local gradients as it writes each node, so the engine keeps no record of them.
     record = fmt != "json" and not get
-    result = load(expr, file, at, output, allow_nonfinite, record=record, collapse=collapse)
-    for message in result.warnings:
-        warn(message)
+    result = program.run(record=record, collapse=collapse)
     for message in kink_notes(result):
         echo(f"Note: {message}", err=True)
+    suffix = out.rpartition(".")[2].lower() if out and "." in out.replace("\\", "/").rpartition("/")[2] else ""
+    if suffix in ("npz", "npy"):
+        return write_arrays(result, out, suffix, get)
     with result_stream(out) as stream:
         if get:
-            from ...base.numbers import exact
-            from ...views.get import lookup
+            from ...views.get import lookup, text
 
-            stream.write("".join(exact(lookup(result, name)) + "\n" for name in get))
+            stream.write("".join(text(lookup(result, name)) for name in get))
             stream.flush()
         elif fmt == "json":
             from ...views import as_json
@@ -54,15 +62,36 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
             render(result, console, digits, labels)
 
 
+def write_arrays(result, out: str, suffix: str, get=()) -> None:
+    """-o FILE.npz: every value and gradient (or the --get names) as numpy arrays by name; -o FILE.npy:
+    the one --get value."""
+    import numpy as np
+
+    from ...base.errors import InputError
+    from ...views.get import named_arrays
+
+    if suffix == "npy" and len(get) != 1:
+        raise InputError(f"-o {printable(out, 200)}: a .npy file holds one array, and "
+                         f"{'no --get names one' if not get else f'{len(get)} --get names are given'}",
+                         "Name the one value with --get (e.g. --get df/dW), or write every value and "
+                         "gradient to a .npz file.")
+    arrays = named_arrays(result, get)
+    with result_stream(out, binary=True) as stream:
+        if suffix == "npy":
+            np.save(stream, arrays[get[0]], allow_pickle=False)
+        else:
+            np.savez(stream, **arrays)
+
+
 def kink_notes(result) -> list:
     """A note for every gate the output depends on that sits at a kink (relu at 0, a tie in max):
     its local gradient there is a convention, as check and plot say too."""
     from ...core import ops
-    from ...core.ops import OPS
+    from ...core.ops import GATES
 
     g = result.graph
     smooth = getattr(ops, "NO_KINK", None)
-    kinky = {name for name, op in OPS.items() if op.kink is not smooth}
+    kinky = {name for name, op in GATES.items() if op.kink is not smooth}
     if not kinky.intersection(g.op):
         return []
     values = result.values
@@ -74,7 +103,7 @@ def kink_notes(result) -> list:
         xs = [values[j] for j in g.args[i]]
         if any(type(x) is not float for x in xs):
             continue  # a tensor gate: kinks are judged per element by check, not noted here
-        if OPS[g.op[i]].kink(*xs):
+        if GATES[g.op[i]].kink(*xs):
             line, col = g.line_col(i)
             where = f"{line}:{col}" if "\n" in g.source else f"column {col}"
             notes.append(f"{g.label(i, 40)} ({where}) is at a kink: its gradient there is a convention "

@@ -70,9 +70,9 @@ class escaped_usage_errors:
 
     def __exit__(self, kind, error, traceback) -> bool:
         if isinstance(error, click.UsageError):
-            from ...base.text import escape_controls
+            from ...base.text import cut_long_words, escape_controls
 
-            error.message = escape_controls(error.message)
+            error.message = cut_long_words(escape_controls(error.message))
         return False
 
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import click
 
-from .common import _set_debug
+from .. import options
+
+from .common import _set_debug, click_option, out_option, output_to
 
 
 @click.command(short_help="List every gate: forward rule, local gradients, backward pattern.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: the cheat sheet; json: [{name, arity, forward, local, pattern}] for scripts.")
-@click.option("--width", type=click.IntRange(60, 1000), default=None, metavar="COLUMNS",
-              help="Width of the text (default: the terminal's, at least 60).")
-@click.option("--debug", is_flag=True, expose_value=False, callback=_set_debug, is_eager=True,
-              help="Show the Python traceback of an internal error.")
-def command(fmt, width):
+@click_option(options.FORMATS["gates"])
+@click_option(options.GATES_WIDTH)
+@click_option(options.DEBUG, expose_value=False, callback=_set_debug, is_eager=True)
+@out_option
+def command(fmt, width, out):
     """\b
     backprop gates
     backprop gates --format json | jq '.[] | select(.name == "sigmoid")'
@@ -24,8 +24,12 @@ def command(fmt, width):
     the gradient follows backward (the add gate distributes, the mul gate swaps, the max
     gate routes).  arity in JSON is [fewest, most] inputs, most null for any number.
     """
+    with output_to(out):
+        return _gates(fmt, width)
+
+
+def _gates(fmt, width):
     import json
-    import shutil
 
     from ...views.gates import as_json, gate_table, render
 
@@ -34,5 +38,9 @@ def command(fmt, width):
         click.echo(json.dumps(as_json(rows), indent=2, ensure_ascii=False))
         return
     if width is None:
-        width = shutil.get_terminal_size((100, 24)).columns
+        import sys
+
+        from ...views.console import view_width
+
+        width = view_width(stream=sys.stdout)
     click.echo(render(rows, width), nl=False)

@@ -5,20 +5,18 @@ from __future__ import annotations
 import click
 
 from ...base.errors import InputError, MathError
-from .common import build_graph, read_program, warn
+from .common import warn
 
 IN_PROGRAM = "-program-"  # --backward with no FILE: the d<name> lines are in the program itself
 
 
-def grade_backward(expr, file, at, output, allow_nonfinite, tolerance, fmt, digits, backward):
-    from ...api import parse_at
-    from ...core.engine import run
+def grade_backward(program, tolerance, fmt, digits, backward):
     from ...tasks.check.backward_pass import grade, split_program
     from ...views import grade as view
     from ...views.console import make_console
     from ...language.source import read_text
 
-    source, origin = read_program(expr, file)
+    source, origin = program.read_source()
     if backward == IN_PROGRAM:
         forward_source, backward_source = split_program(source, origin)
         if backward_source is None:
@@ -31,9 +29,8 @@ def grade_backward(expr, file, at, output, allow_nonfinite, tolerance, fmt, digi
         forward_source = split_program(source, origin)[0]  # a backward part in the program gives way
         backward_source = read_text(backward)
         backward_origin = "<stdin>" if backward == "-" else backward
-    point = parse_at(at)
-    graph = build_graph(forward_source, origin, point, output, expr=expr, file=file)
-    result = run(graph, point, allow_nonfinite=allow_nonfinite)
+    loaded = program.load(source=forward_source, origin=origin).scalar_only("check --backward")
+    result = loaded.run()
     for message in result.warnings:
         warn(message)
     report = grade(result, backward_source, backward_origin, tolerance, digits)

@@ -9,9 +9,9 @@ import click
 
 from ...base.errors import InputError
 from ...base.text import printable
-from ...base.numbers import DEFAULT_DIGITS
 from ...views.graphviz import INSTALL_HINT, ToolMissing, render
-from .common import ExpressionCommand, complete_file, collapse_option, load, program_options, read_program, warn
+from .. import options
+from .common import ExpressionCommand, complete_file, collapse_option, program_options, warn, click_option
 
 #: -o suffix -> (the text format written, Graphviz's -T output format or None for text)
 SUFFIXES = {
@@ -22,14 +22,10 @@ SUFFIXES = {
 @click.command(cls=ExpressionCommand, short_help="Draw the graph as DOT or Mermaid (or a picture).")
 @program_options
 @collapse_option
-@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default=None,
-              help="dot (Graphviz) or mermaid.  [default: from -o's suffix, else dot]")
-@click.option("-o", "--out", "out", metavar="FILE", shell_complete=complete_file,
-              help="Write to FILE: .dot/.gv or .mmd as text; .svg, .png or .pdf rendered by Graphviz's dot "
-                   "('-': standard output).")
-@click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
-              help="Significant digits on the wires.")
-def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits):
+@click_option(options.FORMATS["graph"])
+@click_option(options.GRAPH_OUT, shell_complete=complete_file)
+@click_option(options.GRAPH_DIGITS)
+def command(program, collapse, fmt, out, digits):
     """\b
     backprop graph "(x+y)*z" --at x=-2,y=5,z=-4
     backprop graph -f samples/neuron.bp -o neuron.svg
@@ -48,6 +44,8 @@ def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits)
     target = None
     if out is not None:
         suffix = os.path.splitext(out)[1].lower()
+        if suffix not in SUFFIXES and fmt is not None:
+            suffix = {"dot": ".dot", "mermaid": ".mmd"}[fmt]  # -o /dev/stdout, a FIFO: --format decides
         if suffix not in SUFFIXES:
             raise InputError(f"-o {printable(out, 200)}: unknown suffix '{printable(suffix)}'",
                              "Use .dot or .gv (DOT text), .mmd (Mermaid text), or .svg, .png, .pdf (a picture "
@@ -69,10 +67,14 @@ def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits)
             raise ToolMissing(f"-o {printable(out, 200)}: drawing a .{target} needs Graphviz's 'dot' program, which is not "
                               "installed (not found on PATH)", INSTALL_HINT)
 
-    if not at and _needs_a_point(expr, file, output):
-        result = _structure(expr, file, output, collapse)
+    loaded = program.load(collapse=collapse)
+    graph = loaded.graph
+    if not loaded.point and any(name not in graph.defaults for name in graph.inputs):
+        from ...views.picture import Structure
+
+        result = Structure(graph)  # inputs without a value: the structure alone
     else:
-        result = load(expr, file, at, output, allow_nonfinite, collapse=collapse)
+        result = loaded.run()
         for message in result.warnings:
             warn(message)
     if fmt == "mermaid":
@@ -91,27 +93,3 @@ def command(expr, file, at, output, allow_nonfinite, collapse, fmt, out, digits)
         write_lines(out, text)
     else:
         render(dot_program, target, "".join(text), out)
-
-
-def _needs_a_point(expr, file, output) -> bool:
-    """Does the program have inputs with no default value (so that nothing can be computed)?"""
-    if file == "-" or expr == "-":
-        return False  # standard input can be read once: let load() read it and say what is missing
-    from ...api import build
-
-    source, origin = read_program(expr, file)
-    graph = build(source, output=output, origin=origin)
-    return any(name not in graph.defaults for name in graph.inputs)
-
-
-def _structure(expr, file, output, collapse):
-    from ...views.picture import Structure
-    from .common import build_graph
-
-    source, origin = read_program(expr, file)
-    graph = build_graph(source, origin, {}, output, expr=expr, file=file)
-    if collapse and collapse != "none":
-        from ...transforms.collapse import collapse as rewrite
-
-        graph = rewrite(graph, collapse)
-    return Structure(graph)

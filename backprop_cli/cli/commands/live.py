@@ -16,7 +16,7 @@ from .common import ExpressionCommand, collapse_option, program_options
               help="With --screenshot: the screen's columns and rows.")
 @click.option("--keys", default="", metavar="KEYS",
               help="With --screenshot: keys to press first, e.g. 'n n n' or 'c right right'.")
-def command(expr, file, at, output, allow_nonfinite, collapse, screenshot, size, keys):
+def command(program, collapse, screenshot, size, keys):
     """\b
     backprop live "(x+y)*z" --at x=-2,y=5,z=-4
     backprop live -f samples/neuron.bp
@@ -34,13 +34,10 @@ def command(expr, file, at, output, allow_nonfinite, collapse, screenshot, size,
     """
     import sys
 
-    from ...api import parse_at
     from ...base.errors import InputError
-    from .common import read_program
 
     _need_textual()
-    source, origin = read_program(expr, file)
-    point = parse_at(at)
+    loaded = program.load()
     shot = None
     if screenshot is not None:
         shot = (screenshot, _size(size), _keys(keys))
@@ -50,12 +47,11 @@ def command(expr, file, at, output, allow_nonfinite, collapse, screenshot, size,
                          "for a picture of the app --screenshot FILE.svg.")
     from ...live.model import Session
 
-    session = Session(source, point, origin=origin, output=output, collapse=collapse == "sigmoid",
-                      allow_nonfinite=allow_nonfinite)
+    session = Session.of(loaded, collapse=collapse == "sigmoid")
     from ...live.app import LiveApp
 
     ctx = click.get_current_context()
-    app = LiveApp(session, path=file if file not in (None, "-") else "",
+    app = LiveApp(session, path=program.file if program.file not in (None, "-") else "",
                   debug=bool(ctx.meta.get("backprop.debug")))
     if shot is None:
         app.run()

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
+import sys
 import time
 
 import click
 
 from ...base.errors import InputError, MathError
-from ...base.numbers import DEFAULT_DIGITS
-from . import common
-from .common import ExpressionCommand, build_graph, program_options, read_program, warn
+from .. import options
+from .common import ExpressionCommand, out_option, output_to, program_options, warn, click_option
 
 #: the table keeps at most this many rows (the last ones) however many steps --every selects
 ROW_LIMIT = 10_000
@@ -20,21 +19,18 @@ ROW_LIMIT = 10_000
 
 @click.command(cls=ExpressionCommand, short_help="Minimise the output by gradient descent.")
 @program_options
-@click.option("--wrt", multiple=True, metavar="NAME[,NAME...]",
-              help="Inputs to move (repeatable); the others stay fixed.  Default: all of them.")
+@click_option(options.OPTIMIZE_WRT)
 @click.option("--lr", type=float, default=0.1, show_default=True, help="Learning rate: the step is -lr * gradient.")
 @click.option("--steps", type=click.IntRange(0, 10_000_000), default=100, show_default=True,
               help="How many updates.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table (live in a terminal) and the loss curve for people; json for scripts.")
+@click_option(options.FORMATS["optimize"])
 @click.option("--every", type=click.IntRange(1, None), default=None,
               help="Show every N-th step in the table (default: about 20 rows).")
-@click.option("--delay", type=click.FloatRange(0, 10), default=0.0,
-              help="Seconds to wait after each step in a terminal, to watch the descent.")
-@click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
-              help="Significant digits in the table (JSON always has full precision).")
+@click_option(options.OPTIMIZE_DELAY)
+@click_option(options.OPTIMIZE_DIGITS)
 @click.option("--log-y", is_flag=True, help="Draw the loss curve with a logarithmic value axis.")
-def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every, delay, digits, log_y):
+@out_option
+def command(program, wrt, lr, steps, fmt, every, delay, digits, log_y, out):
     """\b
     backprop optimize "(x-3)^2" --at x=0
     backprop optimize "(x-1)^2 + 10*(y-x^2)^2" --at x=-1,y=1 --lr 0.01 --steps 2000
@@ -49,26 +45,37 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
     value, point and gradients before update k+1; final is the point after the last.
 
     A step that makes the value or a gradient inf or nan stops with exit 1 (usually
-    the learning rate is too large).
+    the learning rate is too large); JSON is then closed with "final": null and
+    "error".
     """
-    from ...api import parse_at
+    with output_to(out):
+        return _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y)
+
+
+def _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y):
     from ...tasks.optimize import choose_inputs, descend
     from ...views import optimize as view
 
     if not math.isfinite(lr) or lr <= 0:
         raise InputError(f"--lr {lr}: the learning rate must be a positive number")
-    source, origin = read_program(expr, file)
-    point = parse_at(at)
-    graph = build_graph(source, origin, point, output, expr, file)
+    loaded = program.load()
+    graph, point, allow_nonfinite, seed = loaded.graph, loaded.point, loaded.allow_nonfinite, loaded.seed
     names = choose_inputs(graph, [n.strip() for item in wrt for n in item.split(",") if n.strip()])
     out_name = graph.output_name
 
     if fmt == "json":
-        history = descend(graph, point, names, lr, steps, allow_nonfinite, seed=common.SEED)
-        click.echo(view.render_json(history, names, out_name, lr))
+        # Written as the steps come: memory does not grow with --steps (1M steps were 2.8 GB).
+        document = view.JsonSteps(sys.stdout.write, names, out_name, lr)
+        try:
+            descend(graph, point, names, lr, steps, allow_nonfinite, document.step, keep_all=False,
+                    seed=seed)
+        except MathError as e:
+            document.fail(e.message)
+            raise
+        document.finish()
         return
 
-    from ...views.console import make_console
+    from ...views.console import make_console, view_height, view_width
 
     console = make_console()
     every = every or view.stride(steps)
@@ -94,7 +101,7 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
     if console.is_terminal:
         from rich.live import Live
 
-        tail = max(5, shutil.get_terminal_size((80, 24)).lines - 8)
+        tail = max(5, view_height(console.file) - 8)
         with Live(console=console, auto_refresh=False) as live:
             drawn = [0.0]
 
@@ -109,14 +116,14 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
 
             try:
                 history = descend(graph, point, names, lr, steps, allow_nonfinite, on_step, keep_all=False,
-                                  seed=common.SEED)
+                                  seed=seed)
             except MathError as e:
                 error = e
             live.update(view.table(rows()[-tail:], names, out_name, digits), refresh=True)
     else:
         try:
             history = descend(graph, point, names, lr, steps, allow_nonfinite, keep, keep_all=False,
-                              seed=common.SEED)
+                              seed=seed)
         except MathError as e:
             error = e
         if shown or last:
@@ -126,7 +133,7 @@ def command(expr, file, at, output, allow_nonfinite, wrt, lr, steps, fmt, every,
 
     console.print(view.final_line(history[-1], names, out_name, digits))
     if steps:
-        width = max(40, min(shutil.get_terminal_size((80, 24)).columns, 100)) if console.is_terminal else 72
+        width = max(40, min(view_width(console), 100))
         color = console.is_terminal and "NO_COLOR" not in os.environ
         curve.finish(history[-1])
         values = curve.values

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 
 import click
 
-from .common import ExpressionCommand, build_graph, program_options, read_program, warn, out_option, result_stream
+from .. import options
+
+from .common import ExpressionCommand, program_options, warn, out_option, result_stream, click_option
 
 
 @click.command(cls=ExpressionCommand, short_help="Draw f and df/dx over a range in the terminal.")
 @program_options
-@click.option("--over", "over", required=True, metavar="NAME=FROM:TO[:POINTS]",
-              help="The input to vary and its range, e.g. x=-5:5 or x=-pi:pi:401.  Points default "
-                   "to 201 for the picture, 101 for CSV.")
-@click.option("--format", "fmt", type=click.Choice(["plot", "csv"]), default="plot", show_default=True,
-              help="plot draws it; csv prints the columns x, f, df/dx.")
-@click.option("--width", type=click.IntRange(20, None), default=None,
-              help="Width of the picture in characters (default: the terminal's, or 80).")
+@click_option(options.PLOT_OVER, required=True)
+@click_option(options.FORMATS["plot"])
+@click_option(options.PLOT_WIDTH)
 @click.option("--height", type=click.IntRange(10, None), default=None,
               help="Height of the picture in lines, both panels (default: fits the terminal, or 30).")
 @out_option
-def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height, out):
+def command(program, over, fmt, width, height, out):
     """\b
     backprop plot "relu(x)" --over x=-2:2
     backprop plot "sigmoid(x)" --over x=-6:6
@@ -37,20 +34,15 @@ def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height, o
     undefined (log at x <= 0) are gaps in the picture and listed below it; in CSV they
     hold what `eval --allow-nonfinite` gives there (inf, -inf or nan).
     """
-    from ...api import parse_at
     from ...tasks.plot import DEFAULT_POINTS, KEEP_POINTS, check_inputs, chunked_sweep, grid, parse_over, sweep
     from ...views import plot
 
-    source, origin = read_program(expr, file)
-    point = parse_at(at)
     span = parse_over(over)
+    loaded = program.load(also_bound=[span.name]).scalar_only("plot")
+    graph, point = loaded.graph, loaded.point
     if span.name in point:
         warn(f"--at {span.name} ignored: {span.name} runs over the range")
         del point[span.name]
-    graph = build_graph(source, origin, point, output, expr, file, also_bound=[span.name])
-    from .common import scalar_only
-
-    scalar_only(graph, point, "plot")
     fixed = check_inputs(graph, span.name, point)
     n = span.n or DEFAULT_POINTS[fmt]
     with result_stream(out) as stream:
@@ -82,7 +74,9 @@ def command(expr, file, at, output, allow_nonfinite, over, fmt, width, height, o
             stream.write("".join(note + "\n" for note in plot.notes(graph, result)))
             return
     terminal = sys.stdout.isatty()
-    columns, lines = shutil.get_terminal_size((80, 30))  # $COLUMNS when piped
+    from ...views.console import view_height, view_width
+
+    columns, lines = view_width(stream=sys.stdout), view_height(sys.stdout, 30)
     width = width or max(40, min(columns, 120))
     height = height or max(16, min(lines - 4, 34))
     color = terminal and "NO_COLOR" not in os.environ

@@ -6,23 +6,23 @@ import sys
 
 import click
 
-from .common import ExpressionCommand, program_options_own_seed, warn
+from .. import options
+
+from .common import ExpressionCommand, click_option, out_option, output_to, program_options_own_seed, warn
 
 
 @click.command(cls=ExpressionCommand, short_help="Practise the forward and backward pass by hand.")
 @program_options_own_seed
 @click.option("--random", "random_", is_flag=True, help="A small random exercise (see --seed).")
-@click.option("--seed", type=click.IntRange(0), metavar="N", help="Repeat random exercise N (implies --random).")
+@click_option(options.QUIZ_SEED)
 @click.option("--answers", metavar="FILE", help="Read the answers from FILE, one a line ('-': standard input).")
 @click.option("--only", type=click.Choice(["all", "forward", "backward"]), default="all", show_default=True,
               help="Ask only the forward values or only the gradients.")
-@click.option("--tolerance", type=click.FloatRange(0, min_open=True), default=0.01, show_default=True,
-              help="How close an answer must be (relative, or absolute near 0).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: the session as it goes; json: only the result, for scripts.")
-@click.option("--digits", type=click.IntRange(1, 17), default=6, show_default=True,
-              help="Significant digits in the answers shown.")
-def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, only, tolerance, fmt, digits):
+@click_option(options.QUIZ_SIGNIFICANT_OPTION)
+@click_option(options.FORMATS["quiz"])
+@click_option(options.QUIZ_DIGITS)
+@out_option
+def command(program, random_, seed, answers, only, significant, fmt, digits, out):
     """\b
     backprop quiz -f samples/neuron.bp
     backprop quiz "(x+y)*z" --at x=-2,y=5,z=-4 --only backward
@@ -36,21 +36,26 @@ def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, onl
     steps to review.
 
     Answers come from the terminal, or one a line from --answers FILE or a pipe
-    (a wrong answer's retry on the next line).  The score is in the output, not
-    the exit status: 0 when the quiz ran, 2 for bad input.
+    (a wrong answer's retry on the next line).  An answer counts when its first
+    --significant digits are right; one that is not a number is asked again.
+    The score is in the output, not the exit status: 0 when the quiz ran, 2 for
+    bad input.
     """
+    with output_to(out):
+        return _quiz(program, random_, seed, answers, only, significant, fmt, digits)
+
+
+def _quiz(program, random_, seed, answers, only, significant, fmt, digits):
     from ...base.errors import BackpropError
     from ...tasks import quiz
     from ...views import quiz as view
-    from .common import read_program
-
-    if answers == "-" and "-" in (expr, file):
+    if answers == "-" and "-" in (program.expr, program.file):
         from ...base.errors import InputError
 
         raise InputError("the program and the answers cannot both come from standard input",
                          "Give the answers in a file: --answers FILE.")
     if random_ or seed is not None:
-        if expr is not None or file is not None:
+        if program.expr is not None or program.file is not None:
             from ...base.errors import InputError
 
             raise InputError("--random makes its own exercise: give it no EXPR or -f FILE")
@@ -64,29 +69,23 @@ def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, onl
         result = evaluate(source, origin=f"exercise {seed}")
         shown = source.strip().splitlines()
     else:
-        from ...api import parse_at
-        from ...core.engine import run
-        from .common import build_graph
-
-        source, origin = read_program(expr, file)
-        point = parse_at(at)
-        result = run(build_graph(source, origin, point, output, expr=expr, file=file), point,
-                     allow_nonfinite=allow_nonfinite)
+        loaded = program.load().scalar_only("quiz")
+        result = loaded.run()
         for message in result.warnings:
             warn(message)
-        shown = [line.split("#", 1)[0].rstrip() for line in source.splitlines()]
+        shown = [line.split("#", 1)[0].rstrip() for line in loaded.source.splitlines()]
         shown = [line for line in shown if line.strip()]
         if len(shown) == 1 and "=" not in shown[0]:
             shown = [f"{result.output_name} = {shown[0].strip()}"]
     questions = quiz.questions(result, only)
-    judge = quiz.Judge(result, tolerance)
+    judge = quiz.Judge(result, significant)
     talk = fmt == "text"
     console = None
     if talk:
         from ...views.console import make_console
 
         console = make_console()
-        view_print(console, view.introduction(result, shown, len(questions), tolerance, only))
+        view_print(console, view.introduction(result, shown, len(questions), significant, only))
         if seed is not None:
             view_print(console, [(f"(exercise {seed}: repeat it with --seed {seed})", None)])
     read = _reader(answers, talk)
@@ -108,13 +107,17 @@ def command(expr, file, at, output, allow_nonfinite, random_, seed, answers, onl
                 not_number = False
             except BackpropError:
                 value, not_number = None, True
+            if not_number:  # a typo: asked again, no try used up
+                if talk:
+                    view_print(console, view.not_a_number(text))
+                continue
             outcome = quiz.answer(judge, q, value, text)
             if talk:
                 view_print(console, view.feedback(q, outcome, digits, not_number))
             if outcome != "retry":
                 break
     if fmt == "json":
-        click.echo(view.dumps(view.document(questions, tolerance, seed)))
+        click.echo(view.dumps(view.document(questions, significant, seed)))
     else:
         if stopped:
             view_print(console, [("", None), ("(no more answers)", "yellow")])
@@ -141,7 +144,9 @@ def _reader(answers, talk: bool):
     def interactive():
         try:
             return click.prompt("", prompt_suffix="> ", default="", show_default=False)
-        except (EOFError, click.exceptions.Abort):
+        except (EOFError, click.exceptions.Abort) as e:
+            if isinstance(e.__context__, KeyboardInterrupt):
+                raise KeyboardInterrupt from None  # Ctrl-C leaves (exit 130); end of input ends the quiz
             return None
 
     return interactive

@@ -7,25 +7,21 @@ import time
 
 import click
 
-from ...base.numbers import DEFAULT_DIGITS
-from .common import (ExpressionCommand, collapse_option, labels_option, load, out_option, program_options,
-                     result_stream, warn)
+from .. import options
+from .common import ExpressionCommand, collapse_option, labels_option, out_option, program_options, result_stream, click_option
 
 
 @click.command(cls=ExpressionCommand, short_help="Walk the forward and backward pass step by step.")
 @program_options
 @collapse_option
-@click.option("--digits", type=click.IntRange(1, 17), default=DEFAULT_DIGITS, show_default=True,
-              help="Significant digits shown.")
+@click_option(options.DIGITS_SHOWN)
 @click.option("--step", is_flag=True,
               help="On a terminal, wait for Enter before each backward step (q then Enter: show the rest).")
-@click.option("--delay", type=click.FloatRange(0, 3600), default=0, metavar="SECONDS",
-              help="On a terminal, wait SECONDS before each backward step.")
+@click_option(options.TRACE_DELAY)
 @labels_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people; json: the same steps with full-precision numbers, for scripts.")
+@click_option(options.FORMATS["trace"])
 @out_option
-def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, delay, labels, fmt, out):
+def command(program, collapse, digits, step, delay, labels, fmt, out):
     """\b
     backprop trace "(x+y)*z" --at x=-2,y=5,z=-4
     backprop trace -f samples/neuron.bp --collapse sigmoid
@@ -49,9 +45,7 @@ def command(expr, file, at, output, allow_nonfinite, collapse, digits, step, del
     from ...views.styled import writer_for
     from ...views.trace import write
 
-    result = load(expr, file, at, output, allow_nonfinite, collapse=collapse)
-    for message in result.warnings:
-        warn(message)
+    result = program.run(collapse=collapse)
     if fmt == "json":
         if type(result.value) is not float:
             from ...base.errors import InputError

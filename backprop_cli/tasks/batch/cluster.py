@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import List, Optional
 
 from ...base.errors import InputError
-from ...base.files import atomic_write
+from ...base.files import output_file
 from . import chunks as batch
-from .job import EXTENSIONS, FileResult, Job, Rejects, output_for
+from .job import EXTENSIONS, FileResult, Job, Rejects, output_for, standard_output
 from .read import CsvReader, FeatherReader, JsonlReader, ParquetReader, format_of, open_reader, shown
 
 
@@ -105,7 +105,7 @@ def _part_reader(part: Part):
 
 def run_part(graph, plan, part: Part, out_format: str, folder: str, options: dict) -> PartResult:
     """One task: a partition through batch.run into ``folder/part-NNNNNN``, renamed when complete."""
-    from .write import open_writer
+    from .lazy_writer import LazyWriter
 
     reader = _part_reader(part)
     final = os.path.join(folder, f"part-{part.index:06d}")
@@ -115,7 +115,7 @@ def run_part(graph, plan, part: Part, out_format: str, folder: str, options: dic
     try:
         with open(temporary, "wb") as out:
             extra_schema = reader.extra_schema(plan.extra) if plan.extra else None
-            writer = _PartWriter(open_writer, out_format, out, batch.output_names(graph), extra_schema)
+            writer = LazyWriter(out_format, out, batch.output_names(graph), extra_schema, headerless=True)
             try:
                 summary = batch.run(graph, reader, writer, plan, chunk_size=options["chunk_size"],
                                     skip_bad=options["skip_bad"], allow_nonfinite=options["allow_nonfinite"],
@@ -139,42 +139,43 @@ def run_part(graph, plan, part: Part, out_format: str, folder: str, options: dic
                       summary.nonfinite_gradients, summary.first_nonfinite_gradient, bad)
 
 
-class _PartWriter:
-    """A part of text output has no header (the client writes it once); a columnar part is a whole
-    file, made at the first block (or at the end, with no rows)."""
-
-    def __init__(self, open_writer, fmt, out, names, extra_schema) -> None:
-        self.args = (fmt, out, names, extra_schema)
-        self.open_writer = open_writer
-        self.writer = None
-
-    def _make(self, schema):
-        fmt, out, names, extra_schema = self.args
-        position = out.tell()
-        writer = self.open_writer(fmt, out, names, extra_schema if extra_schema is not None else schema)
-        if fmt in ("csv", "jsonl"):  # drop the CSV header the writer wrote
-            out.seek(position)
-            out.truncate()
-        return writer
-
-    def write(self, block, extra=None) -> None:
-        if self.writer is None:
-            self.writer = self._make(extra.schema if extra is not None else None)
-        self.writer.write(block, extra)
-
-    def drain(self) -> None:
-        drain = getattr(self.writer, "drain", None)
-        if drain is not None:
-            drain()
-
-    def close(self) -> None:
-        if self.writer is None:
-            self.writer = self._make(None)
-        if hasattr(self.writer, "close"):
-            self.writer.close()
+CONNECT_HINT = ("Start one with `dask scheduler` (and workers with `dask worker ADDRESS`), "
+                "or leave out --scheduler for a local cluster.")
 
 
-def _client(scheduler: Optional[str], workers: Optional[int]):
+def _connect(Client, scheduler: str, timeout: float):
+    """A client of the scheduler at ``scheduler``, connected and answered within ``timeout`` seconds.
+
+    distributed's own timeout covers the connection, not the handshake after it: an address that
+    accepts and never answers (a wrong service, a hung scheduler) would wait forever.  The client is
+    made in a thread of its own, and given up after the timeout (exit 2, naming the address)."""
+    import threading
+
+    box: dict = {}
+
+    def connect() -> None:
+        try:
+            box["client"] = Client(scheduler, timeout=f"{timeout}s")
+        except BaseException as e:  # handed to the main thread
+            box["error"] = e
+
+    thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 1.0)
+    if thread.is_alive():
+        raise InputError(f"the Dask scheduler at {shown(scheduler)} did not answer within {timeout:g} s "
+                         "(the address accepts connections, but no scheduler handshake came back)",
+                         CONNECT_HINT + "  --timeout sets how long to wait.")
+    error = box.get("error")
+    if isinstance(error, (OSError, TimeoutError, ValueError)):
+        raise InputError(f"cannot reach the Dask scheduler at {shown(scheduler)}: {shown(str(error), 120)}",
+                         CONNECT_HINT) from None
+    if error is not None:
+        raise error
+    return box["client"]
+
+
+def _client(scheduler: Optional[str], workers: Optional[int], timeout: float = 30.0):
     import logging
 
     try:
@@ -185,19 +186,15 @@ def _client(scheduler: Optional[str], workers: Optional[int]):
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
     if scheduler:
-        try:
-            return Client(scheduler, timeout="10s"), None
-        except (OSError, TimeoutError, ValueError) as e:
-            raise InputError(f"cannot reach the Dask scheduler at {shown(scheduler)}: {shown(str(e), 120)}",
-                             "Start one with `dask scheduler` (and workers with `dask worker ADDRESS`), "
-                             "or leave out --scheduler for a local cluster.") from None
+        return _connect(Client, scheduler, timeout), None
     cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                            processes=True, dashboard_address=None, silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
 
 def run(job: Job, graph, plan: batch.Plan, *, scheduler: Optional[str] = None,
-        workers: Optional[int] = None, partition_size: int = 64 * 2**20, progress=None) -> List[FileResult]:
+        workers: Optional[int] = None, partition_size: int = 64 * 2**20, progress=None,
+        timeout: float = 30.0) -> List[FileResult]:
     parts = partitions(job.source_inputs, job.in_format, partition_size)
     outputs = _outputs(job, parts)
     folders = {}
@@ -205,7 +202,7 @@ def run(job: Job, graph, plan: batch.Plan, *, scheduler: Optional[str] = None,
         base = os.path.dirname(os.path.abspath(target)) if target != "-" else os.getcwd()
         folders[target] = os.path.join(base, f".{os.path.basename(target) or 'stdout'}.{uuid.uuid4().hex[:12]}.parts")
     options = dict(chunk_size=job.chunk_size, skip_bad=job.skip_bad, allow_nonfinite=job.allow_nonfinite)
-    client, cluster = _client(scheduler, workers)
+    client, cluster = _client(scheduler, workers, timeout)
     try:
         for folder in folders.values():
             os.makedirs(folder)
@@ -331,10 +328,11 @@ def _join(target: str, fmt: str, files: List[str], graph, plan) -> None:
             _join_columnar(out, fmt, files)
 
     if target == "-":
-        write(sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+        stream = standard_output()
+        write(stream)
+        stream.flush()
     else:
-        with atomic_write(target, "wb") as out:
+        with output_file(target, "wb") as out:
             write(out)
 
 

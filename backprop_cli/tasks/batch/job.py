@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Callable, List, Mapping, Optional
 
 from ...base.errors import InputError
-from ...base.files import atomic_write
+from ...base.files import output_file
 from . import chunks as batch
-from .read import CsvReader, expand_inputs, format_of, open_reader, shown, Reader
 from .cells import arrow, have_arrow
-from .write import COLUMNAR_FORMATS, open_writer
+from .lazy_writer import LazyWriter
+from .read import CsvReader, expand_inputs, format_of, open_reader, shown, Reader
+from .write import COLUMNAR_FORMATS
 
 EXTENSIONS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "feather": ".feather"}
 
@@ -67,25 +68,111 @@ def check_output_format(job: "Job", readers: List[Reader]) -> None:
             arrow(f"writing {'Parquet' if fmt == 'parquet' else 'Arrow IPC (Feather)'}")
 
 
-def check_not_same_file(inputs: List[str], out_path: str) -> None:
-    """Refuse to write over an input, named or arriving on standard input (`-i - -o f < f`)."""
-    if out_path == "-" or not os.path.exists(out_path) or os.path.isdir(out_path):
-        return
-    target = os.stat(out_path)
-    for path in inputs:
-        try:
-            st = os.fstat(sys.stdin.fileno()) if path == "-" else os.stat(path)
-        except (OSError, ValueError, AttributeError):
+def check_outputs(job: Job, readers: List[Reader]) -> None:
+    """Refuse a run that would write over one of its inputs (named, found by a glob or in a directory,
+    reached through a link, or arriving on standard input: `-i - -o f < f`), or write two of its
+    outputs (-o, --rejects, the files of -o DIR/) to one file.  Checked before anything is written."""
+    outputs = []
+    if job.per_file:
+        for reader, path in zip(readers, job.source_inputs):
+            outputs.append(("-o", output_for(job, path, job.out_format or reader.format)))
+    elif job.out_path != "-":
+        outputs.append(("-o", job.out_path))
+    if job.rejects_path:
+        outputs.append(("--rejects", job.rejects_path))
+    inputs = {}
+    for path in job.source_inputs:
+        key = _identity(path)
+        if key is not None:
+            inputs.setdefault(key, path)
+    seen = {}
+    for option, path in outputs:
+        key = _identity(path)
+        if key is None:
             continue
-        if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
-            what = "standard input" if path == "-" else "the input file"
-            raise InputError(f"-o {shown(out_path)} is {what}: writing it would destroy the points",
-                             "Write to another file.")
+        if key in inputs:
+            given = job.out_path if option == "-o" else path
+            source = inputs[key]
+            what = "standard input" if source == "-" else f"the input file {shown(source)}"
+            raise InputError(f"{option} {shown(given)} would write over {what}: batch never writes over "
+                             "its inputs", "Write to another file or directory.")
+        if key in seen:
+            first, first_path = seen[key]
+            raise InputError(f"{first} {shown(first_path)} and {option} {shown(path)} are one file: "
+                             "two outputs of a run must differ", "Give each output its own file.")
+        seen[key] = (option, path)
+
+
+def _identity(path: str):
+    """What a path names, to tell whether two names are one file: (device, inode) of an existing
+    regular file, the resolved path of one still to be made; None for standard output, a device or
+    a FIFO (written in place, never replaced)."""
+    import stat
+
+    try:
+        st = os.fstat(sys.stdin.fileno()) if path == "-" else os.stat(path)
+    except FileNotFoundError:
+        return ("path", os.path.realpath(path))
+    except (OSError, ValueError, AttributeError):
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
 
 
 def output_for(job: Job, path: str, fmt: str) -> str:
     stem = os.path.splitext(os.path.basename(path))[0]
     return os.path.join(job.out_path, stem + EXTENSIONS[fmt])
+
+
+BINARY_FORMATS = ("parquet", "feather")
+
+
+def on_a_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def check_terminal(job: Job, readers: List[Reader]) -> None:
+    """Refuse to write Parquet or Arrow to a terminal, as gzip refuses compressed data."""
+    if job.per_file or job.out_path != "-" or not on_a_terminal(sys.stdout):
+        return
+    fmt = job.out_format or readers[0].format
+    if fmt in BINARY_FORMATS:
+        raise InputError(f"{fmt} is binary: batch will not write it to a terminal",
+                         "Give -o FILE, pipe it (| ...), or choose --format csv or jsonl.")
+
+
+def standard_output():
+    """Standard output's bytes; on a terminal, with control characters in the data escaped (a cell
+    or a column name holding an escape sequence must not retitle or clear it).  A pipe or a file
+    gets the data unchanged."""
+    stream = sys.stdout.buffer
+    return TerminalText(stream) if on_a_terminal(sys.stdout) else stream
+
+
+class TerminalText:
+    """A binary stream to a terminal: UTF-8 text written with ``escape_controls`` applied (line breaks
+    and tabs kept), decoded incrementally so that a character split between two writes stays whole."""
+
+    def __init__(self, stream) -> None:
+        import codecs
+
+        self.stream = stream
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def write(self, data) -> int:
+        from ...base.text import escape_controls
+
+        text = self.decoder.decode(bytes(data))
+        self.stream.write(escape_controls(text).encode("utf-8"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
 
 
 class Output:
@@ -94,13 +181,10 @@ class Output:
     def __init__(self, stack: ExitStack, path: str) -> None:
         self.path = path
         if path == "-":
-            self.stream = sys.stdout.buffer
+            self.stream = standard_output()
             stack.callback(self.stream.flush)
         else:
-            try:
-                self.stream = stack.enter_context(atomic_write(path, "wb"))
-            except (OSError, ValueError) as e:
-                raise InputError(f"cannot write {shown(path)}: {getattr(e, 'strerror', None) or e}") from None
+            self.stream = stack.enter_context(output_file(path, "wb"))
 
 
 class Rejects:
@@ -109,10 +193,7 @@ class Rejects:
     def __init__(self, stack: ExitStack, path: Optional[str]) -> None:
         self.stream = None
         if path:
-            try:
-                self.stream = stack.enter_context(atomic_write(path, "w", encoding="utf-8", newline=""))
-            except (OSError, ValueError) as e:
-                raise InputError(f"cannot write {shown(path)}: {getattr(e, 'strerror', None) or e}") from None
+            self.stream = stack.enter_context(output_file(path, "w", encoding="utf-8", newline=""))
             import csv
 
             self.csv = csv.writer(self.stream, lineterminator="\n")
@@ -166,14 +247,15 @@ def run_local(job: Job, graph, readers: List[Reader], plan: batch.Plan, progress
         if not job.per_file:
             fmt = job.out_format or format_of(job.out_path) or readers[0].format
             single = Output(stack, job.out_path)
-            writer = _lazy_writer(fmt, single.stream, names, extra_schema, lazy, csv_engine)
+            writer = LazyWriter(fmt, single.stream, names, extra_schema, eager=not lazy, csv_engine=csv_engine)
         for reader in readers:
             with ExitStack() as inner:
                 inner.callback(reader.close)
                 if job.per_file:
                     fmt = job.out_format or reader.format
                     out = Output(inner, output_for(job, reader.origin, fmt))
-                    writer = _lazy_writer(fmt, out.stream, names, extra_schema, lazy, csv_engine)
+                    writer = LazyWriter(fmt, out.stream, names, extra_schema, eager=not lazy,
+                                        csv_engine=csv_engine)
                 summary = batch.run(graph, reader, writer, plan, chunk_size=job.chunk_size,
                                     skip_bad=job.skip_bad, allow_nonfinite=job.allow_nonfinite,
                                     progress=progress, rejected=rejects.for_reader(reader))
@@ -194,37 +276,6 @@ def _uses_arrow(reader: Reader) -> bool:
             reader.use_arrow = have_arrow()
         return reader.use_arrow
     return False
-
-
-class _lazy_writer:
-    """A writer made at the first block (a JSON-lines input's passed-through types are known then),
-    that also closes cleanly when no row came."""
-
-    def __init__(self, fmt, stream, names, extra_schema, lazy: bool = False, csv_engine: str = "auto") -> None:
-        self.args = (fmt, stream, names, extra_schema)
-        self.csv_engine = csv_engine
-        self.writer = None if lazy else open_writer(fmt, stream, names, extra_schema, csv_engine)
-
-    def write(self, block, extra=None) -> None:
-        if self.writer is None:
-            fmt, stream, names, schema = self.args
-            if schema is None and extra is not None:
-                schema = extra.schema
-            self.writer = open_writer(fmt, stream, names, schema, self.csv_engine)
-        self.writer.write(block, extra)
-
-    def drain(self) -> None:
-        drain = getattr(self.writer, "drain", None)
-        if drain is not None:
-            drain()
-
-    def close(self) -> None:
-        if self.writer is None:
-            fmt, stream, names, schema = self.args
-            self.writer = open_writer(fmt, stream, names, schema, self.csv_engine)
-        close = getattr(self.writer, "close", None)
-        if close is not None:
-            close()
 
 
 def ranges(positions) -> str:

@@ -21,39 +21,85 @@ from typing import Optional
 
 from ...core.engine import Result
 from ...base.errors import InputError, SourceError
-from ...base.numbers import show
+from ...base.numbers import CHECK_TOLERANCE, DEFAULT_DIGITS, show
+from ...core.ops import GATES
 from .own_work import same
+
+def _same(a: float, b: float, tolerance) -> bool:
+    """a and b agree: within ``tolerance`` (own_work.same), or by ``tolerance(a, b)`` when it is a
+    rule of its own (the quiz's significant digits)."""
+    return tolerance(a, b) if callable(tolerance) else same(a, b, tolerance)
+
 
 _NAME_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
-#: the mistakes a diagnosis can name, in words (the codes are in the JSON)
-MISTAKES = {
+class _Mistakes(dict):
+    """code -> the mistake in words; a compound code ("sign+upstream") joins its parts' words."""
+
+    def get(self, code, default=None):
+        try:
+            return self[code]
+        except KeyError:
+            return default
+
+    def __missing__(self, code):
+        if "+" in code:
+            return ", and ".join(self[part] for part in code.split("+"))
+        raise KeyError(code)
+
+
+#: the mistakes a diagnosis can name, in words (the codes are in the JSON): the chain rule's own here,
+#: each gate's beside its local gradients in the gate table (core/ops.py, ``mistakes``)
+MISTAKES = _Mistakes({
     "sign": "sign flipped",
     "no-upstream": "missing upstream factor",
+    "no-local": "missing local gradient (the upstream passed on unchanged)",
     "overwritten": "overwritten instead of accumulated",
-    "own-value": "own value instead of the other input's",
-    "routing": "routed to the wrong input",
     "upstream": "wrong upstream (an earlier line)",
     "used-before": "used before it is computed",
     "twice": "the same gate counted twice",
-}
+})
+for _op in GATES.values():
+    for _code, _words, _locals in _op.mistakes:
+        MISTAKES.setdefault(_code, _words)
+del _op, _code, _words, _locals
 
 
 @dataclass
 class Gates:
-    """The student's view of the forward pass: named values, and per gate its local gradients."""
+    """The student's view of the forward pass: named values, and per gate its local gradients.
+
+    A gate's local gradient d gate / d input is a sum of shares, one per engine edge into the input
+    inside the gate (``f = q*z + q`` sends q the shares z and 1): a line may handle one share, a few,
+    or the whole gate."""
 
     result: Result
     name_of: dict  # node -> the name a student writes for it
     node_of: dict  # name -> node
     partials: dict  # gate node -> {input node: d gate / d input}
     consumers: dict  # node -> [gate nodes that read it], in backward order
+    inside: dict = field(default_factory=dict)  # gate -> its engine nodes, in increasing order
+    acc: dict = field(default_factory=dict)  # gate -> {engine node inside: d gate / d node}
+    edges: dict = field(default_factory=dict)  # gate -> {input node: [(engine node, arg index)]}
 
     def upstream(self, gate: int) -> float:
         return self.result.grads[gate]
 
     def contribution(self, gate: int, node: int) -> float:
         return self.result.grads[gate] * self.partials[gate][node]
+
+    def share(self, gate: int, node: int, s: int) -> float:
+        """Share s of d gate / d node: the path through the s-th engine edge into node."""
+        i, k = self.edges[gate][node][s]
+        return self.acc[gate][i] * self.result.local[i][k]
+
+    def units(self, node: int, gates: list) -> list:
+        """Every (gate, share) of ``gates`` for node."""
+        return [(G, s) for G in gates for s in range(len(self.edges[G][node]))]
+
+    def amount(self, node: int, units) -> float:
+        """What the shares ``units`` send node: upstream x local, summed."""
+        return sum(self.result.grads[G] * self.share(G, node, s) for G, s in units)
 
 
 def gates_of(result: Result, name_of: Optional[dict] = None) -> Gates:
@@ -69,8 +115,7 @@ def gates_of(result: Result, name_of: Optional[dict] = None) -> Gates:
     for name, node in g.bindings.items():
         node_of.setdefault(name, node)
     live = g.live()
-    partials: dict = {}
-    consumers: dict = {node: [] for node in name_of}
+    gates = Gates(result, name_of, node_of, {}, {node: [] for node in name_of})
     for gate in sorted(name_of):
         if not g.args[gate] or not live[gate]:
             continue
@@ -83,17 +128,23 @@ def gates_of(result: Result, name_of: Optional[dict] = None) -> Gates:
                 if j not in seen and j not in name_of and g.args[j]:
                     seen.add(j)
                     stack.append(j)
+        inside.sort()
         acc = {gate: 1.0}
-        for i in sorted(inside, reverse=True):
+        edges: dict = {}
+        for i in reversed(inside):
             upstream = acc.get(i, 0.0)
-            for j, local in zip(g.args[i], result.local[i]):
+            for k, (j, local) in enumerate(zip(g.args[i], result.local[i])):
                 acc[j] = acc.get(j, 0.0) + upstream * local
-        partials[gate] = {j: v for j, v in acc.items() if j in name_of and j != gate}
-        for j in partials[gate]:
-            consumers[j].append(gate)
-    for node in consumers:
-        consumers[node].sort(reverse=True)
-    return Gates(result, name_of, node_of, partials, consumers)
+                if j in name_of and j != gate:
+                    edges.setdefault(j, []).append((i, k))
+        gates.partials[gate] = {j: acc[j] for j in edges}
+        gates.inside[gate], gates.edges[gate] = inside, edges
+        gates.acc[gate] = {i: acc.get(i, 0.0) for i in inside}
+        for j in edges:
+            gates.consumers[j].append(gate)
+    for node in gates.consumers:
+        gates.consumers[node].sort(reverse=True)
+    return gates
 
 
 # ---- the student's program ---------------------------------------------------------------------------
@@ -158,7 +209,7 @@ def split_program(source: str, origin: str = "") -> tuple:
 def read_backward(source: str, origin: str, gates: Gates) -> tuple:
     """Parse and run the backward program with the forward values bound: (statements, values)."""
     from ...core.engine import forward
-    from ...base.text import line_col
+    from ...base.text import LineIndex
     from ...language.parser import parse_statements
     from ...base.suggest import nearest
 
@@ -185,6 +236,7 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
                               (f"Did you mean '{close}'? " if close else "") +
                               "The forward pass defines: " + ", ".join(forward_names) + ".")
     statements = []
+    lines = LineIndex(source)
     for st in raw:
         if st[0] != "=":
             start = g.start[st[0]]
@@ -194,7 +246,7 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
         end = statement_end(source, start)
         text = " ".join(source[start:end].split())
         after = text.split(op, 1)[1] if op in text else text
-        statements.append(Statement(line_col(source, start)[0], start, text, name, op, node, rhs, _reads(after)))
+        statements.append(Statement(lines.line_col(start)[0], start, text, name, op, node, rhs, _reads(after)))
     values = forward(g, at, allow_nonfinite=True)
     return statements, values, at
 
@@ -248,7 +300,7 @@ class BackwardReport:
         return [g for g in self.lines if g.verdict != "helper"]
 
 
-def grade(result: Result, source: str, origin: str = "", tolerance: float = 1e-6, digits: int = 4) -> BackwardReport:
+def grade(result: Result, source: str, origin: str = "", tolerance: float = CHECK_TOLERANCE, digits: int = DEFAULT_DIGITS) -> BackwardReport:
     gates = gates_of(result)
     statements, values, initial = read_backward(source, origin, gates)
     return grade_statements(gates, statements, values, initial, tolerance, digits)
@@ -260,10 +312,12 @@ def grade_statements(gates: Gates, statements: list, values: list, initial: dict
     g = result.graph
     num = lambda x: show(x, digits)  # noqa: E731
     current: dict = {}  # d<name> -> the student's value so far
-    accounted: dict = {}  # node -> gates handled by lines so far
+    spent: dict = {}  # node -> the (gate, share)s handled by lines so far
+    accounted: dict = {}  # node -> the gates whose every share lines have handled
     expected_total: dict = {}
     lines: list = []
-    for st in statements:
+    last_line = {st.target: k for k, st in enumerate(statements)}
+    for k, st in enumerate(statements):
         base = st.target[1:] if st.target.startswith("d") else None
         node = gates.node_of.get(base) if base is not None else None
         new = values[st.node]
@@ -293,40 +347,52 @@ def grade_statements(gates: Gates, statements: list, values: list, initial: dict
             contribution = new
         else:
             contribution = new - prev
-        overwrote = st.op == "=" and st.target not in st.reads and has_prev and bool(accounted.get(node))
         done = accounted.setdefault(node, [])
-        reads_gates = [G for G in gates.consumers[node] if "d" + gates.name_of[G] in st.reads]
-        remaining = [G for G in gates.consumers[node] if G not in done]
+        overwrote = st.op == "=" and st.target not in st.reads and has_prev and bool(spent.get(node))
+        handled = spent.setdefault(node, set())
+        consumers = gates.consumers[node]
+        reads_gates = [G for G in consumers if "d" + gates.name_of[G] in st.reads]
+        remaining = [u for u in gates.units(node, consumers) if u not in handled]
         used = {n: current.get(n, initial.get(n)) for n in st.reads}
-        chosen = reads_gates or _choose(gates, node, remaining, contribution, tolerance)
         if node == g.output:
-            expected_c = 1.0 if not has_prev else 0.0
+            chosen, expected_c = [], 1.0 if not has_prev else 0.0
         else:
-            expected_c = sum(gates.contribution(G, node) for G in chosen if G not in done)
+            part = st.op == "+=" or last_line[st.target] > k
+            chosen = _choose(gates, node, reads_gates, remaining, contribution, used, tolerance, part)
+            expected_c = gates.amount(node, chosen)
+        chosen_gates = list(dict.fromkeys(G for G, _ in chosen))
         total = expected_total.get(node, 0.0) + expected_c
         graded = Graded(st, "right", new, contribution, expected_c, total,
-                        [gates.name_of[G] for G in chosen])
-        if len(chosen) == 1:
-            G = chosen[0]
-            graded.upstream, graded.local = gates.upstream(G), gates.partials[G][node]
-        contribution_right = same(contribution, expected_c, tolerance)
-        if not (contribution_right and same(new, total, tolerance)):
+                        [gates.name_of[G] for G in chosen_gates])
+        if len(chosen_gates) == 1:
+            G = chosen_gates[0]
+            graded.upstream = gates.upstream(G)
+            graded.local = sum(gates.share(G, node, s) for _, s in chosen)
+        contribution_right = _same(contribution, expected_c, tolerance)
+        total_right = _same(new, total, tolerance)
+        # A line is one edge's share (or a few): graded by what it adds; the total at the last line.
+        if not contribution_right or not total_right and (overwrote or last_line[st.target] == k):
             graded.verdict = "wrong"
-            twice = [G for G in chosen if G in done]
+            twice = [G for G in reads_gates if G in done]
             if overwrote and contribution_right:
-                earlier = ", ".join(gates.name_of[G] for G in done)
+                earlier = ", ".join(dict.fromkeys(gates.name_of[G] for G, _ in sorted(handled)))
                 graded.diagnosis = "overwritten"
                 graded.explanation = (f"{base} feeds more than one gate: '=' threw away the {num(prev)} "
                                       f"already gathered from {earlier}; use += (d{base} should be {num(total)} here)")
-            elif twice and same(contribution, sum(gates.contribution(G, node) for G in twice), tolerance):
+            elif not chosen and twice and _same(contribution, sum(gates.contribution(G, node) for G in twice),
+                                                tolerance):
                 graded.diagnosis = "twice"
                 graded.explanation = (f"an earlier line already added the gradient through "
                                       f"{', '.join(gates.name_of[G] for G in twice)}")
+            elif contribution_right:
+                graded.explanation = (f"what this line adds, {num(contribution)}, is right; d{base} ends wrong "
+                                      f"because an earlier line for it is wrong")
             else:
-                graded.diagnosis, graded.explanation = diagnose(gates, node, chosen, contribution, used,
-                                                                 st.reads, current, tolerance, num)
-        for G in chosen:
-            if G not in done:
+                graded.diagnosis, graded.explanation = diagnose(gates, node, chosen_gates, contribution, used,
+                                                                 st.reads, current, tolerance, num, chosen)
+        handled.update(chosen)
+        for G in chosen_gates:
+            if G not in done and all(u in handled for u in gates.units(node, [G])):
                 done.append(G)
         expected_total[node] = total
         current[st.target] = new
@@ -335,56 +401,155 @@ def grade_statements(gates: Gates, statements: list, values: list, initial: dict
     return BackwardReport(result, lines, findings, tolerance)
 
 
-def _choose(gates: Gates, node: int, remaining: list, contribution: float, tolerance: float) -> list:
-    """The gate a line that reads no d<gate> is about: the one whose number it matches, else one of
-    whose known mistakes it matches, else the next one in backward order."""
-    if not remaining:
+def _subsets(units: list):
+    """The proper parts of a gate's remaining shares, smallest first (all of them for a few shares,
+    else one at a time)."""
+    from itertools import combinations
+
+    sizes = range(1, len(units)) if len(units) <= 10 else range(1, 2)
+    for n in sizes:
+        for part in combinations(units, n):
+            yield list(part)
+
+
+def _choose(gates: Gates, node: int, reads_gates: list, remaining: list, c: float, used: dict,
+            tolerance: float, part: bool = False) -> list:
+    """The (gate, share)s a line for d<node> adding c is about.  A line that reads d<gate> is about
+    that gate; one that reads none, about the gate whose number it matches.  Within a gate, the whole
+    of what is left, or the shares whose sum it matches (one edge of ``q*z + q``), else the share a
+    known mistake explains (one share first for a ``part`` of an accumulation over lines); failing
+    all, the whole gate (the next in backward order)."""
+    pool = [u for u in remaining if u[0] in reads_gates] if reads_gates else remaining
+    if not pool:
         return []
-    if len(remaining) == 1:
-        return remaining
-    for G in remaining:
-        if same(contribution, gates.contribution(G, node), tolerance):
-            return [G]
-    for G in remaining:
-        if _explains(gates, node, G, contribution, {}, tolerance):
-            return [G]
-    return remaining[:1]
+    by_gate = {}
+    for u in pool:
+        by_gate.setdefault(u[0], []).append(u)
+    if reads_gates and not part and _same(c, gates.amount(node, pool), tolerance):
+        return pool
+    for units in by_gate.values():
+        if not part and _same(c, gates.amount(node, units), tolerance):
+            return units
+    for units in by_gate.values():
+        for some in _subsets(units):
+            if _same(c, gates.amount(node, some), tolerance):
+                return some
+        if part and _same(c, gates.amount(node, units), tolerance):
+            return units
+    if reads_gates and part and _same(c, gates.amount(node, pool), tolerance):
+        return pool
+    for units in by_gate.values():
+        singles = [[u] for u in units] if len(units) > 1 else []
+        for some in (singles + [units] if part else [units] + singles):
+            if _explain(gates, node, some, c, used, tolerance):
+                return some
+    return pool if reads_gates else next(iter(by_gate.values()))
 
 
-def _explains(gates: Gates, node: int, G: int, c: float, used: dict, tolerance: float) -> Optional[str]:
-    """Which known mistake, at gate G, gives the number c for d<node> (None: none of them)."""
+_WRONG_LOCALS: dict = {}
+
+
+def _wrong_local(op_name: str, m: int, k: int, n_args: int):
+    """The compiled wrong local gradient of mistake m of a gate for input k (None: not for k)."""
+    key = (op_name, m, k if GATES[op_name].arity[1] is not None else -1)
+    if key not in _WRONG_LOCALS:
+        from ...core import library
+        from ...core.expr import compile_expr, lift
+
+        op = GATES[op_name]
+        exprs = op.mistakes[m][2]
+        e = exprs[0] if op.arity[1] is None else (exprs[k] if k < len(exprs) else None)
+        calls = lambda n: GATES[n].forward if n in GATES else library.LIBRARY[n].scalar  # noqa: E731
+        libs = lambda n: library.LIBRARY[n].scalar  # noqa: E731
+        _WRONG_LOCALS[key] = None if e is None else compile_expr(lift(e), calls, libs, op_name, None, None)
+    return _WRONG_LOCALS[key]
+
+
+def _local_mistakes(gates: Gates, node: int, units: list):
+    """(code, wrong local d gate / d node, engine node) for each mistake of the gate table made at one
+    edge on the way from the gate (units[0]'s) down to node, counting only the shares ``units``."""
     result = gates.result
     g = result.graph
-    u, local = gates.upstream(G), gates.partials[G][node]
+    G = units[0][0]
+    picked = {gates.edges[G][node][s] for _, s in units}
+    inside, acc = gates.inside[G], gates.acc[G]
+    tangent: dict = {}  # engine node inside -> d node' / d node along the picked shares
+
+    def reach(i, k, j):
+        if j == node:
+            return 1.0 if (i, k) in picked else 0.0
+        return tangent.get(j, 0.0)
+
+    for i in inside:
+        tangent[i] = sum(local * reach(i, k, j)
+                         for k, (j, local) in enumerate(zip(g.args[i], result.local[i])))
+    right = tangent[G]
+    for i in inside:
+        op = GATES.get(g.op[i])
+        if op is None or not op.mistakes:
+            continue
+        xs = [result.values[j] for j in g.args[i]]
+        for m, (code, _words, _exprs) in enumerate(op.mistakes):
+            for k, j in enumerate(g.args[i]):
+                t = reach(i, k, j)
+                wrong = _wrong_local(g.op[i], m, k, len(xs))
+                if t == 0 or wrong is None:
+                    continue
+                try:
+                    w = float(wrong(result.values[i], xs, k))
+                except (ArithmeticError, ValueError, TypeError):
+                    continue
+                yield code, right + acc[i] * (w - result.local[i][k]) * t, i
+
+
+def _explain(gates: Gates, node: int, units: list, c: float, used: dict, tolerance: float):
+    """Which known mistake, at the shares ``units`` (of one gate), gives the number c for d<node>:
+    (code, engine node of a gate-table mistake or None, the upstream used), or None.  One slip is
+    tried before two; two are a wrong upstream, or a missing upstream, with a slip in the local."""
+    if not units:
+        return None
+    G = units[0][0]
+    if any(H != G for H, _ in units):
+        e = gates.amount(node, units)
+        return ("sign", None, None) if e != 0 and _same(c, -e, tolerance) else None
+    u = gates.upstream(G)
+    local = sum(gates.share(G, node, s) for _, s in units)
     e = u * local
     mine = used.get("d" + gates.name_of[G])
-    if mine is not None and not same(mine, u, tolerance) and same(c, mine * local, tolerance):
-        return "upstream"
-    if e != 0 and same(c, -e, tolerance):
-        return "sign"
-    if not same(u, 1.0, tolerance) and same(c, local, tolerance) and not same(c, e, tolerance):
-        return "no-upstream"
-    op, args = g.op[G], g.args[G]
-    if op == "mul" and node in args and args[0] != args[1]:
-        own = result.values[node]
-        other = result.values[args[1] if args[0] == node else args[0]]
-        if not same(own, other, tolerance):
-            for up in (u, mine):
-                if up is not None and same(c, up * own, tolerance):
-                    return "own-value"
-    if op in ("max", "min") and node in args:
-        if local == 0 and u != 0 and same(c, u, tolerance):
-            return "routing"
-        if local != 0 and e != 0 and same(c, 0.0, tolerance):
-            return "routing"
+    ups = [("", u)]
+    if mine is not None and not _same(mine, u, tolerance):
+        ups.append(("upstream", mine))
+    if not _same(u, 1.0, tolerance):
+        ups.append(("no-upstream", 1.0))
+    right = ("", local, None)
+    locs = [("sign", -local, None)] if local != 0 else []
+    locs += list(_local_mistakes(gates, node, units))  # the gate table's, for this gate
+    if not _same(local, 1.0, tolerance):
+        locs.append(("no-local", 1.0, None))
+    # One slip before two: a wrong upstream, then a slip in the local gradient, then a missing upstream.
+    pairs = [(a, right) for a in ups[1:2] if a[0] == "upstream"] + [(ups[0], b) for b in locs]
+    pairs += [(a, right) for a in ups[1:] if a[0] == "no-upstream"]
+    pairs += [(a, b) for a in ups[1:] for b in locs if (a[0], b[0]) != ("no-upstream", "no-local")]
+    for (up_code, up), (local_code, wrong, at) in pairs:
+        value = up * wrong
+        if _same(c, value, tolerance) and not _same(value, e, tolerance):
+            code = "+".join(x for x in (local_code, up_code) if x)
+            return code, at, up
     return None
 
 
+def _explains(gates: Gates, node: int, G: int, c: float, used: dict, tolerance: float) -> Optional[str]:
+    """Which known mistake, through all of gate G, gives the number c for d<node> (None: none)."""
+    found = _explain(gates, node, gates.units(node, [G]), c, used, tolerance)
+    return found[0] if found else None
+
+
 def diagnose(gates: Gates, node: int, chosen: list, c: float, used: dict, reads, current: dict,
-             tolerance: float, num) -> tuple:
+             tolerance: float, num, units: Optional[list] = None) -> tuple:
     """(mistake, explanation) for a wrong number c for d<node>, taken to come through the gates
-    ``chosen``; ``reads``/``used``: the names the line reads and their values there, ``current``: the
-    d<name>s computed so far.  The mistake is None when no known one explains the number."""
+    ``chosen`` (the shares ``units`` of them; None: all); ``reads``/``used``: the names the line reads
+    and their values there, ``current``: the d<name>s computed so far.  The mistake is None when no
+    known one explains the number."""
     result = gates.result
     g = result.graph
     name = gates.name_of[node]
@@ -394,45 +559,57 @@ def diagnose(gates: Gates, node: int, chosen: list, c: float, used: dict, reads,
         n = early[0]
         return "used-before", (f"{n} is used before any line computes it (it is 0 here): go backwards "
                                f"from the output, computing d<gate> before the gate's inputs")
+    if units is None:
+        units = gates.units(node, chosen)
+    if not units:
+        return None, ""
     if len(chosen) != 1:
-        expected = sum(gates.contribution(G, node) for G in chosen)
-        if expected != 0 and same(c, -expected, tolerance):
+        expected = gates.amount(node, units)
+        if expected != 0 and _same(c, -expected, tolerance):
             return "sign", f"d{name} should get {num(expected)}"
         for G in chosen:
             alone = gates.contribution(G, node)
-            if not same(alone, expected, tolerance) and same(c, alone, tolerance):
+            if not _same(alone, expected, tolerance) and _same(c, alone, tolerance):
                 others = ", ".join(gates.name_of[H] for H in chosen if H != G)
                 return "overwritten", (f"{num(c)} is only what {gates.name_of[G]} sends back; {name} also "
                                        f"feeds {others}, and the gradients from all of them add up")
         return None, ""
     G = chosen[0]
     gate = gates.name_of[G]
-    u, local = gates.upstream(G), gates.partials[G][node]
+    u = gates.upstream(G)
+    local = sum(gates.share(G, node, s) for _, s in units)
     e = u * local
-    code = _explains(gates, node, G, c, used, tolerance)
+    found = _explain(gates, node, units, c, used, tolerance)
+    if found is None:
+        return None, ""
+    code, at, up = found
+    parts = code.split("+")
+    should = f"d{name} gets {_operand(num(u))} × {_operand(num(local))} = {num(e)}"
+    words = []
+    for part in parts:
+        if part == "upstream":
+            words.append(f"the upstream d{gate} you used is {num(up)}, not {num(u)}: fix the line for d{gate} first")
+        elif part == "sign":
+            words.append(f"∂{gate}/∂{name} is {num(local)}, not {num(-local)}")
+        elif part == "no-upstream":
+            words.append(f"the local gradient ∂{gate}/∂{name} = {num(local)} needs the upstream d{gate} "
+                         f"= {num(u)} as a factor")
+        elif part == "no-local":
+            words.append(f"the upstream d{gate} = {num(u)} needs the local gradient ∂{gate}/∂{name} "
+                         f"= {num(local)} as a factor")
+        elif at is not None:
+            words.append(_table_words(gates, at, part))
     if code == "upstream":
-        mine = used["d" + gate]
-        return code, (f"your local gradient ∂{gate}/∂{name} = {num(local)} is right, but the upstream "
-                      f"d{gate} you used is {num(mine)}, not {num(u)}: fix the line for d{gate} first")
-    if code == "sign":
-        return code, (f"∂{gate}/∂{name} is {num(local)}, so d{name} gets "
-                      f"{_operand(num(u))} x {_operand(num(local))} = {num(e)}")
-    if code == "no-upstream":
-        return code, (f"{num(c)} is the local gradient ∂{gate}/∂{name} alone; "
-                      f"multiply it by the upstream d{gate} = {num(u)}")
-    if code == "own-value":
-        args = g.args[G]
-        other = args[1] if args[0] == node else args[0]
-        return code, (f"the mul gate {gate} sends each input the "
-                      f"upstream times the OTHER input, here {gates.name_of.get(other) or g.label(other, 30)} = "
-                      f"{num(result.values[other])}")
-    if code == "routing":
-        winners = [gates.name_of.get(j) or g.label(j, 30) for j, lj in zip(g.args[G], result.local[G]) if lj != 0]
-        op = g.op[G]
-        which = "largest" if op == "max" else "smallest"
-        return code, (f"{op} passes d{gate} to its {which} input "
-                      f"({', '.join(winners) or 'none'}); {name} gets {num(local)} x d{gate}")
-    return None, ""
+        return code, (f"your local gradient ∂{gate}/∂{name} = {num(local)} is right, but " + words[0])
+    return code, "; ".join(words) + f"; {should}"
+
+
+def _table_words(gates: Gates, i: int, code: str) -> str:
+    """A gate-table mistake at engine node i in words: the gate's rule, and where it sits."""
+    g = gates.result.graph
+    op = GATES[g.op[i]]
+    where = gates.name_of.get(i) or g.label(i, 30)
+    return f"at {where}, {op.pattern}"
 
 
 def _operand(text: str) -> str:
@@ -459,7 +636,7 @@ def _findings(gates: Gates, current: dict, accounted: dict, lines: list, toleran
                                         f"no line computes {target} = {num(true)}; fine if the lines "
                                         "below do without it"))
             continue
-        if target in wrong_names or same(current[target], true, tolerance):
+        if target in wrong_names or _same(current[target], true, tolerance):
             continue
         missing = [G for G in gates.consumers[node] if G not in accounted.get(node, [])
                    and gates.contribution(G, node) != 0]

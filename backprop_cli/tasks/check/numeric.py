@@ -34,8 +34,8 @@ from typing import Optional
 
 from ...core.engine import Result
 from ...core.graph import Graph
-from ...base.numbers import show
-from ...core.ops import NO_KINK, OPS
+from ...base.numbers import CHECK_TOLERANCE, show
+from ...core.ops import NO_KINK, GATES
 from .directions import direction, direction_scale
 
 EPS = sys.float_info.epsilon
@@ -44,7 +44,7 @@ TINY = math.ulp(0.0)
 STEP_FACTOR = EPS ** (1.0 / 3.0)
 STEP_RULE = "h = eps^(1/3) * max(1, |x|)"
 RELATIVE_ERROR_RULE = "|backprop - numeric| / max(|backprop|, |numeric|)"
-DEFAULT_TOLERANCE = 1e-6
+DEFAULT_TOLERANCE = CHECK_TOLERANCE
 #: when the finite difference's own error is above this fraction of the gradient's natural scale,
 #: it cannot confirm or refute anything.
 UNCERTAIN = 1e-3
@@ -52,7 +52,7 @@ SHRINK = 16
 SHRINK_TIMES = 4
 
 #: ops with kinks (relu, abs, max, min, ...), as opposed to ops whose pieces meet at a singularity.
-_KINK_OPS = {name for name, op in OPS.items() if op.kink is not NO_KINK}
+_KINK_GATES = {name for name, op in GATES.items() if op.kink is not NO_KINK}
 
 
 @dataclass
@@ -159,8 +159,8 @@ def check(result: Result, tolerance: float = DEFAULT_TOLERANCE, method: str = "a
     values = result.values
     # The nodes whose local gradient may change abruptly: those with pieces, on the way to the output.
     pieces = [i for i in range(g.output + 1)
-              if live[i] and g.args[i] and OPS[g.op[i]].piece is not None]
-    kinks = [i for i in pieces if OPS[g.op[i]].kink(*[values[j] for j in g.args[i]])]
+              if live[i] and g.args[i] and GATES[g.op[i]].piece is not None]
+    kinks = [i for i in pieces if GATES[g.op[i]].kink(*[values[j] for j in g.args[i]])]
     report = CheckReport(result, tolerance)
     above = _first_kink_above(g, kinks)
     probes = []
@@ -278,7 +278,7 @@ def _check_probe(result: Result, probe: Probe, pieces: list, noise: float, toler
             return check
         if st.crossed is not None:
             check.node = st.crossed
-            kink = g.op[st.crossed] in _KINK_OPS
+            kink = g.op[st.crossed] in _KINK_GATES
             check.status = "near-kink" if kink else "inconclusive"
             check.note = (f"{'near a kink' if kink else 'near a singularity'}: "
                           f"{_describe(g, result.values, st.crossed)} is within {show(st.h, 2)} of "
@@ -294,7 +294,7 @@ def _check_probe(result: Result, probe: Probe, pieces: list, noise: float, toler
         crossed = next((pieces[r[1][0]] for r in first_runs if r[1]), None)
         if crossed is not None:
             check.node = crossed
-            kink = g.op[crossed] in _KINK_OPS
+            kink = g.op[crossed] in _KINK_GATES
             notes.append(f"{'near a kink' if kink else 'near a singularity'}: "
                          f"{_describe(g, result.values, crossed)} is within the step {show(first_h, 2)}, "
                          f"so the step was made {first_h / st.h:g} times smaller to stay on one side")

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ...core.engine import Result, forward
-from ...core.ops import OPS
+from ...core.ops import GATES
 from .directions import direction, direction_scale
 
 #: bytes the array evaluator may spend on one chunk's node values
@@ -44,7 +44,7 @@ def _place(point: dict, base, names: list, probe, coefficients, t: float) -> Non
 def _scalar_runs(result: Result, pieces: list, requests) -> Iterator[list]:
     g = result.graph
     out = g.output
-    fns = [(OPS[g.op[i]].piece, g.args[i]) for i in pieces]
+    fns = [(GATES[g.op[i]].piece, g.args[i]) for i in pieces]
     here = [piece(*[result.values[j] for j in args]) for piece, args in fns]
     base = result.at
     point = dict(base)
@@ -82,7 +82,7 @@ class _ArrayRuns:
         self.pieces = pieces
         self.live = g.live()
         self.keep = {g.output} | {j for i in pieces for j in g.args[i]}
-        self.here = [OPS[g.op[i]].piece(*[result.values[j] for j in g.args[i]]) for i in pieces]
+        self.here = [GATES[g.op[i]].piece(*[result.values[j] for j in g.args[i]]) for i in pieces]
         self.release = _release_lists(g, self.live, self.keep)
         inner = _peak_alive(g, self.live, self.release)
         # Input by input, the nodes below one moved input are blocks of a few rows; a node below two
@@ -210,7 +210,7 @@ class _ArrayRuns:
                 spans = [(0, n)]
             else:
                 spans = sorted({(x.start, x.stop) for x in xs if type(x) is _Block})
-            piece, here = OPS[g.op[i]].piece, self.here[p]
+            piece, here = GATES[g.op[i]].piece, self.here[p]
             for start, stop in spans:
                 columns = [np.broadcast_to(_slice(x, j, start, stop, point), (stop - start,)) for x, j in zip(xs, args)]
                 changed = np.zeros(stop - start, dtype=bool)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...core.ops import GATES, NO_KINK
 from ...core.vectorized import tensor_forward
 
 #: inputs with at most this many elements are checked element by element
@@ -40,12 +41,23 @@ def _labels_only(graph, node: int) -> bool:
 
 
 def _at_kink(result) -> bool:
-    """Is some relu/abs/step/sign input exactly 0 (the gradient there is PyTorch's convention,
-    not a limit a finite difference can see)?"""
+    """Does some gate sit on one of its kinks (relu at 0, a tie in max or amax)?  The gradient there
+    is PyTorch's convention, not a limit a finite difference can see.  The gate table says where
+    each gate's kinks are, as for the scalar check: an elementwise gate's rule element by element."""
     g = result.graph
     live = g.live()
-    return any(live[i] and g.op[i] in ("relu", "abs", "leaky_relu", "step", "sign")
-               and np.any(np.asarray(result.values[g.args[i][0]]) == 0) for i in range(len(g)))
+    for i in range(len(g)):
+        gate = GATES[g.op[i]]
+        if not live[i] or not g.args[i] or gate.kink is NO_KINK:
+            continue
+        xs = [result.values[j] for j in g.args[i]]
+        if gate.elementwise:
+            hit = np.vectorize(gate.kink, otypes=[bool])(*xs)
+        else:
+            hit = gate.kink(*xs, *(g.payload[i] or ()))
+        if np.any(hit):
+            return True
+    return False
 
 
 def check_tensors(result, tolerance: float, seed: int = 0, method: str = "auto",

@@ -15,7 +15,7 @@ from ..base.text import printable
 
 def read_values(path: str, text: str) -> dict:
     """{name: value} from the text of the file ``path`` ('-': standard input)."""
-    from ..api import split_top_level, parse_at
+    from .values import parse_at, split_top_level
 
     shown = "standard input" if path == "-" else printable(path, 200)
     kind = _kind(path, text)
