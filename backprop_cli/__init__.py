@@ -3,12 +3,14 @@
 __version__ = "0.1.0"
 
 __all__ = ["build", "evaluate", "load", "parse_at", "Result", "BackpropError", "InputError", "MathError",
-           "__version__"]
+           "widget", "load_ipython_extension", "__version__"]
 
 # The names above load on first use (PEP 562), so `backprop --help` and the fast entry point
 # import only the modules they need.
 _WHERE = {"build": "api", "evaluate": "api", "load": "api", "parse_at": "api", "Result": "core.engine",
-          "BackpropError": "base.errors", "InputError": "base.errors", "MathError": "base.errors"}
+          "BackpropError": "base.errors", "InputError": "base.errors", "MathError": "base.errors",
+          # the notebook extra (%load_ext backprop_cli, backprop_cli.widget): IPython only when used
+          "widget": "notebook.widget", "load_ipython_extension": "notebook.magics"}
 
 
 def __getattr__(name):

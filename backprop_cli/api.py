@@ -137,12 +137,18 @@ def load(expr: Optional[str] = None, *, file: Optional[str] = None, source: Opti
 
 
 def evaluate(source: str, at: Optional[Point] = None, *, output: Optional[str] = None,
-             allow_nonfinite: bool = False, origin: str = "", record: bool = True, seed=None) -> Result:
-    """Parse, run forward and backward, and return the result.
+             allow_nonfinite: bool = False, origin: str = "", record: bool = True, seed=None,
+             collapse: Optional[str] = None, labels: str = "short") -> Result:
+    """Parse, run forward and backward, and return the result (which a notebook shows as a table;
+    ``.picture()`` and ``.trace()`` draw it).  ``collapse="sigmoid"`` folds 1/(1+exp(-z)) into one
+    gate first; ``labels="full"`` names nodes by their subexpressions when shown.
 
     ``at`` maps input names to numbers, or to constant expressions as text ("pi/4"), or to arrays
     (a tensor program: values and gradients are then numpy arrays; ``seed`` draws randn(...)).
     """
     program = load(source=source, origin=origin, at=at or {}, output=output, seed=seed,
-                   allow_nonfinite=allow_nonfinite)
-    return program.run(record=record)
+                   allow_nonfinite=allow_nonfinite, collapse=collapse)
+    # The same Result, able to show itself in a notebook (views/display.py imports no IPython).
+    from .views.display import Evaluation
+
+    return Evaluation.of(program.run(record=record), labels=labels)

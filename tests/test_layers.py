@@ -12,7 +12,7 @@ import pytest
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "backprop_cli"
 
 #: the layers in order; a module may import its own layer and the layers before it
-LAYERS = ["base", "core", "language", "transforms", "tasks", "views", "api", "live", "cli"]
+LAYERS = ["base", "core", "language", "transforms", "tasks", "views", "api", "live", "cli", "notebook"]
 #: modules at the top of the package that sit outside the layers: the package's lazy exports and
 #: `python -m backprop_cli` (both may import anything; nothing imports them)
 OUTSIDE = {"backprop_cli", "backprop_cli.__main__"}

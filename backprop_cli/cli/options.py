@@ -79,8 +79,9 @@ DEBUG = Option("debug", ("--debug",), is_flag=True, help="Show the Python traceb
 
 # ---- backprop eval ------------------------------------------------------------------------------------
 
-FORMAT = Option("fmt", ("--format",), choices=("table", "json", "tree"), default="table",
-                help="table for people, json for scripts, tree: from the output down.")
+FORMAT = Option("fmt", ("--format",), choices=("table", "json", "tree", "latex"), default="table",
+                help="table for people, json for scripts, tree: from the output down, latex: a booktabs "
+                     "tabular for slides.")
 DIGITS = Option("digits", ("--digits",), int_range=(1, 17), default=DEFAULT_DIGITS,
                 help="Significant digits shown in the table (JSON always has full precision).")
 NO_NODES = Option("no_nodes", ("--no-nodes",), is_flag=True,
@@ -96,14 +97,14 @@ def _format(choices, help, default=None):
 
 FORMATS = {
     "eval": FORMAT,
-    "trace": _format(("text", "json"), "text for people; json: the same steps with full-precision numbers, "
-                                       "for scripts."),
+    "trace": _format(("text", "json", "latex"), "text for people; json: the same steps with full-precision "
+                                                "numbers, for scripts; latex: an align* block for slides."),
     "check": _format(("table", "json"), "table for people, json for scripts."),
     "optimize": _format(("table", "json"), "table (live in a terminal) and the loss curve for people; json "
                                            "for scripts."),
     "quiz": _format(("text", "json"), "text: the session as it goes; json: only the result, for scripts."),
-    "gates": _format(("text", "json"), "text: the cheat sheet; json: [{name, arity, forward, local, pattern}] "
-                                       "for scripts."),
+    "gates": _format(("text", "json"), "text: the cheat sheet; json: [{name, arity, forward, local or vjp, "
+                                       "pattern}] for scripts."),
     "plot": _format(("plot", "csv"), "plot draws it; csv prints the columns x, f, df/dx."),
     "diff": _format(("program", "json"), "program: backprop's language; json: {of, wrt, inputs, program} for "
                                          "scripts."),
@@ -112,8 +113,9 @@ FORMATS = {
     "batch": Option("fmt", ("--format", "--out-format"), choices=("csv", "jsonl", "parquet", "feather"),
                     show_default=False, help="Output format.  Default: from -o's suffix (.csv, .jsonl/.ndjson, "
                                              ".parquet, .feather/.arrow), else the input's format."),
-    "graph": Option("fmt", ("--format",), choices=("dot", "mermaid"), show_default=False,
-                    help="dot (Graphviz) or mermaid.  [default: from -o's suffix, else dot]"),
+    "graph": Option("fmt", ("--format",), choices=("dot", "mermaid", "tikz"), show_default=False,
+                    help="dot (Graphviz), mermaid, or tikz (a tikzpicture for LaTeX slides).  [default: from "
+                         "-o's suffix, else dot]"),
 }
 
 DIGITS_SHOWN = Option("digits", ("--digits",), int_range=(1, 17), default=DEFAULT_DIGITS,
@@ -136,8 +138,8 @@ QUIZ_SIGNIFICANT_OPTION = Option("significant", ("--significant",), default=QUIZ
 OUT = Option("out", ("-o", "--out"), metavar="FILE", show_default=False,
              help="Write the result to FILE instead of standard output ('-': standard output).")
 GRAPH_OUT = Option("out", ("-o", "--out"), metavar="FILE", show_default=False,
-                   help="Write to FILE: .dot/.gv or .mmd as text; .svg, .png or .pdf rendered by Graphviz's dot "
-                        "('-': standard output).")
+                   help="Write to FILE: .dot/.gv, .mmd or .tex (TikZ) as text; .svg, .png or .pdf rendered by "
+                        "Graphviz's dot ('-': standard output).")
 EVAL_OUT = Option("out", ("-o", "--out"), metavar="FILE", show_default=False,
                   help="Write the result to FILE instead of standard output ('-': standard output); "
                        "FILE.npz (or FILE.npy with one --get): numpy arrays, every value and gradient by name.")

@@ -264,10 +264,10 @@ class Lib:
     generated code carries (``code`` then names it).  ``infix``: (symbol, precedence) for the
     arithmetic operators, the same in every language."""
 
-    __slots__ = ("name", "scalar", "numpy", "code", "infix", "prec", "sympy", "helper", "lacks")
+    __slots__ = ("name", "scalar", "numpy", "code", "infix", "prec", "sympy", "helper", "lacks", "shown")
 
     def __init__(self, name, scalar, numpy, code=None, infix=None, sympy=None, prec=5, helper=None,
-                 lacks=None):
+                 lacks=None, shown=None):
         self.name, self.scalar, self.numpy = name, scalar, numpy
         self.code = {"python": f"math.{name}", "numpy": f"np.{name}", "c": name, "js": f"Math.{name}"}
         self.code.update(code or {})
@@ -280,6 +280,9 @@ class Lib:
         self.helper = helper or {}
         #: language -> why it has no version of this function.
         self.lacks = lacks or {}
+        #: how formulas (the trace's rules) write a call, where not as name(args): (template over
+        #: the arguments {0}, {1}, ..., its precedence as an operand: 5 an atom, 2 a product, 0 words).
+        self.shown = shown
 
 
 LIBRARY: dict = {}
@@ -496,7 +499,7 @@ def like(g, x):
 
 
 def np_index(x, key):
-    return np.asarray(x)[key]
+    return (x if hasattr(x, "shape") else np.asarray(x))[key]
 
 
 def unindex(g, x, key):
@@ -506,6 +509,13 @@ def unindex(g, x, key):
     return out
 
 
+#: how the trace writes the primitives of the vector-Jacobian products (dW = dY @ Xᵀ); a reduction's
+#: gradient spread back over the reduced axis is written as the gradient itself (broadcasting).
+_SHOWN = {"matmul_dx": ("{0} @ {2}ᵀ", 2), "matmul_dy": ("{1}ᵀ @ {0}", 2), "transpose": ("{0}ᵀ", 5),
+          "expand": ("{0}", None), "count": ("n", 5), "winners": ("[{0} = {1}]", 5),
+          "sum_keep": ("sum({0})", 5), "cross_entropy_dx": ("{0}*(softmax({1}) - onehot({2}))/N", 2),
+          "like": ("{0} reshaped like {1}", 0), "unindex": ("{0} scattered into zeros like {1}", 0)}
+
 for _name, _f in (("matmul", np_matmul), ("matmul_dx", matmul_dx), ("matmul_dy", matmul_dy),
                   ("transpose", np_transpose), ("sum", np_sum), ("mean", np_mean), ("amax", np_amax),
                   ("amin", np_amin), ("expand", expand), ("count", count), ("winners", winners),
@@ -514,5 +524,6 @@ for _name, _f in (("matmul", np_matmul), ("matmul_dx", matmul_dx), ("matmul_dy",
                   ("cross_entropy_dx", cross_entropy_dx), ("zeros_like", zeros_like),
                   ("reshape", np_reshape), ("like", like), ("index", np_index), ("unindex", unindex),
                   ("sum_to", sum_to)):
-    _lib(_name, _f, _f, sympy="", code={"python": None, "numpy": f"bp.{_name}", "c": None, "js": None})
+    _lib(_name, _f, _f, sympy="", code={"python": None, "numpy": f"bp.{_name}", "c": None, "js": None},
+         shown=_SHOWN.get(_name))
 del _name, _f

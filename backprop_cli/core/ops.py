@@ -178,13 +178,13 @@ class Gate:
 
     __slots__ = ("name", "params", "defaults", "arity", "forward_expr", "local_exprs", "pattern",
                  "shown", "reads", "notation", "symbol", "precedence", "callable", "undefined",
-                 "kink", "piece", "fast", "collapses", "static", "shape", "vjp_exprs", "vjp_shown",
+                 "kink", "piece", "fast", "collapses", "static", "shape", "vjp_exprs",
                  "elementwise", "commutative", "associativity", "spellings", "one_array", "mistakes") + _LAZY
 
     def __init__(self, name, params, forward_expr, local_exprs, pattern, *, defaults=(),
                  variadic=None, shown=None, reads=None, notation="call", symbol="", precedence=100,
                  callable=True, undefined=_defined, kink=_no_kink, piece=None, fast=None,
-                 collapses=None, static=0, shape=None, vjp=None, vjp_shown=None, commutative=False,
+                 collapses=None, static=0, shape=None, vjp=None, commutative=False,
                  associativity="left", spellings=(), one_array=None, mistakes=()):
         self.name = name
         #: names of the inputs (for the cheat sheet); the last ``len(defaults)`` may be left out.
@@ -237,8 +237,6 @@ class Gate:
         #: array gates: one vector-Jacobian product per input, in terms of ``G`` (the upstream
         #: gradient), the inputs, the statics and ``OUT``; None for an input not differentiated.
         self.vjp_exprs = tuple(vjp) if vjp is not None else None
-        #: the VJPs as the trace shows them, e.g. "dOUT @ Yᵀ".
-        self.vjp_shown = vjp_shown
         #: the learners' mistakes at this gate that the grader (check --backward, the quiz) names:
         #: (code, words, one wrong local gradient per input in the form above, None where the
         #: mistake does not apply), beside the right local gradients.
@@ -252,12 +250,14 @@ class Gate:
         return value
 
     def replace(self, **changes) -> "Gate":
-        """A copy with some attributes changed (tests plant broken gates with it)."""
+        """A copy with some attributes changed (tests plant broken gates with it).  A changed
+        description drops the closures derived from the old one."""
         new = Gate.__new__(Gate)
+        rederive = bool({"forward_expr", "local_exprs", "vjp_exprs", "defaults"} & set(changes))
         for slot in Gate.__slots__:
             if slot in changes:
                 setattr(new, slot, changes[slot])
-            elif slot not in _LAZY or slot in self._lazy_set():
+            elif slot not in _LAZY or (slot in self._lazy_set() and not rederive):
                 setattr(new, slot, getattr(self, slot))
         return new
 
@@ -615,41 +615,33 @@ def _index_shape(shapes, statics):
 _ARRAY = dict(callable=True)
 _gate("matmul", "x y", lib(2), (), "the matmul gate sends dOUT @ (right)ᵀ to the left input and (left)ᵀ @ dOUT to the right one",
       notation="infix", symbol="@", precedence=2, callable=False, shape=_matmul_shape,
-      vjp=(F.matmul_dx(G, X, Y), F.matmul_dy(G, X, Y)), vjp_shown=("dOUT @ Yᵀ", "Xᵀ @ dOUT"))
+      vjp=(F.matmul_dx(G, X, Y), F.matmul_dy(G, X, Y)))
 _gate("transpose", "x", lib(1), (), "the transpose gate transposes the gradient back",
-      shape=_transpose_shape, vjp=(F.transpose(G),), vjp_shown=("dOUTᵀ",), **_ARRAY)
+      shape=_transpose_shape, vjp=(F.transpose(G),), **_ARRAY)
 _gate("sum", "x axis", lib(2), (), "the sum gate copies the gradient to every element it added",
-      defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y),),
-      vjp_shown=("dOUT spread over x",), **_ARRAY)
+      defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y),), **_ARRAY)
 _gate("mean", "x axis", lib(2), (), "the mean gate copies the gradient divided by the count to every element",
-      defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) / F.count(X, Y),),
-      vjp_shown=("dOUT spread over x / n",), **_ARRAY)
+      defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) / F.count(X, Y),), **_ARRAY)
 _gate("amax", "x axis", lib(2), (), "the amax gate routes the gradient to the largest element (a tie splits it)",
       defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) * F.winners(X, OUT, Y),),
-      vjp_shown=("dOUT where x is the largest",), kink=lambda x, axis=None: _tie_along(x, axis, "max"),
-      **_ARRAY)
+      kink=lambda x, axis=None: _tie_along(x, axis, "max"), **_ARRAY)
 _gate("amin", "x axis", lib(2), (), "the amin gate routes the gradient to the smallest element (a tie splits it)",
       defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) * F.winners(X, OUT, Y),),
-      vjp_shown=("dOUT where x is the smallest",), kink=lambda x, axis=None: _tie_along(x, axis, "min"),
-      **_ARRAY)
+      kink=lambda x, axis=None: _tie_along(x, axis, "min"), **_ARRAY)
 _gate("softmax", "x axis", lib(2), (), "the softmax gate sends s * (dOUT - sum(dOUT * s)) back",
-      defaults=(-1,), static=1, shape=_along_shape, vjp=(OUT * (G - F.sum_keep(G * OUT, Y)),),
-      vjp_shown=("s * (dOUT - sum(dOUT * s))",), **_ARRAY)
+      defaults=(-1,), static=1, shape=_along_shape, vjp=(OUT * (G - F.sum_keep(G * OUT, Y)),), **_ARRAY)
 _gate("log_softmax", "x axis", lib(2), (), "the log_softmax gate sends dOUT - softmax(x) * sum(dOUT) back",
-      defaults=(-1,), static=1, shape=_along_shape, vjp=(G - F.exp(OUT) * F.sum_keep(G, Y),),
-      vjp_shown=("dOUT - softmax(x) * sum(dOUT)",), **_ARRAY)
+      defaults=(-1,), static=1, shape=_along_shape, vjp=(G - F.exp(OUT) * F.sum_keep(G, Y),), **_ARRAY)
 _gate("logsumexp", "x axis", lib(2), (), "the logsumexp gate sends dOUT * softmax(x) back",
       defaults=(-1,), static=1, shape=_logsumexp_shape,
-      vjp=(F.expand(G, X, Y) * F.exp(X - F.expand(OUT, X, Y)),), vjp_shown=("dOUT * softmax(x)",), **_ARRAY)
+      vjp=(F.expand(G, X, Y) * F.exp(X - F.expand(OUT, X, Y)),), **_ARRAY)
 _gate("cross_entropy", "logits labels", lib(2), (),
       "the cross-entropy gate sends (softmax(logits) - onehot(labels)) / N back; labels get none",
-      shape=_cross_entropy_shape, vjp=(F.cross_entropy_dx(G, X, Y), None),
-      vjp_shown=("dOUT * (softmax(logits) - onehot(labels)) / N", "none"), **_ARRAY)
+      shape=_cross_entropy_shape, vjp=(F.cross_entropy_dx(G, X, Y), None), **_ARRAY)
 _gate("reshape", "x shape", lib(0), (), "the reshape gate reshapes the gradient back",
-      variadic=2, static=-1, shape=_reshape_shape, vjp=(F.like(G, X),), vjp_shown=("dOUT reshaped like x",),
-      **_ARRAY)
+      variadic=2, static=-1, shape=_reshape_shape, vjp=(F.like(G, X),), **_ARRAY)
 _gate("index", "x key", lib(2), (), "the index gate scatters the gradient back to the elements picked",
-      static=1, shape=_index_shape, vjp=(F.unindex(G, X, Y),), vjp_shown=("dOUT scattered into zeros",),
+      static=1, shape=_index_shape, vjp=(F.unindex(G, X, Y),),
       notation="call", callable=False)
 
 del _INFIX, _y, _x, _ARRAY

@@ -1,10 +1,11 @@
 """The lecture's cheat sheet, printed from the gate table: every gate's forward rule, its local
-gradients as formulas, and its backward pattern in the lecture's words."""
+gradients as formulas, and its backward pattern in the lecture's words; then the array gates, each
+with the vector-Jacobian product every input gets (dx = dout @ yᵀ), printed from the same table."""
 
 from __future__ import annotations
 
 from ..core.ops import GATES
-from .notation import applied, formula, label_piece
+from .notation import applied, formula, label_piece, vjp_formula
 from .styled import wrap
 
 MIN_WIDTH = 60
@@ -47,13 +48,42 @@ def describe_gate(op) -> dict:
             "local": local, "pattern": op.pattern, "defaults": defaults}
 
 
+def describe_array_gate(gate) -> dict:
+    """An array gate as {name, arity, inputs, forward, vjp, pattern, defaults}: ``vjp[k]`` is what
+    input k gets from the upstream gradient ``dout`` (None: no gradient, as cross_entropy's labels)."""
+    lo, hi = gate.arity
+    statics = len(gate.params) - 1 if gate.static == -1 else gate.static
+    inputs = list(gate.params[:len(gate.params) - statics])
+    fixed = list(gate.params[len(inputs):])
+    if gate.notation == "infix":
+        forward = f"{inputs[0]} {gate.symbol} {inputs[1]}"
+    elif gate.name == "index":
+        forward = f"{inputs[0]}[{fixed[0]}]"
+    else:
+        forward = f"{gate.name}({', '.join(inputs + fixed)}{', ...' if hi is None else ''})"
+    vjp = [None if e is None else vjp_formula(gate, k, inputs, "out", "dout", fixed)
+           for k, e in enumerate(gate.vjp_exprs)]
+    defaults = dict(zip(gate.params[len(gate.params) - len(gate.defaults):], gate.defaults))
+    return {"name": gate.name, "arity": [lo, hi], "inputs": inputs, "forward": forward, "vjp": vjp,
+            "pattern": gate.pattern, "defaults": defaults}
+
+
 def gate_table() -> list:
-    return [describe_gate(op) for op in GATES.values() if op.forward_expr is not None and op.elementwise]
+    """The elementwise gates, then the array gates."""
+    gates = [g for g in GATES.values() if g.forward_expr is not None]
+    return [describe_gate(g) for g in gates if g.elementwise] + \
+        [describe_array_gate(g) for g in gates if not g.elementwise]
+
+
+_KEYS = ("name", "arity", "inputs", "forward", "local", "vjp", "pattern", "defaults")
 
 
 def as_json(rows: list) -> list:
-    return [{"name": r["name"], "arity": r["arity"], "inputs": r["inputs"], "forward": r["forward"],
-             "local": r["local"], "pattern": r["pattern"], "defaults": r["defaults"]} for r in rows]
+    return [{key: r[key] for key in _KEYS if key in r} for r in rows]
+
+
+def _default(value) -> str:
+    return "all elements" if value is None else f"{value:g}"
 
 
 def render(rows: list, width: int) -> str:
@@ -69,17 +99,33 @@ def render(rows: list, width: int) -> str:
          "called by name.", more="")
     out.append("")
 
+    backward = ("Backward, each local gradient is multiplied by the upstream gradient; where a value "
+                "feeds several gates, its gradients add.  At kinks the conventions are PyTorch's.")
+    arrays = False
     for r in rows:
+        if "vjp" in r and not arrays:
+            arrays = True
+            para(backward, more="")
+            out.append("")
+            para("Array gates work on whole arrays (numpy's rules: broadcasting, an axis).  Each input "
+                 "gets a vector-Jacobian product of the upstream gradient dout (out is the gate's "
+                 "output; a reduction's dout spreads back over the reduced axis):", more="")
+            out.append("")
         forward = r["forward"]
         if r["defaults"]:
-            forward += "   (" + ", ".join(f"{p} = {d:g}" for p, d in r["defaults"].items()) + " when left out)"
+            forward += "   (" + ", ".join(f"{p} = {_default(d)}" for p, d in r["defaults"].items()) + \
+                " when left out)"
         para(forward)
-        each = " (each input)" if r["arity"][1] is None else ""
-        para("   ".join(f"d/d{x} = {f}" for x, f in zip(r["inputs"], r["local"])) + each, "  ")
+        if "local" in r:
+            each = " (each input)" if r["arity"][1] is None else ""
+            para("   ".join(f"d/d{x} = {f}" for x, f in zip(r["inputs"], r["local"])) + each, "  ")
+        else:
+            para("   ".join(f"d{x} = {f}" if f is not None else f"d{x}: none"
+                            for x, f in zip(r["inputs"], r["vjp"])), "  ")
         para(r["pattern"], "  ")
         out.append("")
-    para("Backward, each local gradient is multiplied by the upstream gradient; where a value "
-         "feeds several gates, its gradients add.  At kinks the conventions are PyTorch's.", more="")
+    if not arrays:
+        para(backward, more="")
     return "\n".join(out) + "\n"
 
 

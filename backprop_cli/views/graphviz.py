@@ -23,6 +23,11 @@ def render(dot_program: str, target: str, text: str, path: str) -> None:
     # does (a temporary name, renamed when complete), so that a failed run leaves no half picture.
     from ..base.files import write_output
 
+    write_output(path, draw(dot_program, target, text, printable(path, 200)), "wb")
+
+
+def draw(dot_program: str, target: str, text: str, what: str) -> bytes:
+    """The picture dot draws of ``text`` in format ``target`` (``what`` names it in a message)."""
     try:
         done = subprocess.run([dot_program, f"-T{target}"], input=text.encode("utf-8"),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -30,7 +35,7 @@ def render(dot_program: str, target: str, text: str, path: str) -> None:
         raise ToolMissing(f"cannot run {dot_program}: {e.strerror or e}", INSTALL_HINT) from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise BackpropError(f"Graphviz's dot could not draw {printable(path, 200)} (exit {done.returncode})"
+        raise BackpropError(f"Graphviz's dot could not draw {what} (exit {done.returncode})"
                             + (f": {printable(message[-1], 200)}" if message else ""),
                             "--format dot shows the DOT text.")
-    write_output(path, done.stdout, "wb")
+    return done.stdout

@@ -9,7 +9,8 @@ program uses.  ``names(g, "short")`` gives them; ``names(g, "full")`` gives the 
 
 from __future__ import annotations
 
-from ..core.expr import build
+from ..core.expr import build, lift
+from ..core.library import LIBRARY
 from ..core.graph import Graph
 from ..core.names import short_names
 from ..core.ops import CONSTANTS, GATES
@@ -217,6 +218,12 @@ class _Formula:
             (a,) = args
             text = a.text if a.prec >= 3 else f"({a.raw})"
             return _Shown(f"{op.symbol}{text}", 3)
+        fn = LIBRARY.get(name)
+        if fn is not None and fn.shown is not None:  # an array primitive: dY @ Wᵀ, sum(dY)
+            template, prec = fn.shown
+            if template == "{0}":
+                return args[0]
+            return _Shown(_fill(template, args), prec)
         return _Shown(f"{name}({', '.join(a.raw for a in args)})")
 
     lib = node
@@ -234,6 +241,21 @@ class _Formula:
         return general
 
 
+def _fill(template: str, args: list) -> str:
+    """A primitive's template with its arguments: bare as a call's argument (sum(dY*s)), in
+    parentheses next to an operator unless atoms ((A + B)ᵀ)."""
+    text = template
+    for k, a in enumerate(args):
+        place = "{%d}" % k
+        at = template.find(place)
+        if at < 0:
+            continue
+        after = template[at + len(place):at + len(place) + 1]
+        argument = (template[at - 1:at] == "(" or template[at - 2:at] == ", ") and after in (")", ",")
+        text = text.replace(place, a.raw if argument else a.text if a.prec >= 5 else f"({a.raw})")
+    return text
+
+
 _FORMULA = _Formula()
 
 
@@ -246,6 +268,17 @@ def formula(e, labels: list, out: _Shown = None, i: int = None, name: str = "") 
 def applied(name: str, labels: list) -> _Shown:
     """Gate ``name`` over input labels, as a formula piece: x^y, sigmoid(x + y), -x."""
     return _FORMULA.node(name, *[label_piece(label) for label in labels])
+
+
+def vjp_formula(gate, k: int, labels: list, out: str, grad: str, statics=()) -> str:
+    """An array gate's vector-Jacobian product for input k, as a formula, from its description:
+    dY @ Wᵀ for the left input of Y = X @ W (``labels`` the inputs', ``out`` the output's label,
+    ``grad`` its gradient's name, ``statics`` the fixed parameters: an axis, a shape, or their
+    names as strings)."""
+    pieces = [label_piece(label) for label in labels] + [_Shown(s if isinstance(s, str) else repr(s))
+                                                        for s in statics]
+    pieces.append(label_piece(grad))
+    return build(lift(gate.vjp_exprs[k]), _FORMULA, label_piece(out), pieces, None, gate.name).raw
 
 
 def local_formula(g: Graph, i: int, k: int, label=None) -> str:

@@ -4,12 +4,11 @@ tensors, the numbers."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from ..core.ops import GATES, shape_text
 from ..base.numbers import DEFAULT_DIGITS
+from .notation import vjp_formula
 from .tensor_text import SMALL, brief
 
 
@@ -21,16 +20,16 @@ def _t(shape: tuple) -> tuple:
     return shape[:-2] + shape[-2:][::-1] if len(shape) >= 2 else shape
 
 
-def _matmul_rule(k: int, names: list, shapes: list, out: str) -> str:
-    """The lecture's rule for one input of X @ Y, with the shapes it multiplies.  numpy reads a
-    vector as a row on the left of @ and as a column on the right; the shapes shown are those."""
-    (xn, yn), (xs, ys) = names, shapes
+def _matmul_shapes(k: int, shapes: list) -> str:
+    """The shapes the rule for input k of X @ Y multiplies.  numpy reads a vector as a row on the
+    left of @ and as a column on the right; the shapes shown are those."""
+    xs, ys = shapes
     xm = xs if len(xs) == 2 else (1,) + xs
     ym = ys if len(ys) == 2 else ys + (1,)
     gm = (xm[0], ym[1])
     if k == 0:
-        return f"{_d(xn)} = {_d(out)} @ {yn}ᵀ: {shape_text(xs)} = {shape_text(gm)} @ {shape_text(_t(ym))}"
-    return f"{_d(yn)} = {xn}ᵀ @ {_d(out)}: {shape_text(ys)} = {shape_text(_t(xm))} @ {shape_text(gm)}"
+        return f"{shape_text(xs)} = {shape_text(gm)} @ {shape_text(_t(ym))}"
+    return f"{shape_text(ys)} = {shape_text(_t(xm))} @ {shape_text(gm)}"
 
 
 def _d(label: str) -> str:
@@ -69,12 +68,13 @@ def lines(result, digits: int = DEFAULT_DIGITS) -> list:
             if c is None:
                 out.append(f"      {names[k]}: no gradient ({'labels' if gate.name == 'cross_entropy' else 'static'})")
                 continue
-            if gate.name == "matmul":
-                rule = _matmul_rule(k, names, shapes, name)
-            elif gate.vjp_shown is not None:
-                shown = re.sub(r"\bx\b", names[k], gate.vjp_shown[k]).replace("dOUT", _d(name))
-                rule = (f"{_d(names[k])} += {shown}: "
-                        f"{shape_text(shapes[k])} from {_d(name)} {shape_text(gshape)}")
+            if gate.vjp_exprs is not None:  # the rule written from the gate's own description
+                shown = vjp_formula(gate, k, names, name, _d(name), g.payload[i] or ())
+                if gate.name == "matmul":
+                    rule = f"{_d(names[k])} = {shown}: {_matmul_shapes(k, shapes)}"
+                else:
+                    rule = (f"{_d(names[k])} += {shown}: "
+                            f"{shape_text(shapes[k])} from {_d(name)} {shape_text(gshape)}")
             else:
                 summed = tuple(np.broadcast_shapes(gshape, *[_shape(x) for x in local[i]])) != shapes[k]
                 term = f"{_d(name)} * ∂{_d(name)[1:]}/∂{_d(names[k])[1:]}"

@@ -48,6 +48,11 @@ def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=N
             else:
                 stream.writelines(text)
                 stream.write("\n")
+        elif fmt == "latex":
+            from ...views.latex import table
+
+            stream.writelines(table(result, digits, labels))
+            stream.flush()
         elif fmt == "tree":
             from ...views import tree
             from ...views.console import make_console

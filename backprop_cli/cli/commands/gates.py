@@ -22,7 +22,10 @@ def command(fmt, width, out):
     Every gate of the language as the lecture's cheat sheet: its forward rule, its local
     gradient for each input (d/dx, written as a formula in the language), and the pattern
     the gradient follows backward (the add gate distributes, the mul gate swaps, the max
-    gate routes).  arity in JSON is [fewest, most] inputs, most null for any number.
+    gate routes).  Then the array gates (matmul, sum, softmax, ...), each input's
+    vector-Jacobian product of the upstream gradient dout ("vjp" in JSON, where the
+    elementwise gates have "local").  arity in JSON is [fewest, most] inputs, most null
+    for any number.
     """
     with output_to(out):
         return _gates(fmt, width)

@@ -13,7 +13,7 @@ from .common import ExpressionCommand, complete_file, collapse_option, program_o
 
 #: -o suffix -> (the text format written, Graphviz's -T output format or None for text)
 SUFFIXES = {
-    ".dot": ("dot", None), ".gv": ("dot", None), ".mmd": ("mermaid", None),
+    ".dot": ("dot", None), ".gv": ("dot", None), ".mmd": ("mermaid", None), ".tex": ("tikz", None),
     ".svg": ("dot", "svg"), ".png": ("dot", "png"), ".pdf": ("dot", "pdf"),
 }
 
@@ -46,7 +46,7 @@ def command(program, collapse, fmt, out, digits):
             suffix = {"dot": ".dot", "mermaid": ".mmd"}[fmt]  # -o /dev/stdout, a FIFO: --format decides
         if suffix not in SUFFIXES:
             raise InputError(f"-o {printable(out, 200)}: unknown suffix '{printable(suffix)}'",
-                             "Use .dot or .gv (DOT text), .mmd (Mermaid text), or .svg, .png, .pdf (a picture "
+                             "Use .dot or .gv (DOT text), .mmd (Mermaid text), .tex (TikZ), or .svg, .png, .pdf (a picture "
                              "drawn by Graphviz).")
         wanted, target = SUFFIXES[suffix]
         if fmt is not None and fmt != wanted:
@@ -81,6 +81,8 @@ def command(program, collapse, fmt, out, digits):
             warn(message)
     if fmt == "mermaid":
         from ...views.mermaid import lines
+    elif fmt == "tikz":
+        from ...views.tikz import lines
     else:
         from ...views.dot import lines
     text = lines(result, digits)  # made line by line as it is written: a big graph is never held whole

@@ -39,24 +39,31 @@ def command(program, collapse, digits, step, delay, labels, fmt, out):
 
     --step and --delay are for a live demo; without a terminal they are ignored and
     everything prints at once.  --format json gives the same forward entries and
-    backward steps to a script (see docs/commands.md).
+    backward steps to a script (see docs/commands.md); --format latex an align* block
+    for slides (docs/notebooks.md).
     """
     from ...views.console import make_console
     from ...views.styled import writer_for
     from ...views.trace import write
 
     result = program.run(collapse=collapse)
-    if fmt == "json":
+    if fmt in ("json", "latex"):
         if type(result.value) is not float:
             from ...base.errors import InputError
 
-            raise InputError("trace --format json: scalar programs only for now",
+            raise InputError(f"trace --format {fmt}: scalar programs only for now",
                              "For a tensor program: backprop eval ... --format json has every node's "
                              "value and gradient; trace without --format shows the steps.")
-        from ...views.trace_json import pieces
+        if fmt == "latex":
+            from ...views.latex import trace as pieces
 
+            document = pieces(result, digits, labels)
+        else:
+            from ...views.trace_json import pieces
+
+            document = pieces(result, labels)
         with result_stream(out) as stream:
-            for piece in pieces(result, labels):
+            for piece in document:
                 stream.write(piece)
         return
     with result_stream(out) as stream:
