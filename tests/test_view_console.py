@@ -61,3 +61,19 @@ def test_view_console_leaves_the_unusual_to_rich(monkeypatch):
     monkeypatch.delenv("FORCE_COLOR")
     monkeypatch.setenv("TERM", "dumb")
     assert isinstance(consoles.view_console(Terminal()), Console)
+
+
+def test_the_colour_writer_measures_as_it_writes():
+    """styled's one-pass colour line: the same escapes as ansi(), the text's length beside them."""
+    import random
+
+    from backprop_cli.views import styled
+
+    rng = random.Random(2)
+    styles = [None, "green", "red", "bold", "dim", "italic", "break"]
+    for _ in range(3000):
+        line = [("".join(rng.choice("ab 1é中") for _ in range(rng.randint(0, 6))), rng.choice(styles))
+                for _ in range(rng.randint(0, 10))]
+        out, size = styled._ansi_sized(line)
+        assert out == styled.ansi(line)
+        assert size == len("".join(t for t, _ in line))

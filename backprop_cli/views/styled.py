@@ -140,6 +140,28 @@ def ansi(line: list) -> str:
     return "".join(out)
 
 
+def _ansi_sized(line: list) -> tuple:
+    """``ansi(line)`` and the number of characters of its text (its width when it is ASCII)."""
+    out = []
+    code = None
+    size = 0
+    for text, style in line:
+        if not text:
+            continue
+        size += len(text)
+        new = _OPEN.get(style) if style else None
+        if new != code:
+            if code:
+                out.append("\x1b[0m")
+            if new:
+                out.append(new)
+            code = new
+        out.append(text)
+    if code:
+        out.append("\x1b[0m")
+    return "".join(out), size
+
+
 def truncate(text: str, width: int) -> str:
     """``text`` cut to ``width`` columns with an ellipsis (labels only: never a number)."""
     if cells(text) <= width:
@@ -161,9 +183,16 @@ class Writer:
         self._buffer: list = []
 
     def line(self, pieces: list, indent: int = 4) -> None:
-        joined = "".join([t for t, _ in pieces])
-        if (len(joined) if joined.isascii() else cells(joined)) <= self.width:
-            self._buffer.append(ansi(pieces) if self.colour else joined)
+        if self.colour:
+            # One pass: the escapes are ASCII, so ASCII output is ASCII text, as wide as its length.
+            out, size = _ansi_sized(pieces)
+            if not out.isascii():
+                size = cells("".join([t for t, _ in pieces]))
+        else:
+            out = "".join([t for t, _ in pieces])
+            size = len(out) if out.isascii() else cells(out)
+        if size <= self.width:
+            self._buffer.append(out)
         else:
             for piece in fit(pieces, self.width, indent):
                 self._buffer.append(self.render(piece))
