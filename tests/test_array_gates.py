@@ -155,7 +155,10 @@ def test_every_engine_is_autograd_on_a_program(name, call, shapes, statics):
 def _read_rule(text: str, names: dict) -> np.ndarray:
     """A printed rule read back: ᵀ is a transpose, sum(...) sums along the last axis (keeping it),
     as the rules of softmax and log_softmax mean (our own text from the gate table, never user input)."""
-    namespace = {"exp": np.exp, "sum": lambda a: np.sum(a, axis=-1, keepdims=True), **names}
+    from backprop_cli.core.library import np_softmax
+
+    namespace = {"exp": np.exp, "sum": lambda a: np.sum(a, axis=-1, keepdims=True), "softmax": np_softmax,
+                 **names}
     return eval(text.replace("ᵀ", ".T"), {"__builtins__": {}}, namespace)
 
 

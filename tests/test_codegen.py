@@ -128,6 +128,9 @@ def test_numpy_matches_eval_on_random_programs(source, point):
     ("min(x, y, z)", {"x": 2.0, "y": 2.0, "z": 2.0}, [1 / 3, 1 / 3, 1 / 3]),
     ("x^y", {"x": 0.0, "y": 2.0}, [0.0, 0.0]),  # PyTorch: d/dy 0^y = 0 for y >= 0
     ("x^y", {"x": 3.0, "y": 0.0}, [0.0, math.log(3.0)]),
+    ("atan2(y, x)", {"y": 1e-300, "x": 1e-300}, [5e299, -5e299]),  # x^2 + y^2 would underflow
+    ("atan2(y, x)", {"y": 0.0, "x": 0.0}, [0.0, 0.0]),  # PyTorch's 0 at the origin
+    ("share(a, m, x1, x2) + a", {"a": 1.0, "m": 1.0, "x1": 2.0, "x2": 3.0}, [1.0, 0.0, 0.0, 0.0]),
 ])
 def test_kinks_follow_the_engine_in_every_language(source, point, expected, tmp_path):
     _, grads, names = engine(source, point)
@@ -140,6 +143,33 @@ def test_kinks_follow_the_engine_in_every_language(source, point, expected, tmp_
         assert run_c([(source, [args])], tmp_path)[0][0][1] == grads
     if HAVE_NODE:
         assert run_js([(source, [args])], tmp_path)[0][0][1] == pytest.approx(grads, rel=1e-15)  # V8's log
+
+
+BLOCKED = [  # a zero local gradient blocks an infinite upstream, as PyTorch's masked gates do (issue 23)
+    ("sqrt(relu(x))", {"x": -1.0}, [0.0]),
+    ("sqrt(relu(x - 1)) + x", {"x": 0.5}, [1.0]),
+    ("sqrt(min(x, y))", {"x": 0.0, "y": 1.0}, [math.inf, 0.0]),
+    ("sqrt(step(x)) + x", {"x": -1.0}, [1.0]),
+    ("sqrt(sign(x)) + x", {"x": 0.0}, [1.0]),
+    ("sqrt(max(x, y))*2", {"x": 0.0, "y": -1.0}, [math.inf, 0.0]),
+    ("sqrt(leaky_relu(x, a))", {"x": 0.0, "a": 0.01}, [math.inf, 0.0]),
+]
+
+
+@pytest.mark.parametrize("source, point, expected", BLOCKED)
+def test_a_zero_local_gradient_blocks_an_infinite_upstream_in_numpy_c_and_js(source, point, expected, tmp_path):
+    # (Generated Python divides with /, which raises at 0.5/sqrt(0) before any upstream is infinite.)
+    import numpy as np
+
+    _, grads, names = engine(source, point)
+    assert grads == expected
+    args = [point[n] for n in names]
+    with np.errstate(all="ignore"):
+        assert [float(g) for g in python_function(source, "numpy")(*args)[1]] == expected
+    if HAVE_GCC:
+        assert run_c([(source, [args])], tmp_path)[0][0][1] == expected
+    if HAVE_NODE:
+        assert run_js([(source, [args])], tmp_path)[0][0][1] == expected
 
 
 # ---- C and JavaScript ------------------------------------------------------------------------------

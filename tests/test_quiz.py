@@ -39,7 +39,7 @@ def test_a_wrong_answer_gets_the_diagnosis_and_one_more_try(tmp_path):
     assert "✗ not quite: own value instead of the other input's" in out
     assert "✓ right on the second try" in out
     assert "✗ not quite: sign flipped" in out  # dx = 4
-    assert "the answer is -4: dx = dq x ∂q/∂x = (-4) x 1 = -4" in out
+    assert "the answer is -4: dx = dq × ∂q/∂x = (-4) × 1 = -4" in out
     assert "score: 5 of 6" in out and "steps to review:" in out
     doc, _ = quiz_json("-f", SIMPLE, "--answers", answers, code=0)
     dz = doc["questions"][3]

@@ -19,8 +19,8 @@ def section():
 
 def test_the_missing_graphviz_example_is_real_output(monkeypatch, tmp_path):
     monkeypatch.chdir(ROOT)
-    block = re.search(r"```text\n\$ backprop graph (-f samples/neuron.bp -o neuron.svg) .*?\n(.*?)```",
-                      section(), re.S)
+    block = re.search(r"```console\n\$ PATH=/nonexistent backprop graph (-f samples/neuron.bp -o neuron.svg)\n"
+                      r"(.*?)\(exit status 1\)\n```", section(), re.S)
     assert block, "docs/commands.md lost its example of a missing Graphviz"
     target = tmp_path / "neuron.svg"
     result = run("graph", "-f", "samples/neuron.bp", "-o", target, env={"PATH": str(tmp_path)})

@@ -30,10 +30,10 @@ def test_the_lectures_simple_graph(cli):
     assert "f = q*z = 3 * (-4) = -12" in text
     # backward: upstream, local as formula and number, their product, in the short names
     assert "upstream df/df = 1" in text
-    assert "f -> q: upstream 1 x local (z = -4) = -4" in text
-    assert "f -> z: upstream 1 x local (q = 3) = 3" in text
+    assert "f -> q: upstream 1 × local (z = -4) = -4" in text
+    assert "f -> z: upstream 1 × local (q = 3) = 3" in text
     assert "upstream df/dq = -4" in text
-    assert "q -> x: upstream -4 x local 1 = -4" in text
+    assert "q -> x: upstream -4 × local 1 = -4" in text
     assert text.index("Forward pass") < text.index("Backward pass")
 
 
@@ -41,8 +41,8 @@ def test_unnamed_gates_get_short_names_and_the_forward_pass_is_their_legend(cli)
     text = cli("trace", "-f", SAMPLES / "neuron.bp", env={"COLUMNS": "80"}).stdout
     assert "  t7 = 1 + t6 = 1 + 0.3679 = 1.368" in text
     assert "  f  = 1/t7 = 1 / 1.368 = 0.7311" in text
-    assert "t7 -> t6: upstream -0.5344 x local 1 = -0.5344" in text
-    assert "f -> t7: upstream 1 x local (-1/t7^2 = -0.5344) = -0.5344" in text
+    assert "t7 -> t6: upstream -0.5344 × local 1 = -0.5344" in text
+    assert "f -> t7: upstream 1 × local (-1/t7^2 = -0.5344) = -0.5344" in text
     assert "exp(-(w0" not in text  # no whole subexpressions
     assert max(len(line) for line in text.splitlines()) <= 80
     full = cli("trace", "-f", SAMPLES / "neuron.bp", "--labels", "full").stdout
@@ -108,7 +108,7 @@ def test_the_trace_reads_the_engines_recorded_facts():
     r.local[out] = (1234.5, 6789.25)
     r.contrib[out] = (-111.5, -222.75)
     text = plain(r)
-    assert "f -> q: upstream 1 x local (z = 1234) = -111.5" in text
+    assert "f -> q: upstream 1 × local (z = 1234) = -111.5" in text
     assert "= -222.8" in text
 
 
@@ -316,7 +316,7 @@ def test_an_unnamed_output_is_called_f():
     text = plain(r)
     assert "  f  = t1*z = 3 * (-4) = -12" in text
     assert "step 1: f = t1*z" in text and "upstream df/df = 1" in text
-    assert "f -> t1: upstream 1 x local (z = -4) = -4" in text
+    assert "f -> t1: upstream 1 × local (z = -4) = -4" in text
 
 
 def test_a_kink_is_said_to_be_a_convention(cli):

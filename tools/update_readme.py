@@ -7,7 +7,8 @@ write the README's command table from the COMMANDS table in backprop_cli/cli/gro
 A ```console block is a series of `$ backprop ...` lines each followed by its output (stdout and
 stderr as a terminal shows them, without colour, 100 columns).  An output may end with a line
 `(exit status N)`: then the exit status is checked too, and kept when the output is pasted again.  Blocks fenced otherwise (```sh,
-```text) are left alone.  tests/test_readme.py runs the same examples, so a stale page fails the tests;
+```text) are left alone, except an excerpt: a block after `<!-- excerpt of: backprop ..., from "START"
+to "END" -->` gets the lines of that command's output from START up to END again.  tests/test_readme.py runs the same examples, so a stale page fails the tests;
 a new docs/<topic>.md is picked up without registering it anywhere.
 """
 
@@ -21,6 +22,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCK = re.compile(r"(```console\n)(.*?)(```)", re.S)
+#: a part of a command's output: `<!-- excerpt of: backprop ..., from "START" to "END" -->`, then
+#: (after any lines of prose) a fenced block holding the lines from the one starting with START up to
+#: the one starting with END ("" for the end), with "..." where output is left out
+EXCERPT = re.compile(r'(<!-- excerpt of: (backprop [^\n]*?), from "([^"\n]*)" to "([^"\n]*)" -->\n'
+                     r'(?:[^`\n][^\n]*\n|\n)*?```[a-z]*\n)(.*?)(```)', re.S)
 TABLE = re.compile(r"(<!-- commands: [^\n]*-->\n)(.*?)(<!-- /commands -->)", re.S)
 #: how the examples run: no colour, a fixed width
 ENV = {"NO_COLOR": "1", "COLUMNS": "100"}
@@ -101,6 +107,16 @@ def refresh(block: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def excerpt(command: str, start: str, end: str) -> str:
+    """The lines of the command's output from the one that starts with ``start`` up to (not with)
+    the one that starts with ``end`` ("": to the end), with "..." for what is left out."""
+    lines = run(command)[0].splitlines()
+    first = next(k for k, line in enumerate(lines) if line.startswith(start))
+    last = next((k for k, line in enumerate(lines) if end and k > first and line.startswith(end)), len(lines))
+    part = "\n".join(lines[first:last]).rstrip("\n")
+    return ("...\n" if first else "") + part + "\n" + ("...\n" if last < len(lines) else "")
+
+
 def anchor(heading: str) -> str:
     """GitHub's anchor for a Markdown heading."""
     text = heading.lstrip("#").strip().lower()
@@ -133,6 +149,7 @@ def command_table() -> str:
 def updated(path: Path) -> str:
     text = path.read_text(encoding="utf-8")
     new = BLOCK.sub(lambda m: m.group(1) + refresh(m.group(2)) + m.group(3), text)
+    new = EXCERPT.sub(lambda m: m.group(1) + excerpt(m.group(2), m.group(3), m.group(4)) + m.group(6), new)
     if path.name == "README.md":
         new = TABLE.sub(lambda m: m.group(1) + command_table() + m.group(3), new)
     return new

@@ -286,7 +286,14 @@ def start_up() -> None:
     """At start-up: a closed standard output becomes a ClosedStream; the descriptors 0-2 are held
     open (on /dev/null) so that no file this run opens takes their place; a stream that cannot
     encode UTF-8 falls back to ASCII; SIGTERM ends the run as an interrupt does; and memory is set
-    aside for the out-of-memory message."""
+    aside for the out-of-memory message; a closed standard input reads as one message (exit 2);
+    Python's warnings (numpy's RuntimeWarning, a library's UserWarning) are never printed raw: what
+    users need to know, backprop says in its own words."""
+    import warnings
+
+    from ..base.stdin import stand_in_for_closed_stdin
+
+    warnings.simplefilter("ignore")
     for fd in (0, 1, 2):
         try:
             os.fstat(fd)
@@ -300,6 +307,7 @@ def start_up() -> None:
                 pass
     if sys.stdout is None:
         sys.stdout = ClosedStream()
+    stand_in_for_closed_stdin()
     for stream in (sys.stdout, sys.stderr):
         ascii_fallback(stream)
     catch_termination()
@@ -311,7 +319,7 @@ def start_up() -> None:
 ASCII_FALLBACK = {
     "─": "-", "━": "-", "│": "|", "┃": "|", "┌": "+", "┐": "+", "└": "+", "┘": "+", "├": "+", "┤": "+",
     "┬": "+", "┴": "+", "┼": "+", "╭": "+", "╮": "+", "╰": "+", "╯": "+", "═": "=", "║": "|",
-    "±": "+/-", "…": "...", "∂": "d", "×": "x", "·": ".", "→": "->", "←": "<-", "≤": "<=", "≥": ">=",
+    "±": "+/-", "…": "...", "∂": "d", "×": "*", "·": ".", "→": "->", "←": "<-", "≤": "<=", "≥": ">=",
     "≈": "~", "−": "-", "√": "sqrt", "∞": "inf", "²": "^2", "³": "^3", "÷": "/", "•": "*", "▏": "|",
     "█": "#", "▌": "#", "▐": "#", "░": ".", "▒": ":", "▓": "#", "⋅": ".", "‖": "||", "⁻": "-",
     "“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-",

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 from ..base.errors import InputError, MathError, caret, listing
 from .graph import Graph
 from ..base.numbers import exact, show
-from .ops import GATES, Column
+from .ops import BLOCKING, GATES, Column, times
 
 
 class Result:
@@ -150,10 +150,14 @@ def backward(graph: Graph, values: list, record: bool = True) -> tuple:
         if not args or not live[i]:
             continue
         upstream = grads[i]
+        # A blocking gate's zero local gradient passes 0 on, even for an inf or nan upstream (times).
         if len(args) == 2:
             a, b = args
             la, lb = loc = loc_fns[ops[i]](values[i], values[a], values[b])
-            ca, cb = upstream * la, upstream * lb
+            if ops[i] in BLOCKING:
+                ca, cb = times(upstream, la), times(upstream, lb)
+            else:
+                ca, cb = upstream * la, upstream * lb
             grads[a] += ca
             grads[b] += cb
             if record:
@@ -161,7 +165,10 @@ def backward(graph: Graph, values: list, record: bool = True) -> tuple:
                 contrib[i] = (ca, cb)
         else:
             loc = loc_fns[ops[i]](values[i], *[values[j] for j in args])
-            cs = tuple(upstream * lk for lk in loc)
+            if ops[i] in BLOCKING:
+                cs = tuple(times(upstream, lk) for lk in loc)
+            else:
+                cs = tuple(upstream * lk for lk in loc)
             for j, c in zip(args, cs):
                 grads[j] += c
             if record:
@@ -213,19 +220,23 @@ def _backward_fast(ops: list, all_args: list, values: list, grads: list, out: in
             a = args[0]
             live[a] = 1
             (la,) = loc_fns[op](values[i], values[a])
-            grads[a] += upstream * la
+            grads[a] += times(upstream, la) if op in BLOCKING else upstream * la
         elif len(args) == 2:
             a, b = args
             live[a] = live[b] = 1
             la, lb = loc_fns[op](values[i], values[a], values[b])
-            ca, cb = upstream * la, upstream * lb
+            if op in BLOCKING:
+                ca, cb = times(upstream, la), times(upstream, lb)
+            else:
+                ca, cb = upstream * la, upstream * lb
             grads[a] += ca
             grads[b] += cb
         else:
             loc = loc_fns[op](values[i], *[values[j] for j in args])
+            blocks = op in BLOCKING
             for j, lk in zip(args, loc):
                 live[j] = 1
-                grads[j] += upstream * lk
+                grads[j] += times(upstream, lk) if blocks else upstream * lk
 
 
 def run(graph: Graph, at: Optional[Mapping[str, float]] = None, allow_nonfinite: bool = False,

@@ -147,7 +147,7 @@ def minimum(*xs: float) -> float:
 
 def share(a: float, m: float, *xs: float) -> float:
     """The share of the gradient a max/min gate routes to its input ``a`` when its result is ``m``:
-    1/k if a == m, where k of xs equal m (a tie splits evenly), else 0; nan if any is nan."""
+    1/k if a == m, where k >= 1 of xs equal m (a tie splits evenly), else 0; nan if any is nan."""
     if a != a or m != m:
         return nan
     winners = 0
@@ -155,9 +155,7 @@ def share(a: float, m: float, *xs: float) -> float:
         if x != x:
             return nan
         winners += x == m
-    if winners == 0:
-        return nan
-    return 1.0 / winners if a == m else 0.0
+    return 1.0 / winners if a == m and winners else 0.0
 
 
 # ---- the same over numpy arrays -------------------------------------------------------------------
@@ -202,10 +200,10 @@ def np_minimum(*xs):
 
 def np_share(a, m, *xs):
     winners = sum(x == m for x in xs)
-    undefined = np.isnan(a) | np.isnan(m) | (winners == 0)
+    undefined = np.isnan(a) | np.isnan(m)
     for x in xs:
         undefined = undefined | np.isnan(x)
-    return np.where(undefined, np.nan, np.where(a == m, np.divide(1.0, winners), 0.0))
+    return np.where(undefined, np.nan, np.where((a == m) & (winners > 0), np.divide(1.0, np.maximum(winners, 1)), 0.0))
 
 
 def np_erf(x):
@@ -241,7 +239,8 @@ def _nest(function: str, args) -> str:
 
 
 def _share_code(lang: str):
-    """share(a, m, x1, ...) in generated code: (a == m) / (how many of x1, ... equal m)."""
+    """share(a, m, x1, ...) in generated code: min(k, a == m) / max(k, 1), k how many of x1, ...
+    equal m (0 when none does)."""
 
     def code(a: str, m: str, *xs: str) -> str:
         if lang in ("python", "backprop"):
@@ -250,8 +249,10 @@ def _share_code(lang: str):
             hit = f"np.where({a} == {m}, 1.0, 0.0)"
         else:
             hit = f"({a} == {m} ? 1.0 : 0.0)"
-        count = " + ".join(f"({x} == {m})" for x in xs)
-        return f"{hit} / (0.0 + {count})"
+        count = "(0.0 + " + " + ".join(f"({x} == {m})" for x in xs) + ")"
+        low, high = {"python": ("min", "max"), "backprop": ("min", "max"), "numpy": ("np.minimum", "np.maximum"),
+                     "c": ("fmin", "fmax"), "js": ("Math.min", "Math.max")}[lang]
+        return f"{low}({count}, {hit}) / {high}({count}, 1.0)"
 
     return code
 
@@ -443,19 +444,28 @@ def sum_keep(x, axis=-1):
     return np.sum(x, axis=axis, keepdims=True)
 
 
-def np_logsumexp(x, axis=-1):
+def _shifted(x, axis):
+    """x - max(x) along ``axis`` (the max taken as 0 where it is not finite), and that max: the
+    log-sum-exp family works on the shifted logits, whose largest is 0, so neither exp overflows
+    nor a large logit swallows log(n) (1e16 + log 2 rounds to 1e16)."""
     m = np.max(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
-    return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(x - m), axis=axis))
+    return x - m, m
+
+
+def np_logsumexp(x, axis=-1):
+    z, m = _shifted(x, axis)
+    return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(z), axis=axis))
 
 
 def np_softmax(x, axis=-1):
-    z = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    z = np.exp(_shifted(x, axis)[0])
     return z / np.sum(z, axis=axis, keepdims=True)
 
 
 def np_log_softmax(x, axis=-1):
-    return x - np.expand_dims(np_logsumexp(x, axis), axis)
+    z = _shifted(x, axis)[0]
+    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
 
 
 def _labels(y, classes):

@@ -141,9 +141,10 @@ def _winners(out: float, xs) -> tuple:
 
 def _pow_piece(a: float, b: float):
     # a^b is smooth except where the base crosses 0 (a pole for b < 0, a cusp for 0 < b < 1, nan
-    # on one side for a non-integer b); with a whole exponent >= 0 it is smooth.
-    if math.isfinite(b) and b >= 0 and b == math.floor(b):
-        return 0
+    # on one side for a non-integer b): smooth in both wherever a > 0, and in a for a whole b >= 0.
+    # (A positive base with b moving across a whole number, 1.5^x at x = 0, crosses nothing.)
+    if a > 0 or (math.isfinite(b) and b >= 0 and b == math.floor(b)):
+        return 1
     return _sign_piece(a)
 
 
@@ -167,6 +168,19 @@ def _defined(*xs):
 NO_KINK = _no_kink
 
 
+def times(upstream: float, local: float) -> float:
+    """A blocking gate's contribution: upstream * local, but 0 where local is 0, even for an inf or
+    nan upstream (where IEEE gives 0 * inf = nan).  Finite products are untouched, bit for bit."""
+    c = upstream * local
+    return c if c == c or local != 0 else 0.0
+
+
+def np_times(upstream, local):
+    """``times`` over numpy arrays."""
+    c = upstream * local
+    return np.where((local == 0) & (c != c), 0.0, c)
+
+
 # ---- the gate record -------------------------------------------------------------------------------
 
 _LAZY = ("forward", "local", "np_forward", "np_local", "np_vjp")
@@ -179,13 +193,14 @@ class Gate:
     __slots__ = ("name", "params", "defaults", "arity", "forward_expr", "local_exprs", "pattern",
                  "shown", "reads", "notation", "symbol", "precedence", "callable", "undefined",
                  "kink", "piece", "fast", "collapses", "static", "shape", "vjp_exprs",
-                 "elementwise", "commutative", "associativity", "spellings", "one_array", "mistakes") + _LAZY
+                 "elementwise", "commutative", "associativity", "spellings", "one_array", "mistakes",
+                 "blocks") + _LAZY
 
     def __init__(self, name, params, forward_expr, local_exprs, pattern, *, defaults=(),
                  variadic=None, shown=None, reads=None, notation="call", symbol="", precedence=100,
                  callable=True, undefined=_defined, kink=_no_kink, piece=None, fast=None,
                  collapses=None, static=0, shape=None, vjp=None, commutative=False,
-                 associativity="left", spellings=(), one_array=None, mistakes=()):
+                 associativity="left", spellings=(), one_array=None, mistakes=(), blocks=False):
         self.name = name
         #: names of the inputs (for the cheat sheet); the last ``len(defaults)`` may be left out.
         self.params = tuple(params)
@@ -241,6 +256,10 @@ class Gate:
         #: (code, words, one wrong local gradient per input in the form above, None where the
         #: mistake does not apply), beside the right local gradients.
         self.mistakes = tuple(mistakes)
+        #: a zero local gradient blocks the upstream: 0 is passed on even when the upstream is inf or
+        #: nan (PyTorch's masked gates: relu's flat side, step, sign, the losers of max and min).
+        #: Every backend forms such a contribution with ``times`` (``masked_mul`` in generated code).
+        self.blocks = blocks
 
     def __getattr__(self, attr):
         if attr not in _LAZY:
@@ -394,9 +413,9 @@ _gate("mul", "x y", lib(2), (Y, X),
       symbol="*", precedence=2, commutative=True,
       mistakes=(("own-value", "own value instead of the other input's", (X, Y)),), **_INFIX)
 _gate("div", "x y", lib(2), (1 / Y, -OUT / Y),
-      "the div gate scales by 1/b, and sends -a/b^2 times the upstream to the divisor",
+      "the div gate scales by 1/y, and sends -x/y^2 times the upstream to the divisor",
       shown=(1 / Y, -X / Y ** 2), symbol="/", precedence=2,
-      mistakes=(("div-square", "-a/b instead of -a/b^2 at the divisor (-1/q for -1/q^2)", (None, -X / Y)),),
+      mistakes=(("div-square", "-x/y instead of -x/y^2 at the divisor (-1/q for -1/q^2)", (None, -X / Y)),),
       undefined=lambda a, b: "division by zero" if b == 0 else None,
       piece=lambda a, b: _sign_piece(b), **_INFIX)
 _gate("neg", "x", lib(1), (-1,),
@@ -405,7 +424,7 @@ _gate("neg", "x", lib(1), (-1,),
 _gate("pow", "x y", lib(2),
       # PyTorch's conventions: d/dx is 0 when y == 0; d/dy is 0 when x == 0 and y >= 0.
       (at(eq(Y, 0), 0, Y * X ** (Y - 1)), at(both(eq(X, 0), ge(Y, 0)), 0, OUT * F.log(X))),
-      "the power gate scales by b*a^(b-1); the exponent gets a^b*log(a)",
+      "the power gate scales by y*x^(y-1); the exponent gets x^y*log(x)",
       symbol="^", spellings=("**",), associativity="right", precedence=4, notation="infix",
       undefined=_pow_undefined, piece=_pow_piece,
       fast={"local": _pow_local, "np_local": _np_pow_local})
@@ -441,8 +460,14 @@ _gate("acos", "x", lib(1), (-1 / F.sqrt(1 - X * X),), "the acos gate scales by -
       piece=lambda a: abs(a) < 1)
 _gate("atan", "x", lib(1), (1 / (1 + X * X),), "the atan gate scales by 1/(1 + x^2)")
 _y, _x = arg(0), arg(1)
-_gate("atan2", "y x", lib(2), (_x / (_x * _x + _y * _y), -_y / (_x * _x + _y * _y)),
+# x/(x^2 + y^2) computed as u/(s (u^2 + v^2)) with s = max(|x|, |y|), u = x/s, v = y/s, so that x^2 + y^2
+# neither underflows (1e-300) nor overflows (1e300); 0 at the origin, as PyTorch gives.
+_s = F.max(F.abs(_x), F.abs(_y))
+_r = _s * ((_x / _s) * (_x / _s) + (_y / _s) * (_y / _s))
+_origin = both(eq(_x, 0), eq(_y, 0))
+_gate("atan2", "y x", lib(2), (at(_origin, 0, (_x / _s) / _r), at(_origin, 0, -(_y / _s) / _r)),
       "the atan2 gate sends x/(x^2 + y^2) to y and -y/(x^2 + y^2) to x",
+      shown=(_x / (_x * _x + _y * _y), -_y / (_x * _x + _y * _y)),
       # The angle jumps from pi to -pi across the negative x axis; the origin is singular.
       piece=lambda y, x: (x < 0 and y < 0, x == 0 and y == 0) if x == x and y == y else None)
 _gate("hypot", "x y", lib(2),
@@ -468,13 +493,13 @@ _gate("softplus", "x", where(ge(X, 0), X + F.log1p(F.exp(-F.abs(X))), F.log1p(F.
       "the softplus gate scales by sigmoid(x): a smooth relu")
 _gate("relu", "x", where(le(X, 0), 0, X), (F.step(X),),  # nan stays nan, as in PyTorch
       "the relu gate passes the gradient where x > 0 and blocks it elsewhere (relu'(0) = 0)",
-      kink=lambda a: a == 0, piece=_sign_piece, fast={"forward": relu})
+      blocks=True, kink=lambda a: a == 0, piece=_sign_piece, fast={"forward": relu})
 _gate("leaky_relu", "x a", where(gt(X, 0), X, X * Y),
       # a^(1 - step(x)) is 1 where x > 0 and exactly a elsewhere, in every IEEE case.
       (Y ** (1 - F.step(X)), F.min(X, 0)),
       "the leaky relu gate passes the gradient where x > 0 and scales it by a elsewhere "
       "(leaky_relu'(0) = a)",
-      defaults=(0.01,), shown=(where(gt(X, 0), 1, Y), where(gt(X, 0), 0, X)),
+      defaults=(0.01,), shown=(where(gt(X, 0), 1, Y), where(gt(X, 0), 0, X)), blocks=True,
       kink=lambda x, a=0.01: x == 0, piece=lambda x, a=0.01: _sign_piece(x))
 _gate("abs", "x", lib(1), (F.sign(X),),
       "the abs gate passes the gradient with the sign of x (abs'(0) = 0)",
@@ -482,14 +507,14 @@ _gate("abs", "x", lib(1), (F.sign(X),),
 _gate("max", "x", lib(0), (F.share(I, OUT, ALL),),
       "the max gate routes: the largest input gets all of the gradient, the others 0 (a tie splits it)",
       mistakes=(("routing", "routed to the wrong input", (1 - F.share(I, OUT, ALL),)),),
-      variadic=1, reads="1 if {i} is the largest else 0", commutative=True, one_array="amax",
+      variadic=1, reads="1 if {i} is the largest else 0", commutative=True, one_array="amax", blocks=True,
       kink=lambda *xs: _tied(xs, maximum(*xs)), piece=lambda *xs: _winners(maximum(*xs), xs),
       fast={"local": lambda out, *xs: _tie_split(out, xs),
             "np_local": lambda out, *xs: _np_tie_split(out, xs)})
 _gate("min", "x", lib(0), (F.share(I, OUT, ALL),),
       "the min gate routes: the smallest input gets all of the gradient, the others 0 (a tie splits it)",
       mistakes=(("routing", "routed to the wrong input", (1 - F.share(I, OUT, ALL),)),),
-      variadic=1, reads="1 if {i} is the smallest else 0", commutative=True, one_array="amin",
+      variadic=1, reads="1 if {i} is the smallest else 0", commutative=True, one_array="amin", blocks=True,
       kink=lambda *xs: _tied(xs, minimum(*xs)), piece=lambda *xs: _winners(minimum(*xs), xs),
       fast={"local": lambda out, *xs: _tie_split(out, xs),
             "np_local": lambda out, *xs: _np_tie_split(out, xs)})
@@ -498,14 +523,19 @@ _gate("min", "x", lib(0), (F.share(I, OUT, ALL),),
 # can write them down.  They follow the engine's conventions at the kinks and are flat elsewhere.
 _gate("step", "x", where(gt(X, 0), 1, 0), (0,),
       "the step gate blocks the gradient: it is flat on both sides of its jump at 0",
-      kink=lambda a: a == 0, piece=_sign_piece, fast={"forward": step})
+      blocks=True, kink=lambda a: a == 0, piece=_sign_piece, fast={"forward": step})
 _gate("sign", "x", where(gt(X, 0), 1, where(lt(X, 0), -1, X)), (0,),
       "the sign gate blocks the gradient: it is flat on both sides of its jump at 0",
-      kink=lambda a: a == 0, piece=_sign_piece, fast={"forward": sign})
+      blocks=True, kink=lambda a: a == 0, piece=_sign_piece, fast={"forward": sign})
 _gate("share", "a m x", lib(0), (0,),
       "the share gate blocks the gradient: it is flat wherever the winners of the max/min stay the same",
-      variadic=3, kink=lambda a, m, *xs: sum(1 for x in xs if x == m) > 1,
+      variadic=3, blocks=True, kink=lambda a, m, *xs: sum(1 for x in xs if x == m) > 1,
       piece=lambda a, m, *xs: (a == m,) + tuple(x == m for x in xs))
+# (a convention at x = 0, as relu'(0) = 0 is: x * y everywhere else, and 0 * y there for a finite y)
+_gate("masked_mul", "x y", at(eq(X, 0), 0, X * Y), (Y, X),
+      "the masked mul gate multiplies, except that x = 0 gives 0 even for an infinite or nan y: how "
+      "relu, step, sign, max and min pass the gradient on (a zero local gradient blocks it)",
+      blocks=True)
 
 
 # ---- array gates: a shape rule and a vector-Jacobian product per input ------------------------------
@@ -623,10 +653,10 @@ _gate("sum", "x axis", lib(2), (), "the sum gate copies the gradient to every el
 _gate("mean", "x axis", lib(2), (), "the mean gate copies the gradient divided by the count to every element",
       defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) / F.count(X, Y),), **_ARRAY)
 _gate("amax", "x axis", lib(2), (), "the amax gate routes the gradient to the largest element (a tie splits it)",
-      defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) * F.winners(X, OUT, Y),),
+      defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.masked_mul(F.winners(X, OUT, Y), F.expand(G, X, Y)),),
       kink=lambda x, axis=None: _tie_along(x, axis, "max"), **_ARRAY)
 _gate("amin", "x axis", lib(2), (), "the amin gate routes the gradient to the smallest element (a tie splits it)",
-      defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) * F.winners(X, OUT, Y),),
+      defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.masked_mul(F.winners(X, OUT, Y), F.expand(G, X, Y)),),
       kink=lambda x, axis=None: _tie_along(x, axis, "min"), **_ARRAY)
 _gate("softmax", "x axis", lib(2), (), "the softmax gate sends s * (dOUT - sum(dOUT * s)) back",
       defaults=(-1,), static=1, shape=_along_shape, vjp=(OUT * (G - F.sum_keep(G * OUT, Y)),), **_ARRAY)
@@ -634,7 +664,7 @@ _gate("log_softmax", "x axis", lib(2), (), "the log_softmax gate sends dOUT - so
       defaults=(-1,), static=1, shape=_along_shape, vjp=(G - F.exp(OUT) * F.sum_keep(G, Y),), **_ARRAY)
 _gate("logsumexp", "x axis", lib(2), (), "the logsumexp gate sends dOUT * softmax(x) back",
       defaults=(-1,), static=1, shape=_logsumexp_shape,
-      vjp=(F.expand(G, X, Y) * F.exp(X - F.expand(OUT, X, Y)),), **_ARRAY)
+      vjp=(F.expand(G, X, Y) * F.softmax(X, Y),), **_ARRAY)
 _gate("cross_entropy", "logits labels", lib(2), (),
       "the cross-entropy gate sends (softmax(logits) - onehot(labels)) / N back; labels get none",
       shape=_cross_entropy_shape, vjp=(F.cross_entropy_dx(G, X, Y), None), **_ARRAY)
@@ -644,7 +674,10 @@ _gate("index", "x key", lib(2), (), "the index gate scatters the gradient back t
       static=1, shape=_index_shape, vjp=(F.unindex(G, X, Y),),
       notation="call", callable=False)
 
-del _INFIX, _y, _x, _ARRAY
+del _INFIX, _y, _x, _s, _r, _origin, _ARRAY
+
+#: the gates whose zero local gradient blocks the upstream (``Gate.blocks``)
+BLOCKING = frozenset(name for name, gate in GATES.items() if gate.blocks)
 
 #: named constants of the language; a binding of the same name shadows them.
 CONSTANTS = {"pi": math.pi, "e": math.e}

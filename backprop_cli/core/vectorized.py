@@ -19,7 +19,7 @@ import numpy as np
 
 from ..base.errors import InputError
 from .graph import Graph
-from .ops import GATES, Column
+from .ops import BLOCKING, GATES, Column, np_times
 
 #: bytes a batch may spend on node values and gradients, which decides the rows per chunk.
 MEMORY_BUDGET = 256 * 2**20
@@ -115,8 +115,10 @@ def backward(graph: Graph, values: list) -> list:
             continue
         upstream = grads[i]
         loc = loc_fns[ops[i]](values[i], *[values[j] for j in args])
+        blocks = ops[i] in BLOCKING
         for j, lk in zip(args, loc):
-            grads[j] = grads[j] + upstream * lk  # never in place: arrays may be shared
+            c = np_times(upstream, lk) if blocks else upstream * lk
+            grads[j] = grads[j] + c  # never in place: arrays may be shared
     return grads
 
 
@@ -270,6 +272,10 @@ def _leading_to(graph: Graph, names) -> bytearray:
     return need
 
 
+def _times(upstream, local):
+    return upstream * local
+
+
 def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None) -> tuple:
     """d(output)/d(node) for every node (an array of the node's shape); each edge's local gradient
     (elementwise gates) and contribution.  A non-scalar output seeds ones: the gradient of its sum.
@@ -298,8 +304,9 @@ def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None) -> tuple
         if GATES[op].elementwise:
             loc = loc_fns[op](values[i], *xs)
             # (an add gate's local 1.0 passes the upstream array on as it is: no copy)
+            times = np_times if op in BLOCKING else _times
             cs = tuple(None if not live[j] and wrt is not None else
-                       sum_to(upstream if type(lk) is float and lk == 1.0 else upstream * lk, shapes[j])
+                       sum_to(upstream if type(lk) is float and lk == 1.0 else times(upstream, lk), shapes[j])
                        for lk, j in zip(loc, args))
             local[i] = loc
         else:

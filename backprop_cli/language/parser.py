@@ -206,6 +206,15 @@ class _Builder:
             raise self._error(f"{tok[0]}(...) gives an input its starting value: write it in an input line",
                               s, e, "For example: input W = randn(3, 4), with --seed N to repeat the draw.")
         shape = tuple(self._whole(a, f"a size in {tok[0]}") for a in args)
+        elements = 1
+        for n in shape:
+            elements *= max(n, 0)
+        if any(n < 0 for n in shape) or len(shape) > MAX_DIMENSIONS or elements > MAX_ELEMENTS:
+            why = ("a size is negative" if any(n < 0 for n in shape) else
+                   f"{len(shape)} dimensions, more than {MAX_DIMENSIONS}" if len(shape) > MAX_DIMENSIONS else
+                   f"{elements:.3g} elements, more than {MAX_ELEMENTS:,} (16 GiB of doubles)")
+            raise self._error(f"{tok[0]}(...): {why}", s, e,
+                              "Sizes are whole numbers from 0 up, e.g. input W = randn(3, 4).")
         if args:
             self._drop_from(min(a[0] for a in args))
         self.g.tensor = True
@@ -343,6 +352,11 @@ class _Builder:
 
     def start(self, c):
         return c
+
+
+#: the most elements and dimensions an input's starting value (randn, zeros) may have
+MAX_ELEMENTS = 2**31
+MAX_DIMENSIONS = 32
 
 
 class Recipe:

@@ -56,6 +56,9 @@ def _kind(path: str, text: str) -> str:
 def _json_items(text: str, shown: str) -> list:
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise InputError(f"-i {shown}: its arrays are nested too deep",
+                         "An array has at most 32 dimensions.") from None
     except ValueError as e:
         raise InputError(f"-i {shown}: not JSON ({e})",
                          'Write an object of input values, e.g. {"x": -2, "y": 5}.') from None
@@ -68,7 +71,11 @@ def _json_items(text: str, shown: str) -> list:
             raise InputError(f"-i {shown}: the value of {printable(name)} is not a number",
                              "A value is a number, an expression like \"pi/4\", or a list of numbers.")
         if isinstance(value, (int, float)):
-            value = repr(float(value))
+            try:
+                value = repr(float(value))
+            except OverflowError:  # an integer of hundreds of digits
+                raise InputError(f"-i {shown}: the value of {printable(name)} is an integer of "
+                                 f"{len(str(abs(value)))} digits, too large for a double") from None
         elif isinstance(value, list):
             value = json.dumps(value)
         items.append(f"{name}={value}")

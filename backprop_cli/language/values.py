@@ -46,12 +46,27 @@ def constant(text: str) -> float:
         if value - value == 0.0 and (value != 0 or plain.group(2).lower().partition("e")[0].strip("0.") == ""):
             return -value if plain.group(1) else value
     graph = parse(text)
+    array = first_array(graph)
+    if array is not None:
+        raise InputError(f"'{printable(text.strip())}' has an array ({printable(graph.text(array), 40)}), not only numbers",
+                         "A value here is one number or an expression of numbers, like pi/4.")
     if graph.inputs:
         names = listing(graph.inputs)
         raise InputError(f"'{printable(text.strip())}' is not a constant ({names} has no value)",
                          "A value is a number or an expression of numbers, pi and e, like pi/4.")
     value = run(graph, {}, record=False).value
     return value
+
+
+def first_array(graph):
+    """The first node of ``graph`` that makes an array ([1, 2], randn(3), sum(...)), or None: the
+    scalar engine takes numbers only."""
+    if not graph.tensor:
+        return None
+    for i, (op, payload) in enumerate(zip(graph.op, graph.payload)):
+        if op in ("randn", "zeros", "load") or (op == "const" and type(payload) not in (float, int)):
+            return i
+    return len(graph) - 1
 
 
 def resolve_point(at: Point) -> dict:

@@ -129,8 +129,8 @@ def questions(result: Result, only: str = "all") -> list:
                 if G > g.output or not live[G]:
                     continue
                 local = sum(l for j, l in zip(g.args[G], result.local[G]) if j == i)
-                parts.append(f"d{names[G]} x ∂{names[G]}/∂{names[i]}")
-                numbers.append(f"{number(result.grads[G])} x {number(local)}")
+                parts.append(f"d{names[G]} × ∂{names[G]}/∂{names[i]}")
+                numbers.append(f"{number(result.grads[G])} × {number(local)}")
             working = f"d{names[i]} = " + " + ".join(parts) + " = " + " + ".join(numbers) + \
                 f" = {show(result.grads[i], 6)}"
             out.append(Question(i, names[i], "gradient", f"d{names[i]} = ∂{f}/∂{names[i]}",

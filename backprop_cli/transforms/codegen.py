@@ -24,6 +24,7 @@ __all__ = ["LANGUAGES", "RESERVED", "generate"]
 
 _COMMENT = {"python": "#", "numpy": "#", "c": "//", "js": "//"}
 _COMMENT_STEP = object()  # marks a comment line among the backward pass's steps
+_LOCAL_STEP = object()  # marks a local gradient named before the masked product that uses it twice
 
 
 def depends_on_inputs(graph: Graph) -> list:
@@ -66,7 +67,7 @@ class _Generator:
 
     def _name_nodes(self) -> None:
         g, live = self.g, self.live
-        namer = Namer(RESERVED[self.lang])
+        namer = self.namer = Namer(RESERVED[self.lang])
         self.var: dict = {}
         # The names a user chose come first: inputs, then named nodes; then the output; then the rest.
         self.params = [namer.claim(n) for n in g.inputs]
@@ -158,6 +159,7 @@ class _Generator:
         else:
             seed = dag.num(1)
         reached = {out} if self.needs[out] else set()
+        locals_named = 0
         for i in range(out, -1, -1):
             args = g.args[i]
             if not args or not self.needs[i] or i not in reached:
@@ -168,16 +170,24 @@ class _Generator:
             for k, j in enumerate(args):
                 if not self.needs[j]:
                     continue
-                c = dag.mul(dag.local(g.op[i], k, self.operand(i), operands), up)
+                c = dag.contribution(g.op[i], k, self.operand(i), operands, up)
                 if dag.const_value(c) == 0:
                     continue
                 if not header:
-                    steps.append((_COMMENT_STEP, self.forward_comment(i)))
+                    steps.append((_COMMENT_STEP, self.forward_comment(i), i))
                     header = True
-                steps.append((j, self.text(c)))
+                names = {}
+                if dag.op[c] == "masked_mul" and dag.op[dag.args[c][0]] not in ("input", "const"):
+                    # (local == 0 ? 0 : local * upstream) reads the local gradient twice: name it once
+                    local = dag.args[c][0]
+                    locals_named += 1
+                    names[local] = self.namer.claim(f"local{locals_named}")
+                    steps.append((_LOCAL_STEP, (names[local], self.text(local).text), i))
+                steps.append((j, self.spell.dag(dag, c, names), i))
                 reached.add(j)
+        steps = self._read_steps(steps)
         remaining: dict = {}
-        for target, _ in steps:
+        for target, _, _ in steps:
             remaining[target] = remaining.get(target, 0) + 1
 
         body.append(f"{comment} backward pass")
@@ -186,9 +196,12 @@ class _Generator:
         elif out in g.inputs.values():
             body.append(self.assign(self.grad_var[out], self.spell.num(1).text, True))
         assigned = set()
-        for target, c in steps:
+        for target, c, _ in steps:
             if target is _COMMENT_STEP:
                 body.append(f"{comment} {c}")
+                continue
+            if target is _LOCAL_STEP:
+                body.append(self.assign(c[0], c[1], True))
                 continue
             name = self.grad_var[target]
             remaining[target] -= 1
@@ -208,6 +221,28 @@ class _Generator:
                 body.append(self.assign(name, zero, True))
             grads.append(name)
         return self._wrap(body, value, grads)
+
+    def _read_steps(self, steps: list) -> list:
+        """The steps whose gradient is read: an input's, or one a kept step of its gate reads.  (A
+        gate whose local gradients are all 0, like step's or share's, reads nothing: the gradient
+        that reached it would be an unused variable, an error in C with -Werror.)"""
+        inputs = set(self.g.inputs.values())
+        read, kept, next_kept = set(), [], False
+        for step in reversed(steps):
+            target, _, gate = step
+            if target is _COMMENT_STEP:
+                if gate in read:
+                    kept.append(step)
+                continue
+            if target is _LOCAL_STEP:  # named for the step after it
+                if next_kept:
+                    kept.append(step)
+                continue
+            next_kept = target in inputs or target in read
+            if next_kept:
+                kept.append(step)
+                read.add(gate)
+        return kept[::-1]
 
     def _wrap(self, body: list, value: str, grads: list) -> str:
         lang, name = self.lang, self.name

@@ -72,7 +72,7 @@ class Derivative:
             for k, j in enumerate(args):
                 if not on_path[j]:
                     continue
-                c = dag.mul(dag.local(g.op[i], k, node[i], operands), up)
+                c = dag.contribution(g.op[i], k, node[i], operands, up)
                 if dag.const_value(c) == 0:
                     continue
                 grad[j] = c if j not in grad else dag.add(grad[j], c)

@@ -181,6 +181,20 @@ class Dag:
             return general
         return self._make("at", (c, value, general))
 
+    def contribution(self, op_name: str, k: int, out: int, args: list, upstream: int) -> int:
+        """What input ``k`` of gate ``op_name`` receives: upstream * its local gradient, masked
+        (``masked_mul``: a zero local gradient passes 0 on, even for an inf or nan upstream) when
+        the gate blocks."""
+        local = self.local(op_name, k, out, args)
+        u = self.const_value(upstream)
+        if GATES[op_name].blocks and (u is None or not math.isfinite(u)):
+            v = self.const_value(local)
+            if v == 0:
+                return self.num(0)
+            if v is None:
+                return self.node("masked_mul", local, upstream)
+        return self.mul(local, upstream)
+
     def local(self, op_name: str, k: int, out: int, args: list) -> int:
         """The DAG of gate ``op_name``'s local gradient for input ``k``."""
         op = GATES[op_name]

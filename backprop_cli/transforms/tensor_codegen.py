@@ -28,7 +28,7 @@ _PRIMITIVES = ("matmul", "matmul_dx", "matmul_dy", "transpose", "sum", "mean", "
 def _functions() -> list:
     out, seen = [], set()
     for name in _PRIMITIVES:
-        for f in (library.LIBRARY[name].numpy, library._labels):
+        for f in (library.LIBRARY[name].numpy, library._labels, library._shifted):
             if f.__name__ not in seen:
                 seen.add(f.__name__)
                 out.append(f)
@@ -48,13 +48,20 @@ def _literal(value) -> str:
 
 
 def generate_tensor(graph, name: str = "f") -> str:
+    from ..base.errors import InputError
     from ..core.vectorized import one_array_calls
+    from .codegen import check_function_name
 
+    check_function_name(name, "numpy")
+    module_names = ("bp", "np", "SimpleNamespace") + tuple(f.__name__ for f in _functions())
+    if name in module_names:  # the function would shadow numpy or a helper the generated code calls
+        raise InputError(f"--name {name}: '{name}' is a name the generated module uses itself",
+                         "Pick another name, e.g. --name f.")
     g = one_array_calls(graph)  # max(X) is amax(X) (and amax of a scalar is the scalar)
     spell = Spell("numpy", choices=("numpy",))
     live = g.live()
     namer = Namer(RESERVED["numpy"])
-    for word in ("bp", "np", "SimpleNamespace") + tuple(f.__name__ for f in _functions()):
+    for word in module_names:
         namer.taken.add(word)
     var: dict = {}
     params = [namer.claim(n) for n in g.inputs]
@@ -96,7 +103,12 @@ def generate_tensor(graph, name: str = "f") -> str:
                 text = build(lift(e), spell, Code(var[i]), codes + statics + [Code(upstream)], None, op.name).text
             else:
                 local = build(op.local_expr(k), spell, Code(var[i]), codes, k, op.name)
-                term = upstream if local.value == 1.0 else f"{upstream} * ({local.text})"
+                if op.blocks and local.value == 0:
+                    continue  # a zero local gradient of a blocking gate passes 0 on
+                if op.blocks and local.value is None:
+                    term = spell.node("masked_mul", local, Code(upstream)).text
+                else:
+                    term = upstream if local.value == 1.0 else f"{upstream} * ({local.text})"
                 text = f"bp.sum_to({term}, np.shape({var[j]}))"
             if j in grad:
                 body.append(f"    {grad[j]} = {grad[j]} + {text}")

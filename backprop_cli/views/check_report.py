@@ -176,21 +176,42 @@ def render_json(report: CheckReport) -> str:
     return json.dumps(document(report), indent=2, allow_nan=False, ensure_ascii=False)
 
 
-def tensor_lines(report: list, digits: int, width: int) -> list:
+def tensor_lines(report: list, digits: int, width: int, tolerance: float = 1e-6) -> list:
     """The check of a tensor program: one row an input (its shape, how it was checked, the worst
-    relative error and where), no wider than ``width``."""
+    relative error and where), no wider than ``width``; the notes under it.  A relative error within
+    the tolerance is shown as "<= tolerance", and the numeric derivative to the digits its own error
+    leaves: below that, it is rounding, which differs from one machine's BLAS to another's."""
     from ..core.ops import shape_text
     from .console import GRAD_STYLE
-    from .styled import columns
+    from .styled import columns, prose
 
     headers = ["input", "shape", "checked", "worst rel. error", "where", "backprop", "numeric", "result"]
     right = [False, False, False, True, False, True, True, True]
-    rows = [[(c.name, None), (shape_text(c.shape), None), (c.method, None), (show(c.worst_error, 2), None),
-             (c.where or "-", None), (show(c.analytic, digits), GRAD_STYLE), (show(c.numeric, digits), None),
-             ("kink nearby", "yellow") if c.kink else ("ok", "green") if c.passed else ("FAIL", "bold red")]
+    words = {**WORDS, "kink": "kink nearby", "near-kink": "kink nearby"}
+    rows = [[(c.name, None), (shape_text(c.shape), None), (c.method, None),
+             (f"<= {show(tolerance, 3)}" if c.worst_error <= tolerance else show(c.worst_error, 2), None),
+             (c.where or "-", None), (show(c.analytic, digits), GRAD_STYLE),
+             (show(c.numeric, _known_digits(c.numeric, c.numeric_error, digits)), None),
+             (words[c.status], STYLES[c.status])]
             for c in report]
-    return columns(headers, rows, right, width)
+    out = columns(headers, rows, right, width)
+    notes = [c for c in report if c.note]
+    if notes:
+        out.append([])
+        out += [prose(f"{c.name}{' ' + c.where if c.where else ''}: {c.note}") for c in notes]
+    return out
 
 
-def render_tensor_table(report: list, console, digits: int) -> None:
-    _write(console, lambda width: tensor_lines(report, digits, width))
+def _known_digits(value: float, error: float, digits: int) -> int:
+    """The significant digits of ``value`` that its error leaves standing (at most ``digits``): the
+    rest of a finite difference is rounding, which differs from one machine's BLAS and SIMD exp to
+    another's."""
+    import math
+
+    if not (value and math.isfinite(value) and error > 0 and math.isfinite(error)):
+        return digits
+    return max(1, min(digits, math.floor(math.log10(abs(value) / error))))
+
+
+def render_tensor_table(report: list, console, digits: int, tolerance: float = 1e-6) -> None:
+    _write(console, lambda width: tensor_lines(report, digits, width, tolerance))

@@ -27,8 +27,12 @@ def describe_gate(op) -> dict:
     lo, hi = op.arity
     variadic = hi is None
     call = applied(op.name, labels).raw if not variadic else f"{op.name}({', '.join(labels)}, ...)"
+    computed = None
     if op.forward_expr.kind == "lib":
         forward = call
+    elif op.collapses is not None:  # the textbook form; the one computed (which never overflows) beside it
+        forward = f"{call} = {formula(op.collapses, labels, None, None, op.name)}"
+        computed = formula(op.forward_expr, labels, None, None, op.name)
     else:
         forward = f"{call} = {formula(op.forward_expr, labels, None, None, op.name)}"
     out = applied(op.name, labels)
@@ -44,8 +48,43 @@ def describe_gate(op) -> dict:
         local.append(text)
     fixed = len(op.params) - len(op.defaults)
     defaults = dict(zip(op.params[fixed:], op.defaults))
-    return {"name": op.name, "arity": [lo, hi], "inputs": inputs, "forward": forward,
-            "local": local, "pattern": op.pattern, "defaults": defaults}
+    row = {"name": op.name, "arity": [lo, hi], "inputs": inputs, "forward": forward,
+           "local": local, "pattern": op.pattern, "defaults": defaults}
+    if computed is not None:
+        row["computed"] = computed
+    return row
+
+
+#: example input shapes the array gates' shape rules are shown on, tried in order (the first a
+#: gate's rule accepts is shown): a matrix, a matrix and one that fits it, N logits and N labels
+_EXAMPLE_SHAPES = [((2, 3),), ((2, 3), (3, 4)), ((2, 3), (2,))]
+
+
+def _shape_example(gate, n_inputs: int) -> str:
+    """The gate's shape rule on example shapes, as "(2x3), (3x4) -> (2x4)": derived from the rule."""
+    from ..core.ops import ShapeError, shape_text
+
+    for shapes in _EXAMPLE_SHAPES:
+        if len(shapes) != n_inputs:
+            continue
+        if gate.static == -1:  # reshape: the shape wanted
+            statics = tuple(reversed(shapes[0]))
+        elif gate.static and gate.defaults:
+            statics = tuple(gate.defaults[-gate.static:])
+        else:
+            statics = (0,) * gate.static  # index: the first row
+        try:
+            out = gate.shape(list(shapes), statics)
+        except (ShapeError, TypeError, ValueError, IndexError):
+            continue
+        fixed = [f"shape={statics}"] if gate.static == -1 else \
+            [f"{p}={v}" for p, v in zip(gate.params[n_inputs:], statics)]
+        text = ", ".join(shape_text(x) for x in shapes) + ("; " + ", ".join(fixed) if fixed else "") + \
+            f" -> {shape_text(out)}"
+        if statics == (None,):  # a reduction: over everything, or along an axis
+            text += f"; axis=0 -> {shape_text(gate.shape(list(shapes), (0,)))}"
+        return text
+    return ""
 
 
 def describe_array_gate(gate) -> dict:
@@ -65,7 +104,7 @@ def describe_array_gate(gate) -> dict:
            for k, e in enumerate(gate.vjp_exprs)]
     defaults = dict(zip(gate.params[len(gate.params) - len(gate.defaults):], gate.defaults))
     return {"name": gate.name, "arity": [lo, hi], "inputs": inputs, "forward": forward, "vjp": vjp,
-            "pattern": gate.pattern, "defaults": defaults}
+            "pattern": gate.pattern, "defaults": defaults, "shapes": _shape_example(gate, len(inputs))}
 
 
 def gate_table() -> list:
@@ -75,7 +114,7 @@ def gate_table() -> list:
         [describe_array_gate(g) for g in gates if not g.elementwise]
 
 
-_KEYS = ("name", "arity", "inputs", "forward", "local", "vjp", "pattern", "defaults")
+_KEYS = ("name", "arity", "inputs", "forward", "computed", "local", "vjp", "pattern", "defaults", "shapes")
 
 
 def as_json(rows: list) -> list:
@@ -112,6 +151,10 @@ def render(rows: list, width: int) -> str:
                  "output; a reduction's dout spreads back over the reduced axis):", more="")
             out.append("")
         forward = r["forward"]
+        if "computed" in r:
+            forward += f"   (computed as {r['computed']}, which never overflows)"
+        if r.get("shapes"):
+            forward += f"   shapes: {r['shapes']}"
         if r["defaults"]:
             forward += "   (" + ", ".join(f"{p} = {_default(d)}" for p, d in r["defaults"].items()) + \
                 " when left out)"

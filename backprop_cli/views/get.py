@@ -1,7 +1,8 @@
 """`eval --get`: one number (or array) by name, for scripts (like `qalc -t`), and `eval -o FILE.npz`.
 
 NAME is the output's name, any name the program binds (an input, an assignment, a short name such as
-t3), or d<out>/d<name>: the output's gradient with respect to that node.  An array is printed row by
+t3), or d<out>/d<name> (d<name> for short, where no value has that name): the output's gradient with
+respect to that node.  An array is printed row by
 row: its numbers separated by spaces at full precision, one row a line (the last axis is the row).
 """
 
@@ -12,7 +13,7 @@ import re
 from ..core.engine import Result
 from ..base.errors import InputError
 
-_DERIVATIVE = re.compile(r"d\(?([^()/]+?)\)?/d\(?([^()/]+?)\)?\Z")
+_DERIVATIVE = re.compile(r"[d∂]\(?([^()/]+?)\)?/[d∂]\(?([^()/]+?)\)?\Z")
 
 
 def _node(result: Result, name: str, what: str) -> int:
@@ -35,7 +36,7 @@ def _node(result: Result, name: str, what: str) -> int:
     hint = f"Did you mean '{close}'? " if close else ""
     raise InputError(f"--get {what}: the program has no value named '{name}'",
                      f"{hint}Names: {', '.join(dict.fromkeys(known))}; for a gradient: "
-                     f"d{g.output_name}/d{next(iter(g.inputs), 'x')}.")
+                     f"d{g.output_name}/d{next(iter(g.inputs), 'x')} or d{next(iter(g.inputs), 'x')}.")
 
 
 def lookup(result: Result, name: str) -> float:
@@ -49,7 +50,18 @@ def lookup(result: Result, name: str) -> float:
             raise InputError(f"--get {name}: gradients are of the output, {g.output_name}",
                              f"To differentiate {top}, add --of {top}.")
         return result.grads[_node(result, wrt, name)]
+    if text[:1] == "d" and len(text) > 1 and not _names_a_value(result, text) and _names_a_value(result, text[1:]):
+        return result.grads[_node(result, text[1:], name)]  # dx, short for df/dx, as --expect has it
     return result.values[_node(result, text, name)]
+
+
+def _names_a_value(result: Result, name: str) -> bool:
+    g = result.graph
+    if name == g.output_name or name in g.bindings or name in g.inputs:
+        return True
+    from .notation import short_names
+
+    return name in short_names(g)
 
 
 def text(value) -> str:

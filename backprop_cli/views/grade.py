@@ -126,7 +126,7 @@ def backward_lines(report, digits: int) -> list:
         should = f"       should be {show(gl.expected_total, digits)}"
         if gl.upstream is not None and gl.gates:
             gate = gl.gates[0]
-            should += (f": upstream d{gate} = {show(gl.upstream, digits)} x local "
+            should += (f": upstream d{gate} = {show(gl.upstream, digits)} × local "
                        f"∂{gate}/∂{st.target[1:]} = {show(gl.local, digits)}")
             if gl.expected != gl.expected_total:
                 should += f", added to {show(gl.expected_total - gl.expected, digits)}"

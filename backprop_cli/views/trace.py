@@ -1,6 +1,6 @@
 """The trace: the forward pass as a legend of short names (t3 = 1 + t2 = 1 + 0.3679 = 1.368), then
 the backward pass gate by gate in reverse topological order, every edge in those names
-(t3 -> t2: upstream -0.5344 x local 1 = -0.5344), and the sum where a branch adds.  Everything is
+(t3 -> t2: upstream -0.5344 × local 1 = -0.5344), and the sum where a branch adds.  Everything is
 read from the engine's Result (``values``, ``grads``, ``local``, ``contrib``); nothing is recomputed.
 
 The trace is produced part by part (``parts``) and written as it is made, so a million-gate trace
@@ -91,7 +91,7 @@ def parts(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
                 line.append(("   (input)", NOTE_STYLE))
         lines.append(line)
     lines.append([])
-    lines.append(prose("Backward pass: upstream x local = what flows on", HEAD_STYLE))
+    lines.append(prose("Backward pass: upstream × local = what flows on", HEAD_STYLE))
     lines.append([(f"  {dtop}{_d(name[out])} = ", None), ("1", G), BREAK,
                   *prose("   (the output's gradient with respect to itself)", NOTE_STYLE)])
     yield "forward", lines
@@ -132,7 +132,7 @@ def parts(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
             loc_text = show(local[i][k], digits)
             formula = local_formula(g, i, k, name)
             edge = [(f"  {own} -> {(name[j] + ':').ljust(width + 1)} upstream ", None), (upstream, G),
-                    (" x local ", None), BREAK]
+                    (" × local ", None), BREAK]
             if formula and formula != loc_text:
                 edge += [(f"({formula} = ", None), (loc_text, G), (")", None)]
             else:

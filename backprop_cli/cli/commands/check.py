@@ -136,11 +136,13 @@ def _check_tensors(result, tolerance, fmt, digits, seed, method, directions) -> 
         click.echo(json.dumps({"inputs": [
             {"name": c.name, "shape": list(c.shape), "method": c.method, "worst_error": json_value(c.worst_error),
              "where": c.where, "analytic": json_value(c.analytic), "numeric": json_value(c.numeric),
-             "status": "kink" if c.kink else "pass" if c.passed else "fail"} for c in report], "tolerance": tolerance}, indent=2))
+             "numeric_error": json_value(c.numeric_error), "step": json_value(c.step),
+             "status": "kink" if c.kink else c.status, "note": c.note} for c in report],
+            "tolerance": tolerance}, indent=2))
     else:
         from ...views.check_report import render_tensor_table
 
-        render_tensor_table(report, view_console(), digits)
+        render_tensor_table(report, view_console(), digits, tolerance)
     failures = [c for c in report if not c.passed]
     if failures:
         raise MathError(f"gradient check failed for {', '.join(c.name for c in failures)}: worst relative "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 
@@ -43,6 +45,7 @@ class ExpressionCommand(click.Command):
                 # its value is not a second word of EXPR
                 return self._parse(ctx, out)
             if len(words) > 1 and not any(p.nargs == -1 for p in self.params if isinstance(p, click.Argument)):
+                _stray_word(ctx, args, words, known, takes_value)
                 import shlex
 
                 joined = " ".join(words)
@@ -74,6 +77,30 @@ class escaped_usage_errors:
 
             error.message = cut_long_words(escape_controls(error.message))
         return False
+
+
+_VALUE_WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*=[^=,]+(,[A-Za-z_][A-Za-z_0-9]*=[^=,]+)*\Z")
+
+
+def _stray_word(ctx, args: list, words: list, known: set, takes_value: set) -> None:
+    """A word besides EXPR that is not part of an expression: say what it looks like.  A short option
+    the command lacks (-o FILE), or NAME=VALUE (input values split from their --at by a space)."""
+    name = ctx.info_name
+    for word in words:
+        if re.fullmatch(r"-[A-Za-z]", word) and word not in known:
+            raise click.UsageError(f"{word} is not an option of backprop {name}: see backprop {name} --help", ctx)
+    for word in words[1:]:
+        if not _VALUE_WORD.match(word):
+            continue
+        k = args.index(word)
+        before = args[k - 2:k] if k >= 2 else []
+        if before and before[0] in takes_value and "=" in before[1] and before[0] not in ("-f", "--file"):
+            raise click.UsageError(
+                f"'{_shown(word)}' came as a word of its own after {before[0]} {_shown(before[1])}: "
+                f"{before[0]} takes one list without spaces.  Write {before[0]} "
+                f"{_shown(before[1] + ',' + word)} (or repeat {before[0]}).", ctx)
+        raise click.UsageError(f"'{_shown(word)}' looks like input values: give them with --at "
+                               f"{_shown(word)}.", ctx)
 
 
 def _looks_like_expression(arg: str, known: set, takes_value: set) -> bool:

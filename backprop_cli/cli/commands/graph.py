@@ -43,7 +43,8 @@ def command(program, collapse, fmt, out, digits):
     if out is not None:
         suffix = os.path.splitext(out)[1].lower()
         if suffix not in SUFFIXES and fmt is not None:
-            suffix = {"dot": ".dot", "mermaid": ".mmd"}[fmt]  # -o /dev/stdout, a FIFO: --format decides
+            # -o /dev/stdout, a FIFO: --format decides (the first text suffix that writes it)
+            suffix = next(s for s, (written, picture) in SUFFIXES.items() if written == fmt and picture is None)
         if suffix not in SUFFIXES:
             raise InputError(f"-o {printable(out, 200)}: unknown suffix '{printable(suffix)}'",
                              "Use .dot or .gv (DOT text), .mmd (Mermaid text), .tex (TikZ), or .svg, .png, .pdf (a picture "

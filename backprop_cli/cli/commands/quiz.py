@@ -32,7 +32,7 @@ def command(program, random_, seed, answers, only, significant, fmt, digits, out
     Asks for each node's forward value in order, then each gradient going
     backwards, as in the lecture's figures.  A wrong answer gets a diagnosis
     (sign flipped, missing upstream factor, ...) and one more try; then the
-    answer with its working, upstream x local.  Ends with the score and the
+    answer with its working, upstream × local.  Ends with the score and the
     steps to review.
 
     Answers come from the terminal, or one a line from --answers FILE or a pipe

@@ -167,7 +167,7 @@ def _connect(Client, scheduler: str, timeout: float):
                          "(the address accepts connections, but no scheduler handshake came back)",
                          CONNECT_HINT + "  --timeout sets how long to wait.")
     error = box.get("error")
-    if isinstance(error, (OSError, TimeoutError, ValueError)):
+    if isinstance(error, (OSError, TimeoutError, ValueError, TypeError)):
         raise InputError(f"cannot reach the Dask scheduler at {shown(scheduler)}: {shown(str(error), 120)}",
                          CONNECT_HINT) from None
     if error is not None:
@@ -186,6 +186,11 @@ def _client(scheduler: Optional[str], workers: Optional[int], timeout: float = 3
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
     if scheduler:
+        scheme = scheduler.partition("://")[0].lower() if "://" in scheduler else "tcp"
+        if scheme not in ("tcp", "inproc", "ws", "ucx"):
+            raise InputError(f"--scheduler {shown(scheduler)}: the {shown(scheme)}:// scheme is not supported",
+                             "Give the scheduler's address as tcp://HOST:PORT (TLS needs a security "
+                             "configuration that backprop does not take).")
         return _connect(Client, scheduler, timeout), None
     cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                            processes=True, dashboard_address=None, silence_logs=logging.ERROR)

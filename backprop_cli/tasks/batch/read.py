@@ -383,6 +383,8 @@ class JsonlReader(TextReader):
         super().__init__(stream, origin, first_line - 1, first.encode("utf-8") + rest, end)
         try:
             record = json.loads(first)
+        except RecursionError:
+            raise InputError(f"{shown(origin)}, line {first_line}: its arrays are nested too deep") from None
         except ValueError as e:
             raise InputError(f"{shown(origin)}, line {first_line}: not valid JSON ({shown(str(e))})") from None
         if not isinstance(record, dict):
@@ -426,6 +428,8 @@ class JsonlReader(TextReader):
 def _json_row(line: str, names: list):
     try:
         record = json.loads(line)
+    except RecursionError:
+        raise ValueError("has arrays nested too deep") from None
     except ValueError as e:
         raise ValueError(f"is not valid JSON ({shown(str(e))})") from None
     if not isinstance(record, dict):
@@ -459,6 +463,18 @@ def _floats(column) -> np.ndarray:
     return np.concatenate([c.to_numpy(zero_copy_only=False) for c in chunks]) if chunks else np.zeros(0)
 
 
+def _as_floats(array, name: str, origin: str) -> np.ndarray:
+    """A numeric column as float64; an integer a double cannot hold exactly (beyond 2^53) is refused."""
+    pa = arrow("Parquet and Arrow IPC")
+    try:
+        return array.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        big = next((v for v in array.to_pylist() if isinstance(v, int) and abs(v) > 2**53), None)
+        what = f"the integer {big}, beyond 2^53," if big is not None else "a value"
+        raise InputError(f"{shown(origin)}: column {shown(name)} has {what} which a double cannot hold exactly",
+                         "Store the column as float64 (or as smaller integers).") from None
+
+
 class ColumnarReader(Reader):
     unit = "row"
 
@@ -466,6 +482,10 @@ class ColumnarReader(Reader):
         super().__init__(origin)
         self.schema = schema
         self.columns = list(schema.names)
+        twice = sorted({name for name in self.columns if self.columns.count(name) > 1})
+        if twice:
+            raise InputError(f"{shown(origin)}: more than one column is named {shown(twice[0])}",
+                             "Give every column its own name.")
 
     def column_type(self, name):
         return self.schema.field(name).type
@@ -492,7 +512,7 @@ class ColumnarReader(Reader):
             mask = pa.array(keep)
             arrays = {name: a.filter(mask) for name, a in arrays.items()}
             rows = rows[keep]
-        columns = {name: a.cast(pa.float64()).to_numpy(zero_copy_only=False) for name, a in arrays.items()}
+        columns = {name: _as_floats(a, name, self.origin) for name, a in arrays.items()}
         table = None
         if extra:
             table = pa.Table.from_batches([batch.select(list(extra))])

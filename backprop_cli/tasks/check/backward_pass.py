@@ -9,7 +9,7 @@ The student's gates are the program's named values: each statement ``q = x + y``
 names it uses to q.  Its local gradients dq/dx come from the engine's edges inside that statement
 (backpropagated from q down to the names it reads), so a whole ``sigx = 1/(1 + exp(-x))`` is one gate,
 as in the course notes.  A line for dx is taken to backprop through the gate(s) whose d<gate> it reads
-(else the gate that explains its number), and should add upstream x local; what dx holds after it
+(else the gate that explains its number), and should add upstream × local; what dx holds after it
 should be the sum of the gates handled so far, and after its last line the full gradient.
 """
 
@@ -98,7 +98,7 @@ class Gates:
         return [(G, s) for G in gates for s in range(len(self.edges[G][node]))]
 
     def amount(self, node: int, units) -> float:
-        """What the shares ``units`` send node: upstream x local, summed."""
+        """What the shares ``units`` send node: upstream × local, summed."""
         return sum(self.result.grads[G] * self.share(G, node, s) for G, s in units)
 
 
@@ -185,12 +185,28 @@ def _reads(text: str) -> list:
     return out
 
 
+_LECTURE_TARGET = re.compile(r"(^|;)([ \t]*)[d∂]([A-Za-z_][A-Za-z_0-9]*)/[d∂]([A-Za-z_][A-Za-z_0-9]*)(?=[ \t]*[-+*/]?=(?!=))",
+                             re.M)
+
+
+def short_targets(source: str) -> str:
+    """A line that assigns ``df/dx = ...`` (the lecture's name) as ``dx = ...``, padded so that every
+    column (and so every caret) stays where it was.  Only a statement's target: on the right,
+    ``df/dq`` is a division."""
+    def short(m):
+        whole = m.group(0)
+        name = f"d{m.group(4)}"
+        return m.group(1) + m.group(2) + name + " " * (len(whole) - len(m.group(1) + m.group(2)) - len(name))
+    return _LECTURE_TARGET.sub(short, source)
+
+
 def split_program(source: str, origin: str = "") -> tuple:
     """A program holding both passes to (forward text, backward text or None).  The backward part
     starts at the first line that assigns d<name> for a name defined above it.  The backward text
     keeps the forward part's line breaks (blanked), so its line numbers are the file's."""
     from ...language.parser import parse_statements
 
+    source = short_targets(source)
     g, statements = parse_statements(source, origin)
     assigned: set = set()
     for st in statements:
@@ -211,6 +227,7 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
     from ...core.engine import forward
     from ...base.text import LineIndex
     from ...language.parser import parse_statements
+    from ...language.values import first_array
     from ...base.suggest import nearest
 
     result = gates.result
@@ -218,7 +235,12 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
     forward_names = dict(fwd.bindings)
     forward_names.setdefault(result.output_name, fwd.output)
     bound = list(forward_names) + ["d" + n for n in forward_names]
+    written, source = source, short_targets(source)  # the same columns: lines are shown as written
     g, raw = parse_statements(source, origin, bound)
+    array = first_array(g)
+    if array is not None and not getattr(result.value, "ndim", 0):
+        raise SourceError("an array in the backward pass of a scalar program: every gradient is one number",
+                          source, g.start[array], g.end[array], origin)
     if any(st[0] == "input" for st in raw):
         raise InputError(f"{origin or 'the backward pass'}: an 'input' line in the backward pass",
                          "Declare inputs in the forward pass.")
@@ -246,6 +268,7 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
         end = statement_end(source, start)
         text = " ".join(source[start:end].split())
         after = text.split(op, 1)[1] if op in text else text
+        text = " ".join(written[start:end].split())
         statements.append(Statement(lines.line_col(start)[0], start, text, name, op, node, rhs, _reads(after)))
     values = forward(g, at, allow_nonfinite=True)
     return statements, values, at
@@ -357,7 +380,7 @@ def grade_statements(gates: Gates, statements: list, values: list, initial: dict
         if node == g.output:
             chosen, expected_c = [], 1.0 if not has_prev else 0.0
         else:
-            part = st.op == "+=" or last_line[st.target] > k
+            part = has_prev or last_line[st.target] > k  # one of several lines for this gradient
             chosen = _choose(gates, node, reads_gates, remaining, contribution, used, tolerance, part)
             expected_c = gates.amount(node, chosen)
         chosen_gates = list(dict.fromkeys(G for G, _ in chosen))
@@ -473,17 +496,22 @@ def _local_mistakes(gates: Gates, node: int, units: list):
     G = units[0][0]
     picked = {gates.edges[G][node][s] for _, s in units}
     inside, acc = gates.inside[G], gates.acc[G]
-    tangent: dict = {}  # engine node inside -> d node' / d node along the picked shares
+    def sweep(sub=None) -> dict:
+        """d node' / d node along the picked shares for every engine node inside, with the local
+        gradient of edge ``sub`` = (i, k, w) replaced by w."""
+        tangent: dict = {}
+        for i in inside:
+            total = 0.0
+            for k, (j, local) in enumerate(zip(g.args[i], result.local[i])):
+                t = (1.0 if (i, k) in picked else 0.0) if j == node else tangent.get(j, 0.0)
+                if t:
+                    total += (sub[2] if sub is not None and sub[0] == i and sub[1] == k else local) * t
+            tangent[i] = total
+        return tangent
 
-    def reach(i, k, j):
-        if j == node:
-            return 1.0 if (i, k) in picked else 0.0
-        return tangent.get(j, 0.0)
-
-    for i in inside:
-        tangent[i] = sum(local * reach(i, k, j)
-                         for k, (j, local) in enumerate(zip(g.args[i], result.local[i])))
+    tangent = sweep()
     right = tangent[G]
+    exact = len(inside) <= 64  # a small gate is swept again (no cancellation); a big one by the difference
     for i in inside:
         op = GATES.get(g.op[i])
         if op is None or not op.mistakes:
@@ -491,7 +519,7 @@ def _local_mistakes(gates: Gates, node: int, units: list):
         xs = [result.values[j] for j in g.args[i]]
         for m, (code, _words, _exprs) in enumerate(op.mistakes):
             for k, j in enumerate(g.args[i]):
-                t = reach(i, k, j)
+                t = (1.0 if (i, k) in picked else 0.0) if j == node else tangent.get(j, 0.0)
                 wrong = _wrong_local(g.op[i], m, k, len(xs))
                 if t == 0 or wrong is None:
                     continue
@@ -499,7 +527,8 @@ def _local_mistakes(gates: Gates, node: int, units: list):
                     w = float(wrong(result.values[i], xs, k))
                 except (ArithmeticError, ValueError, TypeError):
                     continue
-                yield code, right + acc[i] * (w - result.local[i][k]) * t, i
+                value = sweep((i, k, w))[G] if exact else right + acc[i] * (w - result.local[i][k]) * t
+                yield code, value, i
 
 
 def _explain(gates: Gates, node: int, units: list, c: float, used: dict, tolerance: float):
@@ -526,9 +555,16 @@ def _explain(gates: Gates, node: int, units: list, c: float, used: dict, toleran
     locs += list(_local_mistakes(gates, node, units))  # the gate table's, for this gate
     if not _same(local, 1.0, tolerance):
         locs.append(("no-local", 1.0, None))
-    # One slip before two: a wrong upstream, then a slip in the local gradient, then a missing upstream.
-    pairs = [(a, right) for a in ups[1:2] if a[0] == "upstream"] + [(ups[0], b) for b in locs]
-    pairs += [(a, right) for a in ups[1:] if a[0] == "no-upstream"]
+    # One slip before two: a wrong upstream, then a slip in the local gradient, then a missing upstream
+    # (before a missing local gradient where the line does not read d<gate>: the same number, and
+    # the upstream is what such a line left out).
+    no_upstream = [(a, right) for a in ups[1:] if a[0] == "no-upstream"]
+    pairs = [(a, right) for a in ups[1:2] if a[0] == "upstream"]
+    if mine is None:
+        pairs += [(ups[0], b) for b in locs if b[0] != "no-local"] + no_upstream
+        pairs += [(ups[0], b) for b in locs if b[0] == "no-local"]
+    else:
+        pairs += [(ups[0], b) for b in locs] + no_upstream
     pairs += [(a, b) for a in ups[1:] for b in locs if (a[0], b[0]) != ("no-upstream", "no-local")]
     for (up_code, up), (local_code, wrong, at) in pairs:
         value = up * wrong
@@ -605,11 +641,14 @@ def diagnose(gates: Gates, node: int, chosen: list, c: float, used: dict, reads,
 
 
 def _table_words(gates: Gates, i: int, code: str) -> str:
-    """A gate-table mistake at engine node i in words: the gate's rule, and where it sits."""
+    """A gate-table mistake at engine node i in words: where it sits, its inputs' values (the mul
+    gate's other input, the max's winner), and the gate's rule."""
     g = gates.result.graph
     op = GATES[g.op[i]]
     where = gates.name_of.get(i) or g.label(i, 30)
-    return f"at {where}, {op.pattern}"
+    inputs = ", ".join(f"{gates.name_of.get(j) or g.label(j, 20)} = {show(gates.result.values[j], 4)}"
+                       for j in dict.fromkeys(g.args[i]) if g.op[j] != "const")
+    return f"at {where}{f' ({inputs})' if inputs else ''}, {op.pattern}"
 
 
 def _operand(text: str) -> str:

@@ -183,9 +183,17 @@ def check(result: Result, tolerance: float = DEFAULT_TOLERANCE, method: str = "a
     from .points import evaluator
 
     evaluate = evaluator(result, pieces, probes, len(probes) * sum(live) > SCALAR_WORK)
-    report.inputs = _drive([_check_probe(result, p, pieces, noise, tolerance) for p in probes], probes,
-                           evaluate, progress)
+    report.inputs = check_probes(result, probes, pieces, noise, tolerance, evaluate, progress)
     return report
+
+
+def check_probes(result: Result, probes: list, pieces: list, noise: float, tolerance: float, evaluate,
+                 progress=None) -> list:
+    """One InputCheck a probe: its steps, its finite differences with their own error bound, its
+    verdict.  ``evaluate`` answers requests [(probe, positions)] with runs (f, moved pieces); the
+    tensor check (``tensors.py``) gives its own, over arrays, and shares everything else."""
+    return _drive([_check_probe(result, p, pieces, noise, tolerance) for p in probes], probes, evaluate,
+                  progress)
 
 
 def _drive(checks: list, probes: list, evaluate, progress) -> list:
@@ -247,7 +255,7 @@ def _check_probe(result: Result, probe: Probe, pieces: list, noise: float, toler
         h /= SHRINK
     valid = [k for k, st in enumerate(ladder) if st.valid]
     if at_kink is not None or not valid:
-        st = ladder[-1] if at_kink is None else ladder[0]
+        st = ladder[0]  # no step stays on one piece: the default step (the least rounding) is shown
     elif len(ladder) == 1:
         st = ladder[0]
     else:
@@ -281,12 +289,12 @@ def _check_probe(result: Result, probe: Probe, pieces: list, noise: float, toler
             kink = g.op[st.crossed] in _KINK_GATES
             check.status = "near-kink" if kink else "inconclusive"
             check.note = (f"{'near a kink' if kink else 'near a singularity'}: "
-                          f"{_describe(g, result.values, st.crossed)} is within {show(st.h, 2)} of "
+                          f"{_describe(g, result.values, st.crossed)} is within {show(ladder[-1].h, 2)} of "
                           f"{'its kink' if kink else 'a singularity'}, so finite differences cannot see the slope")
         else:
             check.status = "inconclusive"
             where = f"of {name} = {show(x, 6)}" if probe.value is not None else f"of the point along {name}"
-            check.note = f"f is not finite within {show(st.h, 2)} {where}: finite differences cannot be taken"
+            check.note = f"f is not finite within {show(ladder[-1].h, 2)} {where}: finite differences cannot be taken"
         return check
     notes = []
     if st.h != first_h:
@@ -360,6 +368,8 @@ def rounding_noise(result: Result) -> float:
     intermediate cancels out, (x + 1e10) - 1e10 say, and finite differences become noise."""
     g = result.graph
     live = g.live()
+    if type(result.value) is not float:  # a tensor program: arrays, and reductions that round as they add
+        return _array_rounding_noise(result, live)
     total = abs(result.value)
     for i, (op, v, d) in enumerate(zip(g.op, result.values, result.grads)):
         if live[i] and op != "const":
@@ -369,6 +379,45 @@ def rounding_noise(result: Result) -> float:
     return EPS * total
 
 
+def _array_rounding_noise(result: Result, live) -> float:
+    """``rounding_noise`` over arrays: every element's rounding times its gradient, and, for a gate
+    that adds many terms (a sum, a matmul, softmax's denominator), the rounding of those additions:
+    about log2(n) roundings of the sum of the |terms| (numpy adds pairwise)."""
+    import numpy as np
+
+    from ...core.ops import GATES
+
+    g = result.graph
+    with np.errstate(all="ignore"):
+        total = float(np.sum(np.abs(result.values[g.output])))
+        for i, (op, v, d) in enumerate(zip(g.op, result.values, result.grads)):
+            if not live[i] or op == "const":
+                continue
+            total += _finite_sum(np.abs(np.asarray(v) * d))
+            if not GATES[op].elementwise and g.args[i]:
+                x = np.asarray(result.values[g.args[i][0]])
+                if op == "matmul":
+                    y = np.asarray(result.values[g.args[i][1]])
+                    terms = x.shape[-1] if x.ndim else 1
+                    size = _finite_sum(np.abs(np.matmul(np.abs(x), np.abs(y)) * d))
+                else:
+                    terms = max(1, x.size // max(1, np.size(v)))
+                    size = _finite_sum(np.abs(x)) * float(np.max(np.abs(d), initial=0.0))
+                total += math.log2(terms + 1) * size
+    return EPS * total
+
+
+def _finite_sum(a) -> float:
+    import numpy as np
+
+    a = np.asarray(a)
+    t = float(np.sum(a[np.isfinite(a)])) if a.ndim else (float(a) if math.isfinite(a) else 0.0)
+    return t if math.isfinite(t) else 0.0
+
+
 def _describe(g: Graph, values: list, i: int) -> str:
-    ins = ", ".join(show(values[j], 6) for j in g.args[i])
+    from ...core.ops import shape_text
+
+    ins = ", ".join(show(float(values[j]), 6) if getattr(values[j], "ndim", 0) == 0 else
+                    shape_text(values[j].shape) for j in g.args[i])
     return f"{g.label(i, 40)} ({g.op[i]} of {ins})"

@@ -19,6 +19,26 @@ from ...base.numbers import show
 EQUAL_NOISE = 1e-12  # relative: two ways of computing the same number differ by this much
 _DECIMAL = re.compile(r"\s*[+-]?(\d*)\.(\d+)(?:[eE]([+-]?\d+))?\s*\Z")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
+#: the lecture's name for a gradient, df/dx (or ∂f/∂x, d(f)/d(x)): the same as dx
+_DERIVATIVE = re.compile(r"[d∂]\(?([A-Za-z_][A-Za-z_0-9]*)\)?/[d∂]\(?([A-Za-z_][A-Za-z_0-9]*)\)?\Z")
+
+
+def gradient_name(name: str) -> str:
+    """``df/dx`` (the lecture's notation) -> ``d:f:x``, a name resolve() reads; other names unchanged."""
+    m = _DERIVATIVE.match(name.replace(" ", ""))
+    return f"d:{m.group(1)}:{m.group(2)}" if m else name
+
+
+def _is_name(name: str) -> bool:
+    return bool(_NAME.match(name)) or name.startswith("d:")
+
+
+def formula_names(result: Result) -> dict:
+    """The names a --grad formula may use: the program's, and the output's (f, or its own name)."""
+    names = dict(result.graph.bindings)
+    names.setdefault(result.output_name, result.graph.output)
+    names.setdefault("f", result.graph.output)
+    return names
 
 
 @dataclass
@@ -92,6 +112,12 @@ def resolve(result: Result, name: str, option: str) -> tuple:
     from ...base.suggest import nearest
 
     known = targets(result)
+    if name.startswith("d:"):  # df/dx
+        _, top, wrt = name.split(":")
+        if top not in (result.output_name, "f") and known.get(top) != ("value", result.graph.output):
+            raise InputError(f"{option} d{top}/d{wrt}: gradients are of the output, {result.output_name}",
+                             f"Write d{result.output_name}/d{wrt}, or dx for short.")
+        name = "d" + wrt
     if name in known:
         return known[name]
     inputs = list(result.graph.inputs)
@@ -119,24 +145,24 @@ def parse_expect(items) -> list:
             if not part.strip():
                 continue
             name, eq, text = part.partition("=")
-            name = name.strip()
+            name = gradient_name(name.strip())
             from ...base.text import printable
 
-            if not eq or not _NAME.match(name) or not text.strip():
+            if not eq or not _is_name(name) or not text.strip():
                 raise InputError(f"--expect: '{printable(part)}' is not NAME=VALUE",
                                  "Write the numbers you worked out, e.g. --expect dx=-4,dy=-4,dz=3 or f=-12.")
             try:
                 value = constant(text)
             except InputError as e:
                 raise InputError(f"--expect {name}: {e.message}", e.hint) from None
-            out.append((name, value, text.strip()))
+            out.append((part.partition("=")[0].strip(), value, text.strip()))
     return out
 
 
 def check_expected(result: Result, expected: list, tolerance: float) -> list:
     comparisons = []
     for name, value, text in expected:
-        kind, node = resolve(result, name, "--expect")
+        kind, node = resolve(result, gradient_name(name), "--expect")
         comparisons.append(compare(name, value, true_number(result, kind, node), tolerance, text))
     return comparisons
 
@@ -168,7 +194,7 @@ def parse_formulas(grads, grad_file: Optional[str]) -> list:
     for text, origin in lines:
         name, eq, formula = text.partition("=")
         name = name.strip()
-        if not eq or not _NAME.match(name) or not formula.strip():
+        if not eq or not _is_name(gradient_name(name)) or not formula.strip():
             from ...base.text import printable
 
             raise InputError(f"{origin}: '{printable(text)}' is not 'd<name> = formula'",
@@ -179,17 +205,25 @@ def parse_formulas(grads, grad_file: Optional[str]) -> list:
 
 def bind_formulas(result: Result, formulas: list) -> None:
     """Parse each formula over the program's names; an unknown name is an input error."""
-    from ...language.program import build
     from ...base.suggest import nearest
+    from ...base.text import printable
+    from ...language.program import build
+    from ...language.values import first_array
 
-    names = list(result.graph.bindings)
+    names = list(formula_names(result))
     for f in formulas:
-        f.kind, f.node = resolve(result, f.name, f.origin)
+        f.kind, f.node = resolve(result, gradient_name(f.name), f.origin)
         try:
             f.graph = build(f.text, at=names, origin=f"{f.origin} ({f.name})")
         except SourceError as e:
             raise InputError(f"{f.origin}: {f.name} = {e.message}\n{caret(f.text, e.start, e.end)}", e.hint) from None
-        unknown = [n for n in f.graph.inputs if n not in result.graph.bindings]
+        array = first_array(f.graph)
+        if array is not None and not getattr(result.value, "ndim", 0):
+            raise InputError(f"{f.origin}: the formula for {f.name} makes an array "
+                             f"({printable(f.graph.text(array), 40)}), and the program is scalar: "
+                             f"{f.name} is one number", "Write a formula of the program's numbers, e.g. "
+                             "--grad \"dx = 2*x\".")
+        unknown = [n for n in f.graph.inputs if n not in names]
         if unknown:
             close = nearest(unknown[0], names)
             raise InputError(f"{f.origin}: the formula for {f.name} uses '{unknown[0]}', which the program "
@@ -201,8 +235,7 @@ def check_formulas(result: Result, formulas: list, tolerance: float) -> list:
     from ...core.engine import forward
 
     bind_formulas(result, formulas)
-    g = result.graph
-    at = {n: result.values[node] for n, node in g.bindings.items()}
+    at = {n: result.values[node] for n, node in formula_names(result).items()}
     out = []
     for f in formulas:
         values = forward(f.graph, {n: at[n] for n in f.graph.inputs}, allow_nonfinite=True)
@@ -235,6 +268,7 @@ def check_formulas_over(result: Result, formulas: list, over, tolerance: float, 
     # A chunk of points at a time, as plot sweeps: memory does not grow with n (10M points were
     # 684 MB for dx = 2*x; a 100-term formula ran out of memory).
     rows = min([vectorized.rows_for(g, 1 << 16)] + [vectorized.rows_for(f.graph, 1 << 16) for f in formulas])
+    nodes = formula_names(result)  # f, the output, too
     differ = [0] * len(formulas)
     first: list = [None] * len(formulas)
     undefined_both = [0] * len(formulas)
@@ -244,7 +278,7 @@ def check_formulas_over(result: Result, formulas: list, over, tolerance: float, 
         batch = vectorized.run(g, {**fixed, over.name: xs}, m)
         for k, f in enumerate(formulas):
             true = batch.full(batch.values[f.node] if f.kind == "value" else batch.grads[f.node])
-            columns = {name: batch.full(batch.values[g.bindings[name]]) for name in f.graph.inputs}
+            columns = {name: batch.full(batch.values[nodes[name]]) for name in f.graph.inputs}
             mine = np.broadcast_to(vectorized.run(f.graph, columns, m).value, (m,))
             both_nan = np.isnan(mine) & np.isnan(true)
             with np.errstate(invalid="ignore", over="ignore"):
