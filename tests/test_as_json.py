@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hypothesis import given, settings, strategies as st
 
 from backprop_cli import api
@@ -94,3 +96,26 @@ def test_the_command_streams_the_same_bytes_in_any_output_encoding():
         out = subprocess.run([sys.executable, "-m", "backprop_cli", "eval", source, "--at", "x=2,y=-1",
                               "--format", "json"], capture_output=True, env=env, check=True).stdout
         assert out == expected, encoding
+
+
+@pytest.mark.parametrize("per_piece", [1, 3, 1 << 16])
+@pytest.mark.parametrize("shape", [(), (1,), (3,), (2, 3), (3, 1), (1, 1), (2, 3, 4), (2, 1, 3, 2), (0,), (2, 0), (0, 3)])
+def test_streamed_arrays_are_json_dumps_byte_for_byte(monkeypatch, shape, per_piece):
+    # Tensor documents are written a block of rows at a time (issue #24): the same text as json.dumps
+    # of the nested lists, whatever the block size, with non-finite elements as strings.
+    import json
+
+    import numpy as np
+
+    from backprop_cli.views import as_json
+    from backprop_cli.views.tensor_text import nested
+
+    monkeypatch.setattr(as_json, "ELEMENTS_PER_PIECE", per_piece)
+    rng = np.random.default_rng(24)
+    a = rng.normal(size=shape) * 10.0 ** rng.integers(-300, 300, size=shape)
+    if a.size > 2:
+        a.flat[1], a.flat[2] = np.inf, np.nan
+    want = json.dumps({"x": [{"v": nested(a), "k": "é\x1b"}], "w": [], "e": {}}, indent=2, allow_nan=False,
+                      ensure_ascii=False)
+    got = "".join(as_json._encode({"x": [{"v": as_json._Array(a), "k": "é\x1b"}], "w": [], "e": {}}))
+    assert got == want

@@ -463,6 +463,9 @@ WRITERS = {
     "graph": ["graph", "x*y", "--at", "x=1,y=2", "--format", "dot"],
     "plot": ["plot", "x^2", "--over", "x=-1:1:5", "--format", "csv"],
     "trace": ["trace", "x*y", "--at", "x=1,y=2"],
+    "check": ["check", "x*sin(x)", "--at", "x=1"],
+    "optimize": ["optimize", "(x-3)^2", "--at", "x=0", "--steps", "5"],
+    "gates": ["gates"],
     "live": ["live", "x*y", "--at", "x=1,y=2", "--screenshot"],
 }
 
@@ -900,3 +903,98 @@ def test_check_over_counts_across_chunks(cli):
     wrong = np.abs(np.maximum(xs - 2.5, 0)) > tolerance * np.maximum(1.0, np.abs(2 * xs))
     assert check["points"] == n and check["differ"] == int(wrong.sum())
     assert check["first"]["x"] == float(xs[np.flatnonzero(wrong)[0]])
+
+
+def prlimit(address_space: int, args, **kw):
+    """The command under `prlimit --as` (bytes of address space), as the issue's runs were."""
+    import shutil
+
+    if shutil.which("prlimit") is None:
+        pytest.skip("prlimit is not installed")
+    kw.setdefault("stdout", subprocess.PIPE)
+    return subprocess.run(["prlimit", f"--as={address_space}", sys.executable, "-m", "backprop_cli", *args],
+                          stderr=subprocess.PIPE, env=env(), timeout=600, **kw)
+
+
+@pytest.mark.slow
+def test_eval_json_of_a_tensor_program_fits_where_the_table_does(tmp_path):
+    # 1,000,000 elements: the whole document as nested lists took 1.3 GB (475 bytes an element);
+    # written a block of rows at a time it needs what the table needs.
+    program = tmp_path / "w.bp"
+    program.write_text("input W = randn(1000,1000)\nf = sum(W*W)\n")
+    args = ["--max-size", "0", "eval", "-f", str(program)]
+    table = peak_rss_kb(args)
+    streamed = peak_rss_kb(args + ["--format", "json"])
+    assert streamed - table < 40_000, (table, streamed)
+    proc = prlimit(900_000_000, args + ["--format", "json"], stdout=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_max_size_bounds_data_files_and_drawn_arrays(tmp_path):
+    import numpy as np
+
+    big = tmp_path / "big.npy"
+    np.save(big, np.ones(4_000_000))  # 32 MB
+    assert big.stat().st_size > 32_000_000
+    proc = backprop(["--max-size", "1kB", "eval", "sum(W)", "--at", f"W=@{big}"])
+    assert proc.returncode == 2
+    assert proc.stderr.decode().startswith(f"Error: the data file {big} is larger than the limit of 1 kB (32,000,128 bytes)")
+    program = tmp_path / "load.bp"
+    program.write_text(f"input X = @{big}\nf = sum(X)\n")
+    proc = backprop(["--max-size", "1kB", "eval", "-f", str(program)])
+    assert proc.returncode == 2 and "the data file" in proc.stderr.decode()
+    program.write_text("input W = randn(1000, 1000)\nf = sum(W)\n")
+    proc = backprop(["--max-size", "1MB", "eval", "-f", str(program)])
+    assert proc.returncode == 2
+    assert "randn(1000, 1000) is larger than the limit of 1 MB (8,000,000 bytes)" in proc.stderr.decode()
+    assert "--max-size 8MB" in proc.stderr.decode()
+    # Within the limit, the same run works.
+    assert backprop(["--max-size", "9MB", "eval", "-f", str(program)]).returncode == 0
+    proc = backprop(["eval", "sum(W)", "--at", f"W=@{big}", "--max-size", "40MB"])
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_binary_outputs_to_a_device_or_a_fifo(tmp_path):
+    # .npz is written by zipfile, which seeks back when it can: /dev/null seeks but always tells 0,
+    # so a device or FIFO is written straight through.
+    import stat
+
+    import numpy as np
+
+    null = tmp_path / "null.npz"
+    full = tmp_path / "full.npz"
+    try:
+        os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        os.mknod(full, 0o666 | stat.S_IFCHR, os.makedev(1, 7))
+    except OSError:
+        pytest.skip("mknod is not allowed here")
+    program = tmp_path / "t.bp"
+    program.write_text("input W = randn(3,3)\nf = sum(W*W)\n")
+    args = ["eval", "-f", str(program), "--get", "W", "-o"]
+    assert backprop([*args, str(null)]).returncode == 0 and is_character_device(null)
+    proc = backprop([*args, str(full)])
+    assert (proc.returncode, proc.stderr.decode()) == (1, f"Error: cannot write {full}: No space left on device\n")
+    fifo = tmp_path / "arrays.npz"
+    os.mkfifo(fifo)
+    thread, got = read_fifo_in_thread(fifo)
+    assert backprop([*args, str(fifo)]).returncode == 0
+    thread.join(30)
+    saved = tmp_path / "saved.npz"
+    saved.write_bytes(got["data"])
+    assert np.load(saved)["W"].shape == (3, 3)
+
+
+def test_parquet_to_a_fifo(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"x": [1.0, 2.0], "y": [3.0, 4.0]}), source)
+    fifo = tmp_path / "out.parquet"
+    os.mkfifo(fifo)
+    thread, got = read_fifo_in_thread(fifo)
+    proc = backprop(["batch", "x*y", "-i", str(source), "-o", str(fifo)])
+    thread.join(30)
+    assert proc.returncode == 0, proc.stderr
+    (tmp_path / "copy.parquet").write_bytes(got["data"])
+    assert pq.read_table(tmp_path / "copy.parquet").column("f").to_pylist() == [3.0, 8.0]

@@ -487,3 +487,44 @@ def test_an_overflow_error_leaves_both_panels_in_view():
             assert app.query_one(panel).content_size.height >= 3, panel
 
     _drive(app, script)
+
+
+def test_typing_into_a_long_program_parses_once_a_burst_not_once_a_key(monkeypatch):
+    # Each parse is linear in the program's length: once a key, typing was quadratic (issue #24).
+    import backprop_cli.live.app as live_app
+
+    monkeypatch.setattr(live_app, "EDIT_AT_ONCE_SECONDS", 0.0)  # as if every edit were slow
+    app = LiveApp(Session("+".join(f"x*{k}" for k in range(2000)), {"x": 1.0}))
+    edits = []
+    edit = app.session.edit
+
+    def counted(source):
+        edits.append(len(source))
+        return edit(source)
+
+    async def script(pilot):
+        app.session.edit = counted
+        editor = app.query_one("#editor")
+        editor.focus()
+        editor.move_cursor(editor.document.end)
+        await pilot.press(*"+x*2+x*3+x*4")
+        assert len(edits) <= 1  # the first at once, the rest wait for the keys to pause
+        await pilot.press("escape")  # leaving the editor applies the edit
+        assert app.session.error is None
+        assert app.session.result.value == sum(range(2000)) + 9
+        assert len(edits) <= 2
+
+    _drive(app, script)
+
+
+def test_a_small_program_is_still_parsed_at_each_key():
+    app = LiveApp(Session("x", {"x": 2.0}))
+
+    async def script(pilot):
+        editor = app.query_one("#editor")
+        editor.focus()
+        editor.move_cursor(editor.document.end)
+        await pilot.press("*", "3")
+        assert app.session.result.value == 6.0
+
+    _drive(app, script)

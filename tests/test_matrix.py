@@ -73,6 +73,9 @@ def _values(command: str, param, kind: str, tmp) -> list:
         "max_size": ["1MB"],
         "name": ["g"],
         "seed": ["3"],
+        "jvp": [f"{input_name}={gradient}"],
+        "hvp": [f"{input_name}={gradient}"],
+        "tangent": [f"{input_name}={gradient}"],
     }
     if param.name in known:
         values = known[param.name]

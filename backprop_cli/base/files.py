@@ -11,6 +11,7 @@ command that writes a file (-o, --rejects, live's screenshot and saves) writes i
 from __future__ import annotations
 
 import errno
+import io
 import os
 import re
 import stat
@@ -207,9 +208,12 @@ class named_errors:
     """A file being written whose write errors are ``write_error(path, ...)``: a full device or a
     reader that left is reported with the file's name, not as standard output's."""
 
-    def __init__(self, file, path) -> None:
+    def __init__(self, file, path, seekable: bool = True) -> None:
         self.file = file
         self.path = path
+        #: False for a device, FIFO or socket written in place: /dev/null seeks but always tells 0,
+        #: and a writer that seeks back (zipfile, for .npz) must write straight through instead
+        self.can_seek = seekable
 
     def write(self, data):
         try:
@@ -224,6 +228,22 @@ class named_errors:
     def flush(self) -> None:
         try:
             self.file.flush()
+        except OSError as e:
+            raise write_error(self.path, e) from None
+
+    def seekable(self) -> bool:
+        return self.can_seek and self.file.seekable()
+
+    def tell(self) -> int:
+        if not self.can_seek:
+            raise io.UnsupportedOperation("tell")
+        return self.file.tell()
+
+    def seek(self, *args) -> int:
+        if not self.can_seek:
+            raise io.UnsupportedOperation("seek")
+        try:
+            return self.file.seek(*args)  # a buffered file writes what it holds first
         except OSError as e:
             raise write_error(self.path, e) from None
 
@@ -242,7 +262,8 @@ class output_file:
 
     def __enter__(self):
         try:
-            return named_errors(self.writer.__enter__(), self.path)
+            file = self.writer.__enter__()
+            return named_errors(file, self.path, seekable=not self.writer.direct)
         except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
             raise write_error(self.path, e) from None
 

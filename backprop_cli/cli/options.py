@@ -173,6 +173,23 @@ DIFF_WRT = Option("wrt", ("--wrt",), metavar="NAME",
                   help="The input to differentiate with respect to (needed when there are several).")
 OPTIMIZE_WRT = Option("wrt", ("--wrt",), multiple=True, metavar="NAME[,NAME...]",
                       help="Inputs to move (repeatable); the others stay fixed.  Default: all of them.")
+TRACE_WRT = Option("wrt", ("--wrt",), metavar="NAME", help="Forward mode: the tangents d(node)/dNAME.")
+#: the choices are tasks/check/numeric.py's METHODS (tests/test_second_order.py holds them equal)
+CHECK_METHOD = Option("method", ("--method",), choices=("auto", "each-input", "directions"), default="auto",
+                      help="each-input: every input's derivative; directions: f's slope along random directions "
+                           "(as JAX's check_grads); auto: input by input unless the program is too big for that.")
+OPTIMIZE_METHOD = Option("method", ("--method",), choices=("gd", "newton"), default="gd",
+                         help="gd: gradient descent; newton: damped Newton steps with a line search (the loss "
+                              "curve then shows gradient descent from the same start too).")
+CHECK_ORDER = Option("order", ("--order",), choices=("1", "2"), default="1",
+                     help="2: check the Hessian (every d2f/dxdy) against finite differences of the gradient.")
+DIFF_ORDER = Option("order", ("--order",), choices=("1", "2"), default="1",
+                    help="2: the second derivative, d2f/dx2 (--wrt x) or d2f/dxdy (--wrt x,y).")
+EVAL_HVP = Option("hvp", ("--hvp",), multiple=True, metavar="NAME=VALUE,...",
+                  help="Also H·v, the Hessian times v (arrays for a tensor program: --hvp W=[[1,0],[0,1]]).")
+CODEGEN_HVP = Option("hvp", ("--hvp",), is_flag=True,
+                     help="numpy: also the Hessian times a direction v (forward over reverse): "
+                          "f(x, y, x_dot, y_dot) returns the value, the gradient and H·v.")
 QUIZ_SEED = Option("seed", ("--seed",), int_range=(0, None), metavar="N",
                    help="Repeat random exercise N (implies --random).")
 
@@ -190,4 +207,7 @@ EVAL_CLICK_ONLY = {
     "out": "writing to a file goes through click's path handling",
     "seed": "an eager callback sets the seed of randn(...) in tensor programs, which the fast path refuses",
     "values_path": "reading input values from a file (-i) is left to click",
+    "jvp": "forward mode (--jvp), read by click",
+    "hessian": "second order (--hessian), read by click",
+    "hvp": "second order (--hvp), read by click",
 }

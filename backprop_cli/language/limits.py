@@ -106,8 +106,16 @@ def too_large(what: str, limit: int, size: Optional[int] = None) -> InputError:
     """The error for an input over the size limit (``size`` in bytes, if known)."""
     known = f" ({size:,} bytes)" if size is not None else ""
     return InputError(f"{what} is larger than the limit of {describe(limit)}{known}",
-                      f"Raise the limit with --max-size (e.g. --max-size {_flag_value(2 * limit)})"
+                      f"Raise the limit with --max-size (e.g. --max-size {_flag_value(_suggested(limit, size))})"
                       f" or the environment variable {ENV_MAX_SIZE}; 0 means no limit.")
+
+
+def _suggested(limit: int, size: Optional[int]) -> int:
+    """A limit to suggest: twice the old one, or enough for ``size`` rounded up to two digits."""
+    if not size or size < 2 * limit:
+        return 2 * limit
+    step = 10 ** max(0, len(str(size)) - 2)
+    return -(-size // step) * step
 
 
 def _flag_value(n: int) -> str:
@@ -258,3 +266,26 @@ def _check_depth(source: str, origin: str) -> None:
         raise SourceError(f"parentheses nest {deepest:,} deep here; the limit is {MAX_DEPTH:,}",
                           source, first, first + 1, origin,
                           "Split the expression into named steps (a = ...; b = f(a)).")
+
+
+def check_array_size(elements: int, what: str) -> None:
+    """Refuse an array (randn(...), zeros(...)) of more bytes than the size limit (8 a number)."""
+    limit = max_bytes()
+    if limit and elements * 8 > limit:
+        raise too_large(what, limit, elements * 8)
+
+
+def read_data_file(path: str):
+    """A data file (@file, input W = load(...)): its size checked against the limit first, then read
+    (core.tensor_io.load_array).  A 32 MB .npy under --max-size 1kB is refused, not loaded."""
+    from ..core.tensor_io import load_array
+
+    limit = max_bytes()
+    if limit:
+        try:
+            size = os.stat(path).st_size
+        except (OSError, ValueError):
+            size = None  # load_array says what is wrong with the path
+        if size is not None and size > limit:
+            raise too_large(f"the data file {printable(path, 200)}", limit, size)
+    return load_array(path)

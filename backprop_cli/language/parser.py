@@ -215,6 +215,12 @@ class _Builder:
                    f"{elements:.3g} elements, more than {MAX_ELEMENTS:,} (16 GiB of doubles)")
             raise self._error(f"{tok[0]}(...): {why}", s, e,
                               "Sizes are whole numbers from 0 up, e.g. input W = randn(3, 4).")
+        from . import limits
+
+        try:
+            limits.check_array_size(math.prod(shape), f"{tok[0]}({', '.join(map(str, shape))})")
+        except InputError as error:
+            raise self._error(error.message, s, e, error.hint) from None
         if args:
             self._drop_from(min(a[0] for a in args))
         self.g.tensor = True
@@ -375,7 +381,7 @@ class Recipe:
         """The value, drawing from ``rng`` (numpy's Generator) for each randn in order."""
         import numpy as np
 
-        from ..core.tensor_io import load_array
+        from .limits import read_data_file
 
         values = []
         for op, args, payload in zip(self.ops, self.args, self.payload):
@@ -386,7 +392,7 @@ class Recipe:
             elif op == "zeros":
                 values.append(np.zeros(payload))
             elif op == "load":
-                values.append(load_array(payload))
+                values.append(read_data_file(payload))
             else:
                 xs = [values[j] for j in args]
                 extra = payload if isinstance(payload, tuple) else ()

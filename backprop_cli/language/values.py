@@ -119,10 +119,10 @@ def parse_at(items: Iterable[str]) -> dict:
 
 def array_value(name: str, text: str):
     """--at W=[[1, 2], [3, 4]] or W=@weights.npy (.csv, .json): a float64 array."""
-    from ..core.tensor_io import as_array, load_array
+    from ..core.tensor_io import as_array
 
     if text.startswith("@"):
-        return load_array(text[1:])
+        return limits.read_data_file(text[1:])
     limits.check_source(text)
     try:
         graph = parse(text)

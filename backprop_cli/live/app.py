@@ -17,6 +17,9 @@ from ..views.console import GRAD_STYLE, VALUE_STYLE
 from .graph_view import GraphView
 from .model import DIGITS, Session
 
+#: an edit that took less than this is applied at each key; a slower one waits for the keys to pause
+EDIT_AT_ONCE_SECONDS = 0.03
+
 HELP = """\
 backprop live: values in green, gradients in red
 
@@ -33,7 +36,7 @@ In the inputs
 Anywhere but the editor
  n, b            step the backward pass one gate on, back
  c               collapse 1/(1+exp(-z)) into one sigmoid gate (on/off)
- l               full labels (the source text) instead of short names
+ l, t            full labels; forward-mode tangents d·/dx (each on/off)
  p               plot f and df/dx over the selected input (on/off)
  s               save, with the current inputs as the 'input' defaults
  e               export the graph: .json, .dot, .svg, .png or .pdf
@@ -139,6 +142,7 @@ class Editor(TextArea):
     BINDINGS = [Binding("escape", "leave", "Leave editor")]
 
     def action_leave(self) -> None:
+        self.app.settle()
         self.app.query_one("#inputs").focus()
 
 
@@ -172,6 +176,7 @@ class LiveApp(App):
         Binding("b", "step(-1)", "back"),
         Binding("c", "collapse", "sigmoid"),
         Binding("l", "labels", "labels"),
+        Binding("t", "tangents", "tangents", show=False),
         Binding("p", "plot", "plot"),
         Binding("s", "save", "save"),
         Binding("e", "export", "export"),
@@ -190,6 +195,8 @@ class LiveApp(App):
         #: an internal error that ended the app: the command reports it in one line
         self.failure = None
         self._shown_inputs: list = []
+        self._edit_timer = None  # an edit waiting for the keys to pause
+        self._edit_seconds = 0.0  # how long the last edit took to parse and draw
 
     # ---- layout -------------------------------------------------------------------------------
 
@@ -360,10 +367,34 @@ class LiveApp(App):
     # ---- what the keys do ---------------------------------------------------------------------
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        self.session.edit(event.text_area.text)
+        # Each edit parses and draws the whole program again, which takes time in proportion to its
+        # length: typing a long one key by key would be quadratic.  When the last edit took longer
+        # than a keystroke's worth, the edit waits until the keys pause (or until another key needs
+        # the result), so a burst of keys costs one parse.
+        if self._edit_seconds < EDIT_AT_ONCE_SECONDS:
+            self._apply_edit()
+            return
+        if self._edit_timer is not None:
+            self._edit_timer.stop()
+        self._edit_timer = self.set_timer(min(1.0, max(0.05, self._edit_seconds)), self._apply_edit)
+
+    def _apply_edit(self) -> None:
+        import time
+
+        self._edit_timer = None
+        start = time.perf_counter()
+        self.session.edit(self.query_one("#editor", TextArea).text)
         self.refresh_all()
+        self._edit_seconds = time.perf_counter() - start
+
+    def settle(self) -> None:
+        """Apply an edit still waiting for the keys to pause (before anything that reads the session)."""
+        if self._edit_timer is not None:
+            self._edit_timer.stop()
+            self._apply_edit()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.settle()
         if event.data_table.id == "inputs" and event.row_key.value != self.session.selected:
             self.session.select(event.row_key.value)
             if self.session.shown_nodes()[1]:  # a folded graph shows the part around the selection
@@ -372,14 +403,17 @@ class LiveApp(App):
                 self._draw_plot()
 
     def nudge(self, direction: int) -> None:
+        self.settle()
         self.session.nudge(direction)
         self.refresh_all()
 
     def scale_step(self, factor: float) -> None:
+        self.settle()
         self.session.scale_step(factor)
         self._draw_status()
 
     def start_typing(self) -> None:
+        self.settle()
         s = self.session
         if s.selected is None:
             return
@@ -397,6 +431,7 @@ class LiveApp(App):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "value":
             return
+        self.settle()
         from ..api import constant
 
         s = self.session
@@ -411,23 +446,32 @@ class LiveApp(App):
         self.refresh_all()
 
     def action_step(self, delta: int) -> None:
+        self.settle()
         self.session.step(delta)
         self.refresh_all()
 
     def action_stop_stepping(self) -> None:
+        self.settle()
         if self.session.stepped is not None:
             self.session.stop_stepping()
             self.refresh_all()
 
     def action_collapse(self) -> None:
+        self.settle()
         self.session.toggle_collapse()
         self.refresh_all()
 
+    def action_tangents(self) -> None:
+        self.session.forward = not self.session.forward
+        self.refresh_all()
+
     def action_labels(self) -> None:
+        self.settle()
         self.session.full_labels = not self.session.full_labels
         self.refresh_all()
 
     def action_plot(self) -> None:
+        self.settle()
         self.plotting = not self.plotting
         self.query_one("#plot").display = self.plotting
         self.query_one("#graph").display = not self.plotting
@@ -438,6 +482,7 @@ class LiveApp(App):
         self.push_screen(HelpScreen())
 
     def action_save(self) -> None:
+        self.settle()
         default = self.path or "live.bp"
         self.push_screen(PathScreen("Save the program, with the current inputs as its defaults, to:",
                                     default), self._save)
@@ -457,6 +502,7 @@ class LiveApp(App):
         self.notify(f"saved {path}", title="saved", markup=False)
 
     def action_export(self) -> None:
+        self.settle()
         self.push_screen(PathScreen("Export the graph to (.json, .dot, .svg, .png or .pdf):", "graph.json"),
                          self._export)
 

@@ -1,5 +1,5 @@
-"""The graph panel of `backprop live`: one line per node (name, value in green, gradient in red, the
-gate over its inputs), drawn with Textual's line API so that only the lines on screen are rendered.
+"""The graph panel of `backprop live`: one line per node (name, value in green, gradient in red, in
+forward mode the tangent d(node)/d(selected input), the gate over its inputs), drawn with Textual's line API so that only the lines on screen are rendered.
 A 1,000-node graph then costs a few milliseconds a keystroke instead of a table re-layout."""
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ SHORT_HEADER = ("node", "value", "grad", "gate")  # where the panel is too narro
 NAME_WIDTH = 24  # longer names (full labels) end in '…'; numbers are never cut
 NUMBER_WIDTH = 10  # show() at 4 digits: -1.234e-05; a longer number widens its own line
 GAP = "  "
+#: forward mode's column (t): room for show()'s longest number
+TANGENT_WIDTH = 10
 
 _HEAD = Style(bold=True)
 _VALUE = Style.parse(VALUE_STYLE)
@@ -37,10 +39,12 @@ class GraphView(ScrollView, can_focus=True):
         self.inputs: tuple = ()
         self.widths = [len(h) for h in HEADER]
         self.header = HEADER
+        self.tangent_header = None  # forward mode's column, d·/dx
 
     def show(self, rows, gate=None, inputs: tuple = ()) -> None:
         """``rows``: a model.Rows (made on demand, so only the lines on screen cost anything)."""
         self.rows, self.gate, self.inputs = rows, gate, inputs
+        self.tangent_header = getattr(rows, "tangent_header", None)
         self.widths = [max(len(HEADER[0]), min(NAME_WIDTH, rows.name_width())), NUMBER_WIDTH,
                        NUMBER_WIDTH, len(HEADER[3])]
         self._fit_numbers()
@@ -99,12 +103,15 @@ class GraphView(ScrollView, can_focus=True):
         w = self.widths
         if index == 0:
             h = self.header
-            return [(GAP.join((h[0].ljust(w[0]), h[1].rjust(w[1]), h[2].rjust(w[2]), h[3])), _HEAD)]
+            tangent = (self.tangent_header.rjust(TANGENT_WIDTH),) if self.tangent_header else ()
+            return [(GAP.join((h[0].ljust(w[0]), h[1].rjust(w[1]), h[2].rjust(w[2]), *tangent, h[3])), _HEAD)]
         row = self.rows[index - 1]
         name = row.name if len(row.name) <= w[0] else row.name[: w[0] - 1] + "…"
         mark = _GATE if row.node == self.gate else _INPUT if row.node in self.inputs else None
         pieces = [(name.ljust(w[0]), mark), (GAP, None), (row.value.rjust(w[1]), _VALUE),
                   (GAP, None), (row.gradient.rjust(w[2]), _GRAD), (GAP, None), (row.expression, mark)]
+        if self.tangent_header:
+            pieces[5:5] = [(row.tangent.rjust(TANGENT_WIDTH), None), (GAP, None)]
         if mark is not None:
             pieces = [(t, (s + mark) if s is not None else mark) for t, s in pieces]
         return pieces

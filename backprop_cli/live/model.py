@@ -34,11 +34,14 @@ DIGITS = 4
 class Row:
     """One node of the graph view, as text."""
 
-    __slots__ = ("node", "name", "expression", "value", "gradient")
+    __slots__ = ("node", "name", "expression", "value", "gradient", "tangent")
 
-    def __init__(self, node: int, name: str, expression: str, value: str, gradient: str) -> None:
+    def __init__(self, node: int, name: str, expression: str, value: str, gradient: str,
+                 tangent: str = "") -> None:
         self.node, self.name, self.expression, self.value, self.gradient = (
             node, name, expression, value, gradient)
+        #: forward mode on: d(node)/d(selected input), else ""
+        self.tangent = tangent
 
 
 class Step:
@@ -67,6 +70,8 @@ class Session:
         self.output = output
         self.collapse = collapse
         self.full_labels = False
+        #: forward mode: show each node's tangent d(node)/d(selected input) beside its gradient
+        self.forward = False
         #: input name -> value; ``pinned`` are the names given by --at or changed in the app, which
         #: keep their value when the program's own default changes.
         self.values: dict = dict(point or {})
@@ -80,6 +85,7 @@ class Session:
         self.graph: Optional[Graph] = None  # the last good program as parsed (before collapse)
         self.result: Optional[Result] = None
         self._cache: dict = {}
+        self._tangents = None
         self._prepare(source)
         if self.graph is None and self.error is not None:
             raise self.error  # the program given on the command line must parse
@@ -203,6 +209,17 @@ class Session:
             frontier = following
         seen.add(g.output)
         return sorted(seen)
+
+    def tangents(self) -> Optional[list]:
+        """Forward mode's tangents along the selected input (None when forward mode is off)."""
+        if not self.forward or self.selected is None or self.selected not in self.result.graph.inputs:
+            return None
+        key = ("tangents", id(self.result), self.selected)
+        if self._tangents is None or self._tangents[0] != key:
+            from ..core.forward import tangent_pass
+
+            self._tangents = (key, tangent_pass(self.result, {self.selected: 1.0}).tangents)
+        return self._tangents[1]
 
     def view(self) -> "Rows":
         """The graph view's rows, made when drawn (a screen shows a few dozen of a thousand)."""
@@ -343,6 +360,9 @@ class Rows:
     def __init__(self, session: Session, nodes: list, grads: Optional[list], folded: bool) -> None:
         self.session, self.nodes, self.grads, self.folded = session, nodes, grads, folded
         self.names = session.names
+        self.tangents = session.tangents()
+        #: the tangent column's header, d·/dx (None: forward mode off)
+        self.tangent_header = None if self.tangents is None else f"d·/d{session.selected}"
         self._index: Optional[dict] = None
 
     def __len__(self) -> int:
@@ -361,7 +381,9 @@ class Rows:
             gradient = show(r.grads[i], DIGITS)
         else:
             gradient = "" if self.grads[i] is None else show(self.grads[i], DIGITS)
-        return Row(i, self.names[i], expression, show(r.values[i], DIGITS), gradient)
+        tangent = "" if self.tangents is None or g.op[i] == "const" else \
+            show(0.0 if self.tangents[i] is None else self.tangents[i], DIGITS)
+        return Row(i, self.names[i], expression, show(r.values[i], DIGITS), gradient, tangent)
 
     def index(self, node: int) -> Optional[int]:
         if self._index is None:

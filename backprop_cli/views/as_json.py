@@ -52,29 +52,141 @@ def document(result: Result, nodes: bool = True) -> dict:
     return doc
 
 
-def _tensor_document(result: Result, nodes: bool) -> dict:
-    """The same document with arrays as nested lists and every node's shape."""
+def _tensor_document(result: Result, nodes: bool, array=None) -> dict:
+    """The same document with arrays as nested lists (or, given ``array``, as ``array(x)``) and every
+    node's shape."""
     import numpy as np
 
-    from .tensor_text import nested
+    if array is None:
+        from .tensor_text import nested as array
 
     g = result.graph
     doc = {
         "output": {"name": g.output_name, "id": g.output, "shape": list(np.shape(result.value)),
-                   "value": nested(result.value)},
-        "inputs": {name: nested(v) for name, v in result.at.items()},
-        "gradients": {name: nested(v) for name, v in result.gradients.items()},
+                   "value": array(result.value)},
+        "inputs": {name: array(v) for name, v in result.at.items()},
+        "gradients": {name: array(v) for name, v in result.gradients.items()},
     }
     if nodes:
-        doc["nodes"] = [
-            {"id": i, "op": g.op[i], "label": g.label(i), "inputs": list(g.args[i]),
-             "shape": list(np.shape(result.values[i])), "value": nested(result.values[i]),
-             "grad": nested(result.grads[i]),
-             "local": [nested(x) for x in result.local[i]] if result.local[i] is not None else []}
-            for i in range(len(g))
-        ]
+        doc["nodes"] = _LazyList(len(g), lambda i: {
+            "id": i, "op": g.op[i], "label": g.label(i), "inputs": list(g.args[i]),
+            "shape": list(np.shape(result.values[i])), "value": array(result.values[i]),
+            "grad": array(result.grads[i]),
+            "local": [array(x) for x in result.local[i]] if result.local[i] is not None else []})
+        if array is not _Array:
+            doc["nodes"] = list(doc["nodes"])
     doc["warnings"] = list(result.warnings)
     return doc
+
+
+class _LazyList:
+    """The nodes of a tensor document, each made when it is written."""
+
+    def __init__(self, n: int, make) -> None:
+        self.n, self.make = n, make
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        return (self.make(i) for i in range(self.n))
+
+
+class _Array:
+    """An array (or number) in a tensor document, written a block of rows at a time by ``_encode``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+
+#: elements of an array turned into text at a time
+ELEMENTS_PER_PIECE = 1 << 16
+
+
+def _encode(obj, level: int = 0):
+    """``json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)``'s text in pieces, for a
+    document whose arrays are ``_Array``s: an array is never held as Python lists or as one text.
+    (Nesting follows the document's few levels and an array's dimensions, never the graph.)"""
+    if isinstance(obj, _Array):
+        yield from _array_pieces(obj.value, level)
+    elif isinstance(obj, dict):
+        if not obj:
+            yield "{}"
+            return
+        inner = "\n" + "  " * (level + 1)
+        first = True
+        for key, value in obj.items():
+            yield ("{" if first else ",") + inner + _string(key) + ": "
+            first = False
+            yield from _encode(value, level + 1)
+        yield "\n" + "  " * level + "}"
+    elif isinstance(obj, (list, _LazyList)):
+        if not len(obj):
+            yield "[]"
+            return
+        inner = "\n" + "  " * (level + 1)
+        first = True
+        for value in obj:
+            yield ("[" if first else ",") + inner
+            first = False
+            yield from _encode(value, level + 1)
+        yield "\n" + "  " * level + "]"
+    elif isinstance(obj, str):
+        yield _string(obj)
+    elif isinstance(obj, bool) or obj is None:
+        yield {True: "true", False: "false", None: "null"}[obj]
+    elif isinstance(obj, int):
+        yield str(obj)
+    else:
+        yield _number(obj)
+
+
+def _array_pieces(value, level: int):
+    """An array as json.dumps writes its nested lists with indent=2 at ``level`` (one element a line),
+    a block of rows at a time.  Between two rows, the lists of the axes after the first index that
+    changed close and open again."""
+    import numpy as np
+
+    a = np.asarray(value, dtype=np.float64)
+    if a.ndim == 0:
+        yield _number(float(a))
+        return
+    if a.size == 0:  # [], [[], []]: small, as json writes them
+        import json
+
+        yield json.dumps(a.tolist(), indent=2).replace("\n", "\n" + "  " * level)
+        return
+    depth = a.ndim - 1  # the axes before the last
+    rows = a.reshape(-1, a.shape[-1])
+    pad = ["\n" + "  " * (level + k) for k in range(a.ndim + 1)]
+    per_piece = max(1, ELEMENTS_PER_PIECE // a.shape[-1])
+    element = "," + pad[depth + 1]
+    previous = None
+    for start in range(0, len(rows), per_piece):
+        texts = []
+        for r, row in enumerate(rows[start:start + per_piece], start):
+            index = np.unravel_index(r, a.shape[:-1]) if depth else ()
+            if previous is None:
+                texts.append("[" + "".join(pad[j] + "[" for j in range(1, depth + 1)))
+            else:
+                k = next(j for j in range(depth) if index[j] != previous[j])
+                texts.append("".join(pad[j] + "]" for j in range(depth - 1, k, -1)) + ","
+                             + "".join(pad[j] + "[" for j in range(k + 1, depth + 1)))
+            previous = index
+            texts.append(pad[depth + 1] + element.join(_numbers(row)) + pad[depth] + "]")
+        yield "".join(texts)
+    yield "".join(pad[j] + "]" for j in range(depth - 1, -1, -1))
+
+
+def _numbers(row) -> list:
+    """Each element's JSON text: its repr, or "inf", "-inf", "nan" as strings (strict JSON)."""
+    import numpy as np
+
+    if np.isfinite(row).all():
+        return list(map(float.__repr__, row.tolist()))
+    return [_number(x) for x in row.tolist()]
 
 
 def render(result: Result, nodes: bool = True) -> str:
@@ -109,9 +221,7 @@ def _ascii_escaped(text: str) -> str:
 def _pieces(result: Result, nodes: bool):
     g = result.graph
     if g.tensor or any(type(v) is not float for v in result.at.values()):
-        import json
-
-        yield json.dumps(_tensor_document(result, nodes), indent=2, allow_nan=False, ensure_ascii=False)
+        yield from _encode(_tensor_document(result, nodes, _Array))
         return
     yield (
         "{\n"

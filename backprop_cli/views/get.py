@@ -43,6 +43,16 @@ def lookup(result: Result, name: str) -> float:
     """The value named ``name``, or the gradient d<out>/d<name>."""
     g = result.graph
     text = name.replace(" ", "")
+    from .second_order import second_names
+
+    pair = second_names(text, g)
+    if pair is not None:  # d2f/dxdy, d2f/dx2: one H·v
+        from ..core.hessian import second_derivative
+
+        if type(result.value) is not float:
+            raise InputError(f"--get {name}: second derivatives of tensor programs come as H·v",
+                             "Use --hvp NAME=VALUE,... for a Hessian-vector product.")
+        return second_derivative(result, *pair)
     match = _DERIVATIVE.match(text)
     if match and not (text in g.bindings or text in g.inputs):
         top, wrt = match.groups()

@@ -93,9 +93,10 @@ def integer_ticks(last: int, most: int = 7) -> list:
 
 
 def curve(steps: list, values: list, out_name: str, width: int, height: int, color: bool,
-          log_y: bool = False) -> str:
+          log_y: bool = False, label: str = "", also=None) -> str:
     """The loss curve: the output's value by step (whole-number steps on the x axis; ``log_y``: a
-    logarithmic value axis, for values > 0)."""
+    logarithmic value axis, for values > 0).  ``also``: (label, steps, values) of a second curve to
+    compare with (dots), named with ``label`` in a legend."""
     from .plotext_loader import plotext
 
     plt = plotext()
@@ -108,7 +109,14 @@ def curve(steps: list, values: list, out_name: str, width: int, height: int, col
     signal = fig.signal(list(steps), list(values), marker=marker).lines()
     fig.draw(signal)
     fig.legend(False)
-    fig.title(f"{out_name} by step" + (" (log scale)" if log_y else ""))
+    if also is not None:
+        other, steps2, values2 = also
+        dots = plt.marker("dot")
+        dots.fill(GRAD_STYLE)
+        fig.draw(fig.signal(list(steps2), list(values2), marker=dots).lines())
+        steps = steps if steps2[-1] <= steps[-1] else steps2
+        out_name = f"{out_name} by step: ⠉⠒ {label}, ••• {other}"
+    fig.title((out_name if also is not None else f"{out_name} by step") + (" (log scale)" if log_y else ""))
     fig.label("step", "x")
     ticks = integer_ticks(int(steps[-1]) if steps else 0)
     fig.ruler("x").ticks(ticks, [str(t) for t in ticks])

@@ -30,15 +30,19 @@ INDENTS = (4, 3, 2)
 MIN_LABEL = 12
 GAP = "  "
 HEADERS = ("node", "op", "value", "gradient")
+#: the column forward mode adds (eval --format tree --jvp ...): d(node)/dv
+TANGENT_HEADER = "tangent"
 
 
 def _mark(g, i: int) -> str:
     return g.op[i]
 
 
-def rows(result: Result, digits: int = DEFAULT_DIGITS, max_depth: int = MAX_DEPTH, labels: str = "short"):
-    """(depth, is_last per level, label, op, value, gradient) from the output down; a cut or a
-    reference to a shared node has op "" and no numbers."""
+def rows(result: Result, digits: int = DEFAULT_DIGITS, max_depth: int = MAX_DEPTH, labels: str = "short",
+         tangents=None):
+    """(depth, is_last per level, label, op, value, gradient, tangent) from the output down; a cut or
+    a reference to a shared node has op "" and no numbers.  ``tangents``: each node's tangent (forward
+    mode), or None for no tangent column ("" in every row)."""
     g = result.graph
     name = node_names(g, labels)
     values, grads = result.values, result.grads
@@ -47,7 +51,9 @@ def rows(result: Result, digits: int = DEFAULT_DIGITS, max_depth: int = MAX_DEPT
 
     def full(i: int, path: tuple) -> None:
         out.append((path, node_label(g, name, i), _mark(g, i), _show(values[i], digits),
-                    "" if g.op[i] == "const" else _show(grads[i], digits)))
+                    "" if g.op[i] == "const" else _show(grads[i], digits),
+                    "" if tangents is None or g.op[i] == "const" else
+                    _show(0.0 if tangents[i] is None else tangents[i], digits)))
 
     root = g.output
     drawn[root] = True
@@ -56,13 +62,13 @@ def rows(result: Result, digits: int = DEFAULT_DIGITS, max_depth: int = MAX_DEPT
     stack = []
     a = g.args[root]
     if a and max_depth < 1:
-        out.append(((True,), _cut(max_depth), "", "", ""))
+        out.append(((True,), _cut(max_depth), "", "", "", ""))
     else:
         stack = [(j, (k == len(a) - 1,)) for k, j in reversed(list(enumerate(a)))]
     while stack:
         j, path = stack.pop()
         if drawn[j]:
-            out.append((path, f"{name[j]}  (shared: drawn in full above)", "", "", ""))
+            out.append((path, f"{name[j]}  (shared: drawn in full above)", "", "", "", ""))
             continue
         drawn[j] = True
         full(j, path)
@@ -70,7 +76,7 @@ def rows(result: Result, digits: int = DEFAULT_DIGITS, max_depth: int = MAX_DEPT
         if not a:
             continue
         if len(path) >= max_depth:
-            out.append(((*path, True), _cut(max_depth), "", "", ""))
+            out.append(((*path, True), _cut(max_depth), "", "", "", ""))
             continue
         for k in range(len(a) - 1, -1, -1):
             stack.append((a[k], (*path, k == len(a) - 1)))
@@ -92,15 +98,18 @@ def _prefix(path: tuple, indent: int) -> str:
     return "".join(parts)
 
 
-def lines(result: Result, width: int, digits: int = DEFAULT_DIGITS, labels: str = "short") -> list:
-    """The tree as lines of (text, style) pieces, no wider than ``width``."""
+def lines(result: Result, width: int, digits: int = DEFAULT_DIGITS, labels: str = "short",
+          tangents=None) -> list:
+    """The tree as lines of (text, style) pieces, no wider than ``width`` (``tangents``: a column of
+    forward-mode tangents after the gradients)."""
     # The depth that would be drawn, and the numbers' columns, decide the indentation.
-    drawn = rows(result, digits, MAX_DEPTH, labels)
+    drawn = rows(result, digits, MAX_DEPTH, labels, tangents)
     deepest = max(len(r[0]) for r in drawn)
     op_w = max(len(HEADERS[1]), *(len(r[2]) for r in drawn))
     value_w = max(len(HEADERS[2]), *(len(r[3]) for r in drawn))
     grad_w = max(len(HEADERS[3]), *(len(r[4]) for r in drawn))
-    numbers = op_w + value_w + grad_w + 3 * len(GAP)
+    tan_w = 0 if tangents is None else max(len(TANGENT_HEADER), *(len(r[5]) for r in drawn))
+    numbers = op_w + value_w + grad_w + 3 * len(GAP) + (tan_w + len(GAP) if tan_w else 0)
     room = width - numbers  # for the tree column
     if room < MIN_LABEL + deepest * INDENTS[-1] and _has_arrays(result):
         return _stacked(drawn, width)
@@ -114,13 +123,13 @@ def lines(result: Result, width: int, digits: int = DEFAULT_DIGITS, labels: str 
     if indent is None:  # too deep even at 2 columns a level: cut where it fits
         indent = INDENTS[-1]
         depth = max(0, (room - MIN_LABEL) // indent)
-        drawn = rows(result, digits, depth, labels)
+        drawn = rows(result, digits, depth, labels, tangents)
         deepest = max(len(r[0]) for r in drawn)
     tree_w = max(cells(_prefix(r[0], indent)) + cells(r[1]) for r in drawn if r[2])
     tree_w = max(len(HEADERS[0]), min(tree_w, room))
     out = [[(HEADERS[0].ljust(tree_w) + GAP + HEADERS[1].ljust(op_w) + GAP + HEADERS[2].rjust(value_w)
-             + GAP + HEADERS[3].rjust(grad_w), "bold")]]
-    for path, label, op, value, grad in drawn:
+             + GAP + HEADERS[3].rjust(grad_w) + (GAP + TANGENT_HEADER.rjust(tan_w) if tan_w else ""), "bold")]]
+    for path, label, op, value, grad, tangent in drawn:
         prefix = _prefix(path, indent)
         if not op:  # a reference or a cut: no columns
             out.append([(truncate(prefix + label, width), "dim" if "cut at depth" in label else None)])
@@ -132,6 +141,9 @@ def lines(result: Result, width: int, digits: int = DEFAULT_DIGITS, labels: str 
         line.append((GAP + " " * (grad_w - len(grad)), None))
         if grad:
             line.append((grad, GRAD_STYLE))
+        if tan_w:
+            line.append((GAP + " " * (tan_w - len(tangent)), None))
+            line.append((tangent, None))
         out.append(line)
     return out
 
@@ -146,8 +158,9 @@ def _stacked(drawn: list, width: int) -> list:
     from .styled import fit, prose
 
     indent = INDENTS[-1]
-    out = [[("node  op  (value and gradient below each node)", "bold")]]
-    for k, (path, label, op, value, grad) in enumerate(drawn):
+    below = "value, gradient and tangent" if any(len(r) > 5 and r[5] for r in drawn) else "value and gradient"
+    out = [[(f"node  op  ({below} below each node)", "bold")]]
+    for k, (path, label, op, value, grad, tangent) in enumerate(drawn):
         prefix = _prefix(path, indent)
         if not op:
             out.append([(truncate(prefix + label, width), "dim" if "cut at depth" in label else None)])
@@ -157,7 +170,8 @@ def _stacked(drawn: list, width: int) -> list:
         has_child = k + 1 < len(drawn) and len(drawn[k + 1][0]) > len(path)
         under = "".join(" " * indent if last else "│" + " " * (indent - 1) for last in path)
         under += ("│" if has_child else " ") + " "
-        for word, text, style in (("value", value, VALUE_STYLE), ("gradient", grad, GRAD_STYLE)):
+        for word, text, style in (("value", value, VALUE_STYLE), ("gradient", grad, GRAD_STYLE),
+                                  ("tangent", tangent, None)):
             if text:
                 head = f"{under}{word} "
                 out += fit([(head, None), *prose(text, style)], width, cells(head) + 2)
@@ -175,7 +189,7 @@ def summary_lines(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "s
     return out
 
 
-def render(result: Result, console, digits: int = DEFAULT_DIGITS, labels: str = "short") -> None:
+def render(result: Result, console, digits: int = DEFAULT_DIGITS, labels: str = "short", tangents=None) -> None:
     from .styled import fit
 
     width = view_width(console)
@@ -183,7 +197,7 @@ def render(result: Result, console, digits: int = DEFAULT_DIGITS, labels: str = 
     text = []
     summary = [piece for line in summary_lines(result, digits, labels)
                for piece in fit(line, width, cells(line[0][0]))]
-    for line in [*lines(result, width, digits, labels), [], *summary]:
+    for line in [*lines(result, width, digits, labels, tangents), [], *summary]:
         text.append((ansi(line) if colour else "".join(t for t, _ in line)).rstrip())
     console.file.write("\n".join(text) + "\n")
     console.file.flush()

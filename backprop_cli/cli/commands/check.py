@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ...tasks.check.numeric import METHODS
 from .. import options
 from .common import ExpressionCommand, out_option, output_to, program_options, warn, click_option
 
@@ -20,10 +19,7 @@ def _not_negative(ctx, param, value):
 @click_option(options.CHECK_TOLERANCE_OPTION, callback=_not_negative)
 @click_option(options.FORMATS["check"])
 @click_option(options.CHECK_DIGITS)
-@click.option("--method", type=click.Choice(METHODS), default="auto",
-              show_default=True,
-              help="each-input: every input's derivative; directions: f's slope along random directions "
-                   "(as JAX's check_grads); auto: input by input unless the program is too big for that.")
+@click_option(options.CHECK_METHOD)
 @click.option("--directions", "directions", type=click.IntRange(1, 100_000), default=16, show_default=True,
               help="How many random directions, when checking along directions (--seed picks them).")
 @click.option("--expect", "expect", multiple=True, metavar="NAME=VALUE,...",
@@ -34,14 +30,16 @@ def _not_negative(ctx, param, value):
 @click_option(options.CHECK_OVER)
 @click.option("--backward", metavar="[FILE]", is_flag=False, flag_value="-program-",
               help="Grade a backward pass: the d<name> lines in FILE, or (with no FILE) in the program.")
+@click_option(options.CHECK_ORDER)
 @out_option
 def command(program, tolerance, fmt, digits, method, directions, expect,
-            grads, grad_file, over, backward, out):
+            grads, grad_file, over, backward, out, order):
     """\b
     backprop check "(x+y)*z" --at x=-2,y=5,z=-4
     backprop check -f samples/neuron.bp
     backprop check "relu(x)*y" --at x=0,y=2          (a kink: flagged, not a failure)
     backprop check -f model.bp --tolerance 1e-8 --format json
+    backprop check "x^2*y + sin(x*y)" --at x=1,y=2 --order 2
 
     Compare backprop's gradient with a centred finite difference for every input,
     as the lecture advises before trusting a gradient.  Each input gets its own step,
@@ -64,6 +62,11 @@ def command(program, tolerance, fmt, digits, method, directions, expect,
     backprop check -f samples/simple.bp --backward my-backward.txt
     """
     with output_to(out):
+        if order == "2":
+            from .check_second import check_second_order
+
+            return check_second_order(program, tolerance, fmt, digits,
+                                      expect or grads or grad_file or over or backward)
         return _check(program, tolerance, fmt, digits, method, directions, expect, grads, grad_file, over, backward)
 
 

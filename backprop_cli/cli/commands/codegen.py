@@ -15,13 +15,15 @@ from .common import ExpressionCommand, source_options, out_option, result_stream
               show_default=True, help="The language to write.")
 @click.option("--name", default="f", show_default=True, metavar="NAME", help="The function's name.")
 @click_option(options.FORMATS["codegen"])
+@click_option(options.CODEGEN_HVP)
 @out_option
-def command(program, lang, name, fmt, out):
+def command(program, lang, name, fmt, out, hvp):
     """\b
     backprop codegen "(x+y)*z"
     backprop codegen -f samples/staged.bp --lang numpy
     backprop codegen "1/(1+exp(-(w0*x0+w1*x1+w2)))" --lang c --name neuron
     backprop codegen "max(x, y)*z" --lang js > f.js
+    backprop codegen "x^2*sin(y)" --lang numpy --hvp
 
     Write a function that computes EXPR and its gradient the way CS231n's "flat"
     backprop code does: the forward pass as one assignment per node, then the backward
@@ -42,7 +44,11 @@ def command(program, lang, name, fmt, out):
 
     loaded = program.load()
     graph = loaded.graph
-    if graph.tensor and lang == "numpy":
+    if hvp:
+        from .codegen_hvp import hvp_code
+
+        text = hvp_code(loaded, lang, name)
+    elif graph.tensor and lang == "numpy":
         from ...transforms.tensor_codegen import generate_tensor
 
         text = generate_tensor(graph, name)

@@ -13,12 +13,14 @@ from .common import ExpressionCommand, source_options, out_option, result_stream
 @source_options
 @click_option(options.DIFF_WRT)
 @click_option(options.FORMATS["diff"])
+@click_option(options.DIFF_ORDER)
 @out_option
-def command(program, wrt, fmt, out):
+def command(program, wrt, fmt, out, order):
     """\b
     backprop diff "x^3 + sin(x)*y" --wrt x
     backprop diff -f samples/neuron.bp --wrt w0 | backprop eval -
-    backprop diff "x^3" --wrt x | backprop diff - --wrt x      (the second derivative)
+    backprop diff "x^3" --wrt x --order 2                       (the second derivative)
+    backprop diff "x^2*sin(y)" --wrt x,y --order 2
     backprop diff "relu(x)*y" --wrt x | backprop eval - --at x=2,y=3
 
     Write d(output)/d(NAME) as a program that backprop reads: the original inputs
@@ -41,7 +43,15 @@ def command(program, wrt, fmt, out):
             raise InputError("--wrt is needed: which input should the derivative be taken with respect to?",
                              f"The inputs: {names}; e.g. --wrt {next(iter(graph.inputs), 'x')}.")
         wrt = next(iter(graph.inputs))
-    text = derivative_program(graph, wrt)
+    if order == "2":
+        from .diff_second import second_order_program
+
+        text = second_order_program(graph, wrt)
+    else:
+        if "," in wrt:
+            raise InputError(f"--wrt {wrt}: one input for a first derivative",
+                             "Two inputs, --wrt x,y, are for --order 2 (d2f/dxdy).")
+        text = derivative_program(graph, wrt)
     if fmt == "json":
         import json
 

@@ -21,13 +21,19 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
 
 
 def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=None, labels="short", get=(),
-         out=None):
+         out=None, jvp=(), hessian=False, hvp=()):
     """The command's work once its options are read (``program``: a ProgramArgs), without click."""
     # JSON computes the local gradients as it writes each node, so the engine keeps no record of them.
     record = fmt != "json" and not get
     result = program.run(record=record, collapse=collapse)
-    for message in kink_notes(result):
+    notes = kink_notes(result)
+    for message in notes:
         echo(f"Note: {message}", err=True)
+    second = None
+    if jvp or hessian or hvp:
+        from .eval_second import second_order
+
+        second = second_order(result, jvp, hessian, hvp, get, bool(notes))
     suffix = out.rpartition(".")[2].lower() if out and "." in out.replace("\\", "/").rpartition("/")[2] else ""
     if suffix in ("npz", "npy"):
         return write_arrays(result, out, suffix, get)
@@ -43,6 +49,10 @@ def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=N
             # A stream that cannot write every character (ASCII, Latin-1) gets JSON's own escapes.
             ascii_only = not (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-").startswith("utf")
             text = as_json.pieces(result, nodes=not no_nodes, ascii_only=ascii_only)
+            if second:
+                from ...views.second_order import document, with_keys
+
+                text = with_keys(text, document(second["jvp"], second["hessian"], second["hvp"]))
             if stream is sys.stdout:
                 echo_pieces(text)
             else:
@@ -57,7 +67,11 @@ def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=N
             from ...views import tree
             from ...views.console import make_console
 
-            tree.render(result, make_console(file=stream), digits, labels)
+            tree.render(result, make_console(file=stream), digits, labels, second and second["tangents"])
+            if second:
+                from .eval_second import write_lines
+
+                write_lines(result, second, digits, stream)
         else:
             from ...views.console import make_console, plain_console, terminal_console
             from ...views.table import render
@@ -65,6 +79,10 @@ def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=N
             # The table needs no Rich, piped or on a plain terminal: sparing its import is most of the start-up.
             console = plain_console(stream) or terminal_console(stream) or make_console(file=stream)
             render(result, console, digits, labels)
+            if second:
+                from .eval_second import write_lines
+
+                write_lines(result, second, digits, stream)
 
 
 def write_arrays(result, out: str, suffix: str, get=()) -> None:

@@ -111,6 +111,8 @@ def _screenshot(app, path: str, size: tuple, keys: list) -> None:
         if keys:
             await pilot.press(*keys)
         await pilot.pause()
+        app.settle()  # an edit still waiting for the keys to pause
+        await pilot.pause()
         picture = app.export_screenshot()
         try:
             with atomic_write(path, "w", encoding="utf-8") as fh:

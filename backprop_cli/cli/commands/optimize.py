@@ -29,13 +29,15 @@ ROW_LIMIT = 10_000
 @click_option(options.OPTIMIZE_DELAY)
 @click_option(options.OPTIMIZE_DIGITS)
 @click.option("--log-y", is_flag=True, help="Draw the loss curve with a logarithmic value axis.")
+@click_option(options.OPTIMIZE_METHOD)
 @out_option
-def command(program, wrt, lr, steps, fmt, every, delay, digits, log_y, out):
+def command(program, wrt, lr, steps, fmt, every, delay, digits, log_y, out, method):
     """\b
     backprop optimize "(x-3)^2" --at x=0
     backprop optimize "(x-1)^2 + 10*(y-x^2)^2" --at x=-1,y=1 --lr 0.01 --steps 2000
     backprop optimize -f samples/neuron.bp --wrt w0,w1,w2 --steps 50
     backprop optimize "(w*x - 2)^2" --at w=0,x=1 --wrt w --format json
+    backprop optimize "(1-x)^2 + 100*(y-x^2)^2" --at x=-1.2,y=1 --method newton --steps 50
 
     Gradient descent: from the point given by --at (and the program's defaults), move
     each input in --wrt against its gradient, x <- x - lr * df/dx, --steps times,
@@ -47,12 +49,17 @@ def command(program, wrt, lr, steps, fmt, every, delay, digits, log_y, out):
     A step that makes the value or a gradient inf or nan stops with exit 1 (usually
     the learning rate is too large); JSON is then closed with "final": null and
     "error".
+
+    --method newton solves H p = -g with the Hessian (falling back to -g where H is
+    not positive definite) and halves the step until f decreases enough; it stops
+    when no step decreases f.  A tensor program solves H p = -g by conjugate
+    gradients with Hessian-vector products (Newton-CG), never forming H.
     """
     with output_to(out):
-        return _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y)
+        return _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y, method)
 
 
-def _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y):
+def _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y, method="gd"):
     from ...tasks.optimize import choose_inputs, descend
     from ...views import optimize as view
 
@@ -62,6 +69,10 @@ def _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y):
     graph, point, allow_nonfinite, seed = loaded.graph, loaded.point, loaded.allow_nonfinite, loaded.seed
     names = choose_inputs(graph, [n.strip() for item in wrt for n in item.split(",") if n.strip()])
     out_name = graph.output_name
+    if method == "newton":
+        from .optimize_newton import run_newton
+
+        return run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digits, log_y, seed)
 
     if fmt == "json":
         # Written as the steps come: memory does not grow with --steps (1M steps were 2.8 GB).

@@ -20,13 +20,20 @@ from .common import ExpressionCommand, collapse_option, labels_option, out_optio
 @click_option(options.TRACE_DELAY)
 @labels_option
 @click_option(options.FORMATS["trace"])
+@click.option("--mode", type=click.Choice(["reverse", "forward"]), default="reverse", show_default=True,
+              help="reverse: the forward pass then the backward pass; forward: forward mode, each node's "
+                   "value and tangent along --wrt or --tangent, then the cost of both modes.")
+@click_option(options.TRACE_WRT)
+@click.option("--tangent", "tangent", multiple=True, metavar="NAME=VALUE,...",
+              help="Forward mode: the direction, e.g. --tangent x=1,y=0.5 (inputs left out: 0).")
 @out_option
-def command(program, collapse, digits, step, delay, labels, fmt, out):
+def command(program, collapse, digits, step, delay, labels, fmt, out, mode, wrt, tangent):
     """\b
     backprop trace "(x+y)*z" --at x=-2,y=5,z=-4
     backprop trace -f samples/neuron.bp --collapse sigmoid
     backprop trace -f samples/staged.bp --step
     backprop trace "2*(x*y + max(z, w))" --at x=3,y=-4,z=2,w=-1 --delay 1.5
+    backprop trace "(x+y)*z" --at x=-2,y=5,z=-4 --mode forward --wrt x
 
     The forward pass node by node, then the backward pass gate by gate in reverse
     topological order.  For every edge: the upstream gradient, the local gradient as a
@@ -41,12 +48,23 @@ def command(program, collapse, digits, step, delay, labels, fmt, out):
     everything prints at once.  --format json gives the same forward entries and
     backward steps to a script (see docs/commands.md); --format latex an align* block
     for slides (docs/notebooks.md).
+
+    --mode forward runs forward mode instead (docs/forward-mode.md): every node's value
+    and tangent along --wrt NAME or --tangent x=1,y=0.5, each gate's tangent as local
+    x incoming tangent, then what the whole gradient costs in each mode.
     """
     from ...views.console import make_console
     from ...views.styled import writer_for
     from ...views.trace import write
 
+    if mode == "reverse" and (wrt is not None or tangent):
+        from ...base.errors import InputError
+
+        raise InputError("--wrt and --tangent choose the direction of forward mode",
+                         "Add --mode forward, e.g. backprop trace \"x*y\" --at x=2,y=3 --mode forward --wrt x.")
     result = program.run(collapse=collapse)
+    if mode == "forward":
+        return _forward_mode(result, wrt, tangent, fmt, digits, labels, out)
     if fmt in ("json", "latex"):
         if type(result.value) is not float:
             from ...base.errors import InputError
@@ -80,6 +98,31 @@ def command(program, collapse, digits, step, delay, labels, fmt, out):
             console = view_console(stream)
         pace = Pacer(step, delay, console)
         write(result, writer_for(console), digits, labels, before_step=pace if pace.active else None)
+
+
+def _forward_mode(result, wrt, tangent, fmt, digits, labels, out) -> None:
+    from ...api import direction, forward_mode
+    from ...base.errors import InputError
+
+    if fmt == "latex":
+        raise InputError("--format latex writes the backward trace; forward mode writes text or json",
+                         "Leave out --mode forward for the LaTeX trace, or use --format json.")
+    along = direction(wrt, tangent)
+    if not along:
+        raise InputError("--mode forward needs a direction: --wrt NAME or --tangent NAME=VALUE,...",
+                         "e.g. --wrt x for the tangents d(node)/dx.")
+    tangents = forward_mode(result, along, "--wrt" if wrt is not None else "--tangent")
+    with result_stream(out) as stream:
+        if fmt == "json":
+            from ...views.forward_trace import pieces_json
+
+            stream.writelines(pieces_json(tangents, labels))
+            return
+        from ...views.console import make_console
+        from ...views.forward_trace import write as write_forward
+        from ...views.styled import writer_for
+
+        write_forward(tangents, writer_for(make_console(file=stream)), digits, labels)
 
 
 class Pacer:

@@ -1,0 +1,38 @@
+"""`eval --jvp / --hessian / --hvp`: read the directions, ask the API, and print the lines."""
+
+from __future__ import annotations
+
+from ...base.errors import InputError
+from ..output import echo
+
+
+def second_order(result, jvp, hessian, hvp, get, at_kink: bool) -> dict:
+    """{"jvp": ..., "hessian": ..., "hvp": ..., "tangents": every node's tangent (--jvp)} for the
+    options given (the others None)."""
+    from ... import api
+
+    if get:
+        raise InputError("--get prints single numbers, without --jvp, --hessian or --hvp",
+                         "For one second derivative: --get d2f/dxdy or --get d2f/dx2.")
+    out = {"jvp": None, "hessian": None, "hvp": None, "tangents": None}
+    if jvp:
+        tangents = api.forward_mode(result, api.direction(tangent=jvp, option="--jvp"), "--jvp")
+        out["jvp"], out["tangents"] = tangents.jvp, tangents.tangents
+    if hvp:
+        out["hvp"] = api.hvp(result, api.direction(tangent=hvp, option="--hvp"))
+    if hessian:
+        out["hessian"] = api.hessian(result)
+    if (hessian or hvp) and at_kink:
+        echo("Note: second derivatives are undefined at a kink: backprop differentiates the "
+             "convention there (relu'' = step' = 0, as away from the kink)", err=True)
+    return out
+
+
+def write_lines(result, second: dict, digits: int, stream) -> None:
+    from ...views.second_order import lines
+    from ...views.styled import view_width
+
+    text = lines(result.graph.output_name, second["jvp"], second["hessian"], second["hvp"], digits,
+                 view_width(stream=stream))
+    stream.write("".join(line + "\n" for line in text))
+    stream.flush()
