@@ -2,12 +2,13 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["build", "evaluate", "load", "parse_at", "Result", "BackpropError", "InputError", "MathError",
+__all__ = ["build", "evaluate", "load", "parse_at", "jvp", "hessian", "hvp", "Result", "BackpropError", "InputError", "MathError",
            "widget", "load_ipython_extension", "__version__"]
 
 # The names above load on first use (PEP 562), so `backprop --help` and the fast entry point
 # import only the modules they need.
 _WHERE = {"build": "api", "evaluate": "api", "load": "api", "parse_at": "api", "Result": "core.engine",
+          "jvp": "api", "hessian": "api", "hvp": "api",
           "BackpropError": "base.errors", "InputError": "base.errors", "MathError": "base.errors",
           # the notebook extra (%load_ext backprop_cli, backprop_cli.widget): IPython only when used
           "widget": "notebook.widget", "load_ipython_extension": "notebook.magics"}

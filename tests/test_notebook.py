@@ -94,7 +94,7 @@ def test_the_first_example_as_a_picture_and_a_trace(cells):
     assert set(trace) == {"text/markdown", "text/plain"}
     assert trace["text/markdown"].count("**step ") == 2
     assert "\\frac{\\partial f}{\\partial q}" in trace["text/markdown"]
-    assert "f -> q: upstream 1 x local (z = -4) = -4" in trace["text/plain"]
+    assert "f -> q: upstream 1 × local (z = -4) = -4" in trace["text/plain"]
 
 
 def test_the_line_magic_gets_one_number(cells):

@@ -88,7 +88,7 @@ def test_the_trace_as_html_with_latex_formulas():
     assert "*the mul gate swaps its inputs and scales: each input gets the upstream times the other input*" in markdown
     assert not hasattr(r.trace(), "_repr_html_")  # front ends would prefer HTML, where some leave maths as text
     text = repr(r.trace())
-    assert "f -> q: upstream 1 x local (z = -4) = -4" in text
+    assert "f -> q: upstream 1 × local (z = -4) = -4" in text
     assert r.trace().latex().startswith("% backprop trace --format latex")
 
 
@@ -334,7 +334,10 @@ def test_the_magic_has_evals_options():
                 "no_nodes": "JSON in a notebook is a tree to fold, not a stream",
                 "max_size": "a cell is typed, not a file of unknown size",
                 "debug": "a notebook shows tracebacks of its own", "output_alias": "the old spelling of --of",
-                "expr": "the program is the cell, or the line's words before the options", "help": "-h"}
+                "expr": "the program is the cell, or the line's words before the options", "help": "-h",
+                "jvp": "forward mode in Python: backprop_cli.jvp(result, v)",
+                "hessian": "second order in Python: backprop_cli.hessian(result)",
+                "hvp": "second order in Python: backprop_cli.hvp(result, v)"}
     magic = {p.name: p for p in _command().params}
     evals = {p.name: p for p in eval_command.params}
     assert set(evals) - set(magic) <= set(left_out), set(evals) - set(magic) - set(left_out)

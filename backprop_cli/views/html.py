@@ -85,7 +85,7 @@ def tree(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short") ->
     head = "".join(f'<th style="{_CELL};text-align:{"left" if k < 2 else "right"}">{h}</th>'
                    for k, h in enumerate(HEADERS))
     body = []
-    for path, label, op, value, grad in drawn[:MAX_ROWS]:
+    for path, label, op, value, grad, _tangent in drawn[:MAX_ROWS]:
         node = f'<span style="color:#888">{_text(_prefix(path, 3))}</span>{_text(label)}'
         body.append(f'<tr><td style="{_CELL};white-space:pre">{node}</td>' + _td(_text(op))
                     + _td(_array(value, VALUE_COLOUR), True) + _td(_array(grad, GRAD_COLOUR), True) + "</tr>")
