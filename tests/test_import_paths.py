@@ -31,7 +31,7 @@ CASES = [
     # (arguments, modules that may be imported among HEAVY and click/re)
     (["eval", "-f", NEURON, "--format", "json"], set()),
     (["eval", "-f", NEURON], set()),
-    (["eval", "-f", NEURON, "--get", "df/dw0"], {"click", "re"}),
+    (["eval", "-f", NEURON, "--get", "df/dw0"], {"re"}),
     (["trace", "-f", NEURON], {"click", "re"}),
     (["check", "-f", NEURON], {"click", "re"}),
     (["graph", "-f", NEURON, "--format", "dot"], {"click", "re"}),
