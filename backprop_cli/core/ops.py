@@ -657,6 +657,10 @@ def _reshape_shape(shapes, statics):
 
 def _index_shape(shapes, statics):
     (x,), (key,) = shapes, statics
+    if type(key) is int and x:  # one whole number takes the first axis: no numpy (backprop gates' start-up)
+        if -x[0] <= key < x[0]:
+            return tuple(x[1:])
+        raise ShapeError(f"{shape_text(x)} — index {key} is out of bounds for axis 0 with size {x[0]}")
     import numpy
 
     try:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from ..tasks.check.numeric import EPS, RELATIVE_ERROR_RULE, STEP_FACTOR, STEP_RULE, CheckReport
 from ..base.numbers import json_value, show
 
@@ -173,6 +171,8 @@ def document(report: CheckReport) -> dict:
 
 
 def render_json(report: CheckReport) -> str:
+    import json
+
     return json.dumps(document(report), indent=2, allow_nan=False, ensure_ascii=False)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from ..base.numbers import json_value, show
 from ..tasks.quiz import describe_mistake
 
@@ -146,4 +144,6 @@ def document(questions: list, significant: int, seed=None) -> dict:
 
 
 def dumps(doc: dict) -> str:
+    import json
+
     return json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False)

@@ -104,9 +104,9 @@ def _check(program, tolerance, fmt, digits, method, directions, expect,
         click.echo(render_json(report))
     else:
         from ...views.check_report import render_table
-        from ...views.console import make_console
+        from ...views.console import view_console
 
-        render_table(report, make_console(), digits)
+        render_table(report, view_console(), digits)
     inconclusive = [c for c in report.inputs if c.status == "inconclusive"]
     for c in inconclusive[:MOST_WARNINGS]:
         warn(f"{c.name}: {c.note}")
@@ -132,7 +132,7 @@ def _check_tensors(result, tolerance, fmt, digits, seed, method, directions) -> 
     from ...base.errors import MathError
     from ...base.numbers import show
     from ...tasks.check.tensors import check_tensors
-    from ...views.console import make_console
+    from ...views.console import view_console
 
     report = check_tensors(result, tolerance, seed, method, directions)
     if fmt == "json":
@@ -143,7 +143,7 @@ def _check_tensors(result, tolerance, fmt, digits, seed, method, directions) -> 
     else:
         from ...views.check_report import render_tensor_check
 
-        render_tensor_check(result, report, make_console(), digits, tolerance)
+        render_tensor_check(result, report, view_console(), digits, tolerance)
     failures = [c for c in report if not c.passed]
     if failures:
         raise MathError(f"gradient check failed for {', '.join(c.name for c in failures)}: worst relative "

@@ -13,7 +13,7 @@ IN_PROGRAM = "-program-"  # --backward with no FILE: the d<name> lines are in th
 def grade_backward(program, tolerance, fmt, digits, backward):
     from ...tasks.check.backward_pass import grade, split_program
     from ...views import grade as view
-    from ...views.console import make_console
+    from ...views.console import view_console
     from ...language.source import read_text
 
     source, origin = program.read_source()
@@ -44,7 +44,7 @@ def grade_backward(program, tolerance, fmt, digits, backward):
     if fmt == "json":
         click.echo(view.dumps(document(report)))
     else:
-        view.print_lines(make_console(), lines(report, digits))
+        view.print_lines(view_console(), lines(report, digits))
     if not report.passed:
         wrong = [gl.statement for gl in report.graded if not gl.right]
         where = ", ".join(str(st.line) for st in wrong)

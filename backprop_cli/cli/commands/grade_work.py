@@ -25,7 +25,7 @@ def own_work(program, tolerance, fmt, digits, expect, grads, grad_file,
         return grade_backward(program, tolerance, fmt, digits, backward)
     from ...tasks.check import own_work as grade
     from ...views import grade as view
-    from ...views.console import make_console
+    from ...views.console import view_console
 
     loaded = None if over else program.load()
     if loaded is not None and loaded.tensor:
@@ -52,7 +52,7 @@ def own_work(program, tolerance, fmt, digits, expect, grads, grad_file,
             if fmt == "json":
                 click.echo(view.dumps(view.range_document(result, checks, rng)))
             else:
-                view.print_lines(make_console(), view.range_lines(result, checks, rng, digits))
+                view.print_lines(view_console(), view.range_lines(result, checks, rng, digits))
             wrong = [c.name for c in checks if c.differ]
             if wrong:
                 raise MathError(f"{', '.join(wrong)}: your formula{'s differ' if len(wrong) > 1 else ' differs'} "
@@ -64,7 +64,7 @@ def own_work(program, tolerance, fmt, digits, expect, grads, grad_file,
     if fmt == "json":
         click.echo(view.dumps(view.comparisons_document(result, comparisons)))
     else:
-        view.print_lines(make_console(), view.comparisons_lines(result, comparisons, what, digits, noun))
+        view.print_lines(view_console(), view.comparisons_lines(result, comparisons, what, digits, noun))
     wrong = [c.name for c in comparisons if not c.right]
     if wrong:
         raise MathError(f"{', '.join(wrong)} {'are' if len(wrong) > 1 else 'is'} wrong "

@@ -86,9 +86,9 @@ def _quiz(program, random_, seed, answers, only, significant, fmt, digits):
     talk = fmt == "text"
     console = None
     if talk:
-        from ...views.console import make_console
+        from ...views.console import view_console
 
-        console = make_console()
+        console = view_console()
         view_print(console, view.introduction(result, shown, len(questions), significant, only))
         if seed is not None:
             view_print(console, [(f"(exercise {seed}: repeat it with --seed {seed})", None)])
