@@ -67,18 +67,26 @@ PLAIN = [
     ["eval", "input x = 2\nx*x", "--format", "json", "--debug"],
     ["eval", "1/x", "--at", "x=0", "--debug"],
     ["eval", "max(x, y)", "--at", "x=1,y=1", "--format", "json"],
+    ["gates"], ["gates", "--format", "json"], ["gates", "--width", "60", "--debug"],
+    ["codegen", "(x+y)*z"], ["codegen", "-f", NEURON, "--lang", "numpy", "--hvp"],
+    ["codegen", "x+", "--lang", "c"], ["codegen", "-f", str(ROOT / "no-such-file.bp")],
+    ["codegen", "-f", str(SAMPLES / "staged.bp"), "--lang", "js", "--name", "g", "--format", "json"],
+    ["codegen", "sum(W)", "--lang", "c"], ["codegen", "nosuch(x)"], ["codegen"],
+    ["diff", "x^3 + sin(x)*y", "--wrt", "x"], ["diff", "x^3 + sin(x)*y"], ["diff", "x^3", "--wrt", "y"],
+    ["diff", "x^2*sin(y)", "--wrt", "x,y", "--order", "2"], ["diff", "x*y", "--wrt", "x,y"],
+    ["diff", "-f", SIMPLE, "--of", "q", "--wrt", "x", "--format", "json"], ["diff", "x^", "--wrt", "x"],
 ]
 
 
 @pytest.mark.parametrize("args", PLAIN, ids=[" ".join(a)[:60] for a in PLAIN])
 def test_the_fast_path_prints_what_click_prints(args):
-    assert entry.plain_eval(args) is not None
+    assert entry.plain(args) is not None
     slow, fast = both(args)
     assert (fast.exit_code, fast.stdout, fast.stderr) == (slow.exit_code, slow.stdout, slow.stderr)
 
 
 DECLINED = [
-    [], ["--help"], ["-h"], ["--version"], ["--debug", "eval", "x", "--at", "x=1"], ["trace", "x"],
+    [], ["--help"], ["-h"], ["--version"], ["--debug", "eval", "x", "--at", "x=1"], ["live", "x"], ["gates", "x"],
     ["eval", "--help"], ["eval", "-x^2", "--at", "x=3"], ["eval", "-"], ["eval", "-f", "-"], ["eval", "-f", SIMPLE, "--output", "q"],
     ["eval", "x", "--at"], ["eval", "x", "--at", "-x=1"], ["eval", "x", "--format", "JSON"],
     ["eval", "x", "--format", "xml"], ["eval", "x", "--digits", "0"], ["eval", "x", "--digits", "18"],
@@ -90,7 +98,7 @@ DECLINED = [
 
 @pytest.mark.parametrize("args", DECLINED, ids=[" ".join(a)[:60] or "nothing" for a in DECLINED])
 def test_unusual_arguments_go_to_click(args):
-    assert entry.plain_eval(args) is None
+    assert entry.plain(args) is None
 
 
 def test_a_completion_request_goes_to_click(monkeypatch):
@@ -199,33 +207,41 @@ def _click_options(name) -> dict:
     return {p.name: p for p in _command(name).params if isinstance(p, click.Option)}
 
 
-def test_every_option_of_eval_is_read_by_the_fast_path_or_deliberately_left_to_click():
-    fast = {option.dest for option in options.EVAL}
-    assert not fast & set(options.EVAL_CLICK_ONLY)
-    ctx = click.Context(_command("eval"), help_option_names=["-h", "--help"])
-    for param in _command("eval").get_params(ctx):
+@pytest.mark.parametrize("command", list(options.FAST))
+def test_every_option_is_read_by_the_fast_path_or_deliberately_left_to_click(command):
+    read, click_only = options.FAST[command]
+    fast = {option.dest for option in read}
+    assert not fast & set(click_only)
+    assert command in entry.RUNS, f"options.FAST has {command}: entry.RUNS must say what it calls"
+    ctx = click.Context(_command(command), help_option_names=["-h", "--help"])
+    for param in _command(command).get_params(ctx):
         if set(_flags(param)) == set(ctx.help_option_names):
             continue  # the help screen is click's
         if isinstance(param, click.Argument):
-            assert param.name == "expr", f"eval's argument {param.name} is new: teach entry.plain_eval it"
+            assert param.name == "expr", f"{command}'s argument {param.name} is new: teach entry.plain it"
+            assert "file" in fast, f"{command} reads EXPR: the fast path reads programs with options.FILE"
         else:
-            assert param.name in fast or param.name in options.EVAL_CLICK_ONLY, (
-                f"eval --{param.name} is neither read by the fast path (options.EVAL) "
-                f"nor listed in options.EVAL_CLICK_ONLY")
-    assert fast <= set(_click_options("eval")), "options.EVAL lists an option click does not have"
+            assert param.name in fast or param.name in click_only, (
+                f"{command} --{param.name} is neither read by the fast path (options.FAST) "
+                f"nor listed there as click's")
+    assert fast <= set(_click_options(command)), f"options.FAST lists an option {command} does not have"
 
 
 def _flags(param) -> tuple:
     return tuple(param.opts + param.secondary_opts)
 
 
-@pytest.mark.parametrize("option", options.EVAL, ids=lambda o: o.dest)
-def test_click_builds_eval_options_from_the_table(option):
-    param = _click_options("eval")[option.dest]
+FAST_OPTIONS = [(command, option) for command, (read, _) in options.FAST.items() for option in read]
+
+
+@pytest.mark.parametrize("command, option", FAST_OPTIONS, ids=[f"{c} {o.dest}" for c, o in FAST_OPTIONS])
+def test_click_builds_each_option_the_fast_path_reads_from_the_same_entry(command, option):
+    param = _click_options(command)[option.dest]
     assert _flags(param) == option.flags
     assert param.is_flag == option.is_flag and param.multiple == option.multiple
     assert param.help == option.help
-    given = _command("eval").make_context("eval", ["x"]).params  # what click passes when nothing is given
+    args = ["x"] if "file" in {o.dest for o in options.FAST[command][0]} else []
+    given = _command(command).make_context(command, args).params  # what click passes when nothing is given
     if param.expose_value:
         assert given[option.dest] == (tuple(option.initial()) if option.multiple else option.initial())
     choices = getattr(param.type, "choices", None)
@@ -234,6 +250,7 @@ def test_click_builds_eval_options_from_the_table(option):
         assert (param.type.min, param.type.max) == option.int_range
     else:
         assert option.int_range is None
+    assert option.float_range is None, "the fast path reads no floats: leave this option to click"
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
@@ -247,34 +264,50 @@ def test_every_command_spells_the_shared_options_as_the_table_does(command):
     assert "debug" in params  # every command has --debug (not every one reads a program)
 
 
-#: a value for each free-text option of eval, on samples/neuron.bp
-SAMPLE_VALUES = {"file": NEURON, "at": "w0=1", "output": "f", "get": "df/dw0"}
+OUT_FILE = str(ROOT / ".test-entry-out.txt")
+
+#: a value for each free-text option, on samples/neuron.bp (command -> parameter -> value)
+SAMPLE_VALUES = {
+    "eval": {"file": NEURON, "at": "w0=1", "output": "f", "get": "df/dw0"},
+    "gates": {"out": OUT_FILE},
+    "codegen": {"file": NEURON, "output": "f", "name": "neuron", "out": OUT_FILE},
+    "diff": {"file": NEURON, "output": "f", "wrt": "w0", "out": OUT_FILE},
+}
+
+#: the arguments each command's cases start from
+BASE = {"gates": ["gates"], "diff": ["diff", "-f", NEURON, "--wrt", "x0"]}
 
 
 def _cases_from_click():
-    """Argument lists built from click's own parameters of eval: every choice, both ends of every
-    range, every flag, a sample for every free-text option; and values click must judge itself."""
+    """Argument lists built from click's own parameters of every command the fast path reads: every
+    choice, both ends of every range, every flag, a sample for every free-text option; and values click
+    must judge itself."""
     accepted, declined = [], []
-    base = ["eval", "-f", NEURON]
-    for param in _command("eval").params:
-        if not isinstance(param, click.Option) or param.name not in {o.dest for o in options.EVAL}:
-            continue
-        flag = param.opts[-1]
-        if param.is_flag:
-            accepted.append(base + [flag])
-        elif isinstance(param.type, click.Choice):
-            accepted += [base + [flag, choice] for choice in param.type.choices]
-            declined.append(base + [flag, "no-such-choice"])
-        elif isinstance(param.type, click.IntRange):
-            low, high = param.type.min, param.type.max
-            accepted += [base + [flag, str(low)], base + [flag, str(high)]]
-            declined += [base + [flag, str(low - 1)], base + [flag, str(high + 1)]]
-        else:
-            assert param.name in SAMPLE_VALUES, f"give eval --{param.name} a sample value in SAMPLE_VALUES"
-            args = ["eval", flag, SAMPLE_VALUES[param.name]] if param.name == "file" else \
-                base + [flag, SAMPLE_VALUES[param.name]]
-            accepted.append(args)
-        declined.append(base + [flag] if not param.is_flag else base + [flag + "x"])
+    for command, (read, _) in options.FAST.items():
+        base = BASE.get(command, [command, "-f", NEURON])
+        for param in _command(command).params:
+            if not isinstance(param, click.Option) or param.name not in {o.dest for o in read}:
+                continue
+            flag = param.opts[-1]
+            if param.is_flag:
+                accepted.append(base + [flag])
+            elif isinstance(param.type, click.Choice):
+                accepted += [base + [flag, choice] for choice in param.type.choices]
+                declined.append(base + [flag, "no-such-choice"])
+            elif isinstance(param.type, click.IntRange):
+                low, high = param.type.min, param.type.max
+                accepted.append(base + [flag, str(low)])
+                declined.append(base + [flag, str(low - 1)])
+                if high is not None:
+                    accepted.append(base + [flag, str(high)])
+                    declined.append(base + [flag, str(high + 1)])
+            else:
+                samples = SAMPLE_VALUES.get(command, {})
+                assert param.name in samples, f"give {command} --{param.name} a sample value in SAMPLE_VALUES"
+                args = [command, flag, samples[param.name]] if param.name == "file" else \
+                    base + [flag, samples[param.name]]
+                accepted.append(args)
+            declined.append(base + [flag] if not param.is_flag else base + [flag + "x"])
     return accepted, declined
 
 
@@ -282,20 +315,36 @@ ACCEPTED, UNUSUAL = _cases_from_click()
 
 
 def _ids(cases):
-    return [" ".join(a[1:]).replace(NEURON, "neuron.bp") for a in cases]
+    return [" ".join(a).replace(NEURON, "neuron.bp").replace(OUT_FILE, "OUT") for a in cases]
+
+
+def _out_file():
+    try:
+        with open(OUT_FILE, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+    finally:
+        if os.path.exists(OUT_FILE):
+            os.remove(OUT_FILE)
 
 
 @pytest.mark.parametrize("args", ACCEPTED, ids=_ids(ACCEPTED))
 def test_the_fast_path_reads_every_value_click_accepts_and_prints_the_same(args):
-    assert entry.plain_eval(args) is not None
-    slow, fast = both(args)
-    assert slow.exit_code == 0, slow.stderr
-    assert (fast.exit_code, fast.stdout, fast.stderr) == (slow.exit_code, slow.stdout, slow.stderr)
+    assert entry.plain(args) is not None
+    runner = CliRunner()
+    slow = runner.invoke(click_main, args, catch_exceptions=False)
+    slow_file = _out_file()
+    fast = CliRunner().invoke(_FastCommand("backprop"), args, catch_exceptions=False)
+    fast_file = _out_file()
+    assert "Usage:" not in slow.stderr, slow.stderr  # click read them all (the command may refuse)
+    assert (fast.exit_code, fast.stdout, fast.stderr, fast_file) == (slow.exit_code, slow.stdout, slow.stderr,
+                                                                      slow_file)
 
 
 @pytest.mark.parametrize("args", UNUSUAL, ids=_ids(UNUSUAL))
 def test_the_fast_path_leaves_values_click_rejects_to_click(args):
-    assert entry.plain_eval(args) is None
+    assert entry.plain(args) is None
     assert CliRunner().invoke(click_main, args).exit_code == 2
 
 

@@ -197,8 +197,21 @@ GET = Option("get", ("--get",), multiple=True, metavar="NAME",
              help="Print only this number, at full precision: the output (f), any named value, or a "
                   "gradient d<out>/d<name> such as df/dx (repeatable: one a line).")
 
+CODEGEN_LANG = Option("lang", ("--lang",), choices=("python", "numpy", "c", "js"), default="python",
+                      help="The language to write.")
+CODEGEN_NAME = Option("name", ("--name",), default="f", metavar="NAME", help="The function's name.")
+QUIZ_ANSWERS = Option("answers", ("--answers",), metavar="FILE",
+                      help="Read the answers from FILE, one a line ('-': standard input).")
+QUIZ_ONLY = Option("only", ("--only",), choices=("all", "forward", "backward"), default="all",
+                   help="Ask only the forward values or only the gradients.")
+QUIZ_RANDOM = Option("random_", ("--random",), is_flag=True, help="A small random exercise (see --seed).")
+
+#: what the fast path reads of a program (besides EXPR): with a point, and without (a program alone)
+PROGRAM = (FILE, AT, OUTPUT, ALLOW_NONFINITE, DEBUG)
+SOURCE = (FILE, OUTPUT, DEBUG)
+
 #: the options of `backprop eval` that the fast path reads (besides EXPR)
-EVAL = (FILE, AT, OUTPUT, ALLOW_NONFINITE, DEBUG, FORMAT, DIGITS, NO_NODES, GET)
+EVAL = PROGRAM + (FORMAT, DIGITS, NO_NODES, GET)
 
 #: the other parameters of `backprop eval` (besides -h/--help): click reads them, and the fast path declines any
 #: argument list that uses one (parameter name -> why)
@@ -214,3 +227,25 @@ EVAL_CLICK_ONLY = {
     "hessian": "second order (--hessian), read by click",
     "hvp": "second order (--hvp), read by click",
 }
+
+#: why the fast path leaves an option to click, for the options several commands share
+_PROGRAM_CLICK_ONLY = {
+    "max_size": EVAL_CLICK_ONLY["max_size"],
+    "output_alias": EVAL_CLICK_ONLY["output_alias"],
+    "seed": EVAL_CLICK_ONLY["seed"],
+    "values_path": EVAL_CLICK_ONLY["values_path"],
+}
+_SOURCE_CLICK_ONLY = {"max_size": EVAL_CLICK_ONLY["max_size"], "output_alias": EVAL_CLICK_ONLY["output_alias"]}
+_COLLAPSE = {"collapse": EVAL_CLICK_ONLY["collapse"]}
+
+#: command -> (the options its fast path reads, besides EXPR; the others, which it leaves to click, with
+#: why).  entry.py reads an argument list of these options itself and calls the function the click
+#: command calls (entry.RUNS); tests/test_entry.py walks each command's click parameters and fails on
+#: one in neither list, or built from another entry than the one the fast path reads.
+FAST = {
+    "eval": (EVAL, EVAL_CLICK_ONLY),
+    "gates": ((FORMATS["gates"], GATES_WIDTH, DEBUG, OUT), {}),
+    "codegen": (SOURCE + (CODEGEN_LANG, CODEGEN_NAME, FORMATS["codegen"], CODEGEN_HVP, OUT), _SOURCE_CLICK_ONLY),
+    "diff": (SOURCE + (DIFF_WRT, FORMATS["diff"], DIFF_ORDER, OUT), _SOURCE_CLICK_ONLY),
+}
+
