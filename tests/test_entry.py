@@ -18,6 +18,7 @@ from conftest import ROOT, SAMPLES
 
 NEURON = str(SAMPLES / "neuron.bp")
 SIMPLE = str(SAMPLES / "simple.bp")
+ANSWERS = str(SAMPLES / "exercises" / "simple-quiz-answers.txt")
 
 
 class _FastCommand(click.Command):
@@ -75,6 +76,21 @@ PLAIN = [
     ["diff", "x^3 + sin(x)*y", "--wrt", "x"], ["diff", "x^3 + sin(x)*y"], ["diff", "x^3", "--wrt", "y"],
     ["diff", "x^2*sin(y)", "--wrt", "x,y", "--order", "2"], ["diff", "x*y", "--wrt", "x,y"],
     ["diff", "-f", SIMPLE, "--of", "q", "--wrt", "x", "--format", "json"], ["diff", "x^", "--wrt", "x"],
+    ["trace", "(x+y)*z", "--at", "x=-2,y=5,z=-4"], ["trace", "-f", NEURON, "--format", "json"],
+    ["trace", "-f", NEURON, "--format", "latex", "--labels", "full"], ["trace", "x*y", "--at", "x=1,y=1", "--wrt", "x"],
+    ["trace", "x*y", "--at", "x=2,y=3", "--mode", "forward", "--wrt", "x"], ["trace", "1/x", "--at", "x=0"],
+    ["trace", "x*y", "--at", "x=2,y=3", "--mode", "forward", "--tangent", "x=1,y=0.5", "--format", "json"],
+    ["check", "-f", NEURON], ["check", "relu(x)*y", "--at", "x=0,y=2"], ["check", "-f", NEURON, "--format", "json"],
+    ["check", "x^2*y + sin(x*y)", "--at", "x=1,y=2", "--order", "2"], ["check", "log(x)", "--at", "x=-1"],
+    ["check", "x^2", "--at", "x=3", "--method", "directions", "--directions", "3", "--digits", "3"],
+    ["graph", "-f", NEURON], ["graph", "(x+y)*z"], ["graph", "-f", NEURON, "--format", "mermaid"],
+    ["graph", "-f", NEURON, "--format", "tikz", "--digits", "3"], ["graph", "-f", NEURON, "-o", "x.xyz"],
+    ["graph", "-f", NEURON, "-o", "x.mmd", "--format", "dot"],
+    ["quiz", "-f", SIMPLE, "--answers", ANSWERS], ["quiz", "-f", SIMPLE, "--answers", ANSWERS, "--format", "json"],
+    ["quiz", "--seed", "3", "--answers", str(SAMPLES / "exercises" / "quiz-seed-3-answers.txt")],
+    ["quiz", "-f", SIMPLE, "--answers", str(ROOT / "no-such-answers.txt")],
+    ["quiz", "-f", SIMPLE, "--answers", ANSWERS, "--only", "backward", "--significant", "4"],
+    ["quiz", "x*y", "--at", "x=2,y=3", "--random", "--answers", ANSWERS],
 ]
 
 
@@ -272,10 +288,15 @@ SAMPLE_VALUES = {
     "gates": {"out": OUT_FILE},
     "codegen": {"file": NEURON, "output": "f", "name": "neuron", "out": OUT_FILE},
     "diff": {"file": NEURON, "output": "f", "wrt": "w0", "out": OUT_FILE},
+    "graph": {"file": NEURON, "at": "w0=1", "output": "f", "out": OUT_FILE},
+    "trace": {"file": NEURON, "at": "w0=1", "output": "f", "wrt": "w0", "tangent": "w0=1,x0=0.5", "out": OUT_FILE},
+    "check": {"file": NEURON, "at": "w0=1", "output": "f", "out": OUT_FILE},
+    "quiz": {"file": SIMPLE, "at": "x=1", "output": "q", "answers": ANSWERS, "out": OUT_FILE},
 }
 
 #: the arguments each command's cases start from
-BASE = {"gates": ["gates"], "diff": ["diff", "-f", NEURON, "--wrt", "x0"]}
+BASE = {"gates": ["gates"], "diff": ["diff", "-f", NEURON, "--wrt", "x0"],
+        "quiz": ["quiz", "-f", SIMPLE, "--answers", ANSWERS]}
 
 
 def _cases_from_click():
@@ -315,7 +336,8 @@ ACCEPTED, UNUSUAL = _cases_from_click()
 
 
 def _ids(cases):
-    return [" ".join(a).replace(NEURON, "neuron.bp").replace(OUT_FILE, "OUT") for a in cases]
+    return [" ".join(a).replace(NEURON, "neuron.bp").replace(OUT_FILE, "OUT").replace(SIMPLE, "simple.bp")
+            .replace(ANSWERS, "answers.txt") for a in cases]
 
 
 def _out_file():

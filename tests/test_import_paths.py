@@ -1,6 +1,7 @@
 """Each command imports only what it needs (issue 26 item 1): numpy, Rich, pyarrow, textual, Lark,
 dask and plotext stay off the path of every command that can do without them, and the plain eval
-(table or JSON) imports neither click nor re.  Run as the console script, piped, on the neuron."""
+(table or JSON) imports neither click nor re; no command the console script reads itself (options.FAST)
+imports click.  Run as the console script, piped, on the neuron."""
 
 from __future__ import annotations
 
@@ -32,13 +33,13 @@ CASES = [
     (["eval", "-f", NEURON, "--format", "json"], set()),
     (["eval", "-f", NEURON], set()),
     (["eval", "-f", NEURON, "--get", "df/dw0"], {"re"}),
-    (["trace", "-f", NEURON], {"click", "re"}),
-    (["check", "-f", NEURON], {"click", "re"}),
-    (["graph", "-f", NEURON, "--format", "dot"], {"click", "re"}),
-    (["codegen", "-f", NEURON, "--lang", "c"], {"click", "re"}),
-    (["diff", "-f", NEURON, "--wrt", "w0"], {"click", "re"}),
-    (["gates"], {"click", "re"}),
-    (["quiz", "-f", NEURON, "--answers", "answers.txt"], {"click", "re"}),
+    (["trace", "-f", NEURON], {"re"}),
+    (["check", "-f", NEURON], {"re"}),
+    (["graph", "-f", NEURON, "--format", "dot"], {"re"}),
+    (["codegen", "-f", NEURON, "--lang", "c"], {"re"}),
+    (["diff", "-f", NEURON, "--wrt", "w0"], {"re"}),
+    (["gates"], {"re"}),
+    (["quiz", "-f", NEURON, "--answers", "answers.txt"], {"re"}),
     (["plot", "sin(x)", "--over", "x=0:3"], {"click", "re", "numpy", "plotext"}),
     (["batch", "-f", NEURON, "-i", "points.csv"], {"click", "re", "numpy"}),
     (["optimize", "-f", NEURON, "--steps", "3"], {"click", "re", "numpy", "rich", "plotext"}),

@@ -22,6 +22,10 @@ RUNS = {
     "gates": ("gates_run", "run"),
     "codegen": ("codegen_run", "run"),
     "diff": ("diff_run", "run"),
+    "graph": ("graph_run", "run"),
+    "trace": ("trace_run", "run"),
+    "check": ("check_run", "run"),
+    "quiz": ("quiz_run", "run"),
 }
 
 #: the parameters that make the command's ``program`` (common.ProgramArgs), in its order

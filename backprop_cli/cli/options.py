@@ -205,6 +205,15 @@ QUIZ_ANSWERS = Option("answers", ("--answers",), metavar="FILE",
 QUIZ_ONLY = Option("only", ("--only",), choices=("all", "forward", "backward"), default="all",
                    help="Ask only the forward values or only the gradients.")
 QUIZ_RANDOM = Option("random_", ("--random",), is_flag=True, help="A small random exercise (see --seed).")
+TRACE_STEP = Option("step", ("--step",), is_flag=True,
+                    help="On a terminal, wait for Enter before each backward step (q then Enter: show the rest).")
+TRACE_MODE = Option("mode", ("--mode",), choices=("reverse", "forward"), default="reverse",
+                    help="reverse: the forward pass then the backward pass; forward: forward mode, each node's "
+                         "value and tangent along --wrt or --tangent, then the cost of both modes.")
+TRACE_TANGENT = Option("tangent", ("--tangent",), multiple=True, metavar="NAME=VALUE,...",
+                       help="Forward mode: the direction, e.g. --tangent x=1,y=0.5 (inputs left out: 0).")
+CHECK_DIRECTIONS = Option("directions", ("--directions",), int_range=(1, 100_000), default=16,
+                          help="How many random directions, when checking along directions (--seed picks them).")
 
 #: what the fast path reads of a program (besides EXPR): with a point, and without (a program alone)
 PROGRAM = (FILE, AT, OUTPUT, ALLOW_NONFINITE, DEBUG)
@@ -236,6 +245,7 @@ _PROGRAM_CLICK_ONLY = {
     "values_path": EVAL_CLICK_ONLY["values_path"],
 }
 _SOURCE_CLICK_ONLY = {"max_size": EVAL_CLICK_ONLY["max_size"], "output_alias": EVAL_CLICK_ONLY["output_alias"]}
+_GRADING = "grading your own work (docs/check-your-work.md) is left to click"
 _COLLAPSE = {"collapse": EVAL_CLICK_ONLY["collapse"]}
 
 #: command -> (the options its fast path reads, besides EXPR; the others, which it leaves to click, with
@@ -247,5 +257,17 @@ FAST = {
     "gates": ((FORMATS["gates"], GATES_WIDTH, DEBUG, OUT), {}),
     "codegen": (SOURCE + (CODEGEN_LANG, CODEGEN_NAME, FORMATS["codegen"], CODEGEN_HVP, OUT), _SOURCE_CLICK_ONLY),
     "diff": (SOURCE + (DIFF_WRT, FORMATS["diff"], DIFF_ORDER, OUT), _SOURCE_CLICK_ONLY),
+    "graph": (PROGRAM + (FORMATS["graph"], GRAPH_OUT, GRAPH_DIGITS), {**_PROGRAM_CLICK_ONLY, **_COLLAPSE}),
+    "trace": (PROGRAM + (DIGITS_SHOWN, TRACE_STEP, LABELS, FORMATS["trace"], TRACE_MODE, TRACE_WRT, TRACE_TANGENT,
+                         OUT),
+              {**_PROGRAM_CLICK_ONLY, **_COLLAPSE, "delay": "a number of seconds: click reads floats"}),
+    "check": (PROGRAM + (FORMATS["check"], CHECK_DIGITS, CHECK_METHOD, CHECK_DIRECTIONS, CHECK_ORDER, OUT),
+              {**_PROGRAM_CLICK_ONLY,
+               "tolerance": "a float with a check of its own (>= 0): click reads it",
+               "expect": _GRADING, "grads": _GRADING, "grad_file": _GRADING, "over": _GRADING,
+               "backward": "an option whose value is optional (--backward [FILE]): click reads it"}),
+    "quiz": (PROGRAM + (QUIZ_RANDOM, QUIZ_SEED, QUIZ_ANSWERS, QUIZ_ONLY, QUIZ_SIGNIFICANT_OPTION, FORMATS["quiz"],
+                        QUIZ_DIGITS, OUT),
+             {k: v for k, v in _PROGRAM_CLICK_ONLY.items() if k != "seed"}),
 }
 
