@@ -40,9 +40,9 @@ CASES = [
     (["diff", "-f", NEURON, "--wrt", "w0"], {"re"}),
     (["gates"], {"re"}),
     (["quiz", "-f", NEURON, "--answers", "answers.txt"], {"re"}),
-    (["plot", "sin(x)", "--over", "x=0:3"], {"click", "re", "numpy", "plotext"}),
-    (["batch", "-f", NEURON, "-i", "points.csv"], {"click", "re", "numpy"}),
-    (["optimize", "-f", NEURON, "--steps", "3"], {"click", "re", "numpy", "rich", "plotext"}),
+    (["plot", "sin(x)", "--over", "x=0:3"], {"re", "numpy", "plotext"}),
+    (["batch", "-f", NEURON, "-i", "points.csv"], {"re", "numpy"}),
+    (["optimize", "-f", NEURON, "--steps", "3"], {"re", "numpy", "rich", "plotext"}),
 ]
 
 

@@ -26,6 +26,9 @@ RUNS = {
     "trace": ("trace_run", "run"),
     "check": ("check_run", "run"),
     "quiz": ("quiz_run", "run"),
+    "plot": ("plot_run", "run"),
+    "batch": ("batch_run", "run"),
+    "optimize": ("optimize_run", "run"),
 }
 
 #: the parameters that make the command's ``program`` (common.ProgramArgs), in its order
@@ -77,6 +80,8 @@ def plain(argv: list):
     for option in read:
         if option.multiple:
             params[option.dest] = tuple(params[option.dest])
+        if option.required and params[option.dest] is None:
+            return None  # click says it is missing
     params["command"] = argv[0]
     return params
 

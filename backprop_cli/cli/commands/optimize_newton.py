@@ -6,9 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 
-import click
-
 from ...base.errors import MathError
+from ..output import echo
 from .common import warn
 
 
@@ -26,7 +25,7 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
                "gradient_steps": kinds.get("gradient", 0)}
         import json
 
-        click.echo(json.dumps(doc, indent=2, allow_nan=False))
+        echo(json.dumps(doc, indent=2, allow_nan=False))
         return
     from ...views.console import make_console
 
@@ -49,10 +48,10 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
     final = history[-1]
     console.print(view.final_line(final, names, out_name, digits))
     n, fallback = kinds.get("newton", 0), kinds.get("gradient", 0)
-    click.echo(f"{n} Newton step{'s' if n != 1 else ''}, {fallback} gradient step{'s' if fallback != 1 else ''} "
+    echo(f"{n} Newton step{'s' if n != 1 else ''}, {fallback} gradient step{'s' if fallback != 1 else ''} "
                "(where the Hessian was not positive definite)")
     if final.step < steps:
-        click.echo(f"stopped after step {final.step}: no step along the direction decreases {out_name}")
+        echo(f"stopped after step {final.step}: no step along the direction decreases {out_name}")
     if not steps:
         return
     # Gradient descent from the same start, for the comparison in the plot.
@@ -69,7 +68,7 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
         warn(f"gradient descent (--lr {lr}) stopped: {e.message.splitlines()[0]}")
     if gd_last:
         gd.finish(gd_last[-1])
-        click.echo(f"gradient descent (--lr {lr}) from the same start: {out_name} = "
+        echo(f"gradient descent (--lr {lr}) from the same start: {out_name} = "
                    f"{view.show(gd_last[-1].value, digits)} after {gd_last[-1].step} steps")
     width = max(40, min(shutil.get_terminal_size((80, 24)).columns, 100)) if console.is_terminal else 72
     color = console.is_terminal and "NO_COLOR" not in os.environ
@@ -79,5 +78,5 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
         warn("--log-y: the loss is not always > 0, so the curve is drawn on a linear axis")
         log_y = False
     also = ("gradient descent", gd.steps, gd.values) if gd_last else None
-    click.echo(view.curve(curve.steps, curve.values, out_name, width, 14, color, log_y, label="newton",
+    echo(view.curve(curve.steps, curve.values, out_name, width, 14, color, log_y, label="newton",
                           also=also))
