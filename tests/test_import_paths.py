@@ -53,3 +53,37 @@ def test_heavy_imports_stay_off_each_commands_path(tmp_path, args, allowed):
     modules = imported(args, tmp_path)
     unexpected = (HEAVY | {"click", "re"}) & modules - allowed
     assert not unexpected, f"{' '.join(args[:2])} imports {sorted(unexpected)}"
+
+
+SEEN_BY_NUMPY = """
+import os, sys
+seen = []
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy":
+            seen.append(os.environ.get("OPENBLAS_NUM_THREADS"))
+        return None
+sys.meta_path.insert(0, Watch())
+from backprop_cli.cli.commands.scalar_numpy import load_numpy_for_scalars
+load_numpy_for_scalars()
+print(seen, os.environ.get("OPENBLAS_NUM_THREADS"), "numpy" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("given, expected", [(None, ["['1']", "None", "True"]), ("3", ["[]", "3", "False"])])
+def test_plot_and_batch_load_openblas_with_one_thread_and_leave_the_environment_as_it_was(given, expected):
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given  # the user's choice stands
+    proc = subprocess.run([sys.executable, "-c", SEEN_BY_NUMPY], capture_output=True, text=True,
+                          env=dict(env, PYTHONPATH=str(ROOT)), cwd=ROOT)
+    assert proc.stdout.split() == expected, proc.stderr
+
+
+def test_plotext_loads_without_its_documentation_and_test_runner_and_keeps_its_api():
+    code = ("import sys\nfrom backprop_cli.views.plotext_loader import plotext\nplt = plotext()\n"
+            "print('unittest' in sys.modules, 'plotext._doc.doc' in sys.modules, callable(plt.test), "
+            "callable(plt.figure))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), cwd=ROOT)
+    assert proc.stdout.split() == ["False", "False", "True", "True"], proc.stderr

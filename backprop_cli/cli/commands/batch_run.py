@@ -14,6 +14,9 @@ from .common import warn
 def run(program, input_path, out_path="-", fmt=None, in_format=None, chunk_size=65536, skip_bad=False,
         rejects_path=None, engine="local", scheduler=None, workers=None, partition_size=64 * 2**20, timeout=30.0,
         csv_engine="auto"):
+    from .scalar_numpy import load_numpy_for_scalars
+
+    load_numpy_for_scalars()  # before anything imports numpy
     from ...api import read_point
     from ...tasks.batch import job as batch_job
     from ...tasks.batch.read import shown

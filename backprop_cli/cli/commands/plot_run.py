@@ -11,6 +11,9 @@ from .common import result_stream, warn
 
 
 def run(program, over, fmt="plot", width=None, height=None, out=None):
+    from .scalar_numpy import load_numpy_for_scalars
+
+    load_numpy_for_scalars()  # before anything imports numpy
     from ...tasks.plot import DEFAULT_POINTS, KEEP_POINTS, check_inputs, chunked_sweep, grid, parse_over, sweep
     from ...views import plot
 
