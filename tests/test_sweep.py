@@ -11,3 +11,39 @@ def test_a_space_after_the_comma_of_at_suggests_one_comma():
     result = run("eval", "x*y", "--at", "x=1,", "y=2")
     assert result.exit_code == 2
     assert "Write --at x=1,y=2 " in result.stderr and ",," not in result.stderr
+
+
+def test_npz_holds_the_second_order_results_under_the_names_get_takes(tmp_path):
+    import numpy as np
+
+    out = tmp_path / "h.npz"
+    result = run("eval", "x^2*y", "--at", "x=1,y=2", "--hessian", "--jvp", "x=1", "--hvp", "x=1,y=0", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    found = dict(np.load(out))
+    # f = x^2 y: d2f/dx2 = 2y, d2f/dxdy = 2x, d2f/dy2 = 0; J.v along x is df/dx = 2xy; H.v = (2y, 2x)
+    assert {k: float(v) for k, v in found.items() if k.startswith(("d2f", "jvp", "hvp"))} == {
+        "d2f/dx2": 4.0, "d2f/dxdy": 2.0, "d2f/dydx": 2.0, "d2f/dy2": 0.0, "jvp": 4.0, "hvp/x": 4.0, "hvp/y": 2.0}
+    for name in ("d2f/dx2", "d2f/dxdy", "d2f/dy2"):  # the same numbers --get prints
+        got = run("eval", "x^2*y", "--at", "x=1,y=2", "--get", name)
+        assert float(got.stdout) == float(found[name])
+
+
+def test_npz_holds_a_tensor_programs_hvp(tmp_path):
+    import numpy as np
+
+    out = tmp_path / "t.npz"
+    result = run("eval", "sum(square(W @ x))", "--at", "W=[[1,2],[3,4]],x=[1,-1]",
+                 "--hvp", "W=[[1,0],[0,0]],x=[0,0]", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    found = np.load(out)
+    W, x, dW = np.array([[1.0, 2], [3, 4]]), np.array([1.0, -1]), np.array([[1.0, 0], [0, 0]])
+    # grad_W = 2 (Wx) x^T, grad_x = 2 W^T (Wx): their derivatives along (dW, 0)
+    assert np.allclose(found["hvp/W"], 2 * np.outer(dW @ x, x))
+    assert np.allclose(found["hvp/x"], 2 * dW.T @ (W @ x) + 2 * W.T @ (dW @ x))
+
+
+def test_latex_refuses_second_order_rather_than_dropping_it():
+    for extra in (["--hessian"], ["--jvp", "x=1"], ["--hvp", "x=1,y=0"]):
+        result = run("eval", "x^2*y", "--at", "x=1,y=2", "--format", "latex", *extra)
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr.count("Error:") == 1 and "--format latex" in result.stderr

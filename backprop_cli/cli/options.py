@@ -142,7 +142,8 @@ GRAPH_OUT = Option("out", ("-o", "--out"), metavar="FILE", show_default=False,
                         "Graphviz's dot ('-': standard output).")
 EVAL_OUT = Option("out", ("-o", "--out"), metavar="FILE", show_default=False,
                   help="Write the result to FILE instead of standard output ('-': standard output); "
-                       "FILE.npz (or FILE.npy with one --get): numpy arrays, every value and gradient by name.")
+                       "FILE.npz (or FILE.npy with one --get): numpy arrays, every value and gradient by name "
+                       "(and jvp, hvp/NAME, d2f/dxdy).")
 BATCH_OUT = Option("out_path", ("-o", "--out"), metavar="FILE|DIR/", default="-",
                    help="Where to write the rows ('-' is standard output; a directory: one file per input).")
 BATCH_INPUT = Option("input_path", ("-i", "--input"), metavar="FILE|DIR|GLOB",

@@ -33,10 +33,10 @@ def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=N
     if jvp or hessian or hvp:
         from .eval_second import second_order
 
-        second = second_order(result, jvp, hessian, hvp, get, bool(notes))
+        second = second_order(result, jvp, hessian, hvp, get, bool(notes), fmt)
     suffix = out.rpartition(".")[2].lower() if out and "." in out.replace("\\", "/").rpartition("/")[2] else ""
     if suffix in ("npz", "npy"):
-        return write_arrays(result, out, suffix, get)
+        return write_arrays(result, out, suffix, get, second)
     with result_stream(out) as stream:
         if get:
             from ...views.get import lookup, text
@@ -85,9 +85,9 @@ def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=N
                 write_lines(result, second, digits, stream)
 
 
-def write_arrays(result, out: str, suffix: str, get=()) -> None:
-    """-o FILE.npz: every value and gradient (or the --get names) as numpy arrays by name; -o FILE.npy:
-    the one --get value."""
+def write_arrays(result, out: str, suffix: str, get=(), second=None) -> None:
+    """-o FILE.npz: every value and gradient (or the --get names) as numpy arrays by name, with
+    --jvp/--hessian/--hvp's results (eval_second.arrays); -o FILE.npy: the one --get value."""
     import numpy as np
 
     from ...base.errors import InputError
@@ -99,6 +99,10 @@ def write_arrays(result, out: str, suffix: str, get=()) -> None:
                          "Name the one value with --get (e.g. --get df/dW), or write every value and "
                          "gradient to a .npz file.")
     arrays = named_arrays(result, get)
+    if second:
+        from .eval_second import arrays as second_arrays
+
+        arrays.update(second_arrays(result.graph.output_name, second))
     with result_stream(out, binary=True) as stream:
         if suffix == "npy":
             np.save(stream, arrays[get[0]], allow_pickle=False)
