@@ -47,3 +47,22 @@ def test_latex_refuses_second_order_rather_than_dropping_it():
         result = run("eval", "x^2*y", "--at", "x=1,y=2", "--format", "latex", *extra)
         assert result.exit_code == 2 and result.stdout == ""
         assert result.stderr.count("Error:") == 1 and "--format latex" in result.stderr
+
+
+def test_a_json_or_tex_out_name_with_another_format_is_refused(tmp_path):
+    runs = [("eval", "x", "--at", "x=1"), ("trace", "x", "--at", "x=1"), ("check", "x", "--at", "x=1"),
+            ("optimize", "x^2", "--at", "x=1", "--steps", "2"), ("diff", "x^2", "--wrt", "x"),
+            ("codegen", "x^2"), ("gates",), ("quiz", "x*y", "--at", "x=2,y=3", "--answers", "/dev/null"),
+            ("plot", "x^2", "--over", "x=-1:1:5")]
+    for args in runs:
+        path = tmp_path / "out.json"
+        result = run(*args, "-o", str(path))
+        assert result.exit_code == 2, (args, result.stderr)
+        assert result.stderr.count("Error:") == 1 and "a .json file" in result.stderr
+        assert not path.exists()
+    tex = run("check", "x", "--at", "x=1", "-o", str(tmp_path / "out.tex"))
+    assert tex.exit_code == 2 and "writes no LaTeX" in tex.stderr
+    latex = run("eval", "x", "--at", "x=1", "--format", "latex", "-o", str(tmp_path / "out.tex"))
+    assert latex.exit_code == 0 and (tmp_path / "out.tex").read_text().startswith("%")
+    got = run("eval", "x", "--at", "x=1", "--get", "f", "-o", str(tmp_path / "f.json"))  # one number is JSON
+    assert got.exit_code == 0 and (tmp_path / "f.json").read_text() == "1\n"

@@ -57,5 +57,5 @@ def command(program, wrt, fmt, out, order):
 
         text = json.dumps({"of": graph.output_name, "wrt": wrt, "inputs": list(graph.inputs),
                            "program": text}, indent=2, ensure_ascii=False) + "\n"
-    with result_stream(out) as stream:
+    with result_stream(out, fmt=fmt, command="diff") as stream:
         stream.write(text)

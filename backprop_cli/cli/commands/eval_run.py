@@ -37,7 +37,7 @@ def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=N
     suffix = out.rpartition(".")[2].lower() if out and "." in out.replace("\\", "/").rpartition("/")[2] else ""
     if suffix in ("npz", "npy"):
         return write_arrays(result, out, suffix, get, second)
-    with result_stream(out) as stream:
+    with result_stream(out, fmt=None if get else fmt, command="eval") as stream:
         if get:
             from ...views.get import lookup, text
 
