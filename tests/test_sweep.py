@@ -66,3 +66,24 @@ def test_a_json_or_tex_out_name_with_another_format_is_refused(tmp_path):
     assert latex.exit_code == 0 and (tmp_path / "out.tex").read_text().startswith("%")
     got = run("eval", "x", "--at", "x=1", "--get", "f", "-o", str(tmp_path / "f.json"))  # one number is JSON
     assert got.exit_code == 0 and (tmp_path / "f.json").read_text() == "1\n"
+
+
+def test_newton_json_is_one_document_when_a_step_fails():
+    import json
+
+    result = run("optimize", "log(x)", "--at", "x=1", "--allow-nonfinite", "--format", "json", "--steps", "3",
+                 "--method", "newton")
+    assert result.exit_code == 1 and result.stderr.count("Error:") == 1
+    doc = json.loads(result.stdout)  # it printed nothing before
+    assert doc["method"] == "newton" and doc["final"] is None and "-inf" in doc["error"]
+    assert doc["steps"][0] == {"step": 0, "value": 0.0, "at": {"x": 1.0}, "gradients": {"x": 1.0}}
+    assert doc["newton_steps"] + doc["gradient_steps"] == 1
+
+
+def test_newton_json_keeps_its_schema():
+    import json
+
+    result = run("optimize", "sum(X*X)", "--at", "X=[1,2]", "--format", "json", "--steps", "3", "--method", "newton")
+    doc = json.loads(result.stdout)
+    assert list(doc) == ["method", "output", "wrt", "steps", "final", "newton_steps", "gradient_steps"]
+    assert doc["final"] == {"value": 0.0, "at": {"X": [0.0, 0.0]}, "gradients": {"X": [0.0, 0.0]}}

@@ -19,14 +19,23 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
     out_name = graph.output_name
     kinds: dict = {}
     if fmt == "json":
-        history = api.newton(graph, point, names, steps, allow_nonfinite, kinds=kinds, seed=seed)
-        doc = view.document(history, names, out_name, lr)
-        del doc["lr"]
-        doc = {"method": "newton", **doc, "newton_steps": kinds.get("newton", 0),
-               "gradient_steps": kinds.get("gradient", 0)}
-        import json
+        # Written as the steps come, and closed with "final": null and "error" when a step fails, as
+        # gradient descent's JSON is (it printed nothing then).
+        import sys
 
-        click.echo(json.dumps(doc, indent=2, allow_nan=False))
+        document = view.JsonSteps(sys.stdout.write, names, out_name, lr,
+                                  head={"method": "newton", "output": out_name, "wrt": list(names)})
+
+        def counts() -> dict:
+            return {"newton_steps": kinds.get("newton", 0), "gradient_steps": kinds.get("gradient", 0)}
+
+        try:
+            api.newton(graph, point, names, steps, allow_nonfinite, document.step, keep_all=False, kinds=kinds,
+                       seed=seed)
+        except MathError as e:
+            document.fail(e.message, counts())
+            raise
+        document.finish(counts())
         return
     from ...views.console import make_console
 
