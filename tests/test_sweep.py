@@ -87,3 +87,18 @@ def test_newton_json_keeps_its_schema():
     doc = json.loads(result.stdout)
     assert list(doc) == ["method", "output", "wrt", "steps", "final", "newton_steps", "gradient_steps"]
     assert doc["final"] == {"value": 0.0, "at": {"X": [0.0, 0.0]}, "gradients": {"X": [0.0, 0.0]}}
+
+
+def test_hvp_arrays_and_newtons_summary_fit_60_columns():
+    env = {"COLUMNS": "60"}
+    hvp = run("eval", "cross_entropy(X@W, y)", "--at", "X=[[1,2],[0,-1],[3,1]],W=[[0.5,-1,0],[1,0.2,-0.3]],y=[0,2,1]",
+              "--hvp", "W=[[1,0,0],[0,0,0]]", env=env)
+    newton = run("optimize", "(1-x)^2 + 100*(y-x^2)^2", "--at", "x=-1.2,y=1", "--method", "newton", "--steps", "50",
+                 "--lr", "0.001", env=env)
+    for result in (hvp, newton):
+        assert result.exit_code == 0, result.stderr
+        assert max(len(line) for line in result.stdout.splitlines()) <= 60
+    # broken between numbers, never inside one (finite differences of the gradient give these)
+    flat = " ".join(hvp.stdout.split())
+    assert "(H·v)[W] = [[0.1991, -0.02582, -0.1732], [0.1085, -0.02967, -0.07881]]" in flat
+    assert "22 Newton steps, 0 gradient steps" in " ".join(newton.stdout.split())
