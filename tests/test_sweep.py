@@ -102,3 +102,15 @@ def test_hvp_arrays_and_newtons_summary_fit_60_columns():
     flat = " ".join(hvp.stdout.split())
     assert "(H·v)[W] = [[0.1991, -0.02582, -0.1732], [0.1085, -0.02967, -0.07881]]" in flat
     assert "22 Newton steps, 0 gradient steps" in " ".join(newton.stdout.split())
+
+
+def test_maths_pasted_from_a_pdf_says_what_to_write():
+    cases = {"√x": "sqrt(x)", "π*x": "pi", "σ(x)": "sigmoid(x)", "α*x": "write alpha for α", "w₁*x": "w1 for w₁",
+             "x⁴": "x^4", "“x”": "straight quotes", "x \\cdot y": "\\cdot", "∑(x)": "sum(X)",
+             "tanh(x) ≥ 0": "Comparisons"}
+    for expr, words in cases.items():
+        result = run("eval", expr, "--at", "x=2,y=1")
+        assert result.exit_code == 2 and result.stderr.count("Error:") == 1, (expr, result.stderr)
+        assert words in result.stderr, (expr, result.stderr)
+    # what has one meaning is read as maths (normalize.py), and computed right
+    assert run("eval", "x − y × 2 ÷ x²", "--at", "x=2,y=3", "--get", "f").stdout == "0.5\n"

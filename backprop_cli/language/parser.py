@@ -763,6 +763,37 @@ def _choose_output(g: Graph, statements, output: Optional[str], env: dict, origi
         g.output_name = "f" if "f" not in env else g.label(last[0])
 
 
+#: maths symbols pasted from a PDF or a slide that the language spells otherwise (normalize.py turns
+#: the ones with one meaning, − × ÷ ², into the language before parsing)
+_PASTED = {"√": "Write the square root as sqrt(x).", "π": "Write π as pi.", "∑": "Write a sum as sum(X).",
+           "∞": "Write infinity as a number; with --allow-nonfinite, 1/0 is inf.",
+           "\\": "LaTeX is not part of the language: write * for \\cdot, sqrt(x) for \\sqrt{x}, exp(x) "
+                   "for e^{x}."}
+
+
+def _pasted_maths(source: str, pos: int):
+    """A hint for a maths symbol pasted into an expression, or None."""
+    import unicodedata
+
+    ch = source[pos]
+    if ch in _PASTED:
+        return _PASTED[ch]
+    if ch in "“”‘’":
+        return "Curly quotes came with the text: quote the expression with straight quotes ' or \", or none."
+    name = unicodedata.name(ch, "")
+    if name.startswith(("SUBSCRIPT ", "SUPERSCRIPT ")) and unicodedata.digit(ch, None) is not None:
+        digit = unicodedata.digit(ch)
+        before = source[pos - 1] if pos and (source[pos - 1].isascii() and source[pos - 1].isalnum()) else "x"
+        return (f"Write {before}{digit} for {before}{ch} (names are letters, digits and _)." if name.startswith("SUBSCRIPT")
+                else f"Write a power with ^: {before}^{digit} for {before}{ch}.")
+    if name.startswith("GREEK ") and " LETTER " in name:
+        word = name.rsplit(" ", 1)[-1].lower()
+        if word == "sigma" and source[pos + 1:pos + 2] == "(":
+            return "Write the sigmoid σ(x) as sigmoid(x)."
+        return f"Names are ASCII letters, digits and _: write {word} for {ch}."
+    return None
+
+
 def _unexpected_character(source: str, pos: int, origin: str) -> SourceError:
     ch = source[pos]
     if ch == "\x00":
@@ -771,8 +802,10 @@ def _unexpected_character(source: str, pos: int, origin: str) -> SourceError:
         what = f"character '{ch}'"
     else:
         what = f"character {ch!r}"
-    hint = None
-    if ch in "=<>!":
+    hint = _pasted_maths(source, pos)
+    if hint is not None:
+        pass
+    elif ch in "=<>!≤≥≠":
         hint = "Comparisons are not part of the language; '=' only assigns a name at the start of a statement."
     elif ch == "{":
         hint = "Group with round parentheses: ( ); brackets [ ] make vectors and matrices."
