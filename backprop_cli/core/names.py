@@ -5,18 +5,19 @@ program uses.  The views (views/notation.py), the quiz and the live app all name
 
 from __future__ import annotations
 
-import re
 
 from .graph import Graph
 
-_GENERATED = re.compile(r"t\d+\Z")
+def _generated(name: str) -> bool:
+    """``t\\d+``: a name of the form the short names take (t1, t2, ...)."""
+    return name[:1] == "t" and name[1:].isdecimal()
 
 
 def short_names(g: Graph) -> list:
     """Every node's short name (see the module's docstring): one pass, one string a node."""
     used = {n for n in g.inputs}
     used.update(n for n in set(g.name) if n is not None)
-    taken = {n for n in used if _GENERATED.match(n)}
+    taken = {n for n in used if _generated(n)}
     out, out_name = g.output, g.output_name
     names: list = [None] * len(g)
     op, given, payload = g.op, g.name, g.payload

@@ -9,8 +9,6 @@ program uses.  ``names(g, "short")`` gives them; ``names(g, "full")`` gives the 
 
 from __future__ import annotations
 
-import re
-
 from ..core.expr import build, lift
 from ..core.library import LIBRARY
 from ..core.graph import Graph
@@ -18,9 +16,33 @@ from ..core.names import short_names
 from ..core.ops import CONSTANTS, GATES
 from ..base.numbers import exact, show
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9#]*\Z")
-_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
-_CALL = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\(")
+
+
+def _is_name(text: str) -> bool:
+    """``[A-Za-z_][A-Za-z_0-9#]*``: a name, or a versioned one (x#2).  Without re (start-up)."""
+    return text.isascii() and text[:1] != "#" and text.replace("#", "_").isidentifier()
+
+
+def _is_number(text: str) -> bool:
+    """``(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?``, the whole text: an unsigned number as written."""
+    for sep in "eE":
+        if sep in text:
+            text, _, exponent = text.partition(sep)
+            if exponent[:1] in ("+", "-"):
+                exponent = exponent[1:]
+            if not exponent.isdecimal():
+                return False
+            break
+    whole, dot, fraction = text.partition(".")
+    if whole:
+        return whole.isdecimal() and (not fraction or fraction.isdecimal())
+    return bool(dot) and fraction.isdecimal()
+
+
+def _call_paren(text: str) -> int:
+    """Where the '(' of a call ``name(`` at the start of ``text`` is, or -1."""
+    k = text.find("(")
+    return k if k > 0 and text[:k].isascii() and text[:k].isidentifier() else -1
 
 
 def _wrapped(text: str, start: int) -> bool:
@@ -39,12 +61,12 @@ def _wrapped(text: str, start: int) -> bool:
 
 def is_atom(text: str) -> bool:
     """A name, an unsigned number, a call f(...) or something already in parentheses."""
-    if _NAME.match(text) or _NUMBER.match(text):
+    if _is_name(text) or _is_number(text):
         return True
     if text.startswith("("):
         return _wrapped(text, 0)
-    call = _CALL.match(text)
-    return bool(call) and _wrapped(text, call.end() - 1)
+    paren = _call_paren(text)
+    return paren > 0 and _wrapped(text, paren)
 
 
 def wrap(text: str) -> str:
@@ -286,7 +308,7 @@ def _out_text(g: Graph, i: int, label=None) -> tuple:
 def derivative(numerator: str, denominator: str) -> str:
     """d(numerator)/d(denominator), parenthesising all but names and numbers: d(q*z)/dq, df/d(exp(-y))."""
     def d(text: str) -> str:
-        return f"d{text}" if _NAME.match(text) or _NUMBER.match(text) else f"d({text})"
+        return f"d{text}" if _is_name(text) or _is_number(text) else f"d({text})"
 
     return f"{d(numerator)}/{d(denominator)}"
 
