@@ -114,3 +114,17 @@ def test_maths_pasted_from_a_pdf_says_what_to_write():
         assert words in result.stderr, (expr, result.stderr)
     # what has one meaning is read as maths (normalize.py), and computed right
     assert run("eval", "x − y × 2 ÷ x²", "--at", "x=2,y=3", "--get", "f").stdout == "0.5\n"
+
+
+def test_a_missing_data_file_says_which_option_named_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cases = [(["eval", "sum(X)", "--at", "X=@nofile.npy"], "Error: --at X: cannot read nofile.npy: no such file"),
+             (["check", "sum(X*X)", "--at", "X=[1,2]", "--expect", "dX=@nofile.npy"],
+              "Error: --expect dX: cannot read nofile.npy: no such file"),
+             (["eval", "x", "-i", "nofile.json"], "Error: -i: cannot read nofile.json: no such file")]
+    for args, first in cases:
+        result = run(*args)
+        assert result.exit_code == 2 and result.stderr.splitlines()[0] == first, result.stderr
+        assert f"relative to the current directory ({tmp_path})" in result.stderr
+    absolute = run("eval", "sum(X)", "--at", f"X=@{tmp_path}/no.npy")
+    assert absolute.exit_code == 2 and "relative" not in absolute.stderr

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
@@ -122,7 +123,10 @@ def array_value(name: str, text: str):
     from ..core.tensor_io import as_array
 
     if text.startswith("@"):
-        return limits.read_data_file(text[1:])
+        try:
+            return limits.read_data_file(text[1:])
+        except InputError as e:  # say which value named the file, and where a relative path points
+            raise InputError(f"--at {name}: {e.message}", e.hint or missing_file_hint(e, text[1:])) from None
     limits.check_source(text)
     try:
         graph = parse(text)
@@ -133,6 +137,13 @@ def array_value(name: str, text: str):
         raise InputError(f"--at: the value of {name} ('{printable(text)}') is not an array of numbers",
                          "Write it as [1, 2, 3] or [[1, 2], [3, 4]].")
     return as_array(graph.payload[0], f"--at {name}")
+
+
+def missing_file_hint(error, path: str):
+    """For a file not found at a relative path: where that path points."""
+    if "no such file" in error.message and not os.path.isabs(path):
+        return f"The path is relative to the current directory ({printable(os.getcwd(), 80)})."
+    return None
 
 
 def split_top_level(text: str, separator: str = ",", comment: str = "") -> list:
