@@ -128,3 +128,16 @@ def test_a_missing_data_file_says_which_option_named_it(tmp_path, monkeypatch):
         assert f"relative to the current directory ({tmp_path})" in result.stderr
     absolute = run("eval", "sum(X)", "--at", f"X=@{tmp_path}/no.npy")
     assert absolute.exit_code == 2 and "relative" not in absolute.stderr
+
+
+def test_a_missing_bracket_is_named_where_it_opens():
+    cases = [(["eval", "sum(X)", "--at", "X=[1,2"], "this '[' is never closed", "Add the missing ']'."),
+             (["eval", "sum([1,2)"], "this '[' is never closed", "Add the missing ']' before ')'."),
+             (["eval", "sum(W@x)", "--at", "W=[[1,2],[3,4],x=[1,2]"], "ran on into x=",
+              "Add the missing ']' before ',x='.")]
+    for args, what, hint in cases:
+        result = run(*args)
+        assert result.exit_code == 2 and result.stderr.count("Error:") == 1, result.stderr
+        assert what in result.stderr and hint in result.stderr, result.stderr
+    assert "has no matching" not in run("eval", "sum([1,2)").stderr  # the ')' does match sum's '('
+    assert "this ')' has no matching '('" in run("eval", "x+1)").stderr

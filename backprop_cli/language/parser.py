@@ -54,9 +54,11 @@ class _Continuation:
 
     def __init__(self) -> None:
         self.opens: list = []
+        self.brackets: list = []  # open '[' (for the message when one is never closed)
 
     def process(self, stream: Iterable):
         opens = self.opens = []
+        brackets = self.brackets = []
         for tok in stream:
             kind = tok.type
             if kind == "LPAR":
@@ -64,6 +66,11 @@ class _Continuation:
             elif kind == "RPAR":
                 if opens:
                     opens.pop()
+            elif kind == "LSQB":
+                brackets.append(tok.start_pos)
+            elif kind == "RSQB":
+                if brackets:
+                    brackets.pop()
             elif kind == "_SEP" and opens and tok.value != ";":
                 continue
             yield tok
@@ -831,7 +838,10 @@ def _unexpected_token(source: str, e, origin: str) -> SourceError:
     tok = e.token
     expected = set(e.expected)
     if tok.type == "$END":
-        opens = _postlex.opens
+        opens, brackets = _postlex.opens, _postlex.brackets
+        if brackets and (not opens or brackets[-1] > opens[-1]):
+            return SourceError("this '[' is never closed", source, brackets[-1], brackets[-1] + 1, origin,
+                               "Add the missing ']'.")
         if opens:
             return SourceError("this '(' is never closed", source, opens[-1], opens[-1] + 1, origin,
                                "Add the missing ')'.")
@@ -844,6 +854,9 @@ def _unexpected_token(source: str, e, origin: str) -> SourceError:
         what = "end of line" if tok.value != ";" else "';'"
     else:
         what = f"'{tok.value}'" if len(tok.value) <= 20 else f"'{tok.value[:20]}…'"
+    if tok.type == "RPAR" and "RPAR" not in expected and "RSQB" in expected and _postlex.brackets:
+        at = _postlex.brackets[-1]
+        return SourceError("this '[' is never closed", source, at, at + 1, origin, "Add the missing ']' before ')'.")
     if tok.type == "RPAR" and not _postlex.opens and "RPAR" not in expected:
         return SourceError("this ')' has no matching '('", source, pos, end, origin)
     if {"NUMBER", "NAME", "LPAR"} <= expected:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
@@ -102,6 +103,12 @@ def parse_at(items: Iterable[str]) -> dict:
             if not text.strip():
                 raise InputError(f"--at: '{shown}' has no value after '='",
                                  "Write name=value, e.g. --at x=-2,y=5.")
+            if text.strip()[:1] == "[" and text.count("[") > text.count("]") and re.search(r",\s*[A-Za-z_]\w*\s*=", text):
+                # a ']' missing: the comma after the array did not end it, so the next input ran into it
+                following = re.search(r",\s*([A-Za-z_]\w*)\s*=", text).group(1)
+                raise InputError(f"--at: the value of {name} ('{printable(text.strip())}') has a '[' that is "
+                                 f"never closed, so it ran on into {printable(following)}=...",
+                                 f"Add the missing ']' before ',{printable(following)}='.")
             if text.strip()[:1] in ("[", "@"):
                 point[name] = array_value(name, text.strip())
                 continue
