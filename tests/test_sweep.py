@@ -141,3 +141,24 @@ def test_a_missing_bracket_is_named_where_it_opens():
         assert what in result.stderr and hint in result.stderr, result.stderr
     assert "has no matching" not in run("eval", "sum([1,2)").stderr  # the ')' does match sum's '('
     assert "this ')' has no matching '('" in run("eval", "x+1)").stderr
+
+
+def test_a_message_on_a_terminal_is_wrapped_at_its_width(monkeypatch):
+    import io
+
+    from backprop_cli.cli.output import fit_message
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setenv("COLUMNS", "60")
+    message = ("Error: 1:5: @: (3x4) @ (3,) — inner dimensions 4 and 3 differ in a rather long message here\n"
+               "  y = W @ x and a source line longer than sixty columns is left whole, caret and all\n"
+               "      ^\n"
+               "Reduce it to one with sum(...) or mean(...), as PyTorch's backward() and JAX's grad ask")
+    lines = fit_message(message, Terminal()).split("\n")
+    assert all(len(line) <= 60 for line in lines if not line.startswith("  y = "))
+    assert "  y = W @ x and a source line longer than sixty columns is left whole, caret and all" in lines
+    assert " ".join(message.split()) == " ".join(" ".join(lines).split())  # words kept, in order
+    assert fit_message(message, io.StringIO()) == message  # piped: unchanged, for scripts and tests

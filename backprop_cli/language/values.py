@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
@@ -103,9 +102,8 @@ def parse_at(items: Iterable[str]) -> dict:
             if not text.strip():
                 raise InputError(f"--at: '{shown}' has no value after '='",
                                  "Write name=value, e.g. --at x=-2,y=5.")
-            if text.strip()[:1] == "[" and text.count("[") > text.count("]") and re.search(r",\s*[A-Za-z_]\w*\s*=", text):
-                # a ']' missing: the comma after the array did not end it, so the next input ran into it
-                following = re.search(r",\s*([A-Za-z_]\w*)\s*=", text).group(1)
+            following = _ran_on(text)
+            if following:
                 raise InputError(f"--at: the value of {name} ('{printable(text.strip())}') has a '[' that is "
                                  f"never closed, so it ran on into {printable(following)}=...",
                                  f"Add the missing ']' before ',{printable(following)}='.")
@@ -144,6 +142,17 @@ def array_value(name: str, text: str):
         raise InputError(f"--at: the value of {name} ('{printable(text)}') is not an array of numbers",
                          "Write it as [1, 2, 3] or [[1, 2], [3, 4]].")
     return as_array(graph.payload[0], f"--at {name}")
+
+
+def _ran_on(text: str):
+    """The name of the input that ran into an array whose ']' is missing ('[[1,2],[3,4],x=[1,2]':
+    the comma after it did not end it), or None."""
+    if text.strip()[:1] != "[" or text.count("[") <= text.count("]") or "=" not in text:
+        return None
+    import re
+
+    match = re.search(r",\s*([A-Za-z_]\w*)\s*=", text)
+    return match.group(1) if match else None
 
 
 def missing_file_hint(error, path: str):
