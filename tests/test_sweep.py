@@ -162,3 +162,20 @@ def test_a_message_on_a_terminal_is_wrapped_at_its_width(monkeypatch):
     assert "  y = W @ x and a source line longer than sixty columns is left whole, caret and all" in lines
     assert " ".join(message.split()) == " ".join(" ".join(lines).split())  # words kept, in order
     assert fit_message(message, io.StringIO()) == message  # piped: unchanged, for scripts and tests
+
+
+def test_the_documented_json_keys_are_the_ones_written():
+    import json
+
+    scalar = json.loads(run("eval", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--format", "json").stdout)
+    tensor = json.loads(run("eval", "sum(W@x)", "--at", "W=[[1,2],[3,4]],x=[1,2]", "--format", "json").stdout)
+    second = json.loads(run("eval", "x*y", "--at", "x=1,y=2", "--format", "json", "--hessian", "--jvp", "x=1",
+                            "--hvp", "x=1,y=0", "--no-nodes").stdout)
+    assert list(scalar) == list(tensor) == ["output", "inputs", "gradients", "nodes", "warnings"]
+    assert list(second) == ["output", "inputs", "gradients", "warnings", "jvp", "hessian", "hvp"]
+    assert set(tensor["output"]) == set(scalar["output"]) | {"shape"} and tensor["output"]["shape"] == []
+    assert all(set(n) == set(scalar["nodes"][0]) | {"shape"} for n in tensor["nodes"])
+    assert tensor["nodes"][2]["shape"] == [2] and tensor["nodes"][2]["value"] == [5.0, 11.0]
+    # f = x*y: J.v along x is y; the Hessian is [[0, 1], [1, 0]]; H.v for v = (1, 0) is (0, 1)
+    assert second["jvp"] == 2.0 and second["hessian"] == {"x": {"x": 0.0, "y": 1.0}, "y": {"x": 1.0, "y": 0.0}}
+    assert second["hvp"] == {"x": 0.0, "y": 1.0}
