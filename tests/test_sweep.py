@@ -179,3 +179,14 @@ def test_the_documented_json_keys_are_the_ones_written():
     # f = x*y: J.v along x is y; the Hessian is [[0, 1], [1, 0]]; H.v for v = (1, 0) is (0, 1)
     assert second["jvp"] == 2.0 and second["hessian"] == {"x": {"x": 0.0, "y": 1.0}, "y": {"x": 1.0, "y": 0.0}}
     assert second["hvp"] == {"x": 0.0, "y": 1.0}
+
+
+def test_a_space_between_inputs_says_to_use_a_comma(tmp_path):
+    result = run("eval", "x*y", "--at", "x=1 y=2")
+    assert result.exit_code == 2 and "Separate the inputs with commas, without spaces: --at x=1,y=2." in result.stderr
+    assert "to multiply" not in result.stderr
+    values = tmp_path / "values.txt"
+    values.write_text("x=1 y=2\n")
+    from_file = run("eval", "x*y", "-i", str(values))
+    assert from_file.exit_code == 2 and "without spaces: x=1,y=2." in from_file.stderr
+    assert run("eval", "2 x", "--at", "x=1").stderr.count("to multiply") == 1  # an expression keeps its hint

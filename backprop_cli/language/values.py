@@ -113,8 +113,12 @@ def parse_at(items: Iterable[str]) -> dict:
             try:
                 point[name] = constant(text)
             except SourceError as e:
+                hint = e.hint
+                if "=" in text:  # --at "x=1 y=2": a space where a comma goes
+                    hint = (f"Separate the inputs with commas, without spaces: --at "
+                            f"{printable(','.join(part.split()))}.")
                 raise InputError(f"--at: the value of {name} ('{printable(text.strip())}'): {e.message}\n"
-                                 f"{caret(text, e.start, e.end)}", e.hint) from None
+                                 f"{caret(text, e.start, e.end)}", hint) from None
             except BackpropError as e:
                 raise InputError(f"--at: the value of {name}: {e.message}", e.hint) from None
             if not math.isfinite(point[name]):
