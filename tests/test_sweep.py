@@ -190,3 +190,11 @@ def test_a_space_between_inputs_says_to_use_a_comma(tmp_path):
     from_file = run("eval", "x*y", "-i", str(values))
     assert from_file.exit_code == 2 and "without spaces: x=1,y=2." in from_file.stderr
     assert run("eval", "2 x", "--at", "x=1").stderr.count("to multiply") == 1  # an expression keeps its hint
+
+
+def test_plots_notes_fit_the_terminal():
+    result = run("plot", "relu(x)", "--over", "x=-2:2", "--width", "50", "--height", "12", env={"COLUMNS": "60"})
+    assert result.exit_code == 0
+    notes = result.stdout.split("kink at", 1)[1]
+    assert max(len(line) for line in ("kink at" + notes).splitlines()) <= 60
+    assert "relu'(0) = 0" in notes

@@ -141,8 +141,10 @@ def _report(results, rejects_path) -> None:
                 where = f"; listed in {shown(rejects_path)}"
             elif summary.skipped > 1:
                 where = f"; {result.unit}s {ranges(summary.skipped_positions())}"
-            click.echo(f"Skipped {summary.skipped:,} bad row{s} of {summary.seen:,} in {shown(result.origin)} "
-                       f"(first: {result.unit} {line}: {first_line_of_why}){where}", err=True)
+            from ..output import echo
+
+            echo(f"Skipped {summary.skipped:,} bad row{s} of {summary.seen:,} in {shown(result.origin)} "
+                 f"(first: {result.unit} {line}: {first_line_of_why}){where}", err=True)
         if summary.nonfinite_gradients:
             s = "s" if summary.nonfinite_gradients > 1 else ""
             warn(f"{summary.nonfinite_gradients} row{s} with an infinite or nan gradient "

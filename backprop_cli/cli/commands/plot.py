@@ -81,5 +81,8 @@ def command(program, over, fmt, width, height, out):
     height = height or max(16, min(lines - 4, 34))
     color = terminal and "NO_COLOR" not in os.environ
     click.echo(plot.draw(graph, result, width, height, color))
+    from ...views.styled import wrap
+
     for note in plot.notes(graph, result):
-        click.echo(note)
+        for line in wrap(note, columns):
+            click.echo(line)
