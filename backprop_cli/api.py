@@ -175,7 +175,9 @@ def direction(wrt: Optional[str] = None, tangent: Iterable[str] = (), option: st
                          "--wrt x is the direction x=1 (every other input 0).")
     if wrt is not None:
         return {wrt: 1.0}
-    return parse_at(tangent)
+    from .language.values import parse_named
+
+    return parse_named(tangent, option)
 
 
 def forward_mode(result: Result, along: Mapping, option: str = "--tangent"):

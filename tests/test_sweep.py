@@ -198,3 +198,14 @@ def test_plots_notes_fit_the_terminal():
     notes = result.stdout.split("kink at", 1)[1]
     assert max(len(line) for line in ("kink at" + notes).splitlines()) <= 60
     assert "relu'(0) = 0" in notes
+
+
+def test_a_direction_s_messages_name_its_option():
+    cases = [(["eval", "x*y", "--at", "x=1,y=2", "--hvp", "x=1,y"], "Error: --hvp: 'y' has no '='", "--hvp x=-2,y=5"),
+             (["eval", "x*y", "--at", "x=1,y=2", "--jvp", "x=1 y=2"], "Error: --jvp: the value of x", "--jvp x=1,y=2"),
+             (["trace", "x*y", "--at", "x=1,y=2", "--mode", "forward", "--tangent", "x=[1"], "Error: --tangent:",
+              "Add the missing ']'.")]
+    for args, first, hint in cases:
+        result = run(*args)
+        assert result.exit_code == 2 and result.stderr.startswith(first), result.stderr
+        assert hint in result.stderr and "--at" not in result.stderr, result.stderr

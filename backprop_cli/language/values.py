@@ -127,6 +127,16 @@ def parse_at(items: Iterable[str]) -> dict:
     return point
 
 
+def parse_named(items: Iterable[str], option: str) -> dict:
+    """``parse_at`` for another option that takes NAME=VALUE lists (--tangent, --jvp, --hvp): its
+    messages name that option."""
+    try:
+        return parse_at(items)
+    except InputError as e:
+        hint = e.hint.replace("--at ", option + " ") if e.hint else e.hint
+        raise InputError(e.message.replace("--at", option, 1), hint) from None
+
+
 def array_value(name: str, text: str):
     """--at W=[[1, 2], [3, 4]] or W=@weights.npy (.csv, .json): a float64 array."""
     from ..core.tensor_io import as_array
