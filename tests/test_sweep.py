@@ -209,3 +209,11 @@ def test_a_direction_s_messages_name_its_option():
         result = run(*args)
         assert result.exit_code == 2 and result.stderr.startswith(first), result.stderr
         assert hint in result.stderr and "--at" not in result.stderr, result.stderr
+
+
+def test_get_with_another_format_is_refused_rather_than_ignored():
+    for fmt in ("json", "tree", "latex"):
+        result = run("eval", "x*y", "--at", "x=1,y=2", "--get", "f", "--format", fmt)
+        assert result.exit_code == 2 and result.stdout == "" and result.stderr.count("Error:") == 1
+        assert f"not --format {fmt}" in result.stderr
+    assert run("eval", "x*y", "--at", "x=1,y=2", "--get", "f", "--format", "table").stdout == "2\n"

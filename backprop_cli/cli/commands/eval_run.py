@@ -23,6 +23,14 @@ def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIG
 def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=None, labels="short", get=(),
          out=None, jvp=(), hessian=False, hvp=()):
     """The command's work once its options are read (``program``: a ProgramArgs), without click."""
+    if get and fmt != "table":
+        from ...base.errors import InputError
+
+        raise InputError(f"--get prints plain numbers, one a line, not --format {fmt}",
+                         f"Leave out --format for --get, or leave out --get for the whole "
+                         f"{ {'json': 'JSON', 'latex': 'LaTeX table'}.get(fmt, fmt)}"
+                         + (" (its keys output and gradients hold every value --get reads)." if fmt == "json"
+                            else "."))
     # JSON computes the local gradients as it writes each node, so the engine keeps no record of them.
     record = fmt != "json" and not get
     result = program.run(record=record, collapse=collapse)
