@@ -217,3 +217,33 @@ def test_get_with_another_format_is_refused_rather_than_ignored():
         assert result.exit_code == 2 and result.stdout == "" and result.stderr.count("Error:") == 1
         assert f"not --format {fmt}" in result.stderr
     assert run("eval", "x*y", "--at", "x=1,y=2", "--get", "f", "--format", "table").stdout == "2\n"
+
+
+def test_no_run_writes_over_its_program_or_values(tmp_path):
+    program = tmp_path / "n.bp"
+    program.write_text("input x = 2\nf = x*x\n")
+    values = tmp_path / "v.json"
+    values.write_text('{"x": 3}')
+    link = tmp_path / "link.bp"
+    link.symlink_to(program)
+    runs = [("eval", "-f", program, "-o", program), ("eval", "-f", program, "-o", link),
+            ("eval", "-f", program, "-i", values, "--format", "json", "-o", values),
+            ("diff", "-f", program, "--wrt", "x", "-o", program), ("graph", "-f", program, "-o", program),
+            ("check", "-f", program, "-o", program), ("trace", "-f", program, "-o", program)]
+    for args in runs:
+        result = run(*args)
+        assert result.exit_code == 2 and "writing it would destroy it" in result.stderr, (args, result.stderr)
+    assert program.read_text() == "input x = 2\nf = x*x\n" and values.read_text() == '{"x": 3}'
+    assert run("eval", "-f", program, "-o", tmp_path / "out.txt").exit_code == 0
+
+
+def test_the_fast_path_keeps_the_program_too(tmp_path):
+    import subprocess
+    import sys
+
+    program = tmp_path / "n.bp"
+    program.write_text("input x = 2\nf = x*x\n")
+    proc = subprocess.run([sys.executable, "-m", "backprop_cli", "eval", "-f", str(program), "-o", str(program)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "writing it would destroy it" in proc.stderr
+    assert program.read_text() == "input x = 2\nf = x*x\n"

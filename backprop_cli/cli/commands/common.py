@@ -169,6 +169,7 @@ def _program_args(f):
         import click
 
         ctx = click.get_current_context(silent=True)
+        keep_inputs(kwargs.get("out"), kwargs.get("file"), kwargs.get("values_path"))
         kwargs["program"] = ProgramArgs(
             kwargs.pop("expr", None), kwargs.pop("file", None), kwargs.pop("at", ()),
             kwargs.pop("values_path", None), kwargs.pop("output", None), kwargs.pop("allow_nonfinite", False),
@@ -176,6 +177,27 @@ def _program_args(f):
         return f(*args, **kwargs)
 
     return command
+
+
+def keep_inputs(out, *inputs) -> None:
+    """-o naming the program file or the -i file the run reads (or a link to one): refused before
+    anything is read, so that no run writes over its own input."""
+    if out in (None, "-"):
+        return
+    import os
+
+    for path in inputs:
+        if path in (None, "-"):
+            continue
+        try:
+            same = os.path.samefile(out, path)
+        except (OSError, ValueError):
+            continue  # one of them does not exist (yet): nothing to lose
+        if same:
+            what = "the program file" if path == inputs[0] else "the values file (-i)"
+            raise InputError(f"-o {printable(out, 200)} is {what} this run reads ({printable(path, 200)}): "
+                             "writing it would destroy it",
+                             "Write the result to another file.")
 
 
 def program_options_no_values(f):

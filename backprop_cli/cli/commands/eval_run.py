@@ -16,6 +16,9 @@ from .common import ProgramArgs, result_stream
 def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False,
         collapse=None, labels="short", get=(), out=None):
     """The fast entry point's call (entry.py): the options as it reads them."""
+    from .common import keep_inputs
+
+    keep_inputs(out, file)
     show(ProgramArgs(expr, file, at, output=output, allow_nonfinite=allow_nonfinite), fmt, digits, no_nodes,
          collapse, labels, get, out)
 
