@@ -247,3 +247,13 @@ def test_the_fast_path_keeps_the_program_too(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "writing it would destroy it" in proc.stderr
     assert program.read_text() == "input x = 2\nf = x*x\n"
+
+
+def test_batch_refuses_a_json_name_it_would_fill_with_csv(tmp_path):
+    points = tmp_path / "p.csv"
+    points.write_text("x,y\n1,2\n")
+    out = tmp_path / "out.json"
+    result = run("batch", "x*y", "-i", points, "-o", out)
+    assert result.exit_code == 2 and ".jsonl" in result.stderr and not out.exists()
+    asked = run("batch", "x*y", "-i", points, "-o", out, "--format", "jsonl")
+    assert asked.exit_code == 0 and out.read_text() == '{"x": 1.0, "y": 2.0, "f": 2.0, "df/dx": 2.0, "df/dy": 1.0}\n'
