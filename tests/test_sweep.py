@@ -257,3 +257,12 @@ def test_batch_refuses_a_json_name_it_would_fill_with_csv(tmp_path):
     assert result.exit_code == 2 and ".jsonl" in result.stderr and not out.exists()
     asked = run("batch", "x*y", "-i", points, "-o", out, "--format", "jsonl")
     assert asked.exit_code == 0 and out.read_text() == '{"x": 1.0, "y": 2.0, "f": 2.0, "df/dx": 2.0, "df/dy": 1.0}\n'
+
+
+def test_diff_json_says_its_order():
+    import json
+
+    second = json.loads(run("diff", "x^2*sin(y)", "--wrt", "x,y", "--order", "2", "--format", "json").stdout)
+    first = json.loads(run("diff", "x^2*sin(y)", "--wrt", "x", "--format", "json").stdout)
+    assert list(second) == list(first) == ["of", "wrt", "order", "inputs", "program"]
+    assert (first["order"], second["order"], second["wrt"]) == (1, 2, "x,y")

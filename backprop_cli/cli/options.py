@@ -106,9 +106,9 @@ FORMATS = {
     "gates": _format(("text", "json"), "text: the cheat sheet; json: [{name, arity, forward, local or vjp, "
                                        "pattern}] for scripts."),
     "plot": _format(("plot", "csv"), "plot draws it; csv prints the columns x, f, df/dx."),
-    "diff": _format(("program", "json"), "program: backprop's language; json: {of, wrt, inputs, program} for "
+    "diff": _format(("program", "json"), "program: backprop's language; json: {of, wrt, order, inputs, program} for "
                                          "scripts."),
-    "codegen": _format(("code", "json"), "code: the source file; json: {language, function, inputs, code} for "
+    "codegen": _format(("code", "json"), "code: the source file; json: {language, function, inputs, output, code} for "
                                          "scripts."),
     "batch": Option("fmt", ("--format", "--out-format"), choices=("csv", "jsonl", "parquet", "feather"),
                     show_default=False, help="Output format.  Default: from -o's suffix (.csv, .jsonl/.ndjson, "
