@@ -266,3 +266,19 @@ def test_diff_json_says_its_order():
     first = json.loads(run("diff", "x^2*sin(y)", "--wrt", "x", "--format", "json").stdout)
     assert list(second) == list(first) == ["of", "wrt", "order", "inputs", "program"]
     assert (first["order"], second["order"], second["wrt"]) == (1, 2, "x,y")
+
+
+def test_values_read_pasted_maths_as_expressions_do(tmp_path):
+    def get(*args):
+        result = run("eval", *args, "--get", "f")
+        assert result.exit_code == 0, result.stderr
+        return result.stdout
+
+    assert get("x", "--at", "x=−2") == "-2\n"  # U+2212, the minus a PDF pastes
+    assert get("x", "--at", "x=2×3") == "6\n"
+    assert get("sum(X)", "--at", "X=[−1, 2]") == "1\n"
+    values = tmp_path / "v.json"
+    values.write_text('{"x": "−3"}', encoding="utf-8")
+    assert get("x", "-i", values) == "-3\n"
+    wrong = run("eval", "x", "--at", "x=2×")
+    assert wrong.exit_code == 2 and "  2×\n   ^" in wrong.stderr  # the caret under the text as given

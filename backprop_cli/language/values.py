@@ -34,6 +34,19 @@ NAME = _Name()
 _PLAIN_NUMBER = r"\s*(-?)((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*"
 
 
+def parse_value(text: str):
+    """A value's text parsed as a program is (maths pasted from a PDF, −2 and 2×3, read as the
+    language; an error pointed at the text as given)."""
+    from .normalize import normalize, remap
+
+    plain, positions = normalize(text)
+    try:
+        return parse(plain)
+    except SourceError as e:
+        remap(e, text, positions)
+        raise
+
+
 def constant(text: str) -> float:
     """The value of a constant expression such as "-2", "1e-3" or "pi/4"."""
     limits.check_source(text)
@@ -46,7 +59,7 @@ def constant(text: str) -> float:
         value = float(plain.group(2))
         if value - value == 0.0 and (value != 0 or plain.group(2).lower().partition("e")[0].strip("0.") == ""):
             return -value if plain.group(1) else value
-    graph = parse(text)
+    graph = parse_value(text)
     array = first_array(graph)
     if array is not None:
         raise InputError(f"'{printable(text.strip())}' has an array ({printable(graph.text(array), 40)}), not only numbers",
@@ -148,7 +161,7 @@ def array_value(name: str, text: str):
             raise InputError(f"--at {name}: {e.message}", e.hint or missing_file_hint(e, text[1:])) from None
     limits.check_source(text)
     try:
-        graph = parse(text)
+        graph = parse_value(text)
     except SourceError as e:
         raise InputError(f"--at: the value of {name} ('{printable(text)}'): {e.message}\n"
                          f"{caret(text, e.start, e.end)}", e.hint) from None
