@@ -61,7 +61,7 @@ def command(program, tolerance, fmt, digits, method, directions, expect,
     backprop check -f samples/exercises/simple-mistakes.bp --backward
     backprop check -f samples/simple.bp --backward my-backward.txt
     """
-    with output_to(out):
+    with output_to(out, fmt, "check"):
         if order == "2":
             from .check_second import check_second_order
 

@@ -55,7 +55,7 @@ def command(program, wrt, fmt, out, order):
     if fmt == "json":
         import json
 
-        text = json.dumps({"of": graph.output_name, "wrt": wrt, "inputs": list(graph.inputs),
+        text = json.dumps({"of": graph.output_name, "wrt": wrt, "order": int(order), "inputs": list(graph.inputs),
                            "program": text}, indent=2, ensure_ascii=False) + "\n"
-    with result_stream(out) as stream:
+    with result_stream(out, fmt=fmt, command="diff") as stream:
         stream.write(text)

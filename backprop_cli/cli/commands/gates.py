@@ -27,7 +27,7 @@ def command(fmt, width, out):
     elementwise gates have "local").  arity in JSON is [fewest, most] inputs, most null
     for any number.
     """
-    with output_to(out):
+    with output_to(out, fmt, "gates"):
         return _gates(fmt, width)
 
 

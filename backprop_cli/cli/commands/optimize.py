@@ -55,7 +55,7 @@ def command(program, wrt, lr, steps, fmt, every, delay, digits, log_y, out, meth
     when no step decreases f.  A tensor program solves H p = -g by conjugate
     gradients with Hessian-vector products (Newton-CG), never forming H.
     """
-    with output_to(out):
+    with output_to(out, fmt, "optimize"):
         return _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y, method)
 
 

@@ -19,14 +19,23 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
     out_name = graph.output_name
     kinds: dict = {}
     if fmt == "json":
-        history = api.newton(graph, point, names, steps, allow_nonfinite, kinds=kinds, seed=seed)
-        doc = view.document(history, names, out_name, lr)
-        del doc["lr"]
-        doc = {"method": "newton", **doc, "newton_steps": kinds.get("newton", 0),
-               "gradient_steps": kinds.get("gradient", 0)}
-        import json
+        # Written as the steps come, and closed with "final": null and "error" when a step fails, as
+        # gradient descent's JSON is (it printed nothing then).
+        import sys
 
-        click.echo(json.dumps(doc, indent=2, allow_nan=False))
+        document = view.JsonSteps(sys.stdout.write, names, out_name, lr,
+                                  head={"method": "newton", "output": out_name, "wrt": list(names)})
+
+        def counts() -> dict:
+            return {"newton_steps": kinds.get("newton", 0), "gradient_steps": kinds.get("gradient", 0)}
+
+        try:
+            api.newton(graph, point, names, steps, allow_nonfinite, document.step, keep_all=False, kinds=kinds,
+                       seed=seed)
+        except MathError as e:
+            document.fail(e.message, counts())
+            raise
+        document.finish(counts())
         return
     from ...views.console import make_console
 
@@ -49,10 +58,16 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
     final = history[-1]
     console.print(view.final_line(final, names, out_name, digits))
     n, fallback = kinds.get("newton", 0), kinds.get("gradient", 0)
-    click.echo(f"{n} Newton step{'s' if n != 1 else ''}, {fallback} gradient step{'s' if fallback != 1 else ''} "
-               "(where the Hessian was not positive definite)")
+    from ...views.styled import view_width, wrap
+
+    def say(text: str) -> None:
+        for line in wrap(text, view_width(console)):
+            click.echo(line)
+
+    say(f"{n} Newton step{'s' if n != 1 else ''}, {fallback} gradient step{'s' if fallback != 1 else ''} "
+        "(where the Hessian was not positive definite)")
     if final.step < steps:
-        click.echo(f"stopped after step {final.step}: no step along the direction decreases {out_name}")
+        say(f"stopped after step {final.step}: no step along the direction decreases {out_name}")
     if not steps:
         return
     # Gradient descent from the same start, for the comparison in the plot.
@@ -69,8 +84,8 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
         warn(f"gradient descent (--lr {lr}) stopped: {e.message.splitlines()[0]}")
     if gd_last:
         gd.finish(gd_last[-1])
-        click.echo(f"gradient descent (--lr {lr}) from the same start: {out_name} = "
-                   f"{view.show(gd_last[-1].value, digits)} after {gd_last[-1].step} steps")
+        say(f"gradient descent (--lr {lr}) from the same start: {out_name} = "
+            f"{view.show(gd_last[-1].value, digits)} after {gd_last[-1].step} steps")
     width = max(40, min(shutil.get_terminal_size((80, 24)).columns, 100)) if console.is_terminal else 72
     color = console.is_terminal and "NO_COLOR" not in os.environ
     curve.finish(final)

@@ -41,7 +41,7 @@ def command(program, random_, seed, answers, only, significant, fmt, digits, out
     The score is in the output, not the exit status: 0 when the quiz ran, 2 for
     bad input.
     """
-    with output_to(out):
+    with output_to(out, fmt, "quiz"):
         return _quiz(program, random_, seed, answers, only, significant, fmt, digits)
 
 
