@@ -169,3 +169,13 @@ def test_a_typo_is_asked_again_without_using_a_try():
     assert "'abc' is not a number: try again" in result.stdout and "score: 2 of 2" in result.stdout
     three = run("quiz", "f = exp(x)", "--at", "x=-6", "--significant", "3", input="0.0025\n0.00248\n0.00248\n")
     assert "(right on retry)" in three.stdout and "not quite" in three.stdout
+
+
+@pytest.mark.parametrize("program", ["neuron.bp", "staged.bp", "gates.bp"])
+def test_the_quiz_writes_each_gate_as_the_trace_does(program):
+    # one printer: the quiz's "t1 = w0*x0" is the trace's, not a "w0 * x0" of its own
+    trace = run("trace", "-f", SAMPLES / program).stdout
+    forward = [" ".join(ln.split()) for ln in trace.split("Backward pass")[0].splitlines()]
+    result = evaluate((SAMPLES / program).read_text())
+    prompts = [q.prompt for q in questions(result, "forward")]
+    assert prompts and all(any(ln.startswith(p + " = ") for ln in forward) for p in prompts), prompts

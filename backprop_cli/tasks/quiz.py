@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..core.names import short_names
+from ..core.names import describe, short_names, with_values
 from ..core.engine import Result
 from ..core.ops import GATES
 from ..base.numbers import QUIZ_SIGNIFICANT, show
@@ -50,32 +50,17 @@ def _names(result: Result) -> dict:
 
 
 def number(x: float, digits: int = 6) -> str:
-    """A number as an operand: negative ones in parentheses, so 1 x (-0.53) reads unambiguously."""
+    """A number as an operand: negative ones in parentheses, so 1 × (-0.53) reads unambiguously."""
     text = show(x, digits)
     return f"({text})" if text.startswith("-") else text
 
 
-def operand(result: Result, names: dict, j: int) -> str:
-    g = result.graph
-    if g.op[j] == "const":
-        text = show(g.payload[j], 6)
-        return f"({text})" if text.startswith("-") else text
-    return names[j]
-
-
-def gate_text(result: Result, names: dict, i: int, values: bool = False) -> str:
-    """``w0 * x0``, ``max(z, w)``, ``-s`` (with ``values``: the inputs' numbers instead of names)."""
-    g = result.graph
+def gate_text(result: Result, labels: list, i: int, values: bool = False) -> str:
+    """``w0*x0``, ``max(z, w)``, ``-s``, as every view writes the gate over the short names ``labels``
+    (with ``values``: the inputs' numbers instead of names, ``2 * (-1)``)."""
     if values:
-        args = [number(result.values[j]) for j in g.args[i]]
-    else:
-        args = [operand(result, names, j) for j in g.args[i]]
-    op = GATES[g.op[i]]
-    if op.notation == "infix":
-        return f"{args[0]} {op.symbol} {args[1]}"
-    if op.notation == "prefix":
-        return f"{op.symbol}{args[0]}"
-    return f"{g.op[i]}({', '.join(args)})"
+        return "".join(text for text, _ in with_values(result.graph, i, result.values, 6))
+    return describe(result.graph, i, labels)
 
 
 @dataclass
@@ -98,17 +83,17 @@ class Question:
 
 
 def steps(result: Result) -> list:
-    """Every step of the forward pass as ``t1 = w0 * x0 = -2``, in order (shown before gradients)."""
+    """Every step of the forward pass as ``t1 = w0*x0 = -2``, in order (shown before gradients)."""
     g = result.graph
-    names = _names(result)
+    names, labels = _names(result), short_names(g)
     live = g.live()
-    return [f"{names[i]} = {gate_text(result, names, i)} = {show(result.values[i], 6)}"
+    return [f"{names[i]} = {gate_text(result, labels, i)} = {show(result.values[i], 6)}"
             for i in range(g.output + 1) if g.args[i] and live[i]]
 
 
 def questions(result: Result, only: str = "all") -> list:
     g = result.graph
-    names = _names(result)
+    names, labels = _names(result), short_names(g)
     live = g.live()
     out = []
     f = result.output_name
@@ -116,9 +101,9 @@ def questions(result: Result, only: str = "all") -> list:
         for i in range(g.output + 1):
             if not g.args[i] or not live[i]:
                 continue
-            formula = gate_text(result, names, i)
+            formula = gate_text(result, labels, i)
             out.append(Question(i, names[i], "value", f"{names[i]} = {formula}", result.values[i],
-                                f"{names[i]} = {gate_text(result, names, i, values=True)} = {show(result.values[i], 6)}"))
+                                f"{names[i]} = {gate_text(result, labels, i, values=True)} = {show(result.values[i], 6)}"))
     if only in ("all", "backward"):
         consumers = g.consumers()
         for i in range(g.output - 1, -1, -1):
