@@ -568,3 +568,12 @@ def test_an_overwrite_within_the_tolerance_is_not_wrong():
     text = write(lines[:k]) + write([lines[k]], op="=") + write(lines[k + 1:])
     bad = grade(result, text).lines[k]
     assert bad.verdict == "wrong" and bad.diagnosis == "overwritten"
+
+
+def test_the_closing_message_counts_in_words_and_names_what_is_incomplete(tmp_path):
+    only_incomplete = tmp_path / "t.bp"
+    only_incomplete.write_text("input x = 1\nt = x + x\nf = t * 3\ndt = 3\ndx = dt\n")
+    r = run("check", "-f", only_incomplete, "--backward")
+    assert r.exit_code == 1 and "has 1 incomplete gradient (dx)" in r.stderr and "0 wrong" not in r.stderr
+    r = run("check", "-f", EXERCISES / "neuron-mistakes.bp", "--backward")
+    assert "has 2 wrong lines (18, 21) and 1 incomplete gradient (dw2)" in r.stderr, r.stderr
