@@ -70,8 +70,8 @@ class Program:
         """Commands that work on numbers only refuse a tensor program with one message (exit 2)."""
         if self.tensor:
             raise InputError(f"{command} takes scalar programs only, and this one uses vectors or matrices",
-                             "Tensor programs run with eval, trace, check (its gradient check), graph, "
-                             "optimize and codegen --lang numpy.")
+                             "Tensor programs run with eval, trace, check (also --expect, --grad, "
+                             "--backward), quiz, graph, optimize and codegen --lang numpy.")
         return self
 
 

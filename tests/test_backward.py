@@ -495,7 +495,9 @@ def test_every_gate_table_mistake_has_words_and_one_wrong_local_per_input():
     for op in GATES.values():
         for code, words, wrong in op.mistakes:
             assert MISTAKES[code] == words and words
-            assert len(wrong) == (1 if op.arity[1] is None else len(op.params))
+            # an array gate's mistakes are wrong VJPs, one per input its VJP covers
+            assert len(wrong) == (len(op.vjp_exprs) if not op.elementwise else
+                                  1 if op.arity[1] is None else len(op.params))
             codes.add(code)
     assert {"own-value", "routing", "div-square", "exp-as-log"} <= codes
 

@@ -248,7 +248,7 @@ def test_every_command_spells_the_shared_options_as_the_table_does(command):
 
 
 #: a value for each free-text option of eval, on samples/neuron.bp
-SAMPLE_VALUES = {"file": NEURON, "at": "w0=1", "output": "f"}
+SAMPLE_VALUES = {"file": NEURON, "at": "w0=1", "output": "f", "get": "df/dw0"}
 
 
 def _cases_from_click():

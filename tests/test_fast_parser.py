@@ -174,3 +174,76 @@ def test_stale_tables_fall_back_to_lark(monkeypatch):
     g = parser.parse("(x+y)*z")
     assert g.op == ["input", "input", "add", "input", "mul"]
     monkeypatch.setattr(parser, "_tables", None)
+
+
+def test_the_table_generator_uses_only_larks_public_api():
+    """tablegen builds the LALR table and the scanner itself from the grammar Lark compiles: no Lark
+    submodule is imported and no private attribute is read, so the pin can follow Lark's releases."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(lalr_gen))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("lark"):
+            assert node.module == "lark", f"line {node.lineno}: from {node.module} import ..."
+        if isinstance(node, ast.Import):
+            assert all(a.name == "lark" or not a.name.startswith("lark") for a in node.names), node.lineno
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and node.attr != "__version__":
+            assert False, f"line {node.lineno}: .{node.attr}"
+
+
+def test_the_lalr_construction_on_a_textbook_grammar():
+    """The dragon book's S -> C C, C -> c C | d (LALR(1): 7 states after merging), against Lark."""
+    from lark import Lark
+
+    toy = Lark('start: c c\nc: "c" c | "d"\n', parser="lalr")
+    states, start, end = lalr_gen._lalr_table(toy.rules, "start")
+    assert len(states) == 7  # the state after `start` among them
+    kinds = {tuple(sorted((sym, a) for sym, (a, _) in row.items())) for row in states}
+    reduce_on_all = (("$END", "reduce"), ("C", "reduce"), ("D", "reduce"))
+    assert reduce_on_all in kinds  # C -> d . reduces on c, d and $END after merging
+    assert states[end] == {} and start == 0
+    for text in ("dd", "cdcd", "ccdd"):
+        toy.parse(text)
+
+
+_SCANNER_ALPHABET = "@.npycsvjson aAzZ_019eE+-*/^=;\n\r\t\x0c\x0b\x1c#()[]:,x$\"'!?\\"
+
+
+def _tokens(matches) -> list:
+    return [(m.lastgroup, m.group(), m.start(), m.end()) for m in matches]
+
+
+def _expression_tokens(text: str) -> list:
+    import re
+
+    pattern = f"{_lalr_tables.SCANNER[0]}|(?P<__OTHER>(?s:.))|(?P<__EOF>\\Z)"
+    return _tokens(re.finditer(pattern, text))
+
+
+def test_the_small_scanner_follows_the_grammars_expression():
+    """The re-free scanner of short programs is used only while the tables' expression is the one
+    it was written for: a grammar change shows here first."""
+    from backprop_cli.language import small_scanner
+
+    assert small_scanner.PATTERN == _lalr_tables.SCANNER[0], \
+        "the grammar's terminals changed: update language/small_scanner.py (PATTERN and the loop)"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_SCANNER_ALPHABET, max_size=40))
+def test_the_small_scanner_finds_the_expressions_tokens(text):
+    from backprop_cli.language import small_scanner
+
+    assert _tokens(small_scanner.scan(text, "__OTHER", "__EOF")) == _expression_tokens(text)
+
+
+@pytest.mark.parametrize("text", [
+    "@a.csv", "@a.csv.npy", "@.csv", "@a.csvx", "@a.json;", "@a.b.json.npy(", "@@x.npy", "@a.cs", "@x.npyz.csv",
+    "1.5e-3", "1.e5", ".5", ".e5", "1e", "1e+", "2.5E+10x", "x**=2", "x*=2", "a^-1", "\r\n", "a\r\n#c(\n",
+    "input x = 1", "x\x0b@y.csv", "1..2", "3.14.15",
+])
+def test_the_small_scanner_on_corner_cases(text):
+    from backprop_cli.language import small_scanner
+
+    assert _tokens(small_scanner.scan(text, "__OTHER", "__EOF")) == _expression_tokens(text)

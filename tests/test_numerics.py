@@ -183,7 +183,7 @@ def _tensor_check(*args):
 def test_a_big_constant_does_not_fail_a_right_tensor_gradient():
     result, doc = _tensor_check("sum(W*W)+1e12", "--at", "W=[1,2,3]")
     assert result.exit_code == 0, result.stderr
-    (row,) = doc["inputs"]
+    (row,) = doc["checks"]
     assert row["status"] == "pass" and "agrees within the finite difference's own error" in row["note"]
     # as the scalar check says of the same
     scalar = run("check", "x*x + 1e12", "--at", "x=1")
@@ -194,7 +194,7 @@ def test_a_big_constant_does_not_fail_a_right_tensor_gradient():
 
 def test_no_kink_is_reported_where_there_is_none():
     result, doc = _tensor_check("sum(W*W)+1e9", "--at", "W=[1,2,3]")
-    assert result.exit_code == 0 and doc["inputs"][0]["status"] == "pass"
+    assert result.exit_code == 0 and doc["checks"][0]["status"] == "pass"
     assert "kink" not in run("check", "sum(W*W)+1e9", "--at", "W=[1,2,3]").stdout
 
 
@@ -203,7 +203,7 @@ def test_a_big_random_matrix_passes(tmp_path):
     path.write_text("input W = randn(600, 600)\nsum(W*W)\n")  # the 2000x2000, smaller
     result, doc = _tensor_check("-f", path)
     assert result.exit_code == 0, result.stderr
-    assert doc["inputs"][0]["status"] == "pass"
+    assert doc["checks"][0]["status"] == "pass"
 
 
 def test_a_wrong_tensor_gradient_still_fails():
@@ -217,7 +217,7 @@ def test_a_wrong_tensor_gradient_still_fails():
 
 def test_a_kink_at_the_point_is_a_kink_not_a_failure():
     result, doc = _tensor_check("sum(relu(W))", "--at", "W=[0,1,-1]")
-    assert result.exit_code == 0 and doc["inputs"][0]["status"] == "kink"
+    assert result.exit_code == 0 and doc["checks"][0]["status"] == "kink"
 
 
 def test_the_tensor_pieces_match_the_gate_table():

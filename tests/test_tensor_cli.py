@@ -52,22 +52,22 @@ def test_the_tensor_trace_fits_the_terminal(columns):
 def test_check_every_element_and_random_directions():
     r = run("check", "-f", SAMPLES / "tensors" / "softmax.bp", "--format", "json")
     assert r.exit_code == 0, r.stderr
-    (z,) = json.loads(r.stdout)["inputs"]
-    assert z["method"] == "every element" and z["status"] == "pass"
+    (z,) = json.loads(r.stdout)["checks"]
+    assert z["probes"] == "every element" and z["status"] == "pass"
     r = run("check", "L = sum(tanh(A @ B))", "--at", "A=" + json.dumps(np.ones((9, 9)).tolist()),
             "--at", "B=" + json.dumps((np.arange(81).reshape(9, 9) / 100).tolist()), "--format", "json")
     assert r.exit_code == 0, r.stderr
-    assert {c["method"] for c in json.loads(r.stdout)["inputs"]} == {"16 random directions"}
+    assert {c["probes"] for c in json.loads(r.stdout)["checks"]} == {"16 random directions"}
     # --method and --directions choose, as for scalar programs
     args = ["check", "L = sum(tanh(A @ B))", "--at", "A=" + json.dumps(np.ones((9, 9)).tolist()),
             "--at", "B=" + json.dumps((np.arange(81).reshape(9, 9) / 100).tolist()), "--format", "json"]
     r = run(*args, "--directions", "3")
-    assert {c["method"] for c in json.loads(r.stdout)["inputs"]} == {"3 random directions"}
+    assert {c["probes"] for c in json.loads(r.stdout)["checks"]} == {"3 random directions"}
     r = run(*args, "--method", "each-input")
-    assert {c["method"] for c in json.loads(r.stdout)["inputs"]} == {"every element"}
+    assert {c["probes"] for c in json.loads(r.stdout)["checks"]} == {"every element"}
     r = run("check", "-f", SAMPLES / "tensors" / "softmax.bp", "--format", "json", "--method", "directions",
             "--directions", "2")
-    assert [c["method"] for c in json.loads(r.stdout)["inputs"]] == ["2 random directions"]
+    assert [c["probes"] for c in json.loads(r.stdout)["checks"]] == ["2 random directions"]
 
 
 def test_graph_labels_wires_with_shapes():

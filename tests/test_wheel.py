@@ -42,3 +42,22 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "f = 0.7311" in result.stdout
+
+    # The default install stays small (issue 21 item 6): no pyarrow, no textual, at most 120 MB of
+    # site-packages (pip's own included); CSV batch works, Parquet and live name their extra.
+    site = next((venv / "lib").glob("python*/site-packages"))
+    size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file() and not p.is_symlink())
+    assert size <= 120 * 2**20, f"{size / 2**20:.0f} MB"
+    assert not list(site.glob("pyarrow*")) and not list(site.glob("textual*"))
+    points = elsewhere / "points.csv"
+    points.write_text("x,y\n1,2\n3,4\n")
+    result = subprocess.run([str(bindir / "backprop"), "batch", "x*y", "-i", str(points)], cwd=elsewhere,
+                            env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "x,y,f,df/dx,df/dy\n1.0,2.0,2.0,2.0,1.0\n3.0,4.0,12.0,4.0,3.0\n"
+    for args, extra in ((["batch", "x*y", "-i", str(points), "-o", "out.parquet"], "data"),
+                        (["live", "x*y"], "live")):
+        result = subprocess.run([str(bindir / "backprop"), *args], cwd=elsewhere, env=env,
+                                capture_output=True, text=True)
+        assert result.returncode == 2 and f"pip install 'backprop-cli[{extra}]'" in result.stderr
+        assert "Traceback" not in result.stderr

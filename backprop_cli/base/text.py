@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 # Characters that must not reach a terminal raw: C0 and C1 controls, bidirectional overrides, lone surrogates.
 _MESSAGE_UNSAFE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 _TEXT_UNSAFE = "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
@@ -13,6 +11,10 @@ def printable(text: str, width: int = 60) -> str:
     """User text made safe to show in a message: control characters (newline too) escaped, cut to ``width``."""
     if len(text) > width:
         text = text[:width - 1] + "…"
+    if text.isascii() and text.isprintable():  # the common case, without importing re
+        return text
+    import re
+
     if re.search(_TEXT_UNSAFE, text):
         text = re.sub(_TEXT_UNSAFE, lambda m: repr(m.group())[1:-1], text)
     return text
@@ -25,6 +27,8 @@ def escape_controls(text: str) -> str:
     forgot to pass through ``printable`` still cannot retitle or clear the terminal."""
     if text.isascii() and text.isprintable():
         return text
+    import re
+
     return re.sub(_MESSAGE_UNSAFE, lambda m: repr(m.group())[1:-1], text)
 
 
@@ -46,6 +50,8 @@ def nesting(text: str, stops: str = "", opening: str = "([", closing: str = ")]"
         return
     pattern = _NESTING.get(wanted_key := "".join(sorted(wanted)))
     if pattern is None:
+        import re
+
         pattern = _NESTING[wanted_key] = re.compile("[" + re.escape(wanted_key) + ("\n" if comment else "") + "]")
     depth = 0
     in_comment = False
@@ -70,13 +76,17 @@ def nesting(text: str, stops: str = "", opening: str = "([", closing: str = ")]"
 _NESTING: dict = {}
 
 
-_LONG_WORD = re.compile(r"\S{201,}")
+_LONG_WORD = r"\S{201,}"  # compiled (re caches it) when text is long enough to hold such a word
 
 
 def cut_long_words(text: str, keep: int = 60) -> str:
     """Text with every word of more than 200 characters (a 100,000-digit value echoed back) cut to its
     first ``keep`` characters and its length."""
-    return _LONG_WORD.sub(lambda m: f"{m.group()[:keep]}… ({len(m.group()):,} characters)", text)
+    if len(text) <= 200:
+        return text
+    import re
+
+    return re.compile(_LONG_WORD).sub(lambda m: f"{m.group()[:keep]}… ({len(m.group()):,} characters)", text)
 
 
 class LineIndex:

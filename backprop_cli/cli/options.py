@@ -193,8 +193,12 @@ CODEGEN_HVP = Option("hvp", ("--hvp",), is_flag=True,
 QUIZ_SEED = Option("seed", ("--seed",), int_range=(0, None), metavar="N",
                    help="Repeat random exercise N (implies --random).")
 
+GET = Option("get", ("--get",), multiple=True, metavar="NAME",
+             help="Print only this number, at full precision: the output (f), any named value, or a "
+                  "gradient d<out>/d<name> such as df/dx (repeatable: one a line).")
+
 #: the options of `backprop eval` that the fast path reads (besides EXPR)
-EVAL = (FILE, AT, OUTPUT, ALLOW_NONFINITE, DEBUG, FORMAT, DIGITS, NO_NODES)
+EVAL = (FILE, AT, OUTPUT, ALLOW_NONFINITE, DEBUG, FORMAT, DIGITS, NO_NODES, GET)
 
 #: the other parameters of `backprop eval` (besides -h/--help): click reads them, and the fast path declines any
 #: argument list that uses one (parameter name -> why)
@@ -203,7 +207,6 @@ EVAL_CLICK_ONLY = {
     "collapse": "its choices come from transforms/collapse.py, which the fast path does not import",
     "output_alias": "the old spelling of --of: click decides whether its value is a name or a file",
     "labels": "short names are the default; --labels full is rare enough to leave to click",
-    "get": "repeatable lookups of single numbers, read by click",
     "out": "writing to a file goes through click's path handling",
     "seed": "an eager callback sets the seed of randn(...) in tensor programs, which the fast path refuses",
     "values_path": "reading input values from a file (-i) is left to click",

@@ -495,6 +495,11 @@ def cross_entropy_dx(g, logits, y):
     return g * p / p.shape[0]
 
 
+def rows(x):
+    """How many rows a batch's mean divides by: the first axis of a matrix, 1 for a vector."""
+    return float(np.shape(x)[0]) if np.ndim(x) > 1 else 1.0
+
+
 def zeros_like(x):
     return np.zeros(np.shape(x))
 
@@ -531,7 +536,7 @@ for _name, _f in (("matmul", np_matmul), ("matmul_dx", matmul_dx), ("matmul_dy",
                   ("amin", np_amin), ("expand", expand), ("count", count), ("winners", winners),
                   ("sum_keep", sum_keep), ("logsumexp", np_logsumexp), ("softmax", np_softmax),
                   ("log_softmax", np_log_softmax), ("cross_entropy", np_cross_entropy),
-                  ("cross_entropy_dx", cross_entropy_dx), ("zeros_like", zeros_like),
+                  ("cross_entropy_dx", cross_entropy_dx), ("rows", rows), ("zeros_like", zeros_like),
                   ("reshape", np_reshape), ("like", like), ("index", np_index), ("unindex", unindex),
                   ("sum_to", sum_to)):
     _lib(_name, _f, _f, sympy="", code={"python": None, "numpy": f"bp.{_name}", "c": None, "js": None},

@@ -8,23 +8,21 @@ program uses.  The views (views/notation.py), the quiz and the live app all name
 
 from __future__ import annotations
 
-import re
-
 from ..base.numbers import show
 from .graph import Graph
 from .ops import GATES
 
-_GENERATED = re.compile(r"t\d+\Z")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9#]*\Z")
-_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
-_CALL = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\(")
+
+def _generated(name: str) -> bool:
+    """``t\\d+``: a name of the form the short names take (t1, t2, ...)."""
+    return name[:1] == "t" and name[1:].isdecimal()
 
 
 def short_names(g: Graph) -> list:
     """Every node's short name (see the module's docstring): one pass, one string a node."""
     used = {n for n in g.inputs}
     used.update(n for n in set(g.name) if n is not None)
-    taken = {n for n in used if _GENERATED.match(n)}
+    taken = {n for n in used if _generated(n)}
     out, out_name = g.output, g.output_name
     names: list = [None] * len(g)
     op, given, payload = g.op, g.name, g.payload
@@ -46,6 +44,33 @@ def short_names(g: Graph) -> list:
     return names
 
 
+def is_name(text: str) -> bool:
+    """``[A-Za-z_][A-Za-z_0-9#]*``: a name, or a versioned one (x#2).  Without re (start-up)."""
+    return text.isascii() and text[:1] != "#" and text.replace("#", "_").isidentifier()
+
+
+def is_number(text: str) -> bool:
+    """``(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?``, the whole text: an unsigned number as written."""
+    for sep in "eE":
+        if sep in text:
+            text, _, exponent = text.partition(sep)
+            if exponent[:1] in ("+", "-"):
+                exponent = exponent[1:]
+            if not exponent.isdecimal():
+                return False
+            break
+    whole, dot, fraction = text.partition(".")
+    if whole:
+        return whole.isdecimal() and (not fraction or fraction.isdecimal())
+    return bool(dot) and fraction.isdecimal()
+
+
+def _call_paren(text: str) -> int:
+    """Where the '(' of a call ``name(`` at the start of ``text`` is, or -1."""
+    k = text.find("(")
+    return k if k > 0 and text[:k].isascii() and text[:k].isidentifier() else -1
+
+
 def _wrapped(text: str, start: int) -> bool:
     """Does the '(' at ``start`` close at the very end of ``text``?"""
     depth = 0
@@ -62,12 +87,12 @@ def _wrapped(text: str, start: int) -> bool:
 
 def is_atom(text: str) -> bool:
     """A name, an unsigned number, a call f(...) or something already in parentheses."""
-    if _NAME.match(text) or _NUMBER.match(text):
+    if is_name(text) or is_number(text):
         return True
     if text.startswith("("):
         return _wrapped(text, 0)
-    call = _CALL.match(text)
-    return bool(call) and _wrapped(text, call.end() - 1)
+    paren = _call_paren(text)
+    return paren > 0 and _wrapped(text, paren)
 
 
 def wrap(text: str) -> str:

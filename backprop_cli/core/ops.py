@@ -355,13 +355,15 @@ def _derive(op: Gate, attr: str):
     return lambda out, *xs: tuple(e(out, xs, None) for e in evs)
 
 
-def _derive_vjp(op: Gate):
-    """``np_vjp(out, g, *inputs_and_statics)``: each input's share of the upstream ``g``."""
-    if op.vjp_exprs is None:
+def _derive_vjp(op: Gate, exprs=None):
+    """``np_vjp(out, g, *inputs_and_statics)``: each input's share of the upstream ``g``.  ``exprs``:
+    other VJPs in the same form (a mistake's, ``mistaken_vjp``) instead of the gate's own."""
+    exprs = op.vjp_exprs if exprs is None else exprs
+    if exprs is None:
         return None
     libs = lambda n: library.LIBRARY[n].numpy  # noqa: E731
     evs = [None if e is None else compile_expr(lift(e), _numpy_call, libs, op.name, numpy_pick, numpy_pick)
-           for e in op.vjp_exprs]
+           for e in exprs]
 
     def vjp(out, g, *xs, want=None):
         """``want``: which inputs need their share (None: all); the others get None, uncomputed."""
@@ -369,6 +371,27 @@ def _derive_vjp(op: Gate):
         return tuple(None if ev is None or (want is not None and not want[k]) else ev(out, args, None)
                      for k, ev in enumerate(evs))
     return vjp
+
+
+def mistaken_vjp(op: Gate, m: int):
+    """What a learner who makes the gate's m-th mistake computes: an array gate's VJP (``mistakes``:
+    wrong VJPs, in the form of ``vjp``), or an elementwise gate's ``np_local`` (wrong local
+    gradients; an input the mistake leaves alone keeps the right one)."""
+    if not op.elementwise:
+        return _derive_vjp(op, op.mistakes[m][2])
+    libs = lambda n: library.LIBRARY[n].numpy  # noqa: E731
+    wrong = op.mistakes[m][2]
+    if op.arity[1] is None:
+        ev = compile_expr(lift(wrong[0]), _numpy_call, libs, op.name, numpy_pick, numpy_pick)
+        return lambda out, *xs: tuple(ev(out, xs, k) for k in range(len(xs)))
+    evs = [compile_expr(lift(w if w is not None else r), _numpy_call, libs, op.name, numpy_pick, numpy_pick)
+           for w, r in zip(wrong, op.local_exprs)]
+    n, defaults = len(op.params), op.defaults
+
+    def local(out, *xs):
+        full = xs if len(xs) == n or not defaults else xs + defaults[len(xs) - n:]
+        return tuple(e(out, full, None) for e in evs[:len(xs)])
+    return local
 
 
 #: every gate, elementwise and array, by name, in table order
@@ -634,6 +657,10 @@ def _reshape_shape(shapes, statics):
 
 def _index_shape(shapes, statics):
     (x,), (key,) = shapes, statics
+    if type(key) is int and x:  # one whole number takes the first axis: no numpy (backprop gates' start-up)
+        if -x[0] <= key < x[0]:
+            return tuple(x[1:])
+        raise ShapeError(f"{shape_text(x)} — index {key} is out of bounds for axis 0 with size {x[0]}")
     import numpy
 
     try:
@@ -643,15 +670,18 @@ def _index_shape(shapes, statics):
 
 
 _ARRAY = dict(callable=True)
+_NO_MEAN_N = "a missing 1/N of a mean"
 _gate("matmul", "x y", lib(2), (), "the matmul gate sends dOUT @ (right)ᵀ to the left input and (left)ᵀ @ dOUT to the right one",
       notation="infix", symbol="@", precedence=2, callable=False, shape=_matmul_shape,
-      vjp=(F.matmul_dx(G, X, Y), F.matmul_dy(G, X, Y)))
+      vjp=(F.matmul_dx(G, X, Y), F.matmul_dy(G, X, Y)),
+      mistakes=(("no-transpose", "a transpose missing", (F.matmul(G, Y), F.matmul(X, G))),))
 _gate("transpose", "x", lib(1), (), "the transpose gate transposes the gradient back",
       shape=_transpose_shape, vjp=(F.transpose(G),), **_ARRAY)
 _gate("sum", "x axis", lib(2), (), "the sum gate copies the gradient to every element it added",
       defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y),), **_ARRAY)
 _gate("mean", "x axis", lib(2), (), "the mean gate copies the gradient divided by the count to every element",
-      defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) / F.count(X, Y),), **_ARRAY)
+      defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.expand(G, X, Y) / F.count(X, Y),),
+      mistakes=(("no-mean-n", _NO_MEAN_N, (F.expand(G, X, Y),)),), **_ARRAY)
 _gate("amax", "x axis", lib(2), (), "the amax gate routes the gradient to the largest element (a tie splits it)",
       defaults=(None,), static=1, shape=_reduce_shape, vjp=(F.masked_mul(F.winners(X, OUT, Y), F.expand(G, X, Y)),),
       kink=lambda x, axis=None: _tie_along(x, axis, "max"), **_ARRAY)
@@ -667,14 +697,17 @@ _gate("logsumexp", "x axis", lib(2), (), "the logsumexp gate sends dOUT * softma
       vjp=(F.expand(G, X, Y) * F.softmax(X, Y),), **_ARRAY)
 _gate("cross_entropy", "logits labels", lib(2), (),
       "the cross-entropy gate sends (softmax(logits) - onehot(labels)) / N back; labels get none",
-      shape=_cross_entropy_shape, vjp=(F.cross_entropy_dx(G, X, Y), None), **_ARRAY)
+      shape=_cross_entropy_shape, vjp=(F.cross_entropy_dx(G, X, Y), None),
+      mistakes=(("no-onehot", "the softmax gradient without the one-hot subtraction",
+                 (G * F.softmax(X) / F.rows(X), None)),
+                ("no-mean-n", _NO_MEAN_N, (F.cross_entropy_dx(G, X, Y) * F.rows(X), None))), **_ARRAY)
 _gate("reshape", "x shape", lib(0), (), "the reshape gate reshapes the gradient back",
       variadic=2, static=-1, shape=_reshape_shape, vjp=(F.like(G, X),), **_ARRAY)
 _gate("index", "x key", lib(2), (), "the index gate scatters the gradient back to the elements picked",
       static=1, shape=_index_shape, vjp=(F.unindex(G, X, Y),),
       notation="call", callable=False)
 
-del _INFIX, _y, _x, _s, _r, _origin, _ARRAY
+del _INFIX, _y, _x, _s, _r, _origin, _ARRAY, _NO_MEAN_N
 
 #: the gates whose zero local gradient blocks the upstream (``Gate.blocks``)
 BLOCKING = frozenset(name for name, gate in GATES.items() if gate.blocks)

@@ -276,11 +276,13 @@ def _times(upstream, local):
     return upstream * local
 
 
-def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None) -> tuple:
+def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None, replace=None) -> tuple:
     """d(output)/d(node) for every node (an array of the node's shape); each edge's local gradient
     (elementwise gates) and contribution.  A non-scalar output seeds ones: the gradient of its sum.
     ``wrt``: only the gradients of these inputs are wanted (others are left as zeros: training
-    needs no gradient of its data)."""
+    needs no gradient of its data).  ``replace``: {node: vjp, or an elementwise gate's local
+    gradients} to use instead of the gate's own (the grader replays a learner's mistake,
+    ``ops.mistaken_vjp``)."""
     from .library import sum_to
 
     n = len(graph)
@@ -302,7 +304,7 @@ def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None) -> tuple
         op, payload = graph.op[i], graph.payload[i]
         xs = [values[j] for j in args]
         if GATES[op].elementwise:
-            loc = loc_fns[op](values[i], *xs)
+            loc = (loc_fns[op] if replace is None or i not in replace else replace[i])(values[i], *xs)
             # (an add gate's local 1.0 passes the upstream array on as it is: no copy)
             times = np_times if op in BLOCKING else _times
             cs = tuple(None if not live[j] and wrt is not None else
@@ -311,7 +313,8 @@ def tensor_backward(graph: Graph, values: list, shapes: list, wrt=None) -> tuple
             local[i] = loc
         else:
             want = None if wrt is None else tuple(live[j] for j in args)
-            cs = vjp_fns[op](values[i], upstream, *xs, *(payload or ()), want=want)
+            vjp = vjp_fns[op] if replace is None or i not in replace else replace[i]
+            cs = vjp(values[i], upstream, *xs, *(payload or ()), want=want)
         contrib[i] = cs
         for j, c in zip(args, cs):
             if c is not None:

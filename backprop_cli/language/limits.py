@@ -17,7 +17,6 @@ a long parse.
 from __future__ import annotations
 
 import os
-import re
 from itertools import accumulate
 
 from ..base.errors import InputError, SourceError
@@ -61,6 +60,8 @@ _DIGITS = bytes(ord("d") if 48 <= b <= 57 else 32 for b in range(256))
 
 def parse_size(text: str) -> int:
     """'10MB', '500k', '1.5G', '2MiB' or a plain number of bytes; 0 means no limit."""
+    import re
+
     m = re.match(_SIZE, str(text))
     unit = m.group(2).lower() if m else ""
     if not m or unit not in _UNITS:
@@ -125,7 +126,8 @@ def _flag_value(n: int) -> str:
 def check_source(source: str, origin: str = "") -> None:
     """Raise InputError if ``source`` is too large or not a program's text; else return.
 
-    Linear in the length of the text, and done by C string methods and the regex engine.
+    Linear in the length of the text, and done by C string methods and the regex engine (imported
+only for text beyond ASCII or an error: start-up).
     """
     what = origin or "the expression"
     limit = max_bytes()
@@ -137,8 +139,12 @@ def check_source(source: str, origin: str = "") -> None:
     if source.isascii():
         data = source.encode("ascii")
         if data.translate(None, _ASCII_ALLOWED):
+            import re
+
             raise _control_error(source, re.search(_CONTROL, source).start(), origin)
     else:
+        import re  # text beyond ASCII: the regular expressions below (an ASCII program needs none)
+
         m = re.search(_SURROGATE, source)
         if m:
             raise SourceError("this is not UTF-8 text (an undecodable byte)", source, m.start(),
@@ -155,6 +161,8 @@ def check_source(source: str, origin: str = "") -> None:
 def _check_digits(source: str, origin: str) -> None:
     """Numbers are written with the ASCII digits 0-9: a digit of another script (١٢, ４２) would
     be read by float() and slip past the digit limit, so it is refused (outside comments)."""
+    import re
+
     for m in re.finditer(r"(?![0-9])\d", source):
         line_start = source.rfind("\n", 0, m.start()) + 1
         if "#" in source[line_start:m.start()]:

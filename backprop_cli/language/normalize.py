@@ -8,11 +8,9 @@ shown at the right place in the text as it was given (see ``remap``).
 
 from __future__ import annotations
 
-import re
-
 _SIMPLE = {"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u2217": "*",
            "\u00f7": "/", "\u00b2": "^2", "\u00b3": "^3", "\u00a0": " "}
-_PATTERN = re.compile("[" + "".join(_SIMPLE) + r"]|\bln(?=[ \t]*\()")
+_PATTERN = "[" + "".join(_SIMPLE) + r"]|\bln(?=[ \t]*\()"  # compiled (re caches it) when needed
 
 
 class Positions:
@@ -46,7 +44,9 @@ def normalize(source: str) -> tuple:
     out: list = []
     last = 0
     shift = 0  # len(new) - len(old) so far
-    for match in _PATTERN.finditer(source):
+    import re
+
+    for match in re.finditer(_PATTERN, source):
         start, end = match.span()
         replacement = "log" if match.group() == "ln" else _SIMPLE[match.group()]
         out.append(source[last:start])

@@ -527,11 +527,7 @@ def _load_tables():
             # are spelled by a terminal other than NAME: beyond this driver.
             _tables = False
             return _tables
-        import re
-
-        # Every character belongs to some match, so a gap in the terminals shows as _OTHER, and the
-        # empty match at the end of the text stands for the end of input.
-        scan = re.compile(f"{pattern}|(?P<{_OTHER}>(?s:.))|(?P<{_EOF}>\\Z)").finditer
+        scan = _scanner(pattern)
         keywords = unless.get("NAME", {})
         # The states where a keyword may come next: only there does a NAME spelled like it change kind.
         keyword_states = {}
@@ -552,18 +548,33 @@ def _load_tables():
     return _tables
 
 
-_RULE_GOTOS: dict = {}
+def _scanner(pattern: str):
+    """source -> its tokens: the generated expression's matches, or for a short ASCII program the
+    same tokens from small_scanner (no ``re`` at start-up) while it follows the same expression."""
+    from . import small_scanner
+
+    compiled = None
+
+    def scan(source: str):
+        nonlocal compiled
+        if hand and len(source) <= small_scanner.MAX_LENGTH and source.isascii():
+            return small_scanner.scan(source, _OTHER, _EOF)
+        if compiled is None:
+            import re
+
+            # Every character belongs to some match, so a gap in the terminals shows as _OTHER, and
+            # the empty match at the end of the text stands for the end of input.
+            compiled = re.compile(f"{pattern}|(?P<{_OTHER}>(?s:.))|(?P<{_EOF}>\\Z)").finditer
+        return compiled(source)
+
+    hand = pattern == small_scanner.PATTERN
+    return scan
 
 
 def _rule_gotos(tables) -> list:
-    """For each rule, the state to go to after reducing it, by the state below: made once (a
-    thousand states times the rules), not on every parse (--at with 100,000 values parses each)."""
-    cached = _RULE_GOTOS.get("tables")
-    if cached is None or cached[0] is not tables:
-        table, gotos, rule_specs = tables[0], tables[1], tables[2]
-        cached = _RULE_GOTOS["tables"] = (tables, [[gotos[spec[0]].get(state, {}) for state in range(len(table))]
-                                                   for spec in rule_specs])
-    return cached[1]
+    """For each rule, its nonterminal's gotos: state below -> lookahead -> the state to go to."""
+    gotos = tables[1]
+    return [gotos[spec[0]] for spec in tables[2]]
 
 
 def _drive(tables, source: str, builder, progress=None) -> list:
@@ -577,6 +588,7 @@ def _drive(tables, source: str, builder, progress=None) -> list:
         if fn is None and kind != _SPLICE:
             fn = _no_callback
         rules.append((size, kind, fn, lhs_goto, (include, nones_after, expand1)))
+    rules.reverse()  # rules[code] for a reduce code (-1 - rule number): no arithmetic in the loop
     # Terminals the loop must look at before shifting: the rest are shifted as they come.
     special = set(ignore) | {"LPAR", "RPAR", "_SEP", _OTHER, _EOF}
     states = [start]
@@ -606,7 +618,7 @@ def _drive(tables, source: str, builder, progress=None) -> list:
                 kind = keyword_states[state].get(m.group(), kind)
             code = table[state][kind]
             while code < 0:
-                size, rkind, fn, lhs_goto, shape = rules[-1 - code]
+                size, rkind, fn, lhs_goto, shape = rules[code]
                 if rkind == _ALL:
                     if size == 1:
                         value = values[-1] = fn([values[-1]])
@@ -716,7 +728,7 @@ STRICT = False
 
 
 def _parse_with_lark(source: str, origin: str, bound: Iterable[str]) -> list:
-    from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+    from lark import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
     lark = _parser()
     _builder.reset(source, origin, bound)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-import re
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
@@ -18,16 +17,28 @@ from ..core.engine import run
 from . import limits
 from .parser import parse
 
-#: a name of the language
-NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
+
+
+class _Name:
+    """A name of the language, ``[A-Za-z_][A-Za-z_0-9]*``: an ASCII identifier (no regular
+    expression, so that ``re`` stays off the start-up path)."""
+
+    @staticmethod
+    def match(text: str):
+        return text if text.isascii() and text.isidentifier() else None
+
+
+NAME = _Name()
 #: a number as the language writes it, with an optional minus: read without the parser
-_PLAIN_NUMBER = re.compile(r"\s*(-?)((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*", re.ASCII)
+_PLAIN_NUMBER = r"\s*(-?)((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*"
 
 
 def constant(text: str) -> float:
     """The value of a constant expression such as "-2", "1e-3" or "pi/4"."""
     limits.check_source(text)
-    plain = _PLAIN_NUMBER.fullmatch(text)
+    import re
+
+    plain = re.fullmatch(_PLAIN_NUMBER, text, re.ASCII)
     if plain is not None:
         # What the parser makes of it (a number, negated), without a parse: 100,000 values from a
         # file are read in a second.  Out of range, the parser is asked, for its message.

@@ -76,6 +76,8 @@ class Question:
     verdict: str = "unanswered"  # "right" | "right on retry" | "wrong" | "unanswered"
     diagnosis: Optional[str] = None
     explanation: str = ""
+    #: a tensor program's element questions: the element asked (dW[0, 3])
+    index: Optional[tuple] = None
 
     @property
     def right(self) -> bool:
@@ -224,3 +226,161 @@ def _draw(rng: random.Random) -> str:
     if unused:  # every input takes part
         lines[-1] = lines[-1] + " + " + " + ".join(unused)
     return "\n".join(lines) + "\n"
+
+
+# ---- a tensor program: shapes first, then chosen elements ---------------------------------------------
+#
+# CS231n's first question about a matrix gradient is its shape ("what shape is dW?": W's), asked
+# before any number; then a few elements, each a number judged as above.
+
+#: elements asked of each array (the largest in size, then the first that differs from it)
+ELEMENTS = 2
+
+_SHAPE = re.compile(r"\s*[\(\[]?\s*(\d+(?:\s*(?:x|×|,|by|\*)\s*\d+)*)?\s*,?\s*[\)\]]?\s*\Z", re.I)
+
+
+def parse_shape(text: str) -> Optional[tuple]:
+    """An answer to "what shape?": "3x4", "3 x 4", "(3, 4)", "[3, 4]", "(3,)" or "3" for a vector,
+    "()" or "scalar" for a number.  None when the text is not a shape."""
+    t = text.strip().lower()
+    if t in ("scalar", "a scalar", "number", "()", "[]"):
+        return ()
+    m = _SHAPE.match(t)
+    if not m or not m.group(1):
+        return None
+    return tuple(int(n) for n in re.split(r"\s*(?:x|×|,|by|\*)\s*", m.group(1)))
+
+
+def _array_nodes(result: Result) -> list:
+    """The nodes a learner names (the program's names, the output), in order, with their names;
+    constants and inputs that take no gradient (cross_entropy's labels) left out."""
+    g = result.graph
+    names = _names(result)
+    live = g.live()
+    out = []
+    for i in range(g.output + 1):
+        if g.op[i] == "const" or not live[i]:
+            continue
+        if g.op[i] != "input" and g.name[i] is None and i != g.output:
+            continue
+        if g.op[i] == "input" and all(g.op[G] == "cross_entropy" and g.args[G].index(i) == 1
+                                      for G in range(len(g)) if i in g.args[G]):
+            continue
+        out.append((i, names[i]))
+    return out
+
+
+def _chosen(x) -> list:
+    """The elements asked of an array: the largest in size, then the first that differs from it."""
+    import numpy as np
+
+    a = np.asarray(x)
+    if a.ndim == 0:
+        return [()]
+    big = tuple(int(k) for k in np.unravel_index(int(np.argmax(np.abs(a))), a.shape))
+    picked = [big]
+    for idx in np.ndindex(*a.shape):
+        if len(picked) >= ELEMENTS:
+            break
+        if idx != big and a[idx] != a[big]:
+            picked.append(tuple(int(k) for k in idx))
+    return picked
+
+
+def _element_name(name: str, idx: tuple) -> str:
+    return name + ("[" + ", ".join(map(str, idx)) + "]" if idx else "")
+
+
+def tensor_questions(result: Result, only: str = "all") -> list:
+    """The shape of each named value, then chosen elements (forward); the shape of each gradient,
+    in backward order, then chosen elements of each (backward)."""
+    import numpy as np
+
+    from ..core.ops import shape_text
+
+    g = result.graph
+    nodes = _array_nodes(result)
+    f = result.output_name
+    out = []
+    if only in ("all", "forward"):
+        steps_ = [(i, n) for i, n in nodes if g.args[i]]
+        for i, name in steps_:
+            if np.ndim(result.values[i]):
+                out.append(Question(i, name, "shape", f"shape of {name}", tuple(np.shape(result.values[i])),
+                                    f"{name} is {shape_text(np.shape(result.values[i]))}"))
+        for i, name in steps_:
+            for idx in _chosen(result.values[i]):
+                v = float(np.asarray(result.values[i])[idx])
+                out.append(Question(i, name, "value", _element_name(name, idx), v,
+                                    f"{_element_name(name, idx)} = {show(v, 6)}", index=idx))
+    if only in ("all", "backward"):
+        back = [(i, n) for i, n in reversed(nodes) if i != g.output]
+        for i, name in back:
+            shape = tuple(np.shape(result.grads[i]))
+            if shape:
+                out.append(Question(i, name, "shape", f"shape of d{name} = ∂{f}/∂{name}", shape,
+                                    f"d{name} has {name}'s shape {shape_text(shape)}: a gradient has its "
+                                    "value's shape"))
+        for i, name in back:
+            for idx in _chosen(result.grads[i]):
+                v = float(np.asarray(result.grads[i])[idx])
+                el = _element_name(name, idx)
+                out.append(Question(i, name, "gradient", f"d{el} = ∂{f}/∂{el}", v,
+                                    f"d{el} = {show(v, 6)}", index=idx))
+    return out
+
+
+class TensorJudge:
+    """Judges a tensor program's answers: a shape exactly, a number to ``significant`` digits; a
+    wrong one gets the mistake that explains it (a transposed shape, a value's shape for its
+    gradient's, the gate table's array mistakes replayed, a sign)."""
+
+    def __init__(self, result: Result, significant: int = DEFAULT_SIGNIFICANT) -> None:
+        self.result = result
+        self.significant = significant
+        self.tolerance = Significant(significant)
+
+    def right(self, q: Question, value) -> bool:
+        if q.kind == "shape":
+            return tuple(value) == q.expected
+        return self.tolerance(value, q.expected)
+
+    def diagnose(self, q: Question, value) -> tuple:
+        from ..core.ops import shape_text
+        from .check.tensor_work import mistaken_gradients
+
+        if q.kind == "shape":
+            value = tuple(value)
+            if len(value) == 2 and value == q.expected[::-1]:
+                return "transposed", (f"{shape_text(value)} is the transpose: d{q.name} has {q.name}'s shape "
+                                      f"{shape_text(q.expected)}" if q.prompt.startswith("shape of d") else
+                                      f"{shape_text(value)} is the transpose of {q.name}'s shape")
+            return None, ""
+        if q.expected != 0 and self.tolerance(value, -q.expected):
+            return "sign", "the sign is wrong"
+        if q.kind == "gradient":
+            import numpy as np
+
+            for code, words, i, wrong in mistaken_gradients(self.result, q.node):
+                w = float(np.asarray(wrong)[q.index])
+                if self.tolerance(value, w) and not self.tolerance(w, q.expected):
+                    g = self.result.graph
+                    return code, f"at {g.label(i, 30)}, {GATES[g.op[i]].pattern}"
+        return None, ""
+
+
+def read_answer(q: Question, text: str):
+    """The value of an answer: a shape for a shape question (None when empty), else a number or a
+    constant expression; raises InputError when it is neither."""
+    if not text.strip():
+        return None
+    if q.kind == "shape":
+        shape = parse_shape(text)
+        if shape is None:
+            from ..base.errors import InputError
+
+            raise InputError(f"'{text.strip()}' is not a shape")
+        return shape
+    from ..language.values import constant
+
+    return constant(text)

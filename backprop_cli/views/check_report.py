@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from ..tasks.check.numeric import EPS, RELATIVE_ERROR_RULE, STEP_FACTOR, STEP_RULE, CheckReport
 from ..base.numbers import json_value, show
 
@@ -173,6 +171,8 @@ def document(report: CheckReport) -> dict:
 
 
 def render_json(report: CheckReport) -> str:
+    import json
+
     return json.dumps(document(report), indent=2, allow_nan=False, ensure_ascii=False)
 
 
@@ -215,3 +215,119 @@ def _known_digits(value: float, error: float, digits: int) -> int:
 
 def render_tensor_table(report: list, console, digits: int, tolerance: float = 1e-6) -> None:
     _write(console, lambda width: tensor_lines(report, digits, width, tolerance))
+
+
+# ---- a tensor program's check: the scalar check's title, verdict, notes and JSON schema ---------------
+
+def tensor_verdict(report: list) -> str:
+    """The scalar check's verdict, worded over inputs: "all 3 gradients pass", "FAIL: 1 of 3
+    gradients disagrees with finite differences (W)", "2 of 3 pass; kink nearby: x; no failures"."""
+    n = len(report)
+    fails = [c for c in report if not c.passed]
+    if fails:
+        return (f"FAIL: {len(fails):,} of {n:,} gradient{'s' if n != 1 else ''} "
+                f"{'disagree' if len(fails) > 1 else 'disagrees'} with finite differences ({names_of(fails)})")
+    passed = [c for c in report if _tensor_status(c) == "pass"]
+    if len(passed) == n:
+        return "the gradient passes" if n == 1 else f"all {n:,} gradients pass"
+    parts = [f"{len(passed):,} of {n:,} pass"]
+    for status, word in (("kink", "kink nearby"), ("near-kink", "near a kink"), ("inconclusive", "inconclusive")):
+        some = [c for c in report if _tensor_status(c) == status]
+        if some:
+            parts.append(f"{word}: {names_of(some)}")
+    return "; ".join(parts) + "; no failures"
+
+
+def _tensor_status(c) -> str:
+    """An input's verdict: its worst probe's, a kink when the finite difference cannot see the slope."""
+    return "kink" if c.kink else c.status
+
+
+def _tensor_probes(report: list) -> str:
+    methods = list(dict.fromkeys(c.method for c in report))
+    return methods[0] if len(methods) == 1 else "; ".join(
+        f"{m} ({', '.join(c.name for c in report if c.method == m)})" for m in methods)
+
+
+def tensor_check_lines(result, report: list, digits: int, width: int, tolerance: float) -> list:
+    """The tensor check for people, as the scalar check: its title (the output and the inputs by
+    shape), the table (one row an input: its worst probe), the notes, the verdict."""
+    import numpy as np
+
+    from ..core.ops import shape_text
+    from .styled import BREAK, prose
+
+    f = result.output_name
+    value = result.value
+    shown = show(float(value), digits) if np.ndim(value) == 0 else shape_text(np.shape(value))
+    at = [f"{name} {shape_text(np.shape(v))}" if np.ndim(v) else f"{name} = {show(float(v), digits)}"
+          for name, v in list(result.at.items())[:8]]
+    if len(result.at) > 8:
+        at.append(f"... ({len(result.at):,} inputs)")
+    head = [("gradient check of", None), BREAK, (f" {f} = {shown}", None)]
+    for k, item in enumerate(at):
+        head += [BREAK, (f" {'at ' if k == 0 else ''}{item}{',' if k + 1 < len(at) else ''}", None)]
+    out = [head, []]
+    out += tensor_lines(report, digits, width, tolerance)
+    out.append([])
+    out.append(prose("each row is an input's worst probe: every element of an input of at most 64 elements, "
+                     "a larger one along random directions (--method, --directions, --seed), as JAX's "
+                     "check_grads"))
+    out.append(prose(f"numeric: centred difference (f(x+h) - f(x-h)) / 2h, step {STEP_RULE} "
+                     f"= {show(STEP_FACTOR, 4)} * max(1, |x|) (eps = {show(EPS, 3)})"))
+    out.append(prose(f"rel. error: {RELATIVE_ERROR_RULE}; ok when <= {show(tolerance, 3)} (--tolerance), "
+                     "or when the difference is within the finite difference's own error"))
+    out.append([])
+    fails = [c for c in report if not c.passed]
+    out.append(prose(tensor_verdict(report), "bold red" if fails else "bold"))
+    return out
+
+
+def render_tensor_check(result, report: list, console, digits: int, tolerance: float) -> None:
+    _write(console, lambda width: tensor_check_lines(result, report, digits, width, tolerance))
+
+
+def tensor_document(result, report: list, tolerance: float, seed=None) -> dict:
+    """The scalar check's JSON schema (output, inputs, method, tolerance, probes, checks, passed,
+    verdict) for a tensor program: an input's value is its shape, and each check is an input's
+    worst probe, with ``shape``, ``probes`` and ``where`` (an element's index or a direction)."""
+    import numpy as np
+
+    from .tensor_text import nested
+
+    doc = {
+        "output": {"name": result.output_name, "value": nested(result.value)},
+        "inputs": {name: ({"shape": list(np.shape(v))} if np.ndim(v) else json_value(float(v)))
+                   for name, v in result.at.items()},
+        "method": {
+            "numeric": "centred difference (f(x+h) - f(x-h)) / ((x+h) - (x-h))",
+            "step": STEP_RULE, "eps": EPS,
+            "relative_error": RELATIVE_ERROR_RULE,
+            "numeric_error": "|D(h) - D(2h)| + 4 r / 2h, r = eps * (|f| + sum over nodes of |value * gradient|)",
+        },
+        "tolerance": tolerance,
+        "probes": _tensor_probes(report),
+        "checks": [
+            {
+                "input": c.name,
+                "shape": list(c.shape),
+                "probes": c.method,
+                "where": c.where or None,
+                "value": None,
+                "step": json_value(c.step),
+                "backprop": json_value(c.analytic),
+                "numeric": json_value(c.numeric),
+                "numeric_error": json_value(c.numeric_error),
+                "relative_error": json_value(c.worst_error),
+                "status": _tensor_status(c),
+                "node": None,
+                "note": c.note,
+            }
+            for c in report
+        ],
+        "passed": all(c.passed for c in report),
+        "verdict": tensor_verdict(report),
+    }
+    if seed not in (None, 0) and any(c.method != "every element" for c in report):
+        doc["directions"] = {"seed": seed}
+    return doc

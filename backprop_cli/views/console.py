@@ -130,6 +130,13 @@ def _width() -> int:
     return width or 80
 
 
+def view_console(file=None):
+    """The console for a view written through ``styled.writer_for`` (trace, check, quiz, the
+    grader): Rich's, or where Rich would only write plain text or its three colours, a PlainConsole
+    or an AnsiConsole, so that Rich is not imported (a fifth of such a command's start-up)."""
+    return plain_console(file) or terminal_console(file) or make_console(file=file)
+
+
 def make_console(file=None, stderr: bool = False):
     from rich.console import Console
 

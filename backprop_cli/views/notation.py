@@ -11,17 +11,14 @@ the views do."""
 
 from __future__ import annotations
 
-import re
-
 from ..core.expr import build, lift
 from ..core.library import LIBRARY
 from ..core.graph import Graph
-from ..core.names import FullNames, describe, display_label, is_atom, operand, short_names, with_values, wrap  # noqa: F401 (the views' notation)
+from ..core.names import (FullNames, is_name, is_number, describe, display_label, is_atom, operand,  # noqa: F401
+                          short_names, with_values, wrap)  # (the views' notation, kept where the quiz can use it)
 from ..core.ops import CONSTANTS, GATES
 from ..base.numbers import exact
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9#]*\Z")
-_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
 
 
 #: the styles of naming the views offer (--labels)
@@ -177,7 +174,7 @@ def _out_text(g: Graph, i: int, label=None) -> tuple:
 def derivative(numerator: str, denominator: str) -> str:
     """d(numerator)/d(denominator), parenthesising all but names and numbers: d(q*z)/dq, df/d(exp(-y))."""
     def d(text: str) -> str:
-        return f"d{text}" if _NAME.match(text) or _NUMBER.match(text) else f"d({text})"
+        return f"d{text}" if is_name(text) or is_number(text) else f"d({text})"
 
     return f"{d(numerator)}/{d(denominator)}"
 

@@ -97,7 +97,9 @@ def curve(steps: list, values: list, out_name: str, width: int, height: int, col
     """The loss curve: the output's value by step (whole-number steps on the x axis; ``log_y``: a
     logarithmic value axis, for values > 0).  ``also``: (label, steps, values) of a second curve to
     compare with (dots), named with ``label`` in a legend."""
-    import plotext as plt
+    from .plotext_loader import plotext
+
+    plt = plotext()
 
     fig = plt.figure
     fig.clear()

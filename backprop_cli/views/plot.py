@@ -30,7 +30,9 @@ def csv_text(graph: Graph, sweep: Sweep) -> str:
 
 
 def draw(graph: Graph, sweep: Sweep, width: int, height: int, color: bool) -> str:
-    import plotext as plt
+    from .plotext_loader import plotext
+
+    plt = plotext()
 
     x_name, f_name, d_name = names(graph, sweep)
     fig = plt.figure

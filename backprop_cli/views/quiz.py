@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from ..base.numbers import json_value, show
 from ..tasks.quiz import describe_mistake
 
@@ -17,6 +15,8 @@ def introduction(result, source_lines: list, n: int, significant: int, only: str
     lines = [("Practice: backpropagation by hand", "bold"), ("", None)]
     lines += [(f"  {text}", None) for text in source_lines]
     lines.append(("", None))
+    if any(_is_array(v) for v in result.at.values()):
+        return lines + _tensor_introduction(result, n, significant, only)
     at = ", ".join(f"{name} = {show(v, 6)}" for name, v in result.at.items())
     if at:
         lines.append((f"at {at}", None))
@@ -35,15 +35,59 @@ def introduction(result, source_lines: list, n: int, significant: int, only: str
     return lines
 
 
-def not_a_number(text: str) -> list:
+def _is_array(v) -> bool:
+    if isinstance(v, (int, float)):  # a scalar program's point: numpy is not imported for it
+        return False
+    import numpy as np
+
+    return np.ndim(v) > 0
+
+
+def _tensor_introduction(result, n: int, significant: int, only: str) -> list:
+    """The inputs by shape (small ones in full), and how the questions go: shapes first."""
+    import numpy as np
+
+    from ..core.ops import shape_text
+    from .tensor_text import brief
+
+    lines = [("at", None)]
+    for name, v in result.at.items():
+        lines.append((f"  {name} {shape_text(np.shape(v))} = {brief(v, 6)}" if np.ndim(v) else
+                      f"  {name} = {show(float(v), 6)}", None))
+    f = result.output_name
+    order = {"all": "the shape of each value, then some of its elements; then the shape of each gradient "
+                    f"d<name> = ∂{f}/∂<name>, going backwards, then some of its elements",
+             "forward": "the shape of each value, then some of its elements",
+             "backward": f"the shape of each gradient d<name> = ∂{f}/∂<name>, going backwards, then some "
+                         "of its elements"}[only]
+    lines.append((f"{n} questions: {order}.", None))
+    lines.append(("A shape is written 3x4 (a matrix), 3 (a vector) or () (a number). An element counts "
+                  f"when its first {significant} significant digits are right. A wrong answer gets one "
+                  "more try; an empty line shows the answer.", None))
+    return lines
+
+
+def not_a_number(text: str, shape: bool = False) -> list:
     from ..base.text import printable
 
+    if shape:
+        return [(f"  '{printable(text.strip())}' is not a shape: try again (3x4, 3 for a vector, () for "
+                 "a number)", NOTE)]
     return [(f"  '{printable(text.strip())}' is not a number: try again (a number, or an expression "
              "like -1/1.37^2)", NOTE)]
 
 
+def answer_text(q, digits: int) -> str:
+    """The right answer as shown: a shape as (3x4), a number to ``digits``."""
+    if q.kind == "shape":
+        from ..core.ops import shape_text
+
+        return shape_text(q.expected)
+    return show(q.expected, digits)
+
+
 def question_line(q, k: int, n: int) -> str:
-    what = "value" if q.kind == "value" else "gradient"
+    what = {"value": "value", "gradient": "gradient", "shape": "shape"}[q.kind]
     return f"[{k}/{n}] {what}: {q.prompt} ?"
 
 
@@ -61,7 +105,7 @@ def feedback(q, outcome: str, digits: int, not_number: bool = False) -> list:
         if q.answers and q.answers[-1].strip():
             mistake = describe_mistake(q)
             lines.append(("  ✗ wrong" + (f": {mistake}" if mistake else ""), WRONG))
-        lines.append((f"  the answer is {show(q.expected, digits)}: {q.working}", NOTE))
+        lines.append((f"  the answer is {answer_text(q, digits)}: {q.working}", NOTE))
     return lines
 
 
@@ -76,7 +120,7 @@ def score_lines(questions: list, digits: int) -> list:
         lines.append(("steps to review:", None))
         for q in review:
             why = describe_mistake(q)
-            lines.append((f"  {q.prompt} = {show(q.expected, digits)} ({q.verdict})" + (f": {why}" if why else ""), None))
+            lines.append((f"  {q.prompt} = {answer_text(q, digits)} ({q.verdict})" + (f": {why}" if why else ""), None))
             lines.append((f"    {q.working}", None))
     elif not unanswered:
         lines.append(("every step right the first time", RIGHT))
@@ -86,8 +130,11 @@ def score_lines(questions: list, digits: int) -> list:
 def document(questions: list, significant: int, seed=None) -> dict:
     doc = {
         "questions": [{
-            "node": q.name, "kind": q.kind, "prompt": q.prompt, "expected": json_value(q.expected),
-            "answers": [a if v is None else json_value(v) for a, v in zip(q.answers, q.values)], "verdict": q.verdict, "diagnosis": q.diagnosis,
+            "node": q.name, "kind": q.kind, "prompt": q.prompt,
+            "expected": list(q.expected) if q.kind == "shape" else json_value(q.expected),
+            **({"index": list(q.index)} if q.index is not None else {}),
+            "answers": [a if v is None else list(v) if q.kind == "shape" else json_value(v)
+                        for a, v in zip(q.answers, q.values)], "verdict": q.verdict, "diagnosis": q.diagnosis,
             "explanation": describe_mistake(q) or None, "working": q.working,
         } for q in questions],
         "score": {"right": sum(q.right for q in questions), "total": len(questions)},
@@ -99,4 +146,6 @@ def document(questions: list, significant: int, seed=None) -> dict:
 
 
 def dumps(doc: dict) -> str:
+    import json
+
     return json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False)

@@ -116,21 +116,50 @@ def plain(line: list) -> str:
     return "".join(t for t, _ in line)
 
 
+#: each style's opening escape
+_OPEN = {style: f"\x1b[{code}m" for style, code in _SGR.items()}
+
+
 def ansi(line: list) -> str:
     """The line with each run of one style wrapped in its SGR code (as Rich writes it)."""
-    out, run, code = [], [], None
+    out = []
+    code = None
     for text, style in line:
         if not text:
             continue
-        new = _SGR.get(style) if style else None
+        new = _OPEN.get(style) if style else None
         if new != code:
-            if run:
-                out.append(f"\x1b[{code}m{''.join(run)}\x1b[0m" if code else "".join(run))
-            run, code = [], new
-        run.append(text)
-    if run:
-        out.append(f"\x1b[{code}m{''.join(run)}\x1b[0m" if code else "".join(run))
+            if code:
+                out.append("\x1b[0m")
+            if new:
+                out.append(new)
+            code = new
+        out.append(text)
+    if code:
+        out.append("\x1b[0m")
     return "".join(out)
+
+
+def _ansi_sized(line: list) -> tuple:
+    """``ansi(line)`` and the number of characters of its text (its width when it is ASCII)."""
+    out = []
+    code = None
+    size = 0
+    for text, style in line:
+        if not text:
+            continue
+        size += len(text)
+        new = _OPEN.get(style) if style else None
+        if new != code:
+            if code:
+                out.append("\x1b[0m")
+            if new:
+                out.append(new)
+            code = new
+        out.append(text)
+    if code:
+        out.append("\x1b[0m")
+    return "".join(out), size
 
 
 def truncate(text: str, width: int) -> str:
@@ -154,9 +183,16 @@ class Writer:
         self._buffer: list = []
 
     def line(self, pieces: list, indent: int = 4) -> None:
-        joined = "".join([t for t, _ in pieces])
-        if (len(joined) if joined.isascii() else cells(joined)) <= self.width:
-            self._buffer.append(ansi(pieces) if self.colour else joined)
+        if self.colour:
+            # One pass: the escapes are ASCII, so ASCII output is ASCII text, as wide as its length.
+            out, size = _ansi_sized(pieces)
+            if not out.isascii():
+                size = cells("".join([t for t, _ in pieces]))
+        else:
+            out = "".join([t for t, _ in pieces])
+            size = len(out) if out.isascii() else cells(out)
+        if size <= self.width:
+            self._buffer.append(out)
         else:
             for piece in fit(pieces, self.width, indent):
                 self._buffer.append(self.render(piece))

@@ -20,7 +20,7 @@ def _t(shape: tuple) -> tuple:
     return shape[:-2] + shape[-2:][::-1] if len(shape) >= 2 else shape
 
 
-def _matmul_shapes(k: int, shapes: list) -> str:
+def matmul_shapes(k: int, shapes: list) -> str:
     """The shapes the rule for input k of X @ Y multiplies.  numpy reads a vector as a row on the
     left of @ and as a column on the right; the shapes shown are those."""
     xs, ys = shapes
@@ -32,57 +32,73 @@ def _matmul_shapes(k: int, shapes: list) -> str:
     return f"{shape_text(ys)} = {shape_text(_t(xm))} @ {shape_text(gm)}"
 
 
-def _d(label: str) -> str:
+def d_name(label: str) -> str:
     """dW for a name, d(Y * D) for an expression."""
     return f"d{label}" if label.isidentifier() else f"d({label})"
 
 
-def lines(result, digits: int = DEFAULT_DIGITS) -> list:
+def lines(result, digits: int = DEFAULT_DIGITS, labels: str = "short") -> list:
+    """The trace in the scalar trace's names (t1, t2, the program's names; ``labels="full"``: whole
+    subexpressions), every node's shape printed once, beside its value."""
+    from .notation import describe, names, same_text, wrap
+
     g = result.graph
     values, grads, local, contrib = result.values, result.grads, result.local, result.contrib
-    out = []
-    out.append("Forward pass (shape, value):")
-    for i in range(len(g)):
-        args = g.args[i]
-        what = g.op[i] if not args else f"{g.op[i]}({', '.join(g.label(j, 20) for j in args)})"
-        out.append(f"  [{i}] {g.label(i, 30)} = {what}  {shape_text(_shape(values[i]))}  "
-                   f"{brief(values[i], digits)}")
-    f = g.output_name
-    seed = "1" if not np.ndim(values[g.output]) else f"ones{shape_text(_shape(values[g.output]))} (the sum of the elements)"
-    out.append("")
-    out.append(f"Backward pass: d{f}/d{f} = {seed}; each gate sends its vector-Jacobian product back, "
-               "broadcasting undone by summing.")
+    label = names(g, labels)
     live = g.live()
+    shown = [i for i in range(len(g)) if g.op[i] != "const" and live[i]]
+    pad = max((len(label[i]) for i in shown), default=1)
+    out = ["Forward pass, in topological order (shape, value):"]
+    for i in shown:
+        shape = shape_text(_shape(values[i]))
+        if not g.args[i]:
+            out.append(f"  {label[i]:<{pad}} {shape} = {brief(values[i], digits)}   (input)")
+        elif same_text(label[i], describe(g, i, label)):  # --labels full: the label is the formula
+            out.append(f"  {label[i]:<{pad}}   {shape} = {brief(values[i], digits)}")
+        else:
+            out.append(f"  {label[i]:<{pad}} = {describe(g, i, label)}   {shape} = {brief(values[i], digits)}")
+    f = label[g.output]
+    out.append("")
+    out.append(f"Backward pass: d{f}/d{f} = 1; each gate sends its vector-Jacobian product back, "
+               "broadcasting undone by summing.")
+    step = 0
     for i in range(g.output, -1, -1):
         args = g.args[i]
         if not args or not live[i] or contrib[i] is None:
             continue
+        step += 1
         gate = GATES[g.op[i]]
-        name = g.label(i, 20)
+        name = label[i]
         gshape = _shape(grads[i])
-        out.append(f"  [{i}] {name} ({gate.name} {shape_text(gshape)}): {gate.pattern}")
-        names = [g.label(j, 20) for j in args]
+        out.append("")
+        formula = describe(g, i, label)
+        out.append(f"step {step}: {name}{'' if same_text(name, formula) else ' = ' + formula}"
+                   f"   ({gate.name} gate, {shape_text(gshape)})")
+        out.append(f"  {gate.pattern}")
+        arg_names = [label[j] for j in args]
         shapes = [_shape(values[j]) for j in args]
         for k, j in enumerate(args):
             c = contrib[i][k]
+            if g.op[j] == "const":
+                continue
             if c is None:
-                out.append(f"      {names[k]}: no gradient ({'labels' if gate.name == 'cross_entropy' else 'static'})")
+                out.append(f"  {arg_names[k]}: no gradient ({'labels' if gate.name == 'cross_entropy' else 'static'})")
                 continue
             if gate.vjp_exprs is not None:  # the rule written from the gate's own description
-                shown = vjp_formula(gate, k, names, name, _d(name), g.payload[i] or ())
+                rule = vjp_formula(gate, k, arg_names, name, d_name(name), g.payload[i] or ())
                 if gate.name == "matmul":
-                    rule = f"{_d(names[k])} = {shown}: {_matmul_shapes(k, shapes)}"
+                    rule = f"{d_name(arg_names[k])} = {rule}: {matmul_shapes(k, shapes)}"
                 else:
-                    rule = (f"{_d(names[k])} += {shown}: "
-                            f"{shape_text(shapes[k])} from {_d(name)} {shape_text(gshape)}")
+                    rule = (f"{d_name(arg_names[k])} += {rule}: "
+                            f"{shape_text(shapes[k])} from {d_name(name)} {shape_text(gshape)}")
             else:
                 summed = tuple(np.broadcast_shapes(gshape, *[_shape(x) for x in local[i]])) != shapes[k]
-                term = f"{_d(name)} * ∂{_d(name)[1:]}/∂{_d(names[k])[1:]}"
-                rule = (f"{_d(names[k])} += {'sum_to(' if summed else ''}{term}"
+                term = f"{d_name(name)} * ∂{wrap(name)}/∂{wrap(arg_names[k])}"
+                rule = (f"{d_name(arg_names[k])} += {'sum_to(' if summed else ''}{term}"
                         f"{') summed over the broadcast axes' if summed else ''}: {shape_text(shapes[k])}")
-            out.append(f"      {rule}")
+            out.append(f"  {rule}")
             if np.size(c) <= SMALL:
-                out.append(f"        = {brief(c, digits)}")
+                out.append(f"    = {brief(c, digits)}")
     out.append("")
     out.append(f"{f} = {brief(values[g.output], digits)}")
     for name, j in g.inputs.items():
@@ -90,12 +106,12 @@ def lines(result, digits: int = DEFAULT_DIGITS) -> list:
     return out
 
 
-def render(result, console, digits: int = DEFAULT_DIGITS) -> None:
+def render(result, console, digits: int = DEFAULT_DIGITS, labels: str = "short") -> None:
     """Each line fitted to the terminal (or $COLUMNS when piped): broken at spaces, never inside a
     number, continuation lines indented past the line's own indent."""
     from .styled import view_width, wrap
 
     width = view_width(console)
-    for line in lines(result, digits):
+    for line in lines(result, digits, labels):
         for piece in wrap(line, width) if line.strip() else [""]:
             console.print(piece, markup=False, highlight=False, soft_wrap=True)

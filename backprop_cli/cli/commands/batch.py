@@ -41,8 +41,13 @@ FORMAT_CHOICE = list(options.FORMATS["batch"].choices)
                                     "(Parquet: one partition per row group; Arrow: per record batch).")
 @click.option("--timeout", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True, metavar="SECONDS",
               help="With --scheduler: how long to wait for the scheduler to connect and answer.")
+@click.option("--csv-engine", type=click.Choice(["auto", "numpy", "pyarrow"]), default="auto",
+              show_default=True,
+              help="Who reads and writes CSV: pyarrow's multi-threaded reader (the data extra: "
+                   "pip install 'backprop-cli[data]'), numpy, or auto (pyarrow when installed and the "
+                   "input is over 4 MB; the output is the same).")
 def command(program, input_path, out_path, fmt, in_format, chunk_size,
-            skip_bad, rejects_path, engine, scheduler, workers, partition_size, timeout):
+            skip_bad, rejects_path, engine, scheduler, workers, partition_size, timeout, csv_engine):
     """\b
     backprop batch "1/(1+exp(-(w0*x0+w1*x1+w2)))" -i points.csv -o grads.csv
     backprop batch "(x+y)*z" -i points.parquet --at z=-4 -o grads.parquet
@@ -52,7 +57,8 @@ def command(program, input_path, out_path, fmt, in_format, chunk_size,
 
     Evaluate EXPR and its gradient at every row of FILE.  CSV input has a header row naming
     the inputs; JSON lines are objects such as {"x": 1, "y": 2}; Parquet and Arrow IPC
-    (Feather) columns of integers or floats are read as float64.  Each output row has the
+    (Feather) columns of integers or floats are read as float64 (Parquet and Arrow need the data
+    extra: pip install 'backprop-cli[data]').  Each output row has the
     input's other columns first (passed through, so rows join back), then the inputs, the
     output (f), and df/d<input> for every input.
 
@@ -78,7 +84,7 @@ def command(program, input_path, out_path, fmt, in_format, chunk_size,
     point = read_point(program.at)  # before the data is opened: a bad --at is said first
     inputs = batch_job.resolve(input_path)
     job = batch_job.Job(inputs, out_path, in_format, fmt, chunk_size, skip_bad, program.allow_nonfinite,
-                        rejects_path, point)
+                        rejects_path, point, csv_engine=csv_engine)
     if job.per_file and not os.path.isdir(out_path):
         try:
             os.makedirs(out_path, exist_ok=True)
@@ -87,8 +93,9 @@ def command(program, input_path, out_path, fmt, in_format, chunk_size,
     readers = []
     try:
         for path in inputs:
-            readers.append(batch_job.open_input(path, in_format))
+            readers.append(batch_job.open_input(path, in_format, csv_engine))
         batch_job.check_outputs(job, readers)
+        batch_job.check_output_format(job, readers)
         batch_job.check_terminal(job, readers)
         graph = program.load(source=source, origin=origin, at=[point],
                              also_bound=readers[0].columns).scalar_only("batch").graph

@@ -104,9 +104,9 @@ def _check(program, tolerance, fmt, digits, method, directions, expect,
         click.echo(render_json(report))
     else:
         from ...views.check_report import render_table
-        from ...views.console import make_console
+        from ...views.console import view_console
 
-        render_table(report, make_console(), digits)
+        render_table(report, view_console(), digits)
     inconclusive = [c for c in report.inputs if c.status == "inconclusive"]
     for c in inconclusive[:MOST_WARNINGS]:
         warn(f"{c.name}: {c.note}")
@@ -130,22 +130,20 @@ def _check_tensors(result, tolerance, fmt, digits, seed, method, directions) -> 
     import json
 
     from ...base.errors import MathError
-    from ...base.numbers import json_value, show
+    from ...base.numbers import show
     from ...tasks.check.tensors import check_tensors
-    from ...views.console import make_console
+    from ...views.console import view_console
 
     report = check_tensors(result, tolerance, seed, method, directions)
     if fmt == "json":
-        click.echo(json.dumps({"inputs": [
-            {"name": c.name, "shape": list(c.shape), "method": c.method, "worst_error": json_value(c.worst_error),
-             "where": c.where, "analytic": json_value(c.analytic), "numeric": json_value(c.numeric),
-             "numeric_error": json_value(c.numeric_error), "step": json_value(c.step),
-             "status": "kink" if c.kink else c.status, "note": c.note} for c in report],
-            "tolerance": tolerance}, indent=2))
-    else:
-        from ...views.check_report import render_tensor_table
+        from ...views.check_report import tensor_document
 
-        render_tensor_table(report, make_console(), digits, tolerance)
+        click.echo(json.dumps(tensor_document(result, report, tolerance, seed), indent=2, allow_nan=False,
+                              ensure_ascii=False))
+    else:
+        from ...views.check_report import render_tensor_check
+
+        render_tensor_check(result, report, view_console(), digits, tolerance)
     failures = [c for c in report if not c.passed]
     if failures:
         raise MathError(f"gradient check failed for {', '.join(c.name for c in failures)}: worst relative "

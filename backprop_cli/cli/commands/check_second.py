@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from ...base.errors import InputError, MathError
-from .common import warn
 
 
 def check_second_order(program, tolerance, fmt, digits, grading) -> None:

@@ -16,9 +16,7 @@ from .eval_run import show
 @click_option(options.NO_NODES)
 @collapse_option
 @labels_option
-@click.option("--get", "get", multiple=True, metavar="NAME",
-              help="Print only this number, at full precision: the output (f), any named value, or a "
-                   "gradient d<out>/d<name> such as df/dx (repeatable: one a line).")
+@click_option(options.GET)
 @click.option("--jvp", "jvp", multiple=True, metavar="NAME=VALUE,...",
               help="Also J·v, the derivative along the direction v, by forward mode, e.g. --jvp x=1,y=0.5.")
 @click.option("--hessian", is_flag=True, help="Also the Hessian (every d2f/dxdy), by forward over reverse.")

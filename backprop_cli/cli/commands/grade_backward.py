@@ -13,7 +13,7 @@ IN_PROGRAM = "-program-"  # --backward with no FILE: the d<name> lines are in th
 def grade_backward(program, tolerance, fmt, digits, backward):
     from ...tasks.check.backward_pass import grade, split_program
     from ...views import grade as view
-    from ...views.console import make_console
+    from ...views.console import view_console
     from ...language.source import read_text
 
     source, origin = program.read_source()
@@ -29,15 +29,22 @@ def grade_backward(program, tolerance, fmt, digits, backward):
         forward_source = split_program(source, origin)[0]  # a backward part in the program gives way
         backward_source = read_text(backward)
         backward_origin = "<stdin>" if backward == "-" else backward
-    loaded = program.load(source=forward_source, origin=origin).scalar_only("check --backward")
+    loaded = program.load(source=forward_source, origin=origin)
     result = loaded.run()
     for message in result.warnings:
         warn(message)
-    report = grade(result, backward_source, backward_origin, tolerance, digits)
-    if fmt == "json":
-        click.echo(view.dumps(view.backward_document(report)))
+    if loaded.tensor:
+        from ...tasks.check import tensor_pass
+
+        report = tensor_pass.grade(result, backward_source, backward_origin, tolerance)
+        document, lines = view.tensor_backward_document, view.tensor_backward_lines
     else:
-        view.print_lines(make_console(), view.backward_lines(report, digits))
+        report = grade(result, backward_source, backward_origin, tolerance, digits)
+        document, lines = view.backward_document, view.backward_lines
+    if fmt == "json":
+        click.echo(view.dumps(document(report)))
+    else:
+        view.print_lines(view_console(), lines(report, digits))
     if not report.passed:
         wrong = [gl.statement for gl in report.graded if not gl.right]
         incomplete = [f"d{f.name}" for f in report.findings if f.failure]

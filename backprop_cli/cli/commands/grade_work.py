@@ -25,10 +25,12 @@ def own_work(program, tolerance, fmt, digits, expect, grads, grad_file,
         return grade_backward(program, tolerance, fmt, digits, backward)
     from ...tasks.check import own_work as grade
     from ...views import grade as view
-    from ...views.console import make_console
+    from ...views.console import view_console
 
+    loaded = None if over else program.load()
+    if loaded is not None and loaded.tensor:
+        return _tensor_work(loaded, tolerance, fmt, digits, expect, grads, grad_file)
     if expect:
-        loaded = _scalar(program, "--expect")
         expected = grade.parse_expect(expect)  # bad numbers are reported before the program runs
         result = _run(loaded)
         comparisons = grade.check_expected(result, expected, tolerance)
@@ -50,28 +52,50 @@ def own_work(program, tolerance, fmt, digits, expect, grads, grad_file,
             if fmt == "json":
                 click.echo(view.dumps(view.range_document(result, checks, rng)))
             else:
-                view.print_lines(make_console(), view.range_lines(result, checks, rng, digits))
+                view.print_lines(view_console(), view.range_lines(result, checks, rng, digits))
             wrong = [c.name for c in checks if c.differ]
             if wrong:
                 raise MathError(f"{', '.join(wrong)}: your formula{'s differ' if len(wrong) > 1 else ' differs'} "
                                 f"from backprop over {rng.name} = {rng.lo:g} .. {rng.hi:g}")
             return
-        result = _run(_scalar(program, "--grad"))
+        result = _run(loaded)
         comparisons = grade.check_formulas(result, formulas, tolerance)
         what, noun = "your formulas", "formula"
     if fmt == "json":
         click.echo(view.dumps(view.comparisons_document(result, comparisons)))
     else:
-        view.print_lines(make_console(), view.comparisons_lines(result, comparisons, what, digits, noun))
+        view.print_lines(view_console(), view.comparisons_lines(result, comparisons, what, digits, noun))
     wrong = [c.name for c in comparisons if not c.right]
     if wrong:
         raise MathError(f"{', '.join(wrong)} {'are' if len(wrong) > 1 else 'is'} wrong "
                         f"({len(wrong)} of {len(comparisons)})")
 
 
-def _scalar(program, flag: str):
-    """Grading a tensor program's own work is not taught yet (issue #22.3): one message, exit 2."""
-    return program.load().scalar_only(f"check {flag}")
+def _tensor_work(loaded, tolerance, fmt, digits, expect, grads, grad_file):
+    """A tensor program's arrays: shapes first, then element by element, the mistakes named."""
+    from ...tasks.check import tensor_work as grade
+    from ...views import grade as view
+    from ...views.console import make_console
+
+    if expect:
+        expected = grade.parse_expect(expect)
+        result = _run(loaded)
+        comparisons = grade.check_expected(result, expected, tolerance)
+        what, noun = "your arrays", "array"
+    else:
+        formulas = grade.parse_formulas(grads, grad_file)
+        result = _run(loaded)
+        comparisons = grade.check_formulas(result, formulas, tolerance)
+        what, noun = "your formulas", "formula"
+    if fmt == "json":
+        click.echo(view.dumps(view.tensor_comparisons_document(result, comparisons)))
+    else:
+        view.print_lines(make_console(), view.tensor_comparisons_lines(result, comparisons, what, digits, noun))
+    wrong = [c.name for c in comparisons if not c.right]
+    if wrong:
+        names = list(dict.fromkeys(wrong))
+        raise MathError(f"{', '.join(names)} {'are' if len(names) > 1 else 'is'} wrong "
+                        f"({len(wrong)} of {len(comparisons)})")
 
 
 def _run(loaded):

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 import click
 
 from ...base.errors import InputError
 from ...base.text import printable
-from ...views.graphviz import INSTALL_HINT, ToolMissing, render
 from .. import options
 from .common import ExpressionCommand, complete_file, collapse_option, program_options, warn, click_option
 
@@ -62,6 +60,10 @@ def command(program, collapse, fmt, out, digits):
     fmt = fmt or "dot"
     dot_program = None
     if target:
+        import shutil
+
+        from ...views.graphviz import INSTALL_HINT, ToolMissing  # subprocess: pictures only
+
         # Before any work: a missing Graphviz is said at once.
         dot_program = shutil.which("dot")
         if dot_program is None:
@@ -95,4 +97,6 @@ def command(program, collapse, fmt, out, digits):
 
         write_lines(out, text)
     else:
+        from ...views.graphviz import render
+
         render(dot_program, target, "".join(text), out)

@@ -36,6 +36,7 @@ def command(program, collapse, screenshot, size, keys):
 
     from ...base.errors import InputError
 
+    _need_textual()
     loaded = program.load()
     shot = None
     if screenshot is not None:
@@ -58,6 +59,21 @@ def command(program, collapse, screenshot, size, keys):
         _screenshot(app, *shot)
     if app.failure is not None:
         raise app.failure
+
+
+def _need_textual() -> None:
+    """textual is the live extra (about 10 MB with its own dependencies): say what to install."""
+    import importlib.util
+
+    from ...base.errors import InputError
+
+    try:
+        found = importlib.util.find_spec("textual") is not None
+    except (ImportError, ValueError):  # ValueError: blocked in sys.modules
+        found = False
+    if not found:
+        raise InputError("backprop live needs textual, which the default install leaves out",
+                         "Install the live extra: pip install 'backprop-cli[live]'.")
 
 
 KEY_NAMES = {"up", "down", "left", "right", "enter", "escape", "tab", "space", "backspace", "home", "end",

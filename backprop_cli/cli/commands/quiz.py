@@ -69,7 +69,7 @@ def _quiz(program, random_, seed, answers, only, significant, fmt, digits):
         result = evaluate(source, origin=f"exercise {seed}")
         shown = source.strip().splitlines()
     else:
-        loaded = program.load().scalar_only("quiz")
+        loaded = program.load()
         result = loaded.run()
         for message in result.warnings:
             warn(message)
@@ -77,14 +77,18 @@ def _quiz(program, random_, seed, answers, only, significant, fmt, digits):
         shown = [line for line in shown if line.strip()]
         if len(shown) == 1 and "=" not in shown[0]:
             shown = [f"{result.output_name} = {shown[0].strip()}"]
-    questions = quiz.questions(result, only)
-    judge = quiz.Judge(result, significant)
+    if random_ or seed is not None or not loaded.tensor:
+        questions = quiz.questions(result, only)
+        judge = quiz.Judge(result, significant)
+    else:  # a tensor program: each shape first, then chosen elements
+        questions = quiz.tensor_questions(result, only)
+        judge = quiz.TensorJudge(result, significant)
     talk = fmt == "text"
     console = None
     if talk:
-        from ...views.console import make_console
+        from ...views.console import view_console
 
-        console = make_console()
+        console = view_console()
         view_print(console, view.introduction(result, shown, len(questions), significant, only))
         if seed is not None:
             view_print(console, [(f"(exercise {seed}: repeat it with --seed {seed})", None)])
@@ -101,15 +105,13 @@ def _quiz(program, random_, seed, answers, only, significant, fmt, digits):
                 stopped = True
                 break
             try:
-                from ...api import constant
-
-                value = constant(text) if text.strip() else None
+                value = quiz.read_answer(q, text)
                 not_number = False
             except BackpropError:
                 value, not_number = None, True
             if not_number:  # a typo: asked again, no try used up
                 if talk:
-                    view_print(console, view.not_a_number(text))
+                    view_print(console, view.not_a_number(text, q.kind == "shape"))
                 continue
             outcome = quiz.answer(judge, q, value, text)
             if talk:

@@ -85,12 +85,17 @@ def command(program, collapse, digits, step, delay, labels, fmt, out, mode, wrt,
                 stream.write(piece)
         return
     with result_stream(out) as stream:
-        console = make_console(file=stream)
         if type(result.value) is not float:  # a tensor program
             from ...views import tensor_trace
 
-            tensor_trace.render(result, console, digits)
+            tensor_trace.render(result, make_console(file=stream), digits, labels)
             return
+        if step or delay:  # pacing a demo prints and erases its prompt through Rich
+            console = make_console(file=stream)
+        else:
+            from ...views.console import view_console
+
+            console = view_console(stream)
         pace = Pacer(step, delay, console)
         write(result, writer_for(console), digits, labels, before_step=pace if pace.active else None)
 

@@ -23,6 +23,7 @@ from ...core import vectorized
 from ...base.errors import BackpropError, InputError, MathError
 from ...core.graph import Graph
 from ...base.numbers import exact
+from .cells import Cells
 from .read import Reader, shown
 
 DEFAULT_CHUNK = 65536
@@ -176,9 +177,12 @@ def _rows(table, mask):
     """The rows of a passed-through table where ``mask`` is true (None stays None)."""
     if table is None:
         return None
+    mask = np.asarray(mask, dtype=bool)
+    if isinstance(table, Cells):
+        return table.filter(mask)
     import pyarrow as pa
 
-    return table.filter(pa.array(np.asarray(mask, dtype=bool)))
+    return table.filter(pa.array(mask))
 
 
 _BAD_HINT = "Fix the row, or pass --skip-bad to leave bad rows out (they are counted on stderr)."

@@ -16,8 +16,10 @@ from typing import Callable, List, Mapping, Optional
 from ...base.errors import InputError
 from ...base.files import output_file
 from . import chunks as batch
+from .cells import arrow, have_arrow
 from .lazy_writer import LazyWriter
-from .read import expand_inputs, format_of, open_reader, shown, Reader
+from .read import CsvReader, expand_inputs, format_of, open_reader, shown, Reader
+from .write import COLUMNAR_FORMATS
 
 EXTENSIONS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "feather": ".feather"}
 
@@ -33,6 +35,7 @@ class Job:
     allow_nonfinite: bool = False
     rejects_path: Optional[str] = None
     at: Mapping[str, float] = field(default_factory=dict)
+    csv_engine: str = "auto"  # read.CSV_ENGINES: who reads and writes CSV
 
     @property
     def per_file(self) -> bool:
@@ -51,10 +54,18 @@ def resolve(input_path: str) -> List[str]:
     return expand_inputs(input_path)
 
 
-def open_input(path: str, fmt: Optional[str]) -> Reader:
+def open_input(path: str, fmt: Optional[str], csv_engine: str = "auto") -> Reader:
     if path == "-":
-        return open_reader("-", stream=sys.stdin.buffer, fmt=fmt, origin="<stdin>")
-    return open_reader(path, fmt=fmt)
+        return open_reader("-", stream=sys.stdin.buffer, fmt=fmt, origin="<stdin>", csv_engine=csv_engine)
+    return open_reader(path, fmt=fmt, csv_engine=csv_engine)
+
+
+def check_output_format(job: "Job", readers: List[Reader]) -> None:
+    """A columnar output needs the data extra: say so before any row is read."""
+    for reader in readers if job.per_file else readers[:1]:
+        fmt = job.out_format or (None if job.per_file else format_of(job.out_path)) or reader.format
+        if fmt in COLUMNAR_FORMATS:
+            arrow(f"writing {'Parquet' if fmt == 'parquet' else 'Arrow IPC (Feather)'}")
 
 
 def check_outputs(job: Job, readers: List[Reader]) -> None:
@@ -211,10 +222,12 @@ def plan_all(graph, readers: List[Reader], at) -> batch.Plan:
 
 
 def check_numeric(reader: Reader, name: str) -> None:
+    t = reader.column_type(name)
+    if t is None:
+        return
     import pyarrow as pa
 
-    t = reader.column_type(name)
-    if t is not None and not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
+    if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
         raise InputError(f"{shown(reader.origin)}: column {name} holds {t}, not numbers",
                          "The expression's inputs must be integer or floating-point columns.")
 
@@ -222,6 +235,9 @@ def check_numeric(reader: Reader, name: str) -> None:
 def run_local(job: Job, graph, readers: List[Reader], plan: batch.Plan, progress=None) -> List[FileResult]:
     """Every input through the numpy engine, in order, into one output or one per input."""
     names = batch.output_names(graph)
+    csv_engine = job.csv_engine
+    if csv_engine == "auto":  # write as the input is read: pyarrow only where it is loaded anyway
+        csv_engine = "pyarrow" if any(_uses_arrow(r) for r in readers) else "numpy"
     extra_schema = readers[0].extra_schema(plan.extra) if plan.extra else None
     lazy = bool(plan.extra) and extra_schema is None
     results = []
@@ -231,14 +247,15 @@ def run_local(job: Job, graph, readers: List[Reader], plan: batch.Plan, progress
         if not job.per_file:
             fmt = job.out_format or format_of(job.out_path) or readers[0].format
             single = Output(stack, job.out_path)
-            writer = LazyWriter(fmt, single.stream, names, extra_schema, eager=not lazy)
+            writer = LazyWriter(fmt, single.stream, names, extra_schema, eager=not lazy, csv_engine=csv_engine)
         for reader in readers:
             with ExitStack() as inner:
                 inner.callback(reader.close)
                 if job.per_file:
                     fmt = job.out_format or reader.format
                     out = Output(inner, output_for(job, reader.origin, fmt))
-                    writer = LazyWriter(fmt, out.stream, names, extra_schema, eager=not lazy)
+                    writer = LazyWriter(fmt, out.stream, names, extra_schema, eager=not lazy,
+                                        csv_engine=csv_engine)
                 summary = batch.run(graph, reader, writer, plan, chunk_size=job.chunk_size,
                                     skip_bad=job.skip_bad, allow_nonfinite=job.allow_nonfinite,
                                     progress=progress, rejected=rejects.for_reader(reader))
@@ -248,6 +265,17 @@ def run_local(job: Job, graph, readers: List[Reader], plan: batch.Plan, progress
         if single is not None:
             writer.close()
     return results
+
+
+def _uses_arrow(reader: Reader) -> bool:
+    """Whether reading ``reader`` loads pyarrow (then the CSV writer may as well use it)."""
+    if reader.format in COLUMNAR_FORMATS:
+        return True
+    if isinstance(reader, CsvReader):
+        if reader.use_arrow is None:
+            reader.use_arrow = have_arrow()
+        return reader.use_arrow
+    return False
 
 
 def ranges(positions) -> str:

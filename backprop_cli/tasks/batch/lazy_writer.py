@@ -8,8 +8,9 @@ from __future__ import annotations
 
 class LazyWriter:
     def __init__(self, fmt: str, stream, names: list, extra_schema=None, eager: bool = False,
-                 headerless: bool = False) -> None:
+                 headerless: bool = False, csv_engine: str = "auto") -> None:
         self.fmt = fmt
+        self.csv_engine = csv_engine  # read.CSV_ENGINES: who formats CSV
         self.stream = stream
         self.names = names
         self.extra_schema = extra_schema
@@ -21,7 +22,7 @@ class LazyWriter:
 
         position = self.stream.tell() if self.headerless else 0
         writer = open_writer(self.fmt, self.stream, self.names,
-                             self.extra_schema if self.extra_schema is not None else schema)
+                             self.extra_schema if self.extra_schema is not None else schema, self.csv_engine)
         if self.headerless:  # drop the header the writer wrote
             self.stream.seek(position)
             self.stream.truncate()

@@ -2,16 +2,19 @@
 
 A reader yields ``Chunk``s: one float64 array per column the expression uses, the rows' positions
 (line numbers for text, row numbers for columnar files, counted from 1), the bad rows with why, and
-the columns passed through untouched, as a pyarrow table.
+the columns passed through untouched (a pyarrow table, or ``Cells`` from a text file read without
+pyarrow).
 
-CSV goes through pyarrow's multi-threaded parser a block of lines at a time, so memory stays bounded;
-a block that holds a bad row is read again line by line by Python's csv module, to say which line
-and why.  Each line is one row (no line breaks inside quoted cells), as before.
+CSV is read a block of lines at a time, so memory stays bounded: by pyarrow's multi-threaded parser
+when the data extra is installed (or asked for), else by numpy's loadtxt; a block that holds a bad row
+(or a quote) is read again line by line by Python's csv module, to say which line and why.  Each line
+is one row (no line breaks inside quoted cells), as before.  Parquet and Arrow IPC need pyarrow.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -19,18 +22,18 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator, List, Optional, Tuple
 
 import numpy as np
-import pyarrow as pa
 
 from ...base.errors import InputError
 from ...base.text import printable
+from .cells import Cells, TextSchema, arrow, have_arrow
 from .write import FORMATS
 
-# pyarrow's own Ctrl-C handling swallows the signal when the read it watches ends first: leave
-# SIGINT to Python, which raises KeyboardInterrupt as soon as the call returns.
-pa.enable_signal_handlers(False)
+#: how CSV is read and written: pyarrow's parser and formatting, numpy's, or auto: pyarrow when it is
+#: installed and the input is not small (the output is the same bytes either way)
+CSV_ENGINES = ("auto", "numpy", "pyarrow")
+ARROW_FROM_BYTES = BLOCK_BYTES = 4 * 2**20
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
-BLOCK_BYTES = 4 * 2**20
 SUFFIXES = {".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet",
             ".pq": "parquet", ".feather": "feather", ".arrow": "feather", ".ipc": "feather",
             ".arrows": "feather"}
@@ -74,13 +77,13 @@ def expand_inputs(path: str) -> List[str]:
 @dataclass
 class Chunk:
     """Parsed rows: a float64 array per used column, each row's position, the bad rows, and the
-    columns passed through (a pyarrow table of the good rows, or None)."""
+    columns passed through (a pyarrow table or Cells of the good rows, or None)."""
 
     columns: dict
     lines: np.ndarray
     bad: List[Tuple[int, str]] = field(default_factory=list)
     done: int = 0  # progress units (bytes of text, rows of a columnar file) consumed
-    extra: Optional[pa.Table] = None
+    extra: Optional[object] = None
 
     @property
     def n(self) -> int:
@@ -99,11 +102,11 @@ class Reader:
     def where(self, position: int) -> str:
         return f"{self.unit} {position}"
 
-    def column_type(self, name: str) -> Optional[pa.DataType]:
+    def column_type(self, name: str):
         return None  # text: any cell may hold a number
 
-    def extra_schema(self, extra: List[str]) -> pa.Schema:
-        return pa.schema([pa.field(n, pa.string()) for n in extra])
+    def extra_schema(self, extra: List[str]):
+        return TextSchema(extra)
 
     def chunks(self, used: List[str], extra: List[str], size: int) -> Iterator[Chunk]:
         raise NotImplementedError
@@ -234,10 +237,29 @@ class CsvReader(TextReader):
         reader.header_line, reader.columns = 0, list(columns)
         return reader
 
+    #: read with pyarrow's parser (the data extra) rather than numpy's; None: pyarrow if installed
+    use_arrow: Optional[bool] = None
+
     def chunks(self, used, extra, size):
+        if self.use_arrow is None:
+            self.use_arrow = have_arrow()
+        index = {name: k for k, name in enumerate(self.columns)}
+        used_cols = [index[n] for n in used]
+        extra_cols = [index[n] for n in extra]
+        fast = self._arrow_reader(used, extra) if self.use_arrow else self._numpy_reader(used_cols, extra_cols)
+        for first, block, lines in self._blocks(size):
+            chunk = None
+            if used:
+                chunk = fast(block, first, lines, used, extra)
+            if chunk is None:
+                chunk = self._slow(block, first, used, used_cols, extra, extra_cols)
+            chunk.done = block.nbytes
+            yield chunk
+
+    def _arrow_reader(self, used, extra):
+        pa = arrow("the pyarrow CSV reader")
         import pyarrow.csv as pacsv
 
-        index = {name: k for k, name in enumerate(self.columns)}
         types = {name: pa.float64() for name in used}
         types.update({name: pa.string() for name in extra})
         options = (pacsv.ReadOptions(column_names=self.columns, use_threads=True, block_size=1 << 20),
@@ -245,31 +267,68 @@ class CsvReader(TextReader):
                    pacsv.ConvertOptions(column_types=types, include_columns=list(used) + list(extra),
                                         null_values=[], strings_can_be_null=False,
                                         quoted_strings_can_be_null=False, check_utf8=True))
-        used_cols = [index[n] for n in used]
-        extra_cols = [index[n] for n in extra]
-        for first, block, lines in self._blocks(size):
-            chunk = None
-            if used:
-                chunk = self._fast(pacsv, options, block, first, lines, used, extra)
-            if chunk is None:
-                chunk = self._slow(block, first, used, used_cols, extra, extra_cols)
-            chunk.done = block.nbytes
-            yield chunk
 
-    def _fast(self, pacsv, options, block, first, lines, used, extra) -> Optional[Chunk]:
-        try:
-            table = pacsv.read_csv(pa.py_buffer(block), *options)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            return None
-        if table.num_rows == lines:
-            rows = np.arange(first, first + lines, dtype=np.int64)
-        else:  # blank lines
-            rows = np.array([first + k for k, line in enumerate(self._text_lines(block, first))
-                             if line.strip()], dtype=np.int64)
-            if len(rows) != table.num_rows:
+        def fast(block, first, lines, used, extra) -> Optional[Chunk]:
+            try:
+                table = pacsv.read_csv(pa.py_buffer(block), *options)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 return None
-        columns = {name: _floats(table.column(name)) for name in used}
-        return Chunk(columns, rows, extra=table.select(list(extra)) if extra else None)
+            if table.num_rows == lines:
+                rows = np.arange(first, first + lines, dtype=np.int64)
+            else:  # blank lines
+                rows = np.array([first + k for k, line in enumerate(self._text_lines(block, first))
+                                 if line.strip()], dtype=np.int64)
+                if len(rows) != table.num_rows:
+                    return None
+            columns = {name: _floats(table.column(name)) for name in used}
+            return Chunk(columns, rows, extra=table.select(list(extra)) if extra else None)
+
+        return fast
+
+    def _numpy_reader(self, used_cols, extra_cols):
+        """numpy's loadtxt on a block without quotes whose every line has the header's number of
+        fields (or none: a blank line); anything else is left to the line-by-line reader."""
+        ncols = len(self.columns)
+
+        def fast(block, first, lines, used, extra) -> Optional[Chunk]:
+            raw = np.frombuffer(block, dtype=np.uint8)
+            if not len(raw) or (raw == 34).any():  # a quote: the csv module reads the block
+                return None
+            ends = np.flatnonzero(raw == 10)
+            if len(ends) < lines:  # the last line has no line break
+                ends = np.append(ends, len(raw))
+            starts = np.concatenate(([0], ends[:-1] + 1))
+            commas = np.flatnonzero(raw == 44)
+            fields = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
+            length = ends - starts
+            cr = length > 0
+            cr[cr] = raw[ends[cr] - 1] == 13
+            blank = (length - cr) == 0
+            if not ((fields == ncols) | blank).all():
+                return None
+            try:
+                text = bytes(block).decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+            try:
+                data = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float64, comments=None,
+                                  usecols=used_cols, ndmin=2, encoding=None)
+            except ValueError:
+                return None
+            rows = np.arange(first, first + lines, dtype=np.int64)
+            if blank.any():
+                rows = rows[~blank]
+            if len(data) != len(rows):
+                return None
+            columns = {name: np.ascontiguousarray(data[:, k]) for k, name in enumerate(used)}
+            cells = None
+            if extra:
+                kept = [line.split(",") for line in self._text_lines(block, first) if line]
+                kept = [row for row in kept if len(row) == ncols]
+                cells = Cells({name: [row[c] for row in kept] for name, c in zip(extra, extra_cols)})
+            return Chunk(columns, rows, extra=cells)
+
+        return fast
 
     def _slow(self, block, first, used, used_cols, extra, extra_cols) -> Chunk:
         ncols = len(self.columns)
@@ -303,8 +362,12 @@ class CsvReader(TextReader):
         columns = {name: np.ascontiguousarray(data[:, k]) for k, name in enumerate(used)}
         table = None
         if extra:
-            table = pa.table({name: pa.array([r[k] for r in kept], pa.string())
-                              for k, name in enumerate(extra)})
+            values = {name: [r[k] for r in kept] for k, name in enumerate(extra)}
+            if self.use_arrow:
+                pa = arrow("the pyarrow CSV reader")
+                table = pa.table({name: pa.array(v, pa.string()) for name, v in values.items()})
+            else:
+                table = Cells(values)
         return Chunk(columns, np.array(good_lines, dtype=np.int64), bad, extra=table)
 
 
@@ -355,22 +418,11 @@ class JsonlReader(TextReader):
             columns = {name: np.ascontiguousarray(data[:, k]) for k, name in enumerate(used)}
             table = None
             if extra:
-                table = pa.table({name: _json_column([r[k] for r in kept]) for k, name in enumerate(extra)})
+                table = Cells({name: [r[k] for r in kept] for k, name in enumerate(extra)}, from_json=True)
             yield Chunk(columns, np.array(good_lines, dtype=np.int64), bad, block.nbytes, table)
 
     def extra_schema(self, extra):
         return None  # decided by the values (the writer of a columnar file takes the first block's)
-
-
-def _json_column(values: list) -> pa.Array:
-    """Passed-through JSON values: a typed column if they share a type, else their JSON text."""
-    try:
-        array = pa.array(values)
-        if not pa.types.is_null(array.type) and (pa.types.is_primitive(array.type) or pa.types.is_string(array.type)):
-            return array
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-        pass
-    return pa.array([None if v is None else json.dumps(v) for v in values], pa.string())
 
 
 def _json_row(line: str, names: list):
@@ -411,12 +463,9 @@ def _floats(column) -> np.ndarray:
     return np.concatenate([c.to_numpy(zero_copy_only=False) for c in chunks]) if chunks else np.zeros(0)
 
 
-def _numeric(t: pa.DataType) -> bool:
-    return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
-
-
 def _as_floats(array, name: str, origin: str) -> np.ndarray:
     """A numeric column as float64; an integer a double cannot hold exactly (beyond 2^53) is refused."""
+    pa = arrow("Parquet and Arrow IPC")
     try:
         return array.cast(pa.float64()).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:
@@ -429,7 +478,7 @@ def _as_floats(array, name: str, origin: str) -> np.ndarray:
 class ColumnarReader(Reader):
     unit = "row"
 
-    def __init__(self, origin: str, schema: pa.Schema) -> None:
+    def __init__(self, origin: str, schema) -> None:
         super().__init__(origin)
         self.schema = schema
         self.columns = list(schema.names)
@@ -442,10 +491,12 @@ class ColumnarReader(Reader):
         return self.schema.field(name).type
 
     def extra_schema(self, extra):
+        pa = arrow("Parquet and Arrow IPC")
         return pa.schema([self.schema.field(n) for n in extra])
 
-    def _chunk(self, batch: pa.RecordBatch, start: int, used, extra) -> Chunk:
+    def _chunk(self, batch, start: int, used, extra) -> Chunk:
         """Row ``start`` (from 0) is the batch's first; a null in a used column makes a bad row."""
+        pa = arrow("Parquet and Arrow IPC")
         n = batch.num_rows
         rows = np.arange(start + 1, start + n + 1, dtype=np.int64)
         arrays = {name: batch.column(name) for name in used}
@@ -474,6 +525,7 @@ class ParquetReader(ColumnarReader):
     format = "parquet"
 
     def __init__(self, path: str, origin: str, row_groups: Optional[List[int]] = None) -> None:
+        pa = arrow(f"reading {shown(origin)} (Parquet)")
         import pyarrow.parquet as pq
 
         try:
@@ -506,6 +558,7 @@ class FeatherReader(ColumnarReader):
     format = "feather"
 
     def __init__(self, path: str, origin: str, batches: Optional[range] = None) -> None:
+        pa = arrow(f"reading {shown(origin)} (Arrow IPC, Feather)")
         self.source = pa.OSFile(path, "rb")
         try:
             try:
@@ -598,10 +651,12 @@ def open_text(stream: BinaryIO, origin: str, fmt: Optional[str] = None) -> TextR
 
 
 def open_reader(path: str, stream: Optional[BinaryIO] = None, fmt: Optional[str] = None,
-                origin: Optional[str] = None) -> Reader:
+                origin: Optional[str] = None, csv_engine: str = "auto") -> Reader:
     """A reader for a file (or a binary stream such as standard input), its format from ``fmt``, else
-    the file's suffix, else its first bytes."""
+    the file's suffix, else its first bytes.  ``csv_engine`` (CSV_ENGINES) says who parses CSV."""
     origin = origin or path
+    if csv_engine == "pyarrow":
+        arrow("--csv-engine pyarrow")
     if stream is None:
         fmt = fmt or format_of(path)
         if fmt is None:
@@ -624,6 +679,11 @@ def open_reader(path: str, stream: Optional[BinaryIO] = None, fmt: Optional[str]
     except (OSError, ValueError, AttributeError, io_unsupported()):
         reader.total = None
     reader.close = stream.close
+    if isinstance(reader, CsvReader):
+        if csv_engine != "auto":
+            reader.use_arrow = csv_engine == "pyarrow"
+        elif reader.total is not None and reader.total < ARROW_FROM_BYTES:
+            reader.use_arrow = False  # a small file: not worth importing pyarrow (0.15 s)
     return reader
 
 

@@ -1,12 +1,14 @@
 """Writing batch results: CSV and JSON lines as text, Parquet and Arrow IPC (Feather) as columns.
 
-Every writer takes blocks: a float64 array (rows x the output columns) and, optionally, a pyarrow
-table of the columns passed through from the input (same rows).  They write to a binary stream.
+Every writer takes blocks: a float64 array (rows x the output columns) and, optionally, the columns
+passed through from the input (same rows: a pyarrow table, or ``Cells`` from a text file read without
+pyarrow).  They write to a binary stream.
 
 CSV numbers are written as Python's repr writes them (the shortest text that reads back as the same
-double, e.g. ``0.1``, ``1.0``, ``1e-05``), in bulk by pyarrow's float formatting, which gives the same
-digits and differs only in layout (integers without '.0', scientific notation at other magnitudes);
-those cells alone are rewritten by repr, so a file reads the same whichever way it was formatted.
+double, e.g. ``0.1``, ``1.0``, ``1e-05``).  Without pyarrow, by repr itself (``%r``); with it, in bulk
+by pyarrow's float formatting, which gives the same digits and differs only in layout (integers
+without '.0', scientific notation at other magnitudes); those cells alone are rewritten by repr, so a
+file reads the same whichever way it was formatted.  Parquet and Arrow IPC need pyarrow.
 """
 
 from __future__ import annotations
@@ -16,10 +18,9 @@ import os
 from typing import BinaryIO, List, Optional
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from ...base.numbers import json_value
+from .cells import Cells, TextSchema, arrow, have_arrow
 
 #: below this many rows a block is formatted by Python's % (no per-column overhead).
 SMALL_BLOCK = 512
@@ -29,8 +30,11 @@ COLUMNAR_FORMATS = ("parquet", "feather")
 FORMATS = TEXT_FORMATS + COLUMNAR_FORMATS
 
 
-def float_text(values: np.ndarray) -> pa.Array:
+def float_text(values: np.ndarray):
     """Each double as repr(value) would write it, as a pyarrow string array."""
+    pa = arrow("pyarrow's CSV writing")
+    import pyarrow.compute as pc
+
     text = pc.cast(pa.array(values, pa.float64()), pa.string())
     size = np.abs(values)
     with np.errstate(invalid="ignore"):
@@ -44,8 +48,12 @@ def float_text(values: np.ndarray) -> pa.Array:
     return text
 
 
-def csv_cell_text(column: pa.Array) -> pa.Array:
-    """A passed-through column as CSV cells: its text, quoted where it holds , " or a line break."""
+def csv_cell_text(column):
+    """A passed-through column (pyarrow) as CSV cells: its text, quoted where it holds , " or a line
+    break."""
+    pa = arrow("pyarrow's CSV writing")
+    import pyarrow.compute as pc
+
     if pa.types.is_floating(column.type):
         filled = column.fill_null(np.nan) if column.null_count else column
         text = float_text(filled.to_numpy(zero_copy_only=False).astype(np.float64))
@@ -68,10 +76,10 @@ def csv_cell_text(column: pa.Array) -> pa.Array:
     return text
 
 
-def _text_bytes(array: pa.Array) -> memoryview:
+def _text_bytes(array) -> memoryview:
     """The characters of a string array, back to back (its data buffer between the first and last
     offsets)."""
-    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    array = array.combine_chunks() if hasattr(array, "combine_chunks") else array
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=len(array) + 1,
                             offset=array.offset * 4)
     data = array.buffers()[2]
@@ -80,9 +88,16 @@ def _text_bytes(array: pa.Array) -> memoryview:
     return memoryview(data)[int(offsets[0]):int(offsets[-1])]
 
 
+def _arrow_table(extra):
+    """Passed-through columns as a pyarrow table (Cells are converted)."""
+    return extra.to_arrow() if isinstance(extra, Cells) else extra
+
+
 class CsvWriter:
-    def __init__(self, out: BinaryIO, names: List[str], extra_names: List[str] = ()) -> None:
+    def __init__(self, out: BinaryIO, names: List[str], extra_names: List[str] = (),
+                 use_arrow: Optional[bool] = None) -> None:
         self.out = out
+        self.use_arrow = have_arrow() if use_arrow is None else use_arrow
         self.k = len(names)
         self.extra_names = list(extra_names)
         header = [_csv_header_cell(n) for n in self.extra_names] + list(names)
@@ -91,11 +106,11 @@ class CsvWriter:
         self.pool = self.pending = None
         out.write((",".join(header) + "\n").encode("utf-8"))
 
-    def write(self, block: np.ndarray, extra: Optional[pa.Table] = None) -> None:
+    def write(self, block: np.ndarray, extra=None) -> None:
         n = len(block)
         if not n:
             return
-        if n < SMALL_BLOCK:
+        if n < SMALL_BLOCK or not self.use_arrow:
             self.drain()
             self.out.write(self._small(block, extra).encode("utf-8"))
             return
@@ -127,20 +142,26 @@ class CsvWriter:
                 self.pool.shutdown(wait=True)
                 self.pool, self.pending = None, None
 
-    def _bulk(self, block: np.ndarray, extra: Optional[pa.Table]) -> None:
+    def _bulk(self, block: np.ndarray, extra) -> None:
+        import pyarrow.compute as pc
+
+        extra = _arrow_table(extra)
         cells = [csv_cell_text(extra.column(k).combine_chunks()) for k in range(extra.num_columns)] if extra else []
         cells += [float_text(np.ascontiguousarray(block[:, j])) for j in range(self.k)]
         rows = pc.binary_join_element_wise(*cells, ",") if len(cells) > 1 else cells[0]
         lines = pc.binary_join_element_wise(rows, "\n", "")
         self.out.write(_text_bytes(lines))
 
-    def _small(self, block: np.ndarray, extra: Optional[pa.Table]) -> str:
+    def _small(self, block: np.ndarray, extra) -> str:
         n = len(block)
         if extra is None or not extra.num_columns:
             if self.template[1] != n:
                 self.template = (self.row * n, n)
             return self.template[0] % tuple(block.ravel().tolist())
-        texts = [csv_cell_text(extra.column(k).combine_chunks()).to_pylist() for k in range(extra.num_columns)]
+        if isinstance(extra, Cells):
+            texts = [extra.csv_texts(k) for k in range(extra.num_columns)]
+        else:
+            texts = [csv_cell_text(extra.column(k).combine_chunks()).to_pylist() for k in range(extra.num_columns)]
         numbers = block.tolist()
         return "".join(self.row % (*(t[r] for t in texts), *numbers[r]) for r in range(n))
 
@@ -159,7 +180,7 @@ class JsonlWriter:
         self.row = "{" + ", ".join(f"{json.dumps(n)}: %r" for n in names) + "}\n"
         self.template = ("", 0)
 
-    def write(self, block: np.ndarray, extra: Optional[pa.Table] = None) -> None:
+    def write(self, block: np.ndarray, extra=None) -> None:
         n = len(block)
         if not n:
             return
@@ -169,7 +190,10 @@ class JsonlWriter:
             self.out.write((self.template[0] % tuple(block.ravel().tolist())).encode("utf-8"))
             return
         # Strict JSON: non-finite numbers as strings, row by row (rare: --allow-nonfinite).
-        extras = [extra.column(k).to_pylist() for k in range(extra.num_columns)] if extra else []
+        if isinstance(extra, Cells):
+            extras = [extra.json_values(k) for k in range(extra.num_columns)]
+        else:
+            extras = [extra.column(k).to_pylist() for k in range(extra.num_columns)] if extra else []
         lines = []
         for r, row in enumerate(block.tolist()):
             record = {name: _json_cell(values[r]) for name, values in zip(self.extra_names, extras)}
@@ -185,7 +209,10 @@ def _json_cell(value):
 
 
 class _ColumnarWriter:
-    def __init__(self, out: BinaryIO, names: List[str], extra_schema: Optional[pa.Schema] = None) -> None:
+    def __init__(self, out: BinaryIO, names: List[str], extra_schema=None) -> None:
+        pa = arrow("Parquet and Arrow IPC")
+        if isinstance(extra_schema, TextSchema):
+            extra_schema = extra_schema.to_arrow()
         self.out = out
         self.names = names
         fields = list(extra_schema) if extra_schema is not None else []
@@ -200,16 +227,18 @@ class _ColumnarWriter:
         takes the GIL for every page.  (The caller's handle then only syncs and renames the file.)"""
         name = getattr(self.out, "name", None)
         if self.native is None and isinstance(name, str) and os.path.isfile(name):
-            self.native = pa.OSFile(name, "wb")
+            self.native = arrow("Parquet and Arrow IPC").OSFile(name, "wb")
             self.sink = self.native
         return self.sink
 
-    def table(self, block: np.ndarray, extra: Optional[pa.Table]) -> pa.Table:
+    def table(self, block: np.ndarray, extra):
+        pa = arrow("Parquet and Arrow IPC")
+        extra = _arrow_table(extra)
         arrays = [extra.column(k).cast(self.schema.field(k).type) for k in range(extra.num_columns)] if extra else []
         arrays += [pa.array(np.ascontiguousarray(block[:, j])) for j in range(len(self.names))]
         return pa.Table.from_arrays(arrays, schema=self.schema)
 
-    def write(self, block: np.ndarray, extra: Optional[pa.Table] = None) -> None:
+    def write(self, block: np.ndarray, extra=None) -> None:
         if len(block):
             self._writer().write_table(self.table(block, extra))
 
@@ -232,14 +261,16 @@ class ParquetWriter(_ColumnarWriter):
 class FeatherWriter(_ColumnarWriter):
     def _writer(self):
         if self.writer is None:
-            self.writer = pa.ipc.new_file(self._sink(), self.schema)
+            self.writer = arrow("Arrow IPC").ipc.new_file(self._sink(), self.schema)
         return self.writer
 
 
-def open_writer(fmt: str, out: BinaryIO, names: List[str], extra_schema: Optional[pa.Schema]):
+def open_writer(fmt: str, out: BinaryIO, names: List[str], extra_schema, csv_engine: str = "auto"):
+    """A writer of ``fmt``; ``extra_schema`` (a pyarrow schema, a TextSchema, or None) names the
+    passed-through columns."""
     extra_names = list(extra_schema.names) if extra_schema is not None else []
     if fmt == "csv":
-        return CsvWriter(out, names, extra_names)
+        return CsvWriter(out, names, extra_names, None if csv_engine == "auto" else csv_engine == "pyarrow")
     if fmt == "jsonl":
         return JsonlWriter(out, names, extra_names)
     if fmt == "parquet":

@@ -218,7 +218,8 @@ def bind_formulas(result: Result, formulas: list) -> None:
         except SourceError as e:
             raise InputError(f"{f.origin}: {f.name} = {e.message}\n{caret(f.text, e.start, e.end)}", e.hint) from None
         array = first_array(f.graph)
-        if array is not None and not getattr(result.value, "ndim", 0):
+        scalar = not result.graph.tensor and not any(getattr(v, "ndim", 0) for v in result.at.values())
+        if array is not None and scalar:
             raise InputError(f"{f.origin}: the formula for {f.name} makes an array "
                              f"({printable(f.graph.text(array), 40)}), and the program is scalar: "
                              f"{f.name} is one number", "Write a formula of the program's numbers, e.g. "
