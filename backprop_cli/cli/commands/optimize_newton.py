@@ -49,10 +49,12 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
     final = history[-1]
     console.print(view.final_line(final, names, out_name, digits))
     n, fallback = kinds.get("newton", 0), kinds.get("gradient", 0)
-    click.echo(f"{n} Newton step{'s' if n != 1 else ''}, {fallback} gradient step{'s' if fallback != 1 else ''} "
-               "(where the Hessian was not positive definite)")
+    console.print(f"{n} Newton step{'s' if n != 1 else ''}, {fallback} gradient step{'s' if fallback != 1 else ''} "
+                  "(where the Hessian was not positive definite)", markup=False, highlight=False)
     if final.step < steps:
-        click.echo(f"stopped after step {final.step}: no step along the direction decreases {out_name}")
+        flat = all(not _nonzero(g) for g in final.gradients.values())
+        console.print(f"stopped after step {final.step}: " + (f"the gradient is 0 (a stationary point of {out_name})"
+                      if flat else f"no step along the direction decreases {out_name}"), markup=False, highlight=False)
     if not steps:
         return
     # Gradient descent from the same start, for the comparison in the plot.
@@ -66,11 +68,13 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
     try:
         api.descend(graph, point, names, lr, steps, allow_nonfinite, keep_gd, keep_all=False, seed=seed)
     except MathError as e:
-        warn(f"gradient descent (--lr {lr}) stopped: {e.message.splitlines()[0]}")
+        warn(f"gradient descent (--lr {lr}) stopped: {e.message.splitlines()[0].rstrip(':')} "
+             "(it diverged: a smaller --lr keeps it on the chart)")
     if gd_last:
         gd.finish(gd_last[-1])
-        click.echo(f"gradient descent (--lr {lr}) from the same start: {out_name} = "
-                   f"{view.show(gd_last[-1].value, digits)} after {gd_last[-1].step} steps")
+        console.print(f"gradient descent (--lr {lr}) from the same start: {out_name} = "
+                      f"{view.show(gd_last[-1].value, digits)} after {gd_last[-1].step} steps",
+                      markup=False, highlight=False)
     width = max(40, min(shutil.get_terminal_size((80, 24)).columns, 100)) if console.is_terminal else 72
     color = console.is_terminal and "NO_COLOR" not in os.environ
     curve.finish(final)
@@ -81,3 +85,10 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
     also = ("gradient descent", gd.steps, gd.values) if gd_last else None
     click.echo(view.curve(curve.steps, curve.values, out_name, width, 14, color, log_y, label="newton",
                           also=also))
+
+
+def _nonzero(g) -> bool:
+    """A gradient (a number or an array) with an entry that is not 0."""
+    import numpy as np
+
+    return bool(np.any(np.asarray(g) != 0))
