@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from backprop_cli import api, evaluate
 from backprop_cli.core.forward import gate_count, tangent_pass
 from random_programs import INPUTS, finite_result, points, programs
+from conftest import SAMPLES
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
@@ -177,3 +178,11 @@ def test_the_forward_trace_writes_times_as_the_backward_trace_does(cli):
                           env={**os.environ, "PYTHONIOENCODING": "ascii", "COLUMNS": "80"})
     assert proc.returncode == 0 and proc.stdout.isascii(), proc.stderr
     assert b"dq/dx = 1 * 1 + 1 * 0 = 1" in proc.stdout
+
+
+def test_the_forward_trace_leaves_out_the_constants_zero_tangents(cli):
+    # f = 1/t7: the numerator 1 never moves; "(1/t7 = 0.7311) × 0 +" was noise beside the lecture's 1/x gate
+    out = cli("trace", "-f", str(SAMPLES / "neuron.bp"), "--mode", "forward", "--wrt", "w0")
+    assert "df/dw0 = (-1/t7^2 = -0.5344) × 0.3679 = -0.1966" in out.stdout, out.stdout
+    assert "dt7/dw0 = 1 × 0.3679 = 0.3679" in out.stdout
+    assert "dt1/dw0 = (x0 = -1) × 1 + (w0 = 2) × 0 = -1" in out.stdout  # an input's 0 stays

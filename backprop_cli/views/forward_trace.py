@@ -150,8 +150,9 @@ def parts(tangents, digits: int = DEFAULT_DIGITS, labels: str = "short"):
         if local[i] is None:
             tangent_line += [("0", G), ("   (no input of the direction reaches it)", NOTE_STYLE)]
         else:
-            for k, j in enumerate(a):
-                if k:
+            terms = [(k, j) for k, j in enumerate(a) if g.op[j] != "const"]  # a constant's tangent is 0
+            for n, (k, j) in enumerate(terms):
+                if n:
                     tangent_line += [BREAK, (" + ", None)]
                 loc_text = show(local[i][k], digits)
                 formula = local_formula(g, i, k, name)
@@ -160,8 +161,7 @@ def parts(tangents, digits: int = DEFAULT_DIGITS, labels: str = "short"):
                 else:
                     tangent_line.append((_paren(loc_text), G))
                 tangent_line += [(" × ", None), (_paren(tan(j)), G)]
-            if len(a) > 1 or local[i][0] != 1.0:
-                tangent_line += [BREAK, (" = ", None), (tan(i), G)]
+            tangent_line += [BREAK, (" = ", None), (tan(i), G)]
         yield "node", [line, tangent_line]
     top = output_symbol(g, name)
     summary = [[], [(f"{top} = ", None), (show(result.value, digits), V)],
