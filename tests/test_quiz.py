@@ -179,3 +179,14 @@ def test_the_quiz_writes_each_gate_as_the_trace_does(program):
     result = evaluate((SAMPLES / program).read_text())
     prompts = [q.prompt for q in questions(result, "forward")]
     assert prompts and all(any(ln.startswith(p + " = ") for ln in forward) for p in prompts), prompts
+
+
+@pytest.mark.parametrize("digits, local", [(None, "-0.534447"), ("3", "-0.534")])
+def test_the_diagnosis_and_the_working_show_the_same_digits(digits, local):
+    # the diagnosis wrote -0.5344 (4 digits) beside the working's -0.534447 (6); --digits governs both
+    answers = "-2\n6\n4\n1\n-1\n0.37\n1.37\n0.73\n1\n0\n"  # dt7: the upstream passed on, then wrong
+    extra = ["--digits", digits] if digits else []
+    out = run("quiz", "-f", SAMPLES / "neuron.bp", *extra, input=answers).stdout
+    text = " ".join(out.split())
+    assert f"the local gradient ∂f/∂t7 = {local} as a factor" in text, text
+    assert f"dt7 = df × ∂f/∂t7 = 1 × ({local}) = {local}" in text
