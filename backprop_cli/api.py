@@ -87,7 +87,13 @@ def read_point(at=(), values: Optional[str] = None, program_from_stdin: bool = F
         if values == "-" and program_from_stdin:
             raise InputError("standard input cannot hold both the program and the values (-i -)",
                              "Put one of them in a file.")
-        items.append(read_values(values, read_text(values)))
+        try:
+            text = read_text(values)
+        except InputError as e:
+            from .language.values import missing_file_hint
+
+            raise InputError(f"-i: {e.message}", e.hint or missing_file_hint(e, values)) from None
+        items.append(read_values(values, text))
     if hasattr(at, "items"):  # a mapping, as a notebook writes it
         arrays = {k: v for k, v in at.items() if not isinstance(v, (str, int, float))}
         point = resolve_point({k: v for k, v in at.items() if k not in arrays})
@@ -169,7 +175,9 @@ def direction(wrt: Optional[str] = None, tangent: Iterable[str] = (), option: st
                          "--wrt x is the direction x=1 (every other input 0).")
     if wrt is not None:
         return {wrt: 1.0}
-    return parse_at(tangent)
+    from .language.values import parse_named
+
+    return parse_named(tangent, option)
 
 
 def forward_mode(result: Result, along: Mapping, option: str = "--tangent"):

@@ -527,3 +527,17 @@ def test_on_a_real_terminal_the_table_without_rich_is_rich_table(args):
     ours = _on_a_terminal(args)
     assert ours == _on_a_terminal(args, FORCE_COLOR="1")  # FORCE_COLOR: Rich draws it
     assert b"\x1b[1;32m" in ours
+
+
+@pytest.mark.parametrize("command", [c for c, (read, _) in options.FAST.items() if "out" in {o.dest for o in read}
+                                     and "file" in {o.dest for o in read}])
+def test_neither_path_writes_over_the_program_it_reads(tmp_path, command):
+    program = tmp_path / "neuron.bp"
+    program.write_text((SAMPLES / "neuron.bp").read_text())
+    args = [command, "-f", str(program), "-o", str(program)] + {"diff": ["--wrt", "w0"], "plot": ["--over", "x0=0:1"],
+                                                                "quiz": ["--answers", ANSWERS]}.get(command, [])
+    assert entry.plain(args) is not None
+    slow, fast = both(args)
+    assert (fast.exit_code, fast.stdout, fast.stderr) == (slow.exit_code, slow.stdout, slow.stderr)
+    assert slow.exit_code == 2 and "would destroy it" in slow.stderr
+    assert program.read_text() == (SAMPLES / "neuron.bp").read_text()

@@ -110,7 +110,7 @@ def test_codegen_json_wraps_the_same_code():
 def test_diff_json_wraps_the_same_program_and_it_runs():
     plain = run("diff", "x^2*y", "--wrt", "x")
     doc = json.loads(run("diff", "x^2*y", "--wrt", "x", "--format", "json").stdout)
-    assert doc == {"of": "f", "wrt": "x", "inputs": ["x", "y"], "program": plain.stdout}
+    assert doc == {"of": "f", "wrt": "x", "order": 1, "inputs": ["x", "y"], "program": plain.stdout}
     again = run("eval", "-", "--at", "x=3,y=2", "--get", "df_dx", input=doc["program"])
     assert float(again.stdout) == 12.0
 

@@ -39,6 +39,30 @@ LEFT_OUT = {
 #: options every run of a command has (in _base), so they are not varied
 IN_BASE = {("plot", "over"), ("batch", "input_path"), ("diff", "wrt")}
 
+#: options that do their work only together (forward mode needs a direction, codegen --hvp numpy, a
+#: second derivative a format to show it in): each joins every kind of program, and on the scalar kinds
+#: must work (exit 0), so the new options are tried where they compute, not only where they refuse.
+#: {out}, {in} and {grad} are the kind's output, input and a value in the input's shape.
+TOGETHER = {
+    "eval": [["--hessian", "--format", "json"], ["--hessian", "--format", "tree"], ["--hessian", "-o", "h.npz"],
+             ["--jvp", "{in}={grad}", "--format", "json"], ["--jvp", "{in}={grad}", "--format", "tree"],
+             ["--hvp", "{in}={grad}", "--format", "json"], ["--hvp", "{in}={grad}", "-o", "h.npz"],
+             ["--get", "d2{out}/d{in}2"], ["--get", "d2{out}/d{in}2", "-o", "h.npy"],
+             ["--hessian", "--collapse", "sigmoid"], ["--hessian", "--labels", "full"], ["--format", "latex", "-o", "t.tex"]],
+    "trace": [["--mode", "forward", "--wrt", "{in}"], ["--mode", "forward", "--wrt", "{in}", "--format", "json"],
+              ["--mode", "forward", "--tangent", "{in}={grad}", "--format", "json"],
+              ["--mode", "forward", "--wrt", "{in}", "-o", "t.txt"], ["--format", "latex", "-o", "t.tex"]],
+    "check": [["--order", "2", "--format", "json"], ["--order", "2", "-o", "c.txt"], ["--format", "json", "-o", "c.json"]],
+    "optimize": [["--method", "newton", "--steps", "3", "--format", "json"],
+                 ["--method", "newton", "--steps", "3", "-o", "o.txt"]],
+    "diff": [["--order", "2", "--format", "json"], ["--order", "2", "-o", "d.txt"]],
+    "codegen": [["--hvp", "--lang", "numpy"], ["--hvp", "--lang", "numpy", "--format", "json", "-o", "c.json"]],
+    "graph": [["--format", "tikz", "-o", "g.tex"], ["-o", "g.tex"]],
+}
+
+#: the kinds on which every TOGETHER run must work (the tensor kinds may refuse with one message)
+SCALAR_KINDS = ("scalar expression", "scalar program", "kink")
+
 #: how long one run may take before it counts as a hang (seconds)
 HANG = 30
 
@@ -144,6 +168,10 @@ def _runs(tmp) -> list:
                     continue
                 for extra in _values(name, param, kind, tmp):
                     runs.append((name, kind, " ".join(extra), [name, *base, *extra]))
+            _, out_name, input_name, gradient = KINDS[kind]
+            for together in TOGETHER.get(name, []):
+                extra = [word.format(out=out_name, grad=gradient, **{"in": input_name}) for word in together]
+                runs.append((name, kind, "together: " + " ".join(extra), [name, *base, *extra]))
     return runs
 
 
@@ -184,6 +212,10 @@ def test_every_command_every_program_every_option(tmp_path, monkeypatch):
             problems.append(f"{name} | {kind} | {option}: exit {result.exit_code} {what}")
         elif result.exit_code in (1, 2) and not stderr.strip():
             problems.append(f"{name} | {kind} | {option}: exit {result.exit_code} without a message")
+        elif option.startswith("together:") and kind in SCALAR_KINDS and result.exit_code != 0:
+            problems.append(f"{name} | {kind} | {option}: refused ({stderr.strip().splitlines()[:1]})")
+        elif result.exit_code in (1, 2) and stderr.count("Error:") > 1:
+            problems.append(f"{name} | {kind} | {option}: more than one error ({stderr.strip()[:200]})")
     assert not problems, f"{len(problems)} of {len(runs)} runs:\n" + "\n".join(problems)
 
 

@@ -106,8 +106,9 @@ def run_plain(argv: list):
         module, function = RUNS[name]
         run = getattr(importlib.import_module(f"backprop_cli.cli.commands.{module}"), function)
         if "expr" in params:
-            from .commands.common import ProgramArgs
+            from .commands.common import ProgramArgs, keep_inputs
 
+            keep_inputs(params.get("out"), params.get("file"))  # as the click command's wrapper does
             params["program"] = ProgramArgs(**{key: params.pop(key) for key in _PROGRAM if key in params})
         run(**params)
     except (Exception, KeyboardInterrupt) as e:

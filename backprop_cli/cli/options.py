@@ -121,9 +121,9 @@ FORMATS = {
     "gates": _format(("text", "json"), "text: the cheat sheet; json: [{name, arity, forward, local or vjp, "
                                        "pattern}] for scripts."),
     "plot": _format(("plot", "csv"), "plot draws it; csv prints the columns x, f, df/dx."),
-    "diff": _format(("program", "json"), "program: backprop's language; json: {of, wrt, inputs, program} for "
+    "diff": _format(("program", "json"), "program: backprop's language; json: {of, wrt, order, inputs, program} for "
                                          "scripts."),
-    "codegen": _format(("code", "json"), "code: the source file; json: {language, function, inputs, code} for "
+    "codegen": _format(("code", "json"), "code: the source file; json: {language, function, inputs, output, code} for "
                                          "scripts."),
     "batch": Option("fmt", ("--format", "--out-format"), choices=("csv", "jsonl", "parquet", "feather"),
                     show_default=False, help="Output format.  Default: from -o's suffix (.csv, .jsonl/.ndjson, "
@@ -157,7 +157,8 @@ GRAPH_OUT = Option("out", ("-o", "--out"), metavar="FILE", show_default=False,
                         "Graphviz's dot ('-': standard output).")
 EVAL_OUT = Option("out", ("-o", "--out"), metavar="FILE", show_default=False,
                   help="Write the result to FILE instead of standard output ('-': standard output); "
-                       "FILE.npz (or FILE.npy with one --get): numpy arrays, every value and gradient by name.")
+                       "FILE.npz (or FILE.npy with one --get): numpy arrays, every value and gradient by name "
+                       "(and jvp, hvp/NAME, d2f/dxdy).")
 BATCH_OUT = Option("out_path", ("-o", "--out"), metavar="FILE|DIR/", default="-",
                    help="Where to write the rows ('-' is standard output; a directory: one file per input).")
 BATCH_INPUT = Option("input_path", ("-i", "--input"), metavar="FILE|DIR|GLOB", required=True,

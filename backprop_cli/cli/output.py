@@ -19,8 +19,32 @@ def echo(text: str, err: bool = False, nl: bool = True) -> None:
         click.echo(text, err=err, nl=nl)
         return
     stream = sys.stderr if err else sys.stdout
+    if err:
+        text = fit_message(text, stream)
     _write(stream, text + "\n" if nl else text)
     stream.flush()
+
+
+def fit_message(text: str, stream) -> str:
+    """A message on a terminal, its lines of words wrapped at the terminal's width (a source line and
+    its caret, indented, are left whole: breaking them would move the caret).  Piped, unchanged."""
+    try:
+        if not stream.isatty():
+            return text
+    except (AttributeError, ValueError):
+        return text
+    from ..views.console import view_width
+
+    width = view_width(stream=stream)
+    lines = text.split("\n")
+    if all(len(line) <= width for line in lines):
+        return text
+    from ..views.styled import wrap
+
+    out = []
+    for line in lines:
+        out += [line] if len(line) <= width or line.startswith(" ") else wrap(line, width, indent=2)
+    return "\n".join(out)
 
 
 def echo_pieces(pieces, err: bool = False) -> None:

@@ -54,9 +54,11 @@ class _Continuation:
 
     def __init__(self) -> None:
         self.opens: list = []
+        self.brackets: list = []  # open '[' (for the message when one is never closed)
 
     def process(self, stream: Iterable):
         opens = self.opens = []
+        brackets = self.brackets = []
         for tok in stream:
             kind = tok.type
             if kind == "LPAR":
@@ -64,6 +66,11 @@ class _Continuation:
             elif kind == "RPAR":
                 if opens:
                     opens.pop()
+            elif kind == "LSQB":
+                brackets.append(tok.start_pos)
+            elif kind == "RSQB":
+                if brackets:
+                    brackets.pop()
             elif kind == "_SEP" and opens and tok.value != ";":
                 continue
             yield tok
@@ -775,6 +782,37 @@ def _choose_output(g: Graph, statements, output: Optional[str], env: dict, origi
         g.output_name = "f" if "f" not in env else g.label(last[0])
 
 
+#: maths symbols pasted from a PDF or a slide that the language spells otherwise (normalize.py turns
+#: the ones with one meaning, − × ÷ ², into the language before parsing)
+_PASTED = {"√": "Write the square root as sqrt(x).", "π": "Write π as pi.", "∑": "Write a sum as sum(X).",
+           "∞": "Write infinity as a number; with --allow-nonfinite, 1/0 is inf.",
+           "\\": "LaTeX is not part of the language: write * for \\cdot, sqrt(x) for \\sqrt{x}, exp(x) "
+                   "for e^{x}."}
+
+
+def _pasted_maths(source: str, pos: int):
+    """A hint for a maths symbol pasted into an expression, or None."""
+    import unicodedata
+
+    ch = source[pos]
+    if ch in _PASTED:
+        return _PASTED[ch]
+    if ch in "“”‘’":
+        return "Curly quotes came with the text: quote the expression with straight quotes ' or \", or none."
+    name = unicodedata.name(ch, "")
+    if name.startswith(("SUBSCRIPT ", "SUPERSCRIPT ")) and unicodedata.digit(ch, None) is not None:
+        digit = unicodedata.digit(ch)
+        before = source[pos - 1] if pos and (source[pos - 1].isascii() and source[pos - 1].isalnum()) else "x"
+        return (f"Write {before}{digit} for {before}{ch} (names are letters, digits and _)." if name.startswith("SUBSCRIPT")
+                else f"Write a power with ^: {before}^{digit} for {before}{ch}.")
+    if name.startswith("GREEK ") and " LETTER " in name:
+        word = name.rsplit(" ", 1)[-1].lower()
+        if word == "sigma" and source[pos + 1:pos + 2] == "(":
+            return "Write the sigmoid σ(x) as sigmoid(x)."
+        return f"Names are ASCII letters, digits and _: write {word} for {ch}."
+    return None
+
+
 def _unexpected_character(source: str, pos: int, origin: str) -> SourceError:
     ch = source[pos]
     if ch == "\x00":
@@ -783,8 +821,10 @@ def _unexpected_character(source: str, pos: int, origin: str) -> SourceError:
         what = f"character '{ch}'"
     else:
         what = f"character {ch!r}"
-    hint = None
-    if ch in "=<>!":
+    hint = _pasted_maths(source, pos)
+    if hint is not None:
+        pass
+    elif ch in "=<>!≤≥≠":
         hint = "Comparisons are not part of the language; '=' only assigns a name at the start of a statement."
     elif ch == "{":
         hint = "Group with round parentheses: ( ); brackets [ ] make vectors and matrices."
@@ -798,7 +838,10 @@ def _unexpected_token(source: str, e, origin: str) -> SourceError:
     tok = e.token
     expected = set(e.expected)
     if tok.type == "$END":
-        opens = _postlex.opens
+        opens, brackets = _postlex.opens, _postlex.brackets
+        if brackets and (not opens or brackets[-1] > opens[-1]):
+            return SourceError("this '[' is never closed", source, brackets[-1], brackets[-1] + 1, origin,
+                               "Add the missing ']'.")
         if opens:
             return SourceError("this '(' is never closed", source, opens[-1], opens[-1] + 1, origin,
                                "Add the missing ')'.")
@@ -811,6 +854,9 @@ def _unexpected_token(source: str, e, origin: str) -> SourceError:
         what = "end of line" if tok.value != ";" else "';'"
     else:
         what = f"'{tok.value}'" if len(tok.value) <= 20 else f"'{tok.value[:20]}…'"
+    if tok.type == "RPAR" and "RPAR" not in expected and "RSQB" in expected and _postlex.brackets:
+        at = _postlex.brackets[-1]
+        return SourceError("this '[' is never closed", source, at, at + 1, origin, "Add the missing ']' before ')'.")
     if tok.type == "RPAR" and not _postlex.opens and "RPAR" not in expected:
         return SourceError("this ')' has no matching '('", source, pos, end, origin)
     if {"NUMBER", "NAME", "LPAR"} <= expected:

@@ -35,7 +35,8 @@ def read_values(path: str, text: str) -> dict:
         return parse_at(items)
     except InputError as e:
         message = e.message[len("--at: "):] if e.message.startswith("--at: ") else e.message
-        raise InputError(f"-i {shown}: {message}", e.hint) from None
+        hint = e.hint.replace("without spaces: --at ", "without spaces: ") if e.hint else e.hint
+        raise InputError(f"-i {shown}: {message}", hint) from None
 
 
 def _kind(path: str, text: str) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
@@ -33,6 +34,19 @@ NAME = _Name()
 _PLAIN_NUMBER = r"\s*(-?)((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*"
 
 
+def parse_value(text: str):
+    """A value's text parsed as a program is (maths pasted from a PDF, −2 and 2×3, read as the
+    language; an error pointed at the text as given)."""
+    from .normalize import normalize, remap
+
+    plain, positions = normalize(text)
+    try:
+        return parse(plain)
+    except SourceError as e:
+        remap(e, text, positions)
+        raise
+
+
 def constant(text: str) -> float:
     """The value of a constant expression such as "-2", "1e-3" or "pi/4"."""
     limits.check_source(text)
@@ -45,7 +59,7 @@ def constant(text: str) -> float:
         value = float(plain.group(2))
         if value - value == 0.0 and (value != 0 or plain.group(2).lower().partition("e")[0].strip("0.") == ""):
             return -value if plain.group(1) else value
-    graph = parse(text)
+    graph = parse_value(text)
     array = first_array(graph)
     if array is not None:
         raise InputError(f"'{printable(text.strip())}' has an array ({printable(graph.text(array), 40)}), not only numbers",
@@ -101,14 +115,23 @@ def parse_at(items: Iterable[str]) -> dict:
             if not text.strip():
                 raise InputError(f"--at: '{shown}' has no value after '='",
                                  "Write name=value, e.g. --at x=-2,y=5.")
+            following = _ran_on(text)
+            if following:
+                raise InputError(f"--at: the value of {name} ('{printable(text.strip())}') has a '[' that is "
+                                 f"never closed, so it ran on into {printable(following)}=...",
+                                 f"Add the missing ']' before ',{printable(following)}='.")
             if text.strip()[:1] in ("[", "@"):
                 point[name] = array_value(name, text.strip())
                 continue
             try:
                 point[name] = constant(text)
             except SourceError as e:
+                hint = e.hint
+                if "=" in text:  # --at "x=1 y=2": a space where a comma goes
+                    hint = (f"Separate the inputs with commas, without spaces: --at "
+                            f"{printable(','.join(part.split()))}.")
                 raise InputError(f"--at: the value of {name} ('{printable(text.strip())}'): {e.message}\n"
-                                 f"{caret(text, e.start, e.end)}", e.hint) from None
+                                 f"{caret(text, e.start, e.end)}", hint) from None
             except BackpropError as e:
                 raise InputError(f"--at: the value of {name}: {e.message}", e.hint) from None
             if not math.isfinite(point[name]):
@@ -117,15 +140,28 @@ def parse_at(items: Iterable[str]) -> dict:
     return point
 
 
+def parse_named(items: Iterable[str], option: str) -> dict:
+    """``parse_at`` for another option that takes NAME=VALUE lists (--tangent, --jvp, --hvp): its
+    messages name that option."""
+    try:
+        return parse_at(items)
+    except InputError as e:
+        hint = e.hint.replace("--at ", option + " ") if e.hint else e.hint
+        raise InputError(e.message.replace("--at", option, 1), hint) from None
+
+
 def array_value(name: str, text: str):
     """--at W=[[1, 2], [3, 4]] or W=@weights.npy (.csv, .json): a float64 array."""
     from ..core.tensor_io import as_array
 
     if text.startswith("@"):
-        return limits.read_data_file(text[1:])
+        try:
+            return limits.read_data_file(text[1:])
+        except InputError as e:  # say which value named the file, and where a relative path points
+            raise InputError(f"--at {name}: {e.message}", e.hint or missing_file_hint(e, text[1:])) from None
     limits.check_source(text)
     try:
-        graph = parse(text)
+        graph = parse_value(text)
     except SourceError as e:
         raise InputError(f"--at: the value of {name} ('{printable(text)}'): {e.message}\n"
                          f"{caret(text, e.start, e.end)}", e.hint) from None
@@ -133,6 +169,24 @@ def array_value(name: str, text: str):
         raise InputError(f"--at: the value of {name} ('{printable(text)}') is not an array of numbers",
                          "Write it as [1, 2, 3] or [[1, 2], [3, 4]].")
     return as_array(graph.payload[0], f"--at {name}")
+
+
+def _ran_on(text: str):
+    """The name of the input that ran into an array whose ']' is missing ('[[1,2],[3,4],x=[1,2]':
+    the comma after it did not end it), or None."""
+    if text.strip()[:1] != "[" or text.count("[") <= text.count("]") or "=" not in text:
+        return None
+    import re
+
+    match = re.search(r",\s*([A-Za-z_]\w*)\s*=", text)
+    return match.group(1) if match else None
+
+
+def missing_file_hint(error, path: str):
+    """For a file not found at a relative path: where that path points."""
+    if "no such file" in error.message and not os.path.isabs(path):
+        return f"The path is relative to the current directory ({printable(os.getcwd(), 80)})."
+    return None
 
 
 def split_top_level(text: str, separator: str = ",", comment: str = "") -> list:

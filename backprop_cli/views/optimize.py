@@ -111,6 +111,14 @@ def curve(steps: list, values: list, out_name: str, width: int, height: int, col
     fig.legend(False)
     if also is not None:
         other, steps2, values2 = also
+        # A comparison that runs away (gradient descent diverging to 1e226) would flatten the curve
+        # asked for into its floor: its points above the chart's top are drawn on it, and the
+        # legend says so.
+        low, high = min(list(values) + list(values2)), max(values)
+        top = high + 0.25 * (high - low) if high > low else high + 1
+        if not log_y and max(values2) > high + 2 * (high - low):
+            values2 = [min(v, top) for v in values2]
+            other += f" (cut at {show(top, 3)})"
         dots = plt.marker("dot")
         dots.fill(GRAD_STYLE)
         fig.draw(fig.signal(list(steps2), list(values2), marker=dots).lines())
@@ -157,12 +165,14 @@ class JsonSteps:
     "final"), or ``fail(message)`` when a step failed: the document is closed with "final": null and
     "error", so that what was written is still one JSON document."""
 
-    def __init__(self, write, wrt: list, out_name: str, lr: float) -> None:
+    def __init__(self, write, wrt: list, out_name: str, lr: float, head: dict = None) -> None:
         self.write = write
         self.held = None  # the latest step: "final" if no other comes
         self.items = 0
-        head = json.dumps({"output": out_name, "wrt": list(wrt), "lr": lr}, indent=2, allow_nan=False)
-        write(head[:-2] + ",\n")  # the object left open after "lr"
+        if head is None:
+            head = {"output": out_name, "wrt": list(wrt), "lr": lr}
+        text = json.dumps(head, indent=2, allow_nan=False)
+        write(text[:-2] + ",\n")  # the object left open after its last key
 
     def step(self, s) -> None:
         if self.held is not None:
@@ -174,13 +184,18 @@ class JsonSteps:
     def _close_steps(self) -> None:
         self.write("\n  ],\n" if self.items else '  "steps": [],\n')
 
-    def finish(self) -> None:
+    def finish(self, tail: dict = None) -> None:
+        """Close the document; ``tail``: keys written after "final"."""
         self._close_steps()
         final = json.dumps(_point(self.held, with_step=False), indent=2, allow_nan=False)
-        self.write('  "final": ' + final.replace("\n", "\n  ") + "\n}\n")
+        self.write('  "final": ' + final.replace("\n", "\n  ") + _tail(tail) + "\n}\n")
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: str, tail: dict = None) -> None:
         if self.held is not None:
             self.step(None)  # the last good step is a step, not the final point
         self._close_steps()
-        self.write('  "final": null,\n  "error": ' + json.dumps(message) + "\n}\n")
+        self.write('  "final": null,\n  "error": ' + json.dumps(message) + _tail(tail) + "\n}\n")
+
+
+def _tail(keys) -> str:
+    return "".join(f",\n  {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in (keys or {}).items())

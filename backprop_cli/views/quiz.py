@@ -36,7 +36,7 @@ def introduction(result, source_lines: list, n: int, significant: int, only: str
 
 
 def _is_array(v) -> bool:
-    if isinstance(v, (int, float)):  # a scalar program: numpy stays unimported
+    if isinstance(v, (int, float)):  # a scalar program's point: numpy is not imported for it
         return False
     import numpy as np
 

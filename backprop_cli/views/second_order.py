@@ -47,13 +47,15 @@ def _value(v, digits):
 
 def lines(out_name: str, jvp=None, hessian=None, hvp=None, digits: int = DEFAULT_DIGITS,
           width: int = 80) -> list:
-    """Plain lines for the table view."""
+    """Plain lines for the table view, none wider than ``width`` (an array breaks between its numbers)."""
+    from .styled import wrap
+
     text = []
     if jvp is not None:
-        text.append(f"J·v = d{out_name}/dv = {_value(jvp, digits)}")
+        text += wrap(f"J·v = d{out_name}/dv = {_value(jvp, digits)}", width)
     if hvp is not None:
         for name, v in hvp.items():
-            text.append(f"(H·v)[{name}] = {_value(v, digits)}")
+            text += wrap(f"(H·v)[{name}] = {_value(v, digits)}", width)
     if hessian is not None:
         text += hessian_lines(out_name, hessian, digits, width)
     return text

@@ -32,7 +32,7 @@ def render(result, digits: int = DEFAULT_DIGITS, highlight: int = None) -> str:
            '<defs><marker id="bp-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
            'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#444"/>'
            '</marker></defs>\n',
-           f'<rect width="100%" height="100%" fill="white"/>\n']
+           '<rect width="100%" height="100%" fill="white"/>\n']
     for wire in placed.wires:
         x0, y0, x1, y1 = endpoints(placed, wire, nodes)
         stroke = f'stroke="{HIGHLIGHT}" stroke-width="2.5"' if wire.target == marked else 'stroke="#444" stroke-width="1.2"'

@@ -29,6 +29,11 @@ def run(program, input_path, out_path="-", fmt=None, in_format=None, chunk_size=
         raise InputError("--rejects lists the rows --skip-bad leaves out", "Add --skip-bad.")
     if engine != "dask" and (scheduler or workers):
         raise InputError("--scheduler and --workers are for --engine dask", "Add --engine dask.")
+    if fmt is None and out_path and out_path.lower().endswith((".json", ".tex")):
+        # a .json name would get the input's format (CSV): a script reading it as JSON would fail
+        raise InputError(f"-o {shown(out_path)}: batch writes no {'JSON' if out_path.lower().endswith('.json') else 'LaTeX'} "
+                         "document: its formats are CSV, JSON lines, Parquet and Feather",
+                         "Name the file for one of them (.jsonl: one JSON object a row; .csv), or give --format.")
     point = read_point(program.at)  # before the data is opened: a bad --at is said first
     inputs = batch_job.resolve(input_path)
     job = batch_job.Job(inputs, out_path, in_format, fmt, chunk_size, skip_bad, program.allow_nonfinite,
@@ -90,7 +95,7 @@ def _report(results, rejects_path) -> None:
             elif summary.skipped > 1:
                 where = f"; {result.unit}s {ranges(summary.skipped_positions())}"
             echo(f"Skipped {summary.skipped:,} bad row{s} of {summary.seen:,} in {shown(result.origin)} "
-                       f"(first: {result.unit} {line}: {first_line_of_why}){where}", err=True)
+                 f"(first: {result.unit} {line}: {first_line_of_why}){where}", err=True)
         if summary.nonfinite_gradients:
             s = "s" if summary.nonfinite_gradients > 1 else ""
             warn(f"{summary.nonfinite_gradients} row{s} with an infinite or nan gradient "

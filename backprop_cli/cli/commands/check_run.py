@@ -10,7 +10,7 @@ from .common import output_to, warn
 
 def run(program, tolerance=CHECK_TOLERANCE, fmt="table", digits=8, method="auto", directions=16, expect=(),
         grads=(), grad_file=None, over=None, backward=None, out=None, order="1"):
-    with output_to(out):
+    with output_to(out, fmt, "check"):
         if order == "2":
             from .check_second import check_second_order
 

@@ -27,5 +27,5 @@ def run(program, lang="python", name="f", fmt="code", out=None, hvp=False):
 
         text = json.dumps({"language": lang, "function": name, "inputs": list(graph.inputs),
                            "output": graph.output_name, "code": text}, indent=2, ensure_ascii=False) + "\n"
-    with result_stream(out) as stream:
+    with result_stream(out, fmt=fmt, command="codegen") as stream:
         stream.write(text)

@@ -171,6 +171,7 @@ def _program_args(f):
         import click
 
         ctx = click.get_current_context(silent=True)
+        keep_inputs(kwargs.get("out"), kwargs.get("file"), kwargs.get("values_path"))
         kwargs["program"] = ProgramArgs(
             kwargs.pop("expr", None), kwargs.pop("file", None), kwargs.pop("at", ()),
             kwargs.pop("values_path", None), kwargs.pop("output", None), kwargs.pop("allow_nonfinite", False),
@@ -178,6 +179,27 @@ def _program_args(f):
         return f(*args, **kwargs)
 
     return command
+
+
+def keep_inputs(out, *inputs) -> None:
+    """-o naming the program file or the -i file the run reads (or a link to one): refused before
+    anything is read, so that no run writes over its own input."""
+    if out in (None, "-"):
+        return
+    import os
+
+    for path in inputs:
+        if path in (None, "-"):
+            continue
+        try:
+            same = os.path.samefile(out, path)
+        except (OSError, ValueError):
+            continue  # one of them does not exist (yet): nothing to lose
+        if same:
+            what = "the program file" if path == inputs[0] else "the values file (-i)"
+            raise InputError(f"-o {printable(out, 200)} is {what} this run reads ({printable(path, 200)}): "
+                             "writing it would destroy it",
+                             "Write the result to another file.")
 
 
 def program_options_no_values(f):
@@ -269,13 +291,36 @@ def labels_option(f):
     return click_option(options.LABELS)(f)
 
 
+#: -o's suffixes that name a format (the name a script reads the file by)
+SUFFIX_FORMATS = {".json": ("json", "JSON"), ".tex": ("latex", "LaTeX")}
+
+
+def suffix_agrees(out: str, fmt: str, command: str) -> None:
+    """-o FILE.json or FILE.tex with a --format that writes something else: refused, so that a script
+    never finds a table in its .json file."""
+    import os
+
+    from .. import options
+
+    suffix = os.path.splitext(out)[1].lower()
+    if suffix not in SUFFIX_FORMATS or SUFFIX_FORMATS[suffix][0] == fmt:
+        return
+    wanted, called = SUFFIX_FORMATS[suffix]
+    choices = options.FORMATS[command].choices
+    what = f"-o {printable(out, 200)}: a {suffix} file, but the result is --format {fmt}"
+    if wanted in choices:
+        raise InputError(what, f"Add --format {wanted}, or name the file for what it holds (.txt).")
+    raise InputError(what, f"backprop {command} writes no {called} (--format {'/'.join(choices)}): name the "
+                           f"file for what it holds (.txt).")
+
+
 class result_stream:
     """``with result_stream(out) as stream:`` standard output for None or '-', else FILE written through
     files.output_file (a regular file atomically; a device, FIFO or link as what it is).  ``binary``:
     a byte stream.  A MathError (a failed check: the report is whole) keeps the file; any other
     error leaves what was at FILE as it was."""
 
-    def __init__(self, out, binary: bool = False) -> None:
+    def __init__(self, out, binary: bool = False, fmt: str = None, command: str = None) -> None:
         self.out = None if out in (None, "-") else out
         self.binary = binary
         self.writer = None
@@ -283,6 +328,8 @@ class result_stream:
             raise InputError(f"-o {printable(self.out, 200)}: this command writes text, not numpy arrays",
                              "backprop eval -o FILE.npz writes values and gradients as arrays; here use "
                              "another suffix (.txt, .json).")
+        if self.out is not None and fmt is not None:
+            suffix_agrees(self.out, fmt, command)
 
     def __enter__(self):
         if self.out is None:
@@ -307,8 +354,8 @@ class output_to:
     """``with output_to(out):`` what the command prints on standard output goes to FILE instead (for
     commands that print through click.echo and Rich consoles: check, optimize, quiz, gates)."""
 
-    def __init__(self, out) -> None:
-        self.stream = result_stream(out)
+    def __init__(self, out, fmt: str = None, command: str = None) -> None:
+        self.stream = result_stream(out, fmt=fmt, command=command)
         self.saved = None
 
     def __enter__(self):

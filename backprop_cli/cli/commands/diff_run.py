@@ -29,7 +29,7 @@ def run(program, wrt=None, fmt="program", out=None, order="1"):
     if fmt == "json":
         import json
 
-        text = json.dumps({"of": graph.output_name, "wrt": wrt, "inputs": list(graph.inputs),
+        text = json.dumps({"of": graph.output_name, "wrt": wrt, "order": int(order), "inputs": list(graph.inputs),
                            "program": text}, indent=2, ensure_ascii=False) + "\n"
-    with result_stream(out) as stream:
+    with result_stream(out, fmt=fmt, command="diff") as stream:
         stream.write(text)

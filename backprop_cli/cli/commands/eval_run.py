@@ -1,6 +1,6 @@
 """What `backprop eval` does once its options are read, without click.
 
-The click command (eval.py) and the fast entry point (entry.py) both call ``run``.
+The click command (eval.py) and the fast entry point (entry.py) both call ``show``.
 """
 
 from __future__ import annotations
@@ -10,19 +10,20 @@ import sys
 from ...base.numbers import DEFAULT_DIGITS
 from ...base.text import printable
 from ..output import echo, echo_pieces
-from .common import ProgramArgs, result_stream
-
-
-def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False,
-        collapse=None, labels="short", get=(), out=None):
-    """The fast entry point's call (entry.py): the options as it reads them."""
-    show(ProgramArgs(expr, file, at, output=output, allow_nonfinite=allow_nonfinite), fmt, digits, no_nodes,
-         collapse, labels, get, out)
+from .common import result_stream
 
 
 def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=None, labels="short", get=(),
          out=None, jvp=(), hessian=False, hvp=()):
     """The command's work once its options are read (``program``: a ProgramArgs), without click."""
+    if get and fmt != "table":
+        from ...base.errors import InputError
+
+        raise InputError(f"--get prints plain numbers, one a line, not --format {fmt}",
+                         f"Leave out --format for --get, or leave out --get for the whole "
+                         f"{ {'json': 'JSON', 'latex': 'LaTeX table'}.get(fmt, fmt)}"
+                         + (" (its keys output and gradients hold every value --get reads)." if fmt == "json"
+                            else "."))
     # JSON computes the local gradients as it writes each node, so the engine keeps no record of them.
     record = fmt != "json" and not get
     result = program.run(record=record, collapse=collapse)
@@ -33,11 +34,11 @@ def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=N
     if jvp or hessian or hvp:
         from .eval_second import second_order
 
-        second = second_order(result, jvp, hessian, hvp, get, bool(notes))
+        second = second_order(result, jvp, hessian, hvp, get, bool(notes), fmt)
     suffix = out.rpartition(".")[2].lower() if out and "." in out.replace("\\", "/").rpartition("/")[2] else ""
     if suffix in ("npz", "npy"):
-        return write_arrays(result, out, suffix, get)
-    with result_stream(out) as stream:
+        return write_arrays(result, out, suffix, get, second)
+    with result_stream(out, fmt=None if get else fmt, command="eval") as stream:
         if get:
             from ...views.get import lookup, text
 
@@ -85,9 +86,9 @@ def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=N
                 write_lines(result, second, digits, stream)
 
 
-def write_arrays(result, out: str, suffix: str, get=()) -> None:
-    """-o FILE.npz: every value and gradient (or the --get names) as numpy arrays by name; -o FILE.npy:
-    the one --get value."""
+def write_arrays(result, out: str, suffix: str, get=(), second=None) -> None:
+    """-o FILE.npz: every value and gradient (or the --get names) as numpy arrays by name, with
+    --jvp/--hessian/--hvp's results (eval_second.arrays); -o FILE.npy: the one --get value."""
     import numpy as np
 
     from ...base.errors import InputError
@@ -99,6 +100,10 @@ def write_arrays(result, out: str, suffix: str, get=()) -> None:
                          "Name the one value with --get (e.g. --get df/dW), or write every value and "
                          "gradient to a .npz file.")
     arrays = named_arrays(result, get)
+    if second:
+        from .eval_second import arrays as second_arrays
+
+        arrays.update(second_arrays(result.graph.output_name, second))
     with result_stream(out, binary=True) as stream:
         if suffix == "npy":
             np.save(stream, arrays[get[0]], allow_pickle=False)

@@ -98,7 +98,7 @@ def _stray_word(ctx, args: list, words: list, known: set, takes_value: set) -> N
             raise click.UsageError(
                 f"'{_shown(word)}' came as a word of its own after {before[0]} {_shown(before[1])}: "
                 f"{before[0]} takes one list without spaces.  Write {before[0]} "
-                f"{_shown(before[1] + ',' + word)} (or repeat {before[0]}).", ctx)
+                f"{_shown(before[1].rstrip(',') + ',' + word)} (or repeat {before[0]}).", ctx)
         raise click.UsageError(f"'{_shown(word)}' looks like input values: give them with --at "
                                f"{_shown(word)}.", ctx)
 

@@ -8,7 +8,7 @@ from .common import output_to
 
 
 def run(fmt="text", width=None, out=None):
-    with output_to(out):
+    with output_to(out, fmt, "gates"):
         return _gates(fmt, width)
 
 

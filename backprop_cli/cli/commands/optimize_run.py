@@ -19,7 +19,7 @@ ROW_LIMIT = 10_000
 
 def run(program, wrt=(), lr=0.1, steps=100, fmt="table", every=None, delay=0.0, digits=DEFAULT_DIGITS, log_y=False,
         out=None, method="gd"):
-    with output_to(out):
+    with output_to(out, fmt, "optimize"):
         return _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y, method)
 
 

@@ -25,7 +25,7 @@ def run(program, over, fmt="plot", width=None, height=None, out=None):
         del point[span.name]
     fixed = check_inputs(graph, span.name, point)
     n = span.n or DEFAULT_POINTS[fmt]
-    with result_stream(out) as stream:
+    with result_stream(out, fmt=fmt, command="plot") as stream:
         if n > KEEP_POINTS:
             # Evaluated a chunk at a time: CSV rows are written as they come, the picture and the
             # notes get every k-th point (memory does not grow with the number of points).
@@ -61,5 +61,8 @@ def run(program, over, fmt="plot", width=None, height=None, out=None):
     height = height or max(16, min(lines - 4, 34))
     color = terminal and "NO_COLOR" not in os.environ
     echo(plot.draw(graph, result, width, height, color))
+    from ...views.styled import wrap
+
     for note in plot.notes(graph, result):
-        echo(note)
+        for line in wrap(note, columns):
+            echo(line)

@@ -12,7 +12,7 @@ from .common import output_to, warn
 
 def run(program, random_=False, seed=None, answers=None, only="all", significant=QUIZ_SIGNIFICANT, fmt="text",
         digits=6, out=None):
-    with output_to(out):
+    with output_to(out, fmt, "quiz"):
         return _quiz(program, random_, seed, answers, only, significant, fmt, digits)
 
 
@@ -49,8 +49,8 @@ def _quiz(program, random_, seed, answers, only, significant, fmt, digits):
         if len(shown) == 1 and "=" not in shown[0]:
             shown = [f"{result.output_name} = {shown[0].strip()}"]
     if random_ or seed is not None or not loaded.tensor:
-        questions = quiz.questions(result, only)
-        judge = quiz.Judge(result, significant)
+        questions = quiz.questions(result, only, digits)
+        judge = quiz.Judge(result, significant, digits)
     else:  # a tensor program: each shape first, then chosen elements
         questions = quiz.tensor_questions(result, only)
         judge = quiz.TensorJudge(result, significant)

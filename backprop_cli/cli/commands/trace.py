@@ -45,7 +45,7 @@ def command(program, collapse, digits, step, delay, labels, fmt, out, mode, wrt,
 
     --mode forward runs forward mode instead (docs/forward-mode.md): every node's value
     and tangent along --wrt NAME or --tangent x=1,y=0.5, each gate's tangent as local
-    x incoming tangent, then what the whole gradient costs in each mode.
+    × incoming tangent, then what the whole gradient costs in each mode.
     """
     return run(program, collapse=collapse, digits=digits, step=step, delay=delay, labels=labels, fmt=fmt,
                out=out, mode=mode, wrt=wrt, tangent=tangent)

@@ -39,11 +39,11 @@ def run(program, collapse="none", digits=DEFAULT_DIGITS, step=False, delay=0, la
             from ...views.trace_json import pieces
 
             document = pieces(result, labels)
-        with result_stream(out) as stream:
+        with result_stream(out, fmt=fmt, command="trace") as stream:
             for piece in document:
                 stream.write(piece)
         return
-    with result_stream(out) as stream:
+    with result_stream(out, fmt=fmt, command="trace") as stream:
         if type(result.value) is not float:  # a tensor program
             from ...views import tensor_trace
 
@@ -71,7 +71,7 @@ def _forward_mode(result, wrt, tangent, fmt, digits, labels, out) -> None:
         raise InputError("--mode forward needs a direction: --wrt NAME or --tangent NAME=VALUE,...",
                          "e.g. --wrt x for the tangents d(node)/dx.")
     tangents = forward_mode(result, along, "--wrt" if wrt is not None else "--tangent")
-    with result_stream(out) as stream:
+    with result_stream(out, fmt=fmt, command="trace") as stream:
         if fmt == "json":
             from ...views.forward_trace import pieces_json
 

@@ -317,8 +317,6 @@ def _where(part: Part):
 
 
 def _join(target: str, fmt: str, files: List[str], graph, plan) -> None:
-    import sys
-
     from .write import _csv_header_cell
 
     def write(out):

@@ -20,7 +20,7 @@ from typing import Optional
 
 import numpy as np
 
-from ...base.errors import InputError, SourceError, caret
+from ...base.errors import InputError, caret
 from ...base.numbers import show
 from ...core.engine import Result
 from ...core.ops import GATES, ShapeError, mistaken_vjp, shape_text
