@@ -264,3 +264,38 @@ def test_time_is_linear_in_the_columns_used(tmp_path):
     small, big = seconds(10_000), seconds(50_000)
     # 5x the columns: linear is 5x the time, the quadratic look-ups it had were 25x (85 s at 100,000).
     assert big < 12 * small, (small, big)
+
+
+@pytest.mark.slow
+def test_passed_through_columns_are_bounded_and_linear(tmp_path):
+    """#24.13: a file of 100,000 columns, two of them used, the rest passed through: the memory per
+    column is bounded (pyarrow's CSV reader took 1.3 GB, about 12 KB a column, where numpy's path
+    takes under 2 KB), and the time is linear in the columns (a look-up per column that listed every
+    column made 100,000 columns take 70 s)."""
+    import subprocess
+    import sys
+
+    def run_wide(n: int) -> tuple:
+        src = tmp_path / f"pass{n}.csv"
+        names = ["x", "y", *(f"c{k}" for k in range(n))]
+        src.write_text(",".join(names) + "\n" + "\n".join(",".join(["1", "2", *map(str, range(n))])
+                                                         for _ in range(10)) + "\n")
+        out = tmp_path / f"out{n}.csv"
+        measure = ("import resource, subprocess, sys, time\n"
+                   "start = time.perf_counter()\n"
+                   "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+                   "took = time.perf_counter() - start\n"
+                   "print(done.returncode, took, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+                   "sys.stderr.write(done.stderr)\n")
+        done = subprocess.run([sys.executable, "-c", measure, sys.executable, "-m", "backprop_cli", "batch",
+                               "x*y", "-i", str(src), "-o", str(out)], capture_output=True, text=True)
+        code, took, peak_kb = done.stdout.split()
+        assert code == "0", done.stderr[-500:]
+        header, first = out.read_text().splitlines()[:2]
+        assert header.split(",")[-1] == "df/dy" and first.split(",")[n - 1] == str(n - 1)  # passed through first
+        return float(took), int(peak_kb) * 1024
+
+    small_s, _ = run_wide(10_000)
+    big_s, big_peak = run_wide(100_000)
+    assert big_peak < 2_000 * 100_000 + 150 * 2**20, big_peak
+    assert big_s < 25 * small_s + 2, (small_s, big_s)

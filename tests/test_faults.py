@@ -940,7 +940,7 @@ def test_max_size_bounds_data_files_and_drawn_arrays(tmp_path):
     assert big.stat().st_size > 32_000_000
     proc = backprop(["--max-size", "1kB", "eval", "sum(W)", "--at", f"W=@{big}"])
     assert proc.returncode == 2
-    assert proc.stderr.decode().startswith(f"Error: the data file {big} is larger than the limit of 1 kB (32,000,128 bytes)")
+    assert proc.stderr.decode().startswith(f"Error: --at W: the data file {big} is larger than the limit of 1 kB (32,000,128 bytes)")
     program = tmp_path / "load.bp"
     program.write_text(f"input X = @{big}\nf = sum(X)\n")
     proc = backprop(["--max-size", "1kB", "eval", "-f", str(program)])

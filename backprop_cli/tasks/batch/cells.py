@@ -43,6 +43,13 @@ class Cells:
     def __init__(self, columns: dict, from_json: bool = False) -> None:
         self.columns = columns
         self.from_json = from_json
+        self._by_position = None
+
+    def _column(self, k: int) -> list:
+        # by position, without listing every column on each call (a file may have 100,000 columns)
+        if self._by_position is None:
+            self._by_position = list(self.columns.values())
+        return self._by_position[k]
 
     @property
     def names(self) -> List[str]:
@@ -63,7 +70,7 @@ class Cells:
 
     def csv_texts(self, k: int) -> List[str]:
         """Column k as CSV cells, quoted where needed."""
-        values = list(self.columns.values())[k]
+        values = self._column(k)
         if self.from_json:
             kind, values = json_column(values)
             values = [_json_csv_text(kind, v) for v in values]
@@ -71,7 +78,7 @@ class Cells:
 
     def json_values(self, k: int) -> list:
         """Column k as values for a JSON line."""
-        values = list(self.columns.values())[k]
+        values = self._column(k)
         if self.from_json:
             kind, values = json_column(values)
             if kind == "json":
