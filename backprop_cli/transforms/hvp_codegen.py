@@ -103,7 +103,6 @@ class _HvpWriter:
             for k, j in enumerate(args):
                 if not self.needs[j]:
                     continue
-                local = dag.local(g.op[i], k, self.leaf(i), operands[:len(args)])
                 # a blocking gate's zero local gradient passes 0 on, even for inf or nan (masked_mul)
                 c = dag.contribution(g.op[i], k, self.leaf(i), operands[:len(args)], up)
                 local_dot = self._sum([dag.mul(build(second[k][m], dag, self.leaf(i), operands, None, g.op[i]),
