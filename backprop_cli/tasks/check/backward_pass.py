@@ -256,7 +256,7 @@ def bind_backward(g, raw: list, result: Result, forward_names: dict, source: str
     return at
 
 
-def backward_statements(g, raw: list, source: str, origin: str, written: Optional[str] = None) -> list:
+def backward_statements(g, raw: list, source: str, origin: str, written: str | None = None) -> list:
     """The parsed backward pass's lines as Statements, each shown as ``written`` (default: source)."""
     from ...base.text import LineIndex
 
