@@ -254,9 +254,9 @@ def write(lines, op="+=") -> str:
     return "".join(f"d{x} {op} d{gate} * ({local!r})\n" for x, gate, local in lines)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(source=programs(), at=points(), data=st.data())
-def test_backward_passes_from_the_engines_edges_are_right_and_one_flipped_sign_is_named(source, at, data):
+def _staged_result(source: str, at: dict):
+    """The engine's result of ``source`` staged into named lines, its inputs declared at ``at``
+    (hypothesis assumes it away unless every value and local gradient is finite)."""
     try:
         first = evaluate(source, at=at)
     except Exception:
@@ -267,6 +267,13 @@ def test_backward_passes_from_the_engines_edges_are_right_and_one_flipped_sign_i
     program = "input " + ", ".join(f"{n} = {v!r}" for n, v in at.items()) + "\n" + body
     result = evaluate(program)
     assume(all(all(math.isfinite(l) for l in loc) for loc in result.local if loc))
+    return result
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=programs(), at=points(), data=st.data())
+def test_backward_passes_from_the_engines_edges_are_right_and_one_flipped_sign_is_named(source, at, data):
+    result = _staged_result(source, at)
     lines = backward_from_edges(result)
     assume(lines)
     report = grade(result, write(lines))
@@ -292,16 +299,7 @@ def test_backward_passes_from_the_engines_edges_are_right_and_one_flipped_sign_i
 @example(source="-(-(2 * (x + x)))", at={"x": 1.0, "y": 0.0, "z": 0.0}, drop_it=True, pick=3)
 @example(source="a = relu(1)^2\n-(2 / a)", at={"x": 0.0, "y": 0.0, "z": 0.0}, drop_it=True, pick=0)
 def test_a_dropped_upstream_or_an_overwrite_in_a_correct_pass_is_named(source, at, drop_it, pick):
-    try:
-        first = evaluate(source, at=at)
-    except Exception:
-        assume(False)
-    assume(all(math.isfinite(v) for v in first.values))
-    body = staged(source)
-    assume(body.strip())
-    program = "input " + ", ".join(f"{n} = {v!r}" for n, v in at.items()) + "\n" + body
-    result = evaluate(program)
-    assume(all(all(math.isfinite(l) for l in loc) for loc in result.local if loc))
+    result = _staged_result(source, at)
     lines = backward_from_edges(result)
     assume(lines)
     g = result.graph
@@ -512,16 +510,7 @@ def test_a_gate_table_mistake_in_a_correct_pass_is_named(source, at, data):
     from backprop_cli.core import library
     from backprop_cli.core.expr import compile_expr, lift
 
-    try:
-        first = evaluate(source, at=at)
-    except Exception:
-        assume(False)
-    assume(all(math.isfinite(v) for v in first.values))
-    body = staged(source)
-    assume(body.strip())
-    program = "input " + ", ".join(f"{n} = {v!r}" for n, v in at.items()) + "\n" + body
-    result = evaluate(program)
-    assume(all(all(math.isfinite(l) for l in loc) for loc in result.local if loc))
+    result = _staged_result(source, at)
     lines = backward_from_edges(result)
     g = result.graph
     candidates = []

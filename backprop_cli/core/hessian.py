@@ -42,6 +42,20 @@ class Product:
                 for name, i in g.inputs.items()}
 
 
+def edge_dgrad(up, dup, local, row, moving: list, args, tangent: list, blocks: bool, masked_times):
+    """The tangent of one edge's contribution upstream × local: dupstream × local (masked where the
+    gate blocks) plus upstream × the sum, over the inputs m that move, of d²out/d(this)d(m) × m's
+    tangent (``row``, None: no input moves); None where nothing moves.  Numbers or arrays alike."""
+    total = None if dup is None else masked_times(dup, local) if blocks else dup * local
+    if row is not None:
+        for m in moving:
+            h = row[m]
+            if h is not None:
+                part = up * (h * tangent[args[m]])
+                total = part if total is None else total + part
+    return total
+
+
 def product(result: Result, direction: dict) -> Product:
     """H·v for ``direction`` (input name -> component) on a scalar result."""
     tangents = tangent_pass(result, direction)
@@ -64,14 +78,8 @@ def product(result: Result, direction: dict) -> Product:
         second = second_local(g.op[i], len(args))(values[i], *xs) if moving else None
         blocks = g.op[i] in BLOCKING
         for k, j in enumerate(args):
-            total = None if dup is None else times(dup, loc[k]) if blocks else dup * loc[k]
-            if second is not None:
-                row = second[k]
-                for m in moving:
-                    h = row[m]
-                    if h is not None:
-                        part = up * (h * t[args[m]])
-                        total = part if total is None else total + part
+            total = edge_dgrad(up, dup, loc[k], None if second is None else second[k], moving, args, t, blocks,
+                               times)
             if total is not None:
                 dgrads[j] = total if dgrads[j] is None else dgrads[j] + total
     return Product(tangents, dgrads)

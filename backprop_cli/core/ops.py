@@ -308,12 +308,14 @@ def _is_set(op, attr) -> bool:
         return False
 
 
-def _scalar_call(name):
+def scalar_call(name):
+    """The scalar function a compiled expression calls for ``name``: a gate's forward, else the library's."""
     op = GATES.get(name)
     return op.forward if op is not None else library.LIBRARY[name].scalar
 
 
-def _numpy_call(name):
+def numpy_call(name):
+    """The numpy function a compiled expression calls for ``name``."""
     op = GATES.get(name)
     return op.np_forward if op is not None else library.LIBRARY[name].numpy
 
@@ -324,7 +326,7 @@ def _derive(op: Gate, attr: str):
     if attr == "np_vjp":
         return _derive_vjp(op)
     scalar = not attr.startswith("np_")
-    calls = _scalar_call if scalar else _numpy_call
+    calls = scalar_call if scalar else numpy_call
     libs = (lambda n: library.LIBRARY[n].scalar) if scalar else (lambda n: library.LIBRARY[n].numpy)
     pick = None if scalar else numpy_pick
     defaults, n = op.defaults, len(op.params)
@@ -362,7 +364,7 @@ def _derive_vjp(op: Gate, exprs=None):
     if exprs is None:
         return None
     libs = lambda n: library.LIBRARY[n].numpy  # noqa: E731
-    evs = [None if e is None else compile_expr(lift(e), _numpy_call, libs, op.name, numpy_pick, numpy_pick)
+    evs = [None if e is None else compile_expr(lift(e), numpy_call, libs, op.name, numpy_pick, numpy_pick)
            for e in exprs]
 
     def vjp(out, g, *xs, want=None):
@@ -382,9 +384,9 @@ def mistaken_vjp(op: Gate, m: int):
     libs = lambda n: library.LIBRARY[n].numpy  # noqa: E731
     wrong = op.mistakes[m][2]
     if op.arity[1] is None:
-        ev = compile_expr(lift(wrong[0]), _numpy_call, libs, op.name, numpy_pick, numpy_pick)
+        ev = compile_expr(lift(wrong[0]), numpy_call, libs, op.name, numpy_pick, numpy_pick)
         return lambda out, *xs: tuple(ev(out, xs, k) for k in range(len(xs)))
-    evs = [compile_expr(lift(w if w is not None else r), _numpy_call, libs, op.name, numpy_pick, numpy_pick)
+    evs = [compile_expr(lift(w if w is not None else r), numpy_call, libs, op.name, numpy_pick, numpy_pick)
            for w, r in zip(wrong, op.local_exprs)]
     n, defaults = len(op.params), op.defaults
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from .expr import E, arg, compile_expr, eq, lift, numpy_pick
 from . import library
-from .ops import GATES
+from .ops import GATES, numpy_call, scalar_call
 
 _CACHE: dict = {}
 
@@ -161,22 +161,12 @@ def second_exprs(gate: str, n: int) -> tuple:
     return table
 
 
-def _scalar_call(name):
-    op = GATES.get(name)
-    return op.forward if op is not None else library.LIBRARY[name].scalar
-
-
-def _numpy_call(name):
-    op = GATES.get(name)
-    return op.np_forward if op is not None else library.LIBRARY[name].numpy
-
-
 def _compile(e, numpy: bool):
     if e is None:
         return None
     if numpy:
-        return compile_expr(e, _numpy_call, lambda n: library.LIBRARY[n].numpy, "", numpy_pick, numpy_pick)
-    return compile_expr(e, _scalar_call, lambda n: library.LIBRARY[n].scalar, "", None, None)
+        return compile_expr(e, numpy_call, lambda n: library.LIBRARY[n].numpy, "", numpy_pick, numpy_pick)
+    return compile_expr(e, scalar_call, lambda n: library.LIBRARY[n].scalar, "", None, None)
 
 
 def second_local(gate: str, n: int, numpy: bool = False):

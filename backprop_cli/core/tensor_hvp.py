@@ -19,6 +19,7 @@ import numpy as np
 from ..base.errors import InputError
 from .array_tangents import forward_tangent, supported, vjp_tangents
 from .engine import Result
+from .hessian import edge_dgrad
 from .library import sum_to
 from .ops import BLOCKING, GATES, Column, np_times
 from .second import second_local
@@ -61,13 +62,8 @@ def tensor_hvp(result: Result, vector: dict) -> dict:
                 parts = []
                 blocks = op in BLOCKING
                 for k, j in enumerate(args):
-                    total = None if dup is None else np_times(dup, loc[k]) if blocks else dup * loc[k]
-                    if second is not None:
-                        for m in moving:
-                            h = second[k][m]
-                            if h is not None:
-                                part = up * (h * tangent[args[m]])
-                                total = part if total is None else total + part
+                    total = edge_dgrad(up, dup, loc[k], None if second is None else second[k], moving, args,
+                                       tangent, blocks, np_times)
                     parts.append(None if total is None else sum_to(total, np.shape(values[j])))
             for j, p in zip(args, parts):
                 if p is not None:

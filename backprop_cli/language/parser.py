@@ -78,7 +78,7 @@ class _Continuation:
 
 class _Builder:
     """Callbacks, one per grammar rule, called with the rule's children as Lark would (tokens are the
-    scanner's match objects, or ``_Token`` in their likeness; ``_FromLark`` converts Lark's).
+    scanner's match objects, small_scanner's ``Match`` or the expression's; ``_FromLark`` converts Lark's).
     Expressions return (node id, start, end)."""
 
     def reset(self, source: str, origin: str, bound: Iterable[str]) -> None:
@@ -427,23 +427,26 @@ def fold_constant(g: Graph, first: int, node: int) -> Optional[float]:
 
 
 class _FromLark:
-    """The builder's callbacks for Lark: its tokens become the parser's ``_Token`` tuples first."""
+    """The builder's callbacks for Lark: its tokens become small_scanner's ``Match`` objects first."""
 
     def __init__(self, builder: _Builder) -> None:
         from lark import Token
 
+        from .small_scanner import Match
+
         self._builder = builder
         self._lark_token = Token
+        self._match = Match
 
     def __getattr__(self, method: str):
         fn = getattr(self._builder, method)  # AttributeError for a rule with no callback, as Lark expects
         if method.startswith("_") or not callable(fn):
             raise AttributeError(method)
 
-        lark_token = self._lark_token
+        lark_token, match = self._lark_token, self._match
 
         def callback(children):
-            return fn([_Token(str(c), c.start_pos, c.end_pos) if isinstance(c, lark_token) else c
+            return fn([match(c.type, str(c), c.start_pos, c.end_pos) if isinstance(c, lark_token) else c
                        for c in children])
 
         return callback
@@ -477,34 +480,6 @@ def _parser():
 
 
 # ---- the fast path: Lark's LALR tables and one regular expression for its terminals, driven by a loop of our own
-
-class _Token:
-    """A Lark token dressed as a match of the scanner: the builder reads tokens as ``tok[0]`` (the
-    text), ``tok.start()``, ``tok.end()`` and ``tok.span()``, and the fast loop hands it the scanner's
-    match objects themselves, so that it makes no object of its own per token."""
-
-    __slots__ = ("_text", "_start", "_end")
-
-    def __init__(self, text: str, start: int, end: int) -> None:
-        self._text, self._start, self._end = text, start, end
-
-    def __getitem__(self, group: int) -> str:
-        if group != 0:
-            raise IndexError(group)
-        return self._text
-
-    def start(self) -> int:
-        return self._start
-
-    def end(self) -> int:
-        return self._end
-
-    def span(self) -> tuple:
-        return (self._start, self._end)
-
-    def __repr__(self) -> str:
-        return f"Token({self._text!r}, {self._start}, {self._end})"
-
 
 class _Unparsable(Exception):
     """The fast driver met input it cannot parse; Lark parses it again to word the error."""

@@ -20,11 +20,10 @@ import math
 from typing import Callable, Mapping, Optional
 
 from ..base.errors import MathError
-from ..base.numbers import exact
-from ..core.engine import forward, input_values, run
+from ..core.engine import forward, input_values
 from ..core.graph import Graph
 from ..core.hessian import hessian
-from .optimize import Step, _where
+from .optimize import Step, _where, keep_step, scalar_result, tensor_result
 
 #: Armijo's sufficient-decrease constant, and the most halvings of the step in a line search
 ARMIJO = 1e-4
@@ -41,24 +40,10 @@ def newton(graph: Graph, start: Mapping[str, float], wrt: list, steps: int, allo
     if graph.tensor or any(type(v) is not float for v in start.values()):
         return _newton_tensor(graph, start, wrt, steps, allow_nonfinite, on_step, keep_all, kinds, seed)
     point = input_values(graph, start)
-    out = graph.output_name
     history: list = []
     for k in range(steps + 1):
-        try:
-            result = run(graph, point, allow_nonfinite=allow_nonfinite)
-        except MathError as e:
-            raise MathError(f"step {k}: the value is not finite at {_where(point, wrt)}:\n{e.message}",
-                            "Start from another point (--at).") from None
-        if not math.isfinite(result.value):
-            raise MathError(f"step {k}: {out} = {exact(result.value)} at {_where(point, wrt)}",
-                            "Start from another point (--at).")
-        step = Step(k, result.value, dict(point), result.gradients)
-        if keep_all or not history:
-            history.append(step)
-        else:
-            history[0] = step
-        if on_step is not None:
-            on_step(step)
+        result = scalar_result(graph, point, wrt, k, allow_nonfinite, "Start from another point (--at).")
+        step = keep_step(history, Step(k, result.value, dict(point), result.gradients), keep_all, on_step)
         if k == steps:
             break
         g = np.array([step.gradients[name] for name in wrt])
@@ -125,32 +110,14 @@ def _newton_tensor(graph, start, wrt, steps, allow_nonfinite, on_step, keep_all,
     gradient step, later ones end the solve with the direction so far (Steihaug's rule)."""
     import numpy as np
 
-    from ..base.errors import InputError
     from ..core.tensor_hvp import tensor_hvp
-    from ..core.vectorized import run_tensor, tensor_inputs
+    from ..core.vectorized import tensor_inputs
 
     point = tensor_inputs(graph, start, seed)
     history: list = []
-    out = graph.output_name
     for k in range(steps + 1):
-        try:
-            result = run_tensor(graph, point, seed, allow_nonfinite)
-        except MathError as e:
-            raise MathError(f"step {k}: the value is not finite:\n{e.message}",
-                            "Start from another point (--at).") from None
-        if np.ndim(result.value):
-            raise InputError(f"optimize minimises a number, and {out} has shape {np.shape(result.value)}",
-                             "Minimise a scalar loss, e.g. its sum(...), mean(...) or a cross_entropy(...).")
-        value = float(result.value)
-        if not math.isfinite(value):
-            raise MathError(f"step {k}: {out} = {exact(value)}", "Start from another point (--at).")
-        step = Step(k, value, dict(point), result.gradients)
-        if keep_all or not history:
-            history.append(step)
-        else:
-            history[0] = step
-        if on_step is not None:
-            on_step(step)
+        result, value = tensor_result(graph, point, seed, k, allow_nonfinite, "Start from another point (--at).")
+        step = keep_step(history, Step(k, value, dict(point), result.gradients), keep_all, on_step)
         if k == steps:
             break
         g = {name: np.asarray(step.gradients[name], dtype=np.float64) for name in wrt}

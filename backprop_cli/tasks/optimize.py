@@ -54,21 +54,8 @@ def descend(graph: Graph, start: Mapping[str, float], wrt: list, lr: float, step
     history: list = []
     out = graph.output_name
     for k in range(steps + 1):
-        try:
-            result = run(graph, point, allow_nonfinite=allow_nonfinite, record=False)
-        except MathError as e:
-            raise MathError(f"step {k}: the value is not finite at {_where(point, wrt)}:\n{e.message}",
-                            _advice(k, lr)) from None
-        if not math.isfinite(result.value):
-            raise MathError(f"step {k}: {out} = {exact(result.value)} at {_where(point, wrt)}",
-                            _advice(k, lr))
-        step = Step(k, result.value, dict(point), result.gradients)
-        if keep_all or not history:
-            history.append(step)
-        else:
-            history[0] = step
-        if on_step is not None:
-            on_step(step)
+        result = scalar_result(graph, point, wrt, k, allow_nonfinite, _advice(k, lr), record=False)
+        step = keep_step(history, Step(k, result.value, dict(point), result.gradients), keep_all, on_step)
         if k == steps:
             break
         for name in wrt:
@@ -90,29 +77,14 @@ def _descend_tensor(graph, start, wrt, lr, steps, allow_nonfinite, on_step, seed
     """The same descent over arrays: every input in ``wrt`` moves by -lr times its gradient (same shape)."""
     import numpy as np
 
-    from ..core.vectorized import run_tensor, tensor_inputs
+    from ..core.vectorized import tensor_inputs
 
     point = tensor_inputs(graph, start, seed)
     history: list = []
     out = graph.output_name
     for k in range(steps + 1):
-        try:
-            result = run_tensor(graph, point, seed, allow_nonfinite, wrt=wrt)
-        except MathError as e:
-            raise MathError(f"step {k}: the value is not finite:\n{e.message}", _advice(k, lr)) from None
-        if np.ndim(result.value):
-            raise InputError(f"optimize minimises a number, and {out} has shape {np.shape(result.value)}",
-                             "Minimise a scalar loss, e.g. its sum(...), mean(...) or a cross_entropy(...).")
-        value = float(result.value)
-        if not math.isfinite(value):
-            raise MathError(f"step {k}: {out} = {exact(value)}", _advice(k, lr))
-        step = Step(k, value, dict(point), result.gradients)
-        if keep_all or not history:
-            history.append(step)
-        else:
-            history[0] = step
-        if on_step is not None:
-            on_step(step)
+        result, value = tensor_result(graph, point, seed, k, allow_nonfinite, _advice(k, lr), wrt=wrt)
+        step = keep_step(history, Step(k, value, dict(point), result.gradients), keep_all, on_step)
         if k == steps:
             break
         for name in wrt:
@@ -121,6 +93,53 @@ def _descend_tensor(graph, start, wrt, lr, steps, allow_nonfinite, on_step, seed
                                 "gradient descent cannot move on from here", _advice(k, lr))
         point.update({name: point[name] - lr * step.gradients[name] for name in wrt})
     return history
+
+
+def keep_step(history: list, step: Step, keep_all: bool, on_step: Optional[Callable[[Step], None]]) -> Step:
+    """Record a visited point: every one with ``keep_all``, else only the last (memory then does not
+    grow with the steps); ``on_step`` sees each."""
+    if keep_all or not history:
+        history.append(step)
+    else:
+        history[0] = step
+    if on_step is not None:
+        on_step(step)
+    return step
+
+
+def scalar_result(graph: Graph, point: dict, wrt: list, k: int, allow_nonfinite: bool, advice: str,
+                  record: bool = True):
+    """The engine's Result at step ``k``'s point; MathError (with ``advice``) where the value is not finite."""
+    try:
+        result = run(graph, point, allow_nonfinite=allow_nonfinite, record=record)
+    except MathError as e:
+        raise MathError(f"step {k}: the value is not finite at {_where(point, wrt)}:\n{e.message}",
+                        advice) from None
+    if not math.isfinite(result.value):
+        raise MathError(f"step {k}: {graph.output_name} = {exact(result.value)} at {_where(point, wrt)}",
+                        advice)
+    return result
+
+
+def tensor_result(graph: Graph, point: dict, seed, k: int, allow_nonfinite: bool, advice: str, wrt=None) -> tuple:
+    """(Result, its value as a float) of a tensor program at step ``k``'s point: InputError unless the
+    output is one number, MathError (with ``advice``) where it is not finite."""
+    import numpy as np
+
+    from ..core.vectorized import run_tensor
+
+    out = graph.output_name
+    try:
+        result = run_tensor(graph, point, seed, allow_nonfinite, wrt=wrt)
+    except MathError as e:
+        raise MathError(f"step {k}: the value is not finite:\n{e.message}", advice) from None
+    if np.ndim(result.value):
+        raise InputError(f"optimize minimises a number, and {out} has shape {np.shape(result.value)}",
+                         "Minimise a scalar loss, e.g. its sum(...), mean(...) or a cross_entropy(...).")
+    value = float(result.value)
+    if not math.isfinite(value):
+        raise MathError(f"step {k}: {out} = {exact(value)}", advice)
+    return result, value
 
 
 def _where(point: Mapping[str, float], wrt: list) -> str:

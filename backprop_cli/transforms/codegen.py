@@ -27,6 +27,28 @@ _COMMENT_STEP = object()  # marks a comment line among the backward pass's steps
 _LOCAL_STEP = object()  # marks a local gradient named before the masked product that uses it twice
 
 
+def name_values(g: Graph, live: list, namer: Namer) -> tuple:
+    """(params, var): the parameters' names and a variable name for every live node that is not a
+    constant.  The names a user chose come first: inputs, then named nodes; then the output; then
+    the rest, t1, t2, ..."""
+    var: dict = {}
+    params = [namer.claim(n) for n in g.inputs]
+    for node, param in zip(g.inputs.values(), params):
+        var[node] = param
+    for i in range(g.output + 1):
+        if live[i] and g.name[i] is not None and g.op[i] != "input":
+            var[i] = namer.claim(g.name[i])
+    out = g.output
+    if out not in var and g.op[out] != "const" and is_identifier(g.output_name):
+        var[out] = namer.claim(g.output_name)
+    k = 0
+    for i in range(out + 1):
+        if live[i] and i not in var and g.op[i] not in ("const", "input"):
+            k += 1
+            var[i] = namer.claim(f"t{k}")
+    return params, var
+
+
 def depends_on_inputs(graph: Graph) -> list:
     """needs[i]: node i depends on some input, so it has a gradient worth computing."""
     needs = [False] * len(graph)
@@ -68,22 +90,8 @@ class _Generator:
     def _name_nodes(self) -> None:
         g, live = self.g, self.live
         namer = self.namer = Namer(RESERVED[self.lang])
-        self.var: dict = {}
-        # The names a user chose come first: inputs, then named nodes; then the output; then the rest.
-        self.params = [namer.claim(n) for n in g.inputs]
-        for node, param in zip(g.inputs.values(), self.params):
-            self.var[node] = param
-        for i in range(g.output + 1):
-            if live[i] and g.name[i] is not None and g.op[i] != "input":
-                self.var[i] = namer.claim(g.name[i])
+        self.params, self.var = name_values(g, live, namer)
         out = g.output
-        if out not in self.var and g.op[out] != "const" and is_identifier(g.output_name):
-            self.var[out] = namer.claim(g.output_name)
-        k = 0
-        for i in range(out + 1):
-            if live[i] and i not in self.var and g.op[i] not in ("const", "input"):
-                k += 1
-                self.var[i] = namer.claim(f"t{k}")
         self.grad_var: dict = {}
         for node in g.inputs.values():
             self.grad_var[node] = namer.claim("d" + self.var[node])

@@ -20,8 +20,8 @@ from ..core.expr import build
 from ..core.graph import Graph
 from ..core.ops import GATES
 from ..core.second import second_exprs
-from .codegen import check_function_name, depends_on_inputs
-from .expressions import Dag, Namer, Spell, is_identifier
+from .codegen import check_function_name, depends_on_inputs, name_values
+from .expressions import Dag, Namer, Spell
 from .reserved import RESERVED
 
 
@@ -37,23 +37,8 @@ class _HvpWriter:
         self.dag = Dag()
         self.live = graph.live()
         self.needs = depends_on_inputs(graph)
-        g = graph
         namer = Namer(RESERVED["numpy"])
-        self.var: dict = {}
-        self.params = [namer.claim(n) for n in g.inputs]
-        for node, param in zip(g.inputs.values(), self.params):
-            self.var[node] = param
-        for i in range(g.output + 1):
-            if self.live[i] and g.name[i] is not None and g.op[i] != "input":
-                self.var[i] = namer.claim(g.name[i])
-        out = g.output
-        if out not in self.var and g.op[out] != "const" and is_identifier(g.output_name):
-            self.var[out] = namer.claim(g.output_name)
-        k = 0
-        for i in range(out + 1):
-            if self.live[i] and i not in self.var and g.op[i] not in ("const", "input"):
-                k += 1
-                self.var[i] = namer.claim(f"t{k}")
+        self.params, self.var = name_values(graph, self.live, namer)
         self.tangent = {i: namer.claim(self.var[i] + "_dot") for i in self.var if self.needs[i]}
         self.grad = {i: namer.claim("d" + self.var[i]) for i in self.var if self.needs[i]}
         self.grad_dot = {i: namer.claim("d" + self.var[i] + "_dot") for i in self.var if self.needs[i]}
@@ -118,7 +103,6 @@ class _HvpWriter:
             for k, j in enumerate(args):
                 if not self.needs[j]:
                     continue
-                local = dag.local(g.op[i], k, self.leaf(i), operands[:len(args)])
                 # a blocking gate's zero local gradient passes 0 on, even for inf or nan (masked_mul)
                 c = dag.contribution(g.op[i], k, self.leaf(i), operands[:len(args)], up)
                 local_dot = self._sum([dag.mul(build(second[k][m], dag, self.leaf(i), operands, None, g.op[i]),

@@ -58,22 +58,29 @@ def _shown(report: CheckReport) -> tuple:
     return [c for c in checks if id(c) in keep], len(checks) - len(keep)
 
 
+def _check_head(f: str, value: str, at: list, inputs: int) -> list:
+    """The report's first line, "gradient check of f = value at x = 1, ...": ``at`` the first eight
+    inputs' items, each never broken across lines, and a count of all ``inputs`` when there are more."""
+    from .styled import BREAK
+
+    if inputs > 8:
+        at = at + [f"... ({inputs:,} inputs)"]
+    head = [("gradient check of", None), BREAK, (f" {f} = {value}", None)]
+    for k, item in enumerate(at):
+        head += [BREAK, (f" {'at ' if k == 0 else ''}{item}{',' if k + 1 < len(at) else ''}", None)]
+    return head
+
+
 def lines(report: CheckReport, digits: int, width: int) -> list:
     """The check for people, as lines of (text, style) pieces no wider than ``width``: the numbers
     whole (a table too wide is split into groups of columns), the notes wrapped."""
     from .console import GRAD_STYLE
-    from .styled import BREAK, columns, prose
+    from .styled import columns, prose
 
     r = report.result
     f = r.output_name
-    # "name = value" never broken across lines
     at = [f"{name} = {show(v, digits)}" for name, v in list(r.at.items())[:8]]
-    if len(r.at) > 8:
-        at.append(f"... ({len(r.at):,} inputs)")
-    head = [("gradient check of", None), BREAK, (f" {f} = {show(r.value, digits)}", None)]
-    for k, item in enumerate(at):
-        head += [BREAK, (f" {'at ' if k == 0 else ''}{item}{',' if k + 1 < len(at) else ''}", None)]
-    out = [head, []]
+    out = [_check_head(f, show(r.value, digits), at, len(r.at)), []]
     along = report.method != "each input"
     shown, left_out = _shown(report)
     headers = ["direction" if along else "input", "value", "step h", "backprop", "numeric", "± numeric", "rel. error", "result"]
@@ -255,19 +262,14 @@ def tensor_check_lines(result, report: list, digits: int, width: int, tolerance:
     import numpy as np
 
     from ..core.ops import shape_text
-    from .styled import BREAK, prose
+    from .styled import prose
 
     f = result.output_name
     value = result.value
     shown = show(float(value), digits) if np.ndim(value) == 0 else shape_text(np.shape(value))
     at = [f"{name} {shape_text(np.shape(v))}" if np.ndim(v) else f"{name} = {show(float(v), digits)}"
           for name, v in list(result.at.items())[:8]]
-    if len(result.at) > 8:
-        at.append(f"... ({len(result.at):,} inputs)")
-    head = [("gradient check of", None), BREAK, (f" {f} = {shown}", None)]
-    for k, item in enumerate(at):
-        head += [BREAK, (f" {'at ' if k == 0 else ''}{item}{',' if k + 1 < len(at) else ''}", None)]
-    out = [head, []]
+    out = [_check_head(f, shown, at, len(result.at)), []]
     out += tensor_lines(report, digits, width, tolerance)
     out.append([])
     out.append(prose("each row is an input's worst probe: every element of an input of at most 64 elements, "

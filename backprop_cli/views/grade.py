@@ -135,6 +135,13 @@ def backward_lines(report, digits: int) -> list:
             lines.append((f"       {MISTAKES[gl.diagnosis]}: {gl.explanation}", "yellow"))
         elif gl.explanation:
             lines.append((f"       {gl.explanation}", "yellow"))
+    return lines + _backward_summary(report)
+
+
+def _backward_summary(report) -> list:
+    """The closing lines of a graded backward pass, scalar or tensor: its findings, then how many
+    lines are right."""
+    lines = []
     if report.findings:
         lines.append(("", None))
         for f in report.findings:
@@ -308,22 +315,7 @@ def tensor_backward_lines(report, digits: int) -> list:
         explanation = _with_rule(result, gl.diagnosis, _node_of(result, st.target), gl.explanation)
         for k, part in enumerate(explanation.split("\n") if explanation else []):
             lines.append((f"       {words + ': ' if words and k == 0 else ''}{part}", "yellow"))
-    if report.findings:
-        lines.append(("", None))
-        for f in report.findings:
-            lines.append((f"{'✗' if f.failure else '·'} {f.text}", WRONG_STYLE if f.failure else None))
-    graded = report.graded
-    right = sum(gl.right for gl in graded)
-    failures = [f for f in report.findings if f.failure]
-    lines.append(("", None))
-    if report.passed:
-        lines.append((f"all {len(graded)} lines right", "bold"))
-    else:
-        text = f"{right} of {len(graded)} lines right"
-        if failures:
-            text += f"; {len(failures)} gradient{'s' if len(failures) > 1 else ''} incomplete"
-        lines.append((text, WRONG_STYLE))
-    return lines
+    return lines + _backward_summary(report)
 
 
 def tensor_backward_document(report) -> dict:

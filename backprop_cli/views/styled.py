@@ -122,22 +122,7 @@ _OPEN = {style: f"\x1b[{code}m" for style, code in _SGR.items()}
 
 def ansi(line: list) -> str:
     """The line with each run of one style wrapped in its SGR code (as Rich writes it)."""
-    out = []
-    code = None
-    for text, style in line:
-        if not text:
-            continue
-        new = _OPEN.get(style) if style else None
-        if new != code:
-            if code:
-                out.append("\x1b[0m")
-            if new:
-                out.append(new)
-            code = new
-        out.append(text)
-    if code:
-        out.append("\x1b[0m")
-    return "".join(out)
+    return _ansi_sized(line)[0]
 
 
 def _ansi_sized(line: list) -> tuple:

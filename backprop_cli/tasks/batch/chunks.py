@@ -24,7 +24,7 @@ from ...base.errors import BackpropError, InputError, MathError
 from ...core.graph import Graph
 from ...base.numbers import exact
 from .cells import Cells
-from .read import Reader, shown
+from .read import Chunk, Reader, shown
 
 DEFAULT_CHUNK = 65536
 

@@ -193,6 +193,27 @@ class TextReader(Reader):
             lines.pop()
         return [s[:-1] if s.endswith("\r") else s for s in lines]
 
+    def _rows(self, block, first: int, used: list, parse) -> tuple:
+        """The block's non-blank lines read by ``parse(line)`` -> (numbers of the used columns, the
+        passed-through cells), or ValueError saying why the row is bad: (one float64 array per used
+        column, the good rows' line numbers, their cells, the bad rows as (line, why))."""
+        good_rows, good_lines, kept, bad = [], [], [], []
+        for k, line in enumerate(self._text_lines(block, first)):
+            number = first + k
+            if not line.strip():
+                continue
+            try:
+                row, cells = parse(line)
+            except ValueError as e:
+                bad.append((number, str(e)))
+                continue
+            good_rows.append(row)
+            good_lines.append(number)
+            kept.append(cells)
+        data = np.array(good_rows, dtype=np.float64).reshape(len(good_rows), len(used))
+        columns = {name: np.ascontiguousarray(data[:, k]) for k, name in enumerate(used)}
+        return columns, np.array(good_lines, dtype=np.int64), kept, bad
+
 
 def _number(text: str) -> float:
     """A cell as a double: ASCII decimal text only ('1_000' and '١٢' are not numbers here)."""
@@ -335,34 +356,25 @@ class CsvReader(TextReader):
 
     def _slow(self, block, first, used, used_cols, extra, extra_cols) -> Chunk:
         ncols = len(self.columns)
-        good_rows, good_lines, kept, bad = [], [], [], []
-        for k, line in enumerate(self._text_lines(block, first)):
-            number = first + k
-            if not line.strip():
-                continue
+
+        def parse(line):
             try:
                 fields = next(csv.reader([line]))
             except csv.Error as e:
-                bad.append((number, f"cannot be read as CSV ({e})"))
-                continue
+                raise ValueError(f"cannot be read as CSV ({e})") from None
             if len(fields) != ncols:
-                bad.append((number, f"has {len(fields)} field{'s' if len(fields) != 1 else ''}, "
-                                    f"the header has {ncols}"))
-                continue
+                raise ValueError(f"has {len(fields)} field{'s' if len(fields) != 1 else ''}, "
+                                 f"the header has {ncols}")
             row = []
             for c, name in zip(used_cols, used):
                 try:
                     row.append(_number(fields[c]))
                 except ValueError:
-                    bad.append((number, f"{name} (column {c + 1}) is {_describe(fields[c])}, "
-                                        "not a number"))
-                    break
-            else:
-                good_rows.append(row)
-                good_lines.append(number)
-                kept.append([fields[c] for c in extra_cols])
-        data = np.array(good_rows, dtype=np.float64).reshape(len(good_rows), len(used))
-        columns = {name: np.ascontiguousarray(data[:, k]) for k, name in enumerate(used)}
+                    raise ValueError(f"{name} (column {c + 1}) is {_describe(fields[c])}, "
+                                     "not a number") from None
+            return row, [fields[c] for c in extra_cols]
+
+        columns, lines, kept, bad = self._rows(block, first, used, parse)
         table = None
         if extra:
             values = {name: [r[k] for r in kept] for k, name in enumerate(extra)}
@@ -371,7 +383,7 @@ class CsvReader(TextReader):
                 table = pa.table({name: pa.array(v, pa.string()) for name, v in values.items()})
             else:
                 table = Cells(values)
-        return Chunk(columns, np.array(good_lines, dtype=np.int64), bad, extra=table)
+        return Chunk(columns, lines, bad, extra=table)
 
 
 _NONFINITE = {"inf": float("inf"), "-inf": float("-inf"), "nan": float("nan")}
@@ -403,26 +415,16 @@ class JsonlReader(TextReader):
         return reader
 
     def chunks(self, used, extra, size):
+        def parse(line):
+            row, record = _json_row(line, used)
+            return row, [record.get(name) for name in extra]
+
         for first, block, _ in self._blocks(size):
-            good_rows, good_lines, kept, bad = [], [], [], []
-            for k, line in enumerate(self._text_lines(block, first)):
-                number = first + k
-                if not line.strip():
-                    continue
-                try:
-                    row, record = _json_row(line, used)
-                except ValueError as e:
-                    bad.append((number, str(e)))
-                    continue
-                good_rows.append(row)
-                good_lines.append(number)
-                kept.append([record.get(name) for name in extra])
-            data = np.array(good_rows, dtype=np.float64).reshape(len(good_rows), len(used))
-            columns = {name: np.ascontiguousarray(data[:, k]) for k, name in enumerate(used)}
+            columns, lines, kept, bad = self._rows(block, first, used, parse)
             table = None
             if extra:
                 table = Cells({name: [r[k] for r in kept] for k, name in enumerate(extra)}, from_json=True)
-            yield Chunk(columns, np.array(good_lines, dtype=np.int64), bad, block.nbytes, table)
+            yield Chunk(columns, lines, bad, block.nbytes, table)
 
     def extra_schema(self, extra):
         return None  # decided by the values (the writer of a columnar file takes the first block's)

@@ -221,25 +221,21 @@ def split_program(source: str, origin: str = "") -> tuple:
     return source, None
 
 
-def read_backward(source: str, origin: str, gates: Gates) -> tuple:
-    """Parse and run the backward program with the forward values bound: (statements, values)."""
-    from ...core.engine import forward
-    from ...base.text import LineIndex
-    from ...language.parser import parse_statements
-    from ...language.values import first_array
-    from ...base.suggest import nearest
-
-    result = gates.result
+def forward_bound(result: Result) -> tuple:
+    """The forward pass's names (name -> node, the output's own name included) and every name a
+    backward pass may read: those names and their d<name>."""
     fwd = result.graph
     forward_names = dict(fwd.bindings)
     forward_names.setdefault(result.output_name, fwd.output)
-    bound = list(forward_names) + ["d" + n for n in forward_names]
-    written, source = source, short_targets(source)  # the same columns: lines are shown as written
-    g, raw = parse_statements(source, origin, bound)
-    array = first_array(g)
-    if array is not None and not getattr(result.value, "ndim", 0):
-        raise SourceError("an array in the backward pass of a scalar program: every gradient is one number",
-                          source, g.start[array], g.end[array], origin)
+    return forward_names, list(forward_names) + ["d" + n for n in forward_names]
+
+
+def bind_backward(g, raw: list, result: Result, forward_names: dict, source: str, origin: str, seed) -> dict:
+    """The values a parsed backward pass starts from: each forward name its forward value, each
+    d<name> ``seed(value, is_output)`` (the output's 1, else 0); an 'input' line or any other name
+    is refused."""
+    from ...base.suggest import nearest
+
     if any(st[0] == "input" for st in raw):
         raise InputError(f"{origin or 'the backward pass'}: an 'input' line in the backward pass",
                          "Declare inputs in the forward pass.")
@@ -248,7 +244,8 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
         if name in forward_names:
             at[name] = result.values[forward_names[name]]
         elif name.startswith("d") and name[1:] in forward_names:
-            at[name] = 1.0 if forward_names[name[1:]] == fwd.output else 0.0
+            base = forward_names[name[1:]]
+            at[name] = seed(result.values[base], base == result.graph.output)
         else:
             close = nearest(name, forward_names) or nearest(name, ["d" + n for n in forward_names])
             s = g.start[node]
@@ -256,6 +253,14 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
                               source, s, s + len(name), origin,
                               (f"Did you mean '{close}'? " if close else "") +
                               "The forward pass defines: " + ", ".join(forward_names) + ".")
+    return at
+
+
+def backward_statements(g, raw: list, source: str, origin: str, written: str | None = None) -> list:
+    """The parsed backward pass's lines as Statements, each shown as ``written`` (default: source)."""
+    from ...base.text import LineIndex
+
+    written = source if written is None else written
     statements = []
     lines = LineIndex(source)
     for st in raw:
@@ -269,6 +274,25 @@ def read_backward(source: str, origin: str, gates: Gates) -> tuple:
         after = text.split(op, 1)[1] if op in text else text
         text = " ".join(written[start:end].split())
         statements.append(Statement(lines.line_col(start)[0], start, text, name, op, node, rhs, _reads(after)))
+    return statements
+
+
+def read_backward(source: str, origin: str, gates: Gates) -> tuple:
+    """Parse and run the backward program with the forward values bound: (statements, values)."""
+    from ...core.engine import forward
+    from ...language.parser import parse_statements
+    from ...language.values import first_array
+
+    result = gates.result
+    forward_names, bound = forward_bound(result)
+    written, source = source, short_targets(source)  # the same columns: lines are shown as written
+    g, raw = parse_statements(source, origin, bound)
+    array = first_array(g)
+    if array is not None and not getattr(result.value, "ndim", 0):
+        raise SourceError("an array in the backward pass of a scalar program: every gradient is one number",
+                          source, g.start[array], g.end[array], origin)
+    at = bind_backward(g, raw, result, forward_names, source, origin, lambda value, output: 1.0 if output else 0.0)
+    statements = backward_statements(g, raw, source, origin, written)
     values = forward(g, at, allow_nonfinite=True)
     return statements, values, at
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...base.errors import InputError, SourceError
 from ...core.engine import Result
-from .backward_pass import BackwardReport, Finding, Graded, Statement, statement_end, _reads
+from .backward_pass import (BackwardReport, Finding, Graded, backward_statements, bind_backward, forward_bound,
+                            statement_end)
 from .tensor_work import _close, diagnose, paper_forward
 
 
@@ -74,45 +74,14 @@ class TensorGates:
 def read_backward(source: str, origin: str, gates: TensorGates) -> tuple:
     """Parse and run the backward program over arrays, the forward values bound: (statements,
     values, errors, initial)."""
-    from ...base.suggest import nearest
-    from ...base.text import LineIndex
     from ...language.parser import parse_statements
 
     result = gates.result
-    fwd = result.graph
-    forward_names = dict(fwd.bindings)
-    forward_names.setdefault(result.output_name, fwd.output)
-    bound = list(forward_names) + ["d" + n for n in forward_names]
+    forward_names, bound = forward_bound(result)
     g, raw = parse_statements(source, origin, bound)
-    if any(st[0] == "input" for st in raw):
-        raise InputError(f"{origin or 'the backward pass'}: an 'input' line in the backward pass",
-                         "Declare inputs in the forward pass.")
-    at = {}
-    for name, node in g.inputs.items():
-        if name in forward_names:
-            at[name] = result.values[forward_names[name]]
-        elif name.startswith("d") and name[1:] in forward_names:
-            shape = np.shape(result.values[forward_names[name[1:]]])
-            at[name] = np.ones(shape) if forward_names[name[1:]] == fwd.output else np.zeros(shape)
-        else:
-            close = nearest(name, forward_names) or nearest(name, ["d" + n for n in forward_names])
-            s = g.start[node]
-            raise SourceError(f"'{name}' is neither a value of the forward pass nor a gradient d<name>",
-                              source, s, s + len(name), origin,
-                              (f"Did you mean '{close}'? " if close else "") +
-                              "The forward pass defines: " + ", ".join(forward_names) + ".")
-    statements = []
-    lines = LineIndex(source)
-    for st in raw:
-        if st[0] != "=":
-            start = g.start[st[0]]
-            raise SourceError("a backward line assigns a gradient: write d<name> = ... or d<name> += ...",
-                              source, start, st[2], origin)
-        _, name, node, start, rhs, op = st
-        end = statement_end(source, start)
-        text = " ".join(source[start:end].split())
-        after = text.split(op, 1)[1] if op in text else text
-        statements.append(Statement(lines.line_col(start)[0], start, text, name, op, node, rhs, _reads(after)))
+    at = bind_backward(g, raw, result, forward_names, source, origin,
+                       lambda value, output: np.ones(np.shape(value)) if output else np.zeros(np.shape(value)))
+    statements = backward_statements(g, raw, source, origin)
     values, errors = paper_forward(g, at)
     return statements, values, errors, at, g
 
