@@ -36,8 +36,18 @@ SKIP_OPTIONS = {"help", "version", "step", "delay", "open", "view", "show", "wat
                 "interactive", "debug"}
 
 
-#: the console script's fast path for plain `backprop eval` (entry.py), fuzzed as a command of its own
-FAST = "eval-fast-path"
+#: the console script's fast path (entry.py) for a command, fuzzed as a command of its own: NAME-fast-path
+FAST_SUFFIX = "-fast-path"
+FAST = "eval" + FAST_SUFFIX
+
+
+def is_fast(name: str) -> bool:
+    return name.endswith(FAST_SUFFIX)
+
+
+def base_name(name: str) -> str:
+    """The command a fuzzed name runs (eval for eval-fast-path)."""
+    return name[:-len(FAST_SUFFIX)] if is_fast(name) else name
 
 
 class EntryCommand(click.Command):
@@ -59,7 +69,8 @@ def run_entry(args: list, input=None, catch_exceptions: bool = False):
 
 def load_commands(fast_path: bool = False) -> tuple:
     """({name: click.Command} for every command importable now, {name: why} for the rest).
-    With ``fast_path``, also FAST: the console script's own reading of plain `eval` arguments."""
+    With ``fast_path``, also NAME-fast-path for every command the console script reads itself
+    (entry.RUNS): its own reading of plain arguments."""
     from backprop_cli.cli.group import COMMANDS
 
     found, missing = {}, {}
@@ -68,12 +79,15 @@ def load_commands(fast_path: bool = False) -> tuple:
             found[name] = importlib.import_module(f"backprop_cli.cli.commands.{module}").command
         except ImportError as e:
             missing[name] = f"{type(e).__name__}: {e}"
-    if fast_path and "eval" in found:
+    if fast_path:
         try:
-            importlib.import_module("backprop_cli.cli.entry")
-            found[FAST] = found["eval"]  # it takes the same arguments
+            entry = importlib.import_module("backprop_cli.cli.entry")
         except ImportError as e:
             missing[FAST] = f"{type(e).__name__}: {e}"
+        else:
+            for name in entry.RUNS:
+                if name in found:
+                    found[name + FAST_SUFFIX] = found[name]  # it takes the same arguments
     return found, missing
 
 
@@ -160,6 +174,7 @@ def recipe(rng: random.Random, name: str, point: dict, tmpdir: str = ".") -> lis
     """What a command needs to get past its own checks (a required option, a choice among the
     inputs), most of the time sensible and sometimes not, so that programs reach its real work."""
     names = list(point) or ["x"]
+    name = base_name(name)
     if name == "diff" and rng.random() < 0.7:
         return ["--wrt", rng.choice(names)]
     if name == "plot":

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from backprop_cli.core.ops import GATES
 from conftest import command_params, run
-from fuzzgen import (FAST, FUNCTIONS, INPUTS, STEPS, TOKENS, at_argument, check_outcome, deliver,
+from fuzzgen import (base_name, is_fast, FUNCTIONS, INPUTS, STEPS, TOKENS, at_argument, check_outcome, deliver,
                      group_options, load_commands, random_bytes, random_options, recipe, run_entry)
 
 FOUND, MISSING = load_commands(fast_path=True)
@@ -42,7 +42,7 @@ def workdir(tmp_path_factory):
 
 
 def run_checked(name, argv, stdin=None):
-    result = run_entry(["eval", *argv], input=stdin) if name == FAST else run(name, *argv, input=stdin)
+    result = run_entry([base_name(name), *argv], input=stdin) if is_fast(name) else run(name, *argv, input=stdin)
     problem = check_outcome(result)
     assert problem is None, f"backprop {name} {argv!r} (stdin {stdin!r}): {problem}"
     return result
@@ -130,7 +130,7 @@ def test_valid_programs(name, program, seed, workdir):
     rng = random.Random(seed)
     tail, stdin = deliver(rng, FOUND[name], text, workdir)
     result = run_checked(name, [*at_argument(point, FOUND[name]), *recipe(rng, name, point, workdir), *tail], stdin)
-    if name in ("eval", FAST):
+    if base_name(name) == "eval":
         assert result.exit_code in (0, 1), result.stderr  # a valid program is never an input error
 
 
@@ -182,9 +182,9 @@ def test_group_options(name, program, seed, workdir):
     command = FOUND[name]
     before = group_options(rng)
     tail, stdin = deliver(rng, command, text, workdir)
-    argv = [*before, "eval" if name == FAST else name, *at_argument(point, FOUND[name]),
+    argv = [*before, base_name(name), *at_argument(point, FOUND[name]),
             *recipe(rng, name, point, workdir), *tail]
     # With --debug an internal error comes out as the exception itself: the test fails on it too.
-    result = run_entry(argv, input=stdin) if name == FAST else run(*argv, input=stdin)
+    result = run_entry(argv, input=stdin) if is_fast(name) else run(*argv, input=stdin)
     problem = check_outcome(result)
     assert problem is None, f"backprop {argv!r} (stdin {stdin!r}): {problem}"

@@ -29,6 +29,9 @@ RUNS_CODE = {"eval", "exec", "compile", "__import__", "breakpoint", "execfile", 
 ALLOWED = {
     # The command name is looked up in the COMMANDS table first; the module name comes from the table.
     ("backprop_cli/cli/group.py", "import_module"),
+    # The console script's fast path: the command name is looked up in entry.RUNS first; the module
+    # name comes from the table.
+    ("backprop_cli/cli/entry.py", "import_module"),
     # Lazy attributes of the package (PEP 562): the module name comes from the _WHERE table.
     ("backprop_cli/__init__.py", "import_module"),
 }

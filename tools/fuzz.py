@@ -159,12 +159,12 @@ def worker(job):
             start = time.perf_counter()
             try:
                 if exe:
-                    result, _ = run_exe(exe, "eval" if name == fuzzgen.FAST else name, argv, stdin, hang)
+                    result, _ = run_exe(exe, fuzzgen.base_name(name), argv, stdin, hang)
                     if result is None:  # argv with a NUL byte or a lone surrogate: no process can get it
                         stats["skipped"] += 1
                         continue
-                elif name == fuzzgen.FAST:
-                    result = fuzzgen.run_entry(["eval", *argv], input=stdin, catch_exceptions=True)
+                elif fuzzgen.is_fast(name):
+                    result = fuzzgen.run_entry([fuzzgen.base_name(name), *argv], input=stdin, catch_exceptions=True)
                 else:
                     result = runner.invoke(main, [name, *argv], input=stdin, catch_exceptions=True)
                 problem = fuzzgen.check_outcome(result)
@@ -176,7 +176,7 @@ def worker(job):
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             elapsed = time.perf_counter() - start
-            if kind == "valid" and name in ("eval", fuzzgen.FAST) and not optioned and code == 2 and problem is None:
+            if kind == "valid" and fuzzgen.base_name(name) == "eval" and not optioned and code == 2 and problem is None:
                 problem = "a valid program was refused as bad input"
             stats["runs"] += 1
             stats["exits"][str(code)] += 1
@@ -255,10 +255,10 @@ def main():
     failures = sum(f["count"] for f in total["failures"].values())
     where = f"the command {args.exe}, a process per input" if args.exe else "in-process"
     print(f"inputs        {total['runs']:,} in {elapsed:.0f} s on {args.jobs} workers, {where} (seed {args.seed!r})")
-    print("commands      inputs   exit 0   exit 1   exit 2")
+    print(f"{'commands':<20} inputs   exit 0   exit 1   exit 2")
     for name, count in sorted(total["by_command"].items()):
         e = total["command_exits"]
-        print(f"  {name:14} {count:>7,} {e[name + ' 0']:>8,} {e[name + ' 1']:>8,} {e[name + ' 2']:>8,}")
+        print(f"  {name:18} {count:>6,} {e[name + ' 0']:>8,} {e[name + ' 1']:>8,} {e[name + ' 2']:>8,}")
     print("kinds         " + ", ".join(f"{k} {v:,}" for k, v in total["kinds"].most_common()))
     print("exit codes    " + ", ".join(f"{k}: {v:,}" for k, v in sorted(total["exits"].items())))
     print(f"slowest input {total['slowest']:.2f} s; slower than {args.slow:g} s: {len(total['slow'])}")

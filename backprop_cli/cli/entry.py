@@ -1,9 +1,9 @@
-"""The `backprop` console script: a fast path for the everyday `backprop eval`, else the click group.
+"""The `backprop` console script: a fast path for the everyday commands, else the click group.
 
 click costs more to import than the rest of an `eval` put together.  When the arguments are plain
-(`eval`, one EXPR or -f FILE, and only the options that options.EVAL lists, each with its value as
-the next argument), this module reads them itself and calls the same function the click command calls
-(``commands/eval_run.run``), reporting failures through the same ``output.report``.  Anything else,
+(a command of options.FAST, one EXPR or -f FILE, and only the options that options.FAST lists for the
+command, each with its value as the next argument), this module reads them itself and calls the same
+function the click command calls (RUNS), reporting failures through the same ``output.report``.  Anything else,
 --help, a completion request, standard input, an unknown or unusual option, a bad value, goes to click
 unchanged, so messages and exit codes are click's own.  tests/test_entry.py runs both on many
 argument lists and compares what they print and return.
@@ -15,20 +15,39 @@ import os
 import sys
 
 
-def _by_flag() -> dict:
-    from .options import EVAL
+#: command -> (module under cli/commands, function): what the click command calls once click has read
+#: the options, and what the fast path calls with the options it read (options.FAST lists them)
+RUNS = {
+    "eval": ("eval_run", "show"),
+    "gates": ("gates_run", "run"),
+    "codegen": ("codegen_run", "run"),
+    "diff": ("diff_run", "run"),
+    "graph": ("graph_run", "run"),
+    "trace": ("trace_run", "run"),
+    "check": ("check_run", "run"),
+    "quiz": ("quiz_run", "run"),
+    "plot": ("plot_run", "run"),
+    "batch": ("batch_run", "run"),
+    "optimize": ("optimize_run", "run"),
+}
 
-    return {flag: option for option in EVAL for flag in option.flags}
+#: the parameters that make the command's ``program`` (common.ProgramArgs), in its order
+_PROGRAM = ("expr", "file", "at", "output", "allow_nonfinite")
 
 
-def plain_eval(argv: list):
-    """The parameters of a plain `backprop eval ...` argument list, or None if click should read it."""
-    if not argv or argv[0] != "eval":
+def plain(argv: list):
+    """The parameters of a plain `backprop COMMAND ...` argument list (the command's name under
+    "command"), or None if click should read it."""
+    if not argv or argv[0] not in RUNS:
         return None
-    by_flag = _by_flag()
-    params = {"expr": None}
+    from .options import FAST
+
+    read = FAST[argv[0]][0]
+    by_flag = {flag: option for option in read for flag in option.flags}
+    takes_program = any(option.dest == "file" for option in read)
+    params = {"expr": None} if takes_program else {}
     given = {}
-    for option in by_flag.values():
+    for option in read:
         params[option.dest] = option.initial()
     args = argv[1:]
     k = 0
@@ -48,7 +67,7 @@ def plain_eval(argv: list):
             else:
                 given[option] = value  # as click does, the last one counts
             k += 1
-        elif arg.startswith("-") or params["expr"] is not None:
+        elif arg.startswith("-") or not takes_program or params["expr"] is not None:
             return None  # an option click knows (--help), an expression like -x^2, '-', '--', extras
         else:
             params["expr"] = arg
@@ -58,23 +77,39 @@ def plain_eval(argv: list):
         if value is None:
             return None  # click says what is wrong with it
         params[option.dest] = value
-    for option in by_flag.values():
+    for option in read:
         if option.multiple:
             params[option.dest] = tuple(params[option.dest])
+        if option.required and params[option.dest] is None:
+            return None  # click says it is missing
+    params["command"] = argv[0]
     return params
 
 
+def plain_eval(argv: list):
+    """plain() for `backprop eval` only (None for any other command)."""
+    return plain(argv) if argv and argv[0] == "eval" else None
+
+
 def run_plain(argv: list):
-    """Run a plain `backprop eval`: its exit code, or None when click should run it."""
+    """Run a plain `backprop COMMAND`: its exit code, or None when click should run it."""
     if any(key.endswith("_COMPLETE") for key in os.environ):  # shell completion is click's
         return None
-    params = plain_eval(argv)
+    params = plain(argv)
     if params is None:
         return None
+    name = params.pop("command")
     debug = params.pop("debug")
     try:
-        from .commands.eval_run import run
+        import importlib
 
+        module, function = RUNS[name]
+        run = getattr(importlib.import_module(f"backprop_cli.cli.commands.{module}"), function)
+        if "expr" in params:
+            from .commands.common import ProgramArgs, keep_inputs
+
+            keep_inputs(params.get("out"), params.get("file"))  # as the click command's wrapper does
+            params["program"] = ProgramArgs(**{key: params.pop(key) for key in _PROGRAM if key in params})
         run(**params)
     except (Exception, KeyboardInterrupt) as e:
         from .output import report

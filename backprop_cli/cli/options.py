@@ -21,10 +21,10 @@ class Option:
     """One command-line option: its parameter name (``dest``), its flags, and what it accepts."""
 
     __slots__ = ("dest", "flags", "help", "metavar", "default", "choices", "int_range", "multiple",
-                 "is_flag", "float_range", "show_default")
+                 "is_flag", "float_range", "show_default", "required")
 
     def __init__(self, dest, flags, help, metavar=None, default=None, choices=None, int_range=None,
-                 multiple=False, is_flag=False, float_range=None, show_default=True):
+                 multiple=False, is_flag=False, float_range=None, show_default=True, required=False):
         self.dest = dest
         self.flags = flags
         self.help = help
@@ -37,6 +37,7 @@ class Option:
         #: (low, high, low_open): a float in that range (high None: no upper bound)
         self.float_range = float_range
         self.show_default = show_default
+        self.required = required
 
     def initial(self):
         """The parameter's value when the option is not given."""
@@ -49,9 +50,23 @@ class Option:
             return text if text in self.choices else None
         if self.int_range is not None:
             low, high = self.int_range
-            if not (text.isascii() and text.isdigit()) or int(text) < low or (high is not None and int(text) > high):
+            if not (text.isascii() and text.isdigit()) or len(text) > 18 or int(text) < low or (high is not None and int(text) > high):
                 return None
             return int(text)
+        if self.float_range is not None:
+            # only plain decimal numbers ("1e-3", "0.5"): click judges "inf", "1_0", " 2" and the rest
+            if not text or len(text) > 40 or any(c not in "0123456789.eE+-" for c in text):
+                return None
+            try:
+                value = float(text)
+            except ValueError:
+                return None
+            low, high, low_open = self.float_range
+            if low is not None and (value < low or (low_open and value == low)):
+                return None
+            if high is not None and value > high:
+                return None
+            return value
         return text
 
     def __repr__(self):
@@ -146,7 +161,7 @@ EVAL_OUT = Option("out", ("-o", "--out"), metavar="FILE", show_default=False,
                        "(and jvp, hvp/NAME, d2f/dxdy).")
 BATCH_OUT = Option("out_path", ("-o", "--out"), metavar="FILE|DIR/", default="-",
                    help="Where to write the rows ('-' is standard output; a directory: one file per input).")
-BATCH_INPUT = Option("input_path", ("-i", "--input"), metavar="FILE|DIR|GLOB",
+BATCH_INPUT = Option("input_path", ("-i", "--input"), metavar="FILE|DIR|GLOB", required=True,
                      help="The points: CSV with a header naming the inputs, JSON lines, Parquet or Arrow IPC "
                           "(Feather); a directory or a quoted glob reads many files ('-' reads standard input).")
 
@@ -165,7 +180,7 @@ PLOT_WIDTH = Option("width", ("--width",), int_range=(20, None), show_default=Fa
                     help="Width of the picture in characters (default: the terminal's, or 80).")
 GATES_WIDTH = Option("width", ("--width",), int_range=(60, 1000), metavar="COLUMNS", show_default=False,
                      help="Width of the text (default: the terminal's, at least 60).")
-PLOT_OVER = Option("over", ("--over",), metavar="NAME=FROM:TO[:POINTS]",
+PLOT_OVER = Option("over", ("--over",), metavar="NAME=FROM:TO[:POINTS]", required=True,
                    help="The input to vary and its range, e.g. x=-5:5 or x=-pi:pi:401.  Points default "
                         "to 201 for the picture, 101 for CSV.")
 CHECK_OVER = Option("over", ("--over",), metavar="NAME=FROM:TO[:POINTS]",
@@ -198,8 +213,50 @@ GET = Option("get", ("--get",), multiple=True, metavar="NAME",
              help="Print only this number, at full precision: the output (f), any named value, or a "
                   "gradient d<out>/d<name> such as df/dx (repeatable: one a line).")
 
+CODEGEN_LANG = Option("lang", ("--lang",), choices=("python", "numpy", "c", "js"), default="python",
+                      help="The language to write.")
+CODEGEN_NAME = Option("name", ("--name",), default="f", metavar="NAME", help="The function's name.")
+QUIZ_ANSWERS = Option("answers", ("--answers",), metavar="FILE",
+                      help="Read the answers from FILE, one a line ('-': standard input).")
+QUIZ_ONLY = Option("only", ("--only",), choices=("all", "forward", "backward"), default="all",
+                   help="Ask only the forward values or only the gradients.")
+QUIZ_RANDOM = Option("random_", ("--random",), is_flag=True, help="A small random exercise (see --seed).")
+TRACE_STEP = Option("step", ("--step",), is_flag=True,
+                    help="On a terminal, wait for Enter before each backward step (q then Enter: show the rest).")
+TRACE_MODE = Option("mode", ("--mode",), choices=("reverse", "forward"), default="reverse",
+                    help="reverse: the forward pass then the backward pass; forward: forward mode, each node's "
+                         "value and tangent along --wrt or --tangent, then the cost of both modes.")
+TRACE_TANGENT = Option("tangent", ("--tangent",), multiple=True, metavar="NAME=VALUE,...",
+                       help="Forward mode: the direction, e.g. --tangent x=1,y=0.5 (inputs left out: 0).")
+CHECK_DIRECTIONS = Option("directions", ("--directions",), int_range=(1, 100_000), default=16,
+                          help="How many random directions, when checking along directions (--seed picks them).")
+PLOT_HEIGHT = Option("height", ("--height",), int_range=(10, None),
+                     help="Height of the picture in lines, both panels (default: fits the terminal, or 30).")
+BATCH_IN_FORMAT = Option("in_format", ("--in-format",), choices=FORMATS["batch"].choices,
+                         help="Input format.  Default: from the file's suffix, else its first bytes.")
+BATCH_CHUNK_SIZE = Option("chunk_size", ("--chunk-size",), int_range=(1, None), default=65536,
+                          help="Rows read, computed and written at a time (fewer for very big graphs).")
+BATCH_SKIP_BAD = Option("skip_bad", ("--skip-bad",), is_flag=True,
+                        help="Leave out bad rows (unreadable, null, or an undefined value) and list them on stderr.")
+BATCH_REJECTS = Option("rejects_path", ("--rejects",), metavar="FILE",
+                       help="With --skip-bad: list every skipped row (file, line or row, why) in FILE as CSV.")
+BATCH_CSV_ENGINE = Option("csv_engine", ("--csv-engine",), choices=("auto", "numpy", "pyarrow"), default="auto",
+                          help="Who reads and writes CSV: pyarrow's multi-threaded reader (the data extra: "
+                               "pip install 'backprop-cli[data]'), numpy, or auto (pyarrow when installed and the "
+                               "input is over 4 MB; the output is the same).")
+OPTIMIZE_LR = Option("lr", ("--lr",), float_range=(None, None, False), default=0.1,
+                     help="Learning rate: the step is -lr * gradient.")
+OPTIMIZE_STEPS = Option("steps", ("--steps",), int_range=(0, 10_000_000), default=100, help="How many updates.")
+OPTIMIZE_EVERY = Option("every", ("--every",), int_range=(1, None),
+                        help="Show every N-th step in the table (default: about 20 rows).")
+OPTIMIZE_LOG_Y = Option("log_y", ("--log-y",), is_flag=True, help="Draw the loss curve with a logarithmic value axis.")
+
+#: what the fast path reads of a program (besides EXPR): with a point, and without (a program alone)
+PROGRAM = (FILE, AT, OUTPUT, ALLOW_NONFINITE, DEBUG)
+SOURCE = (FILE, OUTPUT, DEBUG)
+
 #: the options of `backprop eval` that the fast path reads (besides EXPR)
-EVAL = (FILE, AT, OUTPUT, ALLOW_NONFINITE, DEBUG, FORMAT, DIGITS, NO_NODES, GET)
+EVAL = PROGRAM + (FORMAT, DIGITS, NO_NODES, GET)
 
 #: the other parameters of `backprop eval` (besides -h/--help): click reads them, and the fast path declines any
 #: argument list that uses one (parameter name -> why)
@@ -215,3 +272,47 @@ EVAL_CLICK_ONLY = {
     "hessian": "second order (--hessian), read by click",
     "hvp": "second order (--hvp), read by click",
 }
+
+#: why the fast path leaves an option to click, for the options several commands share
+_PROGRAM_CLICK_ONLY = {
+    "max_size": EVAL_CLICK_ONLY["max_size"],
+    "output_alias": EVAL_CLICK_ONLY["output_alias"],
+    "seed": EVAL_CLICK_ONLY["seed"],
+    "values_path": EVAL_CLICK_ONLY["values_path"],
+}
+_SOURCE_CLICK_ONLY = {"max_size": EVAL_CLICK_ONLY["max_size"], "output_alias": EVAL_CLICK_ONLY["output_alias"]}
+_GRADING = "grading your own work (docs/check-your-work.md) is left to click"
+_COLLAPSE = {"collapse": EVAL_CLICK_ONLY["collapse"]}
+
+#: command -> (the options its fast path reads, besides EXPR; the others, which it leaves to click, with
+#: why).  entry.py reads an argument list of these options itself and calls the function the click
+#: command calls (entry.RUNS); tests/test_entry.py walks each command's click parameters and fails on
+#: one in neither list, or built from another entry than the one the fast path reads.
+FAST = {
+    "eval": (EVAL, EVAL_CLICK_ONLY),
+    "gates": ((FORMATS["gates"], GATES_WIDTH, DEBUG, OUT), {}),
+    "codegen": (SOURCE + (CODEGEN_LANG, CODEGEN_NAME, FORMATS["codegen"], CODEGEN_HVP, OUT), _SOURCE_CLICK_ONLY),
+    "diff": (SOURCE + (DIFF_WRT, FORMATS["diff"], DIFF_ORDER, OUT), _SOURCE_CLICK_ONLY),
+    "graph": (PROGRAM + (FORMATS["graph"], GRAPH_OUT, GRAPH_DIGITS), {**_PROGRAM_CLICK_ONLY, **_COLLAPSE}),
+    "trace": (PROGRAM + (DIGITS_SHOWN, TRACE_STEP, TRACE_DELAY, LABELS, FORMATS["trace"], TRACE_MODE, TRACE_WRT, TRACE_TANGENT,
+                         OUT),
+              {**_PROGRAM_CLICK_ONLY, **_COLLAPSE}),
+    "check": (PROGRAM + (FORMATS["check"], CHECK_DIGITS, CHECK_METHOD, CHECK_DIRECTIONS, CHECK_ORDER, OUT),
+              {**_PROGRAM_CLICK_ONLY,
+               "tolerance": "a float with a check of its own (>= 0): click reads it",
+               "expect": _GRADING, "grads": _GRADING, "grad_file": _GRADING, "over": _GRADING,
+               "backward": "an option whose value is optional (--backward [FILE]): click reads it"}),
+    "quiz": (PROGRAM + (QUIZ_RANDOM, QUIZ_SEED, QUIZ_ANSWERS, QUIZ_ONLY, QUIZ_SIGNIFICANT_OPTION, FORMATS["quiz"],
+                        QUIZ_DIGITS, OUT),
+             {k: v for k, v in _PROGRAM_CLICK_ONLY.items() if k != "seed"}),
+    "plot": (PROGRAM + (PLOT_OVER, FORMATS["plot"], PLOT_WIDTH, PLOT_HEIGHT, OUT), _PROGRAM_CLICK_ONLY),
+    "batch": (PROGRAM + (BATCH_INPUT, BATCH_OUT, FORMATS["batch"], BATCH_IN_FORMAT, BATCH_CHUNK_SIZE, BATCH_SKIP_BAD,
+                         BATCH_REJECTS, BATCH_CSV_ENGINE),
+              {**{k: v for k, v in _PROGRAM_CLICK_ONLY.items() if k != "values_path"},
+               **dict.fromkeys(("engine", "scheduler", "workers", "partition_size", "timeout"),
+                               "the dask engine and its settings are left to click")}),
+    "optimize": (PROGRAM + (OPTIMIZE_WRT, OPTIMIZE_LR, OPTIMIZE_STEPS, FORMATS["optimize"], OPTIMIZE_EVERY,
+                            OPTIMIZE_DELAY, OPTIMIZE_DIGITS, OPTIMIZE_LOG_Y, OPTIMIZE_METHOD, OUT),
+                 _PROGRAM_CLICK_ONLY),
+}
+

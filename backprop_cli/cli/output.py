@@ -11,17 +11,17 @@ import sys
 import time
 
 
-def echo(text: str, err: bool = False) -> None:
-    """Write a line and flush, as click.echo does for text."""
+def echo(text: str, err: bool = False, nl: bool = True) -> None:
+    """Write a line (``nl``: with its newline) and flush, as click.echo does for text."""
     if "\x1b" in text:  # click strips escape sequences when the stream is not a terminal: let it
         import click
 
-        click.echo(text, err=err)
+        click.echo(text, err=err, nl=nl)
         return
     stream = sys.stderr if err else sys.stdout
     if err:
         text = fit_message(text, stream)
-    _write(stream, text + "\n")
+    _write(stream, text + "\n" if nl else text)
     stream.flush()
 
 

@@ -7,10 +7,8 @@ terminal: the command asks, this module answers.
 
 from __future__ import annotations
 
-import random
 import re
 from dataclasses import dataclass, field
-from typing import Optional
 
 from ..core.names import describe, short_names, with_values
 from ..core.engine import Result
@@ -76,10 +74,10 @@ class Question:
     answers: list = field(default_factory=list)  # as typed
     values: list = field(default_factory=list)  # their values (None: not a number)
     verdict: str = "unanswered"  # "right" | "right on retry" | "wrong" | "unanswered"
-    diagnosis: Optional[str] = None
+    diagnosis: str | None = None
     explanation: str = ""
     #: a tensor program's element questions: the element asked (dW[0, 3])
-    index: Optional[tuple] = None
+    index: tuple | None = None
 
     @property
     def right(self) -> bool:
@@ -156,7 +154,7 @@ class Judge:
         return code, text
 
 
-def answer(judge: Judge, q: Question, value: Optional[float], text: str) -> str:
+def answer(judge: Judge, q: Question, value: float | None, text: str) -> str:
     """Record one try; returns "right", "retry" (wrong, one more try) or "done" (wrong, no more)."""
     q.answers.append(text)
     q.values.append(value)
@@ -188,6 +186,8 @@ def random_exercise(seed: int) -> str:
     from ..core.engine import run
     from ..language.program import build
 
+    import random
+
     rng = random.Random(seed)
     for _ in range(100):
         source = _draw(rng)
@@ -207,7 +207,7 @@ def _at_kink(op, xs) -> bool:
         return False
 
 
-def _draw(rng: random.Random) -> str:
+def _draw(rng) -> str:
     names = ["x", "y", "z"][: rng.choice([2, 3])]
     values = dict(zip(names, rng.sample([-4, -3, -2, -1, 1, 2, 3, 4], len(names))))
     lines = ["input " + ", ".join(f"{n} = {v}" for n, v in values.items())]
@@ -244,7 +244,7 @@ ELEMENTS = 2
 _SHAPE = re.compile(r"\s*[\(\[]?\s*(\d+(?:\s*(?:x|×|,|by|\*)\s*\d+)*)?\s*,?\s*[\)\]]?\s*\Z", re.I)
 
 
-def parse_shape(text: str) -> Optional[tuple]:
+def parse_shape(text: str) -> tuple | None:
     """An answer to "what shape?": "3x4", "3 x 4", "(3, 4)", "[3, 4]", "(3,)" or "3" for a vector,
     "()" or "scalar" for a number.  None when the text is not a shape."""
     t = text.strip().lower()

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import json
-
 from ..base.numbers import json_value, show
 
 WRONG_STYLE = "bold red"
@@ -98,6 +96,8 @@ def range_document(result, checks: list, over) -> dict:
 
 
 def dumps(doc: dict) -> str:
+    import json
+
     return json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False)
 
 

@@ -6,14 +6,14 @@ import click
 
 from .. import options
 
-from .common import ExpressionCommand, source_options, out_option, result_stream, click_option
+from .codegen_run import run
+from .common import ExpressionCommand, source_options, out_option, click_option
 
 
 @click.command(cls=ExpressionCommand, short_help="Write the forward and backward pass as flat code.")
 @source_options
-@click.option("--lang", type=click.Choice(["python", "numpy", "c", "js"]), default="python",
-              show_default=True, help="The language to write.")
-@click.option("--name", default="f", show_default=True, metavar="NAME", help="The function's name.")
+@click_option(options.CODEGEN_LANG)
+@click_option(options.CODEGEN_NAME)
 @click_option(options.FORMATS["codegen"])
 @click_option(options.CODEGEN_HVP)
 @out_option
@@ -40,25 +40,4 @@ def command(program, lang, name, fmt, out, hvp):
     The inputs come in order of first appearance.  Kinks follow the engine:
     relu'(0) = 0, abs'(0) = 0, and a tie in max or min splits the gradient evenly.
     """
-    from ...transforms.codegen import generate
-
-    loaded = program.load()
-    graph = loaded.graph
-    if hvp:
-        from .codegen_hvp import hvp_code
-
-        text = hvp_code(loaded, lang, name)
-    elif graph.tensor and lang == "numpy":
-        from ...transforms.tensor_codegen import generate_tensor
-
-        text = generate_tensor(graph, name)
-    else:
-        loaded.scalar_only(f"codegen --lang {lang}")
-        text = generate(graph, lang, name)
-    if fmt == "json":
-        import json
-
-        text = json.dumps({"language": lang, "function": name, "inputs": list(graph.inputs),
-                           "output": graph.output_name, "code": text}, indent=2, ensure_ascii=False) + "\n"
-    with result_stream(out, fmt=fmt, command="codegen") as stream:
-        stream.write(text)
+    run(program, lang=lang, name=name, fmt=fmt, out=out, hvp=hvp)

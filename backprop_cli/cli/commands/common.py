@@ -73,6 +73,8 @@ def click_option(option, **extra):
         kwargs.update(default=option.default, show_default=option.show_default)
     if option.multiple:
         kwargs["multiple"] = True
+    if option.required:
+        kwargs["required"] = True
     if option.choices is not None:
         kwargs["type"] = click.Choice(list(option.choices))
     if option.int_range is not None:

@@ -6,7 +6,8 @@ import click
 
 from .. import options
 
-from .common import ExpressionCommand, source_options, out_option, result_stream, click_option
+from .diff_run import run
+from .common import ExpressionCommand, source_options, out_option, click_option
 
 
 @click.command(cls=ExpressionCommand, short_help="Write d(output)/dx as a program in this language.")
@@ -33,29 +34,4 @@ def command(program, wrt, fmt, out, order):
     share(a, m, x1, ...), which follow the engine at the kinks.  EXPR '-' reads the
     program from standard input, so diff can be applied twice.
     """
-    from ...transforms.diff import derivative_program
-    from ...base.errors import InputError
-
-    graph = program.load().scalar_only("diff").graph
-    if wrt is None:
-        if len(graph.inputs) != 1:
-            names = ", ".join(graph.inputs) or "none"
-            raise InputError("--wrt is needed: which input should the derivative be taken with respect to?",
-                             f"The inputs: {names}; e.g. --wrt {next(iter(graph.inputs), 'x')}.")
-        wrt = next(iter(graph.inputs))
-    if order == "2":
-        from .diff_second import second_order_program
-
-        text = second_order_program(graph, wrt)
-    else:
-        if "," in wrt:
-            raise InputError(f"--wrt {wrt}: one input for a first derivative",
-                             "Two inputs, --wrt x,y, are for --order 2 (d2f/dxdy).")
-        text = derivative_program(graph, wrt)
-    if fmt == "json":
-        import json
-
-        text = json.dumps({"of": graph.output_name, "wrt": wrt, "order": int(order), "inputs": list(graph.inputs),
-                           "program": text}, indent=2, ensure_ascii=False) + "\n"
-    with result_stream(out, fmt=fmt, command="diff") as stream:
-        stream.write(text)
+    run(program, wrt=wrt, fmt=fmt, out=out, order=order)

@@ -1,6 +1,6 @@
 """What `backprop eval` does once its options are read, without click.
 
-The click command (eval.py) and the fast entry point (entry.py) both call ``run``.
+The click command (eval.py) and the fast entry point (entry.py) both call ``show``.
 """
 
 from __future__ import annotations
@@ -10,17 +10,7 @@ import sys
 from ...base.numbers import DEFAULT_DIGITS
 from ...base.text import printable
 from ..output import echo, echo_pieces
-from .common import ProgramArgs, result_stream
-
-
-def run(expr, file, at, output, allow_nonfinite, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False,
-        collapse=None, labels="short", get=(), out=None):
-    """The fast entry point's call (entry.py): the options as it reads them."""
-    from .common import keep_inputs
-
-    keep_inputs(out, file)
-    show(ProgramArgs(expr, file, at, output=output, allow_nonfinite=allow_nonfinite), fmt, digits, no_nodes,
-         collapse, labels, get, out)
+from .common import result_stream
 
 
 def show(program, fmt="table", digits=DEFAULT_DIGITS, no_nodes=False, collapse=None, labels="short", get=(),

@@ -6,7 +6,8 @@ import click
 
 from .. import options
 
-from .common import _set_debug, click_option, out_option, output_to
+from .common import _set_debug, click_option, out_option
+from .gates_run import run
 
 
 @click.command(short_help="List every gate: forward rule, local gradients, backward pattern.")
@@ -27,23 +28,4 @@ def command(fmt, width, out):
     elementwise gates have "local").  arity in JSON is [fewest, most] inputs, most null
     for any number.
     """
-    with output_to(out, fmt, "gates"):
-        return _gates(fmt, width)
-
-
-def _gates(fmt, width):
-    import json
-
-    from ...views.gates import as_json, gate_table, render
-
-    rows = gate_table()
-    if fmt == "json":
-        click.echo(json.dumps(as_json(rows), indent=2, ensure_ascii=False))
-        return
-    if width is None:
-        import sys
-
-        from ...views.console import view_width
-
-        width = view_width(stream=sys.stdout)
-    click.echo(render(rows, width), nl=False)
+    run(fmt, width, out)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 
-import click
-
 from ...base.errors import MathError
+from ..output import echo
 from .common import warn
 
 
@@ -62,7 +61,7 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
 
     def say(text: str) -> None:
         for line in wrap(text, view_width(console)):
-            click.echo(line)
+            echo(line)
 
     say(f"{n} Newton step{'s' if n != 1 else ''}, {fallback} gradient step{'s' if fallback != 1 else ''} "
         "(where the Hessian was not positive definite)")
@@ -97,7 +96,7 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
         warn("--log-y: the loss is not always > 0, so the curve is drawn on a linear axis")
         log_y = False
     also = ("gradient descent", gd.steps, gd.values) if gd_last else None
-    click.echo(view.curve(curve.steps, curve.values, out_name, width, 14, color, log_y, label="newton",
+    echo(view.curve(curve.steps, curve.values, out_name, width, 14, color, log_y, label="newton",
                           also=also))
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
 
 from ...core.engine import Result
 from ...base.errors import InputError, SourceError
@@ -102,7 +101,7 @@ class Gates:
         return sum(self.result.grads[G] * self.share(G, node, s) for G, s in units)
 
 
-def gates_of(result: Result, name_of: Optional[dict] = None) -> Gates:
+def gates_of(result: Result, name_of: dict | None = None) -> Gates:
     """The gates as a student sees them: each named value is one.  ``name_of`` (node -> name) names
     the values; by default the program's names, so a statement is one gate (the quiz names every node)."""
     g = result.graph
@@ -285,9 +284,9 @@ class Graded:
     expected: float = 0.0  # what it should have added
     expected_total: float = 0.0  # what d<name> should hold after the line
     gates: list = field(default_factory=list)  # gate names it is taken to backprop through
-    upstream: Optional[float] = None  # the true d<gate>, for a single gate
-    local: Optional[float] = None  # the true d<gate>/d<name>
-    diagnosis: Optional[str] = None  # a key of MISTAKES
+    upstream: float | None = None  # the true d<gate>, for a single gate
+    local: float | None = None  # the true d<gate>/d<name>
+    diagnosis: str | None = None  # a key of MISTAKES
     explanation: str = ""
 
     @property
@@ -574,14 +573,14 @@ def _explain(gates: Gates, node: int, units: list, c: float, used: dict, toleran
     return None
 
 
-def _explains(gates: Gates, node: int, G: int, c: float, used: dict, tolerance: float) -> Optional[str]:
+def _explains(gates: Gates, node: int, G: int, c: float, used: dict, tolerance: float) -> str | None:
     """Which known mistake, through all of gate G, gives the number c for d<node> (None: none)."""
     found = _explain(gates, node, gates.units(node, [G]), c, used, tolerance)
     return found[0] if found else None
 
 
 def diagnose(gates: Gates, node: int, chosen: list, c: float, used: dict, reads, current: dict,
-             tolerance: float, num, units: Optional[list] = None) -> tuple:
+             tolerance: float, num, units: list | None = None) -> tuple:
     """(mistake, explanation) for a wrong number c for d<node>, taken to come through the gates
     ``chosen`` (the shares ``units`` of them; None: all); ``reads``/``used``: the names the line reads
     and their values there, ``current``: the d<name>s computed so far.  The mistake is None when no

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 from ...core.engine import Result
 from ...base.errors import InputError, SourceError, caret
@@ -60,7 +59,7 @@ class Comparison:
         return self.verdict != "wrong"
 
 
-def rounding(text: Optional[str]) -> float:
+def rounding(text: str | None) -> float:
     """Half a unit in the last decimal place written: '0.73' -> 0.005; an integer or expression -> 0."""
     if text is None:
         return 0.0
@@ -81,7 +80,7 @@ def same(a: float, b: float, tolerance: float) -> bool:
 
 
 def compare(name: str, given: float, expected: float, tolerance: float,
-            written: Optional[str] = None) -> Comparison:
+            written: str | None = None) -> Comparison:
     if same(given, expected, EQUAL_NOISE):
         return Comparison(name, given, expected, "equal", 0.0, "", written or "")
     relative = tolerance * max(1.0, abs(expected))
@@ -179,7 +178,7 @@ class Formula:
     graph: object = None  # the formula parsed: a Graph over the program's names
 
 
-def parse_formulas(grads, grad_file: Optional[str]) -> list:
+def parse_formulas(grads, grad_file: str | None) -> list:
     """--grad "dx = ..." (repeatable) and --grad-file FILE (one ``d<name> = formula`` a line, '#' comments)."""
     lines = [(text, "--grad") for text in grads]
     if grad_file is not None:
@@ -251,7 +250,7 @@ class RangeCheck:
     over: str
     points: int
     differ: int  # how many points differ
-    first: Optional[tuple] = None  # (x, yours, true) at the first point that differs
+    first: tuple | None = None  # (x, yours, true) at the first point that differs
     undefined_both: int = 0
 
 
