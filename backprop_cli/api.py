@@ -69,10 +69,22 @@ class Program:
     def scalar_only(self, command: str) -> "Program":
         """Commands that work on numbers only refuse a tensor program with one message (exit 2)."""
         if self.tensor:
-            raise InputError(f"{command} takes scalar programs only, and this one uses vectors or matrices",
-                             "Tensor programs run with eval, trace, check (also --expect, --grad, "
-                             "--backward), quiz, graph, optimize and codegen --lang numpy.")
+            why, what = _SCALAR_ONLY.get(command, ("", "Tensor programs run with eval, trace, check (also "
+                                                   "--expect, --grad, --backward), quiz, graph, optimize "
+                                                   "and codegen --lang numpy."))
+            raise InputError(f"{command} takes scalar programs only, and this one uses vectors or "
+                             f"matrices{why}", what)
         return self
+
+
+#: why a command takes numbers only, and what to do instead, where the general list is not enough
+_SCALAR_ONLY = {
+    "check --over": (": --over runs the program at every point of a range of one input, with every "
+                     "input a number",
+                     "Check the formulas at a point instead: leave out --over and give the arrays with "
+                     "--at, e.g. backprop check \"sum(x*x)\" --at x=[1,2] --grad \"dx = 2*x\"; for a "
+                     "range, run it at a few points."),
+}
 
 
 def read_point(at=(), values: Optional[str] = None, program_from_stdin: bool = False) -> dict:

@@ -174,3 +174,17 @@ def test_a_file_name_given_as_the_expression_suggests_dash_f(monkeypatch):
     monkeypatch.chdir(ROOT)
     err = fails("samples/neuron.bp", code=2)
     assert "use -f samples/neuron.bp" in err
+
+
+@pytest.mark.parametrize("at, hinted", [("x=1,000", True), ("x=2,y=1,000.5", True), ("x=1,y", False),
+                                        ("1000", False), ("x=1,1e3", False)])
+def test_digits_after_a_comma_are_taken_for_thousands(at, hinted):
+    err = fails("x*2", "--at", at, code=2)
+    assert "has no '='" in err
+    assert ("no thousands separators: write 1000, not 1,000" in " ".join(err.split())) == hinted, err
+
+
+def test_a_missing_extra_says_how_to_install_it_from_pypi_and_from_a_clone():
+    from backprop_cli.base.errors import install_extra
+
+    assert install_extra("live") == "pip install 'backprop-cli[live]' (from a clone: pip install -e '.[live]')"

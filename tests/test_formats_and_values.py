@@ -88,11 +88,6 @@ def test_the_trace_json_adds_up(source, point):
             assert math.fsum(flows) == pytest.approx(entry["gradient"], rel=1e-9, abs=1e-12)
 
 
-def test_a_tensor_trace_in_json_is_refused_with_one_message():
-    result = run("trace", "sum(W@x)", "--at", "W=[[1,2],[3,4]],x=[1,1]", "--format", "json")
-    assert result.exit_code == 2 and "scalar programs only" in result.stderr and "Traceback" not in result.stderr
-
-
 def test_a_deep_trace_in_json_streams():
     source = "x" + "+x" * 20_000
     doc = trace_json(source, "--at", "x=1")

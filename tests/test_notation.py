@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
+from backprop_cli.language.program import build
 from conftest import SAMPLES, run
+from test_gates import read_formula
 
 AT = ("--at", "x=-2,y=5,z=-4")
 
@@ -126,3 +129,30 @@ def test_a_backward_pass_may_name_its_gradients_df_dx():
     result = evaluate("input x = -2, y = 5, z = -4\nq = x + y\nf = q * z + q\n")
     report = grade(result, "df/dz = q\ndf/dq = z\ndf/dq += 1\ndf/dx = dq\ndy = dq\n")
     assert report.passed and [g.statement.target for g in report.lines] == ["dz", "dq", "dq", "dx", "dy"]
+
+
+# ---- constant exponents worked out in a local formula ---------------------------------------------
+
+@pytest.mark.parametrize("source, shown", [("x^2", "2*x"), ("x^3", "3*x^2"), ("x^-1", "(-1)*x^-2"),
+                                           ("x^1", "x^0"), ("x^0.5", "0.5*x^-0.5"), ("(x+y)^2", "2*t1"),
+                                           ("x^y", "y*x^(y - 1)")])
+def test_a_power_with_a_constant_exponent_shows_it_worked_out(source, shown):
+    from backprop_cli.views.notation import local_formula, names
+
+    g = build(source)
+    assert local_formula(g, g.output, 0, names(g)) == shown
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.floats(-6, 6, allow_nan=False).filter(lambda c: c != 0), st.floats(0.1, 4))
+def test_a_worked_out_power_formula_reads_back_to_the_engines_local_gradient(c, x):
+    """The text changed, never the value: the formula read back gives the engine's local gradient."""
+    from backprop_cli import evaluate
+    from backprop_cli.base.numbers import exact
+    from backprop_cli.views.notation import local_formula
+
+    source = f"x^{exact(c)}" if c > 0 else f"x^({exact(c)})"
+    r = evaluate(source, at={"x": x})
+    text = local_formula(r.graph, r.graph.output, 0)
+    assert " - 1)" not in text, text
+    assert read_formula(text, {"x": x}) == pytest.approx(r.local[r.graph.output][0], rel=1e-12)

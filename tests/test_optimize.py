@@ -127,3 +127,31 @@ def test_bad_options(args, message, code):
     result = run("optimize", *args)
     assert result.exit_code == code
     assert message in result.stderr
+
+
+@pytest.mark.parametrize("width, digits", [(60, 4), (80, 6)])
+def test_a_tensor_table_fits_a_terminal_one_number_a_cell(width, digits):
+    """An array is shown by its norm, ‖W1‖ in the header, so every cell is one number as in the
+    scalar table (it was '‖·‖ 0.0504346', broken across two lines at 80 columns)."""
+    import io
+
+    import numpy as np
+    from rich.console import Console
+
+    from backprop_cli.views import optimize as view
+
+    program = api.load(file=str(SAMPLES / "spiral" / "train.bp"))
+    names = ["W1", "b1", "W2", "b2"]
+    history = api.descend(program.graph, program.point, names, 1.0, 2)
+    out = io.StringIO()
+    console = Console(file=out, width=width, force_terminal=True, color_system=None)
+    console.print(view.table(history, names, "loss", digits))
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == ["step", "loss", "‖W1‖", "‖b1‖", "‖W2‖", "‖b2‖", "|grad", "loss|"]
+    assert len(lines) == 1 + len(history) and all(len(line.rstrip()) <= width for line in lines)
+    for line, s in zip(lines[1:], history):  # each norm whole, and right
+        cells = line.split()
+        assert cells[0] == str(s.step) and "…" not in line
+        for name, cell in zip(names, cells[2:6]):
+            assert float(cell) == pytest.approx(float(np.linalg.norm(s.at[name])), rel=10.0 ** (1 - digits))
+    assert "‖W1‖ = " in view.final_line(history[-1], names, "loss", digits)

@@ -181,6 +181,16 @@ def test_the_quiz_writes_each_gate_as_the_trace_does(program):
     assert prompts and all(any(ln.startswith(p + " = ") for ln in forward) for p in prompts), prompts
 
 
+@pytest.mark.parametrize("digits, loss, dz", [(None, "2.0351", "-0.487046"), ("3", "2.04", "-0.487"),
+                                              ("9", "2.03510411", "-0.487045673")])
+def test_a_tensor_quizs_working_follows_digits_as_the_scalar_quizs(digits, loss, dz):
+    # the tensor quiz wrote 6 digits of its own whatever --digits said
+    extra = ["--digits", digits] if digits else []
+    out = run("quiz", "-f", SAMPLES / "tensors" / "softmax.bp", *extra, input="0\n0\n2x3\n0\n0\n").stdout
+    assert f"the answer is {loss}: loss = {loss}" in out, out
+    assert f"the answer is {dz}: dz[1, 2] = {dz}" in out, out
+
+
 @pytest.mark.parametrize("digits, local", [(None, "-0.534447"), ("3", "-0.534")])
 def test_the_diagnosis_and_the_working_show_the_same_digits(digits, local):
     # the diagnosis wrote -0.5344 (4 digits) beside the working's -0.534447 (6); --digits governs both

@@ -196,17 +196,35 @@ def test_check_order_2_passes_on_a_smooth_program(cli):
     doc = json.loads(cli("check", "x^2*y + sin(x*y)", "--at", "x=1,y=2", "--order", "2",
                          "--format", "json").stdout)
     assert doc["order"] == 2 and doc["passed"]
-    assert [c["input"] for c in doc["checks"]] == ["d2f/dx2", "d2f/dxdy", "d2f/dydx", "d2f/dy2"]
+    assert [c["entry"] for c in doc["checks"]] == ["d2f/dx2", "d2f/dxdy", "d2f/dydx", "d2f/dy2"]
+    assert [(c["of"], c["input"]) for c in doc["checks"]] == [("df/dx", "x"), ("df/dx", "y"), ("df/dy", "x"),
+                                                               ("df/dy", "y")]  # input: the one moved
     h = api.hessian(evaluate("x^2*y + sin(x*y)", at={"x": 1, "y": 2}))
     assert doc["checks"][1]["backprop"] == h["x"]["y"]
 
 
 def test_check_order_2_flags_a_kink_not_a_failure(cli):
     doc = json.loads(cli("check", "relu(x)*y + x^3", "--at", "x=0,y=2", "--order", "2", "--format", "json").stdout)
-    status = {c["input"]: c["status"] for c in doc["checks"]}
+    status = {c["entry"]: c["status"] for c in doc["checks"]}
     assert status["d2f/dx2"] == "kink" and status["d2f/dxdy"] == "pass"
-    note = next(c["note"] for c in doc["checks"] if c["input"] == "d2f/dx2")
-    assert "step(x)" in note and "second derivative is undefined" in note
+    note = {c["entry"]: c["note"] for c in doc["checks"]}
+    assert note["d2f/dx2"] == ("df/dx has a kink here, at step(x) (step of 0): the second derivative is undefined; "
+                               "backprop gives the derivative of the convention (step' = 0, as on both sides)")
+    # df/dy is relu(x) itself, named df_dy inside the derivative program: the note names the gate
+    assert note["d2f/dydx"].startswith("df/dy has a kink here, at relu(x) (relu of 0):")
+    assert note["d2f/dydx"].endswith("the derivative of the convention (relu'(0) = 0)")
+
+
+@pytest.mark.parametrize("source, at, convention", [
+    ("max(x, y)*x", "x=0,y=0", "(max: a tie splits it)"),
+    ("abs(x)*x", "x=0", "(abs'(0) = 0)"),
+    ("relu(x)^2", "x=0", "(step' = 0, as on both sides)"),
+])
+def test_a_second_order_kink_note_is_worded_from_its_gate(cli, source, at, convention):
+    doc = json.loads(cli("check", source, "--at", at, "--order", "2", "--format", "json").stdout)
+    kinks = [c for c in doc["checks"] if c["status"] == "kink"]
+    assert kinks and all(c["note"].endswith(convention) for c in kinks), [c["note"] for c in kinks]
+    assert not any("relu''" in c["note"] or "_" in c["note"] for c in kinks)
 
 
 def test_check_order_2_fails_a_wrong_hessian(monkeypatch, cli):

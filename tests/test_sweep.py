@@ -4,6 +4,8 @@ something a script could not read."""
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import run
 
 
@@ -282,3 +284,33 @@ def test_values_read_pasted_maths_as_expressions_do(tmp_path):
     assert get("x", "-i", values) == "-3\n"
     wrong = run("eval", "x", "--at", "x=2×")
     assert wrong.exit_code == 2 and "  2×\n   ^" in wrong.stderr  # the caret under the text as given
+
+
+@pytest.mark.parametrize("args, words", [
+    (["eval", "x", "y", "z", "--at", "x=1"], "EXPR came in 3 words (x y z)"),
+    (["eval", "x", "--at", "x=1", "--no-such-option-with-a-rather-long-name-indeed-that-runs-on"], "No such option"),
+    (["evl", "x"], "No such command 'evl'"),
+    (["eval", "x", "--at", "x=1", "--digits", "99"], "Invalid value for '--digits'"),
+])
+def test_clicks_own_usage_errors_are_wrapped_on_a_terminal_as_ours_are(monkeypatch, args, words):
+    import io
+    import sys
+
+    from backprop_cli.cli.entry import run_click
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setenv("COLUMNS", "60")
+    for stream, fitted in ((Terminal(), True), (io.StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        assert run_click(args) == 2
+        text = stream.getvalue()
+        error = text[text.index("Error: "):].rstrip("\n")
+        assert words in " ".join(error.split())
+        if fitted:
+            assert all(len(line) <= 60 for line in text.splitlines()), text
+            assert error.count("\n") >= 1  # every message here is longer than 60 columns
+        else:
+            assert "\n" not in error  # piped: click's line, whole

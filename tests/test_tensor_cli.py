@@ -113,6 +113,21 @@ def test_scalar_only_commands_say_so(args):
     assert "scalar programs only" in r.stderr
 
 
+def test_check_over_on_a_tensor_program_says_why_and_what_to_run_instead():
+    import shlex
+
+    r = run("check", "sum(W@x) + y", "--at", "W=[[1,2],[3,4]],x=[1,1],y=1", "--over", "y=-1:1", "--grad", "dy = 1")
+    assert r.exit_code == 2 and "Traceback" not in r.stderr
+    error, hint = r.stderr.strip().splitlines()[-2:]
+    assert "check --over takes scalar programs only" in error and "range of one input" in error
+    example = hint.split("e.g. ")[1].split("; ")[0]  # the command the hint suggests runs
+    words = shlex.split(example)
+    assert words[:2] == ["backprop", "check"]
+    suggested = run(*words[1:])
+    assert suggested.exit_code == 0, suggested.stderr
+    assert "the formula is right" in suggested.stdout
+
+
 def test_codegen_numpy_writes_vectorised_code():
     r = run("codegen", "-f", SAMPLES / "spiral" / "train.bp", "--lang", "numpy")
     assert r.exit_code == 0, r.stderr

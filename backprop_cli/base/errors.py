@@ -58,6 +58,11 @@ class OutputError(BackpropError):
     exit_code = 1
 
 
+def install_extra(extra: str) -> str:
+    """The command that installs an extra, from PyPI and from a clone (an editable install)."""
+    return f"pip install 'backprop-cli[{extra}]' (from a clone: pip install -e '.[{extra}]')"
+
+
 def listing(items, most: int = 10) -> str:
     """'a, b, c', or for a long list its first ``most`` items and how many more."""
     items = list(items)

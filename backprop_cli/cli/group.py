@@ -66,6 +66,11 @@ class LazyGroup(click.Group):
     def make_context(self, *args, **kwargs):
         try:
             return super().make_context(*args, **kwargs)
+        except click.ClickException as e:
+            from .output import fit_click_error
+
+            fit_click_error(e)
+            raise
         except KeyboardInterrupt as e:  # Ctrl-C while the arguments are read: exit 130, not click's 1
             from .output import report
 
@@ -81,7 +86,12 @@ class LazyGroup(click.Group):
             if isinstance(e.__context__, KeyboardInterrupt):  # Ctrl-C in a click prompt: exit 130
                 ctx.exit(report(KeyboardInterrupt()))
             raise
-        except (click.exceptions.Exit, click.ClickException):
+        except click.ClickException as e:
+            from .output import fit_click_error
+
+            fit_click_error(e)  # wrapped at the terminal's width, as our own messages are
+            raise
+        except click.exceptions.Exit:
             raise
         except (Exception, KeyboardInterrupt) as e:
             # Worded in output.report, which the fast entry point (entry.py) shares.

@@ -47,6 +47,19 @@ def fit_message(text: str, stream) -> str:
     return "\n".join(out)
 
 
+def fit_click_error(error) -> None:
+    """click's own usage errors ("No such option", "EXPR came in 3 words") fitted as fit_message fits
+    ours: click prints ``Error: <message>`` on standard error, so the message is wrapped with that
+    prefix and handed back for click to print."""
+    try:
+        message = error.format_message()
+    except Exception:  # a message click could not format: click prints its own
+        return
+    fitted = fit_message("Error: " + message, sys.stderr)
+    if fitted != "Error: " + message:
+        error.format_message = lambda: fitted[len("Error: "):]
+
+
 def echo_pieces(pieces, err: bool = False) -> None:
     """Write text made piece by piece as it comes, then a newline, as ``echo("".join(pieces))`` would,
     without holding it all.  For text with no escape sequences in it (JSON escapes them)."""

@@ -92,6 +92,16 @@ def resolve_point(at: Point) -> dict:
     return out
 
 
+def _no_equals_hint(part: str, point: dict) -> str:
+    """Write name=value; after a value, digits alone were most likely its thousands (x=1,000)."""
+    hint = "Write name=value, e.g. --at x=-2,y=5."
+    digits = part.strip().replace("_", "")
+    if point and digits[:1].isdecimal() and digits.replace(".", "", 1).isdecimal():
+        hint += (" A comma separates inputs, so a number takes no thousands separators: "
+                 "write 1000, not 1,000.")
+    return hint
+
+
 def parse_at(items: Iterable[str]) -> dict:
     """``--at x=-2,y=5 --at z=pi/4`` to {name: value}.  Commas inside parentheses stay in a value.
     An item may be a dict of values already read (``-i FILE``); later items override earlier ones."""
@@ -107,7 +117,7 @@ def parse_at(items: Iterable[str]) -> dict:
             name = name.strip()
             shown = printable(part)  # user text in a message: cut short, control characters escaped
             if not eq:
-                raise InputError(f"--at: '{shown}' has no '='", "Write name=value, e.g. --at x=-2,y=5.")
+                raise InputError(f"--at: '{shown}' has no '='", _no_equals_hint(part, point))
             limits.check_name(name, "--at")
             if not NAME.match(name):
                 raise InputError(f"--at: '{printable(name)}' in '{shown}' is not a name",

@@ -296,9 +296,10 @@ def _element_name(name: str, idx: tuple) -> str:
     return name + ("[" + ", ".join(map(str, idx)) + "]" if idx else "")
 
 
-def tensor_questions(result: Result, only: str = "all") -> list:
+def tensor_questions(result: Result, only: str = "all", digits: int = WORKING_DIGITS) -> list:
     """The shape of each named value, then chosen elements (forward); the shape of each gradient,
-    in backward order, then chosen elements of each (backward)."""
+    in backward order, then chosen elements of each (backward); the working to ``digits``
+    significant digits, as the scalar quiz's."""
     import numpy as np
 
     from ..core.ops import shape_text
@@ -317,7 +318,7 @@ def tensor_questions(result: Result, only: str = "all") -> list:
             for idx in _chosen(result.values[i]):
                 v = float(np.asarray(result.values[i])[idx])
                 out.append(Question(i, name, "value", _element_name(name, idx), v,
-                                    f"{_element_name(name, idx)} = {show(v, 6)}", index=idx))
+                                    f"{_element_name(name, idx)} = {show(v, digits)}", index=idx))
     if only in ("all", "backward"):
         back = [(i, n) for i, n in reversed(nodes) if i != g.output]
         for i, name in back:
@@ -331,7 +332,7 @@ def tensor_questions(result: Result, only: str = "all") -> list:
                 v = float(np.asarray(result.grads[i])[idx])
                 el = _element_name(name, idx)
                 out.append(Question(i, name, "gradient", f"d{el} = ∂{f}/∂{el}", v,
-                                    f"d{el} = {show(v, 6)}", index=idx))
+                                    f"d{el} = {show(v, digits)}", index=idx))
     return out
 
 

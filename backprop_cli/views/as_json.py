@@ -180,6 +180,69 @@ def _array_pieces(value, level: int):
     yield "".join(pad[j] + "]" for j in range(depth - 1, -1, -1))
 
 
+def inline(obj):
+    """``json.dumps(obj, ensure_ascii=False, allow_nan=False)``'s text (one line) in pieces, where
+    every float or numpy array or number in ``obj`` is written as ``nested`` would make it, a block
+    of rows at a time (see ``inline_array``)."""
+    import numpy as np
+
+    if isinstance(obj, dict):
+        first = True
+        for key, value in obj.items():
+            yield ("{" if first else ", ") + _string(key) + ": "
+            first = False
+            yield from inline(value)
+        yield "}" if not first else "{}"
+    elif isinstance(obj, list):
+        for n, value in enumerate(obj):
+            yield "[" if n == 0 else ", "
+            yield from inline(value)
+        yield "]" if obj else "[]"
+    elif isinstance(obj, str):
+        yield _string(obj)
+    elif isinstance(obj, bool) or obj is None:
+        yield {True: "true", False: "false", None: "null"}[obj]
+    elif isinstance(obj, int):
+        yield str(obj)
+    elif isinstance(obj, (float, np.ndarray, np.generic)):
+        yield from inline_array(obj)
+    else:
+        raise TypeError(f"not JSON: {type(obj).__name__}")
+
+
+def inline_array(value):
+    """An array (or number) as ``json.dumps(nested(value))`` writes it on one line, in pieces of a
+    block of rows: ``[[1.0, 2.0], [3.0, "inf"]]``."""
+    import numpy as np
+
+    a = np.asarray(value, dtype=np.float64)
+    if a.ndim == 0:
+        yield _number(float(a))
+        return
+    if a.size == 0:
+        import json
+
+        yield json.dumps(a.tolist())
+        return
+    depth = a.ndim - 1
+    rows = a.reshape(-1, a.shape[-1])
+    per_piece = max(1, ELEMENTS_PER_PIECE // a.shape[-1])
+    previous = None
+    for start in range(0, len(rows), per_piece):
+        texts = []
+        for r, row in enumerate(rows[start:start + per_piece], start):
+            index = np.unravel_index(r, a.shape[:-1]) if depth else ()
+            if previous is None:
+                texts.append("[" * (depth + 1))
+            else:  # close the lists of the axes after the first index that changed, open them again
+                k = next(j for j in range(depth) if index[j] != previous[j])
+                texts.append("]" * (depth - 1 - k) + ", " + "[" * (depth - k))
+            previous = index
+            texts.append(", ".join(_numbers(row)) + "]")
+        yield "".join(texts)
+    yield "]" * depth
+
+
 def _numbers(row) -> list:
     """Each element's JSON text: its repr, or "inf", "-inf", "nan" as strings (strict JSON)."""
     import numpy as np

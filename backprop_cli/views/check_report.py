@@ -159,7 +159,8 @@ def document(report: CheckReport) -> dict:
            if report.method != "each input" else {}),
         "checks": [
             {
-                "input": c.name,
+                **({"entry": c.name, "of": c.of} if c.along is not None else {}),
+                "input": c.name if c.along is None else c.along,
                 "value": json_value(c.value),
                 "step": json_value(c.step),
                 "backprop": json_value(c.backprop),

@@ -71,6 +71,9 @@ class _Formula:
         op = GATES.get(name)
         if op is not None and op.notation == "infix":
             a, b = args
+            folded = _folded(name, a, b)
+            if folded is not None:
+                return folded
             p = op.precedence
             if op.symbol == "^":
                 left = a.text if a.prec >= 5 else f"({a.raw})"
@@ -105,6 +108,26 @@ class _Formula:
 
     def at(self, c: _Shown, value: _Shown, general: _Shown) -> _Shown:
         return general
+
+
+#: constant arithmetic a formula shows worked out: y*x^(y-1) for x^2 reads 2*x, not 2*x^(2 - 1)
+_FOLDED = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b}
+
+
+def _folded(name: str, a: _Shown, b: _Shown):
+    """A gate over two numbers worked out (add, sub, mul: exact in doubles as the engine does it),
+    and x^1 as x; None otherwise.  Only the text shown changes, never a value computed."""
+    if name == "pow" and b.raw == "1" or name == "mul" and b.raw == "1":
+        return a
+    if name == "mul" and a.raw == "1":
+        return b
+    if name in _FOLDED and _is_signed_number(a.raw) and _is_signed_number(b.raw):
+        return _FORMULA.num(_FOLDED[name](float(a.raw), float(b.raw)))
+    return None
+
+
+def _is_signed_number(text: str) -> bool:
+    return is_number(text[1:] if text.startswith("-") else text)
 
 
 def _fill(template: str, args: list) -> str:

@@ -11,13 +11,22 @@ from .console import GRAD_STYLE, VALUE_STYLE
 TABLE_ROWS = 20
 
 
+def _is_array(v) -> bool:
+    return type(v) is not float and hasattr(v, "shape") and bool(v.shape)
+
+
 def _num(v, digits: int) -> str:
-    """A number, or an array's norm (‖W‖)."""
-    if type(v) is float or not hasattr(v, "shape") or not v.shape:
+    """A number, or an array's norm (its column or name says ‖W‖)."""
+    if not _is_array(v):
         return show(float(v), digits)
     import numpy as np
 
-    return "‖·‖ " + show(float(np.linalg.norm(v)), digits)
+    return show(float(np.linalg.norm(v)), digits)
+
+
+def _name(name: str, v) -> str:
+    """An input's name, ‖W‖ for an array (shown by its norm)."""
+    return f"‖{name}‖" if _is_array(v) else name
 
 
 def _norm(gradients: dict, wrt: list) -> float:
@@ -40,11 +49,13 @@ def table(rows: list, wrt: list, out_name: str, digits: int):
     from rich.table import Table
 
     t = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0))
-    t.add_column("step", justify="right")
-    t.add_column(out_name, justify="right", style=VALUE_STYLE)
+    # Every cell is one number, as wide as it needs: a narrow terminal folds it, never cuts it.
+    t.add_column("step", justify="right", overflow="fold")
+    t.add_column(out_name, justify="right", style=VALUE_STYLE, overflow="fold")
+    first = rows[0].at if rows else {}
     for name in wrt:
-        t.add_column(name, justify="right")
-    t.add_column(f"|grad {out_name}|", justify="right", style=GRAD_STYLE)
+        t.add_column(_name(name, first.get(name, 0.0)), justify="right", overflow="fold")
+    t.add_column(f"|grad {out_name}|", justify="right", style=GRAD_STYLE, overflow="fold")
     for s in rows:
         norm = _norm(s.gradients, wrt)
         t.add_row(str(s.step), show(s.value, digits), *[_num(s.at[name], digits) for name in wrt],
@@ -53,8 +64,8 @@ def table(rows: list, wrt: list, out_name: str, digits: int):
 
 
 def final_line(last, wrt: list, out_name: str, digits: int) -> str:
-    point = ", ".join(f"{name} = {_num(v, digits)}" for name, v in last.at.items() if name in wrt or
-                      not hasattr(v, "shape") or not v.shape)
+    point = ", ".join(f"{_name(name, v)} = {_num(v, digits)}" for name, v in last.at.items()
+                      if name in wrt or not _is_array(v))
     return f"after {last.step} step{'s' if last.step != 1 else ''}: {out_name} = {show(last.value, digits)} at {point}"
 
 

@@ -37,13 +37,37 @@ def d_name(label: str) -> str:
     return f"d{label}" if label.isidentifier() else f"d({label})"
 
 
+def edge_rule(result, i: int, k: int, label) -> tuple:
+    """The rule that sends node i's gradient to its input k, written from the gate table
+    (``dW = dY @ Xᵀ``, ``dt1 += dL``; an elementwise gate without an array rule:
+    ``dY += dt1 * ∂t1/∂Y``, in ``sum_to( )`` where broadcasting is undone), and the shapes it moves
+    between (``(3x4) = (3x1) @ (1x4)``)."""
+    from .notation import wrap
+
+    g = result.graph
+    gate = GATES[g.op[i]]
+    args = g.args[i]
+    name, arg_names = label[i], [label[j] for j in args]
+    gshape = _shape(result.grads[i])
+    shapes = [_shape(result.values[j]) for j in args]
+    if gate.vjp_exprs is not None:
+        rule = vjp_formula(gate, k, arg_names, name, d_name(name), g.payload[i] or ())
+        if gate.name == "matmul":
+            return f"{d_name(arg_names[k])} = {rule}", matmul_shapes(k, shapes)
+        return f"{d_name(arg_names[k])} += {rule}", f"{shape_text(shapes[k])} from {d_name(name)} {shape_text(gshape)}"
+    summed = tuple(np.broadcast_shapes(gshape, *[_shape(x) for x in result.local[i]])) != shapes[k]
+    term = f"{d_name(name)} * ∂{wrap(name)}/∂{wrap(arg_names[k])}"
+    return (f"{d_name(arg_names[k])} += {'sum_to(' if summed else ''}{term}"
+            f"{') summed over the broadcast axes' if summed else ''}"), shape_text(shapes[k])
+
+
 def lines(result, digits: int = DEFAULT_DIGITS, labels: str = "short") -> list:
     """The trace in the scalar trace's names (t1, t2, the program's names; ``labels="full"``: whole
     subexpressions), every node's shape printed once, beside its value."""
-    from .notation import describe, names, same_text, wrap
+    from .notation import describe, names, same_text
 
     g = result.graph
-    values, grads, local, contrib = result.values, result.grads, result.local, result.contrib
+    values, grads, contrib = result.values, result.grads, result.contrib
     label = names(g, labels)
     live = g.live()
     shown = [i for i in range(len(g)) if g.op[i] != "const" and live[i]]
@@ -76,7 +100,6 @@ def lines(result, digits: int = DEFAULT_DIGITS, labels: str = "short") -> list:
                    f"   ({gate.name} gate, {shape_text(gshape)})")
         out.append(f"  {gate.pattern}")
         arg_names = [label[j] for j in args]
-        shapes = [_shape(values[j]) for j in args]
         for k, j in enumerate(args):
             c = contrib[i][k]
             if g.op[j] == "const":
@@ -84,19 +107,8 @@ def lines(result, digits: int = DEFAULT_DIGITS, labels: str = "short") -> list:
             if c is None:
                 out.append(f"  {arg_names[k]}: no gradient ({'labels' if gate.name == 'cross_entropy' else 'static'})")
                 continue
-            if gate.vjp_exprs is not None:  # the rule written from the gate's own description
-                rule = vjp_formula(gate, k, arg_names, name, d_name(name), g.payload[i] or ())
-                if gate.name == "matmul":
-                    rule = f"{d_name(arg_names[k])} = {rule}: {matmul_shapes(k, shapes)}"
-                else:
-                    rule = (f"{d_name(arg_names[k])} += {rule}: "
-                            f"{shape_text(shapes[k])} from {d_name(name)} {shape_text(gshape)}")
-            else:
-                summed = tuple(np.broadcast_shapes(gshape, *[_shape(x) for x in local[i]])) != shapes[k]
-                term = f"{d_name(name)} * ∂{wrap(name)}/∂{wrap(arg_names[k])}"
-                rule = (f"{d_name(arg_names[k])} += {'sum_to(' if summed else ''}{term}"
-                        f"{') summed over the broadcast axes' if summed else ''}: {shape_text(shapes[k])}")
-            out.append(f"  {rule}")
+            rule, shapes_moved = edge_rule(result, i, k, label)
+            out.append(f"  {rule}: {shapes_moved}")
             if np.size(c) <= SMALL:
                 out.append(f"    = {brief(c, digits)}")
     out.append("")

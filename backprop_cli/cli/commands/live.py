@@ -65,7 +65,7 @@ def _need_textual() -> None:
     """textual is the live extra (about 10 MB with its own dependencies): say what to install."""
     import importlib.util
 
-    from ...base.errors import InputError
+    from ...base.errors import InputError, install_extra
 
     try:
         found = importlib.util.find_spec("textual") is not None
@@ -73,7 +73,7 @@ def _need_textual() -> None:
         found = False
     if not found:
         raise InputError("backprop live needs textual, which the default install leaves out",
-                         "Install the live extra: pip install 'backprop-cli[live]'.")
+                         f"Install the live extra: {install_extra('live')}.")
 
 
 KEY_NAMES = {"up", "down", "left", "right", "enter", "escape", "tab", "space", "backspace", "home", "end",

@@ -52,8 +52,8 @@ def _quiz(program, random_, seed, answers, only, significant, fmt, digits):
         questions = quiz.questions(result, only, digits)
         judge = quiz.Judge(result, significant, digits)
     else:  # a tensor program: each shape first, then chosen elements
-        questions = quiz.tensor_questions(result, only)
-        judge = quiz.TensorJudge(result, significant)
+        questions = quiz.tensor_questions(result, only, digits)
+        judge = quiz.TensorJudge(result, significant, digits)
     talk = fmt == "text"
     console = None
     if talk:

@@ -25,12 +25,12 @@ def run(program, collapse="none", digits=DEFAULT_DIGITS, step=False, delay=0, la
     if mode == "forward":
         return _forward_mode(result, wrt, tangent, fmt, digits, labels, out)
     if fmt in ("json", "latex"):
-        if type(result.value) is not float:
+        if fmt == "latex" and type(result.value) is not float:
             from ...base.errors import InputError
 
-            raise InputError(f"trace --format {fmt}: scalar programs only for now",
-                             "For a tensor program: backprop eval ... --format json has every node's "
-                             "value and gradient; trace without --format shows the steps.")
+            raise InputError("trace --format latex: scalar programs only for now",
+                             "For a tensor program: trace --format json has the same steps, and trace "
+                             "without --format shows them as text.")
         if fmt == "latex":
             from ...views.latex import trace as pieces
 

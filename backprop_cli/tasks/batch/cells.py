@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import List, Optional
 
-from ...base.errors import InputError
+from ...base.errors import InputError, install_extra
 
-EXTRA_HINT = "Install the data extra: pip install 'backprop-cli[data]' (pyarrow)."
+EXTRA_HINT = f"Install the data extra (pyarrow): {install_extra('data')}."
 
 
 def arrow(why: str):

@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from typing import List, Optional
 
-from ...base.errors import InputError
+from ...base.errors import InputError, install_extra
 from ...base.files import output_file
 from . import chunks as batch
 from .job import EXTENSIONS, FileResult, Job, Rejects, output_for, standard_output
@@ -182,7 +182,7 @@ def _client(scheduler: Optional[str], workers: Optional[int], timeout: float = 3
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise InputError("--engine dask needs Dask's distributed scheduler, which is not installed",
-                         "Install it with: pip install 'backprop-cli[cluster]' (or dask[distributed]).") from None
+                         f"Install the cluster extra (dask[distributed]): {install_extra('cluster')}.") from None
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
     if scheduler:

@@ -73,6 +73,10 @@ class InputCheck:
     note: str = ""
     #: the node behind a "kink" / "near-kink" status, or the one that made the step smaller.
     node: Optional[int] = None
+    #: a second-order check (``name`` the entry d2f/dxdy): the input moved (y) and the derivative
+    #: differentiated (df/dx)
+    along: Optional[str] = None
+    of: Optional[str] = None
 
     @property
     def failed(self) -> bool:

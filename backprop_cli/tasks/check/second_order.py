@@ -17,9 +17,37 @@ from .numeric import CheckReport, check
 #: the most inputs checked at second order: n derivative programs, each checked along n inputs
 MOST_INPUTS = 200
 
-#: what a kink note says at second order
-KINK_NOTE = ("the first derivative has a kink here, so the second derivative is undefined; backprop "
-             "gives the derivative of the convention (relu'' = step' = 0)")
+
+def convention(gate) -> str:
+    """A gate's convention at its kink, from the gate table: a flat gate's (step, sign, share: the
+    derivatives of relu, abs, max) derivative is 0 on both sides, so 0 there too; otherwise the
+    convention its pattern states (relu'(0) = 0, a tie splits it)."""
+    import re
+
+    if all(e.kind == "num" and e.value == 0 for e in gate.local_exprs):
+        return f"{gate.name}' = 0, as on both sides"
+    stated = re.search(r"\(((?:[^()]|\([^()]*\))*)\)$", gate.pattern)
+    if stated is None:
+        return f"{gate.name}'s local gradient there"
+    return stated.group(1) if gate.name in stated.group(1) else f"{gate.name}: {stated.group(1)}"
+
+
+def kink_note(c, graph, values, of: str) -> str:
+    """A second-order check's kink note, worded from the gate at the kink of the derivative program
+    ``of`` (df/dx), whose node names (df_dy, t1) the user never sees."""
+    from ...base.numbers import show
+    from ...core.ops import GATES
+
+    i = c.node
+    gate = GATES[graph.op[i]]
+    args = graph.args[i]
+    at = f"{gate.name}({', '.join(graph.label(j, 20) for j in args)})"
+    ins = ", ".join(show(float(values[j]), 6) for j in args)
+    if c.status == "kink":
+        return (f"{of} has a kink here, at {at} ({gate.name} of {ins}): the second derivative is undefined; "
+                f"backprop gives the derivative of the convention ({convention(gate)})")
+    rest = c.note.split(" is within ", 1)
+    return f"near a kink of {of}: {at} ({gate.name} of {ins}) is within {rest[1]}" if len(rest) == 2 else c.note
 
 
 def check_hessian(result: Result, tolerance: float, seed: int = 0, progress=None) -> CheckReport:
@@ -48,10 +76,10 @@ def check_hessian(result: Result, tolerance: float, seed: int = 0, progress=None
                      progress=None if progress is None else
                      (lambda f, row=row: progress((row + f) / len(names))))
         for c in part.inputs:
+            c.along, c.of = c.name, f"d{out}/d{name}"
             c.name = f"d2{out}/d{name}2" if c.name == name else f"d2{out}/d{name}d{c.name}"
-            if c.status in ("kink", "near-kink"):
-                where = c.note.split(":", 1)[0]
-                c.note = f"{where} of d{out}/d{name}: {KINK_NOTE}"
+            if c.status in ("kink", "near-kink") and c.node is not None:
+                c.note = kink_note(c, graph, gradient.values, c.of)
             c.node = None  # a node of the derivative program, not of this one: the note names it
         report.inputs.extend(part.inputs)
     return report
