@@ -29,7 +29,8 @@ def second_order(result, jvp, hessian, hvp, get, at_kink: bool, fmt: str = "tabl
         out["hessian"] = api.hessian(result)
     if (hessian or hvp) and at_kink:
         echo("Note: second derivatives are undefined at a kink: backprop differentiates the "
-             "convention there (relu'' = step' = 0, as away from the kink)", err=True)
+             "convention there (the local gradients of relu, abs, max and min are step, sign and "
+             "share, flat on both sides, so their derivative is 0)", err=True)
     return out
 
 
