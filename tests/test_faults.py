@@ -720,7 +720,7 @@ def test_rejects_and_output_must_differ_and_a_failed_run_changes_neither(tmp_pat
 def long_runs(tmp_path) -> dict:
     """A run of every command that takes well over a second."""
     program = tmp_path / "big.bp"
-    program.write_text(big_program(20_000))
+    program.write_text(big_program(200_000))  # 1.7 MB: each command takes seconds, however fast the machine
     points = tmp_path / "points.csv"
     with open(points, "w") as fh:
         fh.write("x,y\n")
