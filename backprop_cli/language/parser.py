@@ -614,8 +614,7 @@ def _drive(tables, source: str, builder, progress=None) -> list:
                 elif rkind is _SOME:
                     value = fn(values[-size:])
                     del states[-size:]
-                    del values[1 - size:]
-                    values[-1] = value
+                    values[-size:] = (value,)
                 else:
                     if size:
                         children = values[-size:]
