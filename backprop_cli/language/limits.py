@@ -160,11 +160,14 @@ only for text beyond ASCII or an error: start-up).
         data = source.encode("utf-8")
     _check_runs(source, data, origin)
     _check_depth(source, origin)
-    _checked = (source, limits)
+    if len(source) >= _REMEMBERED:
+        _checked = (source, limits)
 
 
-#: (the last text check_source passed, the limits then): only the last, so nothing else is kept
+#: (the last large text check_source passed, the limits then): only one is kept, and the small ones
+#: checked in between (the values after --at) do not displace it
 _checked = None
+_REMEMBERED = 1 << 16  # characters
 
 
 def _check_digits(source: str, origin: str) -> None:
