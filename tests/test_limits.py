@@ -256,3 +256,19 @@ def test_in_a_real_process():
     assert tower.returncode == 1 and b"undefined (inf)" in tower.stderr
     for r in (big, deep, argv, tower):
         assert b"Traceback" not in r.stderr and r.stdout == b""
+
+
+def test_a_large_text_checked_twice_is_checked_again_under_other_limits(monkeypatch):
+    """check_source skips a large text it has just passed (read, then built), but only under the
+    same limits, and the small texts checked in between (--at values) do not matter."""
+    text = "x + " * 50_000 + "x"
+    limits.check_source(text)
+    limits.check_source("1.5")
+    limits.check_source(text)
+    monkeypatch.setattr(limits, "_override", 1000)
+    with pytest.raises(InputError, match="larger than the limit"):
+        limits.check_source(text)
+    monkeypatch.setattr(limits, "_override", None)
+    monkeypatch.setattr(limits, "MAX_NAME", 0)
+    with pytest.raises(SourceError, match="characters long"):
+        limits.check_source(text)

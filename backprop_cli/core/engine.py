@@ -22,7 +22,7 @@ from .ops import BLOCKING, GATES, Column, times
 class Result:
     """A graph with its forward values and d(output)/d(node) for every node."""
 
-    __slots__ = ("graph", "values", "grads", "local", "contrib", "at", "warnings")
+    __slots__ = ("graph", "values", "grads", "local", "contrib", "at", "warnings", "live")
 
     def __init__(self, graph: Graph, values: list, grads: list, local: list, contrib: list,
                  at: dict, warnings: list) -> None:
@@ -37,6 +37,8 @@ class Result:
         #: the value each input had.
         self.at = at
         self.warnings = warnings
+        #: graph.live() as the backward pass found it, or None where it was not kept
+        self.live = None
 
     @property
     def value(self) -> float:
@@ -131,6 +133,11 @@ def _named_value(label: str, value: float) -> str:
 
 def backward(graph: Graph, values: list, record: bool = True) -> tuple:
     """d(output)/d(node) for every node; with ``record``, each edge's local gradient and contribution."""
+    return _backward(graph, values, record)[:3]
+
+
+def _backward(graph: Graph, values: list, record: bool) -> tuple:
+    """backward's (grads, local, contrib) and which nodes are live (Graph.live), found on the way."""
     n = len(graph)
     grads = [0.0] * n
     local: list = [None] * n
@@ -142,8 +149,8 @@ def backward(graph: Graph, values: list, record: bool = True) -> tuple:
     # Nodes the output does not depend on get no gradient at all: even a nan local gradient there
     # (d/dy x^y for x < 0 in an unused statement) must not leak in as 0 * nan.
     if not record:
-        _backward_fast(ops, all_args, values, grads, out, loc_fns)
-        return grads, local, contrib
+        live = _backward_fast(ops, all_args, values, grads, out, loc_fns)
+        return grads, local, contrib, live
     live = graph.live()
     for i in range(out, -1, -1):
         args = all_args[i]
@@ -174,10 +181,10 @@ def backward(graph: Graph, values: list, record: bool = True) -> tuple:
             if record:
                 local[i] = loc
                 contrib[i] = cs
-    return grads, local, contrib
+    return grads, local, contrib, live
 
 
-def _backward_fast(ops: list, all_args: list, values: list, grads: list, out: int, loc_fns: dict) -> None:
+def _backward_fast(ops: list, all_args: list, values: list, grads: list, out: int, loc_fns: dict) -> bytearray:
     """The backward pass without recording edges.  Each written-out gate multiplies the upstream
     gradient by exactly the local gradient its entry in GATES returns, in the same order, so the
     gradients are bit for bit those of the recording loop (tests/test_engine_fast.py checks).
@@ -237,6 +244,7 @@ def _backward_fast(ops: list, all_args: list, values: list, grads: list, out: in
             for j, lk in zip(args, loc):
                 live[j] = 1
                 grads[j] += times(upstream, lk) if blocks else upstream * lk
+    return live
 
 
 def run(graph: Graph, at: Optional[Mapping[str, float]] = None, allow_nonfinite: bool = False,
@@ -244,9 +252,11 @@ def run(graph: Graph, at: Optional[Mapping[str, float]] = None, allow_nonfinite:
     """Forward then backward.  Raises InputError for a missing input, MathError for an undefined value."""
     at = dict(at or {})
     values = forward(graph, at, allow_nonfinite)
-    grads, local, contrib = backward(graph, values, record)
+    grads, local, contrib, live = _backward(graph, values, record)
     used = {name: values[i] for name, i in graph.inputs.items()}
-    return Result(graph, values, grads, local, contrib, used, _gradient_warnings(graph, values, grads))
+    result = Result(graph, values, grads, local, contrib, used, _gradient_warnings(graph, values, grads))
+    result.live = live
+    return result
 
 
 def _gradient_warnings(graph: Graph, values: list, grads: list) -> list:

@@ -129,8 +129,12 @@ def check_source(source: str, origin: str = "") -> None:
     Linear in the length of the text, and done by C string methods and the regex engine (imported
 only for text beyond ASCII or an error: start-up).
     """
-    what = origin or "the expression"
+    global _checked
     limit = max_bytes()
+    limits = (limit, MAX_DEPTH, MAX_NAME, MAX_NUMBER)
+    if _checked is not None and _checked[0] is source and _checked[1] == limits:
+        return  # the same text, passed already: the file as read, then as built (a pass over it saved)
+    what = origin or "the expression"
     if limit and len(source) > limit // 4:
         # Only measure the UTF-8 size when it could matter; a character is at most 4 bytes.
         size = len(source) if len(source) > limit else len(source.encode("utf-8", "surrogatepass"))
@@ -156,6 +160,14 @@ only for text beyond ASCII or an error: start-up).
         data = source.encode("utf-8")
     _check_runs(source, data, origin)
     _check_depth(source, origin)
+    if len(source) >= _REMEMBERED:
+        _checked = (source, limits)
+
+
+#: (the last large text check_source passed, the limits then): only one is kept, and the small ones
+#: checked in between (the values after --at) do not displace it
+_checked = None
+_REMEMBERED = 1 << 16  # characters
 
 
 def _check_digits(source: str, origin: str) -> None:

@@ -134,9 +134,10 @@ class _Builder:
     def binop(self, c):
         left, tok, right = c
         s, e = left[1], right[2]
-        if tok[0] == "@":
+        op = tok[0]
+        if op == "@":
             self.g.tensor = True
-        return (self.add(_BINARY[tok[0]], (left[0], right[0]), s, e), s, e)
+        return (self.add(_BINARY[op], (left[0], right[0]), s, e), s, e)
 
     def unop(self, c):
         tok, operand = c
@@ -487,6 +488,8 @@ class _Unparsable(Exception):
 
 _PASS, _ALL, _FILTER, _SPLICE = range(4)
 _KINDS = {"pass": _PASS, "all": _ALL, "filter": _FILTER, "splice": _SPLICE}
+#: the loop's kinds for an _ALL rule: one child, or more (an _ALL rule has at least one child)
+_ONE, _SOME = "one", "some"
 #: group names the scanner adds to the grammar's terminals: any other character, and the end
 _OTHER, _EOF = "__OTHER", "__EOF"
 _tables = None  # (table, gotos, rules, scan, keywords, ignore, start, end), or False when stale
@@ -546,7 +549,9 @@ def _scanner(pattern: str):
 
             # Every character belongs to some match, so a gap in the terminals shows as _OTHER, and
             # the empty match at the end of the text stands for the end of input.
-            compiled = re.compile(f"{pattern}|(?P<{_OTHER}>(?s:.))|(?P<{_EOF}>\\Z)").finditer
+            # small_scanner.FAST_PATTERN finds the same matches as the tables' expression it copies, sooner.
+            terminals = small_scanner.FAST_PATTERN if hand else pattern
+            compiled = re.compile(f"{terminals}|(?P<{_OTHER}>(?s:.))|(?P<{_EOF}>\\Z)").finditer
         return compiled(source)
 
     hand = pattern == small_scanner.PATTERN
@@ -569,7 +574,9 @@ def _drive(tables, source: str, builder, progress=None) -> list:
         fn = getattr(builder, method, None)
         if fn is None and kind != _SPLICE:
             fn = _no_callback
-        rules.append((size, kind, fn, lhs_goto, (include, nones_after, expand1)))
+        # A rule that hands all its children to its callback is told apart by size in the loop.
+        loop_kind = (_ONE if size == 1 else _SOME) if kind == _ALL else kind
+        rules.append((size, loop_kind, fn, lhs_goto, (include, nones_after, expand1)))
     rules.reverse()  # rules[code] for a reduce code (-1 - rule number): no arithmetic in the loop
     # Terminals the loop must look at before shifting: the rest are shifted as they come.
     special = set(ignore) | {"LPAR", "RPAR", "_SEP", _OTHER, _EOF}
@@ -601,15 +608,13 @@ def _drive(tables, source: str, builder, progress=None) -> list:
             code = table[state][kind]
             while code < 0:
                 size, rkind, fn, lhs_goto, shape = rules[code]
-                if rkind == _ALL:
-                    if size == 1:
-                        value = values[-1] = fn([values[-1]])
-                        del states[-1]
-                    else:
-                        value = fn(values[-size:])
-                        del states[-size:]
-                        del values[1 - size:]
-                        values[-1] = value
+                if rkind is _ONE:
+                    value = values[-1] = fn([values[-1]])
+                    del states[-1]
+                elif rkind is _SOME:
+                    value = fn(values[-size:])
+                    del states[-size:]
+                    values[-size:] = (value,)
                 else:
                     if size:
                         children = values[-size:]

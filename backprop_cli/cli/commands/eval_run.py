@@ -124,7 +124,7 @@ def kink_notes(result) -> list:
         return []
     values = result.values
     notes = []
-    live = g.live()
+    live = getattr(result, "live", None) or g.live()
     for i in range(g.output + 1):
         if g.op[i] not in kinky or not live[i]:
             continue
