@@ -282,3 +282,13 @@ def test_values_read_pasted_maths_as_expressions_do(tmp_path):
     assert get("x", "-i", values) == "-3\n"
     wrong = run("eval", "x", "--at", "x=2×")
     assert wrong.exit_code == 2 and "  2×\n   ^" in wrong.stderr  # the caret under the text as given
+
+
+def test_a_semicolon_in_a_value_is_refused_not_read_as_the_last_statement():
+    # "x=1;y=2" parsed as a program had the value 2: a wrong number without a word
+    for at, hint in (("x=1;y=2", "--at x=1,y=2."), ("x=1;5", "Separate the inputs with commas"),
+                     ("x=[1;2]", "[[1, 2], [3, 4]]")):
+        result = run("eval", "sum(x)", "--at", at, "--get", "f")
+        assert result.exit_code == 2 and result.stdout == "", (at, result.stdout)
+        assert "more than one" in result.stderr and hint in result.stderr, result.stderr
+    assert run("eval", "x", "--at", "x=1;", "--get", "f").stdout == "1\n"  # a trailing ';' ends the one value
