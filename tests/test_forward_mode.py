@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from backprop_cli import api, evaluate
 from backprop_cli.core.forward import gate_count, tangent_pass
 from random_programs import INPUTS, finite_result, points, programs
+from conftest import SAMPLES
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
@@ -50,12 +51,12 @@ def test_the_lectures_graph_forward_mode(cli):
     text = out.stdout
     assert "dx/dx = 1" in text and "dy/dx = 0" in text
     assert "q = x + y = -2 + 5 = 3" in text
-    assert "dq/dx = 1 x 1 + 1 x 0 = 1" in text
-    assert "df/dx = (z = -4) x 1 + (q = 3) x 0 = -4" in text
+    assert "dq/dx = 1 × 1 + 1 × 0 = 1" in text
+    assert "df/dx = (z = -4) × 1 + (q = 3) × 0 = -4" in text
     # the last lines: the derivative, then the cost of both modes on this program
     assert "df/dx = -4   (one forward pass gives the derivative along x)" in text
-    assert "forward mode: 3 passes (one per input) x 2 gates = 6" in text
-    assert "reverse mode: 1 backward pass x 2 gates = 2" in text
+    assert "forward mode: 3 passes (one per input) × 2 gates = 6" in text
+    assert "reverse mode: 1 backward pass × 2 gates = 2" in text
 
 
 def test_a_direction_and_json_tangents(cli):
@@ -78,7 +79,7 @@ def test_the_neurons_cost(cli):
     assert out.exit_code == 0, out.stderr
     r = evaluate(open("samples/neuron.bp").read())
     assert gate_count(r) == 8
-    assert "5 passes (one per input) x 8 gates = 40" in out.stdout
+    assert "5 passes (one per input) × 8 gates = 40" in out.stdout
     assert "df/dw0 = -0.1966" in out.stdout
 
 
@@ -110,7 +111,7 @@ def test_forward_mode_over_a_tensor_program(cli):
     assert out.exit_code == 0, out.stderr
     assert "t1 = W@x  (2,)" in out.stdout
     # 8 numbers in the input arrays: 8 forward passes for the whole gradient
-    assert "forward mode: 8 passes (one per input number) x 5 gates = 40" in out.stdout
+    assert "forward mode: 8 passes (one per input number) × 5 gates = 40" in out.stdout
     doc = json.loads(cli(*args, "--tangent", "x=[1,0],W=[[0,1],[0,0]]", "--format", "json").stdout)
     r = evaluate("sum(tanh(W@x - y)^2)", at={"W": np.array([[1.0, 2], [3, -1]]), "x": np.array([0.5, -1.5]),
                                              "y": np.array([1.0, 2])})
@@ -159,3 +160,29 @@ def test_the_tree_of_a_tensor_program_shows_tangents(cli):
     assert "(value, gradient and tangent below each node)" in out.stdout
     assert "tangent [1, 3]" in out.stdout  # t1 = W@x moves at W dx
     assert "J·v = df/dv = 0.05619" in out.stdout
+
+
+def test_the_forward_trace_writes_times_as_the_backward_trace_does(cli):
+    # × for "times" (the letter x beside an input named x reads as a name), * on an ASCII-only stream
+    out = cli("trace", "q = x + y; f = q*z", "--at", "x=-2,y=5,z=-4", "--mode", "forward", "--wrt", "x")
+    import re
+
+    assert not re.search(r"[\d)] x [\d(]", out.stdout) and "dq/dx = 1 × 1 + 1 × 0 = 1" in out.stdout
+    assert "local × incoming tangent" in out.stdout
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "backprop_cli", "trace", "q = x + y; f = q*z", "--at",
+                           "x=-2,y=5,z=-4", "--mode", "forward", "--wrt", "x"], capture_output=True,
+                          env={**os.environ, "PYTHONIOENCODING": "ascii", "COLUMNS": "80"})
+    assert proc.returncode == 0 and proc.stdout.isascii(), proc.stderr
+    assert b"dq/dx = 1 * 1 + 1 * 0 = 1" in proc.stdout
+
+
+def test_the_forward_trace_leaves_out_the_constants_zero_tangents(cli):
+    # f = 1/t7: the numerator 1 never moves; "(1/t7 = 0.7311) × 0 +" was noise beside the lecture's 1/x gate
+    out = cli("trace", "-f", str(SAMPLES / "neuron.bp"), "--mode", "forward", "--wrt", "w0")
+    assert "df/dw0 = (-1/t7^2 = -0.5344) × 0.3679 = -0.1966" in out.stdout, out.stdout
+    assert "dt7/dw0 = 1 × 0.3679 = 0.3679" in out.stdout
+    assert "dt1/dw0 = (x0 = -1) × 1 + (w0 = 2) × 0 = -1" in out.stdout  # an input's 0 stays

@@ -234,7 +234,7 @@ def test_help_opens_and_closes():
     async def script(pilot):
         await pilot.press("question_mark")
         await pilot.pause()
-        assert "nudge" in str(app.screen.query_one("#help").render())
+        assert "nudge" in str(app.screen.query_one("#help-text").render())
         await pilot.press("space")
         await pilot.pause()
         assert not app.screen.query("#help")  # closed: back on the main screen
@@ -528,3 +528,44 @@ def test_a_small_program_is_still_parsed_at_each_key():
         assert app.session.result.value == 6.0
 
     _drive(app, script)
+
+
+def test_at_60x20_the_help_scrolls_and_the_footer_keeps_help_and_quit():
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    app = LiveApp(Session((SAMPLES / "neuron.bp").read_text()))
+
+    async def script(pilot):
+        keys = {k.key_display or k.key: k for k in app.query_one(Footer).query(FooterKey)}
+        for key in ("?", "q"):  # a student alone with a small terminal can find help and leave
+            assert keys[key].region.right <= 60 and keys[key].region.width > 0, (key, keys[key].region)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        await pilot.pause()
+        box = app.screen.query_one("#help")
+        assert box.max_scroll_y > 0 and "↑/↓ more" in str(box.border_subtitle)
+        await pilot.press("down", "down", "down")
+        await pilot.pause()
+        assert box.scroll_y == 3 and type(app.screen).__name__ == "HelpScreen"  # arrows scroll, not close
+        await pilot.press("end")
+        await pilot.pause()
+        assert type(app.screen).__name__ != "HelpScreen"
+
+    _drive(app, script, size=(60, 20))
+
+
+def test_at_80x24_the_whole_help_shows_and_any_key_closes_it():
+    app = LiveApp(Session((SAMPLES / "neuron.bp").read_text()))
+
+    async def script(pilot):
+        await pilot.press("question_mark")
+        await pilot.pause()
+        await pilot.pause()
+        box = app.screen.query_one("#help")
+        assert box.max_scroll_y == 0 and str(box.border_subtitle) == "any key closes"
+        await pilot.press("down")
+        await pilot.pause()
+        assert type(app.screen).__name__ != "HelpScreen"
+
+    _drive(app, script, size=(80, 24))

@@ -134,3 +134,24 @@ def test_help_then_two_quick_arrows_and_ctrl_c_quit_cleanly():
     assert b"Internal error" not in term.output and b"ScreenStackError" not in term.output
     tail = term.output[term.output.rfind(LEAVE_ALT_SCREEN):]
     assert LEAVE_ALT_SCREEN in term.output and SHOW_CURSOR in tail
+
+
+@pytest.mark.slow
+def test_at_60_columns_the_graph_panel_fits_its_numbers_from_the_first_screen():
+    # On a real terminal the first fit of the columns came before the layout's last word on the
+    # panel's width: "gradien" over "-0.196" (df/dw0 = -0.1966 cut) until the first key.
+    import re
+
+    term = Terminal([_installed_command(), "live", "-f", str(SAMPLES / "neuron.bp")], columns=60, rows=20)
+    try:
+        assert term.read_until(b"inputs"), term.output[-2000:]
+        assert term.read_until(b"0.7311")
+        time.sleep(1.0)
+        term._read(0.2)
+        term.send(b"q")
+        code = term.finish()
+    finally:
+        if term.process.poll() is None:
+            term.process.kill()
+    assert code == 0, term.output[-2000:]
+    assert not re.search(rb"0\.196(?!6)|0\.589(?!8)|0\.393(?!2)|gradien(?!t)", term.output), term.output[-3000:]

@@ -169,3 +169,24 @@ def test_a_typo_is_asked_again_without_using_a_try():
     assert "'abc' is not a number: try again" in result.stdout and "score: 2 of 2" in result.stdout
     three = run("quiz", "f = exp(x)", "--at", "x=-6", "--significant", "3", input="0.0025\n0.00248\n0.00248\n")
     assert "(right on retry)" in three.stdout and "not quite" in three.stdout
+
+
+@pytest.mark.parametrize("program", ["neuron.bp", "staged.bp", "gates.bp"])
+def test_the_quiz_writes_each_gate_as_the_trace_does(program):
+    # one printer: the quiz's "t1 = w0*x0" is the trace's, not a "w0 * x0" of its own
+    trace = run("trace", "-f", SAMPLES / program).stdout
+    forward = [" ".join(ln.split()) for ln in trace.split("Backward pass")[0].splitlines()]
+    result = evaluate((SAMPLES / program).read_text())
+    prompts = [q.prompt for q in questions(result, "forward")]
+    assert prompts and all(any(ln.startswith(p + " = ") for ln in forward) for p in prompts), prompts
+
+
+@pytest.mark.parametrize("digits, local", [(None, "-0.534447"), ("3", "-0.534")])
+def test_the_diagnosis_and_the_working_show_the_same_digits(digits, local):
+    # the diagnosis wrote -0.5344 (4 digits) beside the working's -0.534447 (6); --digits governs both
+    answers = "-2\n6\n4\n1\n-1\n0.37\n1.37\n0.73\n1\n0\n"  # dt7: the upstream passed on, then wrong
+    extra = ["--digits", digits] if digits else []
+    out = run("quiz", "-f", SAMPLES / "neuron.bp", *extra, input=answers).stdout
+    text = " ".join(out.split())
+    assert f"the local gradient ∂f/∂t7 = {local} as a factor" in text, text
+    assert f"dt7 = df × ∂f/∂t7 = 1 × ({local}) = {local}" in text

@@ -252,6 +252,18 @@ def test_optimize_newton_from_the_command_line(cli):
     assert len(doc["steps"]) <= 50
 
 
+def test_newton_beside_a_diverging_gradient_descent_keeps_its_own_curve_on_the_chart(cli):
+    # With the default --lr 0.1 gradient descent blows up on Rosenbrock (f = 1.9e226 at step 4): the
+    # chart was scaled to it (Newton's curve a flat line at 0), or plotext died (std::bad_alloc)
+    out = cli("optimize", "(1-x)^2 + 100*(y-x^2)^2", "--at", "x=-1.2,y=1", "--method", "newton", "--steps", "50")
+    assert out.exit_code == 0, out.stderr
+    assert "gradient descent (cut at 30.2)" in out.stdout and "e226┤" not in out.stdout
+    assert "24.2┤" in out.stdout or "22.7┤" in out.stdout  # the axis is Newton's
+    assert "stopped after step 22: the gradient is 0 (a stationary point of f)" in out.stdout
+    assert "stopped: step 5: the value is not finite" in out.stderr and ":\n" not in out.stderr
+    assert "(it diverged: a smaller --lr keeps it on the chart)" in out.stderr
+
+
 def test_newton_cg_solves_a_tensor_least_squares_in_one_step():
     import numpy as np
 

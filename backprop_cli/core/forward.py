@@ -31,7 +31,7 @@ class Tangents:
         self.tangents = tangents
         #: per node: the local gradients of its inputs (None for leaves and nodes not reached)
         self.local = local
-        #: per node: local x incoming tangent per input, None where that input has no tangent
+        #: per node: local × incoming tangent per input, None where that input has no tangent
         self.shares = shares
 
     @property

@@ -2,7 +2,7 @@
 
 The same two passes as ``hessian.py``, over arrays:
 
-- forward, each node's tangent: an elementwise gate's is the sum of local x incoming tangent (numpy
+- forward, each node's tangent: an elementwise gate's is the sum of local × incoming tangent (numpy
   broadcasting); an array gate's comes from ``array_tangents.forward_tangent``;
 - backward, each gradient's tangent: an elementwise edge's contribution sum_to(upstream * local)
   moves by sum_to(dupstream * local + upstream * dlocal), dlocal from the gate's second derivatives

@@ -62,8 +62,9 @@ class HelpScreen(ModalScreen):
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    #help { width: auto; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
+    #help { width: 76; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
             background: $surface; padding: 0 1; overflow-y: auto; }
+    #help-text { width: 100%; }
     """
 
     def __init__(self) -> None:
@@ -71,13 +72,31 @@ class HelpScreen(ModalScreen):
         self.closing = False
 
     def compose(self) -> ComposeResult:
-        box = Static(HELP, id="help")
-        box.border_subtitle = "any key closes"  # seen even where the text is cut
-        yield box
+        from textual.containers import VerticalScroll
+
+        with VerticalScroll(id="help") as box:  # a short terminal scrolls it with the arrows
+            box.border_subtitle = "any key closes"  # seen even where the text is cut
+            box.can_focus = False
+            yield Static(HELP, id="help-text")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._say_how_to_scroll)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._say_how_to_scroll)
+
+    def _say_how_to_scroll(self) -> None:
+        box = self.query_one("#help")
+        box.border_subtitle = "↑/↓ more, other keys close" if box.max_scroll_y else "any key closes"
 
     def on_key(self, event) -> None:
         event.stop()
         event.prevent_default()
+        box = self.query_one("#help")
+        if box.max_scroll_y and event.key in ("up", "down", "pageup", "pagedown"):  # a short terminal
+            {"up": box.scroll_up, "down": box.scroll_down, "pageup": box.scroll_page_up,
+             "pagedown": box.scroll_page_down}[event.key](animate=False)
+            return
         if not self.closing and self.is_current:
             self.closing = True
             self.dismiss()
@@ -172,16 +191,17 @@ class LiveApp(App):
     #step { height: auto; max-height: 12; border: round $warning; padding: 0 1; }
     """
     BINDINGS = [
+        # the footer's order: help and quit early, so that a narrow terminal still shows them
         Binding("n", "step(1)", "step"),
         Binding("b", "step(-1)", "back"),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("q", "quit", "quit"),
         Binding("c", "collapse", "sigmoid"),
         Binding("l", "labels", "labels"),
         Binding("t", "tangents", "tangents", show=False),
         Binding("p", "plot", "plot"),
         Binding("s", "save", "save"),
         Binding("e", "export", "export"),
-        Binding("question_mark", "help", "help", key_display="?"),
-        Binding("q", "quit", "quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),  # what a teacher expects
         Binding("escape", "stop_stepping", "End steps", show=False),
     ]
@@ -222,6 +242,7 @@ class LiveApp(App):
     def on_resize(self, event) -> None:
         # Below 80 columns the inputs give up their spare columns, so the graph keeps its gradients.
         self.query_one("#side").styles.width = 36 if event.size.width >= 80 else 35
+        self.query_one(Footer).compact = event.size.width < 80  # so "? help" and "q quit" show at 60
 
     def on_mount(self) -> None:
         editor = self.query_one("#editor", TextArea)

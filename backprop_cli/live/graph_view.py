@@ -40,6 +40,7 @@ class GraphView(ScrollView, can_focus=True):
         self.widths = [len(h) for h in HEADER]
         self.header = HEADER
         self.tangent_header = None  # forward mode's column, d·/dx
+        self._fitted_width = None  # the width the columns were fitted to
 
     def show(self, rows, gate=None, inputs: tuple = ()) -> None:
         """``rows``: a model.Rows (made on demand, so only the lines on screen cost anything)."""
@@ -66,6 +67,7 @@ class GraphView(ScrollView, can_focus=True):
                 if n >= NUMBER_WIDTH:
                     break
             widest.append(n)
+        self._fitted_width = self.size.width
         room = self.size.width - 2  # a scroll bar may take two columns
         for header in (HEADER, SHORT_HEADER):
             self.header = header
@@ -118,6 +120,8 @@ class GraphView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        if self.rows and width != self._fitted_width:  # on a terminal the first fit may precede the
+            self._fit_numbers()  # layout's last word on our width, and no Resize follows it
         if y == 0:
             index = 0  # the header stays on top
         else:

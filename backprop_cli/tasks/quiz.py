@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..core.names import short_names
+from ..core.names import describe, short_names, with_values
 from ..core.engine import Result
 from ..core.ops import GATES
 from ..base.numbers import QUIZ_SIGNIFICANT, show
@@ -22,6 +22,8 @@ from .check.own_work import same
 #: an answer is right when it gets this many significant digits of the true value right (the
 #: lecture writes -0.20 for -0.1966 and 0.73 for 0.7311)
 DEFAULT_SIGNIFICANT = QUIZ_SIGNIFICANT
+#: the working shown with an answer and a diagnosis, by default (quiz --digits)
+WORKING_DIGITS = 6
 TRIES = 2
 
 
@@ -49,33 +51,18 @@ def _names(result: Result) -> dict:
     return {i: name for i, name in enumerate(short_names(g)) if g.op[i] != "const"}
 
 
-def number(x: float, digits: int = 6) -> str:
-    """A number as an operand: negative ones in parentheses, so 1 x (-0.53) reads unambiguously."""
+def number(x: float, digits: int = WORKING_DIGITS) -> str:
+    """A number as an operand: negative ones in parentheses, so 1 × (-0.53) reads unambiguously."""
     text = show(x, digits)
     return f"({text})" if text.startswith("-") else text
 
 
-def operand(result: Result, names: dict, j: int) -> str:
-    g = result.graph
-    if g.op[j] == "const":
-        text = show(g.payload[j], 6)
-        return f"({text})" if text.startswith("-") else text
-    return names[j]
-
-
-def gate_text(result: Result, names: dict, i: int, values: bool = False) -> str:
-    """``w0 * x0``, ``max(z, w)``, ``-s`` (with ``values``: the inputs' numbers instead of names)."""
-    g = result.graph
+def gate_text(result: Result, labels: list, i: int, values: bool = False, digits: int = WORKING_DIGITS) -> str:
+    """``w0*x0``, ``max(z, w)``, ``-s``, as every view writes the gate over the short names ``labels``
+    (with ``values``: the inputs' numbers instead of names, ``2 * (-1)``)."""
     if values:
-        args = [number(result.values[j]) for j in g.args[i]]
-    else:
-        args = [operand(result, names, j) for j in g.args[i]]
-    op = GATES[g.op[i]]
-    if op.notation == "infix":
-        return f"{args[0]} {op.symbol} {args[1]}"
-    if op.notation == "prefix":
-        return f"{op.symbol}{args[0]}"
-    return f"{g.op[i]}({', '.join(args)})"
+        return "".join(text for text, _ in with_values(result.graph, i, result.values, digits))
+    return describe(result.graph, i, labels)
 
 
 @dataclass
@@ -100,17 +87,18 @@ class Question:
 
 
 def steps(result: Result) -> list:
-    """Every step of the forward pass as ``t1 = w0 * x0 = -2``, in order (shown before gradients)."""
+    """Every step of the forward pass as ``t1 = w0*x0 = -2``, in order (shown before gradients)."""
     g = result.graph
-    names = _names(result)
+    names, labels = _names(result), short_names(g)
     live = g.live()
-    return [f"{names[i]} = {gate_text(result, names, i)} = {show(result.values[i], 6)}"
+    return [f"{names[i]} = {gate_text(result, labels, i)} = {show(result.values[i], WORKING_DIGITS)}"
             for i in range(g.output + 1) if g.args[i] and live[i]]
 
 
-def questions(result: Result, only: str = "all") -> list:
+def questions(result: Result, only: str = "all", digits: int = WORKING_DIGITS) -> list:
+    """The questions, each with its working shown to ``digits`` significant digits."""
     g = result.graph
-    names = _names(result)
+    names, labels = _names(result), short_names(g)
     live = g.live()
     out = []
     f = result.output_name
@@ -118,9 +106,10 @@ def questions(result: Result, only: str = "all") -> list:
         for i in range(g.output + 1):
             if not g.args[i] or not live[i]:
                 continue
-            formula = gate_text(result, names, i)
+            formula = gate_text(result, labels, i)
             out.append(Question(i, names[i], "value", f"{names[i]} = {formula}", result.values[i],
-                                f"{names[i]} = {gate_text(result, names, i, values=True)} = {show(result.values[i], 6)}"))
+                                f"{names[i]} = {gate_text(result, labels, i, values=True, digits=digits)} = "
+                                f"{show(result.values[i], digits)}"))
     if only in ("all", "backward"):
         consumers = g.consumers()
         for i in range(g.output - 1, -1, -1):
@@ -132,9 +121,9 @@ def questions(result: Result, only: str = "all") -> list:
                     continue
                 local = sum(l for j, l in zip(g.args[G], result.local[G]) if j == i)
                 parts.append(f"d{names[G]} × ∂{names[G]}/∂{names[i]}")
-                numbers.append(f"{number(result.grads[G])} × {number(local)}")
+                numbers.append(f"{number(result.grads[G], digits)} × {number(local, digits)}")
             working = f"d{names[i]} = " + " + ".join(parts) + " = " + " + ".join(numbers) + \
-                f" = {show(result.grads[i], 6)}"
+                f" = {show(result.grads[i], digits)}"
             out.append(Question(i, names[i], "gradient", f"d{names[i]} = ∂{f}/∂{names[i]}",
                                 result.grads[i], working))
     return out
@@ -144,9 +133,10 @@ class Judge:
     """Judges answers: right to ``significant`` digits of the true value, and for a wrong gradient
     the known mistake that explains it (to as many digits)."""
 
-    def __init__(self, result: Result, significant: int = DEFAULT_SIGNIFICANT) -> None:
+    def __init__(self, result: Result, significant: int = DEFAULT_SIGNIFICANT, digits: int = WORKING_DIGITS) -> None:
         self.result = result
         self.significant = significant
+        self.digits = digits  # the diagnosis's numbers, as the working's
         self.tolerance = Significant(significant)
         names = _names(result)
         self.gates: Gates = gates_of(result, names)
@@ -161,7 +151,7 @@ class Judge:
             return None, ""
         g = self.result.graph
         consumers = [G for G in self.gates.consumers.get(q.node, []) if G <= g.output]
-        num = lambda x: show(x, 4)  # noqa: E731
+        num = lambda x: show(x, self.digits)  # noqa: E731
         code, text = diagnose(self.gates, q.node, consumers, value, {}, (), {}, self.tolerance, num)
         return code, text
 
@@ -350,9 +340,10 @@ class TensorJudge:
     wrong one gets the mistake that explains it (a transposed shape, a value's shape for its
     gradient's, the gate table's array mistakes replayed, a sign)."""
 
-    def __init__(self, result: Result, significant: int = DEFAULT_SIGNIFICANT) -> None:
+    def __init__(self, result: Result, significant: int = DEFAULT_SIGNIFICANT, digits: int = WORKING_DIGITS) -> None:
         self.result = result
         self.significant = significant
+        self.digits = digits  # the diagnosis's numbers, as the working's
         self.tolerance = Significant(significant)
 
     def right(self, q: Question, value) -> bool:

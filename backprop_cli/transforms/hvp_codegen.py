@@ -4,7 +4,7 @@
 (dx, dy) and H·v (dx_dot, dy_dot) for the direction v = (x_dot, y_dot).  The function has four
 passes, each one assignment per node as in CS231n's flat code:
 
-- the forward pass, and beside each node its tangent ``q_dot`` = sum of local x incoming tangent;
+- the forward pass, and beside each node its tangent ``q_dot`` = sum of local × incoming tangent;
 - the backward pass, ``dq``, and beside each gradient its tangent ``dq_dot``: the derivative of
   ``local * upstream`` along v, that is ``local * dupstream_dot + upstream * local_dot``, where
   ``local_dot`` = sum over the gate's inputs of its second derivative x that input's tangent.

@@ -1,6 +1,6 @@
 """The forward-mode trace: the lecture's trace run the other way.  Node by node in topological order,
 each value and its tangent (d node / dx, or along a direction v), a gate's tangent written as local
-gradient x incoming tangent summed over its inputs; then the directional derivative, and what the whole
+gradient × incoming tangent summed over its inputs; then the directional derivative, and what the whole
 gradient costs in forward mode (one pass per input) against reverse mode (one backward pass) on this
 program, counted in gate evaluations.
 
@@ -52,9 +52,9 @@ def cost_lines(c: dict) -> list:
     unit = "input number" if "inputs_are" in c else "input"
     return [
         prose(f"Cost of the whole gradient ({g:,} gate{gs}, {n:,} {unit}{s}), in gate evaluations:", HEAD_STYLE),
-        prose(f"  forward mode: {n:,} pass{'es' if n != 1 else ''} (one per {unit}) x {g:,} gate{gs} = "
+        prose(f"  forward mode: {n:,} pass{'es' if n != 1 else ''} (one per {unit}) × {g:,} gate{gs} = "
               f"{c['forward_gate_evaluations']:,}"),
-        prose(f"  reverse mode: 1 backward pass x {g:,} gate{gs} = {c['reverse_gate_evaluations']:,}"),
+        prose(f"  reverse mode: 1 backward pass × {g:,} gate{gs} = {c['reverse_gate_evaluations']:,}"),
     ]
 
 
@@ -127,7 +127,7 @@ def parts(tangents, digits: int = DEFAULT_DIGITS, labels: str = "short"):
     else:
         head = f"Forward mode with respect to {wrt}: d{wrt}/d{wrt} = 1, every other input 0"
     lines = [prose(head, HEAD_STYLE),
-             prose("Each node: its value, then its tangent = sum of local x incoming tangent", NOTE_STYLE), []]
+             prose("Each node: its value, then its tangent = sum of local × incoming tangent", NOTE_STYLE), []]
     yield "head", lines
     for i in range(out + 1):
         if not needed[i] or (g.op[i] == "const" and g.name[i] is None):
@@ -150,8 +150,9 @@ def parts(tangents, digits: int = DEFAULT_DIGITS, labels: str = "short"):
         if local[i] is None:
             tangent_line += [("0", G), ("   (no input of the direction reaches it)", NOTE_STYLE)]
         else:
-            for k, j in enumerate(a):
-                if k:
+            terms = [(k, j) for k, j in enumerate(a) if g.op[j] != "const"]  # a constant's tangent is 0
+            for n, (k, j) in enumerate(terms):
+                if n:
                     tangent_line += [BREAK, (" + ", None)]
                 loc_text = show(local[i][k], digits)
                 formula = local_formula(g, i, k, name)
@@ -159,9 +160,8 @@ def parts(tangents, digits: int = DEFAULT_DIGITS, labels: str = "short"):
                     tangent_line += [(f"({formula} = ", None), (loc_text, G), (")", None)]
                 else:
                     tangent_line.append((_paren(loc_text), G))
-                tangent_line += [(" x ", None), (_paren(tan(j)), G)]
-            if len(a) > 1 or local[i][0] != 1.0:
-                tangent_line += [BREAK, (" = ", None), (tan(i), G)]
+                tangent_line += [(" × ", None), (_paren(tan(j)), G)]
+            tangent_line += [BREAK, (" = ", None), (tan(i), G)]
         yield "node", [line, tangent_line]
     top = output_symbol(g, name)
     summary = [[], [(f"{top} = ", None), (show(result.value, digits), V)],

@@ -111,6 +111,14 @@ def curve(steps: list, values: list, out_name: str, width: int, height: int, col
     fig.legend(False)
     if also is not None:
         other, steps2, values2 = also
+        # A comparison that runs away (gradient descent diverging to 1e226) would flatten the curve
+        # asked for into its floor: its points above the chart's top are drawn on it, and the
+        # legend says so.
+        low, high = min(list(values) + list(values2)), max(values)
+        top = high + 0.25 * (high - low) if high > low else high + 1
+        if not log_y and max(values2) > high + 2 * (high - low):
+            values2 = [min(v, top) for v in values2]
+            other += f" (cut at {show(top, 3)})"
         dots = plt.marker("dot")
         dots.fill(GRAD_STYLE)
         fig.draw(fig.signal(list(steps2), list(values2), marker=dots).lines())

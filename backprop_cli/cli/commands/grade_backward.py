@@ -47,8 +47,12 @@ def grade_backward(program, tolerance, fmt, digits, backward):
         view.print_lines(view_console(), lines(report, digits))
     if not report.passed:
         wrong = [gl.statement for gl in report.graded if not gl.right]
-        where = ", ".join(str(st.line) for st in wrong)
-        raise MathError(f"the backward pass has {len(wrong)} wrong line{'s' if len(wrong) != 1 else ''}"
-                        + (f" ({where})" if wrong else "")
-                        + (f" and {sum(f.failure for f in report.findings)} incomplete gradient(s)"
-                           if any(f.failure for f in report.findings) else ""))
+        incomplete = [f"d{f.name}" for f in report.findings if f.failure]
+        parts = []
+        if wrong:
+            parts.append(f"{len(wrong)} wrong line{'s' if len(wrong) != 1 else ''} "
+                         f"({', '.join(str(st.line) for st in wrong)})")
+        if incomplete:
+            parts.append(f"{len(incomplete)} incomplete gradient{'s' if len(incomplete) != 1 else ''} "
+                         f"({', '.join(incomplete)})")
+        raise MathError("the backward pass has " + " and ".join(parts))

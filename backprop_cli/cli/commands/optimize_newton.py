@@ -67,7 +67,9 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
     say(f"{n} Newton step{'s' if n != 1 else ''}, {fallback} gradient step{'s' if fallback != 1 else ''} "
         "(where the Hessian was not positive definite)")
     if final.step < steps:
-        say(f"stopped after step {final.step}: no step along the direction decreases {out_name}")
+        flat = all(not _nonzero(g) for g in final.gradients.values())
+        say(f"stopped after step {final.step}: " + (f"the gradient is 0 (a stationary point of {out_name})"
+            if flat else f"no step along the direction decreases {out_name}"))
     if not steps:
         return
     # Gradient descent from the same start, for the comparison in the plot.
@@ -81,7 +83,8 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
     try:
         api.descend(graph, point, names, lr, steps, allow_nonfinite, keep_gd, keep_all=False, seed=seed)
     except MathError as e:
-        warn(f"gradient descent (--lr {lr}) stopped: {e.message.splitlines()[0]}")
+        warn(f"gradient descent (--lr {lr}) stopped: {e.message.splitlines()[0].rstrip(':')} "
+             "(it diverged: a smaller --lr keeps it on the chart)")
     if gd_last:
         gd.finish(gd_last[-1])
         say(f"gradient descent (--lr {lr}) from the same start: {out_name} = "
@@ -96,3 +99,10 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
     also = ("gradient descent", gd.steps, gd.values) if gd_last else None
     click.echo(view.curve(curve.steps, curve.values, out_name, width, 14, color, log_y, label="newton",
                           also=also))
+
+
+def _nonzero(g) -> bool:
+    """A gradient (a number or an array) with an entry that is not 0."""
+    import numpy as np
+
+    return bool(np.any(np.asarray(g) != 0))

@@ -78,8 +78,8 @@ def _quiz(program, random_, seed, answers, only, significant, fmt, digits):
         if len(shown) == 1 and "=" not in shown[0]:
             shown = [f"{result.output_name} = {shown[0].strip()}"]
     if random_ or seed is not None or not loaded.tensor:
-        questions = quiz.questions(result, only)
-        judge = quiz.Judge(result, significant)
+        questions = quiz.questions(result, only, digits)
+        judge = quiz.Judge(result, significant, digits)
     else:  # a tensor program: each shape first, then chosen elements
         questions = quiz.tensor_questions(result, only)
         judge = quiz.TensorJudge(result, significant)

@@ -51,7 +51,7 @@ def command(program, collapse, digits, step, delay, labels, fmt, out, mode, wrt,
 
     --mode forward runs forward mode instead (docs/forward-mode.md): every node's value
     and tangent along --wrt NAME or --tangent x=1,y=0.5, each gate's tangent as local
-    x incoming tangent, then what the whole gradient costs in each mode.
+    × incoming tangent, then what the whole gradient costs in each mode.
     """
     from ...views.console import make_console
     from ...views.styled import writer_for

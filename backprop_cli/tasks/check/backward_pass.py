@@ -420,7 +420,7 @@ def grade_statements(gates: Gates, statements: list, values: list, initial: dict
         expected_total[node] = total
         current[st.target] = new
         lines.append(graded)
-    findings = _findings(gates, current, accounted, lines, tolerance, num)
+    findings = _findings(gates, current, accounted, spent, lines, tolerance, num)
     return BackwardReport(result, lines, findings, tolerance)
 
 
@@ -655,7 +655,8 @@ def _operand(text: str) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def _findings(gates: Gates, current: dict, accounted: dict, lines: list, tolerance: float, num) -> list:
+def _findings(gates: Gates, current: dict, accounted: dict, spent: dict, lines: list, tolerance: float,
+              num) -> list:
     result = gates.result
     g = result.graph
     live = g.live()
@@ -679,8 +680,14 @@ def _findings(gates: Gates, current: dict, accounted: dict, lines: list, toleran
             continue
         missing = [G for G in gates.consumers[node] if G not in accounted.get(node, [])
                    and gates.contribution(G, node) != 0]
-        through = ", ".join(f"{gates.name_of[G]} ({num(gates.contribution(G, node))})" for G in missing)
+        def through_gate(G):  # a gate some of whose shares a line handled: what is still missing
+            left = [u for u in gates.units(node, [G]) if u not in spent.get(node, ())]
+            if len(left) == len(gates.units(node, [G])):
+                return f"the gradient through {gates.name_of[G]} ({num(gates.contribution(G, node))})"
+            return (f"part of the gradient through {gates.name_of[G]}, {num(gates.amount(node, left))} "
+                    f"more ({name} is used there {'twice' if len(gates.units(node, [G])) == 2 else 'more than once'})")
+        through = ", ".join(through_gate(G) for G in missing)
         findings.append(Finding(name, "missing-branch", true,
                                 f"{target} ends at {num(current[target])} but should be {num(true)}"
-                                + (f": it misses the gradient through {through}; add it with +=" if through else "")))
+                                + (f": it misses {through}; add it with +=" if through else "")))
     return findings
