@@ -292,3 +292,10 @@ def test_a_semicolon_in_a_value_is_refused_not_read_as_the_last_statement():
         assert result.exit_code == 2 and result.stdout == "", (at, result.stdout)
         assert "more than one" in result.stderr and hint in result.stderr, result.stderr
     assert run("eval", "x", "--at", "x=1;", "--get", "f").stdout == "1\n"  # a trailing ';' ends the one value
+
+
+def test_an_unused_value_from_a_file_is_named_as_the_files(tmp_path):
+    values = tmp_path / "v.json"
+    values.write_text('{"x": 1, "y": 2}')
+    result = run("eval", "x*2", "-i", values, "--get", "f")
+    assert result.exit_code == 0 and "Warning: -i y: the program has no input of that name" in result.stderr
