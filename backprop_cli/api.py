@@ -148,7 +148,8 @@ def load(expr: Optional[str] = None, *, file: Optional[str] = None, source: Opti
         from .base.errors import listing
 
         s = "s" if len(unused) > 1 else ""
-        notes.append(f"--at {listing(unused)}: the program has no input{s} of that name; ignored")
+        given = "--at" if values is None else ("-i" if not at else "--at/-i")  # where the names came from
+        notes.append(f"{given} {listing(unused)}: the program has no input{s} of that name; ignored")
     program = Program(source, origin, output, graph, point, seed, allow_nonfinite, notes)
     if collapse and collapse != "none" and not program.tensor:
         from .transforms.collapse import collapse as rewrite

@@ -314,3 +314,20 @@ def test_clicks_own_usage_errors_are_wrapped_on_a_terminal_as_ours_are(monkeypat
             assert error.count("\n") >= 1  # every message here is longer than 60 columns
         else:
             assert "\n" not in error  # piped: click's line, whole
+
+
+def test_a_semicolon_in_a_value_is_refused_not_read_as_the_last_statement():
+    # "x=1;y=2" parsed as a program had the value 2: a wrong number without a word
+    for at, hint in (("x=1;y=2", "--at x=1,y=2."), ("x=1;5", "Separate the inputs with commas"),
+                     ("x=[1;2]", "[[1, 2], [3, 4]]")):
+        result = run("eval", "sum(x)", "--at", at, "--get", "f")
+        assert result.exit_code == 2 and result.stdout == "", (at, result.stdout)
+        assert "more than one" in result.stderr and hint in result.stderr, result.stderr
+    assert run("eval", "x", "--at", "x=1;", "--get", "f").stdout == "1\n"  # a trailing ';' ends the one value
+
+
+def test_an_unused_value_from_a_file_is_named_as_the_files(tmp_path):
+    values = tmp_path / "v.json"
+    values.write_text('{"x": 1, "y": 2}')
+    result = run("eval", "x*2", "-i", values, "--get", "f")
+    assert result.exit_code == 0 and "Warning: -i y: the program has no input of that name" in result.stderr

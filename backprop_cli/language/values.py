@@ -39,6 +39,13 @@ def parse_value(text: str):
     language; an error pointed at the text as given)."""
     from .normalize import normalize, remap
 
+    cut = next((k for k, c in enumerate(text) if c in ";\n"), None)
+    if cut is not None and text[cut + 1:].strip():
+        # "x=1;y=2" would parse as a program, its value the last statement's (2): a wrong number
+        in_array = text[:cut].count("[") > text[:cut].count("]")
+        raise SourceError("a value is one expression, and this is more than one", text, cut, cut + 1, None,
+                          "Write an array's numbers with commas and each row in brackets: [[1, 2], [3, 4]]."
+                          if in_array else "Separate the inputs with commas: --at x=1,y=2.")
     plain, positions = normalize(text)
     try:
         return parse(plain)
@@ -137,9 +144,11 @@ def parse_at(items: Iterable[str]) -> dict:
                 point[name] = constant(text)
             except SourceError as e:
                 hint = e.hint
-                if "=" in text:  # --at "x=1 y=2": a space where a comma goes
-                    hint = (f"Separate the inputs with commas, without spaces: --at "
-                            f"{printable(','.join(part.split()))}.")
+                if "=" in text and "[" not in text:  # --at "x=1 y=2" or "x=1;y=2": a comma was meant
+                    import re
+
+                    meant = ",".join(re.split(r"[;,\s]+", part.strip(" ;,")))
+                    hint = f"Separate the inputs with commas, without spaces: --at {printable(meant)}."
                 raise InputError(f"--at: the value of {name} ('{printable(text.strip())}'): {e.message}\n"
                                  f"{caret(text, e.start, e.end)}", hint) from None
             except BackpropError as e:
