@@ -58,12 +58,7 @@ def pieces(result: Result, labels: str = "short"):
     for i in range(out + 1):
         if not needed[i] or (g.op[i] == "const" and g.name[i] is None):
             continue
-        item = {"id": i, "name": name[i], "op": g.op[i]}
-        if g.args[i]:
-            expression = describe(g, i, name)
-            if not same_text(expression, name[i]):
-                item["expression"] = expression
-            item["inputs"] = [name[j] for j in g.args[i]]
+        item = _forward_entry(g, i, name)
         item["value"] = json_value(values[i])
         item["gradient"] = json_value(grads[i])
         yield ("\n    " if first else ",\n    ") + _line(item)
@@ -86,6 +81,18 @@ def pieces(result: Result, labels: str = "short"):
     yield '\n  ],\n  "gradients": ' + _line({k: json_value(v) for k, v in result.gradients.items()}) + "\n}\n"
 
 
+def _forward_entry(g, i: int, name) -> dict:
+    """A forward entry's node: id, name, op and, for a gate, its expression (where it differs from
+    the name) and its inputs; the scalar and the tensor trace add the numbers."""
+    item = {"id": i, "name": name[i], "op": g.op[i]}
+    if g.args[i]:
+        expression = describe(g, i, name)
+        if not same_text(expression, name[i]):
+            item["expression"] = expression
+        item["inputs"] = [name[j] for j in g.args[i]]
+    return item
+
+
 def _tensor_pieces(result: Result, labels: str):
     import numpy as np
 
@@ -106,12 +113,7 @@ def _tensor_pieces(result: Result, labels: str):
     for i in range(g.output + 1):
         if not needed[i] or (g.op[i] == "const" and g.name[i] is None):
             continue
-        item = {"id": i, "name": name[i], "op": g.op[i]}
-        if g.args[i]:
-            expression = describe(g, i, name)
-            if not same_text(expression, name[i]):
-                item["expression"] = expression
-            item["inputs"] = [name[j] for j in g.args[i]]
+        item = _forward_entry(g, i, name)
         item.update(shape=shape(values[i]), value=values[i], gradient=grads[i])
         yield "\n    " if first else ",\n    "
         yield from inline(item)
