@@ -61,14 +61,8 @@ def own_work(program, tolerance, fmt, digits, expect, grads, grad_file,
         result = _run(loaded)
         comparisons = grade.check_formulas(result, formulas, tolerance)
         what, noun = "your formulas", "formula"
-    if fmt == "json":
-        click.echo(view.dumps(view.comparisons_document(result, comparisons)))
-    else:
-        view.print_lines(view_console(), view.comparisons_lines(result, comparisons, what, digits, noun))
-    wrong = [c.name for c in comparisons if not c.right]
-    if wrong:
-        raise MathError(f"{', '.join(wrong)} {'are' if len(wrong) > 1 else 'is'} wrong "
-                        f"({len(wrong)} of {len(comparisons)})")
+    _report(result, comparisons, fmt, view.comparisons_document,
+            lambda: view.print_lines(view_console(), view.comparisons_lines(result, comparisons, what, digits, noun)))
 
 
 def _tensor_work(loaded, tolerance, fmt, digits, expect, grads, grad_file):
@@ -87,10 +81,20 @@ def _tensor_work(loaded, tolerance, fmt, digits, expect, grads, grad_file):
         result = _run(loaded)
         comparisons = grade.check_formulas(result, formulas, tolerance)
         what, noun = "your formulas", "formula"
+    _report(result, comparisons, fmt, view.tensor_comparisons_document,
+            lambda: view.print_lines(make_console(),
+                                     view.tensor_comparisons_lines(result, comparisons, what, digits, noun)))
+
+
+def _report(result, comparisons: list, fmt: str, document, print_table) -> None:
+    """The graded comparisons as JSON (``document``) or a table (``print_table``); exit 1 naming each
+    wrong gradient once (an array's elements are several comparisons of one name)."""
+    from ...views import grade as view
+
     if fmt == "json":
-        click.echo(view.dumps(view.tensor_comparisons_document(result, comparisons)))
+        click.echo(view.dumps(document(result, comparisons)))
     else:
-        view.print_lines(make_console(), view.tensor_comparisons_lines(result, comparisons, what, digits, noun))
+        print_table()
     wrong = [c.name for c in comparisons if not c.right]
     if wrong:
         names = list(dict.fromkeys(wrong))
