@@ -566,8 +566,14 @@ def _rule_gotos(tables) -> list:
 
 def _drive(tables, source: str, builder, progress=None) -> list:
     """LALR(1) over ``source`` with the builder's callbacks, exactly as Lark would call them.
-    ``progress(fraction)``, if given, is called every few thousand tokens."""
+    ``progress(fraction)``, if given, is called every few thousand tokens.
+
+    The most frequent reductions of a big program (a binary operator, a name, a number, a
+    parenthesis, a one-argument call and its argument list) are written out in the loop for the
+    parser's own builder: they add the node to the graph's columns as its callback would, and hand
+    anything unusual (a name seen first, a number too large, another call) to that callback."""
     table, gotos, rule_specs, scan, keyword_states, ignore, start, end = tables
+    inline = isinstance(builder, _Builder)
     rules = []
     for (lhs, size, kind, method, include, nones_after, expand1), lhs_goto in zip(rule_specs,
                                                                                    _rule_gotos(tables)):
@@ -576,13 +582,22 @@ def _drive(tables, source: str, builder, progress=None) -> list:
             fn = _no_callback
         # A rule that hands all its children to its callback is told apart by size in the loop.
         loop_kind = (_ONE if size == 1 else _SOME) if kind == _ALL else kind
+        if inline and kind == _ALL:
+            loop_kind = _INLINE.get((method, size), loop_kind)
         rules.append((size, loop_kind, fn, lhs_goto, (include, nones_after, expand1)))
     rules.reverse()  # rules[code] for a reduce code (-1 - rule number): no arithmetic in the loop
     # Terminals the loop must look at before shifting: the rest are shifted as they come.
     special = set(ignore) | {"LPAR", "RPAR", "_SEP", _OTHER, _EOF}
+    if inline:  # the graph's columns, appended to as Graph.add would
+        g = builder.g
+        ops = g.op
+        add_op, add_args, add_payload, add_name, add_start, add_end = (
+            ops.append, g.args.append, g.payload.append, g.name.append, g.start.append, g.end.append)
+        bound_to = builder.env.get
+        binary, one_argument = _BINARY, _ONE_ARGUMENT
     states = [start]
     values: list = []
-    push_state, push_value = states.append, values.append
+    push_state, push_value, pop_value = states.append, values.append, values.pop
     depth = 0  # open parentheses: a newline inside them continues the statement
     state = start
     n = len(source) or 1
@@ -608,8 +623,79 @@ def _drive(tables, source: str, builder, progress=None) -> list:
             code = table[state][kind]
             while code < 0:
                 size, rkind, fn, lhs_goto, shape = rules[code]
-                if rkind is _ONE:
-                    value = values[-1] = fn([values[-1]])
+                if rkind is _BINOP:  # left, operator, right -> (node, start, end)
+                    right = pop_value()
+                    op = pop_value()[0]
+                    left = values[-1]
+                    if op == "@":
+                        g.tensor = True
+                    node = len(ops)
+                    s = left[1]
+                    e = right[2]
+                    add_op(binary[op])
+                    add_args((left[0], right[0]))
+                    add_payload(None)
+                    add_name(None)
+                    add_start(s)
+                    add_end(e)
+                    values[-1] = (node, s, e)
+                    del states[-3:]
+                elif rkind is _NAME:
+                    tok = values[-1]
+                    node = bound_to(tok[0])
+                    if node is None:  # an input seen first, or a constant
+                        values[-1] = fn([tok])
+                    else:
+                        s, e = tok.span()
+                        values[-1] = (node, s, e)
+                    del states[-1]
+                elif rkind is _NUMBER:
+                    tok = values[-1]
+                    x = float(tok[0])
+                    if x and x - x == 0.0:  # neither zero (perhaps an underflow) nor too large
+                        node = len(ops)
+                        s, e = tok.span()
+                        add_op("const")
+                        add_args(())
+                        add_payload(x)
+                        add_name(None)
+                        add_start(s)
+                        add_end(e)
+                        values[-1] = (node, s, e)
+                    else:
+                        values[-1] = fn([tok])
+                    del states[-1]
+                elif rkind is _PAREN:
+                    e = pop_value().end()
+                    inner = pop_value()
+                    values[-1] = (inner[0], values[-1].start(), e)
+                    del states[-3:]
+                elif rkind is _CALL:  # name ( args ): a one-argument function here, the rest in call()
+                    rpar = pop_value()
+                    args = pop_value()
+                    tok = values[-2]
+                    fname = tok[0]
+                    if len(args) == 1 and fname in one_argument:
+                        del values[-1]
+                        node = len(ops)
+                        s = tok.start()
+                        e = rpar.end()
+                        add_op(fname)
+                        add_args((args[0][0],))
+                        add_payload(None)
+                        add_name(None)
+                        add_start(s)
+                        add_end(e)
+                        values[-1] = (node, s, e)
+                    else:
+                        lpar = pop_value()
+                        values[-1] = fn([tok, lpar, args, rpar])
+                    del states[-4:]
+                elif rkind is _ARGS:
+                    values[-1] = [values[-1]]
+                    del states[-1]
+                elif rkind is _ONE:
+                    values[-1] = fn([values[-1]])
                     del states[-1]
                 elif rkind is _SOME:
                     value = fn(values[-size:])
@@ -622,15 +708,10 @@ def _drive(tables, source: str, builder, progress=None) -> list:
                         del states[-size:]
                     else:
                         children = []
-                    value = _shape(rkind, fn, children, *shape)
-                    push_value(value)
+                    push_value(_shape(rkind, fn, children, *shape))
                 state = lhs_goto[states[-1]][kind]
                 push_state(state)
-                if state == end and kind == _EOF:
-                    return value
-                code = table[state][kind]
-            if kind == _EOF:
-                raise _Unparsable
+                code = table[state][kind]  # after the start rule: a KeyError, seen below
             push_state(code)
             state = code
             push_value(m)
@@ -639,9 +720,17 @@ def _drive(tables, source: str, builder, progress=None) -> list:
                 countdown = _PROGRESS_EVERY
                 if progress is not None:
                     progress(m.end() / n)
-    except KeyError:  # no action for this terminal in this state: a syntax error
+    except KeyError:  # no action for this terminal in this state: a syntax error, or the end
+        if state == end and kind == _EOF:  # the start rule reduced at the end of input: accept
+            return values[-1]
         raise _Unparsable from None
     raise _Unparsable  # pragma: no cover - the scanner always ends with the end of input
+
+
+#: rules the loop runs inline for the parser's builder: (callback, children) -> the loop's kind
+_BINOP, _NAME, _NUMBER, _PAREN, _CALL, _ARGS = "binop", "name", "number", "paren", "call", "args"
+_INLINE = {("binop", 3): _BINOP, ("name", 1): _NAME, ("number", 1): _NUMBER, ("paren", 3): _PAREN,
+           ("call", 4): _CALL, ("args", 1): _ARGS}
 
 
 _PROGRESS_EVERY = 16384  # tokens
