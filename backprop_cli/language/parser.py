@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+from itertools import islice
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
@@ -566,7 +567,8 @@ def _rule_gotos(tables) -> list:
 
 def _drive(tables, source: str, builder, progress=None) -> list:
     """LALR(1) over ``source`` with the builder's callbacks, exactly as Lark would call them.
-    ``progress(fraction)``, if given, is called every few thousand tokens.
+    ``progress(fraction)``, if given, is called every few thousand tokens (between two batches, so
+    that the loop counts nothing per token).
 
     The most frequent reductions of a big program (a binary operator, a name, a number, a
     parenthesis, a one-argument call and its argument list) are written out in the loop for the
@@ -601,125 +603,126 @@ def _drive(tables, source: str, builder, progress=None) -> list:
     depth = 0  # open parentheses: a newline inside them continues the statement
     state = start
     n = len(source) or 1
-    countdown = _PROGRESS_EVERY
+    tokens = scan(source)
     try:
-        for m in scan(source):
-            kind = m.lastgroup
-            if kind in special:
-                if kind == "LPAR":
-                    depth += 1
-                elif kind == "RPAR":
-                    if depth:
-                        depth -= 1
-                elif kind in ignore:
-                    continue
-                elif kind == "_SEP":
-                    if depth and m.group() != ";":
+        while True:  # the tokens in batches, with the progress said between two
+            m = None
+            for m in islice(tokens, _PROGRESS_EVERY):
+                kind = m.lastgroup
+                if kind in special:
+                    if kind == "LPAR":
+                        depth += 1
+                    elif kind == "RPAR":
+                        if depth:
+                            depth -= 1
+                    elif kind in ignore:
                         continue
-                elif kind == _OTHER:
-                    raise _Unparsable
-            elif kind == "NAME" and state in keyword_states:
-                kind = keyword_states[state].get(m.group(), kind)
-            code = table[state][kind]
-            while code < 0:
-                size, rkind, fn, lhs_goto, shape = rules[code]
-                if rkind is _BINOP:  # left, operator, right -> (node, start, end)
-                    right = pop_value()
-                    op = pop_value()[0]
-                    left = values[-1]
-                    if op == "@":
-                        g.tensor = True
-                    node = len(ops)
-                    s = left[1]
-                    e = right[2]
-                    add_op(binary[op])
-                    add_args((left[0], right[0]))
-                    add_payload(None)
-                    add_name(None)
-                    add_start(s)
-                    add_end(e)
-                    values[-1] = (node, s, e)
-                    del states[-3:]
-                elif rkind is _NAME:
-                    tok = values[-1]
-                    node = bound_to(tok[0])
-                    if node is None:  # an input seen first, or a constant
-                        values[-1] = fn([tok])
-                    else:
-                        s, e = tok.span()
-                        values[-1] = (node, s, e)
-                    del states[-1]
-                elif rkind is _NUMBER:
-                    tok = values[-1]
-                    x = float(tok[0])
-                    if x and x - x == 0.0:  # neither zero (perhaps an underflow) nor too large
+                    elif kind == "_SEP":
+                        if depth and m.group() != ";":
+                            continue
+                    elif kind == _OTHER:
+                        raise _Unparsable
+                elif kind == "NAME" and state in keyword_states:
+                    kind = keyword_states[state].get(m.group(), kind)
+                code = table[state][kind]
+                while code < 0:
+                    size, rkind, fn, lhs_goto, shape = rules[code]
+                    if rkind is _BINOP:  # left, operator, right -> (node, start, end)
+                        right = pop_value()
+                        op = pop_value()[0]
+                        left = values[-1]
+                        if op == "@":
+                            g.tensor = True
                         node = len(ops)
-                        s, e = tok.span()
-                        add_op("const")
-                        add_args(())
-                        add_payload(x)
-                        add_name(None)
-                        add_start(s)
-                        add_end(e)
-                        values[-1] = (node, s, e)
-                    else:
-                        values[-1] = fn([tok])
-                    del states[-1]
-                elif rkind is _PAREN:
-                    e = pop_value().end()
-                    inner = pop_value()
-                    values[-1] = (inner[0], values[-1].start(), e)
-                    del states[-3:]
-                elif rkind is _CALL:  # name ( args ): a one-argument function here, the rest in call()
-                    rpar = pop_value()
-                    args = pop_value()
-                    tok = values[-2]
-                    fname = tok[0]
-                    if len(args) == 1 and fname in one_argument:
-                        del values[-1]
-                        node = len(ops)
-                        s = tok.start()
-                        e = rpar.end()
-                        add_op(fname)
-                        add_args((args[0][0],))
+                        s = left[1]
+                        e = right[2]
+                        add_op(binary[op])
+                        add_args((left[0], right[0]))
                         add_payload(None)
                         add_name(None)
                         add_start(s)
                         add_end(e)
                         values[-1] = (node, s, e)
-                    else:
-                        lpar = pop_value()
-                        values[-1] = fn([tok, lpar, args, rpar])
-                    del states[-4:]
-                elif rkind is _ARGS:
-                    values[-1] = [values[-1]]
-                    del states[-1]
-                elif rkind is _ONE:
-                    values[-1] = fn([values[-1]])
-                    del states[-1]
-                elif rkind is _SOME:
-                    value = fn(values[-size:])
-                    del states[-size:]
-                    values[-size:] = (value,)
-                else:
-                    if size:
-                        children = values[-size:]
-                        del values[-size:]
+                        del states[-3:]
+                    elif rkind is _NAME:
+                        tok = values[-1]
+                        node = bound_to(tok[0])
+                        if node is None:  # an input seen first, or a constant
+                            values[-1] = fn([tok])
+                        else:
+                            s, e = tok.span()
+                            values[-1] = (node, s, e)
+                        del states[-1]
+                    elif rkind is _NUMBER:
+                        tok = values[-1]
+                        x = float(tok[0])
+                        if x and x - x == 0.0:  # neither zero (perhaps an underflow) nor too large
+                            node = len(ops)
+                            s, e = tok.span()
+                            add_op("const")
+                            add_args(())
+                            add_payload(x)
+                            add_name(None)
+                            add_start(s)
+                            add_end(e)
+                            values[-1] = (node, s, e)
+                        else:
+                            values[-1] = fn([tok])
+                        del states[-1]
+                    elif rkind is _PAREN:
+                        e = pop_value().end()
+                        inner = pop_value()
+                        values[-1] = (inner[0], values[-1].start(), e)
+                        del states[-3:]
+                    elif rkind is _CALL:  # name ( args ): a one-argument function here, the rest in call()
+                        rpar = pop_value()
+                        args = pop_value()
+                        tok = values[-2]
+                        fname = tok[0]
+                        if len(args) == 1 and fname in one_argument:
+                            del values[-1]
+                            node = len(ops)
+                            s = tok.start()
+                            e = rpar.end()
+                            add_op(fname)
+                            add_args((args[0][0],))
+                            add_payload(None)
+                            add_name(None)
+                            add_start(s)
+                            add_end(e)
+                            values[-1] = (node, s, e)
+                        else:
+                            lpar = pop_value()
+                            values[-1] = fn([tok, lpar, args, rpar])
+                        del states[-4:]
+                    elif rkind is _ARGS:
+                        values[-1] = [values[-1]]
+                        del states[-1]
+                    elif rkind is _ONE:
+                        values[-1] = fn([values[-1]])
+                        del states[-1]
+                    elif rkind is _SOME:
+                        value = fn(values[-size:])
                         del states[-size:]
+                        values[-size:] = (value,)
                     else:
-                        children = []
-                    push_value(_shape(rkind, fn, children, *shape))
-                state = lhs_goto[states[-1]][kind]
-                push_state(state)
-                code = table[state][kind]  # after the start rule: a KeyError, seen below
-            push_state(code)
-            state = code
-            push_value(m)
-            countdown -= 1
-            if not countdown:
-                countdown = _PROGRESS_EVERY
-                if progress is not None:
-                    progress(m.end() / n)
+                        if size:
+                            children = values[-size:]
+                            del values[-size:]
+                            del states[-size:]
+                        else:
+                            children = []
+                        push_value(_shape(rkind, fn, children, *shape))
+                    state = lhs_goto[states[-1]][kind]
+                    push_state(state)
+                    code = table[state][kind]  # after the start rule: a KeyError, seen below
+                push_state(code)
+                state = code
+                push_value(m)
+            if m is None:
+                break  # pragma: no cover - the scanner always ends with the end of input
+            if progress is not None:
+                progress(m.end() / n)
     except KeyError:  # no action for this terminal in this state: a syntax error, or the end
         if state == end and kind == _EOF:  # the start rule reduced at the end of input: accept
             return values[-1]
