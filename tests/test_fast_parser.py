@@ -64,7 +64,7 @@ def test_tables_generated_by_the_installed_lark_parse_as_lark_does(tmp_path, mon
 
 def _snapshot(g, statements):
     return (list(g.op), list(g.args), list(g.payload), list(g.name), list(g.start), list(g.end),
-            dict(g.inputs), dict(g.defaults), statements)
+            dict(g.inputs), dict(g.defaults), g.tensor, statements)
 
 
 def fast(source, bound=()):
@@ -105,6 +105,9 @@ CORPUS = [
     "a = b = c", "x = ", "= x", "x;;y", "x\r\ny", "x\ty", "x\x00", "x $ y", "x = [1]", "f = 1\nf",
     "relu(x) + abs(-x) + sigmoid(x) + tanh(x) + sqrt(x) + log(x) + cos(x) + tan(x)", "-(-(-x))",
     "((((x))))", "(x, y)", "max(x,)", "max(,x)", "f(x)(y)", "x = 1\ny = x\nx = 2\nx + y", "3",
+    # the reductions the loop runs inline, and what each hands back to its callback
+    "W @ x", "sin(W) @ (x @ y)", "0*x + 0.0 - 00.5 + 0e5 + 1.5", "x*1e400", "pi*x + e*pi", "e = 2; e*x",
+    "sin(x, y) + cos()", "abs((x)) * sqrt(((y)))", "max(sin(x), -(x))", "x +\n(y\n*\nz)",
 ]
 
 
@@ -165,6 +168,23 @@ def test_a_100000_deep_nesting_parses():
     g = parser.parse(source)
     assert len(g) == depth + 1
     assert g.op[-1] == "sin" and g.args[1] == (0,) and g.start[-1] == 0 and g.end[-1] == len(source)
+
+
+def test_the_module_keeps_nothing_of_a_graph_it_built():
+    """Once parsed, a graph's columns are the graph's alone: the builder keeps no reference (its
+    node adder held all six, so a big graph lived on until the interpreter's last collection)."""
+    import sys
+
+    for text in ("x*y + sin(z)", "q = (x + 1) ** 2\nq / 3"):
+        g = parser.parse(text)
+        for column in ("op", "args", "payload", "name", "start", "end"):
+            references = sys.getrefcount(getattr(g, column))
+            assert references == 2, column  # the graph's slot and getrefcount's argument
+
+
+def test_the_end_state_has_no_action():
+    """The loop accepts where the end state's empty row has no action for the end of input."""
+    assert _lalr_tables.TABLE[_lalr_tables.END] == {}
 
 
 def test_stale_tables_fall_back_to_lark(monkeypatch):

@@ -798,7 +798,7 @@ def _statements(source: str, origin: str, bound: Iterable[str], progress) -> tup
     if statements is None:
         statements = _parse_with_lark(source, origin, bound)
     g = _builder.g
-    _builder.g = None  # don't keep a big graph alive in the module
+    _builder.g = _builder.add = None  # don't keep a big graph (or its columns, in add) alive in the module
     return g, statements
 
 
