@@ -108,6 +108,8 @@ CORPUS = [
     # the reductions the loop runs inline, and what each hands back to its callback
     "W @ x", "sin(W) @ (x @ y)", "0*x + 0.0 - 00.5 + 0e5 + 1.5", "x*1e400", "pi*x + e*pi", "e = 2; e*x",
     "sin(x, y) + cos()", "abs((x)) * sqrt(((y)))", "max(sin(x), -(x))", "x +\n(y\n*\nz)",
+    "atan2(y, x) + hypot(x, 3) * pow(x, 2)", "leaky_relu(x, 0.1) - leaky_relu(x)", "max = 2; max(x, max)",
+    "min(x, y, z, 2)", "randn(2, 3)", "zeros(2)", "sin(x, y, z)", "nosuch(x, y)", "max(x, (y, z))",
 ]
 
 

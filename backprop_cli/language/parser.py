@@ -454,9 +454,11 @@ class _FromLark:
         return callback
 
 
-#: functions that take one argument (checked once here instead of at every call)
+#: functions of numbers that take one argument, and two (checked once here instead of at every call)
 _ONE_ARGUMENT = frozenset(name for name, op in GATES.items()
                           if op.callable and op.accepts(1) and getattr(op, "shape", None) is None)
+_TWO_ARGUMENTS = frozenset(name for name, op in GATES.items()
+                           if op.callable and op.accepts(2) and getattr(op, "shape", None) is None)
 
 _lark = None
 _builder = _Builder()
@@ -596,7 +598,7 @@ def _drive(tables, source: str, builder, progress=None) -> list:
         add_op, add_args, add_payload, add_name, add_start, add_end = (
             ops.append, g.args.append, g.payload.append, g.name.append, g.start.append, g.end.append)
         bound_to = builder.env.get
-        binary, one_argument = _BINARY, _ONE_ARGUMENT
+        binary, one_argument, two_arguments = _BINARY, _ONE_ARGUMENT, _TWO_ARGUMENTS
     states = [start]
     values: list = []
     push_state, push_value, pop_value = states.append, values.append, values.pop
@@ -674,18 +676,24 @@ def _drive(tables, source: str, builder, progress=None) -> list:
                         inner = pop_value()
                         values[-1] = (inner[0], values[-1].start(), e)
                         del states[-3:]
-                    elif rkind is _CALL:  # name ( args ): a one-argument function here, the rest in call()
+                    elif rkind is _CALL:  # name ( args ): a function of one or two numbers here, the rest in call()
                         rpar = pop_value()
                         args = pop_value()
                         tok = values[-2]
                         fname = tok[0]
-                        if len(args) == 1 and fname in one_argument:
+                        if len(args) == 1:
+                            inputs = (args[0][0],) if fname in one_argument else None
+                        elif len(args) == 2:
+                            inputs = (args[0][0], args[1][0]) if fname in two_arguments else None
+                        else:
+                            inputs = None
+                        if inputs is not None:
                             del values[-1]
                             node = len(ops)
                             s = tok.start()
                             e = rpar.end()
                             add_op(fname)
-                            add_args((args[0][0],))
+                            add_args(inputs)
                             add_payload(None)
                             add_name(None)
                             add_start(s)
