@@ -588,6 +588,10 @@ def _drive(tables, source: str, builder, progress=None) -> list:
         loop_kind = (_ONE if size == 1 else _SOME) if kind == _ALL else kind
         if inline and kind == _ALL:
             loop_kind = _INLINE.get((method, size), loop_kind)
+        elif (size, kind, include, nones_after) == (2, _SPLICE, ((1, False, 0),), 0):
+            loop_kind = _SECOND_ALONE  # a separator and an item: the item, in a list
+        elif (size, kind, include, nones_after, expand1) == (2, _FILTER, ((0, False, 0), (1, True, 0)), 0, False):
+            loop_kind = _FIRST_AND_REST  # an item and a list of more: all of them, to the callback
         rules.append((size, loop_kind, fn, lhs_goto, (include, nones_after, expand1)))
     rules.reverse()  # rules[code] for a reduce code (-1 - rule number): no arithmetic in the loop
     # Terminals the loop must look at before shifting: the rest are shifted as they come.
@@ -709,6 +713,13 @@ def _drive(tables, source: str, builder, progress=None) -> list:
                     elif rkind is _ONE:
                         values[-1] = fn([values[-1]])
                         del states[-1]
+                    elif rkind is _SECOND_ALONE:
+                        values[-2:] = ([values[-1]],)
+                        del states[-2:]
+                    elif rkind is _FIRST_AND_REST:
+                        rest = pop_value()
+                        values[-1] = fn([values[-1], *rest])
+                        del states[-2:]
                     elif rkind is _SOME:
                         value = fn(values[-size:])
                         del states[-size:]
@@ -740,6 +751,8 @@ def _drive(tables, source: str, builder, progress=None) -> list:
 
 #: rules the loop runs inline for the parser's builder: (callback, children) -> the loop's kind
 _BINOP, _NAME, _NUMBER, _PAREN, _CALL, _ARGS = "binop", "name", "number", "paren", "call", "args"
+#: and two of Lark's list-building shapes (``args: expr ("," expr)*``), by their children
+_SECOND_ALONE, _FIRST_AND_REST = "second alone", "first and rest"
 _INLINE = {("binop", 3): _BINOP, ("name", 1): _NAME, ("number", 1): _NUMBER, ("paren", 3): _PAREN,
            ("call", 4): _CALL, ("args", 1): _ARGS}
 
