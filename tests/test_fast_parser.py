@@ -110,6 +110,7 @@ CORPUS = [
     "sin(x, y) + cos()", "abs((x)) * sqrt(((y)))", "max(sin(x), -(x))", "x +\n(y\n*\nz)",
     "atan2(y, x) + hypot(x, 3) * pow(x, 2)", "leaky_relu(x, 0.1) - leaky_relu(x)", "max = 2; max(x, max)",
     "min(x, y, z, 2)", "randn(2, 3)", "zeros(2)", "sin(x, y, z)", "nosuch(x, y)", "max(x, (y, z))",
+    "c = 2\n-c", "-2*x - -pi", "x = -3; -x + -(1)", "-(2) * -sin(x) + -1e400",
 ]
 
 

@@ -707,6 +707,24 @@ def _drive(tables, source: str, builder, progress=None) -> list:
                             lpar = pop_value()
                             values[-1] = fn([tok, lpar, args, rpar])
                         del states[-4:]
+                    elif rkind is _UNOP:  # - operand: a negation here; a signed number and + in unop()
+                        operand = pop_value()
+                        tok = values[-1]
+                        node = operand[0]
+                        if tok[0] == "-" and (node != len(ops) - 1 or ops[node] != "const"):
+                            neg = len(ops)
+                            s = tok.start()
+                            e = operand[2]
+                            add_op("neg")
+                            add_args((node,))
+                            add_payload(None)
+                            add_name(None)
+                            add_start(s)
+                            add_end(e)
+                            values[-1] = (neg, s, e)
+                        else:
+                            values[-1] = fn([tok, operand])
+                        del states[-2:]
                     elif rkind is _ARGS:
                         values[-1] = [values[-1]]
                         del states[-1]
@@ -750,10 +768,10 @@ def _drive(tables, source: str, builder, progress=None) -> list:
 
 
 #: rules the loop runs inline for the parser's builder: (callback, children) -> the loop's kind
-_BINOP, _NAME, _NUMBER, _PAREN, _CALL, _ARGS = "binop", "name", "number", "paren", "call", "args"
+_BINOP, _UNOP, _NAME, _NUMBER, _PAREN, _CALL, _ARGS = "binop", "unop", "name", "number", "paren", "call", "args"
 #: and two of Lark's list-building shapes (``args: expr ("," expr)*``), by their children
 _SECOND_ALONE, _FIRST_AND_REST = "second alone", "first and rest"
-_INLINE = {("binop", 3): _BINOP, ("name", 1): _NAME, ("number", 1): _NUMBER, ("paren", 3): _PAREN,
+_INLINE = {("binop", 3): _BINOP, ("unop", 2): _UNOP, ("name", 1): _NAME, ("number", 1): _NUMBER, ("paren", 3): _PAREN,
            ("call", 4): _CALL, ("args", 1): _ARGS}
 
 
