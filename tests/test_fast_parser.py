@@ -173,6 +173,26 @@ def test_a_100000_deep_nesting_parses():
     assert g.op[-1] == "sin" and g.args[1] == (0,) and g.start[-1] == 0 and g.end[-1] == len(source)
 
 
+def test_a_program_too_long_for_the_small_scanner_parses_alike():
+    """Beyond small_scanner.MAX_LENGTH the tokens are the regular expression's matches: the loop's
+    inline reductions read them (text, start, end) as they read small_scanner's."""
+    import sys
+    from pathlib import Path
+
+    from backprop_cli.language import small_scanner
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    try:
+        from mixture import mixture
+    finally:
+        sys.path.pop(0)
+    text = ("c = 2 # a comment (\nq = max(x, -c) * (y +\n  z)\n" + mixture(3000)[0] +
+            "w = -q + min(q, 1e-3, y) - -2.5; w * atan2(w, q)\n")
+    assert len(text) > small_scanner.MAX_LENGTH
+    assert fast(text) == slow(text) != "syntax error"
+    assert fast(text + "1e400 * x\n") == slow(text + "1e400 * x\n") != "syntax error"
+
+
 def test_the_module_keeps_nothing_of_a_graph_it_built():
     """Once parsed, a graph's columns are the graph's alone: the builder keeps no reference (its
     node adder held all six, so a big graph lived on until the interpreter's last collection)."""
