@@ -236,8 +236,11 @@ def run_local(job: Job, graph, readers: List[Reader], plan: batch.Plan, progress
     """Every input through the numpy engine, in order, into one output or one per input."""
     names = batch.output_names(graph)
     csv_engine = job.csv_engine
-    if csv_engine == "auto":  # write as the input is read: pyarrow only where it is loaded anyway
-        csv_engine = "pyarrow" if any(_uses_arrow(r) for r in readers) else "numpy"
+    if csv_engine == "auto":  # write as the input is read: polars or pyarrow only where it is loaded anyway
+        if any(isinstance(r, CsvReader) and r.use_polars for r in readers):
+            csv_engine = "polars"
+        else:
+            csv_engine = "pyarrow" if any(_uses_arrow(r) for r in readers) else "numpy"
     extra_schema = readers[0].extra_schema(plan.extra) if plan.extra else None
     lazy = bool(plan.extra) and extra_schema is None
     results = []
