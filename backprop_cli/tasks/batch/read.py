@@ -142,6 +142,21 @@ class TextReader(Reader):
             self.left -= len(data)
         return data
 
+    def ends_within(self, size: int) -> bool:
+        """Whether the stream ends within ``size`` bytes from here: they are read ahead, into the
+        buffer the blocks start from."""
+        parts, have = [self.buffer], len(self.buffer)
+        ended = False
+        while have < size:
+            more = self._read(size - have)
+            if not more:
+                ended = True
+                break
+            parts.append(more)
+            have += len(more)
+        self.buffer = b"".join(parts)
+        return ended
+
     def _blocks(self, size: int) -> Iterator[Tuple[int, memoryview, int]]:
         """(number of the first line, the bytes of whole lines, how many lines) to the end.
 
@@ -740,6 +755,8 @@ def open_reader(path: str, stream: Optional[BinaryIO] = None, fmt: Optional[str]
         reader.total = None
     reader.close = stream.close
     if isinstance(reader, CsvReader):
+        if csv_engine == "auto" and reader.total is None and reader.ends_within(ARROW_FROM_BYTES):
+            reader.total = len(reader.buffer)  # a small stream (`... | backprop batch -i -`)
         if csv_engine != "auto":
             reader.use_arrow = csv_engine == "pyarrow"
             reader.use_polars = csv_engine == "polars"
