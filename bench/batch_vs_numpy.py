@@ -163,7 +163,7 @@ def main() -> None:
                            ("pq+numpy", PARQUET_SCRIPT)]:
             scripts[name] = tmp / f"by_hand_{name.replace('+', '_')}.py"
             scripts[name].write_text(text)
-        batch = [sys.executable, "-m", "backprop_cli.cli", "batch", NEURON]
+        batch = [sys.executable, "-m", "backprop_cli", "batch", NEURON]  # as the console script runs
         csv_programs = {"backprop batch": batch + ["-i", str(points), "-o", str(tmp / "backprop.csv")],
                         "batch, no extra": batch + ["-i", str(points), "-o", str(tmp / "backprop_numpy.csv"),
                                                     "--csv-engine", "numpy"]}

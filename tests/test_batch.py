@@ -325,8 +325,8 @@ def test_numpy_is_imported_only_by_the_commands_that_need_it():
                     ["optimize", "x^2", "--at", "x=1", "--steps", "2", "--format", "json"]):
         modules = imported(*command)
         assert not {"numpy", "pyarrow", "dask", "distributed"} & modules, command
-    in_batch = imported("batch", "x^2", "-i", "-")
-    assert {"numpy", "pyarrow"} <= in_batch
+    in_batch = imported("batch", "x^2", "-i", "-")  # a few bytes on standard input: numpy's engine
+    assert "numpy" in in_batch and not {"polars", "pyarrow"} & in_batch
     assert not {"dask", "distributed"} & in_batch  # only --engine dask imports them
 
 
@@ -341,6 +341,7 @@ def test_a_run_that_loaded_pyarrow_leaves_without_the_interpreters_teardown(monk
     left = []
     monkeypatch.setattr(os, "_exit", lambda code: left.append(code))
     monkeypatch.delitem(sys.modules, "pyarrow", raising=False)
+    monkeypatch.delitem(sys.modules, "polars", raising=False)
     output.leave_if_threads(0)
     assert left == []  # eval, trace, ...: the usual exit
     monkeypatch.setitem(sys.modules, "pyarrow", object())
@@ -360,3 +361,42 @@ def test_batch_as_a_process_writes_everything_and_exits_0(tmp_path):
         assert proc.returncode == 0, proc.stderr
         lines = proc.stdout.splitlines()
         assert len(lines) == 5001 and lines[-1] == "4999.0,24990001.0,9998.0"
+
+
+def test_a_pipe_named_as_the_input_is_read_once(tmp_path):
+    """`-i <(command)`: a path without a suffix names a pipe; its format is sniffed from bytes peeked
+    at, not read and lost (it said '/dev/fd/63 is empty')."""
+    import os
+    import threading
+
+    fifo = tmp_path / "points"
+    os.mkfifo(fifo)
+
+    def feed():
+        with open(fifo, "w") as fh:
+            fh.write("x\n1\n2\n")
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        result = run("batch", "x*2", "-i", fifo)
+    finally:
+        writer.join(timeout=10)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == ["x,f,df/dx", "1.0,2.0,2.0", "2.0,4.0,2.0"]
+
+
+def test_standard_input_takes_the_data_extras_engine_only_when_it_is_big():
+    """A stream has no size: the first 4 MB are read ahead, and a stream that ends within them is read
+    as a small file is (numpy, no 0.13 s import); a longer one by polars."""
+    import io
+
+    from backprop_cli.tasks.batch.read import ARROW_FROM_BYTES, open_reader
+
+    small = open_reader("-", stream=io.BytesIO(b"x\n1\n2\n"), origin="<stdin>")
+    assert not small.use_polars and small.use_arrow is False
+    body = b"x\n" + b"0.125\n" * (ARROW_FROM_BYTES // 6 + 10)
+    big = open_reader("-", stream=io.BytesIO(body), origin="<stdin>")
+    assert big.use_polars
+    got = np.concatenate([c.columns["x"] for c in big.chunks(["x"], [], 65536)])
+    assert len(got) == ARROW_FROM_BYTES // 6 + 10 and (got == 0.125).all()

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from backprop_cli import evaluate
+from backprop_cli.tasks.batch.cells import csv_number
 from backprop_cli.tasks.batch.write import float_text
 from conftest import ROOT, run
 
@@ -38,18 +39,61 @@ def read_csv(text):
     return lines[0].split(","), [[float(v) for v in line.split(",")] for line in lines[1:]]
 
 
+def csv_number_by_hand(v: float) -> str:
+    """The CSV layout, written out from repr's text independently of cells.csv_number: positional
+    from 1e-5 up to 1e16, scientific elsewhere, the exponent of a number below 1e-5 without zeros."""
+    r = repr(v)
+    if "e-" not in r:
+        return r
+    digits, exponent = r.split("e-")
+    sign = "-" if digits.startswith("-") else ""
+    digits = digits.lstrip("-")
+    if int(exponent) == 5:
+        return sign + "0.0000" + digits.replace(".", "")
+    return f"{sign}{digits}e-{int(exponent)}"
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=50))
-def test_bulk_float_text_is_reprs_text(values):
+def test_bulk_float_text_is_csv_numbers_text(values):
     got = float_text(np.array(values, dtype=np.float64)).to_pylist()
-    assert got == [repr(float(v)) for v in values]
+    assert got == [csv_number(float(v)) for v in values] == [csv_number_by_hand(float(v)) for v in values]
 
 
 def test_float_text_at_every_magnitude():
     rng = np.random.default_rng(5)
     values = rng.normal(size=20000) * 10.0 ** rng.integers(-320, 308, 20000)
     values[:8] = [0.0, -0.0, 1.0, -3.0, 1e15, 9007199254740993.0, 1e-5, 123456.789]
-    assert float_text(values).to_pylist() == [repr(v) for v in values.tolist()]
+    tiny = rng.uniform(-1, 1, 20000) * 10.0 ** rng.integers(-9, -3, 20000)  # where the layouts differ
+    values = np.concatenate([values, tiny, [1e-6, np.nextafter(1e-6, 0), 1e-4, np.nextafter(1e-4, 0)]])
+    assert float_text(values).to_pylist() == [csv_number_by_hand(v) for v in values.tolist()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_a_csv_number_reads_back_as_the_same_double_with_reprs_digits(v):
+    text = csv_number(v)
+    assert text == csv_number_by_hand(v)
+    back = float(text)
+    assert back == v and np.signbit(back) == np.signbit(v) or (v != v and back != back)
+    assert text.lstrip("-0.").split("e")[0].replace(".", "") == repr(v).lstrip("-0.").split("e")[0].replace(".", "")
+
+
+def test_csv_number_is_polars_layout():
+    """The layout is polars' own (so its writer needs no rewriting), at every magnitude, where the
+    probe of a few numbers says so (polars 1.0 wrote 1e16 as 1e16: then numpy's path writes)."""
+    pl = pytest.importorskip("polars")
+    from backprop_cli.tasks.batch.write import polars_writes_csv_numbers
+
+    if not polars_writes_csv_numbers():
+        pytest.skip(f"polars {pl.__version__} has another layout; its engine writes with numpy's path")
+    rng = np.random.default_rng(7)
+    bits = rng.integers(0, 2**64, size=200_000, dtype=np.uint64, endpoint=False)
+    values = bits.view(np.float64)
+    values = np.concatenate([values[np.isfinite(values)], rng.uniform(-1, 1, 200_000) * 10.0 ** rng.integers(-12, 20, 200_000),
+                             [0.0, -0.0, 1e-5, -1e-5, 1e-4, 1e16, 5e-324, np.inf, -np.inf]])
+    written = pl.DataFrame({"a": values}).write_csv(None, include_header=False).splitlines()
+    assert written == [csv_number(v) for v in values.tolist()]
 
 
 def test_a_big_csv_block_is_byte_for_byte_the_small_path(tmp_path):

@@ -849,6 +849,29 @@ def test_batch_refuses_parquet_on_a_terminal_and_escapes_its_column_names(tmp_pa
     assert backprop(["batch", "x^2", "-i", str(source)]).stdout.startswith(b"PAR1")
 
 
+def test_batch_given_a_terminal_as_o_refuses_parquet_and_escapes_csv(tmp_path):
+    """-o /dev/tty (here a pseudo-terminal's own name) is a terminal as standard output is."""
+    import pty
+
+    data = tmp_path / "osc.csv"
+    data.write_bytes(b'id,x\n"\x1b]0;pwned\x07",1\n')
+    master, slave = pty.openpty()
+    try:
+        tty = os.ttyname(slave)
+        for fmt in ("parquet", "feather"):
+            proc = backprop(["batch", "x^2", "-i", str(data), "-o", tty, "--format", fmt])
+            assert proc.returncode == 2 and f"{fmt} is binary: batch will not write it to a terminal".encode() in proc.stderr
+        proc = backprop(["batch", "x^2", "-i", str(data), "-o", tty])
+        assert proc.returncode == 0, proc.stderr
+        written = b""
+        while b"1.0,1.0,2.0" not in written:
+            written += os.read(master, 4096)
+        assert b"\\x1b]0;pwned\\x07,1.0,1.0,2.0" in written and b"\x1b]" not in written
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
 # --- memory and time bounded on the paths of issue #24 ----------------------------------------------
 
 

@@ -181,6 +181,15 @@ def test_backward_pass_accumulates_over_lines(tmp_path):
     assert code == 1 and doc["lines"][1]["diagnosis"] == "overwritten"
 
 
+def test_a_misspelt_gradient_name_gets_the_nearest_one(tmp_path):
+    f = program(tmp_path, CS231N)
+    (tmp_path / "bwd.bp").write_text("dY = D\ndWW = dY @ transpose(X)\n")
+    code, doc = check_json("-f", f, "--backward", tmp_path / "bwd.bp")
+    assert code == 1
+    assert doc["lines"][1]["verdict"] == "unknown"
+    assert "the forward pass has no value 'WW' (did you mean dW?)" in doc["lines"][1]["explanation"]
+
+
 # ---- properties over random shapes ---------------------------------------------------------------------
 
 @settings(max_examples=60, deadline=None)

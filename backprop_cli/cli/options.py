@@ -240,10 +240,11 @@ BATCH_SKIP_BAD = Option("skip_bad", ("--skip-bad",), is_flag=True,
                         help="Leave out bad rows (unreadable, null, or an undefined value) and list them on stderr.")
 BATCH_REJECTS = Option("rejects_path", ("--rejects",), metavar="FILE",
                        help="With --skip-bad: list every skipped row (file, line or row, why) in FILE as CSV.")
-BATCH_CSV_ENGINE = Option("csv_engine", ("--csv-engine",), choices=("auto", "numpy", "pyarrow"), default="auto",
-                          help="Who reads and writes CSV: pyarrow's multi-threaded reader (the data extra: "
-                               "pip install 'backprop-cli[data]'), numpy, or auto (pyarrow when installed and the "
-                               "input is over 4 MB; the output is the same).")
+BATCH_CSV_ENGINE = Option("csv_engine", ("--csv-engine",), choices=("auto", "numpy", "pyarrow", "polars"),
+                          default="auto",
+                          help="Who reads and writes CSV: polars or pyarrow (the data extra: pip install "
+                               "'backprop-cli[data]'), numpy, or auto (polars, else pyarrow, when installed and "
+                               "the input is over 4 MB; the output is the same bytes).")
 OPTIMIZE_LR = Option("lr", ("--lr",), float_range=(None, None, False), default=0.1,
                      help="Learning rate: the step is -lr * gradient.")
 OPTIMIZE_STEPS = Option("steps", ("--steps",), int_range=(0, 10_000_000), default=100, help="How many updates.")

@@ -240,7 +240,7 @@ def finish(code: int) -> int:
 
 
 #: libraries whose native thread pools may still be alive when the interpreter tears itself down
-_THREADED = ("pyarrow",)
+_THREADED = ("pyarrow", "polars")
 
 
 def leave_if_threads(code: int) -> None:

@@ -13,7 +13,7 @@ from typing import List, Optional
 
 from ...base.errors import InputError, install_extra
 
-EXTRA_HINT = f"Install the data extra (pyarrow): {install_extra('data')}."
+EXTRA_HINT = f"Install the data extra (pyarrow and polars): {install_extra('data')}."
 
 
 def arrow(why: str):
@@ -31,6 +31,38 @@ def arrow(why: str):
 def have_arrow() -> bool:
     try:
         import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def csv_number(value: float) -> str:
+    """A double as a CSV cell: the shortest text that reads back as the same double (repr's digits),
+    laid out as polars writes it, so that every CSV engine writes the same bytes: repr's layout
+    (``0.1``, ``2.0``, ``1e+16``, ``nan``), except below 1e-4, where 1e-5 <= |x| is positional
+    (``0.0000179``) and a smaller number's exponent has no leading zero (``1.5e-7``)."""
+    text = repr(value)
+    if "e-" not in text:
+        return text
+    mantissa, exponent = text.split("e-")
+    if exponent == "05":
+        digits = mantissa.lstrip("-").replace(".", "")
+        return ("-0.0000" if mantissa[0] == "-" else "0.0000") + digits
+    return mantissa + "e-" + exponent.lstrip("0")
+
+
+def polars(why: str):
+    """The polars module, or InputError (exit 2) saying that ``why`` needs the data extra."""
+    try:
+        import polars as pl
+    except ImportError:
+        raise InputError(f"{why} needs polars, which the default install leaves out", EXTRA_HINT) from None
+    return pl
+
+
+def have_polars() -> bool:
+    try:
+        import polars  # noqa: F401
     except ImportError:
         return False
     return True
@@ -146,7 +178,7 @@ def _json_csv_text(kind: str, v) -> str:
     if kind == "bool":
         return "true" if v else "false"
     if kind == "float":
-        return repr(v)
+        return csv_number(v)
     if kind == "json":
         return json.dumps(v)
     return str(v)

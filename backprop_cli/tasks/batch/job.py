@@ -134,10 +134,18 @@ def on_a_terminal(stream) -> bool:
 
 
 def check_terminal(job: Job, readers: List[Reader]) -> None:
-    """Refuse to write Parquet or Arrow to a terminal, as gzip refuses compressed data."""
-    if job.per_file or job.out_path != "-" or not on_a_terminal(sys.stdout):
+    """Refuse to write Parquet or Arrow to a terminal (standard output, or -o /dev/tty), as gzip
+    refuses compressed data."""
+    if job.per_file:
         return
-    fmt = job.out_format or readers[0].format
+    if job.out_path == "-":
+        if not on_a_terminal(sys.stdout):
+            return
+        fmt = job.out_format or readers[0].format
+    else:
+        if not _names_a_terminal(job.out_path):
+            return
+        fmt = job.out_format or format_of(job.out_path) or readers[0].format
     if fmt in BINARY_FORMATS:
         raise InputError(f"{fmt} is binary: batch will not write it to a terminal",
                          "Give -o FILE, pipe it (| ...), or choose --format csv or jsonl.")
@@ -149,6 +157,22 @@ def standard_output():
     gets the data unchanged."""
     stream = sys.stdout.buffer
     return TerminalText(stream) if on_a_terminal(sys.stdout) else stream
+
+
+def _names_a_terminal(path: str) -> bool:
+    """Whether ``path`` is a terminal (a character device that says it is one when opened)."""
+    import stat
+
+    try:
+        if not stat.S_ISCHR(os.stat(path).st_mode):
+            return False
+        fd = os.open(path, os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        return os.isatty(fd)
+    finally:
+        os.close(fd)
 
 
 class TerminalText:
@@ -185,6 +209,8 @@ class Output:
             stack.callback(self.stream.flush)
         else:
             self.stream = stack.enter_context(output_file(path, "wb"))
+            if _names_a_terminal(path):  # -o /dev/tty: escaped as on standard output
+                self.stream = TerminalText(self.stream)
 
 
 class Rejects:
@@ -236,8 +262,11 @@ def run_local(job: Job, graph, readers: List[Reader], plan: batch.Plan, progress
     """Every input through the numpy engine, in order, into one output or one per input."""
     names = batch.output_names(graph)
     csv_engine = job.csv_engine
-    if csv_engine == "auto":  # write as the input is read: pyarrow only where it is loaded anyway
-        csv_engine = "pyarrow" if any(_uses_arrow(r) for r in readers) else "numpy"
+    if csv_engine == "auto":  # write as the input is read: polars or pyarrow only where it is loaded anyway
+        if any(isinstance(r, CsvReader) and r.use_polars for r in readers):
+            csv_engine = "polars"
+        else:
+            csv_engine = "pyarrow" if any(_uses_arrow(r) for r in readers) else "numpy"
     extra_schema = readers[0].extra_schema(plan.extra) if plan.extra else None
     lazy = bool(plan.extra) and extra_schema is None
     results = []

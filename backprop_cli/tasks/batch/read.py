@@ -25,12 +25,12 @@ import numpy as np
 
 from ...base.errors import InputError
 from ...base.text import printable
-from .cells import Cells, TextSchema, arrow, have_arrow
+from .cells import Cells, TextSchema, arrow, have_arrow, have_polars, polars
 from .write import FORMATS
 
-#: how CSV is read and written: pyarrow's parser and formatting, numpy's, or auto: pyarrow when it is
-#: installed and the input is not small (the output is the same bytes either way)
-CSV_ENGINES = ("auto", "numpy", "pyarrow")
+#: how CSV is read and written: polars' parser and writer, pyarrow's, numpy's, or auto: polars (else
+#: pyarrow) when it is installed and the input is not small (the output is the same bytes either way)
+CSV_ENGINES = ("auto", "numpy", "pyarrow", "polars")
 ARROW_FROM_BYTES = BLOCK_BYTES = 4 * 2**20
 #: auto reads a file with more columns than this with numpy: pyarrow's CSV reader takes about 5 KB a
 #: column (1.3 GB for 100,000 columns), numpy's path about 0.7 KB
@@ -141,6 +141,21 @@ class TextReader(Reader):
         if self.left is not None:
             self.left -= len(data)
         return data
+
+    def ends_within(self, size: int) -> bool:
+        """Whether the stream ends within ``size`` bytes from here: they are read ahead, into the
+        buffer the blocks start from."""
+        parts, have = [self.buffer], len(self.buffer)
+        ended = False
+        while have < size:
+            more = self._read(size - have)
+            if not more:
+                ended = True
+                break
+            parts.append(more)
+            have += len(more)
+        self.buffer = b"".join(parts)
+        return ended
 
     def _blocks(self, size: int) -> Iterator[Tuple[int, memoryview, int]]:
         """(number of the first line, the bytes of whole lines, how many lines) to the end.
@@ -263,14 +278,21 @@ class CsvReader(TextReader):
 
     #: read with pyarrow's parser (the data extra) rather than numpy's; None: pyarrow if installed
     use_arrow: Optional[bool] = None
+    #: read with polars' parser (the data extra): before use_arrow
+    use_polars: bool = False
 
     def chunks(self, used, extra, size):
         if self.use_arrow is None:
-            self.use_arrow = have_arrow()
+            self.use_arrow = have_arrow() and not self.use_polars
         index = {name: k for k, name in enumerate(self.columns)}
         used_cols = [index[n] for n in used]
         extra_cols = [index[n] for n in extra]
-        fast = self._arrow_reader(used, extra) if self.use_arrow else self._numpy_reader(used_cols, extra_cols)
+        if self.use_polars:
+            fast = self._polars_reader(used_cols, extra_cols)
+        elif self.use_arrow:
+            fast = self._arrow_reader(used, extra)
+        else:
+            fast = self._numpy_reader(used_cols, extra_cols)
         for first, block, lines in self._blocks(size):
             chunk = None
             if used:
@@ -309,34 +331,42 @@ class CsvReader(TextReader):
 
         return fast
 
+    def _plain_lines(self, block, lines: int):
+        """The block's blank lines (a boolean a line), if it has no quote and every other line has
+        the header's number of fields and the block is UTF-8; else None."""
+        raw = np.frombuffer(block, dtype=np.uint8)
+        if not len(raw) or (raw == 34).any():  # a quote: the csv module reads the block
+            return None
+        ends = np.flatnonzero(raw == 10)
+        if len(ends) < lines:  # the last line has no line break
+            ends = np.append(ends, len(raw))
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        commas = np.flatnonzero(raw == 44)
+        fields = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
+        length = ends - starts
+        cr = length > 0
+        cr[cr] = raw[ends[cr] - 1] == 13
+        blank = (length - cr) == 0
+        if not ((fields == len(self.columns)) | blank).all():
+            return None
+        try:
+            bytes(block).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return blank
+
     def _numpy_reader(self, used_cols, extra_cols):
         """numpy's loadtxt on a block without quotes whose every line has the header's number of
         fields (or none: a blank line); anything else is left to the line-by-line reader."""
         ncols = len(self.columns)
 
         def fast(block, first, lines, used, extra) -> Optional[Chunk]:
-            raw = np.frombuffer(block, dtype=np.uint8)
-            if not len(raw) or (raw == 34).any():  # a quote: the csv module reads the block
-                return None
-            ends = np.flatnonzero(raw == 10)
-            if len(ends) < lines:  # the last line has no line break
-                ends = np.append(ends, len(raw))
-            starts = np.concatenate(([0], ends[:-1] + 1))
-            commas = np.flatnonzero(raw == 44)
-            fields = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
-            length = ends - starts
-            cr = length > 0
-            cr[cr] = raw[ends[cr] - 1] == 13
-            blank = (length - cr) == 0
-            if not ((fields == ncols) | blank).all():
+            blank = self._plain_lines(block, lines)
+            if blank is None:
                 return None
             try:
-                text = bytes(block).decode("utf-8")
-            except UnicodeDecodeError:
-                return None
-            try:
-                data = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float64, comments=None,
-                                  usecols=used_cols, ndmin=2, encoding=None)
+                data = np.loadtxt(io.StringIO(bytes(block).decode("utf-8")), delimiter=",", dtype=np.float64,
+                                  comments=None, usecols=used_cols, ndmin=2, encoding=None)
             except ValueError:
                 return None
             rows = np.arange(first, first + lines, dtype=np.int64)
@@ -351,6 +381,42 @@ class CsvReader(TextReader):
                 kept = [row for row in kept if len(row) == ncols]
                 cells = Cells({name: [row[c] for row in kept] for name, c in zip(extra, extra_cols)})
             return Chunk(columns, rows, extra=cells)
+
+        return fast
+
+    def _polars_reader(self, used_cols, extra_cols):
+        """polars' parser (every core) on a block of plain lines: no quote, UTF-8, and polars reads
+        every row with no cell missing (it refuses a row with too many fields and reads a blank line
+        or a missing last field as null, so the last column is read too).  A block with a null, or
+        with passed-through columns, goes to numpy's path (which counts the fields itself), a block
+        polars refuses to the line-by-line reader, which says which line and why.  polars reads the
+        numbers Python's float reads and refuses the rest (tests/test_batch_engines.py)."""
+        pl = polars("--csv-engine polars")
+        numpy_fast = self._numpy_reader(used_cols, extra_cols)
+        last = len(self.columns) - 1
+        projected = sorted(set(used_cols) | {last})
+        schema = {name: pl.String for name in self.columns}
+
+        def fast(block, first, lines, used, extra) -> Optional[Chunk]:
+            if extra:
+                return numpy_fast(block, first, lines, used, extra)
+            data = bytes(block)
+            if b'"' in data:
+                return None
+            if not data.isascii():
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError:
+                    return None
+            schema.update({name: pl.Float64 for name in used})
+            try:
+                frame = pl.read_csv(data, has_header=False, schema=schema, columns=projected, quote_char=None)
+            except pl.exceptions.PolarsError:
+                return None
+            if frame.height != lines or any(frame.null_count().row(0)):
+                return numpy_fast(block, first, lines, used, extra)  # a blank line or an empty cell
+            return Chunk({name: frame[name].to_numpy() for name in used},
+                         np.arange(first, first + lines, dtype=np.int64))
 
         return fast
 
@@ -662,16 +728,20 @@ def open_reader(path: str, stream: Optional[BinaryIO] = None, fmt: Optional[str]
     origin = origin or path
     if csv_engine == "pyarrow":
         arrow("--csv-engine pyarrow")
+    if csv_engine == "polars":
+        polars("--csv-engine polars")
     if stream is None:
         fmt = fmt or format_of(path)
-        if fmt is None:
-            with _open(path, origin) as fh:
-                fmt = sniff(fh.read(8))
-        if fmt == "parquet":
-            return ParquetReader(path, origin)
-        if fmt == "feather":
-            return FeatherReader(path, origin)
-        stream = _open(path, origin)
+        stream = None
+        if fmt is None:  # its first bytes say, peeked at: a pipe (-i <(...)) can be read only once
+            stream = _open(path, origin)
+            fmt = sniff(stream.peek(8)[:8])
+        if fmt in ("parquet", "feather"):
+            if stream is not None:
+                stream.close()
+            return ParquetReader(path, origin) if fmt == "parquet" else FeatherReader(path, origin)
+        if stream is None:
+            stream = _open(path, origin)
     elif fmt in ("parquet", "feather"):
         raise InputError(f"{fmt} can't be read from standard input", "Give the file's name with -i.")
     try:
@@ -685,12 +755,17 @@ def open_reader(path: str, stream: Optional[BinaryIO] = None, fmt: Optional[str]
         reader.total = None
     reader.close = stream.close
     if isinstance(reader, CsvReader):
+        if csv_engine == "auto" and reader.total is None and reader.ends_within(ARROW_FROM_BYTES):
+            reader.total = len(reader.buffer)  # a small stream (`... | backprop batch -i -`)
         if csv_engine != "auto":
             reader.use_arrow = csv_engine == "pyarrow"
+            reader.use_polars = csv_engine == "polars"
         elif reader.total is not None and reader.total < ARROW_FROM_BYTES:
-            reader.use_arrow = False  # a small file: not worth importing pyarrow (0.15 s)
+            reader.use_arrow = False  # a small file: not worth importing pyarrow (0.15 s) or polars
         elif len(reader.columns) > ARROW_MAX_COLUMNS:
             reader.use_arrow = False
+        elif have_polars():
+            reader.use_polars, reader.use_arrow = True, False
     return reader
 
 

@@ -4,11 +4,11 @@ Every writer takes blocks: a float64 array (rows x the output columns) and, opti
 passed through from the input (same rows: a pyarrow table, or ``Cells`` from a text file read without
 pyarrow).  They write to a binary stream.
 
-CSV numbers are written as Python's repr writes them (the shortest text that reads back as the same
-double, e.g. ``0.1``, ``1.0``, ``1e-05``).  Without pyarrow, by repr itself (``%r``); with it, in bulk
-by pyarrow's float formatting, which gives the same digits and differs only in layout (integers
-without '.0', scientific notation at other magnitudes); those cells alone are rewritten by repr, so a
-file reads the same whichever way it was formatted.  Parquet and Arrow IPC need pyarrow.
+CSV numbers are the shortest text that reads back as the same double, laid out as polars writes
+them (``cells.csv_number``: Python's repr, but ``0.0000179`` and ``1.5e-7`` below 1e-4), whichever
+engine writes them: polars writes a block in one call (the data extra); pyarrow formats a column in
+bulk and the cells where its layout differs are rewritten; numpy's path formats with ``%s`` (repr)
+and rewrites the cells below 1e-4.  Parquet and Arrow IPC need pyarrow.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import BinaryIO, List, Optional
 import numpy as np
 
 from ...base.numbers import json_value
-from .cells import Cells, TextSchema, arrow, have_arrow
+from .cells import Cells, TextSchema, arrow, csv_number, have_arrow, polars
 
 #: below this many rows a block is formatted by Python's % (no per-column overhead).
 SMALL_BLOCK = 512
@@ -31,21 +31,38 @@ FORMATS = TEXT_FORMATS + COLUMNAR_FORMATS
 
 
 def float_text(values: np.ndarray):
-    """Each double as repr(value) would write it, as a pyarrow string array."""
+    """Each double as ``csv_number`` writes it, as a pyarrow string array."""
     pa = arrow("pyarrow's CSV writing")
     import pyarrow.compute as pc
 
     text = pc.cast(pa.array(values, pa.float64()), pa.string())
     size = np.abs(values)
     with np.errstate(invalid="ignore"):
-        python_e = size >= 1e16  # repr's scientific notation (below 1e-4 is rewritten anyway)
-        differs = (size < 1e-4) | ((size < 1e16) & (values == np.trunc(values)))
-    differs |= np.asarray(pc.match_substring(text, "e"), dtype=bool) != python_e
+        scientific = (size >= 1e16) | ((size < 1e-5) & (size != 0))  # where csv_number uses e
+        # pyarrow: integers without '.0', 1e-6 <= |x| < 1e-5 positional, else its e where csv_number's is
+        differs = ((size < 1e-5) & (size >= 1e-6)) | ((size < 1e16) & (values == np.trunc(values)))
+    differs |= np.asarray(pc.match_substring(text, "e"), dtype=bool) != scientific
     rows = np.flatnonzero(differs)
     if len(rows):
-        fixed = pa.array([repr(v) for v in values[rows].tolist()], pa.string())
+        fixed = pa.array([csv_number(v) for v in values[rows].tolist()], pa.string())
         text = pc.replace_with_mask(text, pa.array(differs), fixed)
     return text
+
+
+#: numbers in every region of csv_number's layout
+LAYOUT_PROBE = (0.1, -2.0, 123456789012345.0, 1e16, -1.2345678901234567e+17, 1e22, 3e300, 0.0001,
+                -1.79e-05, 1e-05, 1.5e-07, -2e-300, 5e-324, -0.0, 0.0, float("inf"), float("-inf"))
+_POLARS_LAYOUT = []
+
+
+def polars_writes_csv_numbers() -> bool:
+    """Whether the installed polars writes numbers as csv_number does (polars 1.0 wrote 1e16 as
+    1e16, for one): if not, its engine still reads, and numpy's path writes."""
+    if not _POLARS_LAYOUT:
+        pl = polars("polars' CSV writing")
+        written = pl.DataFrame({"a": LAYOUT_PROBE}).write_csv(None, include_header=False).splitlines()
+        _POLARS_LAYOUT.append(written == [csv_number(v) for v in LAYOUT_PROBE])
+    return _POLARS_LAYOUT[0]
 
 
 def csv_cell_text(column):
@@ -94,14 +111,18 @@ def _arrow_table(extra):
 
 
 class CsvWriter:
+    """CSV rows of numbers (after the passed-through cells), formatted by ``engine``: "polars" (one
+    call a block, on every core), "pyarrow" (a column at a time, in a background thread) or "numpy"
+    (Python's % on a block); None: pyarrow if it is installed.  Every engine writes the same bytes."""
+
     def __init__(self, out: BinaryIO, names: List[str], extra_names: List[str] = (),
-                 use_arrow: Optional[bool] = None) -> None:
+                 engine: Optional[str] = None) -> None:
         self.out = out
-        self.use_arrow = have_arrow() if use_arrow is None else use_arrow
+        self.engine = engine or ("pyarrow" if have_arrow() else "numpy")
         self.k = len(names)
         self.extra_names = list(extra_names)
         header = [_csv_header_cell(n) for n in self.extra_names] + list(names)
-        self.row = ",".join(["%s"] * len(self.extra_names) + ["%r"] * self.k) + "\n"
+        self.row = ",".join(["%s"] * (len(self.extra_names) + self.k)) + "\n"
         self.template = ("", 0)
         self.pool = self.pending = None
         out.write((",".join(header) + "\n").encode("utf-8"))
@@ -110,12 +131,14 @@ class CsvWriter:
         n = len(block)
         if not n:
             return
-        if n < SMALL_BLOCK or not self.use_arrow:
+        plain = extra is None or not extra.num_columns
+        if n < SMALL_BLOCK or not (self.engine == "pyarrow" or self.engine == "polars" and plain):
             self.drain()
             self.out.write(self._small(block, extra).encode("utf-8"))
             return
-        # A big block is formatted and written by a background thread (pyarrow's casts and joins
-        # release the GIL) while the next block is read and computed; at most two wait.
+        # A big block is formatted and written by a background thread (pyarrow's casts and joins,
+        # and polars' writer, release the GIL) while the next block is read and computed; at most
+        # two wait.
         if self.pending is None:
             from collections import deque
             from concurrent.futures import ThreadPoolExecutor
@@ -123,7 +146,7 @@ class CsvWriter:
             self.pool, self.pending = ThreadPoolExecutor(1, thread_name_prefix="csv-writer"), deque()
         while len(self.pending) >= 2:
             self.pending.popleft().result()
-        self.pending.append(self.pool.submit(self._bulk, block, extra))
+        self.pending.append(self.pool.submit(self._polars if self.engine == "polars" else self._bulk, block, extra))
 
     def drain(self) -> None:
         """Wait until every block given is written (and raise the error of one that failed)."""
@@ -142,6 +165,24 @@ class CsvWriter:
                 self.pool.shutdown(wait=True)
                 self.pool, self.pending = None, None
 
+    def _polars(self, block: np.ndarray, extra=None) -> None:
+        if not polars_writes_csv_numbers():
+            self.out.write(self._small(block, extra).encode("utf-8"))
+            return
+        self._polars_block(block)
+
+    def _polars_block(self, block: np.ndarray) -> None:
+        """The block written by polars, whose layout ``csv_number`` follows; polars writes nan as
+        NaN, so a column holding one (--allow-nonfinite) is written as text."""
+        pl = polars("polars' CSV writing")
+        columns = []
+        for j in range(self.k):
+            column = pl.Series(f"c{j}", np.ascontiguousarray(block[:, j]))
+            if column.is_nan().any():
+                column = column.cast(pl.String).str.replace("NaN", "nan", literal=True)
+            columns.append(column)
+        pl.DataFrame(columns).write_csv(self.out, include_header=False)
+
     def _bulk(self, block: np.ndarray, extra) -> None:
         import pyarrow.compute as pc
 
@@ -154,16 +195,36 @@ class CsvWriter:
 
     def _small(self, block: np.ndarray, extra) -> str:
         n = len(block)
-        if extra is None or not extra.num_columns:
+        plain = extra is None or not extra.num_columns
+        numbers = _numbers(block)
+        if plain:
             if self.template[1] != n:
                 self.template = (self.row * n, n)
-            return self.template[0] % tuple(block.ravel().tolist())
+            return self.template[0] % tuple(numbers)
         if isinstance(extra, Cells):
             texts = [extra.csv_texts(k) for k in range(extra.num_columns)]
         else:
             texts = [csv_cell_text(extra.column(k).combine_chunks()).to_pylist() for k in range(extra.num_columns)]
-        numbers = block.tolist()
-        return "".join(self.row % (*(t[r] for t in texts), *numbers[r]) for r in range(n))
+        k = self.k
+        return "".join(self.row % (*(t[r] for t in texts), *numbers[r * k:(r + 1) * k]) for r in range(n))
+
+
+def _numbers(block: np.ndarray) -> list:
+    """The block's doubles row by row, for ``%s`` (repr), with those below 1e-4 as ``csv_number``
+    text (written out here, without a call a number: there may be many)."""
+    numbers = block.ravel().tolist()
+    with np.errstate(invalid="ignore"):
+        size = np.abs(block).ravel()
+        tiny = np.flatnonzero((size < 1e-4) & (size != 0))
+    if not len(tiny):
+        return numbers
+    positional = size[tiny] >= 1e-5  # repr: d.ddde-05 or -d.ddde-05
+    for i, t, p in zip(tiny.tolist(), map(repr, block.ravel()[tiny].tolist()), positional.tolist()):
+        if p:
+            numbers[i] = "-0.0000" + t[1:-4].replace(".", "") if t[0] == "-" else "0.0000" + t[:-4].replace(".", "")
+        else:
+            numbers[i] = t.replace("e-0", "e-")
+    return numbers
 
 
 def _csv_header_cell(name: str) -> str:
@@ -270,7 +331,7 @@ def open_writer(fmt: str, out: BinaryIO, names: List[str], extra_schema, csv_eng
     passed-through columns."""
     extra_names = list(extra_schema.names) if extra_schema is not None else []
     if fmt == "csv":
-        return CsvWriter(out, names, extra_names, None if csv_engine == "auto" else csv_engine == "pyarrow")
+        return CsvWriter(out, names, extra_names, None if csv_engine == "auto" else csv_engine)
     if fmt == "jsonl":
         return JsonlWriter(out, names, extra_names)
     if fmt == "parquet":

@@ -352,6 +352,22 @@ def grade(result: Result, source: str, origin: str = "", tolerance: float = CHEC
     return grade_statements(gates, statements, values, initial, tolerance, digits)
 
 
+def not_a_gradient(st, new, node_of: dict) -> "Graded":
+    """A line whose target is no node's gradient: a forward value assigned (unknown), d<name> of
+    no forward name (unknown, with the nearest name), or the student's own helper variable."""
+    base = st.target[1:]
+    if st.target in node_of:
+        return Graded(st, "unknown", new, explanation=f"{st.target} is a value of the forward pass: the "
+                      "backward pass should assign gradients, d<name>")
+    if st.target.startswith("d") and base:
+        from ...base.suggest import nearest
+
+        close = nearest(base, list(node_of))
+        return Graded(st, "unknown", new, explanation=f"the forward pass has no value '{base}'"
+                      + (f" (did you mean d{close}?)" if close else ""))
+    return Graded(st, "helper", new)
+
+
 def grade_statements(gates: Gates, statements: list, values: list, initial: dict, tolerance: float,
                      digits: int = 4) -> BackwardReport:
     result = gates.result
@@ -368,17 +384,7 @@ def grade_statements(gates: Gates, statements: list, values: list, initial: dict
         node = gates.node_of.get(base) if base is not None else None
         new = values[st.node]
         if node is None:
-            if st.target in gates.node_of:
-                lines.append(Graded(st, "unknown", new, explanation=f"{st.target} is a value of the forward "
-                                    "pass: the backward pass should assign gradients, d<name>"))
-            elif st.target.startswith("d") and len(st.target) > 1:
-                from ...base.suggest import nearest
-
-                close = nearest(base, list(gates.node_of))
-                lines.append(Graded(st, "unknown", new, explanation=f"the forward pass has no value '{base}'"
-                                    + (f" (did you mean d{close}?)" if close else "")))
-            else:
-                lines.append(Graded(st, "helper", new))
+            lines.append(not_a_gradient(st, new, gates.node_of))
             current[st.target] = new
             continue
         prev = current.get(st.target)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...core.engine import Result
 from .backward_pass import (BackwardReport, Finding, Graded, backward_statements, bind_backward, forward_bound,
-                            statement_end)
+                            not_a_gradient, statement_end)
 from .tensor_work import _close, diagnose, paper_forward
 
 
@@ -106,13 +106,7 @@ def grade(result: Result, source: str, origin: str, tolerance: float) -> Backwar
         node = gates.node_of.get(base) if base is not None else None
         new = values[st.node]
         if node is None:
-            if st.target in gates.node_of:
-                lines.append(Graded(st, "unknown", new, explanation=f"{st.target} is a value of the forward "
-                                    "pass: the backward pass should assign gradients, d<name>"))
-            elif st.target.startswith("d") and len(st.target) > 1:
-                lines.append(Graded(st, "unknown", new, explanation=f"the forward pass has no value '{base}'"))
-            else:
-                lines.append(Graded(st, "helper", new))
+            lines.append(not_a_gradient(st, new, gates.node_of))
             current[st.target] = new
             continue
         has_prev = st.target in current
