@@ -572,10 +572,12 @@ def _drive(tables, source: str, builder, progress=None) -> list:
     ``progress(fraction)``, if given, is called every few thousand tokens (between two batches, so
     that the loop counts nothing per token).
 
-    The most frequent reductions of a big program (a binary operator, a name, a number, a
-    parenthesis, a one-argument call and its argument list) are written out in the loop for the
-    parser's own builder: they add the node to the graph's columns as its callback would, and hand
-    anything unusual (a name seen first, a number too large, another call) to that callback."""
+    The most frequent reductions of a big program (a binary operator, a negation, a name, a number,
+    a parenthesis, a call of a function of one or two numbers and its arguments) are written out in
+    the loop for the parser's own builder: they add the node to the graph's columns as its callback
+    would, and hand anything unusual (a name seen first, a number too large or zero, a signed
+    number, another call) to that callback.  A syntax error is only ever a refusal (_Unparsable):
+    Lark parses the text again to word it."""
     table, gotos, rule_specs, scan, keyword_states, ignore, start, end = tables
     inline = isinstance(builder, _Builder)
     rules = []
