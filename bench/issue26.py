@@ -12,7 +12,9 @@
 2. Trace at 100,000 gates: trace piped and on a pseudo-terminal against eval --no-nodes (goal 3x).
 3. Parser: `eval -f FILE --no-nodes --max-size 0 --format json` on bench/mixture.py's mixture of
    every gate, 300,000 and 1,000,000 nodes: nodes a second (goal 300,000), linearity, peak bytes a
-   node (goal 500).
+   node (goal 500).  `--repeat N` takes the median of N runs; `--against ../main` times another
+   checkout's code in the same runs, taking turns (python bench/issue26.py --only parser --repeat 3
+   --against /work/main).
 4. batch on CSV and Parquet rows against polars, pyarrow + numpy and numpy loadtxt/savetxt scripts:
    bench/batch_vs_numpy.py, run from here (goals: 1.2x polars, 1.1x pyarrow + numpy, without the
    data extra 0.5x numpy).
@@ -115,42 +117,60 @@ def trace(gates: int, repeat: int) -> None:
         print(f"| {label:<20} | {t:8.2f} | {t / base:6.2f}x | {verdict:4} |")
 
 
-def parser(sizes: list, env: dict) -> None:
+def parser(sizes: list, env: dict, repeat: int = 1, against: str = "") -> None:
+    """``against``: another checkout (e.g. main's), measured in the same runs, taking turns."""
     from mixture import POINT, mixture
 
-    rows = []
+    trees = [("this", env)]
+    if against:
+        trees.append((os.path.basename(os.path.abspath(against)) or against,
+                      dict(env, PYTHONPATH=os.path.abspath(against))))
+    runs = {(label, n): [] for label, _ in trees for n in [0, *sizes]}
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "backprop"
         script.write_text(SCRIPT)
         empty = Path(tmp) / "empty.bp"
         empty.write_text("x\n")
-        # The start-up subtracted is that of the same command line (--max-size goes through click).
-        base = measure([sys.executable, str(script), "--max-size", "0", "eval", "-f", str(empty), "--at", "x=1",
-                        "--format", "json", "--no-nodes"], env)
+        paths = {0: empty}
         for n in sizes:
-            path = Path(tmp) / "mixture.bp"
-            path.write_text(mixture(n)[0])
-            run = measure([sys.executable, str(script), "--max-size", "0", "eval", "-f", str(path), "--at", POINT,
-                           "--format", "json", "--no-nodes"], env)
-            if run["code"] != 0:
-                raise SystemExit(f"mixture {n}: exit {run['code']}: {run['err'].decode()[:300]}")
-            rows.append((n, run))
+            paths[n] = Path(tmp) / f"mixture{n}.bp"
+            paths[n].write_text(mixture(n)[0])
+        for _ in range(repeat):
+            # The start-up subtracted is that of the same command line (--max-size goes through click).
+            for n, path in paths.items():
+                for label, tree_env in trees:
+                    run = measure([sys.executable, str(script), "--max-size", "0", "eval", "-f", str(path), "--at",
+                                   "x=1" if n == 0 else POINT, "--format", "json", "--no-nodes"], tree_env)
+                    if run["code"] != 0:
+                        raise SystemExit(f"{label}, mixture {n}: exit {run['code']}: {run['err'].decode()[:300]}")
+                    runs[(label, n)].append(run)
+    if against:
+        for n in sizes:
+            outputs = {(r["out"], r["err"]) for label, _ in trees for r in runs[(label, n)]}
+            if len(outputs) != 1:
+                print(f"the output at {n:,} nodes differs between the two checkouts")
     print("\n3. parser: eval --no-nodes --max-size 0 on a mixture of every gate (goal: 300,000 nodes/s, "
-          "500 B a node)")
-    print(f"| {'nodes':>10} | {'wall s':>7} | {'cpu s':>7} | {'nodes/s (cpu)':>13} | {'peak MB':>8} | "
+          f"500 B a node; median of {repeat}" + (", interleaved" if len(trees) > 1 or repeat > 1 else "") + ")")
+    print(f"| {'code':>8} | {'nodes':>10} | {'wall s':>7} | {'cpu s':>7} | {'nodes/s (cpu)':>13} | {'peak MB':>8} | "
           f"{'B/node':>7} | {'':4} |")
-    print(f"|{'-' * 12}|{'-' * 9}|{'-' * 9}|{'-' * 15}|{'-' * 10}|{'-' * 9}|{'-' * 6}|")
-    for n, run in rows:
-        cpu = run["cpu"] - (base["cpu"] or 0)
-        rate = n / cpu
-        per_node = (run["rss"] - base["rss"]) / n
-        verdict = "ok" if rate >= 300_000 and per_node <= 500 else "MISS"
-        print(f"| {n:>10,} | {run['wall']:7.2f} | {run['cpu']:7.2f} | {rate:13,.0f} | {run['rss'] / 1e6:8.0f} | "
-              f"{per_node:7.0f} | {verdict:4} |")
-    if len(rows) > 1:
-        (n0, r0), (n1, r1) = rows[0], rows[-1]
-        print(f"linearity: {n1 / n0:.2f}x the nodes took {r1['cpu'] / r0['cpu']:.2f}x the CPU time "
-              "(start-up subtracted above: an empty program's run)")
+    print(f"|{'-' * 10}|{'-' * 12}|{'-' * 9}|{'-' * 9}|{'-' * 15}|{'-' * 10}|{'-' * 9}|{'-' * 6}|")
+    for label, _ in trees:
+        base_cpu = statistics.median(r["cpu"] or 0 for r in runs[(label, 0)])
+        base_rss = statistics.median(r["rss"] for r in runs[(label, 0)])
+        cpus = {}
+        for n in sizes:
+            rs = runs[(label, n)]
+            wall, cpu, rss = (statistics.median(r[k] for r in rs) for k in ("wall", "cpu", "rss"))
+            cpus[n] = cpu
+            rate = n / (cpu - base_cpu)
+            per_node = (rss - base_rss) / n
+            verdict = "ok" if rate >= 300_000 and per_node <= 500 else "MISS"
+            print(f"| {label:>8} | {n:>10,} | {wall:7.2f} | {cpu:7.2f} | {rate:13,.0f} | {rss / 1e6:8.0f} | "
+                  f"{per_node:7.0f} | {verdict:4} |")
+        if len(sizes) > 1:
+            n0, n1 = sizes[0], sizes[-1]
+            print(f"{label}: linearity: {n1 / n0:.2f}x the nodes took {cpus[n1] / cpus[n0]:.2f}x the CPU time "
+                  "(start-up subtracted above: an empty program's run)")
 
 
 def batch(rows: int, repeat: int) -> None:
@@ -163,6 +183,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="startup,trace,parser,batch")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each parser case (the median is shown)")
+    ap.add_argument("--against", default="", metavar="CHECKOUT",
+                    help="the parser also timed with another checkout's code (e.g. main's), taking turns")
     opts = ap.parse_args()
     only = set(opts.only.split(","))
     env = environment()
@@ -174,7 +197,7 @@ def main() -> None:
     if "trace" in only:
         trace(100_000, 1 if opts.quick else 3)
     if "parser" in only:
-        parser([100_000, 300_000] if opts.quick else [300_000, 1_000_000], env)
+        parser([100_000, 300_000] if opts.quick else [300_000, 1_000_000], env, opts.repeat, opts.against)
     if "batch" in only:
         batch(200_000 if opts.quick else 1_000_000, 1 if opts.quick else 2)
     print(f"\nload average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
