@@ -709,6 +709,9 @@ def _drive(tables, source: str, builder, progress=None) -> list:
                             lpar = pop_value()
                             values[-1] = fn([tok, lpar, args, rpar])
                         del states[-4:]
+                    elif rkind is _ARGS:
+                        values[-1] = [values[-1]]
+                        del states[-1]
                     elif rkind is _UNOP:  # - operand: a negation here; a signed number and + in unop()
                         operand = pop_value()
                         tok = values[-1]
@@ -727,9 +730,6 @@ def _drive(tables, source: str, builder, progress=None) -> list:
                         else:
                             values[-1] = fn([tok, operand])
                         del states[-2:]
-                    elif rkind is _ARGS:
-                        values[-1] = [values[-1]]
-                        del states[-1]
                     elif rkind is _ONE:
                         values[-1] = fn([values[-1]])
                         del states[-1]
