@@ -203,6 +203,10 @@ def test_the_module_keeps_nothing_of_a_graph_it_built():
         for column in ("op", "args", "payload", "name", "start", "end"):
             references = sys.getrefcount(getattr(g, column))
             assert references == 2, column  # the graph's slot and getrefcount's argument
+    for text in ("x * 1e400", "x +", "sin(x, y)"):  # a builder's error, a syntax error (Lark's), an arity
+        with pytest.raises(BackpropError):
+            parser.parse(text)
+        assert parser._builder.g is None and parser._builder.add is None
 
 
 def test_the_end_state_has_no_action():

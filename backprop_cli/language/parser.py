@@ -830,17 +830,18 @@ def parse_statements(source: str, origin: str = "", bound: Iterable[str] = ()) -
 def _statements(source: str, origin: str, bound: Iterable[str], progress) -> tuple:
     tables = _load_tables()
     statements = None
-    if tables:
-        _builder.reset(source, origin, bound)
-        try:
-            statements = _drive(tables, source, _builder, progress)
-        except _Unparsable:
-            statements = None
-    if statements is None:
-        statements = _parse_with_lark(source, origin, bound)
-    g = _builder.g
-    _builder.g = _builder.add = None  # don't keep a big graph (or its columns, in add) alive in the module
-    return g, statements
+    try:
+        if tables:
+            _builder.reset(source, origin, bound)
+            try:
+                statements = _drive(tables, source, _builder, progress)
+            except _Unparsable:
+                statements = None
+        if statements is None:
+            statements = _parse_with_lark(source, origin, bound)
+        return _builder.g, statements
+    finally:  # don't keep a big graph (or its columns, in add) alive in the module, even after an error
+        _builder.g = _builder.add = None
 
 
 #: set by tests: fail instead of quietly letting Lark parse what the fast driver refused
