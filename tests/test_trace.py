@@ -331,3 +331,39 @@ def test_a_branch_with_many_terms_is_summed_in_short(cli):
     assert branch.endswith("df/dx = 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + … (3 more) + 1 = 12")
     text = cli("trace", "+".join(["x"] * 10), "--at", "x=1").stdout
     assert "… (" not in text and " + 1 = 10" in text
+
+
+# ---- the styled-line fitter (views/styled.py) ---------------------------------------------------
+
+from hypothesis import given as _given, settings as _settings, strategies as _st  # noqa: E402
+
+_PIECE = _st.one_of(
+    _st.tuples(_st.sampled_from(["a", " word", " ×", " 中文", "e\u0301", "  ", " long-label-" * 3, ""]),
+               _st.sampled_from([None, "bold", "dim"])),
+    _st.tuples(_st.sampled_from(["1.5", "-0.25", "123456789.125"]), _st.sampled_from(["green", "red"])),
+    _st.just(("", "break")),
+)
+
+
+@_settings(max_examples=300, deadline=None)
+@_given(_st.lists(_PIECE, max_size=40), _st.integers(8, 100), _st.integers(0, 6))
+def test_fit_keeps_every_character_and_every_number_whole_within_the_width(pieces, width, indent):
+    from backprop_cli.views.styled import cells, fit
+
+    lines = fit(pieces, width, indent)
+    text = lambda ps: "".join(t for t, _ in ps)  # noqa: E731
+    assert "".join(text(line) for line in lines).replace(" ", "") == text(pieces).replace(" ", "")
+    numbers = [t for t, s in pieces if s in ("green", "red")]
+    for line in lines:
+        if cells(text(line)) > width:  # only a number may stick out, never split
+            assert any(t in numbers for t, s in line if s in ("green", "red")), line
+    for line in lines:
+        for t, s in line:
+            if s in ("green", "red"):
+                assert t in numbers
+
+
+def test_cells_counts_wide_and_combining_characters():
+    from backprop_cli.views.styled import cells
+
+    assert [cells(t) for t in ["abc", "×", "中文", "e\u0301", "a×中\u0301b", ""]] == [3, 1, 4, 1, 5, 0]

@@ -9,6 +9,8 @@ again (79% of a 100,000-gate trace's time), for the same bytes.
 
 from __future__ import annotations
 
+from itertools import accumulate
+
 from .console import view_width  # noqa: F401 - the one width policy (views import it from here too)
 
 #: a place where a too-wide line may be broken
@@ -19,56 +21,83 @@ _SGR = {"green": "32", "red": "31", "bold": "1", "italic": "3", "dim": "2", "yel
         "bold red": "1;31", "bold green": "1;32", "cyan": "36"}
 
 
+#: str.translate's table that takes the ASCII characters out
+_WITHOUT_ASCII = dict.fromkeys(range(128))
+#: columns of each non-ASCII character met so far
+_COLUMNS: dict = {}
+
+
 def cells(text: str) -> int:
-    """Terminal columns taken by ``text`` (wide East Asian characters take two)."""
+    """Terminal columns taken by ``text`` (wide East Asian characters take two, combining marks
+    none).  The ASCII characters are counted by length: only the others (a trace's ×, ∂, ←) are
+    looked at, each once."""
     if text.isascii():
         return len(text)
-    from unicodedata import combining, east_asian_width
+    others = text.translate(_WITHOUT_ASCII)
+    total = len(text) - len(others)
+    for c in others:
+        width = _COLUMNS.get(c)
+        if width is None:
+            from unicodedata import combining, east_asian_width
 
-    return sum(0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1 for c in text)
+            width = _COLUMNS[c] = 0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1
+        total += width
+    return total
 
 
 def fit(pieces: list, width: int, indent: int = 4) -> list:
     """The line as one or more lines no wider than ``width``, broken at BREAKs (continuations
     indented by ``indent`` columns past the line's own indent).  Pieces: (text, style)."""
-    joined = "".join([t for t, _ in pieces])
-    if (len(joined) if joined.isascii() else cells(joined)) <= width:
+    texts = [t for t, _ in pieces]
+    joined = "".join(texts)
+    ascii_only = joined.isascii()
+    if (len(joined) if ascii_only else cells(joined)) <= width:
         return [pieces]  # a BREAK writes nothing: no need to take it out
+    return _broken(pieces, texts, ascii_only, width, indent)
+
+
+def _broken(pieces: list, texts: list, ascii_only: bool, width: int, indent: int) -> list:
+    """fit's lines for a line known to be too wide (``texts``: its pieces' texts)."""
     lead = 0
-    for text, _ in pieces:  # the line's own indent
+    for text in texts:  # the line's own indent
         stripped = len(text) - len(text.lstrip(" "))
         lead += stripped
         if stripped < len(text):
             break
     pad = " " * min(lead + indent, max(0, width // 3))
-    # Segments: runs of pieces between breaks.
-    segments, current = [], []
-    for piece in pieces:
-        if piece[1] == "break":
-            segments.append(current)
-            current = []
-        else:
-            current.append(piece)
-    segments.append(current)
+    # Segments: runs of pieces between breaks, measured by prefix sums (a trace's long lines have
+    # dozens of pieces: each is looked at once).
+    before = [0, *accumulate([len(t) if ascii_only or t.isascii() else cells(t) for t in texts])]
+    breaks = [k for k, piece in enumerate(pieces) if piece[1] == "break"]
     lines, line, used = [], [], 0
-    for seg in segments:
-        size = sum(cells(t) for t, _ in seg)
+    for start, end in zip([0] + [b + 1 for b in breaks], breaks + [len(pieces)]):
+        seg, size = pieces[start:end], before[end] - before[start]
         if line and used + size > width:
             _strip_end(line)
             lines.append(line)
-            seg = _strip_start(seg)
-            size = sum(cells(t) for t, _ in seg)
+            if seg and seg[0][0].startswith(" "):
+                seg = _strip_start(seg)
+                size = sum(cells(t) for t, _ in seg)
             line, used = [(pad, None)], len(pad)
-        for text, style in seg:
-            while used + cells(text) > width and style not in ("green", "red") and width - used > 1:
-                # a label wider than the line: split it (numbers are never split)
-                room = width - used
-                head, text = _take(text, room)
-                line.append((head, style))
+        if used + size <= width:
+            line.extend(seg)
+            used += size
+            continue
+        for text, style in seg:  # wider than a line by itself
+            size = cells(text)
+            while used + size > width and style not in ("green", "red"):
+                # a label wider than the line: split it (numbers are never split), or, with no room
+                # left on this line, go on on the next
+                if width - used > 1:
+                    head, text = _take(text, width - used)
+                    line.append((head, style))
+                elif len(line) <= 1:
+                    break
                 lines.append(line)
                 line, used = [(pad, None)], len(pad)
+                size = cells(text)
             line.append((text, style))
-            used += cells(text)
+            used += size
     _strip_end(line)
     lines.append(line)
     return lines
@@ -166,23 +195,38 @@ class Writer:
         self.width = width
         self.render = ansi if colour else plain
         self._buffer: list = []
+        self._broken: dict = {}  # (a tuple line, indent) -> its lines, fitted and rendered
 
-    def line(self, pieces: list, indent: int = 4) -> None:
+    def line(self, pieces, indent: int = 4) -> None:
+        """Write a line of pieces (a list; a tuple for a line that is given again unchanged, whose
+        breaking is remembered)."""
         if self.colour:
             # One pass: the escapes are ASCII, so ASCII output is ASCII text, as wide as its length.
             out, size = _ansi_sized(pieces)
-            if not out.isascii():
+            ascii_only = out.isascii()
+            if not ascii_only:
                 size = cells("".join([t for t, _ in pieces]))
         else:
             out = "".join([t for t, _ in pieces])
-            size = len(out) if out.isascii() else cells(out)
+            ascii_only = out.isascii()
+            size = len(out) if ascii_only else cells(out)
         if size <= self.width:
             self._buffer.append(out)
+        elif type(pieces) is tuple:  # a line given again and again (a gate's rule): broken once
+            broken = self._broken.get((pieces, indent))
+            if broken is None:
+                if len(self._broken) >= 1024:
+                    self._broken.clear()
+                broken = self._broken[pieces, indent] = self._break(pieces, ascii_only, indent)
+            self._buffer += broken
         else:
-            for piece in fit(pieces, self.width, indent):
-                self._buffer.append(self.render(piece))
+            self._buffer += self._break(pieces, ascii_only, indent)
         if len(self._buffer) > 2048:
             self.flush_buffer()
+
+    def _break(self, pieces, ascii_only: bool, indent: int) -> list:
+        render = self.render
+        return [render(piece) for piece in _broken(pieces, [t for t, _ in pieces], ascii_only, self.width, indent)]
 
     def blank(self) -> None:
         self._buffer.append("")

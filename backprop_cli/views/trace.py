@@ -123,7 +123,7 @@ def parts(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
         upstream = show(grads[i], digits)
         pattern = patterns.get(op.name)
         if pattern is None:
-            pattern = patterns[op.name] = prose(f"  {op.pattern}", PATTERN_STYLE)
+            pattern = patterns[op.name] = tuple(prose(f"  {op.pattern}", PATTERN_STYLE))  # the writer remembers it
         lines = [head, pattern,
                  [(f"  upstream {dtop}{_d(own)} = ", None), (upstream, G)]]
         width = max(len(name[j]) for j in a) if len(a) > 1 else 0
