@@ -44,3 +44,25 @@ def test_mode_of_the_previous_file_is_kept(tmp_path):
     with atomic_write(target) as fh:
         fh.write("new")
     assert os.stat(target).st_mode & 0o777 == 0o751
+
+
+def test_writeback_starts_a_regular_files_new_bytes_and_leaves_other_streams(tmp_path):
+    import os
+
+    from backprop_cli.base.files import Writeback
+
+    with open(tmp_path / "out.csv", "wb") as fh:
+        start = Writeback(fh)
+        assert start.on == hasattr(os, "posix_fadvise")
+        fh.write(b"x" * 100_000)
+        start()
+        assert fh.tell() == 100_000 and start.done == (100_000 if start.on else 0)
+        fh.write(b"y" * 10)
+        start()
+    assert (tmp_path / "out.csv").read_bytes() == b"x" * 100_000 + b"y" * 10  # nothing dropped
+    read, write = os.pipe()
+    with os.fdopen(write, "wb") as pipe:
+        assert not Writeback(pipe).on
+        Writeback(pipe)()
+    os.close(read)
+    assert not Writeback(object()).on

@@ -125,6 +125,7 @@ class CsvWriter:
         self.row = ",".join(["%s"] * (len(self.extra_names) + self.k)) + "\n"
         self.template = ("", 0)
         self.pool = self.pending = None
+        self.writeback = None
         out.write((",".join(header) + "\n").encode("utf-8"))
 
     def write(self, block: np.ndarray, extra=None) -> None:
@@ -182,6 +183,15 @@ class CsvWriter:
                 column = column.cast(pl.String).str.replace("NaN", "nan", literal=True)
             columns.append(column)
         pl.DataFrame(columns).write_csv(self.out, include_header=False)
+        self._written()
+
+    def _written(self) -> None:
+        """A big block is out: the disk may start on it (files.Writeback)."""
+        if self.writeback is None:
+            from ...base.files import Writeback
+
+            self.writeback = Writeback(self.out)
+        self.writeback()
 
     def _bulk(self, block: np.ndarray, extra) -> None:
         import pyarrow.compute as pc
@@ -192,6 +202,7 @@ class CsvWriter:
         rows = pc.binary_join_element_wise(*cells, ",") if len(cells) > 1 else cells[0]
         lines = pc.binary_join_element_wise(rows, "\n", "")
         self.out.write(_text_bytes(lines))
+        self._written()
 
     def _small(self, block: np.ndarray, extra) -> str:
         n = len(block)
