@@ -336,16 +336,16 @@ def test_a_run_that_loaded_pyarrow_leaves_without_the_interpreters_teardown(monk
     import os
     import sys
 
-    from backprop_cli.cli import output
+    from backprop_cli.cli import entry
 
     left = []
     monkeypatch.setattr(os, "_exit", lambda code: left.append(code))
     monkeypatch.delitem(sys.modules, "pyarrow", raising=False)
     monkeypatch.delitem(sys.modules, "polars", raising=False)
-    output.leave_if_threads(0)
+    entry.leave_if_threads(0)
     assert left == []  # eval, trace, ...: the usual exit
     monkeypatch.setitem(sys.modules, "pyarrow", object())
-    output.leave_if_threads(3)
+    entry.leave_if_threads(3)
     assert left == [3]
 
 

@@ -2,8 +2,8 @@
 
 import sys
 
-from .entry import run_click
-from .output import finish, leave_if_threads, start_up
+from .entry import leave_if_threads, run_click
+from .output import finish, start_up
 
 start_up()
 code = finish(run_click())

@@ -239,30 +239,6 @@ def finish(code: int) -> int:
     return code
 
 
-#: libraries whose native thread pools may still be alive when the interpreter tears itself down
-_THREADED = ("pyarrow", "polars")
-
-
-def leave_if_threads(code: int) -> None:
-    """End the process now, with ``code``, when a library with native threads was loaded.
-
-    pyarrow's thread pool can abort the interpreter's teardown (a C++ thread destroyed while still
-    joinable: "terminate called without an active exception", SIGABRT), after all the work is done
-    and the output written: apache/arrow#34314.  It took 3 runs in 80 of `batch` on a loaded
-    machine.  Everything is finished and flushed here, so the process leaves without the teardown."""
-    if not any(name in sys.modules for name in _THREADED):
-        return
-    import os
-
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None:
-                stream.flush()
-        except (OSError, ValueError):
-            pass
-    os._exit(code)
-
-
 class ClosedStream:
     """Standard output when the shell closed it (`backprop ... >&-`): writing fails as the
     descriptor would (EBADF), so the run reports it instead of printing nowhere with exit 0."""
