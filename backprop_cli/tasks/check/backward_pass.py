@@ -368,6 +368,20 @@ def not_a_gradient(st, new, node_of: dict) -> "Graded":
     return Graded(st, "helper", new)
 
 
+def gradient_statements(statements: list, values: list, node_of: dict, lines: list, current: dict):
+    """(k, statement, d<base>'s base, its node, its value) for each line that assigns a node's
+    gradient; any other line is graded here (``not_a_gradient``) and its value kept in ``current``."""
+    for k, st in enumerate(statements):
+        base = st.target[1:] if st.target.startswith("d") else None
+        node = node_of.get(base) if base is not None else None
+        new = values[st.node]
+        if node is None:
+            lines.append(not_a_gradient(st, new, node_of))
+            current[st.target] = new
+            continue
+        yield k, st, base, node, new
+
+
 def grade_statements(gates: Gates, statements: list, values: list, initial: dict, tolerance: float,
                      digits: int = 4) -> BackwardReport:
     result = gates.result
@@ -379,14 +393,7 @@ def grade_statements(gates: Gates, statements: list, values: list, initial: dict
     expected_total: dict = {}
     lines: list = []
     last_line = {st.target: k for k, st in enumerate(statements)}
-    for k, st in enumerate(statements):
-        base = st.target[1:] if st.target.startswith("d") else None
-        node = gates.node_of.get(base) if base is not None else None
-        new = values[st.node]
-        if node is None:
-            lines.append(not_a_gradient(st, new, gates.node_of))
-            current[st.target] = new
-            continue
+    for k, st, base, node, new in gradient_statements(statements, values, gates.node_of, lines, current):
         prev = current.get(st.target)
         has_prev = prev is not None
         if prev is None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...core.engine import Result
 from .backward_pass import (BackwardReport, Finding, Graded, backward_statements, bind_backward, forward_bound,
-                            not_a_gradient, statement_end)
+                            gradient_statements, statement_end)
 from .tensor_work import _close, diagnose, paper_forward
 
 
@@ -101,14 +101,7 @@ def grade(result: Result, source: str, origin: str, tolerance: float) -> Backwar
     spent: dict = {}  # node -> gates whose share lines have sent
     lines: list = []
     last_line = {st.target: k for k, st in enumerate(statements)}
-    for k, st in enumerate(statements):
-        base = st.target[1:] if st.target.startswith("d") else None
-        node = gates.node_of.get(base) if base is not None else None
-        new = values[st.node]
-        if node is None:
-            lines.append(not_a_gradient(st, new, gates.node_of))
-            current[st.target] = new
-            continue
+    for k, st, base, node, new in gradient_statements(statements, values, gates.node_of, lines, current):
         has_prev = st.target in current
         prev = current.get(st.target, initial.get(st.target, np.zeros(np.shape(result.values[node]))))
         true = result.grads[node]
