@@ -118,16 +118,7 @@ def gates_of(result: Result, name_of: dict | None = None) -> Gates:
     for gate in sorted(name_of):
         if not g.args[gate] or not live[gate]:
             continue
-        # The gate's own nodes: everything below it up to (not through) named values and leaves.
-        inside, stack, seen = [], [gate], {gate}
-        while stack:
-            i = stack.pop()
-            inside.append(i)
-            for j in g.args[i]:
-                if j not in seen and j not in name_of and g.args[j]:
-                    seen.add(j)
-                    stack.append(j)
-        inside.sort()
+        inside = sorted(gate_nodes(g, gate, name_of))
         acc = {gate: 1.0}
         edges: dict = {}
         for i in reversed(inside):
@@ -350,6 +341,20 @@ def grade(result: Result, source: str, origin: str = "", tolerance: float = CHEC
     gates = gates_of(result)
     statements, values, initial = read_backward(source, origin, gates)
     return grade_statements(gates, statements, values, initial, tolerance, digits)
+
+
+def gate_nodes(g, gate: int, named) -> list:
+    """A named gate's own nodes, as a student's line sees them: ``gate`` and everything below it up
+    to (not through) named values and leaves."""
+    inside, stack, seen = [], [gate], {gate}
+    while stack:
+        i = stack.pop()
+        inside.append(i)
+        for j in g.args[i]:
+            if j not in seen and j not in named and g.args[j]:
+                seen.add(j)
+                stack.append(j)
+    return inside
 
 
 def not_a_gradient(st, new, node_of: dict) -> "Graded":

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...core.engine import Result
 from .backward_pass import (BackwardReport, Finding, Graded, backward_statements, bind_backward, forward_bound,
-                            gradient_statements, statement_end)
+                            gate_nodes, gradient_statements, statement_end)
 from .tensor_work import _close, diagnose, paper_forward
 
 
@@ -40,14 +40,7 @@ class TensorGates:
         for gate in sorted(self.name_of):
             if not g.args[gate] or not live[gate]:
                 continue
-            inside, stack, seen = [], [gate], {gate}
-            while stack:
-                i = stack.pop()
-                inside.append(i)
-                for j in g.args[i]:
-                    if j not in seen and j not in self.name_of and g.args[j]:
-                        seen.add(j)
-                        stack.append(j)
+            inside = gate_nodes(g, gate, self.name_of)
             shares: dict = {}
             for i in sorted(inside, reverse=True):
                 for j, c in zip(g.args[i], result.contrib[i] or ()):
