@@ -49,6 +49,7 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path):
     size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file() and not p.is_symlink())
     assert size <= 120 * 2**20, f"{size / 2**20:.0f} MB"
     assert not list(site.glob("pyarrow*")) and not list(site.glob("textual*"))
+    assert list(site.glob("orjson*"))  # CSV numbers in bulk (tasks/batch/csv_numbers.py)
     points = elsewhere / "points.csv"
     points.write_text("x,y\n1,2\n3,4\n")
     result = subprocess.run([str(bindir / "backprop"), "batch", "x*y", "-i", str(points)], cwd=elsewhere,

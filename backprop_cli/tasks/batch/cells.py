@@ -51,6 +51,11 @@ def csv_number(value: float) -> str:
     return mantissa + "e-" + exponent.lstrip("0")
 
 
+#: numbers in every region of csv_number's layout
+LAYOUT_PROBE = (0.1, -2.0, 123456789012345.0, 1e16, -1.2345678901234567e+17, 1e22, 3e300, 0.0001,
+                -1.79e-05, 1e-05, 1.5e-07, -2e-300, 5e-324, -0.0, 0.0, float("inf"), float("-inf"))
+
+
 def polars(why: str):
     """The polars module, or InputError (exit 2) saying that ``why`` needs the data extra."""
     try:

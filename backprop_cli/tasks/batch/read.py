@@ -6,8 +6,9 @@ the columns passed through untouched (a pyarrow table, or ``Cells`` from a text 
 pyarrow).
 
 CSV is read a block of lines at a time, so memory stays bounded: by pyarrow's multi-threaded parser
-when the data extra is installed (or asked for), else by numpy's loadtxt; a block that holds a bad row
-(or a quote) is read again line by line by Python's csv module, to say which line and why.  Each line
+when the data extra is installed (or asked for), else by orjson (csv_numbers: a block of numbers
+only) or numpy's loadtxt; a block that holds a bad row (or a quote) is read again line by line by
+Python's csv module, to say which line and why.  Each line
 is one row (no line breaks inside quoted cells), as before.  Parquet and Arrow IPC need pyarrow.
 """
 
@@ -26,6 +27,7 @@ import numpy as np
 from ...base.errors import InputError
 from ...base.text import printable
 from .cells import Cells, TextSchema, arrow, have_arrow, have_polars, polars
+from .csv_numbers import read_numbers
 from .write import FORMATS
 
 #: how CSV is read and written: polars' parser and writer, pyarrow's, numpy's, or auto: polars (else
@@ -356,11 +358,17 @@ class CsvReader(TextReader):
         return blank
 
     def _numpy_reader(self, used_cols, extra_cols):
-        """numpy's loadtxt on a block without quotes whose every line has the header's number of
-        fields (or none: a blank line); anything else is left to the line-by-line reader."""
+        """orjson on a block of numbers only (csv_numbers), else numpy's loadtxt on a block without
+        quotes whose every line has the header's number of fields (or none: a blank line); anything
+        else is left to the line-by-line reader."""
         ncols = len(self.columns)
 
         def fast(block, first, lines, used, extra) -> Optional[Chunk]:
+            if not extra:
+                data = read_numbers(bytes(block), lines, ncols)
+                if data is not None:
+                    return Chunk({name: np.ascontiguousarray(data[:, c]) for name, c in zip(used, used_cols)},
+                                 np.arange(first, first + lines, dtype=np.int64))
             blank = self._plain_lines(block, lines)
             if blank is None:
                 return None

@@ -7,8 +7,9 @@ pyarrow).  They write to a binary stream.
 CSV numbers are the shortest text that reads back as the same double, laid out as polars writes
 them (``cells.csv_number``: Python's repr, but ``0.0000179`` and ``1.5e-7`` below 1e-4), whichever
 engine writes them: polars writes a block in one call (the data extra); pyarrow formats a column in
-bulk and the cells where its layout differs are rewritten; numpy's path formats with ``%s`` (repr)
-and rewrites the cells below 1e-4.  Parquet and Arrow IPC need pyarrow.
+bulk and the cells where its layout differs are rewritten; numpy's path (the default install) has
+orjson write a block of numbers (csv_numbers), and formats anything else with ``%s`` (repr),
+rewriting the cells below 1e-4.  Parquet and Arrow IPC need pyarrow.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import BinaryIO, List, Optional
 import numpy as np
 
 from ...base.numbers import json_value
-from .cells import Cells, TextSchema, arrow, csv_number, have_arrow, polars
+from .cells import LAYOUT_PROBE, Cells, TextSchema, arrow, csv_number, have_arrow, polars
+from .csv_numbers import write_numbers
 
 #: below this many rows a block is formatted by Python's % (no per-column overhead).
 SMALL_BLOCK = 512
@@ -49,9 +51,6 @@ def float_text(values: np.ndarray):
     return text
 
 
-#: numbers in every region of csv_number's layout
-LAYOUT_PROBE = (0.1, -2.0, 123456789012345.0, 1e16, -1.2345678901234567e+17, 1e22, 3e300, 0.0001,
-                -1.79e-05, 1e-05, 1.5e-07, -2e-300, 5e-324, -0.0, 0.0, float("inf"), float("-inf"))
 _POLARS_LAYOUT = []
 
 
@@ -113,7 +112,8 @@ def _arrow_table(extra):
 class CsvWriter:
     """CSV rows of numbers (after the passed-through cells), formatted by ``engine``: "polars" (one
     call a block, on every core), "pyarrow" (a column at a time, in a background thread) or "numpy"
-    (Python's % on a block); None: pyarrow if it is installed.  Every engine writes the same bytes."""
+    (orjson on a block of finite numbers, else Python's %); None: pyarrow if it is installed.  Every
+    engine writes the same bytes."""
 
     def __init__(self, out: BinaryIO, names: List[str], extra_names: List[str] = (),
                  engine: Optional[str] = None) -> None:
@@ -135,7 +135,9 @@ class CsvWriter:
         plain = extra is None or not extra.num_columns
         if n < SMALL_BLOCK or not (self.engine == "pyarrow" or self.engine == "polars" and plain):
             self.drain()
-            self.out.write(self._small(block, extra).encode("utf-8"))
+            self.out.write(self._text(block, extra))
+            if n >= SMALL_BLOCK:
+                self._written()
             return
         # A big block is formatted and written by a background thread (pyarrow's casts and joins,
         # and polars' writer, release the GIL) while the next block is read and computed; at most
@@ -168,7 +170,7 @@ class CsvWriter:
 
     def _polars(self, block: np.ndarray, extra=None) -> None:
         if not polars_writes_csv_numbers():
-            self.out.write(self._small(block, extra).encode("utf-8"))
+            self.out.write(self._text(block, extra))
             return
         self._polars_block(block)
 
@@ -204,20 +206,27 @@ class CsvWriter:
         self.out.write(_text_bytes(lines))
         self._written()
 
-    def _small(self, block: np.ndarray, extra) -> str:
+    def _text(self, block: np.ndarray, extra) -> bytes:
+        """The block as CSV lines, formatted in this thread: by orjson (csv_numbers) if the block is
+        numbers only, all finite; else by Python's % (repr)."""
         n = len(block)
         plain = extra is None or not extra.num_columns
+        if plain:
+            text = write_numbers(block)
+            if text is not None:
+                return text
         numbers = _numbers(block)
         if plain:
             if self.template[1] != n:
                 self.template = (self.row * n, n)
-            return self.template[0] % tuple(numbers)
+            return (self.template[0] % tuple(numbers)).encode("utf-8")
         if isinstance(extra, Cells):
             texts = [extra.csv_texts(k) for k in range(extra.num_columns)]
         else:
             texts = [csv_cell_text(extra.column(k).combine_chunks()).to_pylist() for k in range(extra.num_columns)]
         k = self.k
-        return "".join(self.row % (*(t[r] for t in texts), *numbers[r * k:(r + 1) * k]) for r in range(n))
+        return "".join(self.row % (*(t[r] for t in texts), *numbers[r * k:(r + 1) * k])
+                       for r in range(n)).encode("utf-8")
 
 
 def _numbers(block: np.ndarray) -> list:
