@@ -175,10 +175,21 @@ class TextReader(Reader):
                     buf += more
             if not buf:
                 return
-            ends = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == 10)
-            if not len(ends) and not eof:  # one line longer than the buffer: read on
+            count = buf.count(b"\n")
+            if not count and not eof:  # one line longer than the buffer: read on
                 target *= 2
                 continue
+            if count < size:  # fewer lines than a block (the usual case): no need for where they end
+                cut = len(buf) if eof else buf.rfind(b"\n") + 1
+                lines = count + (1 if eof and not buf.endswith(b"\n") else 0)
+                first = self.line + 1
+                self.line += lines
+                yield first, memoryview(buf)[:cut], lines
+                buf = buf[cut:]
+                if eof:
+                    return
+                continue
+            ends = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == 10)
             view, pos, k = memoryview(buf), 0, 0
             while pos < len(buf):
                 if len(ends) - k >= size:
