@@ -3,13 +3,14 @@
 parser.py parses with tables that tablegen.py derives from grammar/backprop.lark, without importing
 Lark.  These tests hold the two together: the committed tables match the grammar, and on every
 program, valid or not, the fast loop does what Lark does (the same graph, the same builder error, or
-a refusal where Lark finds a syntax error, which Lark then words).
+a refusal where Lark finds a syntax error, or a builder's error that its contextual lexer reaches
+first, which Lark then words).
 """
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 import lark
 from backprop_cli.language import tables as _lalr_tables, tablegen as lalr_gen, parser
@@ -134,9 +135,19 @@ PIECES = ["x", "y", "e", "pi", "input", "f", "sin", "max", "(", ")", ",", "+", "
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=14))
+@example(["x", "(", ")", "+="])
 def test_token_soup_parses_alike(pieces):
     source = "".join(pieces)
-    assert fast(source) == slow(source)
+    got, lark_got = fast(source), slow(source)
+    if got == "syntax error" and lark_got[0] == "error":
+        # Lark's contextual lexer reads x()+= as x() + = and meets the builder's error (no function
+        # x) before the syntax error; the loop's scanner reads += and refuses, and Lark, parsing the
+        # text again, gives the user that same message.
+        with pytest.raises(BackpropError) as error:
+            parser.parse(source)
+        assert str(error.value) == lark_got[1]
+        return
+    assert got == lark_got
 
 
 def _expressions():

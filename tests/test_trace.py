@@ -367,3 +367,130 @@ def test_cells_counts_wide_and_combining_characters():
     from backprop_cli.views.styled import cells
 
     assert [cells(t) for t in ["abc", "×", "中文", "e\u0301", "a×中\u0301b", ""]] == [3, 1, 4, 1, 5, 0]
+
+
+# ---- a big trace: written by a thread of its own to a terminal or a pipe ------------------------
+
+
+def _lines(n):
+    return [[(f"  line {k}: upstream ", None), (show(k / 7), "green"), (" × local ", None), ("", "break"),
+             (f"{k}", "red")] for k in range(n)]
+
+
+def _through_a_pipe(background, lines, colour=True, close_reader=False):
+    from backprop_cli.views.styled import Writer
+
+    read, write = os.pipe()
+    got = []
+    if close_reader:
+        os.close(read)
+    else:
+        import threading
+
+        def reader():
+            with os.fdopen(read, "rb") as f:
+                got.append(f.read())
+
+        thread = threading.Thread(target=reader)
+        thread.start()
+    stream = os.fdopen(write, "w", encoding="utf-8")
+    writer = Writer(stream, colour, 40, background=background)
+    try:
+        for line in lines:
+            writer.line(line)
+        writer.flush()
+    finally:
+        writer.abandon()
+        try:
+            stream.close()
+        except BrokenPipeError:
+            pass
+        if not close_reader:
+            thread.join()
+    return got[0] if got else None
+
+
+def test_a_background_writer_writes_the_same_bytes_in_the_same_order():
+    lines = _lines(10_000)  # several buffers: the thread takes all but the first
+    assert _through_a_pipe(True, lines) == _through_a_pipe(False, lines)
+    assert _through_a_pipe(True, lines, colour=False) == _through_a_pipe(False, lines, colour=False)
+
+
+def test_a_background_writer_starts_a_thread_for_a_pipe_only(tmp_path, monkeypatch):
+    import threading
+
+    from backprop_cli.views.styled import Writer
+
+    started = []
+    real = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self.name) or real(self))
+    _through_a_pipe(True, _lines(5000))
+    assert "view-writer" in started
+    started.clear()
+    with open(tmp_path / "out.txt", "w") as f:  # a file takes its bytes at once: written in the caller
+        writer = Writer(f, False, 40, background=True)
+        for line in _lines(5000):
+            writer.line(line)
+        writer.flush()
+    assert started == [] and (tmp_path / "out.txt").read_text().count("\n") == 5000
+
+
+def test_a_reader_that_left_is_a_broken_pipe_in_the_caller():
+    with pytest.raises(BrokenPipeError):
+        _through_a_pipe(True, _lines(10_000), close_reader=True)
+
+
+def test_abandon_does_not_wait_for_a_reader_that_does_not_read():
+    from backprop_cli.views.styled import Writer
+
+    read, write = os.pipe()  # nobody reads: the pipe fills, and the thread waits in its write
+    stream = os.fdopen(write, "w", encoding="utf-8")
+    writer = Writer(stream, False, 40, background=True)
+    try:
+        for line in _lines(30_000):
+            writer.line(line)
+            if writer._thread is not None and writer._chunks.full():
+                break
+        started = time.monotonic()
+        writer.abandon()
+        assert time.monotonic() - started < 2 and writer._thread is None
+    finally:
+        os.close(read)
+        try:
+            stream.close()
+        except BrokenPipeError:
+            pass
+
+
+def test_ctrl_c_in_a_big_trace_on_a_terminal_is_one_line_and_exit_130(tmp_path):
+    import signal
+
+    program = tmp_path / "big.bp"
+    program.write_text("x = 0.5\ny = 0.5\n" + "".join(f"v{k} = sin(x*{k}) + y*v{k - 1}\n" if k else "v0 = x*y\n"
+                                                     for k in range(6000)))
+    term = Terminal("trace", "-f", str(program), COLUMNS="100")
+    term.read_until(b"step 1:")  # and no further: the terminal fills, and the trace waits for it
+    term.proc.send_signal(signal.SIGINT)
+    code = term.finish()
+    assert code == 130, term.seen[-300:]
+    assert term.seen.rstrip().endswith(b"Interrupted."), term.seen[-300:]
+    assert b"Traceback" not in term.seen and b"Fatal" not in term.seen
+
+
+@_settings(max_examples=500, deadline=None)
+@_given(_st.floats(allow_nan=True, allow_infinity=True), _st.integers(0, 17))
+def test_show_is_digits_significant_without_a_sign_on_zero(x, digits):
+    """show against its definition: %g with the digits, the exponent without its zeros, 0 for -0."""
+    import math
+
+    if x != x:
+        expected = "nan"
+    elif math.isinf(x):
+        expected = "inf" if x > 0 else "-inf"
+    elif x == 0:
+        expected = "0"
+    else:
+        text = "%.*g" % (max(1, digits), x)
+        mantissa, _, exponent = text.partition("e")
+        expected = f"{mantissa}e{int(exponent)}" if exponent else text
+    assert show(x, digits) == expected

@@ -12,19 +12,20 @@ CHECK_TOLERANCE = 1e-6
 QUIZ_SIGNIFICANT = 2
 
 
+#: format's spec for each number of digits asked for
+_SPECS: dict = {}
+
+
 def show(x: float, digits: int = DEFAULT_DIGITS) -> str:
-    """``digits`` significant digits, no trailing zeros: 0.7311, -12, 1.368, 2.5e-07, inf, nan."""
-    if x != x:
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if x == 0:
-        return "0"  # also -0.0: a sign on zero only confuses a reader
-    text = f"{x:.{max(1, digits)}g}"
+    """``digits`` significant digits, no trailing zeros: 0.7311, -12, 1.368, 2.5e-7, inf, nan."""
+    spec = _SPECS.get(digits)
+    if spec is None:
+        spec = _SPECS[digits] = f".{max(1, digits)}g"
+    text = format(x, spec)  # nan, inf and -inf come out as they are shown
     if "e" in text:
         mantissa, exponent = text.split("e")
         return f"{mantissa}e{int(exponent)}"
-    return text
+    return "0" if text == "-0" else text  # a sign on zero only confuses a reader
 
 
 def exact(x: float) -> str:

@@ -187,15 +187,22 @@ def truncate(text: str, width: int) -> str:
 
 
 class Writer:
-    """Writes styled lines to a stream, in colour or plain, fitted to a width."""
+    """Writes styled lines to a stream, in colour or plain, fitted to a width.
 
-    def __init__(self, stream, colour: bool, width: int) -> None:
+    With ``background``, an output of more than one buffer is written by a thread of its own while
+    the lines go on being made: a terminal or a pipe takes its bytes only as fast as its reader, and
+    a write waits meanwhile (0.2 s of a 100,000-gate trace on a terminal).  ``flush`` waits for the
+    thread; after an error or an interrupt, ``abandon`` drops what it has not written yet."""
+
+    def __init__(self, stream, colour: bool, width: int, background: bool = False) -> None:
         self.stream = stream
         self.colour = colour
         self.width = width
+        self.background = background
         self.render = ansi if colour else plain
         self._buffer: list = []
         self._broken: dict = {}  # (a tuple line, indent) -> its lines, fitted and rendered
+        self._chunks = self._thread = self._error = None
 
     def line(self, pieces, indent: int = 4) -> None:
         """Write a line of pieces (a list; a tuple for a line that is given again unchanged, whose
@@ -222,6 +229,8 @@ class Writer:
         else:
             self._buffer += self._break(pieces, ascii_only, indent)
         if len(self._buffer) > 2048:
+            if self.background and self._thread is None:
+                self._start()
             self.flush_buffer()
 
     def _break(self, pieces, ascii_only: bool, indent: int) -> list:
@@ -233,18 +242,92 @@ class Writer:
 
     def flush_buffer(self) -> None:
         if self._buffer:
-            self.stream.write("\n".join(self._buffer) + "\n")
+            text = "\n".join(self._buffer) + "\n"
             self._buffer = []
+            if self._thread is None:
+                self.stream.write(text)
+                return
+            self._chunks.put(text)  # waits while two chunks wait
+            if self._error is not None:
+                self._end()
 
     def flush(self) -> None:
         self.flush_buffer()
+        self._end()
         self.stream.flush()
 
+    def abandon(self) -> None:
+        """Drop the lines not written yet and end the background thread (after an error, or Ctrl-C)."""
+        self._buffer = []
+        if self._thread is not None:
+            import queue
 
-def writer_for(console) -> Writer:
+            try:
+                while True:
+                    self._chunks.get_nowait()
+            except queue.Empty:
+                pass
+            self._end(raise_error=False)  # the chunk being written, if any, ends first
+
+    def _start(self) -> None:
+        """Hand the writing to a thread when the stream is a terminal or a pipe (a write there waits
+        for its reader).  The thread writes the encoded text to the descriptor itself: a thread
+        blocked inside the stream would hold its lock, which the main thread's last flush (after
+        Ctrl-C, say) would wait for.  A file, or a stream without a descriptor, is written here."""
+        import os
+        import stat
+
+        try:
+            fd = self.stream.fileno()
+            mode = os.fstat(fd).st_mode
+            encoding, errors = self.stream.encoding, self.stream.errors or "strict"
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+            mode = 0
+        if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+            self.background = False
+            return
+        import queue
+        import threading
+
+        self.stream.flush()  # what was written before comes first
+        self._chunks = queue.Queue(2)
+        self._thread = threading.Thread(target=self._write_chunks, args=(fd, encoding, errors),
+                                        name="view-writer", daemon=True)
+        self._thread.start()
+
+    def _write_chunks(self, fd: int, encoding: str, errors: str) -> None:
+        import os
+
+        while True:
+            text = self._chunks.get()
+            if text is None:
+                return
+            if self._error is not None:  # after an error, chunks are taken and dropped
+                continue
+            try:
+                data = memoryview(text.encode(encoding, errors))
+                while data:
+                    data = data[os.write(fd, data):]
+            except BaseException as e:  # given to the main thread: a closed pipe, a full device
+                self._error = e
+
+    def _end(self, raise_error: bool = True) -> None:
+        """Wait for the background thread to write what it was given, end it, and raise its error.
+        After an error or an interrupt (``raise_error`` false), a thread whose reader does not read
+        is not waited for long: it is a daemon, and the process may end."""
+        if self._thread is not None:
+            self._chunks.put(None)
+            self._thread.join(None if raise_error else 0.2)
+            self._thread = None
+        error, self._error = self._error, None
+        if error is not None and raise_error:
+            raise error
+
+
+def writer_for(console, background: bool = False) -> Writer:
     """A Writer over a Rich console's stream, with its colour decision and the view width."""
     colour = console.color_system is not None and not console.no_color
-    return Writer(console.file, colour, view_width(console))
+    return Writer(console.file, colour, view_width(console), background)
 
 
 def columns(headers: list, rows: list, right: list, width: int, keep: int = 1) -> list:

@@ -64,6 +64,7 @@ def parts(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
 
     # ---- forward: a legend of names ----------------------------------------------------------
     shown = [None] * (out + 1)  # each needed value, formatted once
+    described = {}  # each gate's description as the forward legend wrote it, for its backward step
     pad = 0
     for i in range(out + 1):
         if needed[i]:
@@ -80,7 +81,7 @@ def parts(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
         line = [(f"  {own.ljust(pad)} = ", None)]
         a = args_of[i]
         if a:
-            expression = describe(g, i, name)
+            expression = described[i] = describe(g, i, name)
             if not same_text(expression, own):
                 line += [(expression, None), BREAK, (" = ", None)]
             line += _with_values(ops[i], a, shown, V)
@@ -113,7 +114,7 @@ def parts(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
         number += 1
         op = GATES[ops[i]]
         own = name[i]
-        expression = describe(g, i, name)
+        expression = described.pop(i)
         head = [(f"step {number}: ", HEAD_STYLE),
                 (own if same_text(expression, own) else f"{own} = {expression}", HEAD_STYLE),
                 BREAK, (f"   ({op.name} gate)", None)]
@@ -137,11 +138,12 @@ def parts(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
                 edge += [(f"({formula} = ", None), (loc_text, G), (")", None)]
             else:
                 edge.append((loc_text, G))
-            edge += [BREAK, (" = ", None), (show(contrib[i][k], digits), G)]
+            flow = show(contrib[i][k], digits)
+            edge += [BREAK, (" = ", None), (flow, G)]
             if fan_out[j] > 1:
                 arrived[j] += 1
-                flows_into.setdefault(j, []).append(contrib[i][k])
-                edge += [BREAK, (f"   {dtop}{_d(name[j])} += ", None), (show(contrib[i][k], digits), G),
+                flows_into.setdefault(j, []).append(flow)
+                edge += [BREAK, (f"   {dtop}{_d(name[j])} += ", None), (flow, G),
                          (f" ({arrived[j]} of {fan_out[j]})", NOTE_STYLE)]
                 if arrived[j] == fan_out[j]:
                     branches.append(_branch(name[j], dtop, flows_into.pop(j), grads[j], digits))
@@ -181,17 +183,17 @@ def _with_values(op_name: str, a, shown: list, V) -> list:
 
 
 def _branch(who: str, dtop: str, flows: list, total: float, digits: int) -> list:
+    """The sum at a branch; ``flows``: the contributions as shown."""
     line = [*prose(f"  branch: {who} feeds {len(flows)} gate inputs, and a branch adds their gradients:"),
             BREAK, (f" {dtop}{_d(who)} = ", None)]
     terms = flows if len(flows) <= BRANCH_TERMS else flows[:BRANCH_TERMS - 2]
-    for n, flow in enumerate(terms):
+    for n, text in enumerate(terms):
         if n:
             line += [BREAK, (" + ", None)]
-        text = show(flow, digits)
         line.append((_paren(text) if n else text, GRAD_STYLE))
     if len(terms) < len(flows):
         line += [BREAK, (f" + … ({len(flows) - len(terms) - 1:,} more) + ", None),
-                 (_paren(show(flows[-1], digits)), GRAD_STYLE)]
+                 (_paren(flows[-1]), GRAD_STYLE)]
     line += [BREAK, (" = ", None), (show(total, digits), GRAD_STYLE)]
     return line
 
@@ -201,16 +203,20 @@ def write(result: Result, writer: Writer, digits: int = DEFAULT_DIGITS, labels: 
     """Write the trace as it is made; ``before_step()`` runs before each backward step (a live
     demo's pause).  A blank line separates the parts."""
     first = True
-    for kind, lines in parts(result, digits, labels):
-        if not first:
-            writer.blank()
-        first = False
-        if kind == "step" and before_step is not None:
-            writer.flush()
-            before_step()
-        for line in lines:
-            writer.line(line)
-    writer.flush()
+    try:
+        for kind, lines in parts(result, digits, labels):
+            if not first:
+                writer.blank()
+            first = False
+            if kind == "step" and before_step is not None:
+                writer.flush()
+                before_step()
+            for line in lines:
+                writer.line(line)
+        writer.flush()
+    except BaseException:
+        writer.abandon()
+        raise
 
 
 def render(result: Result, console, digits: int = DEFAULT_DIGITS, labels: str = "short") -> None:
