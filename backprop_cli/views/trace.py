@@ -29,7 +29,7 @@ ALIGN_NAMES = 24
 
 def _d(name: str) -> str:
     """d(name) for a derivative: a name or number as is, anything else in parentheses."""
-    if name.replace("_", "a").replace("#", "a").isalnum() or _is_number(name):
+    if name.isidentifier() or name.replace("_", "a").replace("#", "a").isalnum() or _is_number(name):
         return name
     return f"({name})"
 
@@ -64,7 +64,7 @@ def parts(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
 
     # ---- forward: a legend of names ----------------------------------------------------------
     shown = [None] * (out + 1)  # each needed value, formatted once
-    described = {}  # each gate's description as the forward legend wrote it, for its backward step
+    titles = {}  # each gate as the forward legend described it, for its backward step's title
     pad = 0
     for i in range(out + 1):
         if needed[i]:
@@ -81,8 +81,11 @@ def parts(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
         line = [(f"  {own.ljust(pad)} = ", None)]
         a = args_of[i]
         if a:
-            expression = described[i] = describe(g, i, name)
-            if not same_text(expression, own):
+            expression = describe(g, i, name)
+            if same_text(expression, own):
+                titles[i] = own
+            else:
+                titles[i] = f"{own} = {expression}"
                 line += [(expression, None), BREAK, (" = ", None)]
             line += _with_values(ops[i], a, shown, V)
             line += [BREAK, (" = ", None), (shown[i], V)]
@@ -114,13 +117,9 @@ def parts(result: Result, digits: int = DEFAULT_DIGITS, labels: str = "short"):
         number += 1
         op = GATES[ops[i]]
         own = name[i]
-        expression = described.pop(i)
-        head = [(f"step {number}: ", HEAD_STYLE),
-                (own if same_text(expression, own) else f"{own} = {expression}", HEAD_STYLE),
-                BREAK, (f"   ({op.name} gate)", None)]
+        head = [(f"step {number}: ", HEAD_STYLE), (titles.pop(i), HEAD_STYLE), BREAK, (f"   ({op.name} gate)", None)]
         if op.kink(*[values[j] for j in a]):
-            head += [BREAK, *prose("   at a kink: the local gradient here is a convention (PyTorch's)",
-                                   NOTE_STYLE)]
+            head += _KINK_NOTE
         upstream = show(grads[i], digits)
         pattern = patterns.get(op.name)
         if pattern is None:
@@ -182,10 +181,19 @@ def _with_values(op_name: str, a, shown: list, V) -> list:
     return pieces
 
 
+#: a kink's note in a step's title, and the words of a branch's sum after the count of inputs
+_KINK_NOTE = [BREAK, *prose("   at a kink: the local gradient here is a convention (PyTorch's)", NOTE_STYLE)]
+_BRANCH_WORDS = [BREAK, *prose(" gate inputs, and a branch adds their gradients:")]
+
+
 def _branch(who: str, dtop: str, flows: list, total: float, digits: int) -> list:
     """The sum at a branch; ``flows``: the contributions as shown."""
-    line = [*prose(f"  branch: {who} feeds {len(flows)} gate inputs, and a branch adds their gradients:"),
-            BREAK, (f" {dtop}{_d(who)} = ", None)]
+    if " " in who:
+        line = prose(f"  branch: {who} feeds {len(flows)} gate inputs, and a branch adds their gradients:")
+    else:  # the same pieces, most of them made once
+        line = [("  branch:", None), BREAK, (f" {who}", None), BREAK, (" feeds", None), BREAK,
+                (f" {len(flows)}", None), *_BRANCH_WORDS]
+    line += [BREAK, (f" {dtop}{_d(who)} = ", None)]
     terms = flows if len(flows) <= BRANCH_TERMS else flows[:BRANCH_TERMS - 2]
     for n, text in enumerate(terms):
         if n:
