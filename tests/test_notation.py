@@ -156,3 +156,57 @@ def test_a_worked_out_power_formula_reads_back_to_the_engines_local_gradient(c, 
     text = local_formula(r.graph, r.graph.output, 0)
     assert " - 1)" not in text, text
     assert read_formula(text, {"x": x}) == pytest.approx(r.local[r.graph.output][0], rel=1e-12)
+
+
+# ---- local formulas written once a gate and kinds of labels, then filled in -----------------------
+
+_ARGUMENTS = ["x", "y", "2", "1", "-1", "0.5", "x + y", "-x", "sin(x)", "x*y", "pi"]
+
+
+def _direct_formula(g, i, k, label=None):
+    """local_formula without its templates: the gate's description over the labels themselves."""
+    from backprop_cli.core.ops import GATES
+    from backprop_cli.views import notation
+
+    short = label is not None and not isinstance(label, notation.FullNames)
+    name = label.__getitem__ if short else g.label
+    op = GATES[g.op[i]]
+    labels = [name(j) for j in g.args[i]]
+    labels += [notation.exact(d) for d in op.defaults[len(labels) - len(op.params):]] \
+        if op.defaults and len(labels) < len(op.params) else []
+    e = op.shown[k] if op.shown is not None else op.local_expr(k)
+    return notation.formula(e, labels, notation._Shown(*notation._out_text(g, i, label if short else None)), k,
+                            op.name)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_a_templated_local_formula_is_the_formula_over_the_labels(data):
+    from test_gates import CASES
+
+    from backprop_cli.core.ops import GATES
+    from backprop_cli.language.program import build as build_graph
+    from backprop_cli.views.notation import local_formula, names
+
+    name, n = data.draw(st.sampled_from(CASES))
+    op = GATES[name]
+    if op.forward_expr is None or op.reads is not None:
+        return
+    args = [data.draw(st.sampled_from(_ARGUMENTS)) for _ in range(n)]
+    if op.notation == "infix":
+        program = f"f = ({args[0]}) {op.symbol} ({args[1]})"
+    elif op.notation == "prefix":
+        program = f"f = {op.symbol}({args[0]})"
+    else:
+        program = f"f = {name}({', '.join(args)})"
+    try:
+        g = build_graph(program)
+    except Exception:  # a call this gate refuses (a constant where it needs an input)
+        return
+    i = g.output
+    if not g.args[i] or g.op[i] != name:
+        return
+    for label in (names(g, "short"), names(g, "full"), None):
+        for k in range(len(g.args[i])):
+            for _ in range(2):  # written, then taken from the templates
+                assert local_formula(g, i, k, label) == _direct_formula(g, i, k, label), (program, k)
