@@ -5,11 +5,11 @@ A reader yields ``Chunk``s: one float64 array per column the expression uses, th
 the columns passed through untouched (a pyarrow table, or ``Cells`` from a text file read without
 pyarrow).
 
-CSV is read a block of lines at a time, so memory stays bounded: by pyarrow's multi-threaded parser
-when the data extra is installed (or asked for), else by orjson (csv_numbers: a block of numbers
-only) or numpy's loadtxt; a block that holds a bad row (or a quote) is read again line by line by
-Python's csv module, to say which line and why.  Each line
-is one row (no line breaks inside quoted cells), as before.  Parquet and Arrow IPC need pyarrow.
+CSV is read a block of lines at a time, so memory stays bounded: by polars' or pyarrow's
+multi-threaded parser when the data extra is installed (or asked for), else by orjson (csv_numbers:
+a block of numbers only) or numpy's loadtxt; a block that holds a bad row (or a quote) is read again
+line by line by Python's csv module, to say which line and why.  Each line is one row (no line
+breaks inside quoted cells), as before.  Parquet and Arrow IPC need pyarrow.
 """
 
 from __future__ import annotations
