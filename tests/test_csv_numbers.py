@@ -70,15 +70,20 @@ def python_floats(cells):
 
 @settings(max_examples=500, deadline=None)
 @given(st.integers(1, 3).flatmap(lambda k: st.lists(st.lists(CELL, min_size=k, max_size=k), min_size=1, max_size=6)),
-       st.booleans(), st.booleans())
-@example([["-0", "1"]], False, False)
-@example([["1e400", "1"]], False, False)
-@example([["true", "1"]], False, False)
-@example([["[1", "2]"]], False, False)
-def test_a_block_read_is_what_pythons_float_reads(rows, crlf, last_line_break):
+       st.booleans(), st.booleans(), st.sampled_from([1 << 20, 12, 1]))
+@example([["-0", "1"]], False, False, 1 << 20)
+@example([["1e400", "1"]], False, False, 1 << 20)
+@example([["true", "1"]], False, False, 1 << 20)
+@example([["[1", "2]"]], False, False, 1 << 20)
+@example([["1", "2"], ["3", "4"], ["5", "6"]], True, True, 4)
+def test_a_block_read_is_what_pythons_float_reads(rows, crlf, last_line_break, piece_bytes):
     k = len(rows[0])
     text = ("\r\n" if crlf else "\n").join(",".join(row) for row in rows) + ("\n" if last_line_break else "")
-    got = read_numbers(text.encode(), len(rows), k)
+    default, csv_numbers.PIECE_BYTES = csv_numbers.PIECE_BYTES, piece_bytes  # read in pieces of so many bytes
+    try:
+        got = read_numbers(text.encode(), len(rows), k)
+    finally:
+        csv_numbers.PIECE_BYTES = default
     if got is None:
         return  # the caller's reader takes it (tests/test_batch_engines.py: every engine agrees)
     expected = np.array([python_floats(row) for row in rows], dtype=np.float64)
@@ -86,11 +91,18 @@ def test_a_block_read_is_what_pythons_float_reads(rows, crlf, last_line_break):
     assert np.array_equal(got, expected) and np.array_equal(np.signbit(got), np.signbit(expected))
 
 
-def test_a_plain_block_is_read_by_orjson_and_anything_else_is_given_back():
+def test_a_plain_block_is_read_by_orjson_and_anything_else_is_given_back(monkeypatch):
     rows = ["1,2.5", "-3e-7, 4 ", "0.1,-0.0", "12345678901234567890,1E5"]
     got = read_numbers(("\r\n".join(rows) + "\r\n").encode(), 4, 2)
     assert got.tolist() == [[1.0, 2.5], [-3e-7, 4.0], [0.1, -0.0], [12345678901234567890.0, 1e5]]
     assert np.signbit(got[2, 1])
+    calls = []
+    real = csv_numbers._orjson().loads
+    monkeypatch.setattr(csv_numbers._orjson(), "loads", lambda text: calls.append(len(text)) or real(text))
+    big = "".join(f"{k},{k / 7}\n" for k in range(200_000)).encode()  # 4.5 MB: read a piece at a time
+    got = read_numbers(big, 200_000, 2)
+    assert got[:, 0].tolist() == list(range(200_000)) and got[-1, 1] == 199_999 / 7
+    assert len(calls) == 5 and max(calls) <= csv_numbers.PIECE_BYTES + 2
     for block in [b"1,2\n\n3,4\n",      # a blank line
                   b"1,2\n3\n",           # a short row
                   b"1,2\n3,4,5\n",       # a long row (the count is right: 5 numbers in 2 rows)

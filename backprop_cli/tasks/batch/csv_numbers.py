@@ -22,6 +22,8 @@ from .cells import LAYOUT_PROBE, csv_number
 #: the bytes a plain number cell may hold (orjson refuses what is not a JSON number among them)
 _NUMBER_BYTES = b"0123456789.-+eE \t\r"
 _LINE_BREAK_TO_COMMA = bytes.maketrans(b"\n", b",")
+#: the text orjson reads in one call (whole lines, but for a line longer than this)
+PIECE_BYTES = 1 << 20
 _ORJSON = []
 
 
@@ -46,9 +48,10 @@ def read_numbers(block: bytes, lines: int, ncols: int) -> Optional[np.ndarray]:
     """The block's ``lines`` lines of ``ncols`` numbers each as a (lines x ncols) array of doubles,
     or None if the block is not plain or orjson does not read it.
 
-    orjson reads a JSON number as Python's float reads its text (tests/test_batch_engines.py), but
+    orjson reads a JSON number as Python's float reads its text (tests/test_csv_numbers.py), but
     for ``-0``, which JSON reads as the integer 0: a block whose numbers hold a zero is searched for
-    that cell, and given back if it has one."""
+    that cell, and given back if it has one.  orjson reads a piece of about PIECE_BYTES at a time:
+    its list of Python floats takes up to 16 times the text's bytes (cells such as ``1,2,3``)."""
     orjson = _orjson()
     if orjson is None or not lines:
         return None
@@ -58,12 +61,23 @@ def read_numbers(block: bytes, lines: int, ncols: int) -> Optional[np.ndarray]:
     if block.translate(None, _NUMBER_BYTES) != separators:  # another byte, or a line's count is off
         return None
     text = block.translate(_LINE_BREAK_TO_COMMA)
-    try:
-        numbers = orjson.loads(b"[" + (text[:-1] if text.endswith(b",") else text) + b"]")
-        values = np.array(numbers, dtype=np.float64)
-    except (orjson.JSONDecodeError, OverflowError, ValueError):  # not JSON numbers, or 1e400
-        return None
-    if values.size != lines * ncols:
+    values = np.empty(lines * ncols)
+    filled, start, end = 0, 0, len(text) - block.endswith(b"\n")
+    while start < end:
+        cut = end if end - start <= PIECE_BYTES else block.rfind(b"\n", start, start + PIECE_BYTES)
+        if cut <= start:  # a line longer than a piece
+            cut = block.find(b"\n", start + PIECE_BYTES)
+            cut = end if cut < 0 else cut
+        try:
+            piece = np.array(orjson.loads(b"".join((b"[", text[start:cut], b"]"))), dtype=np.float64)
+        except (orjson.JSONDecodeError, OverflowError, ValueError):  # not JSON numbers, or 1e400
+            return None
+        if piece.ndim != 1 or filled + piece.size > values.size:
+            return None
+        values[filled:filled + piece.size] = piece
+        filled += piece.size
+        start = cut + 1
+    if filled != values.size:
         return None
     if not values.all() and _negative_integer_zero(text):
         return None
