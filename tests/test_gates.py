@@ -49,14 +49,15 @@ CASES = [(name, n) for name in gate_names() for n in arities(GATES[name])]
 IDS = [f"{name}/{n}" for name, n in CASES]
 
 
-def source(name: str, n: int) -> str:
+def source(name: str, n: int, args=None) -> str:
+    """f = the gate over x0, x1, ..., or over ``args`` (expressions: in parentheses by an operator)."""
     op = GATES[name]
-    xs = [f"x{k}" for k in range(n)]
+    xs = [f"x{k}" for k in range(n)] if args is None else [f"({a})" for a in args]
     if op.notation == "infix":
         return f"f = {xs[0]} {op.symbol} {xs[1]}"
     if op.notation == "prefix":
         return f"f = {op.symbol}{xs[0]}"
-    return f"f = {name}({', '.join(xs)})"
+    return f"f = {name}({', '.join(xs if args is None else args)})"
 
 
 def description(name: str):

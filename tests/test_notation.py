@@ -182,7 +182,7 @@ def _direct_formula(g, i, k, label=None):
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_a_templated_local_formula_is_the_formula_over_the_labels(data):
-    from test_gates import CASES
+    from test_gates import CASES, source
 
     from backprop_cli.core.ops import GATES
     from backprop_cli.language.program import build as build_graph
@@ -192,13 +192,7 @@ def test_a_templated_local_formula_is_the_formula_over_the_labels(data):
     op = GATES[name]
     if op.forward_expr is None or op.reads is not None:
         return
-    args = [data.draw(st.sampled_from(_ARGUMENTS)) for _ in range(n)]
-    if op.notation == "infix":
-        program = f"f = ({args[0]}) {op.symbol} ({args[1]})"
-    elif op.notation == "prefix":
-        program = f"f = {op.symbol}({args[0]})"
-    else:
-        program = f"f = {name}({', '.join(args)})"
+    program = source(name, n, [data.draw(st.sampled_from(_ARGUMENTS)) for _ in range(n)])
     try:
         g = build_graph(program)
     except Exception:  # a call this gate refuses (a constant where it needs an input)
