@@ -494,6 +494,9 @@ def test_typing_into_a_long_program_parses_once_a_burst_not_once_a_key(monkeypat
     import backprop_cli.live.app as live_app
 
     monkeypatch.setattr(live_app, "EDIT_AT_ONCE_SECONDS", 0.0)  # as if every edit were slow
+    # A pause of 0.05 s ends a burst; the pilot's keys may come slower than that on a busy machine
+    # (the whole suite, two cores): here only a pause of 0.5 s does.
+    monkeypatch.setattr(live_app, "BURST_PAUSE_SECONDS", 0.5)
     app = LiveApp(Session("+".join(f"x*{k}" for k in range(2000)), {"x": 1.0}))
     edits = []
     edit = app.session.edit

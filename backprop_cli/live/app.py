@@ -19,6 +19,8 @@ from .model import DIGITS, Session
 
 #: an edit that took less than this is applied at each key; a slower one waits for the keys to pause
 EDIT_AT_ONCE_SECONDS = 0.03
+#: the shortest pause that ends a burst of keys (a slower edit waits as long as it took, up to 1 s)
+BURST_PAUSE_SECONDS = 0.05
 
 HELP = """\
 backprop live: values in green, gradients in red
@@ -397,7 +399,7 @@ class LiveApp(App):
             return
         if self._edit_timer is not None:
             self._edit_timer.stop()
-        self._edit_timer = self.set_timer(min(1.0, max(0.05, self._edit_seconds)), self._apply_edit)
+        self._edit_timer = self.set_timer(min(1.0, max(BURST_PAUSE_SECONDS, self._edit_seconds)), self._apply_edit)
 
     def _apply_edit(self) -> None:
         import time
