@@ -427,6 +427,18 @@ def test_the_loss_curve_has_whole_steps_and_a_log_axis(cli):
     assert out.stdout.splitlines()[-2].split() == ["0", "2", "4", "6"]
 
 
+@pytest.mark.parametrize("method", ["gd", "newton"])
+@pytest.mark.parametrize("loss", ["x*0 + 1", "x*0 + 1e-300", "x*0 + 0.5", "1 + 1e-9*x"])
+def test_a_flat_loss_on_a_log_axis_is_drawn_on_a_linear_one(cli, loss, method):
+    """plotext puts a flat curve's ticks at 0 and below, which have no logarithm (the fuzz test found
+    `a = x; 1` with --log-y ending in an internal error)."""
+    out = cli("optimize", loss, "--at", "x=1", "--steps", "30", "--log-y", "--method", method)
+    assert out.exit_code == 0, out.stderr
+    assert "--log-y: the loss is flat, so the curve is drawn on a linear axis" in out.stderr
+    axis = out.stdout.splitlines()[-2].split()
+    assert (axis[0], axis[-1]) == ("0", "30") and "(log scale)" not in out.stdout
+
+
 # --- memory that runs out --------------------------------------------------------------------------
 
 MEMORY_COMMANDS = {

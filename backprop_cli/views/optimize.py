@@ -103,6 +103,17 @@ def integer_ticks(last: int, most: int = 7) -> list:
     return list(range(0, last + 1, stride))
 
 
+def no_log_axis(values: list):
+    """Why a loss curve asked for on a logarithmic axis is drawn on a linear one, or None: a value
+    that is not > 0 has no logarithm, and a curve flat within 0.01% shows nothing more on a log
+    axis (and plotext would put its ticks at 0 and below)."""
+    if not all(v > 0 for v in values):
+        return "the loss is not always > 0"
+    if max(values) <= min(values) * (1 + 1e-4):
+        return "the loss is flat"
+    return None
+
+
 def curve(steps: list, values: list, out_name: str, width: int, height: int, color: bool,
           log_y: bool = False, label: str = "", also=None) -> str:
     """The loss curve: the output's value by step (whole-number steps on the x axis; ``log_y``: a

@@ -92,8 +92,9 @@ def run_newton(graph, point, names, lr, steps, allow_nonfinite, fmt, every, digi
     color = console.is_terminal and "NO_COLOR" not in os.environ
     curve.finish(final)
     values = curve.values + (gd.values if gd_last else [])
-    if log_y and not all(v > 0 for v in values):
-        warn("--log-y: the loss is not always > 0, so the curve is drawn on a linear axis")
+    why_linear = view.no_log_axis(values) if log_y else None
+    if why_linear:
+        warn(f"--log-y: {why_linear}, so the curve is drawn on a linear axis")
         log_y = False
     also = ("gradient descent", gd.steps, gd.values) if gd_last else None
     echo(view.curve(curve.steps, curve.values, out_name, width, 14, color, log_y, label="newton",

@@ -112,7 +112,8 @@ def _optimize(program, wrt, lr, steps, fmt, every, delay, digits, log_y, method=
         color = console.is_terminal and "NO_COLOR" not in os.environ
         curve.finish(history[-1])
         values = curve.values
-        if log_y and not all(v > 0 for v in values):
-            warn("--log-y: the loss is not always > 0, so the curve is drawn on a linear axis")
+        why_linear = view.no_log_axis(values) if log_y else None
+        if why_linear:
+            warn(f"--log-y: {why_linear}, so the curve is drawn on a linear axis")
             log_y = False
         echo(view.curve(curve.steps, values, out_name, width, 14, color, log_y))
