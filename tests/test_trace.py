@@ -335,7 +335,7 @@ def test_a_branch_with_many_terms_is_summed_in_short(cli):
 
 # ---- the styled-line fitter (views/styled.py) ---------------------------------------------------
 
-from hypothesis import given as _given, settings as _settings, strategies as _st  # noqa: E402
+from hypothesis import example as _example, given as _given, settings as _settings, strategies as _st  # noqa: E402
 
 _PIECE = _st.one_of(
     _st.tuples(_st.sampled_from(["a", " word", " ×", " 中文", "e\u0301", "  ", " long-label-" * 3, ""]),
@@ -347,6 +347,7 @@ _PIECE = _st.one_of(
 
 @_settings(max_examples=300, deadline=None)
 @_given(_st.lists(_PIECE, max_size=40), _st.integers(8, 100), _st.integers(0, 6))
+@_example([(" long-label-" * 3, None), ("a", None)], 36, 0)  # a first line filled by one piece
 def test_fit_keeps_every_character_and_every_number_whole_within_the_width(pieces, width, indent):
     from backprop_cli.views.styled import cells, fit
 

@@ -91,7 +91,7 @@ def _broken(pieces: list, texts: list, ascii_only: bool, width: int, indent: int
                 if width - used > 1:
                     head, text = _take(text, width - used)
                     line.append((head, style))
-                elif len(line) <= 1:
+                elif not line or (lines and line == [(pad, None)]):  # nothing on it yet but its pad
                     break
                 lines.append(line)
                 line, used = [(pad, None)], len(pad)
