@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 from .engine import Result
-from .ops import BLOCKING, Column, times
+from .ops import BLOCKING, Column
 
 
 class Tangents:
@@ -74,6 +74,7 @@ def tangent_pass(result: Result, direction: dict) -> Tangents:
     tangents: list = [None] * n
     local: list = [None] * n
     shares: list = [None] * n
+    cut = [False] * n
     seeds = {g.inputs[name]: float(v) for name, v in direction.items()}
     for i in range(g.output + 1):
         args = g.args[i]
@@ -85,17 +86,27 @@ def tangent_pass(result: Result, direction: dict) -> Tangents:
             continue
         loc = recorded[i] if recorded[i] is not None else \
             loc_fns[g.op[i]](values[i], *[values[j] for j in args])
-        # a blocking gate's zero local gradient passes 0 on, even for an inf or nan tangent (as the
-        # backward pass does with its upstream)
-        if g.op[i] in BLOCKING:
-            parts = tuple(None if tangents[j] is None else times(tangents[j], lk) for lk, j in zip(loc, args))
-        else:
-            parts = tuple(None if tangents[j] is None else lk * tangents[j] for lk, j in zip(loc, args))
+        # The backward pass gives a path through a blocking gate's zero local gradient 0 whatever
+        # the local gradients between that gate and the output (an inf or nan upstream times that
+        # 0 is 0), and multiplies that 0 by those between the input and the gate as IEEE does.  A
+        # tangent made only of such paths is "cut": no later local gradient reaches it.
+        blocks = g.op[i] in BLOCKING
+        parts, all_cut = [], True
+        for lk, j in zip(loc, args):
+            t = tangents[j]
+            if t is None:
+                parts.append(None)
+            elif cut[j]:
+                parts.append(t)
+            else:
+                parts.append(lk * t)
+                all_cut = all_cut and blocks and lk == 0
         total = None
         for p in parts:
             if p is not None:
                 total = p if total is None else total + p
-        tangents[i], local[i], shares[i] = total, loc, parts
+        tangents[i], local[i], shares[i] = total, loc, tuple(parts)
+        cut[i] = total is not None and all_cut
     return Tangents(result, direction, tangents, local, shares)
 
 
