@@ -166,6 +166,7 @@ def main() -> None:
         print("polars is not installed: its column is left out", file=sys.stderr)
 
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode compiled
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         points = tmp / "points.csv"

@@ -118,31 +118,11 @@ def run(graph: Graph, reader: Reader, writer, plan: Plan, *, chunk_size: int = D
 def _run(graph, reader, writer, plan, chunk_size, skip_bad, allow_nonfinite, progress, rejected) -> Summary:
     summary = Summary()
     size = vectorized.rows_for(graph, chunk_size)
-    inputs = list(graph.inputs)
     for chunk in reader.chunks(plan.from_file, plan.extra, size):
         summary.seen += chunk.n + len(chunk.bad)
-        bad = [(line, why, _BAD_HINT) for line, why in chunk.bad]
-        lines, columns, extra = chunk.lines, {**plan.fixed, **chunk.columns}, chunk.extra
-        if chunk.n and not allow_nonfinite:
-            keep = _finite_inputs(chunk, bad)
-            if keep is not None:
-                lines = lines[keep]
-                columns = {k: v[keep] if np.ndim(v) else v for k, v in columns.items()}
-                extra = _rows(extra, keep)
-        n = len(lines)
-        block = None
-        if n:
-            result = vectorized.run(graph, columns, n)
-            block = np.column_stack([*(result.full(columns[name]) for name in inputs), result.value,
-                                     *result.gradients.values()])
-            undefined = None if allow_nonfinite else result.undefined()
-            if undefined is not None:
-                rows = np.flatnonzero(undefined)
-                explain = not skip_bad or summary.first_skipped is None
-                bad.extend((int(lines[k]), _why_undefined(graph, dict(zip(inputs, block[k].tolist())))
-                            if explain and j == 0 else "undefined", _UNDEFINED_HINT)
-                           for j, k in enumerate(rows))
-                block, lines, extra = block[~undefined], lines[~undefined], _rows(extra, ~undefined)
+        done = evaluate(graph, plan, chunk, allow_nonfinite, explain=not skip_bad or summary.first_skipped is None)
+        lines, extra, bad = done.lines, done.extra, done.bad
+        block = np.column_stack(done.columns) if len(lines) else None
         if bad:
             bad.sort()
             if not skip_bad:
@@ -150,27 +130,83 @@ def _run(graph, reader, writer, plan, chunk_size, skip_bad, allow_nonfinite, pro
                 if block is not None:  # the rows before the bad one, whatever the chunk size
                     before = lines < line
                     writer.write(block[before], _rows(extra, before))
-                error = BadRow(f"{shown(reader.origin)}, {reader.where(line)}: {why}", hint)
-                error.position, error.why = line, why
-                raise error
+                raise bad_row(reader, line, why, hint)
             summary.skipped += len(bad)
             summary.skipped_at.append(np.array([b[0] for b in bad], dtype=np.int64))
             if summary.first_skipped is None:
                 summary.first_skipped = bad[0][:2]
             if rejected is not None:
                 rejected([b[:2] for b in bad])
-        if block is not None and len(block):
-            grads = block[:, len(inputs) + 1:]
-            if grads.size and not np.isfinite(grads).all():
-                rows = np.flatnonzero(~np.isfinite(grads).all(axis=1))
-                summary.nonfinite_gradients += len(rows)
-                if summary.first_nonfinite_gradient is None:
-                    summary.first_nonfinite_gradient = int(lines[rows[0]])
+        if block is not None:
+            note_nonfinite_gradients(summary, done.columns[len(graph.inputs) + 1:], lines)
             writer.write(block, extra)
             summary.rows += len(block)
         if progress is not None:
             progress(chunk.done, chunk.n + len(chunk.bad))
     return summary
+
+
+@dataclass
+class Evaluated:
+    """A chunk's rows evaluated: the good rows' positions, their output columns (output_names' order,
+    one array each) and passed-through columns; the bad rows as (position, why, hint)."""
+
+    lines: np.ndarray
+    columns: list
+    extra: Optional[object]
+    bad: list
+
+
+def evaluate(graph: Graph, plan: Plan, chunk: Chunk, allow_nonfinite: bool, explain: bool = True) -> Evaluated:
+    """Value and gradients at a chunk's rows.  Unless ``allow_nonfinite``, a row with an inf or nan
+    input, or whose value is undefined, is bad (the first undefined one explained by the scalar
+    engine if ``explain``)."""
+    bad = [(line, why, _BAD_HINT) for line, why in chunk.bad]
+    lines, columns, extra = chunk.lines, {**plan.fixed, **chunk.columns}, chunk.extra
+    if chunk.n and not allow_nonfinite:
+        keep = _finite_inputs(chunk, bad)
+        if keep is not None:
+            lines = lines[keep]
+            columns = {k: v[keep] if np.ndim(v) else v for k, v in columns.items()}
+            extra = _rows(extra, keep)
+    n = len(lines)
+    if not n:
+        return Evaluated(lines, [], extra, bad)
+    inputs = list(graph.inputs)
+    result = vectorized.run(graph, columns, n)
+    out = [*(result.full(columns[name]) for name in inputs), result.value, *result.gradients.values()]
+    undefined = None if allow_nonfinite else result.undefined()
+    if undefined is not None:
+        rows = np.flatnonzero(undefined)
+        bad.extend((int(lines[k]), _why_undefined(graph, {name: float(out[i][k]) for i, name in enumerate(inputs)})
+                    if explain and j == 0 else "undefined", _UNDEFINED_HINT)
+                   for j, k in enumerate(rows))
+        keep = ~undefined
+        lines, extra = lines[keep], _rows(extra, keep)
+        out = [column[keep] for column in out]
+    return Evaluated(lines, out, extra, bad)
+
+
+def bad_row(reader: Reader, line: int, why: str, hint: str) -> "BadRow":
+    error = BadRow(f"{shown(reader.origin)}, {reader.where(line)}: {why}", hint)
+    error.position, error.why = line, why
+    return error
+
+
+def note_nonfinite_gradients(summary: Summary, gradients: list, lines: np.ndarray) -> None:
+    """Count the rows with an inf or nan gradient (written, and warned about at the end)."""
+    finite = None
+    for column in gradients:
+        ok = np.isfinite(column)
+        if not ok.all():
+            finite = ok if finite is None else finite & ok
+    if finite is None:
+        return
+    rows = np.flatnonzero(~finite)
+    summary.nonfinite_gradients += len(rows)
+    first = int(lines[rows[0]])
+    if summary.first_nonfinite_gradient is None or first < summary.first_nonfinite_gradient:
+        summary.first_nonfinite_gradient = first
 
 
 def _rows(table, mask):

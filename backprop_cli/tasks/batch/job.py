@@ -16,6 +16,7 @@ from typing import Callable, List, Mapping, Optional
 from ...base.errors import InputError
 from ...base.files import output_file
 from . import chunks as batch
+from . import stream as streaming
 from .cells import arrow, have_arrow
 from .lazy_writer import LazyWriter
 from .read import CsvReader, expand_inputs, format_of, open_reader, shown, Reader
@@ -285,9 +286,21 @@ def run_local(job: Job, graph, readers: List[Reader], plan: batch.Plan, progress
                     out = Output(inner, output_for(job, reader.origin, fmt))
                     writer = LazyWriter(fmt, out.stream, names, extra_schema, eager=not lazy,
                                         csv_engine=csv_engine)
-                summary = batch.run(graph, reader, writer, plan, chunk_size=job.chunk_size,
-                                    skip_bad=job.skip_bad, allow_nonfinite=job.allow_nonfinite,
-                                    progress=progress, rejected=rejects.for_reader(reader))
+                summary = None
+                stream = (single or out).stream
+                if streaming.can_stream(reader, plan, fmt, stream, csv_engine):
+                    writer.drain()
+                    start = stream.tell()
+                    summary = streaming.run(graph, reader, stream, plan, chunk_size=job.chunk_size,
+                                            skip_bad=job.skip_bad, allow_nonfinite=job.allow_nonfinite,
+                                            progress=progress)
+                    if summary is None:  # the usual loop reads the file again: what was written goes
+                        stream.seek(start)
+                        stream.truncate()
+                if summary is None:
+                    summary = batch.run(graph, reader, writer, plan, chunk_size=job.chunk_size,
+                                        skip_bad=job.skip_bad, allow_nonfinite=job.allow_nonfinite,
+                                        progress=progress, rejected=rejects.for_reader(reader))
                 if job.per_file:
                     writer.close()
                 results.append(FileResult(reader.origin, reader.unit, summary))

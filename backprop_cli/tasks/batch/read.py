@@ -19,6 +19,7 @@ import io
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator, List, Optional, Tuple
 
@@ -103,6 +104,7 @@ class Reader:
         self.origin = origin
         self.columns: List[str] = []
         self.total: Optional[int] = None  # progress units in the whole input, when known
+        self.path: Optional[str] = None  # the regular file read, when it was opened by its name
 
     def where(self, position: int) -> str:
         return f"{self.unit} {position}"
@@ -745,6 +747,7 @@ def open_reader(path: str, stream: Optional[BinaryIO] = None, fmt: Optional[str]
     """A reader for a file (or a binary stream such as standard input), its format from ``fmt``, else
     the file's suffix, else its first bytes.  ``csv_engine`` (CSV_ENGINES) says who parses CSV."""
     origin = origin or path
+    by_name = stream is None
     if csv_engine == "pyarrow":
         arrow("--csv-engine pyarrow")
     if csv_engine == "polars":
@@ -769,7 +772,10 @@ def open_reader(path: str, stream: Optional[BinaryIO] = None, fmt: Optional[str]
         stream.close()
         raise
     try:
-        reader.total = os.fstat(stream.fileno()).st_size or None
+        st = os.fstat(stream.fileno())
+        reader.total = st.st_size or None
+        if by_name and stat.S_ISREG(st.st_mode):
+            reader.path = path  # a regular file, which polars may read by itself (stream.py)
     except (OSError, ValueError, AttributeError, io_unsupported()):
         reader.total = None
     reader.close = stream.close
