@@ -744,8 +744,8 @@ def long_runs(tmp_path) -> dict:
         # one input of a big program is checked in well under a second: ask for many directions
         "check": ["check", *f, "--at", "x=1", "--method", "directions", "--directions", "100000"],
         "codegen": ["codegen", *f], "diff": ["diff", *f, "--wrt", "x"],
-        # numpy's engine: with the data extra's polars, 2M rows take under a second, too short to interrupt
-        "batch": ["batch", "x*y+sin(x)", "-i", str(points), "--csv-engine", "numpy"],
+        # numpy's engine, 200 rows at a time: 2M rows take about 1.5 s (polars streams them in under one)
+        "batch": ["batch", "x*y+sin(x)", "-i", str(points), "--csv-engine", "numpy", "--chunk-size", "200"],
         "plot": ["plot", "sin(x)*x", "--over", "x=0:10:5000000", "--format", "csv"],
         "optimize": ["optimize", "(x-3)^2", "--at", "x=0", "--steps", "5000000"],
     }
@@ -774,8 +774,9 @@ def test_sigterm_during_batch_says_terminated_and_keeps_the_old_output(tmp_path,
 
     if engine == "polars":
         pytest.importorskip("polars")
-    # polars' engine with blocks of 1,000 rows: about 3 s for the 2M rows, long enough to interrupt
-    args = long_runs(tmp_path)["batch"][:-1] + [engine] + (["--chunk-size", "1000"] if engine == "polars" else [])
+    # 20 rows evaluated at a time: 7 to 8 s for the 2M rows with either engine, long enough to
+    # interrupt (whole blocks take about a second: orjson reads numpy's, polars streams the file)
+    args = long_runs(tmp_path)["batch"][:4] + ["--csv-engine", engine, "--chunk-size", "20"]
     out = tmp_path / "out.csv"
     out.write_text("old\n")
     proc = subprocess.Popen([sys.executable, "-m", "backprop_cli", *args, "-o", str(out)], env=env(),
