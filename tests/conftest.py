@@ -31,6 +31,29 @@ def run(*args, input=None, env=None):
                          prog_name="backprop")
 
 
+def batch_peak_rss(tmp_path, header: bytes, block: bytes, copies: int, *args) -> int:
+    """Peak resident memory (bytes) of `backprop batch ARGS -i FILE -o OUT` in a subprocess, FILE
+    being ``header`` then ``copies`` times ``block``; checks the run and its row count."""
+    import subprocess
+    import sys
+
+    src, out = tmp_path / f"p{copies}.csv", tmp_path / "out.csv"
+    with open(src, "wb") as fh:
+        fh.write(header)
+        for _ in range(copies):
+            fh.write(block)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLARS_")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "backprop_cli.cli", "batch", *map(str, args), "-i", str(src),
+                             "-o", str(out)], env=env, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read()[-2000:]
+    with open(out, "rb") as fh:
+        assert sum(1 for _ in fh) == block.count(b"\n") * copies + 1
+    src.unlink()
+    return usage.ru_maxrss * 1024
+
+
 def run_json(*args, input=None):
     result = run(*args, "--format", "json", input=input)
     assert result.exit_code == 0, result.stderr

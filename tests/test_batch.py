@@ -82,33 +82,15 @@ def test_a_file_bigger_than_the_chunk_gives_the_same_rows(tmp_path):
 
 @pytest.mark.slow
 def test_memory_stays_bounded_as_the_file_grows(tmp_path):
-    """Peak memory of a run over a 1 MB file and over an 80 MB one: the file is never held whole."""
-    import os
-    import subprocess
-    import sys
-
-    from conftest import ROOT
+    """Peak memory of a run over a 0.5 MB file and over an 80 MB one: the file is never held whole
+    (a passed-through column: a block at a time; tests/test_batch_stream.py has the streamed case)."""
+    from conftest import batch_peak_rss
 
     block = "".join(f"{k * 0.001!r},{k * 0.5!r},{k}\n" for k in range(20_000)).encode()
-
-    def peak_rss(copies):
-        src = tmp_path / f"p{copies}.csv"
-        with open(src, "wb") as fh:
-            fh.write(b"x,y,id\n")
-            for _ in range(copies):
-                fh.write(block)
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
-        proc = subprocess.Popen([sys.executable, "-m", "backprop_cli.cli", "batch", "x*y + sin(x)",
-                                 "-i", str(src), "-o", str(tmp_path / "out.csv"), "--chunk-size", "20000"],
-                                env=env, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read()[-2000:]
-        assert sum(1 for _ in open(tmp_path / "out.csv", "rb")) == 20_000 * copies + 1
-        return src.stat().st_size, usage.ru_maxrss * 1024
-
-    small_size, small_peak = peak_rss(1)
-    big_size, big_peak = peak_rss(200)
-    assert big_size > 80e6 > 100 * small_size
+    args = ("x*y + sin(x)", "--chunk-size", "20000")
+    small_peak = batch_peak_rss(tmp_path, b"x,y,id\n", block, 1, *args)
+    big_peak = batch_peak_rss(tmp_path, b"x,y,id\n", block, 200, *args)
+    assert 200 * len(block) > 80e6 > 100 * len(block)
     # The big file is 80 MB; the run is allowed 40 MB more than over the 0.5 MB one.
     assert big_peak - small_peak < 40e6, (small_peak, big_peak)
 

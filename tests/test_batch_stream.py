@@ -7,11 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,7 +19,6 @@ pytest.importorskip("polars")
 from backprop_cli.base.files import named_errors  # noqa: E402
 from backprop_cli.tasks.batch import stream  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 NEURON = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
 NEURON_INPUTS = ("w0", "x0", "w1", "x1", "w2")
 
@@ -224,57 +218,13 @@ def test_nothing_lands_once_the_sink_is_closed():
     assert target.getvalue() == b"a,b\n"
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupted_stream_ends_at_once_and_leaves_the_previous_output(tmp_path, sig):
-    """A query in the main thread would hold SIGTERM until it ends: it runs in a thread of its own."""
-    src = tmp_path / "p.csv"
-    block = "".join(f"{k * 0.25!r},{k}\n" for k in range(10_000))
-    with open(src, "w") as fh:
-        fh.write("x,y\n")
-        for _ in range(100):
-            fh.write(block)
-    out = tmp_path / "out.csv"
-    out.write_text("the previous result\n")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "backprop_cli", "batch", "sin(x)*y", "-i", src, "-o", out,
-                             "--csv-engine", "polars", "--chunk-size", "20"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not any(name.endswith(".tmp") for name in os.listdir(tmp_path)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)
-    sent = time.monotonic()
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
-    assert time.monotonic() - sent < 5
-    assert (proc.returncode, err.decode()) == ((130, "Interrupted.\n") if sig == signal.SIGINT else
-                                               (128 + signal.SIGTERM, "Terminated.\n"))
-    assert out.read_text() == "the previous result\n"
-    assert sorted(os.listdir(tmp_path)) == ["out.csv", "p.csv"]
-
-
 @pytest.mark.slow
 def test_memory_stays_bounded_as_a_streamed_file_grows(tmp_path):
     """polars' chunks are of a fixed size (stream.CHUNK_BYTES): its default grows them with the file
     (0.33 GB of memory for 180 MB of CSV, 0.43 GB for 540 MB)."""
+    from conftest import batch_peak_rss
+
     block = "".join(f"{k * 0.001!r},{k * 0.5!r}\n" for k in range(20_000)).encode()
-
-    def peak_rss(copies):
-        src = tmp_path / f"p{copies}.csv"
-        with open(src, "wb") as fh:
-            fh.write(b"x,y\n")
-            for _ in range(copies):
-                fh.write(block)
-        env = {k: v for k, v in os.environ.items() if k != "POLARS_CSV_CHUNK_SIZE"}
-        env["PYTHONPATH"] = str(ROOT)
-        proc = subprocess.Popen([sys.executable, "-m", "backprop_cli", "batch", "x*y + sin(x)", "-i", str(src),
-                                 "-o", str(tmp_path / "out.csv"), "--csv-engine", "polars"],
-                                env=env, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read()[-2000:]
-        assert sum(1 for _ in open(tmp_path / "out.csv", "rb")) == 20_000 * copies + 1
-        src.unlink()
-        return usage.ru_maxrss * 1024
-
-    small, big = peak_rss(300), peak_rss(900)  # 90 MB and 270 MB of CSV
-    assert big - small < 40e6, (small, big)
+    args = ("x*y + sin(x)", "--csv-engine", "polars")
+    small, big = (batch_peak_rss(tmp_path, b"x,y\n", block, copies, *args) for copies in (300, 900))
+    assert big - small < 40e6, (small, big)  # 90 MB and 270 MB of CSV

@@ -245,7 +245,8 @@ BATCH_CSV_ENGINE = Option("csv_engine", ("--csv-engine",), choices=("auto", "num
                           help="Who reads and writes CSV: polars or pyarrow (the data extra: pip install "
                                "'backprop-cli[data]'), numpy (the default install's: orjson for plain numbers, "
                                "numpy and Python for the rest), or auto (polars, else pyarrow, when installed "
-                               "and the input is over 4 MB; the output is the same bytes).")
+                               "and the input is over 4 MB; the output is the same bytes). With polars, a file of inputs only "
+                               "written to -o FILE streams through one query.")
 OPTIMIZE_LR = Option("lr", ("--lr",), float_range=(None, None, False), default=0.1,
                      help="Learning rate: the step is -lr * gradient.")
 OPTIMIZE_STEPS = Option("steps", ("--steps",), int_range=(0, 10_000_000), default=100, help="How many updates.")

@@ -3,6 +3,8 @@
 One input, or several (a directory, a glob): their results go to one output (``-o out.csv``, or
 standard output), or with ``-o DIR/`` to one file per input in DIR, named after the input.  Every
 file is written through ``files.atomic_write``: an interrupted or failed run leaves what was there.
+A CSV file that can stream through polars' engine (stream.py) does, else (or when it hands the file
+back) the usual loop (chunks.run) reads it a block at a time.
 """
 
 from __future__ import annotations
