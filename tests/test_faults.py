@@ -52,9 +52,13 @@ def env(**extra) -> dict:
 
 
 def backprop(args, stdout=subprocess.PIPE, timeout=60, preexec_fn=None, **kw):
+    # A run under a file size limit (RLIMIT_FSIZE) writes no bytecode: Python writes a module's .pyc
+    # with one write() and does not check its length, so the limit would leave a truncated .pyc in
+    # __pycache__ ("marshal data too short" for every later import of that module).
+    run_env = kw.pop("env", None) or env(**({"PYTHONDONTWRITEBYTECODE": "1"} if preexec_fn else {}))
     return subprocess.run([sys.executable, "-m", "backprop_cli", *args], stdout=stdout,
                           stderr=subprocess.PIPE, timeout=timeout, preexec_fn=preexec_fn,
-                          env=kw.pop("env", None) or env(), cwd=kw.pop("cwd", None), **kw)
+                          env=run_env, cwd=kw.pop("cwd", None), **kw)
 
 
 # --- standard output that cannot be written ----------------------------------------------------
