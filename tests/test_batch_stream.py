@@ -16,7 +16,7 @@ from conftest import run
 
 pytest.importorskip("polars")
 
-from backprop_cli.base.files import named_errors  # noqa: E402
+from backprop_cli.base.files import named_errors, write_error  # noqa: E402
 from backprop_cli.tasks.batch import stream  # noqa: E402
 
 NEURON = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
@@ -191,20 +191,23 @@ def test_what_does_not_stream(tmp_path, outcomes):
     assert outcomes == []
 
 
-def test_a_write_error_is_the_usual_message(tmp_path, monkeypatch):
+def test_a_write_error_is_the_usual_message(tmp_path, monkeypatch, outcomes):
+    """polars words an error of the file it writes to as its own ("input/output error: ..."): the
+    sink's first error is raised as it was."""
     src = tmp_path / "p.csv"
     src.write_text(csv_text(points(3000, seed=9)))
+    real = named_errors.write
 
     def full(self, data):
-        raise OSError(28, "No space left on device")
+        if len(data) > 100:  # the header goes; the rows meet a full disk
+            raise write_error(self.path, OSError(28, "No space left on device"))
+        return real(self, data)
 
-    monkeypatch.setattr(stream._Sink, "write", full)
-    out = tmp_path / "out.csv"
-    out.write_text("the previous result\n")
-    result = run("batch", "x*y", "-i", src, "-o", out, "--csv-engine", "polars")
-    assert result.exit_code == 1 and result.stderr.startswith("Error: ") and "No space left on device" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert out.read_text() == "the previous result\n"
+    monkeypatch.setattr(named_errors, "write", full)
+    exit_code, message, out = runs_agree(tmp_path, src, "x*y")
+    assert exit_code == 1 and message == "Error: cannot write OUT: No space left on device\n"
+    assert out == b"the previous result\n"
+    assert outcomes == ["OutputError"]
 
 
 def test_nothing_lands_once_the_sink_is_closed():

@@ -201,6 +201,22 @@ def test_graph_on_a_full_disk_keeps_the_old_file(full_disk):
     assert leftovers(folder) == []
 
 
+@pytest.mark.parametrize("engine", ["numpy", "polars"])
+def test_batch_on_a_full_disk_keeps_the_old_file(full_disk, tmp_path, engine):
+    """With polars the rows stream through one query whose writes meet the full disk."""
+    if engine == "polars":
+        pytest.importorskip("polars")
+    folder, preexec, reason = full_disk
+    src = tmp_path / "points.csv"
+    src.write_text("x,y\n" + "".join(f"{k * 0.25!r},{k / 3!r}\n" for k in range(20_000)))
+    target = folder / "out.dot"  # the fixture's file, written before the disk was filled
+    proc = backprop(["batch", "x*y", "-i", str(src), "-o", str(target), "--format", "csv", "--csv-engine", engine],
+                    preexec_fn=preexec)
+    assert (proc.returncode, proc.stderr.decode()) == (1, f"Error: cannot write {target}: {reason}\n")
+    assert target.read_text() == "old picture\n"
+    assert leftovers(folder) == []
+
+
 def test_graph_on_a_full_disk_via_rlimit(tmp_path):
     # The same without a mount, so that it runs everywhere.
     import resource

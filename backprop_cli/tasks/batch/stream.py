@@ -136,6 +136,8 @@ def run(graph, reader: CsvReader, stream, plan: Plan, *, chunk_size: int, skip_b
             state.ended = True
     if state.error is not None:
         raise state.error
+    if sink.error is not None:
+        raise sink.error
     if failed is not None:
         if isinstance(failed, (KeyboardInterrupt, OSError)) or not _polars_refused(pl, failed):
             raise failed
@@ -163,16 +165,21 @@ class _Sink:
         self.pending = 0
         self.lock = threading.Lock()
         self.closed = False
+        self.error: Optional[BaseException] = None  # the first write's error (a full disk)
 
     def write(self, data) -> int:
         with self.lock:
             if self.closed:
                 raise ValueError("the query has ended")
-            written = self.stream.write(data)
-            self.pending += len(data)
-            if self.pending >= self.EVERY:
-                self.writeback()
-                self.pending = 0
+            try:
+                written = self.stream.write(data)
+                self.pending += len(data)
+                if self.pending >= self.EVERY:
+                    self.writeback()
+                    self.pending = 0
+            except BaseException as error:  # noqa: B902 - polars words it as its own: raised as it was
+                self.error = self.error or error
+                raise
             return written
 
     def close(self) -> None:
