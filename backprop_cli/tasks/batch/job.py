@@ -289,7 +289,7 @@ def run_local(job: Job, graph, readers: List[Reader], plan: batch.Plan, progress
                     writer = LazyWriter(fmt, out.stream, names, extra_schema, eager=not lazy,
                                         csv_engine=csv_engine)
                 summary = None
-                stream = (single or out).stream
+                stream = (single if single is not None else out).stream
                 if streaming.can_stream(reader, plan, fmt, stream, csv_engine):
                     writer.drain()
                     start = stream.tell()

@@ -25,7 +25,7 @@ import numpy as np
 from ...base.files import Writeback, named_errors
 from ...core import vectorized
 from .cells import polars
-from .chunks import Plan, Summary, bad_row, evaluate, note_nonfinite_gradients, output_names
+from .chunks import Evaluated, Plan, Summary, bad_row, evaluate, note_nonfinite_gradients, output_names
 from .read import Chunk, CsvReader
 from .write import polars_writes_csv_numbers
 
@@ -40,7 +40,7 @@ def can_stream(reader, plan: Plan, out_format: str, stream, csv_engine: str) -> 
     name (not standard input, a pipe or a partition), every column an input read from the file, CSV
     out to a file of our own (it can be cut back), fewer than 2**32 rows (polars' row index)."""
     if not (csv_engine == "polars" and out_format == "csv" and isinstance(reader, CsvReader)
-            and reader.use_polars and getattr(reader, "path", None) and reader.header_line > 0):
+            and reader.use_polars and reader.path and reader.header_line > 0):
         return False
     if plan.extra or plan.dropped or plan.overridden or set(plan.from_file) != set(reader.columns):
         return False
@@ -89,7 +89,7 @@ def run(graph, reader: CsvReader, stream, plan: Plan, *, chunk_size: int, skip_b
         lines = index.astype(np.int64) + first_line
         if state.give_up or state.error is not None or (state.first_bad and lines[0] > state.first_bad[0]):
             return empty  # what comes after the first bad row is never written
-        if any(column.null_count() for column in frame.get_columns()):  # a blank line, a missing cell
+        if _has_nulls(frame):  # a blank line, a missing cell
             state.give_up = True
             return empty
         columns = {name: frame[name].to_numpy() for name in plan.from_file}
@@ -231,7 +231,12 @@ def _plain_head(pl, reader: CsvReader, schema: dict) -> bool:
         frame = pl.read_csv(head, has_header=False, schema=schema, quote_char=None, encoding="utf8")
     except pl.exceptions.PolarsError:
         return False
-    return not any(column.null_count() for column in frame.get_columns())
+    return not _has_nulls(frame)
+
+
+def _has_nulls(frame) -> bool:
+    """Whether polars read an empty cell: a blank line, a missing field, an empty one."""
+    return any(column.null_count() for column in frame.get_columns())
 
 
 def _source(reader: CsvReader) -> str:
@@ -253,8 +258,6 @@ def _bytes_per_row(reader: CsvReader) -> float:
     return len(ahead) / lines if lines else float(len(ahead) or 1)
 
 
-def _joined(parts):
-    from .chunks import Evaluated
-
+def _joined(parts) -> Evaluated:
     return Evaluated(np.concatenate([p.lines for p in parts]),
                      [np.concatenate(columns) for columns in zip(*(p.columns for p in parts))], None, [])
